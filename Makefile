@@ -1,0 +1,36 @@
+# casewatch: `make run` watches the configured sources; `make test` runs the test suite.
+# Every target creates and uses .venv by itself.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test demo lint eval clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "casewatch needs Python 3.11 or newer"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+## run: the main job: crawl every enabled source now and on its schedule, digests to var/outbox/
+run: install
+	$(BIN)/casewatch run
+
+## test: the whole suite, on SQLite and on the local PostgreSQL server
+test: install
+	$(BIN)/pytest -q -n 2
+
+## demo: offline replica sites change, casewatch notices, a digest lands in var/outbox/
+demo: install
+	$(BIN)/casewatch demo
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,253 @@
+"""Render a DigestView into a subject line, a plain-text body and an HTML body.
+
+Every string in a DigestView comes from scraped pages, so the renderer treats it as hostile:
+the HTML template is autoescaped, links are kept only for http(s), header text goes through
+`clean_header`, and templates ship inside the package (no user-editable templates).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from alerts import labels
+from alerts.message import RenderedDigest, clean_header, strip_controls
+from alerts.views import ChangeView, DigestView
+
+__all__ = ["RenderedDigest", "render_digest", "safe_href", "diff_lines", "environment"]
+
+LIMA = ZoneInfo("America/Lima")
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+DIFF_MAX_LINES = 40  # enough to see the edit; the review page has the whole diff
+SUMMARY_MAX = 1500
+TITLE_MAX = 300
+SUBJECT_MAX = 200
+SUBJECT_CASE_MAX = 80
+
+
+def _build_environment() -> Environment:
+    """One environment for both bodies; autoescape decided by file name (.html.j2 yes, .txt.j2 no)."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2"),
+            disabled_extensions=("txt", "txt.j2"),
+            default_for_string=True,
+            default=True,  # anything unexpected is escaped rather than trusted
+        ),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters["diff_lines"] = diff_lines
+    return env
+
+
+def safe_href(url: str | None) -> str | None:
+    """The URL if it is an absolute http(s) link with nothing odd in it, else None (shown as text)."""
+    candidate = (url or "").strip()
+    if not candidate or len(candidate) > 2048:
+        return None
+    if any(ch.isspace() or unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in candidate):
+        return None
+    try:
+        parts = urlsplit(candidate)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not host:
+        return None
+    return candidate
+
+
+def diff_lines(diff: str | None) -> list[tuple[str, str]]:
+    """Classify unified-diff lines as add / del / hunk / ctx, dropping file headers and control chars."""
+    result: list[tuple[str, str]] = []
+    in_hunk = False
+    for raw in (diff or "").splitlines():
+        line = strip_controls(raw, keep="\t").replace("\t", "    ")
+        if not in_hunk and line.startswith(("---", "+++")):
+            continue  # file headers name versions, not content
+        if line.startswith("@@"):
+            in_hunk = True
+            result.append(("hunk", line))
+        elif line.startswith("\\"):
+            continue  # "\ No newline at end of file"
+        elif line.startswith("+"):
+            result.append(("add", line))
+        elif line.startswith("-"):
+            result.append(("del", line))
+        else:
+            result.append(("ctx", line))
+    return result
+
+
+def _lima(moment: datetime) -> datetime:
+    """Naive datetimes from the database are UTC; readers are in Peru."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LIMA)
+
+
+def format_date(day: date, lang: str) -> str:
+    """'27 nov 2026' / '27 Nov 2026' without depending on the process locale."""
+    return f"{day.day} {labels.MONTHS[labels.language(lang)][day.month - 1]} {day.year}"
+
+
+def format_datetime(moment: datetime, lang: str) -> str:
+    """Date and 24-hour time in Lima."""
+    local = _lima(moment)
+    return f"{format_date(local.date(), lang)}, {local:%H:%M}"
+
+
+def _multiline(value: str, max_length: int) -> str:
+    """Untrusted paragraph text: newlines kept (at most one blank line), other controls dropped."""
+    text = strip_controls(value.replace("\r\n", "\n").replace("\r", "\n"), keep="\n\t")
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    paragraphs: list[str] = []
+    for line in lines:
+        if line or (paragraphs and paragraphs[-1]):
+            paragraphs.append(line)
+    text = "\n".join(paragraphs).strip()
+    if len(text) > max_length:
+        text = text[: max_length - 1].rstrip() + "…"
+    return text
+
+
+def _period_text(view: DigestView, lang: str) -> str:
+    """The period label as a readable date when it is one, else the label itself."""
+    try:
+        return format_date(date.fromisoformat(view.period_label.strip()), lang)
+    except ValueError:
+        pass
+    label = clean_header(view.period_label, max_length=40)
+    return label or format_date(_lima(view.generated_at).date(), lang)
+
+
+def _case_names(view: DigestView) -> list[str]:
+    """Case names as one-line text, in the digest's order."""
+    return [clean_header(name, max_length=120) or clean_header(cid, 60) for cid, name in view.cases.items()]
+
+
+def _case_title(view: DigestView, lang: str) -> str:
+    """One case by name; several by name if short, else '3 casos'."""
+    names = [n for n in _case_names(view) if n]
+    if not names:
+        return ""
+    joined = " / ".join(names)
+    if len(names) == 1 or len(joined) <= SUBJECT_CASE_MAX:
+        return clean_header(joined, max_length=SUBJECT_CASE_MAX)
+    return labels.text(lang, "several_cases", n=len(names))
+
+
+def _counts(view: DigestView) -> dict[str, int]:
+    """Changes per kind, known kinds in display order, anything else as 'other'."""
+    counts = dict.fromkeys(labels.KIND_ORDER, 0)
+    for change in view.changes:
+        key = change.kind if change.kind in counts else "other"
+        counts[key] = counts.get(key, 0) + 1
+    return {kind: n for kind, n in counts.items() if n}
+
+
+def build_subject(view: DigestView) -> str:
+    """'casewatch · Masacre de Juliaca: 2 nuevos, 1 actualizado · 27 nov 2026', one line, capped."""
+    lang = labels.language(view.language)
+    counts = _counts(view)
+    summary = ", ".join(labels.count_phrase(lang, kind, n) for kind, n in counts.items())
+    summary = summary or labels.text(lang, "no_changes")
+    case = _case_title(view, lang)
+    middle = f"{case}: {summary}" if case else summary
+    return clean_header(f"casewatch · {middle} · {_period_text(view, lang)}", max_length=SUBJECT_MAX)
+
+
+def _item(change: ChangeView, view: DigestView, lang: str) -> dict[str, Any]:
+    """Template-ready, already-cleaned strings for one change."""
+    url_text = clean_header(change.url, max_length=2048)
+    published = format_datetime(change.published_at, lang) if change.published_at else ""
+    detected = format_datetime(change.detected_at, lang)
+    dates = f"{labels.text(lang, 'detected')}: {detected}"
+    if published:
+        dates = f"{labels.text(lang, 'published')}: {published} · {dates}"
+    title = clean_header(change.title, max_length=TITLE_MAX) or url_text or labels.text(lang, "untitled")
+    return {
+        "id": change.id,
+        "kind": change.kind,
+        "kind_label": clean_header(labels.kind_label(lang, change.kind), 40),
+        "title": title,
+        "href": safe_href(change.url),
+        "url": url_text,
+        "source_name": clean_header(change.source_name, 200) or clean_header(change.source_id, 100),
+        "published": published,
+        "detected": detected,
+        "dates": dates,
+        "cases": [clean_header(view.cases.get(c, c), 120) for c in change.cases],
+        "matched_terms": [t for t in (clean_header(term, 80) for term in change.matched_terms) if t],
+        "milestones": [clean_header(labels.milestone_label(lang, m.type, m.label), 80) for m in change.milestones],
+        "summary": _multiline(change.summary or "", SUMMARY_MAX),
+        "diff": change.diff if change.kind == "updated" and change.diff else None,
+    }
+
+
+def _sections(view: DigestView, lang: str) -> list[dict[str, Any]]:
+    """Changes grouped by kind in the fixed order; unknown kinds last so nothing is dropped."""
+    order = list(labels.KIND_ORDER)
+    order += sorted({c.kind for c in view.changes} - set(order))
+    sections = []
+    for kind in order:
+        items = [_item(c, view, lang) for c in view.changes if c.kind == kind]
+        if items:
+            sections.append({"kind": kind, "label": labels.section_label(lang, kind), "items": items})
+    return sections
+
+
+def _more_lines(lang: str, n: int) -> str:
+    """'… 12 more lines' in the reader's language."""
+    return labels.text(lang, "more_lines_one") if n == 1 else labels.text(lang, "more_lines", n=n)
+
+
+def _context(view: DigestView) -> dict[str, Any]:
+    """Everything the two templates need; both get the same content."""
+    lang = labels.language(view.language)
+    t: Callable[..., str] = partial(labels.text, lang)
+    name = clean_header(view.subscriber_name, max_length=80)
+    email = clean_header(view.subscriber_email, max_length=254)
+    case_names = _case_names(view)
+    return {
+        "lang": lang,
+        "t": t,
+        "more_lines": partial(_more_lines, lang),
+        "diff_max_lines": DIFF_MAX_LINES,
+        "case_title": _case_title(view, lang),
+        "case_names": case_names,
+        "show_cases": len(view.cases) > 1,
+        "period": _period_text(view, lang),
+        "generated": format_datetime(view.generated_at, lang),
+        "greeting": t("greeting", name=name) if name else t("greeting_anon"),
+        "sections": _sections(view, lang),
+        "total": len(view.changes),
+        "footer_why": t("footer_why", email=email, cases=", ".join(case_names) or "casewatch"),
+        "footer_sources": t("footer_sources", n=view.sources_watched) if view.sources_watched else "",
+        "base_href": safe_href(view.base_url),
+        "base_url": clean_header(view.base_url, max_length=300),
+    }
+
+
+environment = _build_environment()
+
+
+def render_digest(view: DigestView) -> RenderedDigest:
+    """Subject, text and HTML for one subscriber's digest."""
+    context = _context(view)
+    text = environment.get_template("email/digest.txt.j2").render(context)
+    html = environment.get_template("email/digest.html.j2").render(context)
+    return RenderedDigest(subject=build_subject(view), text=text, html=html, language=context["lang"])

@@ -1,0 +1,58 @@
+"""View objects the digest builder fills from the database and the renderer reads.
+
+Plain frozen dataclasses keep templates away from ORM objects (no lazy loads, no sessions in
+rendering) and make digests easy to build by hand in tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+ChangeKind = Literal["new", "updated", "removed", "restored"]
+Language = Literal["es", "en"]
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneView:
+    """A legal step the classifier found; `type` is from the DESIGN.md controlled list."""
+
+    type: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeView:
+    """One change to show; every text field is scraped and therefore untrusted."""
+
+    id: int
+    kind: str  # 'new' | 'updated' | 'removed' | 'restored'
+    detected_at: datetime
+    source_id: str
+    source_name: str
+    source_kind: str
+    url: str
+    title: str
+    published_at: datetime | None
+    cases: tuple[str, ...]
+    relevance: float
+    matched_terms: tuple[str, ...] = ()
+    milestones: tuple[MilestoneView, ...] = ()
+    summary: str = ""
+    diff: str | None = None  # unified diff text, for 'updated'
+
+
+@dataclass(frozen=True, slots=True)
+class DigestView:
+    """Everything one subscriber's email for one period needs."""
+
+    subscriber_email: str
+    subscriber_name: str
+    language: str  # 'es' | 'en'
+    period_label: str  # e.g. '2026-11-27'
+    cases: dict[str, str]  # case id -> case name
+    changes: tuple[ChangeView, ...]
+    generated_at: datetime
+    base_url: str
+    sources_watched: int = 0

@@ -1,0 +1,58 @@
+"""The application context every command starts from: configuration, settings and the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+from config.schema import Config, load_config
+from config.settings import Settings, get_settings
+from pipeline.store import repository as repo
+from pipeline.store.session import Database
+
+
+class UserError(Exception):
+    """A mistake the user can fix (bad config, unknown source): shown as one line, exit code 1."""
+
+
+@dataclass
+class App:
+    config_dir: Path
+    db_url: str | None = None
+
+    @cached_property
+    def settings(self) -> Settings:
+        return get_settings()
+
+    @cached_property
+    def config(self) -> Config:
+        from crawler.runner import spider_names
+
+        return load_config(self.config_dir, spiders=spider_names())
+
+    @cached_property
+    def database_url(self) -> str:
+        return self.db_url or self.settings.resolved_database_url()
+
+    @cached_property
+    def db(self) -> Database:
+        """The database, migrated to the newest schema and in step with the configuration."""
+        database = Database(self.database_url)
+        database.upgrade()
+        with database.write() as session:
+            now = datetime.now(UTC)
+            repo.sync_sources(session, self.config.sources, now)
+            repo.sync_subscribers(session, self.config.subscribers, now)
+        return database
+
+    def sources(self, ids: tuple[str, ...] | list[str], *, all_enabled: bool = False) -> list:
+        """Resolve source ids (or all enabled sources) with a clear error for unknown ones."""
+        if all_enabled or not ids:
+            return list(self.config.enabled_sources)
+        known = {s.id: s for s in self.config.sources}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise UserError(f"unknown source {', '.join(repr(u) for u in unknown)} (see `casewatch sources`)")
+        return [known[i] for i in ids]

@@ -1,0 +1,265 @@
+"""The `casewatch` command line (contract in DESIGN.md): thin commands over the packages."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
+
+import click
+
+from casewatch.app import App, UserError
+from config.schema import ConfigError
+from pipeline.store.session import DatabaseError
+
+EXIT_USER_ERROR = 1
+EXIT_SOURCES_FAILED = 3
+LIMA = ZoneInfo("America/Lima")
+
+
+def _fail(lines: list[str] | str) -> NoReturn:
+    for line in [lines] if isinstance(lines, str) else lines:
+        click.echo(f"casewatch: {line}", err=True)
+    sys.exit(EXIT_USER_ERROR)
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def parse_since(value: str | None, now: datetime) -> datetime | None:
+    """'7d', '12h', '2w', '30m', a date (2026-11-01) or an ISO datetime; dates are Lima days."""
+    if not value:
+        return None
+    if m := re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", value):
+        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
+        return now - timedelta(**{unit: int(m.group(1))})
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected 7d, 12h, 2w or a date like 2026-11-01, got {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=LIMA)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_dir", default="config", envvar="CASEWATCH_CONFIG", show_default=True,
+              type=click.Path(path_type=Path), help="Configuration folder (cases/, sources.yaml, subscribers.yaml).")
+@click.option("--db", "db_url", default=None, metavar="URL",
+              help="Database URL [default: $DATABASE_URL, else sqlite:///var/casewatch.db].")
+@click.version_option(package_name="casewatch")
+@click.pass_context
+def cli(ctx: click.Context, config_dir: Path, db_url: str | None) -> None:
+    """casewatch: watch the public record of a legal case and report when it moves."""
+    ctx.obj = App(config_dir=config_dir, db_url=db_url)
+
+
+@cli.command()
+@click.pass_obj
+def init(app: App) -> None:
+    """Create or upgrade the database and load the configuration into it."""
+    app.db  # noqa: B018 - migrates and syncs
+    cfg = app.config
+    click.echo(f"database ready: {app.db.display_url}")
+    click.echo(f"{len(cfg.cases)} case(s), {len(cfg.sources)} sources ({len(cfg.enabled_sources)} enabled), "
+               f"{len(cfg.subscribers)} subscriber(s)")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def sources(app: App, as_json: bool) -> None:
+    """List the configured sources with their last run."""
+    from casewatch.serialize import source_json
+    from pipeline.store import repository as repo
+
+    with app.db.read() as session:
+        runs = repo.last_runs(session)
+        if as_json:
+            _print_json([source_json(s, runs.get(s.id)) for s in app.config.sources])
+            return
+        for s in app.config.sources:
+            run = runs.get(s.id)
+            last = (f"{run.status} {run.started_at.astimezone(LIMA):%Y-%m-%d %H:%M}, {run.items} items"
+                    if run else "never run")
+            state = "enabled " if s.enabled else "disabled"
+            click.echo(f"{s.id:<28} {state} {s.kind:<10} {s.spider:<10} {s.schedule.expression:<12} {last}")
+            if run and run.status in ("failed", "partial") and run.error:
+                click.echo(f"{'':<28} ↳ {run.error}")
+
+
+@cli.command()
+@click.argument("source_ids", nargs=-1, metavar="[SOURCE ...]")
+@click.option("--all", "all_enabled", is_flag=True, help="Crawl every enabled source (the default).")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@click.pass_obj
+def crawl(app: App, source_ids: tuple[str, ...], all_enabled: bool, verbose: bool) -> None:
+    """Fetch sources now and record what changed (exit 3 if a source failed)."""
+    from casewatch.crawl import crawl as run
+
+    selected = app.sources(source_ids, all_enabled=all_enabled)
+    if not selected:
+        _fail("no enabled sources to crawl")
+    summary = run(app, selected, stream=sys.stderr, verbose=verbose)
+    click.echo(summary.line())
+    if summary.failed:
+        sys.exit(EXIT_SOURCES_FAILED)
+
+
+@cli.command()
+@click.option("--since", help="Only changes detected since: 7d, 12h, or a date.")
+@click.option("--source", "source_id", help="Only this source.")
+@click.option("--case", "case_id", help="Only changes relevant to this case.")
+@click.option("--kind", type=click.Choice(["new", "updated", "removed", "restored"]))
+@click.option("--milestone", help="Only changes reporting this milestone type.")
+@click.option("--relevant", is_flag=True, help="Only changes relevant to some case.")
+@click.option("--limit", type=int, default=None, help="At most this many (newest first).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def changes(app: App, since: str | None, source_id: str | None, case_id: str | None, kind: str | None,
+            milestone: str | None, relevant: bool, limit: int | None, as_json: bool) -> None:
+    """The change log, newest first."""
+    from casewatch.serialize import change_json
+    from pipeline.store import repository as repo
+
+    if case_id and case_id not in app.config.cases:
+        _fail(f"unknown case {case_id!r} (known: {', '.join(app.config.cases)})")
+    flt = repo.ChangeFilter(since=parse_since(since, datetime.now(UTC)), source_id=source_id, case_id=case_id,
+                            kind=kind, milestone=milestone, relevant_only=relevant, limit=limit)
+    with app.db.read() as session:
+        rows = repo.list_changes(session, flt)
+        if as_json:
+            _print_json([change_json(c) for c in rows])
+            return
+        for c in rows:
+            mark = "★" if c.relevant else " "
+            click.echo(f"{c.id:>6} {mark} {c.detected_at.astimezone(LIMA):%Y-%m-%d %H:%M} {c.kind:<8} "
+                       f"{c.source_id:<24} {c.title[:80]}")
+        if not rows:
+            click.echo("no changes match", err=True)
+
+
+@cli.command()
+@click.argument("change_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def show(app: App, change_id: int, as_json: bool) -> None:
+    """One change with its diff and the evidence (version hash, fetch time)."""
+    from casewatch.serialize import change_json
+    from pipeline.store import repository as repo
+
+    with app.db.read() as session:
+        c = repo.get_change(session, change_id)
+        if c is None:
+            _fail(f"no change with id {change_id}")
+        if as_json:
+            _print_json(change_json(c))
+            return
+        version = c.to_version or c.from_version
+        click.echo(f"change {c.id}: {c.kind} · {c.source.name} ({c.source_id}, {c.source.kind})")
+        click.echo(f"title:     {c.title}")
+        click.echo(f"url:       {c.document.url}")
+        click.echo(f"detected:  {c.detected_at.astimezone(LIMA):%Y-%m-%d %H:%M %Z}")
+        if version:
+            click.echo(f"version:   {version.id} sha256 {version.sha256} fetched {version.fetched_at.isoformat()} "
+                       f"HTTP {version.http_status}")
+        cases = ", ".join(f"{link.case_id} ({link.score:g})" for link in c.case_links) or "none"
+        click.echo(f"cases:     {cases}; terms: {', '.join(c.matched_terms or []) or '-'}")
+        click.echo("")
+        click.echo(c.diff if c.diff else c.summary)
+
+
+@cli.command()
+@click.option("--subscriber", "email", help="Only this subscriber.")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; store and send nothing.")
+@click.option("--status", "status", is_flag=True, help="List the outbox and its delivery state.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def digest(app: App, email: str | None, dry_run: bool, status: bool, as_json: bool) -> None:
+    """Write digests of pending relevant changes and deliver them (files, or SMTP if SMTP_HOST is set)."""
+    from alerts.digest import build_digests, preview
+    from alerts.outbox import deliver_pending
+    from alerts.send import from_settings
+    from pipeline.store import repository as repo
+
+    now = datetime.now(UTC)
+    if email and not any(s.email.lower() == email.lower() for s in app.config.subscribers):
+        _fail(f"unknown subscriber {email!r}")
+    if status:
+        with app.db.read() as session:
+            rows = repo.all_digests(session)
+            data = [{"id": d.id, "to": d.subscriber.email, "period": d.period, "status": d.status,
+                     "attempts": d.attempts, "last_error": d.last_error, "subject": d.subject,
+                     "created_at": d.created_at.isoformat(), "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+                     "delivered_to": d.delivered_to} for d in rows]
+        if as_json:
+            _print_json(data)
+        for d in [] if as_json else data:
+            click.echo(f"{d['id']:>5} {d['status']:<8} {d['attempts']} tries  {d['to']:<30} {d['subject'][:60]}"
+                       + (f"\n      last error: {d['last_error']}" if d["last_error"] else ""))
+        return
+    if dry_run:
+        previews = preview(app.db, app.config, now=now, base_url=app.settings.base_url, subscriber_email=email)
+        if as_json:
+            _print_json([{"to": to, "subject": subj, "text": text} for to, subj, text in previews])
+        for to, subj, text in [] if as_json else previews:
+            click.echo(f"To: {to}\nSubject: {subj}\n\n{text}\n")
+        if not previews and not as_json:
+            click.echo("nothing pending")
+        return
+    built = build_digests(app.db, app.config, now=now, base_url=app.settings.base_url, subscriber_email=email)
+    deliveries = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from,
+                                 base_url=app.settings.base_url)
+    if as_json:
+        _print_json({"built": [b.__dict__ for b in built], "deliveries": [d.__dict__ for d in deliveries]})
+    else:
+        for b in built:
+            click.echo(f"{b.subscriber}: " + (b.skipped or f"digest {b.digest_id} with {b.changes} change(s)"))
+        for d in deliveries:
+            click.echo(f"{'sent' if d.ok else 'NOT sent'} digest {d.digest_id} to {d.to}: {d.where}")
+    if any(not d.ok for d in deliveries):
+        sys.exit(EXIT_SOURCES_FAILED)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run every enabled source and the digest once, then exit.")
+@click.pass_obj
+def run(app: App, once: bool) -> None:
+    """The main job: crawl each source on its schedule and send digests (foreground; Ctrl-C stops)."""
+    from casewatch.scheduler import run_scheduler
+
+    run_scheduler(app, once=once)
+
+
+@cli.command()
+@click.option("--keep", is_flag=True, help="Keep serving the replica sites after the demo.")
+def demo(keep: bool) -> None:
+    """Offline demonstration: local replica sites change, casewatch notices, a digest is written."""
+    from casewatch.demo import run_demo
+
+    run_demo(keep_serving=keep)
+
+
+def main() -> None:
+    """Entry point: user mistakes are one line on stderr and exit code 1, never a traceback."""
+    try:
+        cli.main(standalone_mode=False, prog_name="casewatch")
+    except ConfigError as exc:
+        _fail(exc.lines)
+    except (UserError, DatabaseError) as exc:
+        _fail(str(exc))
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USER_ERROR if exc.exit_code == 2 else exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

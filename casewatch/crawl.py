@@ -1,0 +1,96 @@
+"""`casewatch crawl`: run sources, show progress, summarise; and a subprocess form for the scheduler."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from casewatch.app import App
+from config.schema import Source
+from crawler.extensions import RunCounters
+
+STATUS_MARK = {"ok": "✓", "empty": "∅", "partial": "!", "failed": "✗", "running": "…"}
+
+
+class ProgressPrinter:
+    """Per-source progress: one live line on a terminal, one final line per source everywhere."""
+
+    def __init__(self, stream: TextIO, live: bool):
+        self.stream, self.live = stream, live
+        self._states: dict[str, RunCounters] = {}
+        self._last_draw = 0.0
+
+    def __call__(self, c: RunCounters) -> None:
+        self._states[c.source_id] = c
+        if c.status != "running":
+            self._clear()
+            self.stream.write(describe(c) + "\n")
+            self.stream.flush()
+        elif self.live and time.monotonic() - self._last_draw > 0.2:
+            self._last_draw = time.monotonic()
+            running = [s for s in self._states.values() if s.status == "running"]
+            line = "  ".join(f"{s.source_id}: {s.pages}p {s.items}i +{s.new} ~{s.updated}" for s in running)
+            self.stream.write("\r\x1b[2K" + line[:200])
+            self.stream.flush()
+
+    def _clear(self) -> None:
+        if self.live:
+            self.stream.write("\r\x1b[2K")
+
+
+def describe(c: RunCounters) -> str:
+    """One line per finished source; a failed one says why."""
+    head = f"{STATUS_MARK.get(c.status, '?')} {c.source_id:<22} {c.status:<7}"
+    if c.status == "failed":
+        return f"{head} {c.first_error or 'no items and no error recorded'}"
+    took = f"{(c.finished - c.started).total_seconds():.1f}s" if c.finished else ""
+    line = (f"{head} {c.pages} pages, {c.items} items: {c.new} new, {c.updated} updated, {c.removed} removed, "
+            f"{c.restored} restored  {took}")
+    if c.status == "partial" and c.first_error:
+        line += f"  ({c.errors} errors; first: {c.first_error})"
+    return line
+
+
+@dataclass
+class CrawlSummary:
+    results: dict[str, RunCounters]
+
+    @property
+    def failed(self) -> list[str]:
+        return [s for s, c in self.results.items() if c.status == "failed"]
+
+    def line(self) -> str:
+        total = self.results.values()
+        return (f"{len(self.results)} sources: {sum(c.status in ('ok', 'partial') for c in total)} ok, "
+                f"{sum(c.status == 'empty' for c in total)} empty, {len(self.failed)} failed; "
+                f"{sum(c.items for c in total)} items, {sum(c.new for c in total)} new, "
+                f"{sum(c.updated for c in total)} updated, {sum(c.removed for c in total)} removed")
+
+
+def crawl(app: App, sources: Sequence[Source], *, stream: TextIO, verbose: bool = False) -> CrawlSummary:
+    """Crawl in this process (Scrapy's reactor: once per process)."""
+    from crawler.runner import run_crawls
+
+    printer = ProgressPrinter(stream, live=stream.isatty())
+    results = run_crawls(sources, cases=app.config.cases.values(), db=app.db, progress=printer,
+                         log_level="INFO" if verbose else "WARNING")
+    for source in sources:  # a spider that failed to even open still gets reported
+        if source.id not in results:
+            c = RunCounters(source_id=source.id, status="failed", first_error="the spider did not start")
+            results[source.id] = c
+            printer(c)
+    return CrawlSummary(results)
+
+
+def crawl_in_subprocess(app: App, source_ids: Sequence[str], *, timeout: float) -> int:
+    """Run `casewatch crawl` in a child process with a time limit; returns its exit code (-9 if killed)."""
+    cmd = [sys.executable, "-m", "casewatch", "--config", str(app.config_dir), "--db", app.database_url,
+           "crawl", *source_ids]
+    try:
+        return subprocess.run(cmd, timeout=timeout, check=False).returncode
+    except subprocess.TimeoutExpired:
+        return -9

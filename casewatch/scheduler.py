@@ -1,0 +1,100 @@
+"""`casewatch run`: APScheduler 3 in the foreground, one job per source plus the daily digest.
+
+Choices (see README "Scheduling"): jobs are rebuilt from config at every start (no pickled job store
+to trust), each source job has ``max_instances=1`` (a slow crawl is never doubled), ``coalesce=True``
+(missed runs collapse into one) and a misfire grace of an hour (a late run still happens). Each crawl
+runs in its own process with a time limit, so a hanging or crashing spider cannot take the scheduler
+down.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from casewatch.app import App
+from casewatch.crawl import crawl_in_subprocess
+
+log = logging.getLogger("casewatch.scheduler")
+LIMA = ZoneInfo("America/Lima")
+MAX_PARALLEL_CRAWLS = 2
+CRAWL_TIME_LIMIT = 1200  # seconds; the child is killed after this
+MISFIRE_GRACE = 3600
+JITTER = 30
+
+
+def crawl_job(app: App, source_id: str) -> None:
+    code = crawl_in_subprocess(app, [source_id], timeout=CRAWL_TIME_LIMIT)
+    if code == -9:
+        log.error("source %s: crawl killed after %ss", source_id, CRAWL_TIME_LIMIT)
+    elif code not in (0, 3):
+        log.error("source %s: crawl process exited with %s", source_id, code)
+
+
+def digest_job(app: App, period: str | None = None) -> None:
+    from alerts.digest import build_digests
+    from alerts.outbox import deliver_pending
+    from alerts.send import from_settings
+
+    now = datetime.now(UTC)
+    period = period or f"daily:{now.astimezone(LIMA).date().isoformat()}"
+    try:
+        built = build_digests(app.db, app.config, now=now, base_url=app.settings.base_url, period=period)
+        sent = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from,
+                               base_url=app.settings.base_url)
+    except Exception:  # a digest failure must not stop the scheduler; it is retried next time
+        log.exception("digest job failed")
+        return
+    made = sum(1 for b in built if b.digest_id)
+    log.info("digest %s: %d built, %d delivered, %d pending", period, made, sum(d.ok for d in sent),
+             sum(not d.ok for d in sent))
+
+
+def build_scheduler(app: App, *, run_now: bool = True) -> BlockingScheduler:
+    scheduler = BlockingScheduler(
+        timezone=LIMA,
+        executors={"default": ThreadPoolExecutor(MAX_PARALLEL_CRAWLS + 1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
+    )
+    now = datetime.now(UTC)
+    for source in app.config.enabled_sources:
+        extra: dict[str, Any] = {"next_run_time": now} if run_now else {}
+        scheduler.add_job(crawl_job, source.schedule.trigger(jitter=JITTER), args=(app, source.id),
+                          id=f"crawl:{source.id}", name=f"crawl {source.id}", replace_existing=True, **extra)
+    scheduler.add_job(digest_job, app.config.digest_schedule.trigger(), args=(app,), id="digest",
+                      name="daily digest", replace_existing=True)
+    return scheduler
+
+
+def run_scheduler(app: App, *, once: bool = False) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    app.db  # noqa: B018 - migrate and sync before anything is scheduled
+    sources = app.config.enabled_sources
+    if once:
+        crawl_in_subprocess(app, [s.id for s in sources], timeout=CRAWL_TIME_LIMIT)
+        digest_job(app)
+        return
+    scheduler = build_scheduler(app)
+
+    def stop(signum: int, _frame: Any) -> None:
+        log.info("signal %s: stopping (running crawls finish or are killed at their limit)", signum)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info("watching %d sources; digest schedule %s (America/Lima); Ctrl-C stops",
+             len(sources), app.config.digest_schedule.expression)
+    for job in scheduler.get_jobs():
+        log.info("scheduled %s: %s", job.name, job.trigger)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)
+    log.info("stopped")

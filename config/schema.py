@@ -1,0 +1,537 @@
+"""What to watch: cases, sources and subscribers, loaded from YAML with one clear line per mistake.
+
+Every error names the file and the field path (``config/sources.yaml: sources[3].schedule: ...``) so
+that a maintainer editing YAML by hand never has to read a traceback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+SourceKind = Literal[
+    "prosecutor", "court", "congress", "gazette", "iachr", "un", "ombudsman", "ngo", "news", "aggregator"
+]
+MilestoneType = Literal[
+    "complaint", "constitutional_complaint", "preliminary_investigation", "investigation_extended",
+    "formal_investigation", "indictment", "hearing", "trial", "ruling", "coercive_measure", "archived",
+    "testimony", "forensic", "report", "precautionary_measure", "statement", "institutional",
+    "legislation", "appeal",
+]
+MILESTONE_TYPES: tuple[str, ...] = MilestoneType.__args__  # type: ignore[attr-defined]
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_EMAIL = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+$")
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+DEFAULT_TIMEZONE = "America/Lima"
+
+
+class ConfigError(Exception):
+    """A configuration mistake; ``lines`` holds one human-readable line per problem."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Schedule(_Model):
+    """Either an interval (``30m``, ``2h``, ``1d``) or a five-field cron expression."""
+
+    expression: str
+    timezone: str = DEFAULT_TIMEZONE
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @property
+    def interval(self) -> timedelta | None:
+        m = _INTERVAL.match(self.expression)
+        return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))}) if m else None
+
+    def trigger(self, jitter: int | None = None) -> Any:
+        """The APScheduler trigger for this schedule (imported lazily: config stays light)."""
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        tz = ZoneInfo(self.timezone)
+        if (every := self.interval) is not None:
+            return IntervalTrigger(seconds=int(every.total_seconds()), timezone=tz, jitter=jitter)
+        return CronTrigger.from_crontab(self.expression, timezone=tz)
+
+
+def parse_schedule(value: str, timezone: str = DEFAULT_TIMEZONE) -> Schedule:
+    """Validate a schedule string; raises ValueError with the message users see."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("schedule must be an interval like '30m' or a cron expression like '0 7 * * *'")
+    _check_timezone(timezone)
+    if m := _INTERVAL.match(value):
+        if int(m.group(1)) <= 0:
+            raise ValueError(f"interval must be positive: '{value}'")
+        return Schedule(expression=value.strip(), timezone=timezone)
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value.strip())
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"invalid cron expression '{value}' ({exc})") from None
+    return Schedule(expression=value.strip(), timezone=timezone)
+
+
+def check_url(url: str, *, allow_private: bool = False) -> str:
+    """Only http(s) URLs with a host; no private or loopback hosts unless explicitly allowed."""
+    if not isinstance(url, str) or "\\" in url or any(c.isspace() for c in url.strip()):
+        raise ValueError(f"invalid URL {url!r}")
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f"only http and https URLs are allowed, not {url!r}")
+    host = parts.hostname
+    if not host:
+        raise ValueError(f"URL has no host: {url!r}")
+    if not allow_private and is_private_host(host):
+        raise ValueError(
+            f"URL points to a private or loopback address: {url!r} (set allow_private: true to allow it)"
+        )
+    return url.strip()
+
+
+def _check_id(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError(f"must be 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit "
+                         f"(got {value!r})")
+    return value
+
+
+def _check_email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"invalid email address {value!r}")
+    return value
+
+
+def _check_source_url(url: str, info: ValidationInfo) -> str:
+    return check_url(url, allow_private=bool(info.data.get("allow_private", False)))
+
+
+Id = Annotated[str, AfterValidator(_check_id)]
+Email = Annotated[str, AfterValidator(_check_email)]
+
+
+def is_private_host(host: str) -> bool:
+    """True for literal private/loopback/link-local addresses and localhost names."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        addr = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return not addr.is_global
+
+
+class IgnoreRules(_Model):
+    """What never counts as a change: elements removed before extraction, text patterns removed after."""
+
+    selectors: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+
+    @field_validator("patterns")
+    @classmethod
+    def _compile(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for p in patterns:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {p!r}: {exc}") from None
+        return patterns
+
+
+class Source(_Model):
+    """One watched site or feed; the spider family says how to read it."""
+
+    id: Id
+    name: str = Field(min_length=1)
+    kind: SourceKind
+    spider: str = Field(min_length=1)
+    allow_private: bool = False  # declared before urls: the URL check reads it
+    urls: tuple[Annotated[str, AfterValidator(_check_source_url)], ...]
+    schedule: Schedule = Field(default_factory=lambda: Schedule(expression="1h"))
+    enabled: bool = True
+    follow: Literal["auto", "always", "never"] = "auto"
+    scope: str | None = None
+    ignore: IgnoreRules = IgnoreRules()
+    cases: tuple[str, ...] | None = None
+    max_items: int | None = Field(default=None, gt=0)
+    download_delay: float | None = Field(default=None, ge=0)  # seconds between requests; polite default 1
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("urls")
+    @classmethod
+    def _some_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # Not Field(min_length=1): pydantic would add a second, confusing line after a bad URL.
+        if not value:
+            raise ValueError("at least one URL is required")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _timezone(cls, data: Any) -> Any:
+        """YAML writes ``timezone`` next to ``schedule``; it belongs inside the Schedule."""
+        if isinstance(data, dict) and "timezone" in data:
+            data = dict(data)
+            timezone = data.pop("timezone")
+            schedule = data.get("schedule", "1h")
+            if not isinstance(schedule, Schedule):
+                data["schedule"] = {"expression": schedule, "timezone": timezone}
+        return data
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _schedule(cls, value: Any) -> Any:
+        # Parsed here (not in the model validator) so that errors carry the path ``sources[N].schedule``.
+        if isinstance(value, Schedule):
+            return value
+        if isinstance(value, dict) and "expression" in value and set(value) <= {"expression", "timezone"}:
+            return parse_schedule(value["expression"], value.get("timezone", DEFAULT_TIMEZONE))
+        return parse_schedule(value)
+
+
+class Term(_Model):
+    """A keyword or phrase; weights let a victim's full name count more than the word 'Puno'."""
+
+    term: str = Field(min_length=2)
+    weight: float = Field(default=1.0, gt=0)
+
+
+class Case(_Model):
+    """A legal case to follow and how to recognise documents about it."""
+
+    id: Id
+    name: str = Field(min_length=1)
+    description: str = ""
+    threshold: float = Field(default=3.0, gt=0)
+    terms: tuple[Term, ...] = Field(min_length=1)
+    exclude: tuple[str, ...] = ()
+
+    @field_validator("terms", mode="before")
+    @classmethod
+    def _strings_are_terms(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"term": v} if isinstance(v, str) else v for v in value]
+        return value
+
+
+class Subscriber(_Model):
+    """Who gets digests, in which language, about which cases, how often."""
+
+    email: Email
+    name: str = ""
+    language: Literal["es", "en"] = "es"
+    cases: tuple[str, ...] = Field(min_length=1)
+    frequency: Literal["immediate", "daily", "weekly"] = "daily"
+    at: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    want: Literal["milestones", "all"] = "all"
+    source_kinds: tuple[SourceKind, ...] | None = None
+    timezone: str = DEFAULT_TIMEZONE
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _at(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            # YAML 1.1 reads an unquoted 07:00 as the sexagesimal number 420.
+            raise ValueError(f'write the time in quotes, like "07:00" (YAML read {value!r})')
+        if isinstance(value, str) and not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", value):
+            raise ValueError(f'expected a 24-hour time like "07:00" (got {value!r})')
+        return value
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(f"unknown timezone '{value}'") from None
+    return value
+
+
+class Config(_Model):
+    """The whole configuration directory, validated and cross-checked."""
+
+    directory: Path
+    cases: dict[str, Case]
+    sources: tuple[Source, ...]
+    subscribers: tuple[Subscriber, ...] = ()
+    maintainers: tuple[str, ...] = ()
+    digest_schedule: Schedule = Field(default_factory=lambda: Schedule(expression="0 7 * * *"))
+
+    def source(self, source_id: str) -> Source:
+        for s in self.sources:
+            if s.id == source_id:
+                return s
+        raise KeyError(source_id)
+
+    @property
+    def enabled_sources(self) -> tuple[Source, ...]:
+        return tuple(s for s in self.sources if s.enabled)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def _path(loc: Iterable[Any], prefix: str = "") -> str:
+    out = prefix
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-after", "function-before", "function-wrap") or str(part).startswith(
+            ("function-", "literal[", "constrained-str")
+        ):
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    msg = str(err.get("msg", "invalid value"))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix):]
+    value = err.get("input")
+    if kind not in ("value_error", "assertion_error") and isinstance(value, str | int | float | bool):
+        msg += f" (got {value!r})"  # scalars only: a whole mapping would not fit on one line
+    return msg
+
+
+def _validation_lines(file: str, exc: ValidationError, prefix: str) -> list[str]:
+    lines = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if p != "__root__"]
+        field = _path(loc, prefix)
+        lines.append(f"{file}: {field}: {_message(err)}" if field else f"{file}: {_message(err)}")
+    return lines
+
+
+def _read_yaml(path: Path, display: str, errors: list[str]) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        errors.append(f"{display}: file not found")
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        errors.append(f"{display}: cannot read: {exc}")
+        return None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        errors.append(f"{display}: {where}YAML syntax error: {problem}")
+        return None
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _defaults(value: Any, disp: str, errors: list[str]) -> dict[str, Any]:
+    """The ``defaults`` mapping, checked once here rather than reported again for every source."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors.append(f"{disp}: defaults: expected a mapping")
+        return {}
+    allowed = (set(Source.model_fields) | {"timezone"}) - {"id", "name", "urls"}
+    out = {}
+    for key, item in value.items():
+        if key not in allowed:
+            errors.append(f"{disp}: defaults.{key}: unknown field")
+            continue
+        if key == "timezone":
+            try:
+                _check_timezone(item)
+            except ValueError as exc:
+                errors.append(f"{disp}: defaults.timezone: {exc}")
+                continue
+        out[key] = item
+    return out
+
+
+def _maintainers(value: Any, disp: str, errors: list[str]) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors.append(f"{disp}: maintainers: expected a list of email addresses")
+        return []
+    out = []
+    for i, item in enumerate(value):
+        try:
+            out.append(_check_email(item if isinstance(item, str) else repr(item)))
+        except ValueError as exc:
+            errors.append(f"{disp}: maintainers[{i}]: {exc}")
+    return out
+
+
+def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) -> Config:
+    """Load ``cases/*.yaml``, ``sources.yaml`` and ``subscribers.yaml`` (or the example) from a folder.
+
+    Raises ConfigError listing every problem found, each on one line naming file and field.
+    ``spiders`` is the set of spider names that exist; sources naming another are rejected.
+    """
+    root = Path(directory)
+    errors: list[str] = []
+    if not root.is_dir():
+        raise ConfigError([f"{_display(root)}: configuration directory not found"])
+
+    cases: dict[str, Case] = {}
+    case_files = sorted((root / "cases").glob("*.yaml")) if (root / "cases").is_dir() else []
+    if not case_files:
+        errors.append(f"{_display(root / 'cases')}: no case files (*.yaml) found")
+    for path in case_files:
+        disp = _display(path)
+        data = _read_yaml(path, disp, errors)
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            errors.append(f"{disp}: expected a mapping with id, name, terms")
+            continue
+        try:
+            case = Case.model_validate(data)
+        except ValidationError as exc:
+            errors.extend(_validation_lines(disp, exc, ""))
+            continue
+        if case.id in cases:
+            errors.append(f"{disp}: id: duplicate case id '{case.id}'")
+        cases[case.id] = case
+
+    sources: list[Source] = []
+    maintainers: list[str] = []
+    digest_schedule = Schedule(expression="0 7 * * *")
+    src_path = root / "sources.yaml"
+    disp = _display(src_path)
+    data = _read_yaml(src_path, disp, errors)
+    if data is not None:
+        if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+            errors.append(f"{disp}: sources: expected a list of sources")
+        else:
+            defaults = _defaults(data.get("defaults"), disp, errors)
+            unknown = set(data) - {"sources", "defaults", "maintainers", "digest"}
+            for key in sorted(unknown):
+                errors.append(f"{disp}: {key}: unknown field")
+            maintainers = _maintainers(data.get("maintainers"), disp, errors)
+            digest = data.get("digest") or {}
+            if not isinstance(digest, dict):
+                errors.append(f"{disp}: digest: expected a mapping with schedule")
+                digest = {}
+            for key in sorted(set(digest) - {"schedule"}):
+                errors.append(f"{disp}: digest.{key}: unknown field")
+            if "schedule" in digest:
+                try:
+                    digest_schedule = parse_schedule(digest["schedule"], defaults.get("timezone", DEFAULT_TIMEZONE))
+                except ValueError as exc:
+                    errors.append(f"{disp}: digest.schedule: {exc}")
+            seen: dict[str, int] = {}
+            known = set(spiders) if spiders is not None else None
+            for i, raw in enumerate(data["sources"]):
+                where = f"sources[{i}]"
+                if not isinstance(raw, dict):
+                    errors.append(f"{disp}: {where}: expected a mapping")
+                    continue
+                merged = {**defaults, **raw}
+                try:
+                    src = Source.model_validate(merged)
+                except ValidationError as exc:
+                    errors.extend(_validation_lines(disp, exc, where))
+                    continue
+                if src.id in seen:
+                    errors.append(f"{disp}: {where}.id: duplicate source id '{src.id}' (also sources[{seen[src.id]}])")
+                seen[src.id] = i
+                # A disabled source may name a spider that does not exist yet (planned work).
+                if known is not None and src.enabled and src.spider not in known:
+                    errors.append(
+                        f"{disp}: {where}.spider: unknown spider '{src.spider}' (known: {', '.join(sorted(known))})"
+                    )
+                for j, case_id in enumerate(src.cases or ()):
+                    if cases and case_id not in cases:
+                        errors.append(f"{disp}: {where}.cases[{j}]: unknown case '{case_id}'")
+                sources.append(src)
+
+    subscribers: list[Subscriber] = []
+    sub_path = root / "subscribers.yaml"
+    if not sub_path.exists():
+        sub_path = root / "subscribers.example.yaml"
+    if sub_path.exists():
+        disp = _display(sub_path)
+        data = _read_yaml(sub_path, disp, errors)
+        if data is not None:
+            if not isinstance(data, dict) or not isinstance(data.get("subscribers", []), list):
+                errors.append(f"{disp}: subscribers: expected a list of subscribers")
+            else:
+                for key in sorted(set(data) - {"subscribers", "maintainers"}):
+                    errors.append(f"{disp}: {key}: unknown field")
+                emails: set[str] = set()
+                for i, raw in enumerate(data.get("subscribers") or []):
+                    where = f"subscribers[{i}]"
+                    try:
+                        sub = Subscriber.model_validate(raw)
+                    except ValidationError as exc:
+                        errors.extend(_validation_lines(disp, exc, where))
+                        continue
+                    if sub.email.lower() in emails:
+                        errors.append(f"{disp}: {where}.email: duplicate subscriber '{sub.email}'")
+                    emails.add(sub.email.lower())
+                    for j, case_id in enumerate(sub.cases):
+                        if cases and case_id not in cases:
+                            errors.append(f"{disp}: {where}.cases[{j}]: unknown case '{case_id}'")
+                    subscribers.append(sub)
+                maintainers += _maintainers(data.get("maintainers"), disp, errors)
+
+    if errors:
+        raise ConfigError(errors)
+    return Config(
+        directory=root,
+        cases=cases,
+        sources=tuple(sources),
+        subscribers=tuple(subscribers),
+        maintainers=tuple(maintainers),
+        digest_schedule=digest_schedule,
+    )

@@ -1,0 +1,170 @@
+"""Records one CrawlRun per source run, so a broken or silent source is never invisible."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from pipeline.store import repository as repo
+from pipeline.store.session import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunCounters:
+    """What one source run saw; the progress display and the CrawlRun row read it."""
+
+    source_id: str
+    run_id: int | None = None
+    pages: int = 0
+    items: int = 0
+    new: int = 0
+    updated: int = 0
+    removed: int = 0
+    restored: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    first_error: str | None = None
+    status: str = "running"
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished: datetime | None = None
+
+    def count(self, result: str) -> None:
+        self.items += 1
+        if result in ("new", "updated", "removed", "restored", "unchanged"):
+            setattr(self, result, getattr(self, result) + 1)
+
+    def error(self, message: str) -> None:
+        """Count an error; keep the first one, preferring the source's own URLs over robots.txt."""
+        self.errors += 1
+        if self.first_error is None or ("/robots.txt" in self.first_error and "/robots.txt" not in message):
+            self.first_error = one_line(message)
+
+    def judge(self, finish_reason: str | None) -> str:
+        """ok | partial | failed | empty, from what was seen (not from the process exit code)."""
+        if finish_reason not in (None, "finished"):
+            self.error(f"crawl stopped early: {finish_reason}")
+            return "partial" if self.items else "failed"
+        if self.errors:
+            return "partial" if self.items else "failed"
+        return "ok" if self.items else "empty"
+
+
+def one_line(message: str, limit: int = 300) -> str:
+    line = " ".join(message.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+@dataclass
+class RunContext:
+    """What the runner hands each spider (as the ``casewatch`` argument): Scrapy settings are
+    deep-copied, so live objects such as the database travel with the spider instead."""
+
+    db: Database
+    cases: tuple[Any, ...]
+    progress: Callable[[RunCounters], None] | None = None
+    results: dict[str, RunCounters] | None = None
+
+
+class _ErrorCapture(logging.Handler):
+    """Counts ERROR log records that belong to one spider (Scrapy passes ``extra={'spider': ...}``)."""
+
+    def __init__(self, spider: Spider, counters: RunCounters):
+        super().__init__(logging.ERROR)
+        self.spider, self.counters = spider, counters
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "spider", None) is not self.spider:
+            return
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None and str(record.exc_info[1]) not in message:
+            message = f"{message}: {record.exc_info[1]}"
+        self.counters.error(message)
+
+
+class CrawlRunRecorder:
+    """Opens a CrawlRun when the spider opens and closes it with counts and a status.
+
+    Only spiders started by ``crawler.runner`` (which carry a RunContext) are recorded; golden tests
+    and ``scrapy crawl`` run without a database.
+    """
+
+    def __init__(self) -> None:
+        self._captures: dict[int, _ErrorCapture] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlRunRecorder:
+        ext = cls()
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.response_received, signal=signals.response_received)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.item_error, signal=signals.item_error)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        ctx: RunContext | None = getattr(spider, "casewatch", None)
+        if ctx is None:
+            return
+        source = spider.source  # type: ignore[attr-defined]
+        now = datetime.now(UTC)
+        with ctx.db.write() as session:
+            repo.close_stale_runs(session, source.id, now)
+            run_id = repo.start_run(session, source.id, now).id
+        counters = RunCounters(source_id=source.id, run_id=run_id, started=now)
+        spider.casewatch_counters = counters  # type: ignore[attr-defined]
+        if ctx.results is not None:
+            ctx.results[source.id] = counters
+        capture = self._captures[id(spider)] = _ErrorCapture(spider, counters)
+        logging.getLogger().addHandler(capture)
+        _report(spider, counters)
+
+    def response_received(self, response: Any, request: Any, spider: Spider) -> None:
+        counters = getattr(spider, "casewatch_counters", None)
+        if counters is not None and not request.url.endswith("/robots.txt"):
+            counters.pages += 1
+            _report(spider, counters)
+
+    def item_scraped(self, item: Any, response: Any, spider: Spider) -> None:
+        if (counters := getattr(spider, "casewatch_counters", None)) is not None:
+            _report(spider, counters)
+
+    def item_error(self, item: Any, response: Any, spider: Spider, failure: Any) -> None:
+        if (counters := getattr(spider, "casewatch_counters", None)) is not None:
+            counters.error(f"storing {getattr(item, 'url', '?')} failed: {failure.value!r}")
+
+    def spider_error(self, failure: Any, response: Any, spider: Spider) -> None:
+        if (counters := getattr(spider, "casewatch_counters", None)) is not None:
+            counters.error(f"parsing {getattr(response, 'url', '?')} failed: {failure.value!r}")
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        counters: RunCounters | None = getattr(spider, "casewatch_counters", None)
+        ctx: RunContext | None = getattr(spider, "casewatch", None)
+        if counters is None or ctx is None:
+            return
+        if (capture := self._captures.pop(id(spider), None)) is not None:
+            logging.getLogger().removeHandler(capture)
+        counters.status = counters.judge(reason)
+        counters.finished = datetime.now(UTC)
+        with ctx.db.write() as session:
+            run = repo.get_run(session, counters.run_id or 0)
+            if run is not None:
+                run.finished_at, run.status = counters.finished, counters.status
+                for name in ("pages", "items", "new", "updated", "removed", "restored", "unchanged", "errors"):
+                    setattr(run, name, getattr(counters, name))
+                run.error = counters.first_error
+        _report(spider, counters)
+
+
+def _report(spider: Spider, counters: RunCounters) -> None:
+    ctx: RunContext | None = getattr(spider, "casewatch", None)
+    if ctx is not None and ctx.progress is not None:
+        ctx.progress(counters)

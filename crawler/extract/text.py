@@ -1,0 +1,246 @@
+"""Main text of a page or of a feed's HTML, normalised so the same page always gives the same text.
+
+Change detection hashes this text: any nondeterminism here (whitespace, entity spelling, a visit
+counter) would be reported to people as an edit. Two modes: with a ``scope`` selector we take exactly
+that region (watching one part of a page, no heuristics); without one, trafilatura removes the
+boilerplate of article pages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import trafilatura
+from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
+from soupsieve import SelectorSyntaxError
+
+from crawler.extract.dates import parse_date
+
+BLOCK_TAGS: frozenset[str] = frozenset({
+    "address", "article", "aside", "blockquote", "caption", "dd", "details", "dialog", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+    "hgroup", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody",
+    "thead", "tfoot", "tr", "ul", "body", "html",
+})
+CELL_TAGS: frozenset[str] = frozenset({"td", "th"})
+# Never visible text: dropped in every mode.
+INVISIBLE_TAGS: tuple[str, ...] = ("script", "style", "noscript", "template", "head", "svg", "iframe")
+# Page furniture dropped in scope mode (besides the invisible tags) and in the no-trafilatura fallback.
+SCOPE_DROP: tuple[str, ...] = ("nav",)
+FALLBACK_DROP: tuple[str, ...] = ("nav", "header", "footer", "aside", "form")
+# Metadata holding the publication date, most specific first.
+DATE_META: tuple[tuple[str, str], ...] = (
+    ("property", "article:published_time"), ("name", "article:published_time"),
+    ("itemprop", "datePublished"), ("name", "pubdate"), ("name", "publishdate"),
+    ("name", "DC.date.issued"), ("name", "dcterms.date"), ("name", "date"),
+)
+_INVISIBLE_CHARS = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class ExtractedPage:
+    """What a page says, independent of how it was fetched."""
+
+    title: str
+    text: str
+    published_at: datetime | None = None
+    lang: str | None = None
+
+
+class ScopeNotFound(ValueError):
+    """The scope selector matched nothing: the page's structure changed (never silently empty)."""
+
+
+def normalize_text(text: str) -> str:
+    """NFC, one space between words, stripped lines, at most one blank line between paragraphs."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE_CHARS.sub("", text)
+    out: list[str] = []
+    blank = False
+    for raw in text.split("\n"):
+        line = " ".join(raw.split())
+        if not line:
+            blank = True
+            continue
+        if blank and out:
+            out.append("")
+        out.append(line)
+        blank = False
+    return "\n".join(out)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(normalize_text(text).split())
+
+
+def _pieces(root: Tag) -> Iterator[str]:
+    """Text of a tree with block boundaries as blank lines and <br> as newlines (iterative: deep
+    nesting in hostile pages must not hit the recursion limit)."""
+    stack: list[tuple[Tag | NavigableString | str, bool]] = [(root, False)]
+    while stack:
+        node, pre = stack.pop()
+        if type(node) is str:
+            yield node
+        elif isinstance(node, NavigableString):
+            if isinstance(node, Comment | Declaration | Doctype | ProcessingInstruction):
+                continue
+            yield str(node) if pre else _SPACES.sub(" ", str(node))
+        elif isinstance(node, Tag):
+            name = node.name
+            if name in INVISIBLE_TAGS:
+                continue
+            if name == "br":
+                yield "\n"
+                continue
+            sep = "\n\n" if name in BLOCK_TAGS else " " if name in CELL_TAGS else ""
+            inner = pre or name == "pre"
+            if sep:
+                yield sep
+                stack.append((sep, False))
+            stack.extend((child, inner) for child in reversed(node.contents))
+
+
+def block_text(root: Tag) -> str:
+    """Visible text of an element, block-aware and normalised."""
+    return normalize_text("".join(_pieces(root)))
+
+
+def html_to_text(fragment: str | bytes | None) -> str:
+    """Plain text of an HTML fragment (feed ``content:encoded``/description); entities decoded once,
+    so markup that was shown as text (``&lt;b&gt;``) stays literal text."""
+    if not fragment:
+        return ""
+    soup = BeautifulSoup(fragment, "lxml")
+    return block_text(soup)
+
+
+def _soup(html: str | bytes) -> BeautifulSoup:
+    return BeautifulSoup(html, "lxml")
+
+
+class SelectorError(ValueError):
+    """A scope or ignore selector from the config is not valid CSS."""
+
+
+def _select(soup: BeautifulSoup | Tag, selector: str) -> list[Tag]:
+    try:
+        return list(soup.select(selector))
+    except SelectorSyntaxError as exc:
+        raise SelectorError(f"invalid CSS selector {selector!r}: {str(exc).splitlines()[0]}") from None
+
+
+def _drop(soup: BeautifulSoup | Tag, selectors: Sequence[str]) -> None:
+    for selector in selectors:
+        for el in _select(soup, selector):
+            el.decompose()
+
+
+def page_title(soup: BeautifulSoup) -> str:
+    """og:title, else <title>, else the first <h1>."""
+    og = soup.find("meta", attrs={"property": "og:title"})
+    if isinstance(og, Tag) and (content := og.get("content")) and _one_line(str(content)):
+        return _one_line(str(content))
+    for name in ("title", "h1"):
+        el = soup.find(name)
+        if isinstance(el, Tag) and (text := _one_line(el.get_text(" "))):
+            return text
+    return ""
+
+
+def _json_ld_dates(soup: BeautifulSoup) -> Iterator[str]:
+    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
+        try:
+            data = json.loads(script.get_text())
+        except (ValueError, TypeError):
+            continue
+        stack = [data]
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, dict):
+                if isinstance(obj.get("datePublished"), str):
+                    yield obj["datePublished"]
+                stack.extend(obj.values())
+            elif isinstance(obj, list):
+                stack.extend(reversed(obj))
+
+
+def published_date(soup: BeautifulSoup, region: Tag | None = None) -> datetime | None:
+    """Publication date from meta tags, JSON-LD, else a <time datetime> inside the article region.
+
+    Not trafilatura/htmldate: they compare with today's date, and spiders must not read the clock.
+    """
+    candidates: list[str] = []
+    for attr, value in DATE_META:
+        for meta in soup.find_all("meta", attrs={attr: value}):
+            if content := meta.get("content"):
+                candidates.append(str(content))
+    candidates.extend(_json_ld_dates(soup))
+    region = region or soup.find("article") or soup.find("main")
+    if isinstance(region, Tag):
+        for el in region.select("time[datetime]"):
+            candidates.append(str(el["datetime"]))
+    for value in candidates:
+        if (parsed := parse_date(value)) is not None:
+            return parsed
+    return None
+
+
+def _lang(soup: BeautifulSoup) -> str | None:
+    html = soup.find("html")
+    lang = html.get("lang") if isinstance(html, Tag) else None
+    return (str(lang).strip() or None) if lang else None
+
+
+def _trafilatura(html: str, url: str | None) -> str:
+    # favor_precision: a boilerplate line (newsletter box, "lee también") would be a false change.
+    # Tables kept: legal documents put names, dates and case numbers in tables.
+    text = trafilatura.extract(
+        html, url=url, favor_precision=True, include_comments=False, include_tables=True,
+        include_images=False, include_links=False, deduplicate=False, with_metadata=False,
+        output_format="txt",
+    )
+    if not text:
+        return ""
+    # trafilatura puts one paragraph per line; we separate paragraphs with a blank line.
+    return normalize_text("\n\n".join(text.splitlines()))
+
+
+def main_text(
+    html: str | bytes,
+    *,
+    url: str | None = None,
+    scope: str | None = None,
+    remove: Sequence[str] = (),
+) -> ExtractedPage:
+    """Title, main text, publication date and language of an HTML page.
+
+    With ``scope``: exactly the text of the first element it selects, minus ``remove``, scripts,
+    styles and nav (raises ScopeNotFound if nothing matches, SelectorError for invalid CSS).
+    Without: ``remove`` first, then trafilatura, falling back to the <main>/<article>/<body> text
+    when trafilatura finds nothing.
+    """
+    soup = _soup(html)
+    title = page_title(soup)
+    lang = _lang(soup)
+    if scope:
+        region = next(iter(_select(soup, scope)), None)
+        if region is None:
+            raise ScopeNotFound(f"scope selector {scope!r} matched nothing")
+        published = published_date(soup, region)
+        _drop(soup, remove)
+        _drop(region, SCOPE_DROP)
+        return ExtractedPage(title, block_text(region), published, lang)
+    published = published_date(soup)
+    _drop(soup, remove)
+    text = _trafilatura(str(soup), url)
+    if not text:
+        _drop(soup, FALLBACK_DROP)
+        region = soup.find("main") or soup.find("article") or soup.find("body") or soup
+        text = block_text(region) if isinstance(region, Tag) else ""
+    return ExtractedPage(title, text, published, lang)

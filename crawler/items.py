@@ -1,0 +1,44 @@
+"""The one thing spiders produce: a document as fetched, ready for the pipeline to judge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class DocumentItem:
+    """One fetch of one document; ``url`` (canonical) is the document's key across runs."""
+
+    source_id: str
+    url: str
+    status: int
+    title: str = ""
+    text: str = ""  # main text, normalised, paragraphs separated by blank lines
+    published_at: datetime | None = None  # timezone-aware
+    fetched_url: str = ""  # URL actually fetched, after redirects
+    body: bytes = b""  # raw response body (or the feed entry's XML): the evidence
+    headers: dict[str, str] = field(default_factory=dict)  # latin-1 decoded, first value each
+    content_type: str = ""
+    summary: str = ""  # feed description / dek, as text
+    authors: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
+GOLDEN_EXCLUDED: frozenset[str] = frozenset({"body", "headers"})
+
+
+def golden_dict(item: DocumentItem) -> dict[str, Any]:
+    """JSON-able fields for golden files: everything but the raw body and headers, dates in ISO 8601."""
+    out: dict[str, Any] = {}
+    for f in fields(item):
+        if f.name in GOLDEN_EXCLUDED:
+            continue
+        value = getattr(item, f.name)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, list):
+            value = list(value)
+        out[f.name] = value
+    return out

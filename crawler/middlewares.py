@@ -1,0 +1,130 @@
+"""Downloader middleware: never let a source (or a redirect) point the crawler at our own network.
+
+Scraped links and redirects are untrusted. Without this guard a feed item or a ``Location:`` header
+could make the crawler fetch ``http://169.254.169.254/`` or a database admin page on the LAN (SSRF),
+or read ``file:`` URLs. Redirected requests pass through ``process_request`` again, so every hop is
+checked. Known gap: the address is resolved here and again by the downloader (DNS rebinding).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
+
+from config.schema import is_private_host
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_SCHEMES: frozenset[str] = frozenset({"http", "https"})
+DEFAULT_PORTS: dict[str, int] = {"http": 80, "https": 443}
+Resolver = Callable[..., list[tuple[Any, ...]]]
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+class AddressGuardMiddleware:
+    """Refuse non-http(s) URLs and hosts on private, loopback or link-local addresses.
+
+    A source with ``allow_private: true`` (tests, an intranet mirror) is trusted with private hosts;
+    the scheme check applies to every source.
+    """
+
+    CACHE_SIZE = 1024
+
+    def __init__(self, crawler: Crawler | None = None, resolver: Resolver = socket.getaddrinfo):
+        self.crawler = crawler
+        self.resolver = resolver
+        self._dns: dict[str, str | None] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
+        return cls(crawler)
+
+    def _allow_private(self) -> bool:
+        spider = getattr(self.crawler, "spider", None)
+        return bool(getattr(getattr(spider, "source", None), "allow_private", False))
+
+    @staticmethod
+    def static_refusal(url: str, allow_private: bool) -> str | None:
+        """Reason to refuse ``url`` without DNS (scheme, missing host, private literal), else None."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ALLOWED_SCHEMES:
+            return f"scheme {parts.scheme or '(none)'!r} is not allowed (only http and https)"
+        host = parts.hostname
+        if not host:
+            return "URL has no host"
+        try:
+            parts.port  # noqa: B018 - validates the port
+        except ValueError:
+            return "URL has an invalid port"
+        if not allow_private and is_private_host(host):
+            return f"host {host} is a private, loopback or link-local address"
+        return None
+
+    def dns_refusal(self, host: str, port: int) -> str | None:
+        """Reason to refuse ``host`` because it resolves to a non-global address (blocking call)."""
+        if host in self._dns:
+            return self._dns[host]
+        try:
+            infos = self.resolver(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return None  # unresolvable: the downloader reports the DNS error itself
+        reason = None
+        for info in infos:
+            address = str(info[4][0]).split("%", 1)[0]
+            if is_private_host(address):
+                reason = f"host {host} resolves to non-global address {address}"
+                break
+        if len(self._dns) >= self.CACHE_SIZE:
+            self._dns.clear()
+        self._dns[host] = reason
+        return reason
+
+    def refusal(self, url: str, allow_private: bool) -> str | None:
+        """Synchronous full check (tests and tools); the middleware resolves in a thread instead."""
+        if reason := self.static_refusal(url, allow_private):
+            return reason
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if allow_private or _is_ip_literal(host):
+            return None
+        return self.dns_refusal(host, parts.port or DEFAULT_PORTS[parts.scheme.lower()])
+
+    def _refuse(self, request: Request, reason: str) -> None:
+        logger.error("address guard refused %s: %s", request.url, reason)
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("addressguard/refused")
+        raise IgnoreRequest(f"address guard refused {request.url}: {reason}")
+
+    async def process_request(self, request: Request) -> None:
+        allow = self._allow_private()
+        if reason := self.static_refusal(request.url, allow):
+            self._refuse(request, reason)
+        parts = urlsplit(request.url)
+        host = parts.hostname or ""
+        if allow or _is_ip_literal(host):
+            return None
+        port = parts.port or DEFAULT_PORTS[parts.scheme.lower()]
+        if host in self._dns:
+            reason = self._dns[host]
+        else:
+            reason = await maybe_deferred_to_future(deferToThread(self.dns_refusal, host, port))
+        if reason:
+            self._refuse(request, reason)
+        return None

@@ -1,0 +1,48 @@
+"""Scrapy's item pipeline is only the adapter into ``pipeline.ingest``: one item, one transaction."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy import Spider
+
+from crawler.extensions import RunContext, RunCounters
+from pipeline.ingest import Snapshot, ingest
+
+log = logging.getLogger(__name__)
+
+
+def snapshot_from_item(item: Any) -> Snapshot:
+    a = ItemAdapter(item)
+    return Snapshot(
+        url=a["url"], status=int(a.get("status") or 200), title=a.get("title") or "", text=a.get("text") or "",
+        published_at=a.get("published_at"), fetched_url=a.get("fetched_url") or "", body=a.get("body") or b"",
+        headers=a.get("headers") or {}, content_type=a.get("content_type") or "", summary=a.get("summary") or "",
+    )
+
+
+class IngestPipeline:
+    """Stores each DocumentItem through ``pipeline.ingest`` and counts what happened for the CrawlRun.
+
+    Spiders without a RunContext (golden tests, plain ``scrapy crawl``) pass items through untouched.
+    """
+
+    def process_item(self, item: Any, spider: Spider) -> Any:
+        ctx: RunContext | None = getattr(spider, "casewatch", None)
+        if ctx is None:
+            return item
+        source = spider.source  # type: ignore[attr-defined]
+        counters: RunCounters = spider.casewatch_counters  # type: ignore[attr-defined]
+        cases = [c for c in ctx.cases if source.cases is None or c.id in source.cases]
+        snap = snapshot_from_item(item)
+        with ctx.db.write() as session:
+            outcome = ingest(session, snap, source_id=source.id, cases=cases,
+                             ignore_patterns=source.ignore.patterns, run_id=counters.run_id,
+                             now=datetime.now(UTC))
+        counters.count(outcome.result)
+        if outcome.change is not None:
+            log.info("%s: %s %s", source.id, outcome.result, snap.url, extra={"spider": spider})
+        return item

@@ -1,0 +1,36 @@
+"""Text normalisation before fingerprinting: what must never count as a change is removed here."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+_SPACES = re.compile(r"[ \t\xa0\u2000-\u200a\u202f\u205f\u3000]+")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+@lru_cache(maxsize=256)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.MULTILINE) for p in patterns)
+
+
+def clean_text(text: str) -> str:
+    """Deterministic text: NFC, no control characters or lone surrogates, one space, no blank runs."""
+    text = unicodedata.normalize("NFC", _SURROGATES.sub("\ufffd", text))
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def normalize(text: str, ignore_patterns: Sequence[str] = ()) -> str:
+    """Clean the text and drop whatever the source's ignore patterns match (counters, 'hace 2 horas')."""
+    for pattern in _compiled(tuple(ignore_patterns)):
+        text = pattern.sub("", text)
+    return clean_text(text)

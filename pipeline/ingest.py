@@ -1,0 +1,187 @@
+"""One fetched document in, one decision out: classify -> detect -> store, in one transaction.
+
+The whole change-detection loop is here, in the order a reader expects:
+1. a 404/410 counts as missing; the second one in a row makes a ``removed`` change;
+2. the text is normalised (ignore rules applied) and fingerprinted;
+3. unknown URL -> ``new``; same fingerprint -> nothing; other fingerprint -> ``updated`` with a diff;
+   a removed document answering again -> ``restored``;
+4. the new version and its change are added to the caller's transaction, so they commit together.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from config.schema import Case
+from pipeline.classify.relevance import Relevance, classify
+from pipeline.detect.diff import unified_diff
+from pipeline.detect.fingerprint import fingerprint, sha256_bytes
+from pipeline.detect.normalize import clean_text, normalize
+from pipeline.store import repository as repo
+from pipeline.store.models import Change, ChangeCase, Document, Version
+from pipeline.store.session import Session
+
+log = logging.getLogger(__name__)
+
+GONE_STATUSES = frozenset({404, 410})
+REMOVAL_CONFIRMATIONS = 2  # consecutive 404/410 answers before a document counts as removed
+MAX_TEXT_CHARS = 2_000_000
+SUMMARY_CHARS = 400
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one fetch of one URL saw, as the crawler hands it over."""
+
+    url: str  # canonical URL: the document key
+    status: int
+    title: str = ""
+    text: str = ""
+    published_at: datetime | None = None
+    fetched_url: str = ""
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    content_type: str = ""
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What ingest decided: a change kind, or why there is none."""
+
+    result: str  # new | updated | removed | restored | unchanged | missing | empty | error
+    change: Change | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.change is not None
+
+
+def ingest(
+    session: Session,
+    snapshot: Snapshot,
+    *,
+    source_id: str,
+    cases: Sequence[Case],
+    ignore_patterns: Sequence[str] = (),
+    run_id: int | None = None,
+    now: datetime,
+) -> Outcome:
+    """Decide what ``snapshot`` means for the stored record and add it to ``session`` (not committed)."""
+    doc = repo.get_document(session, snapshot.url)
+    if snapshot.status in GONE_STATUSES:
+        return _missing(session, doc, source_id=source_id, cases=cases, run_id=run_id, now=now)
+    if snapshot.status >= 400:
+        return Outcome("error")
+
+    title = clean_text(snapshot.title).replace("\n", " ")
+    text = clean_text(snapshot.text)[:MAX_TEXT_CHARS]
+    normalized = normalize(text, ignore_patterns)
+    if not normalized and not title:
+        return Outcome("empty")
+    sha = fingerprint(title, normalized)
+
+    if doc is None:
+        doc = Document(url=snapshot.url, source_id=source_id, title=title, published_at=snapshot.published_at,
+                       first_seen_at=now, last_checked_at=now, state="active", missing_count=0)
+        session.add(doc)
+        session.flush()
+        version = _version(doc, snapshot, title, text, sha, run_id, now)
+        session.add(version)
+        return _change(session, "new", doc, None, version, title, normalized, snapshot, cases,
+                       source_id=source_id, run_id=run_id, now=now)
+
+    doc.last_checked_at = now
+    doc.missing_count = 0
+    last = repo.latest_version(session, doc.id)
+    was_removed = doc.state == "removed"
+    if last is not None and not was_removed:
+        if last.sha256 == sha:
+            return Outcome("unchanged")
+        if not normalized and normalize(last.text, ignore_patterns):
+            # The page answers but its content vanished (redesign, broken extraction): keep the last
+            # good version rather than record the case text as deleted.
+            log.warning("%s: extracted text is empty; keeping the previous version", snapshot.url)
+            return Outcome("empty")
+    doc.state = "active"
+    doc.title = title or doc.title
+    doc.published_at = snapshot.published_at or doc.published_at
+    version = _version(doc, snapshot, title, text, sha, run_id, now)
+    session.add(version)
+    kind = "restored" if was_removed else "updated"
+    return _change(session, kind, doc, last, version, title, normalized, snapshot, cases,
+                   source_id=source_id, run_id=run_id, now=now, ignore_patterns=ignore_patterns)
+
+
+def _missing(session: Session, doc: Document | None, *, source_id: str, cases: Sequence[Case],
+             run_id: int | None, now: datetime) -> Outcome:
+    if doc is None:
+        return Outcome("missing")
+    doc.last_checked_at = now
+    if doc.state == "removed":
+        return Outcome("unchanged")
+    doc.missing_count += 1
+    if doc.missing_count < REMOVAL_CONFIRMATIONS:
+        return Outcome("missing")
+    doc.state = "removed"
+    last = repo.latest_version(session, doc.id)
+    text = last.text if last else ""
+    rels = classify(cases, doc.title, text)
+    change = Change(kind="removed", detected_at=now, document=doc, source_id=source_id, run_id=run_id,
+                    from_version=last, to_version=None, title=doc.title, summary=_summary(text), diff=None)
+    _attach_relevance(change, rels)
+    session.add(change)
+    session.flush()
+    return Outcome("removed", change)
+
+
+def _version(doc: Document, snap: Snapshot, title: str, text: str, sha: str, run_id: int | None,
+             now: datetime) -> Version:
+    headers = {str(k): str(v) for k, v in snap.headers.items()}
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return Version(
+        document=doc, fetched_at=now, sha256=sha, title=title, text=text, published_at=snap.published_at,
+        raw_body=zlib.compress(snap.body, 6), raw_sha256=sha256_bytes(snap.body), http_status=snap.status,
+        fetched_url=snap.fetched_url or snap.url, content_type=snap.content_type[:200],
+        etag=lowered.get("etag"), last_modified=lowered.get("last-modified"), headers=headers, run_id=run_id,
+    )
+
+
+def _change(session: Session, kind: str, doc: Document, last: Version | None, version: Version, title: str,
+            normalized: str, snap: Snapshot, cases: Sequence[Case], *, source_id: str, run_id: int | None,
+            now: datetime, ignore_patterns: Sequence[str] = ()) -> Outcome:
+    diff = None
+    if last is not None:
+        old = f"{last.title}\n\n{normalize(last.text, ignore_patterns)}"
+        diff = unified_diff(old, f"{title}\n\n{normalized}", old_label=f"version {last.id}",
+                            new_label="new version")
+    rels = classify(cases, title, normalized)
+    change = Change(kind=kind, detected_at=now, document=doc, source_id=source_id, run_id=run_id,
+                    from_version=last, to_version=version, title=title,
+                    summary=_summary(clean_text(snap.summary) or normalized), diff=diff)
+    _attach_relevance(change, rels)
+    session.add(change)
+    session.flush()
+    return Outcome(kind, change)
+
+
+def _attach_relevance(change: Change, rels: Sequence[Relevance]) -> None:
+    matched: list[str] = []
+    for rel in rels:
+        if rel.relevant:
+            change.case_links.append(ChangeCase(case_id=rel.case_id, score=rel.score,
+                                                matched_terms=list(rel.matched_terms)))
+        matched += [t for t in rel.matched_terms if t not in matched]
+    change.relevant = any(r.relevant for r in rels)
+    change.relevance = max((r.score for r in rels), default=0.0)
+    change.matched_terms = matched
+    change.milestones = []
+
+
+def _summary(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,233 @@
+"""The stored record: SQLAlchemy 2.0 typed models for the vocabulary of DESIGN.md.
+
+The schema is created and changed only by the Alembic migrations next to this module.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes on both backends (SQLite has no timezone type): stored as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass a timezone-aware value")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Source(Base):
+    """A watched source, mirrored from config so runs and documents can refer to it."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    spider: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Document(Base):
+    """One URL's content over time; the canonical URL is the key."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None]
+    first_seen_at: Mapped[datetime]
+    last_checked_at: Mapped[datetime]
+    # active | removed; missing_count counts consecutive 404/410 answers.
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    missing_count: Mapped[int] = mapped_column(Integer, default=0)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    versions: Mapped[list[Version]] = relationship(back_populates="document", order_by="Version.id")
+
+
+class Version(Base):
+    """One stored snapshot: the evidence of what the site said at fetch time."""
+
+    __tablename__ = "versions"
+    __table_args__ = (Index("ix_versions_document_id_id", "document_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    fetched_at: Mapped[datetime]
+    sha256: Mapped[str] = mapped_column(String(64))  # of the normalized text
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    raw_body: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed response body
+    raw_sha256: Mapped[str] = mapped_column(String(64))  # of the uncompressed body
+    http_status: Mapped[int] = mapped_column(Integer)
+    fetched_url: Mapped[str] = mapped_column(String(2048), default="")
+    content_type: Mapped[str] = mapped_column(String(200), default="")
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+
+
+class Change(Base):
+    """What moved: a document appeared, changed, disappeared or came back."""
+
+    __tablename__ = "changes"
+    __table_args__ = (Index("ix_changes_detected_at", "detected_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # new | updated | removed | restored
+    detected_at: Mapped[datetime]
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    from_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    to_version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    diff: Mapped[str | None] = mapped_column(Text)
+    relevant: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    relevance: Mapped[float] = mapped_column(Float, default=0.0)
+    matched_terms: Mapped[list[Any]] = mapped_column(default=list)
+    milestones: Mapped[list[Any]] = mapped_column(default=list)
+
+    document: Mapped[Document] = relationship()
+    from_version: Mapped[Version | None] = relationship(foreign_keys=[from_version_id])
+    to_version: Mapped[Version | None] = relationship(foreign_keys=[to_version_id])
+    source: Mapped[Source] = relationship()
+    case_links: Mapped[list[ChangeCase]] = relationship(back_populates="change", cascade="all, delete-orphan")
+
+
+class ChangeCase(Base):
+    """A change's relevance to one case (a document may concern several cases)."""
+
+    __tablename__ = "change_cases"
+
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    matched_terms: Mapped[list[Any]] = mapped_column(default=list)
+
+    change: Mapped[Change] = relationship(back_populates="case_links")
+
+
+class CrawlRun(Base):
+    """One run of one source, so a broken or silent source is visible."""
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (Index("ix_crawl_runs_source_id_started_at", "source_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|partial|failed|empty
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    restored: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)  # the first error, one line
+    pid: Mapped[int | None] = mapped_column(Integer)
+
+
+class Subscriber(Base):
+    """A digest recipient, mirrored from config so digests can refer to them."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(8), default="es")
+    cases: Mapped[list[Any]] = mapped_column(default=list)
+    frequency: Mapped[str] = mapped_column(String(16), default="daily")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class Digest(Base):
+    """One rendered email for one subscriber and period: the outbox row."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("subscriber_id", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"))
+    period: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | sent
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    subject: Mapped[str] = mapped_column(Text)
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    delivered_to: Mapped[str | None] = mapped_column(Text)  # file path or "smtp://host:port"
+
+    subscriber: Mapped[Subscriber] = relationship()
+    items: Mapped[list[DigestItem]] = relationship(cascade="all, delete-orphan")
+
+
+class DigestItem(Base):
+    """Which changes a digest carries; a change goes to a subscriber in one digest only."""
+
+    __tablename__ = "digest_items"
+    __table_args__ = (UniqueConstraint("subscriber_id", "change_id"),)
+
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"), primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"), primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"))

@@ -1,0 +1,239 @@
+"""Queries and updates the rest of casewatch needs, so nothing outside store/ writes SQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from config.schema import Source as SourceConfig
+from config.schema import Subscriber as SubscriberConfig
+from pipeline.store.models import (
+    Change,
+    ChangeCase,
+    CrawlRun,
+    Digest,
+    DigestItem,
+    Document,
+    Source,
+    Subscriber,
+    Version,
+)
+
+# ------------------------------------------------------------------------------ config mirrors
+
+
+def sync_sources(session: Session, sources: Iterable[SourceConfig], now: datetime) -> None:
+    """Mirror configured sources into the database (rows are kept when a source leaves config)."""
+    existing = {s.id: s for s in session.scalars(select(Source))}
+    for cfg in sources:
+        row = existing.get(cfg.id)
+        if row is None:
+            session.add(
+                Source(id=cfg.id, name=cfg.name, kind=cfg.kind, spider=cfg.spider, enabled=cfg.enabled,
+                       created_at=now, updated_at=now)
+            )
+        elif (row.name, row.kind, row.spider, row.enabled) != (cfg.name, cfg.kind, cfg.spider, cfg.enabled):
+            row.name, row.kind, row.spider, row.enabled, row.updated_at = (
+                cfg.name, cfg.kind, cfg.spider, cfg.enabled, now)
+
+
+def sync_subscribers(session: Session, subscribers: Iterable[SubscriberConfig], now: datetime) -> None:
+    """Mirror configured subscribers; ones removed from config become inactive, never deleted."""
+    existing = {s.email.lower(): s for s in session.scalars(select(Subscriber))}
+    seen = set()
+    for cfg in subscribers:
+        key = cfg.email.lower()
+        seen.add(key)
+        row = existing.get(key)
+        if row is None:
+            session.add(Subscriber(email=cfg.email, name=cfg.name, language=cfg.language, cases=list(cfg.cases),
+                                   frequency=cfg.frequency, active=True, created_at=now))
+        else:
+            row.name, row.language, row.cases, row.frequency, row.active = (
+                cfg.name, cfg.language, list(cfg.cases), cfg.frequency, True)
+    for key, row in existing.items():
+        if key not in seen:
+            row.active = False
+
+
+# ------------------------------------------------------------------------------ documents
+
+
+def get_document(session: Session, url: str) -> Document | None:
+    return session.scalars(select(Document).where(Document.url == url)).one_or_none()
+
+
+def latest_version(session: Session, document_id: int) -> Version | None:
+    return session.scalars(
+        select(Version).where(Version.document_id == document_id).order_by(Version.id.desc()).limit(1)
+    ).one_or_none()
+
+
+# ------------------------------------------------------------------------------ crawl runs
+
+
+def start_run(session: Session, source_id: str, now: datetime) -> CrawlRun:
+    run = CrawlRun(source_id=source_id, started_at=now, status="running", pid=os.getpid())
+    session.add(run)
+    session.flush()
+    return run
+
+
+def close_stale_runs(session: Session, source_id: str, now: datetime) -> int:
+    """Runs left 'running' by a killed process are closed as failed, so health stays truthful."""
+    stale = session.scalars(
+        select(CrawlRun).where(CrawlRun.source_id == source_id, CrawlRun.status == "running")
+    ).all()
+    for run in stale:
+        if run.pid and run.pid != os.getpid() and _alive(run.pid):
+            continue
+        run.status, run.finished_at = "failed", now
+        run.error = run.error or "interrupted: the crawl process ended before finishing"
+    return len(stale)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def last_runs(session: Session) -> dict[str, CrawlRun]:
+    """The latest finished-or-running run of every source."""
+    latest = select(CrawlRun.source_id, func.max(CrawlRun.id).label("id")).group_by(CrawlRun.source_id).subquery()
+    rows = session.scalars(select(CrawlRun).join(latest, CrawlRun.id == latest.c.id))
+    return {r.source_id: r for r in rows}
+
+
+def get_run(session: Session, run_id: int) -> CrawlRun | None:
+    return session.get(CrawlRun, run_id)
+
+
+# ------------------------------------------------------------------------------ changes
+
+
+@dataclass(frozen=True)
+class ChangeFilter:
+    since: datetime | None = None
+    source_id: str | None = None
+    case_id: str | None = None
+    kind: str | None = None
+    milestone: str | None = None
+    relevant_only: bool = False
+    limit: int | None = None
+
+
+def list_changes(session: Session, flt: ChangeFilter) -> Sequence[Change]:
+    q = (
+        select(Change)
+        .options(selectinload(Change.case_links), selectinload(Change.source), selectinload(Change.document),
+                 selectinload(Change.to_version), selectinload(Change.from_version))
+        .order_by(Change.detected_at.desc(), Change.id.desc())
+    )
+    if flt.since is not None:
+        q = q.where(Change.detected_at >= flt.since)
+    if flt.source_id:
+        q = q.where(Change.source_id == flt.source_id)
+    if flt.kind:
+        q = q.where(Change.kind == flt.kind)
+    if flt.case_id:
+        q = q.where(Change.id.in_(select(ChangeCase.change_id).where(ChangeCase.case_id == flt.case_id)))
+    if flt.relevant_only:
+        q = q.where(Change.relevant.is_(True))
+    rows = list(session.scalars(q))
+    if flt.milestone:  # milestones live in a JSON list; filter portably in Python
+        rows = [c for c in rows if any(m.get("type") == flt.milestone for m in c.milestones or [])]
+    return rows[: flt.limit] if flt.limit else rows
+
+
+def get_change(session: Session, change_id: int) -> Change | None:
+    return session.scalars(
+        select(Change)
+        .where(Change.id == change_id)
+        .options(selectinload(Change.case_links), selectinload(Change.source), selectinload(Change.document),
+                 selectinload(Change.to_version), selectinload(Change.from_version))
+    ).one_or_none()
+
+
+def count_versions(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Version)) or 0
+
+
+def count_changes(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Change)) or 0
+
+
+# ------------------------------------------------------------------------------ digests / outbox
+
+
+def active_subscribers(session: Session) -> Sequence[Subscriber]:
+    return session.scalars(select(Subscriber).where(Subscriber.active.is_(True)).order_by(Subscriber.id)).all()
+
+
+def pending_changes_for(session: Session, subscriber: Subscriber) -> Sequence[Change]:
+    """Relevant changes for the subscriber's cases, detected since they subscribed, not yet in a digest."""
+    already = select(DigestItem.change_id).where(DigestItem.subscriber_id == subscriber.id)
+    q = (
+        select(Change)
+        .where(Change.id.in_(select(ChangeCase.change_id).where(ChangeCase.case_id.in_(list(subscriber.cases)))))
+        .where(Change.relevant.is_(True))
+        .where(Change.detected_at >= subscriber.created_at - timedelta(days=30))
+        .where(Change.id.not_in(already))
+        .options(selectinload(Change.case_links), selectinload(Change.source), selectinload(Change.document))
+        .order_by(Change.detected_at, Change.id)
+    )
+    return session.scalars(q).all()
+
+
+def digest_exists(session: Session, subscriber_id: int, period: str) -> bool:
+    return session.scalar(
+        select(func.count()).select_from(Digest).where(Digest.subscriber_id == subscriber_id, Digest.period == period)
+    ) > 0
+
+
+def add_digest(session: Session, digest: Digest, change_ids: Iterable[int]) -> Digest:
+    session.add(digest)
+    session.flush()
+    for cid in change_ids:
+        session.add(DigestItem(digest_id=digest.id, change_id=cid, subscriber_id=digest.subscriber_id))
+    session.flush()
+    return digest
+
+
+def pending_digests(session: Session) -> Sequence[Digest]:
+    return session.scalars(
+        select(Digest).where(Digest.status == "pending").options(selectinload(Digest.subscriber)).order_by(Digest.id)
+    ).all()
+
+
+def all_digests(session: Session, limit: int = 100) -> Sequence[Digest]:
+    return session.scalars(
+        select(Digest).options(selectinload(Digest.subscriber)).order_by(Digest.id.desc()).limit(limit)
+    ).all()
+
+
+def mark_digest_sent(session: Session, digest_id: int, now: datetime, delivered_to: str) -> None:
+    session.execute(
+        update(Digest)
+        .where(Digest.id == digest_id)
+        .values(status="sent", sent_at=now, delivered_to=delivered_to, attempts=Digest.attempts + 1, last_error=None)
+    )
+
+
+def mark_digest_failed(session: Session, digest_id: int, error: str) -> None:
+    session.execute(
+        update(Digest).where(Digest.id == digest_id).values(attempts=Digest.attempts + 1, last_error=error[:2000])
+    )
+
+
+def digest_change_ids(session: Session, digest_id: int) -> list[int]:
+    return list(session.scalars(select(DigestItem.change_id).where(DigestItem.digest_id == digest_id)))

@@ -1,0 +1,124 @@
+"""One place for the database: engines, units of work, and schema upgrades.
+
+SQLite is tuned for a single-machine daemon that must not lose data: WAL (readers never block the
+writer), ``synchronous=FULL`` (a committed change survives power loss), a busy timeout, foreign keys,
+and writes that take the lock up front (``BEGIN IMMEDIATE``) so two writers wait instead of failing
+mid-transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+BUSY_TIMEOUT_MS = 30_000
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class DatabaseError(Exception):
+    """A database the user pointed us at cannot be used (bad URL, unreachable, unwritable)."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's begin event (below) issue BEGIN; pysqlite's implicit BEGIN is unreliable.
+    dbapi_connection.isolation_level = None
+    cur = dbapi_connection.cursor()
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def normalize_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// (psycopg 3 is the driver we ship)."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the pragmas and transaction behaviour above; creates the SQLite folder."""
+    url = normalize_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(f"invalid database URL {url!r}") from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite:/// or postgresql://")
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    """Engine plus session factories; ``write()`` is the unit of work (commit or roll back whole)."""
+
+    def __init__(self, url: str):
+        self.url = normalize_url(url)
+        self.engine = make_engine(self.url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
+        self._write = sessionmaker(writer, expire_on_commit=False)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for queries; rolled back at the end."""
+        with self._read() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction: everything inside commits together or not at all."""
+        with self._write() as session, session.begin():
+            yield session
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (the only way the schema is created)."""
+        from alembic import command
+
+        try:
+            with self.engine.begin() as connection:
+                cfg = alembic_config(self.url)
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, "head")
+        except OperationalError as exc:
+            raise DatabaseError(f"cannot open database {self.display_url}: {exc.orig}") from None
+
+    @property
+    def display_url(self) -> str:
+        """The URL without its password, for messages and logs."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(url: str) -> Any:
+    """An Alembic Config pointing at our migrations, independent of the current directory."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["url"] = normalize_url(url)
+    return cfg

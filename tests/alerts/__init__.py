@@ -1,0 +1,1 @@
+"""Tests for alerts: rendering, message building and mail backends."""

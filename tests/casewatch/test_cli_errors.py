@@ -1,0 +1,69 @@
+"""A broken configuration is one clear line per mistake on stderr, exit code 1, never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import ROOT, run_cli
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    target = tmp_path / "config"
+    shutil.copytree(ROOT / "config", target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return target
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda c: _replace(c / "sources.yaml", "spider: feed", "spider: fead"),
+         r"sources.yaml: sources\[\d+\].spider: unknown spider 'fead'"),
+        (lambda c: _replace(c / "sources.yaml", 'schedule: "30m"', "schedule: '61 * * * *'"),
+         r"sources.yaml: sources\[\d+\].schedule: invalid cron expression '61 \* \* \* \*'"),
+        (lambda c: _replace(c / "sources.yaml", "    kind: news\n", "\n"),
+         r"sources.yaml: sources\[\d+\].kind: required field is missing"),
+        (lambda c: _replace(c / "sources.yaml", "sources:", "sources: [\n"),
+         r"sources.yaml: line \d+, column \d+: YAML syntax error"),
+        (lambda c: _replace(c / "cases" / "juliaca-2023.yaml", "threshold:", "treshold:"),
+         r"juliaca-2023.yaml: treshold: unknown field"),
+    ],
+    ids=["unknown-spider", "bad-cron", "missing-field", "yaml-syntax", "unknown-case-field"],
+)
+def test_broken_config_is_one_line_exit_1(config: Path, tmp_path: Path, edit, expected: str) -> None:
+    import re
+
+    edit(config)
+    result = run_cli("--config", str(config), "--db", f"sqlite:///{tmp_path / 'x.db'}", "sources")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert re.search(expected, lines[0]), lines[0]
+
+
+def test_unknown_source_is_one_line(tmp_path: Path) -> None:
+    result = run_cli("--db", f"sqlite:///{tmp_path / 'x.db'}", "crawl", "no-such-source")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "casewatch: unknown source 'no-such-source' (see `casewatch sources`)"
+
+
+def test_missing_config_folder(tmp_path: Path) -> None:
+    result = run_cli("--config", str(tmp_path / "nope"), "sources")
+    assert result.returncode == 1 and "configuration directory not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_database_url_is_one_line(tmp_path: Path) -> None:
+    result = run_cli("--db", "mysql://nobody@127.0.0.1/x", "sources")
+    assert result.returncode == 1 and "unsupported database" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

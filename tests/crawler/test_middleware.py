@@ -1,0 +1,85 @@
+"""AddressGuardMiddleware: no file:/data: URLs, no private addresses unless the source allows them."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+
+from crawler.middlewares import AddressGuardMiddleware
+from tests.support.httpserver import LocalHTTPServer
+from tests.support.spiders import run_spider
+
+ADDRESSES = {"public.example": "93.184.216.34", "intranet.example": "10.1.2.3", "v6.example": "::1"}
+
+
+def fake_resolver(host: str, port: int, **_: Any) -> list[tuple[Any, ...]]:
+    if host not in ADDRESSES:
+        raise socket.gaierror("unknown host")
+    family = socket.AF_INET6 if ":" in ADDRESSES[host] else socket.AF_INET
+    return [(family, socket.SOCK_STREAM, 6, "", (ADDRESSES[host], port))]
+
+
+def guard(allow_private: bool = False) -> AddressGuardMiddleware:
+    crawler = SimpleNamespace(spider=SimpleNamespace(source=SimpleNamespace(allow_private=allow_private)),
+                              stats=None)
+    return AddressGuardMiddleware(crawler, resolver=fake_resolver)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd", "data:text/html,<p>x</p>", "ftp://example.pe/x", "s3://bucket/key", "//no-scheme",
+])
+def test_non_http_schemes_refused_even_when_private_allowed(url: str) -> None:
+    assert guard().refusal(url, allow_private=True)
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1/", "http://localhost:8080/", "http://10.0.0.1/", "http://192.168.1.1/",
+    "http://169.254.169.254/latest/meta-data/", "http://[::1]/", "http://[::ffff:127.0.0.1]/",
+    "http://0.0.0.0/", "http://intranet.example/", "http://v6.example/",
+])
+def test_private_refused_unless_allowed(url: str) -> None:
+    assert guard().refusal(url, allow_private=False)
+    assert guard().refusal(url, allow_private=True) is None
+
+
+def test_public_and_unresolvable_pass() -> None:
+    assert guard().refusal("https://public.example/x", allow_private=False) is None
+    assert guard().refusal("https://unknown.example/x", allow_private=False) is None  # DNS error later
+
+
+def test_process_request_checks_every_hop() -> None:
+    mw = guard()
+    first = Request("http://93.184.216.34/start")
+    assert asyncio.run(mw.process_request(first)) is None
+    hop = first.replace(url="http://169.254.169.254/latest/meta-data/")  # what a redirect produces
+    with pytest.raises(IgnoreRequest, match="169.254.169.254"):
+        asyncio.run(mw.process_request(hop))
+    with pytest.raises(IgnoreRequest, match="scheme"):
+        asyncio.run(guard(allow_private=True).process_request(Request("file:///etc/passwd")))
+    assert asyncio.run(guard(allow_private=True).process_request(Request("http://127.0.0.1/"))) is None
+
+
+def test_real_crawl_refuses_loopback_without_allow_private() -> None:
+    with LocalHTTPServer() as server:
+        server.set_route("/page", body="<html><body><main><p>secreto</p></main></body></html>")
+        source = {"id": "guarded", "name": "g", "kind": "news", "spider": "page", "urls": [server.url("/page")],
+                  "allow_private": True}
+        run = run_spider("crawler.spiders.page:PageSpider", source, allow_private=False)
+        assert server.requests == []
+    assert run.items == []
+    assert any("address guard refused" in e and "/page" in e and "127.0.0.1" in e for e in run.errors)
+
+
+def test_real_crawl_refuses_redirect_to_file() -> None:
+    with LocalHTTPServer() as server:
+        server.set_route("/moved", status=302, headers={"Location": "file:///etc/passwd"})
+        source = {"id": "redir", "name": "r", "kind": "news", "spider": "page", "urls": [server.url("/moved")]}
+        run = run_spider("crawler.spiders.page:PageSpider", source)
+    assert all(b"root:" not in i.body for i in run.items)
+    assert not any(i.status == 200 for i in run.items)

@@ -1,0 +1,98 @@
+"""The change-detection loop: new, unchanged, updated, removed after two 404s, restored."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from config.schema import Case, Term
+from pipeline.ingest import Snapshot, ingest
+from pipeline.store import repository as repo
+from pipeline.store.models import Source
+from pipeline.store.session import Database
+
+CASE = Case(id="juliaca-2023", name="Juliaca", threshold=3,
+            terms=(Term(term="masacre de Juliaca", weight=3), Term(term="Juliaca"), Term(term="fiscalía")))
+URL = "https://example.org/noticias/1-fiscalia"
+
+
+def _source(db: Database, now) -> None:
+    with db.write() as s:
+        s.add(Source(id="mpfn", name="MPFN", kind="prosecutor", spider="page", enabled=True,
+                     created_at=now, updated_at=now))
+
+
+def _ingest(db: Database, snap: Snapshot, now, patterns=()):
+    with db.write() as s:
+        out = ingest(s, snap, source_id="mpfn", cases=[CASE], ignore_patterns=patterns, now=now)
+        return out.result, (out.change.id if out.change else None)
+
+
+def page(text: str, status: int = 200, title: str = "Fiscalía y la masacre de Juliaca") -> Snapshot:
+    return Snapshot(url=URL, status=status, title=title, text=text, body=text.encode(),
+                    headers={"ETag": '"abc"'}, content_type="text/html")
+
+
+def test_lifecycle(db: Database, now) -> None:
+    _source(db, now)
+    assert _ingest(db, page("La fiscalía abrió investigación.\n\nVisitas: 10"), now, [r"Visitas: \d+"])[0] == "new"
+    # same text, different counter -> ignored
+    again = page("La fiscalía abrió investigación.\n\nVisitas: 11")
+    assert _ingest(db, again, now, [r"Visitas: \d+"])[0] == "unchanged"
+    kind, cid = _ingest(db, page("La fiscalía amplió la investigación."), now + timedelta(hours=1))
+    assert kind == "updated"
+    with db.read() as s:
+        change = repo.get_change(s, cid)
+        assert change is not None
+        assert "-La fiscalía abrió investigación." in (change.diff or "")
+        assert "+La fiscalía amplió la investigación." in (change.diff or "")
+        assert change.relevant and change.matched_terms[:2] == ["masacre de Juliaca", "Juliaca"]
+        assert [link.case_id for link in change.case_links] == ["juliaca-2023"]
+    # first 404: only missing; second: removed
+    assert _ingest(db, page("", status=404), now + timedelta(hours=2))[0] == "missing"
+    kind, cid = _ingest(db, page("", status=404), now + timedelta(hours=3))
+    assert kind == "removed"
+    assert _ingest(db, page("", status=410), now + timedelta(hours=4))[0] == "unchanged"
+    assert _ingest(db, page("La fiscalía amplió la investigación."), now + timedelta(hours=5))[0] == "restored"
+    with db.read() as s:
+        assert repo.count_versions(s) == 3
+        kinds = [c.kind for c in repo.list_changes(s, repo.ChangeFilter())]
+        assert kinds == ["restored", "removed", "updated", "new"]
+        removed = repo.get_change(s, cid)
+        assert removed is not None and removed.to_version is None and removed.from_version is not None
+
+
+def test_404_then_200_resets_missing_count(db: Database, now) -> None:
+    _source(db, now)
+    _ingest(db, page("texto"), now)
+    assert _ingest(db, page("", status=404), now)[0] == "missing"
+    assert _ingest(db, page("texto"), now)[0] == "unchanged"
+    assert _ingest(db, page("", status=404), now)[0] == "missing"  # the count started again
+
+
+def test_empty_extraction_keeps_last_version(db: Database, now) -> None:
+    _source(db, now)
+    _ingest(db, page("El fiscal declaró."), now)
+    assert _ingest(db, page("   "), now)[0] == "empty"
+    with db.read() as s:
+        assert repo.count_versions(s) == 1
+
+
+def test_unrelated_document_is_stored_but_not_relevant(db: Database, now) -> None:
+    _source(db, now)
+    kind, cid = _ingest(db, page("El Congreso eligió su mesa directiva.", title="Mesa directiva"), now)
+    with db.read() as s:
+        change = repo.get_change(s, cid)
+        assert kind == "new" and change is not None and not change.relevant and change.case_links == []
+
+
+def test_version_keeps_compressed_raw_body_and_validators(db: Database, now) -> None:
+    import zlib
+
+    _source(db, now)
+    _, cid = _ingest(db, page("Cuerpo"), now)
+    with db.read() as s:
+        change = repo.get_change(s, cid)
+        assert change is not None and change.to_version is not None
+        v = change.to_version
+        assert zlib.decompress(v.raw_body) == b"Cuerpo" and v.etag == '"abc"' and v.http_status == 200
+        assert v.fetched_at == now and len(v.sha256) == 64

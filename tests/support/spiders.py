@@ -1,0 +1,171 @@
+"""Run a spider against a local server in a child process and get its items back.
+
+Twisted's reactor cannot be restarted, so every crawl runs in a fresh ``python -m
+tests.support.spiders`` child (the same way ``scrapy crawl`` would run it), which writes the items,
+ERROR/WARNING log lines and stats as JSON. Test settings drop delays and retries only; everything
+else (robots.txt, the address guard, size limits) is the real project configuration.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from config.schema import Source
+from crawler.items import DocumentItem, golden_dict
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_SETTINGS: dict[str, Any] = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "RETRY_TIMES": 0,
+    "DOWNLOAD_TIMEOUT": 15,
+    "LOG_LEVEL": "WARNING",
+}
+
+
+@dataclass
+class SpiderRun:
+    """What one crawl produced."""
+
+    items: list[DocumentItem]
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def golden(self, base: str | None = None) -> list[dict[str, Any]]:
+        """Items as golden dicts, sorted, with the local server's address replaced by ``{base}``."""
+        rows = [template(golden_dict(i), base) for i in self.items]
+        return sorted(rows, key=lambda r: (r["url"], r["fetched_url"], r["status"]))
+
+
+def template(value: Any, base: str | None) -> Any:
+    """Replace the (random-port) server URL by ``{base}`` in every string, recursively."""
+    if not base:
+        return value
+    if isinstance(value, str):
+        return value.replace(base, "{base}")
+    if isinstance(value, list):
+        return [template(v, base) for v in value]
+    if isinstance(value, dict):
+        return {k: template(v, base) for k, v in value.items()}
+    return value
+
+
+def _spider_path(spider: type | str) -> str:
+    return spider if isinstance(spider, str) else f"{spider.__module__}:{spider.__qualname__}"
+
+
+def run_spider(
+    spider: type | str,
+    source: Source | dict[str, Any],
+    *,
+    revisit: list[str] | tuple[str, ...] = (),
+    settings: dict[str, Any] | None = None,
+    allow_private: bool = True,
+    timeout: float = 120,
+) -> SpiderRun:
+    """Crawl ``source`` with ``spider`` (class or "module:Class") in a child process.
+
+    ``allow_private`` (default True: the test server is on loopback) is applied after validation, so
+    a test can also check that the address guard refuses a loopback URL when it is False.
+    """
+    data = source.model_dump(mode="json") if isinstance(source, Source) else dict(source)
+    payload = {
+        "spider": _spider_path(spider),
+        "source": data,
+        "allow_private": allow_private,
+        "revisit": list(revisit),
+        "settings": {**TEST_SETTINGS, **(settings or {})},
+    }
+    with tempfile.TemporaryDirectory(prefix="casewatch-spider-") as tmp:
+        args = Path(tmp, "in.json")
+        out = Path(tmp, "out.json")
+        args.write_text(json.dumps(payload), encoding="utf-8")
+        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONPATH": str(ROOT)}
+        proc = subprocess.run(
+            [sys.executable, "-m", "tests.support.spiders", str(args), str(out)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        )
+        if proc.returncode != 0 or not out.exists():
+            raise RuntimeError(f"spider child failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+        result = json.loads(out.read_text(encoding="utf-8"))
+    return SpiderRun(
+        items=[_item(d) for d in result["items"]],
+        errors=result["errors"],
+        warnings=result["warnings"],
+        stats=result["stats"],
+    )
+
+
+def _item(data: dict[str, Any]) -> DocumentItem:
+    data = dict(data)
+    data["body"] = base64.b64decode(data["body"])
+    if data["published_at"]:
+        data["published_at"] = datetime.fromisoformat(data["published_at"])
+    return DocumentItem(**data)
+
+
+def _dump_item(item: DocumentItem) -> dict[str, Any]:
+    data = asdict(item)
+    data["body"] = base64.b64encode(item.body).decode("ascii")
+    data["published_at"] = item.published_at.isoformat() if item.published_at else None
+    return data
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage().splitlines()[0] if record.getMessage() else ""
+        (self.errors if record.levelno >= logging.ERROR else self.warnings).append(message)
+
+
+def _child(args_path: str, out_path: str) -> None:
+    """Child process body: one crawl, results to ``out_path``."""
+    import importlib
+
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    payload = json.loads(Path(args_path).read_text(encoding="utf-8"))
+    module_name, _, class_name = payload["spider"].partition(":")
+    spider_cls = getattr(importlib.import_module(module_name), class_name)
+    source = Source.model_validate({**payload["source"], "allow_private": True})
+    source = source.model_copy(update={"allow_private": payload["allow_private"]})
+
+    settings = get_project_settings()
+    settings.setdict(payload["settings"], priority="cmdline")
+    process = CrawlerProcess(settings)
+    collector = _Collect()
+    logging.getLogger().addHandler(collector)
+    items: list[DocumentItem] = []
+    crawler = process.create_crawler(spider_cls)
+    crawler.signals.connect(lambda item, **_: items.append(item), signal=signals.item_scraped, weak=False)
+    process.crawl(crawler, source=source, revisit=payload["revisit"])
+    process.start()
+    stats = {k: (v.isoformat() if isinstance(v, datetime) else v)
+             for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()}
+    Path(out_path).write_text(json.dumps({
+        "items": [_dump_item(i) for i in items],
+        "errors": collector.errors,
+        "warnings": collector.warnings,
+        "stats": stats,
+    }, default=str), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    _child(sys.argv[1], sys.argv[2])
