@@ -1,0 +1,82 @@
+"""Relevance of real-style headlines to the default Juliaca case (weights in config/cases/juliaca-2023.yaml)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from config.schema import Case
+from pipeline.classify.relevance import CaseMatcher, fold
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "spiders" / "feed"
+
+RELEVANT = [
+    "Fiscalía amplía investigación por la masacre de Juliaca y cita a mandos policiales",
+    "Juliaca: deudos exigen justicia a dos años de las muertes en el aeropuerto",
+    "Familiares de Marco Antonio Samillán piden celeridad en el caso",
+    "Asociación de Mártires y Víctimas del 9 de Enero rechaza archivamiento",
+    "Fiscalía formaliza investigación en la carpeta 023-2023",
+    "Juliaca: Poder Judicial dicta impedimento de salida contra policías por los fallecidos del 9 de enero",
+    "CIDH: Los hechos de Juliaca constituyen una masacre, concluye informe",
+    "Congreso archiva la DC 509 contra Dina Boluarte",
+    "Peru: prosecutors charge police commander over Juliaca massacre",
+    "Protestas en Juliaca: Fiscalía abre investigación por homicidio calificado",
+    "MASACRE DE JULIACA: FISCALIA CITA A JEFES POLICIALES",  # case and accents do not matter
+]
+NOT_RELEVANT = [
+    "Senamhi: heladas de hasta -15 °C en Juliaca y zonas altas de Puno",
+    "Binacional vence 2-1 en Juliaca y sueña con la Liga 1",
+    "Precio de la papa sube en mercados de Juliaca",
+    "Keiko Fujimori anuncia alianza con Renovación Popular para el Congreso",
+    "Elecciones 2026: JNE publica lista de candidatos en Puno",
+    "Dina Boluarte viaja a Brasil para cumbre de mandatarios",
+    "Delia Espinoza responde a la JNJ tras su suspensión",
+    "Accidente en la Panamericana Sur deja 12 muertos y decenas de heridos",
+    "Feria de la Candelaria: miles de danzantes llegan a Puno y Juliaca",
+    "Juliaca: nuevo hospital abrirá sus puertas en marzo",
+]
+
+
+@pytest.fixture(scope="module")
+def matcher(juliaca: Case) -> CaseMatcher:
+    return CaseMatcher(juliaca)
+
+
+@pytest.mark.parametrize("headline", RELEVANT)
+def test_relevant(matcher: CaseMatcher, headline: str) -> None:
+    rel = matcher.match(headline, "")
+    assert rel.relevant, (rel.score, rel.matched_terms)
+    assert rel.matched_terms
+
+
+@pytest.mark.parametrize("headline", NOT_RELEVANT)
+def test_not_relevant(matcher: CaseMatcher, headline: str) -> None:
+    rel = matcher.match(headline, "")
+    assert not rel.relevant, (rel.score, rel.matched_terms)
+
+
+def test_matching_is_accent_and_case_insensitive_on_whole_words(matcher: CaseMatcher) -> None:
+    assert fold("Cápac ÑUÑOA") == "capac nunoa"
+    accented = matcher.match("", "samillan sanga y jhamileth aroquipa")
+    assert accented.relevant and "Marco Antonio Samillán Sanga" not in accented.matched_terms
+    # "Juliacano" is not "Juliaca"
+    assert "Juliaca" not in matcher.match("Un juliacano en Lima", "").matched_terms
+
+
+def test_real_la_republica_feed(matcher: CaseMatcher) -> None:
+    """Of the four real La República items, only the interview with Milagros Samillán concerns the case."""
+    items = json.loads((FIXTURES / "larepublica_politica.expected.json").read_text(encoding="utf-8"))["items"]
+    verdicts = {it["title"][:30]: matcher.match(it["title"], it["text"]).relevant for it in items}
+    assert verdicts == {
+        "Milagros Samillán: “Queremos d": True,
+        "Buen Gobierno se uniría con Re": False,
+        "Gobierno de Balcázar: Minam ga": False,
+        "Vocero presidencial de Javier ": False,
+    }
+
+
+def test_real_el_comercio_feed_is_not_about_the_case(matcher: CaseMatcher) -> None:
+    items = json.loads((FIXTURES / "elcomercio_politica.expected.json").read_text(encoding="utf-8"))["items"]
+    assert [matcher.match(it["title"], it["text"]).relevant for it in items] == [False] * 4
