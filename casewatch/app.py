@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
-from config.schema import Config, load_config
+from config.schema import Config, Source, load_config
 from config.settings import Settings, get_settings
 from pipeline.store import repository as repo
 from pipeline.store.session import Database
@@ -47,7 +47,7 @@ class App:
             repo.sync_subscribers(session, self.config.subscribers, now)
         return database
 
-    def sources(self, ids: tuple[str, ...] | list[str], *, all_enabled: bool = False) -> list:
+    def sources(self, ids: tuple[str, ...] | list[str], *, all_enabled: bool = False) -> list[Source]:
         """Resolve source ids (or all enabled sources) with a clear error for unknown ones."""
         if all_enabled or not ids:
             return list(self.config.enabled_sources)

@@ -162,7 +162,7 @@ def _change(session: Session, kind: str, doc: Document, last: Version | None, ve
     rels = classify(cases, title, normalized)
     change = Change(kind=kind, detected_at=now, document=doc, source_id=source_id, run_id=run_id,
                     from_version=last, to_version=version, title=title,
-                    summary=_summary(clean_text(snap.summary) or normalized), diff=diff)
+                    summary=_summary(clean_text(snap.summary) or _without_title(normalized, title)), diff=diff)
     _attach_relevance(change, rels)
     session.add(change)
     session.flush()
@@ -180,6 +180,12 @@ def _attach_relevance(change: Change, rels: Sequence[Relevance]) -> None:
     change.relevance = max((r.score for r in rels), default=0.0)
     change.matched_terms = matched
     change.milestones = []
+
+
+def _without_title(text: str, title: str) -> str:
+    """Page text usually starts with its own headline; the summary should not repeat it."""
+    first, _, rest = text.partition("\n")
+    return rest.strip() if title and first.strip() == title else text
 
 
 def _summary(text: str) -> str:

@@ -1,0 +1,221 @@
+"""`casewatch run` (what `make run` starts): every enabled source once at start, keeps running, stops on
+SIGINT/SIGTERM with exit code 0; offline, each source fails with one clear line and a failed CrawlRun."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from casewatch.demo_site import ReplicaSite
+from pipeline.store.models import CrawlRun
+from pipeline.store.session import Database
+from tests.support.cli import CASE_FILE, ROOT, replica_config, run_cli
+
+ENABLED = {"noticias-del-sur", "fiscalia", "ong-ddhh"}
+DISABLED_SOURCE = """  - id: apagada
+    name: Fuente desactivada
+    kind: news
+    spider: feed
+    urls: ["https://example.org/feed/"]
+    enabled: false
+"""
+UNRESOLVABLE = "casewatch-offline.invalid"
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "DATABASE_URL", "CASEWATCH_"))}
+    env["CASEWATCH_VAR_DIR"] = str(tmp / "var")
+    return env
+
+
+@pytest.fixture
+def start_run(tmp_path: Path) -> Iterator[Callable[[Path, str], tuple[subprocess.Popen[bytes], Path]]]:
+    """Start `casewatch run` in the background; its log (stdout and stderr) goes to a file."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(config: Path, db_url: str) -> tuple[subprocess.Popen[bytes], Path]:
+        log_path = tmp_path / f"run{len(started)}.log"
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "casewatch", "--config", str(config), "--db", db_url,
+                                     "run"], cwd=ROOT, env=_env(tmp_path), stdout=log, stderr=subprocess.STDOUT)
+        started.append(proc)
+        return proc, log_path
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _poll(condition: Callable[[], Any], *, proc: subprocess.Popen[bytes], log: Path, timeout: float,
+          what: str) -> Any:
+    """Check ``condition`` every 100 ms until it is truthy; fail if ``proc`` exits or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (result := condition()):
+            return result
+        assert proc.poll() is None, f"`casewatch run` exited ({proc.returncode}) before {what}:\n{log.read_text()}"
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}:\n{log.read_text()}")
+
+
+def _runs(db_url: str) -> list[CrawlRun]:
+    db = Database(db_url)
+    try:
+        with db.read() as session:
+            return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id)))
+    finally:
+        db.dispose()
+
+
+def _finished_runs(db_url: str, sources: set[str]) -> Callable[[], list[CrawlRun] | None]:
+    def check() -> list[CrawlRun] | None:
+        runs = _runs(db_url)
+        done = [r for r in runs if r.status != "running"]
+        return runs if {r.source_id for r in done} >= sources else None
+
+    return check
+
+
+def _stop(proc: subprocess.Popen[bytes], log: Path, signum: int) -> str:
+    """Send ``signum``; the scheduler must exit promptly with code 0 and say it stopped."""
+    proc.send_signal(signum)
+    try:
+        code = proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"`casewatch run` still running 15 s after signal {signum}:\n{log.read_text()}") from None
+    text = log.read_text(encoding="utf-8")
+    assert code == 0, text
+    assert "casewatch.scheduler: stopped" in text.splitlines()[-1], text
+    assert "Traceback" not in text, text
+    return text
+
+
+def _assert_keeps_running(proc: subprocess.Popen[bytes], log: Path, seconds: float = 2) -> None:
+    with pytest.raises(subprocess.TimeoutExpired):
+        proc.wait(timeout=seconds)
+    assert proc.poll() is None, log.read_text()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_run_crawls_every_enabled_source_once_then_keeps_running(tmp_path: Path, start_run, signum: int) -> None:
+    db_url = f"sqlite:///{tmp_path / 'var' / 'casewatch.db'}"
+    with ReplicaSite() as site:
+        config = replica_config(tmp_path, site.base)
+        with (config / "sources.yaml").open("a", encoding="utf-8") as f:
+            f.write(DISABLED_SOURCE)
+        proc, log = start_run(config, db_url)
+
+        _poll(lambda: "watching 3 sources" in log.read_text(encoding="utf-8"), proc=proc, log=log, timeout=30,
+              what="the scheduler to start")
+        runs = _poll(_finished_runs(db_url, ENABLED), proc=proc, log=log, timeout=90,
+                     what="a finished run of every enabled source")
+        assert sorted(r.source_id for r in runs) == sorted(ENABLED), "each enabled source runs once; never 'apagada'"
+        assert {r.source_id: r.status for r in runs} == dict.fromkeys(ENABLED, "ok"), [r.error for r in runs]
+        assert sum(r.new for r in runs) == 5
+
+        _assert_keeps_running(proc, log)
+        assert len(_runs(db_url)) == 3, "no second round of crawls right after the first"
+        text = _stop(proc, log, signum)
+    lines = text.splitlines()
+    assert [line for line in lines if line.startswith("✓")] and not [line for line in lines if line.startswith("✗")]
+
+
+def _closed_port() -> socket.socket:
+    """A bound socket that never listens: connecting to its port is refused, and nobody else can take it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def _offline_config(tmp: Path, port: int) -> Path:
+    config = tmp / "config"
+    (config / "cases").mkdir(parents=True)
+    (config / "cases" / CASE_FILE.name).write_bytes(CASE_FILE.read_bytes())
+    (config / "sources.yaml").write_text(f"""sources:
+  - id: diario-local
+    name: Diario (puerto cerrado)
+    kind: news
+    spider: feed
+    urls: ["http://127.0.0.1:{port}/feed/"]
+    allow_private: true
+    download_delay: 0
+  - id: fiscalia-local
+    name: Fiscalía (puerto cerrado)
+    kind: prosecutor
+    spider: page
+    urls: ["http://127.0.0.1:{port}/noticias/1001"]
+    allow_private: true
+    download_delay: 0
+  - id: ong-sin-dns
+    name: ONG (nombre que no resuelve)
+    kind: ngo
+    spider: feed
+    urls: ["http://{UNRESOLVABLE}/feed/"]
+    download_delay: 0
+""", encoding="utf-8")
+    return config
+
+
+def _failure_lines(text: str, port: int) -> dict[str, str]:
+    """The one '✗ <source>' line per source, each naming the address and the reason."""
+    lines = [line for line in text.splitlines() if line.startswith("✗")]
+    by_source = {line.split()[1]: line for line in lines}
+    assert len(lines) == len(by_source) == 3, lines
+    for source in ("diario-local", "fiscalia-local"):
+        assert f"127.0.0.1:{port}" in by_source[source] and "refused" in by_source[source].lower(), by_source[source]
+    assert UNRESOLVABLE in by_source["ong-sin-dns"] and "dns lookup failed" in by_source["ong-sin-dns"].lower()
+    return by_source
+
+
+def test_crawl_offline_one_clear_line_per_source(db_url: str, tmp_path: Path) -> None:
+    with _closed_port() as closed:
+        port = closed.getsockname()[1]
+        cli = ("--config", str(_offline_config(tmp_path, port)), "--db", db_url)
+        started = time.monotonic()
+        result = run_cli(*cli, "crawl", env={"CASEWATCH_VAR_DIR": str(tmp_path / "var")})
+        took = time.monotonic() - started
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert took < 60, f"offline crawl took {took:.0f}s"
+    assert "Traceback" not in result.stderr
+    by_source = _failure_lines(result.stderr, port)
+    assert result.stderr.splitlines() == list(by_source.values()) or sorted(result.stderr.splitlines()) == sorted(
+        by_source.values()), result.stderr
+    assert result.stdout.strip() == "3 sources: 0 ok, 0 empty, 3 failed; 0 items, 0 new, 0 updated, 0 removed"
+
+    listed = run_cli(*cli, "sources", "--json")
+    assert listed.returncode == 0, listed.stderr
+    sources = {s["id"]: s for s in json.loads(listed.stdout)}
+    assert set(sources) == set(by_source)
+    for source_id, source in sources.items():
+        run = source["last_run"]
+        assert run["status"] == "failed" and run["finished_at"], run
+        assert run["error"] and run["error"] in by_source[source_id], (run["error"], by_source[source_id])
+
+
+def test_run_offline_reports_each_failure_and_keeps_running(tmp_path: Path, start_run) -> None:
+    db_url = f"sqlite:///{tmp_path / 'var' / 'casewatch.db'}"
+    with _closed_port() as closed:
+        port = closed.getsockname()[1]
+        proc, log = start_run(_offline_config(tmp_path, port), db_url)
+        runs = _poll(_finished_runs(db_url, {"diario-local", "fiscalia-local", "ong-sin-dns"}), proc=proc, log=log,
+                     timeout=90, what="a finished run of every source")
+        assert [r.status for r in runs] == ["failed"] * 3 and all(r.error for r in runs)
+        # The crawl processes print their summary after the runs are recorded: wait for all three lines.
+        _poll(lambda: log.read_text(encoding="utf-8").count("\n✗ ") >= 3, proc=proc, log=log, timeout=30,
+              what="one failure line per source")
+        _assert_keeps_running(proc, log)
+        text = _stop(proc, log, signal.SIGTERM)
+    _failure_lines(text, port)
