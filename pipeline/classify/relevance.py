@@ -20,10 +20,12 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def _term_pattern(term: str) -> re.Pattern[str]:
-    words = fold(term).split()
-    body = r"[\s\-–—]+".join(re.escape(w) for w in words)
-    return re.compile(rf"(?<!\w){body}(?!\w)")
+_WORD = re.compile(r"\w+")
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens: phrases match across any punctuation or spacing ("023-2023" = "023 2023")."""
+    return _WORD.findall(fold(text))
 
 
 @dataclass(frozen=True)
@@ -35,25 +37,44 @@ class Relevance:
     excluded_by: str | None = None
 
 
+class PhraseIndex:
+    """Finds which of many phrases occur in a text in one pass over its words (no regex per term)."""
+
+    def __init__(self, phrases: list[str]):
+        self.phrases = phrases
+        self._by_first: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for i, phrase in enumerate(phrases):
+            toks = tuple(words(phrase))
+            if toks:
+                self._by_first.setdefault(toks[0], []).append((i, toks))
+
+    def found(self, toks: list[str]) -> set[int]:
+        hits: set[int] = set()
+        for pos, tok in enumerate(toks):
+            for i, phrase in self._by_first.get(tok, ()):
+                if i not in hits and tuple(toks[pos:pos + len(phrase)]) == phrase:
+                    hits.add(i)
+        return hits
+
+
 class CaseMatcher:
     """Compiled matcher for one case."""
 
     def __init__(self, case: Case):
         self.case = case
-        self._terms = [(t.term, t.weight, _term_pattern(t.term)) for t in case.terms]
-        self._exclude = [(e, _term_pattern(e)) for e in case.exclude]
+        self._terms = PhraseIndex([t.term for t in case.terms])
+        self._weights = [t.weight for t in case.terms]
+        self._exclude = PhraseIndex(list(case.exclude))
 
     def match(self, title: str, text: str) -> Relevance:
-        haystack = fold(f"{title}\n{text}")
-        matched: list[str] = []
-        score = 0.0
-        for term, weight, pattern in self._terms:
-            if pattern.search(haystack):
-                matched.append(term)
-                score += weight
-        excluded = next((e for e, p in self._exclude if p.search(haystack)), None)
-        relevant = score >= self.case.threshold and excluded is None
-        return Relevance(self.case.id, round(score, 3), tuple(matched), relevant, excluded)
+        toks = words(f"{title}\n{text}")
+        hits = sorted(self._terms.found(toks))
+        matched = tuple(self.case.terms[i].term for i in hits)
+        score = sum(self._weights[i] for i in hits)
+        excluded = min(self._exclude.found(toks), default=None)
+        excluded_by = self.case.exclude[excluded] if excluded is not None else None
+        relevant = score >= self.case.threshold and excluded_by is None
+        return Relevance(self.case.id, round(score, 3), matched, relevant, excluded_by)
 
 
 @lru_cache(maxsize=32)

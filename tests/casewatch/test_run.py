@@ -210,6 +210,8 @@ def test_run_offline_reports_each_failure_and_keeps_running(tmp_path: Path, star
     with _closed_port() as closed:
         port = closed.getsockname()[1]
         proc, log = start_run(_offline_config(tmp_path, port), db_url)
+        _poll(lambda: "watching 3 sources" in log.read_text(encoding="utf-8"), proc=proc, log=log, timeout=30,
+              what="the scheduler to start")
         runs = _poll(_finished_runs(db_url, {"diario-local", "fiscalia-local", "ong-sin-dns"}), proc=proc, log=log,
                      timeout=90, what="a finished run of every source")
         assert [r.status for r in runs] == ["failed"] * 3 and all(r.error for r in runs)
