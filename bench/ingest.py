@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from config.schema import load_config  # noqa: E402
-from pipeline.ingest import Snapshot, ingest  # noqa: E402
-from pipeline.store.models import Source  # noqa: E402
-from pipeline.store.session import Database  # noqa: E402
+from config.schema import load_config
+from pipeline.ingest import Snapshot, ingest
+from pipeline.store.models import Source
+from pipeline.store.session import Database
 
 WORDS = ("fiscalía investigación Juliaca víctimas audiencia Congreso denuncia policía región Puno "
          "familiares justicia informe ministerio proceso carpeta disposición plazo juez acusación").split()

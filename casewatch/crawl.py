@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,11 +87,37 @@ def crawl(app: App, sources: Sequence[Source], *, stream: TextIO, verbose: bool 
     return CrawlSummary(results)
 
 
+_children: set[subprocess.Popen[bytes]] = set()
+_children_lock = threading.Lock()
+
+
 def crawl_in_subprocess(app: App, source_ids: Sequence[str], *, timeout: float) -> int:
     """Run `casewatch crawl` in a child process with a time limit; returns its exit code (-9 if killed)."""
     cmd = [sys.executable, "-m", "casewatch", "--config", str(app.config_dir), "--db", app.database_url,
            "crawl", *source_ids]
-    try:
-        return subprocess.run(cmd, timeout=timeout, check=False).returncode
-    except subprocess.TimeoutExpired:
-        return -9
+    with subprocess.Popen(cmd) as child:
+        with _children_lock:
+            _children.add(child)
+        try:
+            return child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            return -9
+        finally:
+            with _children_lock:
+                _children.discard(child)
+
+
+def stop_children(grace: float = 10.0) -> None:
+    """Ask running crawls to stop (Scrapy closes cleanly on SIGTERM); kill those still running after ``grace``."""
+    with _children_lock:
+        children = list(_children)
+    for child in children:
+        child.terminate()
+    deadline = time.monotonic() + grace
+    for child in children:
+        try:
+            child.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()

@@ -20,7 +20,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from casewatch.app import App
-from casewatch.crawl import crawl_in_subprocess
+from casewatch.crawl import crawl_in_subprocess, stop_children
+from pipeline.store import repository as repo
 
 log = logging.getLogger("casewatch.scheduler")
 LIMA = ZoneInfo("America/Lima")
@@ -36,6 +37,9 @@ def crawl_job(app: App, source_id: str) -> None:
         log.error("source %s: crawl killed after %ss", source_id, CRAWL_TIME_LIMIT)
     elif code not in (0, 3):
         log.error("source %s: crawl process exited with %s", source_id, code)
+    if code not in (0, 3):  # the child could not close its run itself: do it, so health stays truthful
+        with app.db.write() as session:
+            repo.close_stale_runs(session, source_id, datetime.now(UTC))
 
 
 def digest_job(app: App, period: str | None = None) -> None:
@@ -85,8 +89,9 @@ def run_scheduler(app: App, *, once: bool = False) -> None:
     scheduler = build_scheduler(app)
 
     def stop(signum: int, _frame: Any) -> None:
-        log.info("signal %s: stopping (running crawls finish or are killed at their limit)", signum)
+        log.info("signal %s: stopping; running crawls are asked to stop and recorded as such", signum)
         scheduler.shutdown(wait=False)
+        stop_children()
 
     signal.signal(signal.SIGTERM, stop)
     log.info("watching %d sources; digest schedule %s (America/Lima); Ctrl-C stops",
@@ -96,5 +101,7 @@ def run_scheduler(app: App, *, once: bool = False) -> None:
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
+        log.info("interrupted: stopping; running crawls are asked to stop and recorded as such")
         scheduler.shutdown(wait=False)
+        stop_children()
     log.info("stopped")
