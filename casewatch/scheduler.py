@@ -80,6 +80,8 @@ def build_scheduler(app: App, *, run_now: bool = True) -> BlockingScheduler:
 def run_scheduler(app: App, *, once: bool = False) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    for noisy in ("alembic", "apscheduler"):  # their per-job INFO lines drown the per-source results
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     app.db  # noqa: B018 - migrate and sync before anything is scheduled
     sources = app.config.enabled_sources
     if once:
