@@ -64,6 +64,9 @@ def test_crawl_change_digest_smtp(db_url: str, tmp_path: Path) -> None:
         updated = next(c for c in changes if c["kind"] == "updated")
         assert "+El juzgado de investigación preparatoria programó la audiencia" in updated["diff"]
         assert len(updated["version_sha256"]) == 64 and updated["cases"] == ["juliaca-2023"]
+        assert json.loads(run_cli(*cli, "show", str(updated["id"]), "--json").stdout) == updated
+        only = json.loads(run_cli(*cli, "changes", "--since", "1d", "--kind", "removed", "--json").stdout)
+        assert [(c["url"], c["kind"]) for c in only] == [(f"{site.base}{MPFN_2}", "removed")]
 
         sources = json.loads(run_cli(*cli, "sources", "--json").stdout)
         assert sources and all(set(s) == SOURCE_FIELDS for s in sources)
