@@ -224,6 +224,35 @@ def digest(app: App, email: str | None, dry_run: bool, status: bool, as_json: bo
         sys.exit(EXIT_SOURCES_FAILED)
 
 
+@cli.command("try-source")
+@click.argument("source_id")
+@click.option("--file", "file", type=click.Path(path_type=Path, dir_okay=False),
+              help="A saved page or feed to extract from (nothing else is fetched).")
+@click.option("--url", help="Fetch this URL instead of the source's configured ones.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def try_source_cmd(app: App, source_id: str, file: Path | None, url: str | None, as_json: bool) -> None:
+    """Show what a source extracts, storing nothing (exit 3 if it extracted nothing)."""
+    from casewatch.trysource import item_json, try_source
+
+    if file and url:
+        _fail("use either --file or --url, not both")
+    [source] = app.sources([source_id])
+    run = try_source(source, file=file, url=url)
+    items = [item_json(i) for i in run.items]
+    if as_json:
+        _print_json(items)
+    else:
+        for it in items:
+            click.echo(f"{it['published_at'] or '(no date)':<26} {it['title']}\n{'':<26} {it['url']}")
+            click.echo(f"{'':<26} {' '.join(it['text'].split())[:160]}\n")
+        click.echo(f"{len(items)} items, {len(run.errors)} errors", err=True)
+    for error in run.errors:
+        click.echo(f"error: {error}", err=True)
+    if not items:
+        sys.exit(EXIT_SOURCES_FAILED)
+
+
 @cli.command()
 @click.option("--once", is_flag=True, help="Run every enabled source and the digest once, then exit.")
 @click.pass_obj

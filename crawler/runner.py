@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -15,6 +17,7 @@ from scrapy.spiderloader import SpiderLoader
 
 from config.schema import Case, Source
 from crawler.extensions import RunContext, RunCounters
+from crawler.items import DocumentItem
 from pipeline.store.session import Database
 
 DEFAULT_TIME_LIMIT = 900  # seconds a single source may crawl before it is closed
@@ -72,3 +75,47 @@ def run_crawls(
                       casewatch=context)
     process.start()
     return results
+
+
+@dataclass
+class Collected:
+    """What one spider run extracted, without storing anything."""
+
+    items: list[DocumentItem] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+class _LogCollector(logging.Handler):
+    def __init__(self, collected: Collected) -> None:
+        super().__init__(level=logging.WARNING)
+        self.collected = collected
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        line = message.splitlines()[0] if message else ""
+        (self.collected.errors if record.levelno >= logging.ERROR else self.collected.warnings).append(line)
+
+
+def collect_items(spider_cls: type | str, source: Source, *, revisit: Sequence[str] = (),
+                  settings: Mapping[str, Any] | None = None) -> Collected:
+    """Run one spider for ``source`` and return its items, errors and stats (once per process)."""
+    from scrapy import signals
+
+    collected = Collected()
+    process = CrawlerProcess(crawler_settings(LOG_INSTALL_ROOT_HANDLER=False, **dict(settings or {})))
+    handler = _LogCollector(collected)
+    logging.getLogger().addHandler(handler)
+    if isinstance(spider_cls, str):
+        spider_cls = SpiderLoader.from_settings(process.settings).load(spider_cls)
+    crawler = process.create_crawler(spider_cls)
+    crawler.signals.connect(lambda item, **_: collected.items.append(item), signal=signals.item_scraped,
+                            weak=False)
+    process.crawl(crawler, source=source, revisit=tuple(revisit))
+    try:
+        process.start()
+    finally:
+        logging.getLogger().removeHandler(handler)
+    collected.stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+    return collected

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -122,47 +121,23 @@ def _dump_item(item: DocumentItem) -> dict[str, Any]:
     return data
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.errors: list[str] = []
-        self.warnings: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage().splitlines()[0] if record.getMessage() else ""
-        (self.errors if record.levelno >= logging.ERROR else self.warnings).append(message)
-
-
 def _child(args_path: str, out_path: str) -> None:
     """Child process body: one crawl, results to ``out_path``."""
     import importlib
 
-    from scrapy import signals
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.project import get_project_settings
+    from crawler.runner import collect_items
 
     payload = json.loads(Path(args_path).read_text(encoding="utf-8"))
     module_name, _, class_name = payload["spider"].partition(":")
     spider_cls = getattr(importlib.import_module(module_name), class_name)
     source = Source.model_validate({**payload["source"], "allow_private": True})
     source = source.model_copy(update={"allow_private": payload["allow_private"]})
-
-    settings = get_project_settings()
-    settings.setdict(payload["settings"], priority="cmdline")
-    process = CrawlerProcess(settings)
-    collector = _Collect()
-    logging.getLogger().addHandler(collector)
-    items: list[DocumentItem] = []
-    crawler = process.create_crawler(spider_cls)
-    crawler.signals.connect(lambda item, **_: items.append(item), signal=signals.item_scraped, weak=False)
-    process.crawl(crawler, source=source, revisit=payload["revisit"])
-    process.start()
-    stats = {k: (v.isoformat() if isinstance(v, datetime) else v)
-             for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()}
+    run = collect_items(spider_cls, source, revisit=payload["revisit"], settings=payload["settings"])
+    stats = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in run.stats.items()}
     Path(out_path).write_text(json.dumps({
-        "items": [_dump_item(i) for i in items],
-        "errors": collector.errors,
-        "warnings": collector.warnings,
+        "items": [_dump_item(i) for i in run.items],
+        "errors": run.errors,
+        "warnings": run.warnings,
         "stats": stats,
     }, default=str), encoding="utf-8")
 

@@ -1,0 +1,77 @@
+"""`casewatch try-source`: what a source extracts, from the live site, another URL or a saved file.
+
+Nothing is stored. With ``--file`` the file is served once on 127.0.0.1 and nothing else is fetched
+(a feed is read without following its links), so a maintainer can check a saved page offline.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from casewatch.app import UserError
+from config.schema import Source
+from crawler.items import golden_dict
+from crawler.runner import Collected, collect_items
+
+CONTENT_TYPES = {".xml": "application/xml", ".rss": "application/rss+xml", ".atom": "application/atom+xml",
+                 ".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8", ".json": "application/json"}
+
+
+@contextmanager
+def serve_file(path: Path) -> Iterator[str]:
+    """Serve one file's bytes at http://127.0.0.1:<port>/<name>; yields that URL."""
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    ctype = CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "text/html"
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = self.path == f"/{path.name}"
+            self.send_response(200 if found else 404)
+            self.send_header("Content-Type", ctype if found else "text/plain")
+            self.end_headers()
+            self.wfile.write(body if found else b"not found")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/{path.name}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def try_source(source: Source, *, file: Path | None = None, url: str | None = None) -> Collected:
+    """Run the source's spider once and return what it extracted."""
+    if file is not None:
+        with serve_file(file) as local:
+            local_source = source.model_copy(update={"urls": (local,), "allow_private": True, "follow": "never"})
+            return collect_items(source.spider, local_source,
+                                 settings={"ROBOTSTXT_OBEY": False, "DOWNLOAD_DELAY": 0, "RETRY_ENABLED": False})
+    if url is not None:
+        from config.schema import check_url
+
+        try:
+            check_url(url, allow_private=source.allow_private)
+        except ValueError as exc:
+            raise UserError(f"--url: {exc}") from None
+        source = source.model_copy(update={"urls": (url,)})
+    return collect_items(source.spider, source)
+
+
+def item_json(item: Any) -> dict[str, Any]:
+    data = golden_dict(item)
+    return {k: data[k] for k in ("url", "title", "published_at", "text", "status", "summary", "authors", "tags")
+            if k in data}

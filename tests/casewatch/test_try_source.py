@@ -1,0 +1,42 @@
+"""`casewatch try-source`: what a source extracts from a saved file, storing nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from tests.support.cli import ROOT, run_cli
+
+FEED = ROOT / "tests" / "fixtures" / "spiders" / "feed" / "larepublica_politica.xml"
+
+
+def test_try_source_file_json(tmp_path: Path) -> None:
+    db = tmp_path / "never.db"
+    result = run_cli("--db", f"sqlite:///{db}", "try-source", "larepublica-politica", "--file", str(FEED), "--json")
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)
+    assert len(items) == 4
+    for item in items:
+        assert {"url", "title", "published_at", "text"} <= set(item)
+        assert item["url"].startswith("https://larepublica.pe/") and item["title"] == item["title"].strip()
+        assert datetime.fromisoformat(item["published_at"]).utcoffset() is not None
+        assert len(item["text"]) > 100
+    assert any(i["title"].startswith("Milagros Samillán") for i in items)
+    assert not db.exists(), "try-source stores nothing"
+
+
+def test_try_source_mistakes_are_one_line(tmp_path: Path) -> None:
+    missing = run_cli("try-source", "larepublica-politica", "--file", str(tmp_path / "nope.xml"))
+    assert missing.returncode == 1 and "nope.xml: cannot read" in missing.stderr and "Traceback" not in missing.stderr
+    unknown = run_cli("try-source", "no-such-source", "--file", str(FEED))
+    assert unknown.returncode == 1 and "unknown source 'no-such-source'" in unknown.stderr
+
+
+def test_try_source_non_feed_reports_error_and_exit_3(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>no es un feed</p></body></html>", encoding="utf-8")
+    result = run_cli("try-source", "larepublica-politica", "--file", str(page), "--json")
+    assert result.returncode == 3
+    assert json.loads(result.stdout) == []
+    assert "error:" in result.stderr
