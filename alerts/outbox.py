@@ -26,7 +26,7 @@ class Delivery:
     where: str
 
 
-def deliver_pending(db: Database, sender: Sender, *, mail_from: str, base_url: str) -> list[Delivery]:
+def deliver_pending(db: Database, sender: Sender, *, mail_from: str) -> list[Delivery]:
     """Try every pending outbox row once; failures stay pending with their error."""
     with db.read() as session:
         pending = [

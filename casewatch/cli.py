@@ -211,8 +211,7 @@ def digest(app: App, email: str | None, dry_run: bool, status: bool, as_json: bo
             click.echo("nothing pending")
         return
     built = build_digests(app.db, app.config, now=now, base_url=app.settings.base_url, subscriber_email=email)
-    deliveries = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from,
-                                 base_url=app.settings.base_url)
+    deliveries = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from)
     if as_json:
         _print_json({"built": [b.__dict__ for b in built], "deliveries": [d.__dict__ for d in deliveries]})
     else:

@@ -51,8 +51,7 @@ def digest_job(app: App, period: str | None = None) -> None:
     period = period or f"daily:{now.astimezone(LIMA).date().isoformat()}"
     try:
         built = build_digests(app.db, app.config, now=now, base_url=app.settings.base_url, period=period)
-        sent = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from,
-                               base_url=app.settings.base_url)
+        sent = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from)
     except Exception:  # a digest failure must not stop the scheduler; it is retried next time
         log.exception("digest job failed")
         return
