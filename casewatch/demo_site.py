@@ -7,12 +7,10 @@ outside the main content, and an NGO statement page.
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from xml.sax.saxutils import escape
 
-Route = tuple[int, str, bytes]  # status, content type, body
+from casewatch.localsite import LocalSite, Route
 
 LAYOUT = """<!doctype html>
 <html lang="es"><head><meta charset="utf-8"><title>{title}</title>
@@ -143,40 +141,15 @@ def routes(base: str, state: int) -> dict[str, Route]:
     return out
 
 
-class ReplicaSite:
+class ReplicaSite(LocalSite):
     """The replica on 127.0.0.1 (random free port); ``switch(2)`` makes the sites change."""
 
     def __init__(self) -> None:
-        self._routes: dict[str, Route] = {}
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                status, ctype, body = site._routes.get(self.path, (404, "text/html", b"<h1>404 Not Found</h1>"))
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__()
         self.switch(1)
 
     def switch(self, state: int) -> None:
-        self._routes = routes(self.base, state)
-
-    def __enter__(self) -> ReplicaSite:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.routes = routes(self.base, state)
 
 
 def sources_yaml(base: str) -> str:

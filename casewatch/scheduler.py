@@ -89,12 +89,12 @@ def run_scheduler(app: App, *, once: bool = False) -> None:
         return
     scheduler = build_scheduler(app)
 
-    def stop(signum: int, _frame: Any) -> None:
-        log.info("signal %s: stopping; running crawls are asked to stop and recorded as such", signum)
+    def stop(why: str) -> None:
+        log.info("%s: stopping; running crawls are asked to stop and recorded as such", why)
         scheduler.shutdown(wait=False)
         stop_children()
 
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stop(f"signal {signum}"))
     log.info("watching %d sources; digest schedule %s (America/Lima); Ctrl-C stops",
              len(sources), app.config.digest_schedule.expression)
     for job in scheduler.get_jobs():
@@ -102,7 +102,5 @@ def run_scheduler(app: App, *, once: bool = False) -> None:
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        log.info("interrupted: stopping; running crawls are asked to stop and recorded as such")
-        scheduler.shutdown(wait=False)
-        stop_children()
+        stop("interrupted")
     log.info("stopped")

@@ -7,15 +7,14 @@ Nothing is stored. With ``--file`` the file is served once on 127.0.0.1 and noth
 from __future__ import annotations
 
 import mimetypes
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from casewatch.app import UserError
-from config.schema import Source
+from casewatch.localsite import LocalSite
+from config.schema import Source, check_url
 from crawler.items import golden_dict
 from crawler.runner import Collected, collect_items
 
@@ -31,26 +30,8 @@ def serve_file(path: Path) -> Iterator[str]:
     except OSError as exc:
         raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
     ctype = CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "text/html"
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            found = self.path == f"/{path.name}"
-            self.send_response(200 if found else 404)
-            self.send_header("Content-Type", ctype if found else "text/plain")
-            self.end_headers()
-            self.wfile.write(body if found else b"not found")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/{path.name}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with LocalSite({f"/{path.name}": (200, ctype, body)}) as site:
+        yield f"{site.base}/{path.name}"
 
 
 def try_source(source: Source, *, file: Path | None = None, url: str | None = None) -> Collected:
@@ -61,8 +42,6 @@ def try_source(source: Source, *, file: Path | None = None, url: str | None = No
             return collect_items(source.spider, local_source,
                                  settings={"ROBOTSTXT_OBEY": False, "DOWNLOAD_DELAY": 0, "RETRY_ENABLED": False})
     if url is not None:
-        from config.schema import check_url
-
         try:
             check_url(url, allow_private=source.allow_private)
         except ValueError as exc:

@@ -41,7 +41,6 @@ class PhraseIndex:
     """Finds which of many phrases occur in a text in one pass over its words (no regex per term)."""
 
     def __init__(self, phrases: list[str]):
-        self.phrases = phrases
         self._by_first: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
         for i, phrase in enumerate(phrases):
             toks = tuple(words(phrase))
