@@ -14,14 +14,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from pipeline.store.models import Change, CrawlRun, Document, Version
 from pipeline.store.session import Database
-from tests.support.cli import CASE_FILE, ROOT, run_cli
+from tests.support.cli import CASE_FILE, ROOT, child_env, run_cli, wait_for
 from tests.support.httpserver import LocalHTTPServer, Route
 
 PAGES = 40
@@ -92,23 +91,6 @@ def _config(tmp: Path, urls: list[str]) -> Path:
     return config
 
 
-def _env(tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "DATABASE_URL", "CASEWATCH_"))}
-    env["CASEWATCH_VAR_DIR"] = str(tmp / "var")
-    return env
-
-
-def _poll(condition: Callable[[], Any], *, proc: subprocess.Popen[bytes], timeout: float, what: str) -> Any:
-    """Check ``condition`` every 50 ms until it is truthy; fail if ``proc`` ends or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (result := condition()):
-            return result
-        assert proc.poll() is None, f"crawl ended (exit {proc.returncode}) before {what}"
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 def _counts(db: Database) -> tuple[int, int]:
     with db.read() as s:
         return (s.scalar(select(func.count()).select_from(Version)) or 0,
@@ -141,9 +123,9 @@ def test_sigkill_mid_crawl_leaves_no_half_state(db_url: str, tmp_path: Path, sit
     try:
         with (tmp_path / "crawl1.log").open("wb") as log:
             proc = subprocess.Popen([sys.executable, "-m", "casewatch", *cli, "crawl"], cwd=ROOT,
-                                    env=_env(tmp_path), stdout=log, stderr=subprocess.STDOUT)
+                                    env=child_env(tmp_path / "var"), stdout=log, stderr=subprocess.STDOUT)
             try:
-                _poll(lambda: _counts(db)[0] >= 3, proc=proc, timeout=60, what="a few stored versions")
+                wait_for(lambda: _counts(db)[0] >= 3, proc=proc, timeout=60, what="a few stored versions")
                 os.kill(proc.pid, signal.SIGKILL)
                 assert proc.wait(timeout=10) == -signal.SIGKILL
             finally:

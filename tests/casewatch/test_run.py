@@ -4,7 +4,6 @@ SIGINT/SIGTERM with exit code 0; offline, each source fails with one clear line 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -20,7 +19,7 @@ from sqlalchemy import select
 from casewatch.demo_site import ReplicaSite
 from pipeline.store.models import CrawlRun
 from pipeline.store.session import Database
-from tests.support.cli import CASE_FILE, ROOT, replica_config, run_cli
+from tests.support.cli import CASE_FILE, ROOT, child_env, replica_config, run_cli, wait_for
 
 ENABLED = {"noticias-del-sur", "fiscalia", "ong-ddhh"}
 DISABLED_SOURCE = """  - id: apagada
@@ -33,12 +32,6 @@ DISABLED_SOURCE = """  - id: apagada
 UNRESOLVABLE = "casewatch-offline.invalid"
 
 
-def _env(tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "DATABASE_URL", "CASEWATCH_"))}
-    env["CASEWATCH_VAR_DIR"] = str(tmp / "var")
-    return env
-
-
 @pytest.fixture
 def start_run(tmp_path: Path) -> Iterator[Callable[[Path, str], tuple[subprocess.Popen[bytes], Path]]]:
     """Start `casewatch run` in the background; its log (stdout and stderr) goes to a file."""
@@ -48,7 +41,8 @@ def start_run(tmp_path: Path) -> Iterator[Callable[[Path, str], tuple[subprocess
         log_path = tmp_path / f"run{len(started)}.log"
         with log_path.open("wb") as log:
             proc = subprocess.Popen([sys.executable, "-m", "casewatch", "--config", str(config), "--db", db_url,
-                                     "run"], cwd=ROOT, env=_env(tmp_path), stdout=log, stderr=subprocess.STDOUT)
+                                     "run"], cwd=ROOT, env=child_env(tmp_path / "var"), stdout=log,
+                                    stderr=subprocess.STDOUT)
         started.append(proc)
         return proc, log_path
 
@@ -57,18 +51,6 @@ def start_run(tmp_path: Path) -> Iterator[Callable[[Path, str], tuple[subprocess
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-
-
-def _poll(condition: Callable[[], Any], *, proc: subprocess.Popen[bytes], log: Path, timeout: float,
-          what: str) -> Any:
-    """Check ``condition`` every 100 ms until it is truthy; fail if ``proc`` exits or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (result := condition()):
-            return result
-        assert proc.poll() is None, f"`casewatch run` exited ({proc.returncode}) before {what}:\n{log.read_text()}"
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}:\n{log.read_text()}")
 
 
 def _runs(db_url: str) -> list[CrawlRun]:
@@ -118,9 +100,9 @@ def test_run_crawls_every_enabled_source_once_then_keeps_running(tmp_path: Path,
             f.write(DISABLED_SOURCE)
         proc, log = start_run(config, db_url)
 
-        _poll(lambda: "watching 3 sources" in log.read_text(encoding="utf-8"), proc=proc, log=log, timeout=30,
+        wait_for(lambda: "watching 3 sources" in log.read_text(encoding="utf-8"), proc=proc, log=log, timeout=30,
               what="the scheduler to start")
-        runs = _poll(_finished_runs(db_url, ENABLED), proc=proc, log=log, timeout=90,
+        runs = wait_for(_finished_runs(db_url, ENABLED), proc=proc, log=log, timeout=90,
                      what="a finished run of every enabled source")
         assert sorted(r.source_id for r in runs) == sorted(ENABLED), "each enabled source runs once; never 'apagada'"
         assert {r.source_id: r.status for r in runs} == dict.fromkeys(ENABLED, "ok"), [r.error for r in runs]
@@ -209,13 +191,13 @@ def test_run_offline_reports_each_failure_and_keeps_running(tmp_path: Path, star
     with _closed_port() as closed:
         port = closed.getsockname()[1]
         proc, log = start_run(_offline_config(tmp_path, port), db_url)
-        _poll(lambda: "watching 3 sources" in log.read_text(encoding="utf-8"), proc=proc, log=log, timeout=30,
+        wait_for(lambda: "watching 3 sources" in log.read_text(encoding="utf-8"), proc=proc, log=log, timeout=30,
               what="the scheduler to start")
-        runs = _poll(_finished_runs(db_url, {"diario-local", "fiscalia-local", "ong-sin-dns"}), proc=proc, log=log,
+        runs = wait_for(_finished_runs(db_url, {"diario-local", "fiscalia-local", "ong-sin-dns"}), proc=proc, log=log,
                      timeout=90, what="a finished run of every source")
         assert [r.status for r in runs] == ["failed"] * 3 and all(r.error for r in runs)
         # The crawl processes print their summary after the runs are recorded: wait for all three lines.
-        _poll(lambda: log.read_text(encoding="utf-8").count("\n✗ ") >= 3, proc=proc, log=log, timeout=30,
+        wait_for(lambda: log.read_text(encoding="utf-8").count("\n✗ ") >= 3, proc=proc, log=log, timeout=30,
               what="one failure line per source")
         _assert_keeps_running(proc, log)
         text = _stop(proc, log, signal.SIGTERM)
@@ -252,9 +234,9 @@ def test_sigterm_during_a_hanging_crawl_stops_promptly_and_records_it(tmp_path: 
             encoding="utf-8")
         db_url = f"sqlite:///{tmp_path / 'var' / 'casewatch.db'}"
         proc, log = start_run(config, db_url)
-        _poll(lambda: "watching 1 sources" in log.read_text(encoding="utf-8"), proc=proc, log=log, timeout=30,
+        wait_for(lambda: "watching 1 sources" in log.read_text(encoding="utf-8"), proc=proc, log=log, timeout=30,
               what="the scheduler to start")
-        _poll(lambda: [r for r in _runs(db_url) if r.status == "running"], proc=proc, log=log, timeout=60,
+        wait_for(lambda: [r for r in _runs(db_url) if r.status == "running"], proc=proc, log=log, timeout=60,
               what="the crawl to start")
         time.sleep(1)
         started = time.monotonic()

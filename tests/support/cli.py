@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from casewatch.demo_site import SUBSCRIBERS_YAML, sources_yaml
 
@@ -13,13 +16,35 @@ ROOT = Path(__file__).resolve().parents[2]
 CASE_FILE = ROOT / "config" / "cases" / "juliaca-2023.yaml"
 
 
+def child_env(var_dir: Path | None = None, **extra: str) -> dict[str, str]:
+    """The caller's environment without SMTP_*, DATABASE_URL and CASEWATCH_* (tests set what they need)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "DATABASE_URL", "CASEWATCH_"))}
+    if var_dir is not None:
+        env["CASEWATCH_VAR_DIR"] = str(var_dir)
+    return {**env, **extra}
+
+
+def wait_for(condition: Callable[[], Any], *, proc: subprocess.Popen[bytes], timeout: float, what: str,
+             log: Path | None = None, interval: float = 0.1) -> Any:
+    """Poll ``condition`` until truthy; fail if ``proc`` ends first or the deadline passes (log shown)."""
+    def shown() -> str:
+        return f":\n{log.read_text(encoding='utf-8')}" if log else ""
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (result := condition()):
+            return result
+        if proc.poll() is not None:
+            raise AssertionError(f"process exited ({proc.returncode}) before {what}{shown()}")
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}{shown()}")
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """`python -m casewatch ARGS`; SMTP_* and DATABASE_URL from the caller's environment are dropped."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "DATABASE_URL", "CASEWATCH_"))}
-    base.update(env or {})
     return subprocess.run([sys.executable, "-m", "casewatch", *args], capture_output=True, text=True,
-                          timeout=timeout, env=base, cwd=cwd or ROOT, check=False)
+                          timeout=timeout, env=child_env(**(env or {})), cwd=cwd or ROOT, check=False)
 
 
 def replica_config(tmp: Path, base_url: str) -> Path:
