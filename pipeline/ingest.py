@@ -47,6 +47,8 @@ class Snapshot:
     headers: Mapping[str, str] = field(default_factory=dict)
     content_type: str = ""
     summary: str = ""
+    outlet: str = ""
+    own_response: bool = True  # False for a feed entry or a redirect target: its ETag is not the URL's
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ def ingest(
         doc = Document(url=snapshot.url, source_id=source_id, title=title, published_at=snapshot.published_at,
                        first_seen_at=now, last_checked_at=now, state="active", missing_count=0)
         session.add(doc)
+        _remember_fetch(doc, snapshot)
         session.flush()
         version = _version(doc, snapshot, title, text, sha, run_id, now)
         session.add(version)
@@ -101,6 +104,7 @@ def ingest(
     was_removed = doc.state == "removed"
     if last is not None and not was_removed:
         if last.sha256 == sha:
+            _remember_fetch(doc, snapshot)
             return Outcome("unchanged")
         if not normalized and normalize(last.text, ignore_patterns):
             # The page answers but its content vanished (redesign, broken extraction): keep the last
@@ -108,6 +112,7 @@ def ingest(
             log.warning("%s: extracted text is empty; keeping the previous version", snapshot.url)
             return Outcome("empty")
     doc.state = "active"
+    _remember_fetch(doc, snapshot)
     doc.title = title or doc.title
     doc.published_at = snapshot.published_at or doc.published_at
     version = _version(doc, snapshot, title, text, sha, run_id, now)
@@ -137,6 +142,16 @@ def _missing(session: Session, doc: Document | None, *, source_id: str, cases: S
     session.add(change)
     session.flush()
     return Outcome("removed", change)
+
+
+def _remember_fetch(doc: Document, snap: Snapshot) -> None:
+    """Keep the validators of this fetch so the next one can be conditional (or a checksum hit)."""
+    lowered = {str(k).lower(): str(v) for k, v in snap.headers.items()} if snap.own_response else {}
+    doc.etag = (lowered.get("etag") or None) and lowered["etag"][:512]
+    doc.last_modified = (lowered.get("last-modified") or None) and lowered["last-modified"][:128]
+    doc.raw_sha256 = sha256_bytes(snap.body)
+    if snap.outlet:
+        doc.outlet = clean_text(snap.outlet).replace("\n", " ")[:200]
 
 
 def _version(doc: Document, snap: Snapshot, title: str, text: str, sha: str, run_id: int | None,

@@ -70,6 +70,10 @@ class Source(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # healthy | unhealthy: flips after N consecutive bad runs (pipeline.health); the reason says why.
+    health: Mapped[str] = mapped_column(String(16), default="healthy", server_default="healthy")
+    health_reason: Mapped[str | None] = mapped_column(Text)
+    health_since: Mapped[datetime | None]
 
 
 class Document(Base):
@@ -88,6 +92,11 @@ class Document(Base):
     state: Mapped[str] = mapped_column(String(16), default="active")
     missing_count: Mapped[int] = mapped_column(Integer, default=0)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    outlet: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Validators of the last fetch (stored or not): the next fetch asks "changed since?" with them.
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))
 
     versions: Mapped[list[Version]] = relationship(back_populates="document", order_by="Version.id")
 
@@ -181,6 +190,38 @@ class CrawlRun(Base):
     errors: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)  # the first error, one line
     pid: Mapped[int | None] = mapped_column(Integer)
+
+
+class HealthEvent(Base):
+    """A source turned unhealthy or recovered: one maintainer alert each, never one per run."""
+
+    __tablename__ = "health_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # unhealthy | recovered
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+
+
+class FetchState(Base):
+    """Validators of a listing or feed URL (not a document), saved after a clean run.
+
+    ``config_sha`` ties them to the source's config: a changed filter must re-read an unchanged feed.
+    """
+
+    __tablename__ = "fetch_states"
+    __table_args__ = (UniqueConstraint("source_id", "url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
+    url: Mapped[str] = mapped_column(String(2048))
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    config_sha: Mapped[str] = mapped_column(String(64))
+    checked_at: Mapped[datetime]
 
 
 class Subscriber(Base):

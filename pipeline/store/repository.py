@@ -19,6 +19,8 @@ from pipeline.store.models import (
     Digest,
     DigestItem,
     Document,
+    FetchState,
+    HealthEvent,
     Source,
     Subscriber,
     Version,
@@ -114,6 +116,69 @@ def last_runs(session: Session) -> dict[str, CrawlRun]:
     return {r.source_id: r for r in rows}
 
 
+def recent_finished_runs(session: Session, source_id: str, limit: int) -> list[CrawlRun]:
+    """The latest finished runs of a source, newest first."""
+    q = (select(CrawlRun)
+         .where(CrawlRun.source_id == source_id, CrawlRun.status.in_(("ok", "partial", "failed", "empty")))
+         .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(limit))
+    return list(session.scalars(q))
+
+
+def get_source(session: Session, source_id: str) -> Source | None:
+    return session.get(Source, source_id)
+
+
+def all_sources(session: Session) -> dict[str, Source]:
+    return {s.id: s for s in session.scalars(select(Source))}
+
+
+def unhealthy_sources(session: Session) -> list[Source]:
+    return list(session.scalars(select(Source).where(Source.health == "unhealthy").order_by(Source.id)))
+
+
+def health_events(session: Session) -> list[HealthEvent]:
+    return list(session.scalars(select(HealthEvent).order_by(HealthEvent.id)))
+
+
+# ------------------------------------------------------------------------------ fetch validators
+
+Validators = tuple[str | None, str | None, str]  # etag, last_modified, raw_sha256
+
+
+def known_validators(session: Session, source_id: str, config_sha: str) -> dict[str, Validators]:
+    """URL -> (etag, last_modified, raw_sha256) of the source's documents and listing pages."""
+    out: dict[str, Validators] = {}
+    for state in session.scalars(select(FetchState).where(FetchState.source_id == source_id,
+                                                          FetchState.config_sha == config_sha)):
+        out[state.url] = (state.etag, state.last_modified, state.raw_sha256)
+    q = select(Document.url, Document.etag, Document.last_modified, Document.raw_sha256).where(
+        Document.source_id == source_id, Document.raw_sha256.is_not(None), Document.state == "active")
+    for url, etag, last_modified, raw in session.execute(q):
+        out[url] = (etag, last_modified, raw)
+    return out
+
+
+def save_fetch_states(session: Session, source_id: str, config_sha: str,
+                      states: dict[str, Validators], now: datetime) -> None:
+    """Upsert the validators of listing/feed URLs after a clean run."""
+    existing = {s.url: s for s in session.scalars(select(FetchState).where(FetchState.source_id == source_id))}
+    for url, (etag, last_modified, raw) in states.items():
+        row = existing.get(url)
+        if row is None:
+            row = FetchState(source_id=source_id, url=url)
+            session.add(row)
+        row.etag, row.last_modified, row.raw_sha256 = etag, last_modified, raw
+        row.config_sha, row.checked_at = config_sha, now
+
+
+def touch_documents(session: Session, urls: Iterable[str], now: datetime) -> None:
+    """Record a check of documents that answered "not modified" (no version, no change)."""
+    keys = list(urls)
+    for start in range(0, len(keys), 500):
+        session.execute(update(Document).where(Document.url.in_(keys[start:start + 500]))
+                        .values(last_checked_at=now, missing_count=0))
+
+
 def get_run(session: Session, run_id: int) -> CrawlRun | None:
     return session.get(CrawlRun, run_id)
 
@@ -207,6 +272,22 @@ def add_digest(session: Session, digest: Digest, change_ids: Iterable[int]) -> D
         session.add(DigestItem(digest_id=digest.id, change_id=cid, subscriber_id=digest.subscriber_id))
     session.flush()
     return digest
+
+
+def recipient(session: Session, email: str, now: datetime) -> Subscriber:
+    """The row an email address receives outbox messages through (a maintainer gets an inactive one)."""
+    row = session.scalars(select(Subscriber).where(func.lower(Subscriber.email) == email.lower())).one_or_none()
+    if row is None:
+        row = Subscriber(email=email, name="", language="en", cases=[], frequency="maintainer", active=False,
+                         created_at=now)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def health_events_since(session: Session, since: datetime) -> list[HealthEvent]:
+    q = select(HealthEvent).where(HealthEvent.created_at >= since).order_by(HealthEvent.id)
+    return list(session.scalars(q))
 
 
 def pending_digests(session: Session) -> Sequence[Digest]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from pipeline.store.session import Database, alembic_config
@@ -16,9 +17,29 @@ def test_migrations_match_models(db: Database) -> None:
 
 
 def test_upgrade_is_idempotent(db: Database) -> None:
+    head = ScriptDirectory.from_config(alembic_config(db.url)).get_current_head()
     db.upgrade()
     with db.read() as s:
-        assert s.execute(text("select version_num from alembic_version")).scalar_one() == "0001"
+        assert s.execute(text("select version_num from alembic_version")).scalar_one() == head
+
+
+def test_upgrade_from_first_release_keeps_data(tmp_path) -> None:
+    """A database made by 0001 with a document in it upgrades to head without losing the row."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0001")
+    db = Database(url)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("insert into sources (id, name, kind, spider, enabled, created_at, updated_at) "
+                             "values ('s', 'S', 'news', 'feed', 1, '2026-01-01', '2026-01-01')")
+        conn.exec_driver_sql("insert into documents (url, source_id, title, first_seen_at, last_checked_at, "
+                             "state, missing_count, pinned) values ('https://x.pe/a', 's', 'T', '2026-01-01', "
+                             "'2026-01-01', 'active', 0, 0)")
+    db.upgrade()
+    with db.engine.connect() as conn:
+        row = conn.exec_driver_sql("select url, outlet, etag from documents").one()
+        health = conn.exec_driver_sql("select health from sources").scalar_one()
+    assert tuple(row) == ("https://x.pe/a", "", None)
+    assert health == "healthy"
 
 
 def test_sqlite_is_durable_and_concurrent(tmp_path) -> None:
