@@ -21,8 +21,9 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/casewatch run
 
-## test: the whole suite, on SQLite and on the local PostgreSQL server
+## test: lint, then the whole suite, on SQLite and on the local PostgreSQL server
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/pytest -q -n 2
 
 ## demo: offline replica sites change, casewatch notices, a digest lands in var/outbox/

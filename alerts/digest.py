@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from alerts.labels import milestone_label
 from alerts.message import make_message_id
 from alerts.render import render_digest
-from alerts.views import ChangeView, DigestView, MilestoneView
+from alerts.views import ChangeView, DigestView, MilestoneView, SourceHealthView
 from config.schema import Config
 from pipeline.store import repository as repo
-from pipeline.store.models import Change, Digest, Subscriber
+from pipeline.store.models import Change, Digest, Source, Subscriber
 from pipeline.store.session import Database, Session
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,16 @@ def change_view(change: Change, language: str = "es") -> ChangeView:
     )
 
 
+def health_views(config: Config, sources: Sequence[Source]) -> tuple[SourceHealthView, ...]:
+    """Unhealthy sources that are still watched (a disabled source is not a problem)."""
+    watched = {s.id: s for s in config.enabled_sources}
+    return tuple(SourceHealthView(s.id, watched[s.id].name, s.health_reason or "", s.health_since)
+                 for s in sources if s.id in watched)
+
+
 def digest_view(
-    config: Config, subscriber: Subscriber, changes: Sequence[Change], now: datetime, base_url: str
+    config: Config, subscriber: Subscriber, changes: Sequence[Change], now: datetime, base_url: str,
+    unhealthy: tuple[SourceHealthView, ...] = (),
 ) -> DigestView:
     return DigestView(
         subscriber_email=subscriber.email,
@@ -58,6 +66,7 @@ def digest_view(
         generated_at=now,
         base_url=base_url,
         sources_watched=len(config.enabled_sources),
+        unhealthy=unhealthy,
     )
 
 
@@ -107,7 +116,8 @@ def _build_one(
     changes = repo.pending_changes_for(session, sub)
     if not changes:
         return Built(sub.email, None, 0, skipped="nothing new")
-    rendered = render_digest(digest_view(config, sub, changes, now, base_url))
+    unhealthy = health_views(config, repo.unhealthy_sources(session))
+    rendered = render_digest(digest_view(config, sub, changes, now, base_url, unhealthy))
     digest = Digest(
         subscriber_id=sub.id,
         period=period,
@@ -129,11 +139,12 @@ def preview(
     """(address, subject, text) of what the next digest would hold, storing nothing."""
     out = []
     with db.read() as session:
+        unhealthy = health_views(config, repo.unhealthy_sources(session))
         for sub in repo.active_subscribers(session):
             if subscriber_email and sub.email.lower() != subscriber_email.lower():
                 continue
             changes = repo.pending_changes_for(session, sub)
             if changes:
-                rendered = render_digest(digest_view(config, sub, changes, now, base_url))
+                rendered = render_digest(digest_view(config, sub, changes, now, base_url, unhealthy))
                 out.append((sub.email, rendered.subject, rendered.text))
     return out

@@ -130,6 +130,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "empty": "No se detectaron cambios en este periodo.",
         "footer_why": ("Recibes este correo porque {email} está suscrito a los resúmenes de casewatch sobre: {cases}."),
         "footer_sources": "casewatch vigila {n} fuentes públicas.",
+        "health_title": "Estado de las fuentes",
+        "health_intro": "Estas fuentes no se pudieron leer bien en los últimos intentos; lo publicado en ellas "
+                        "puede faltar en este resumen. El equipo de casewatch ya fue avisado.",
+        "health_since": "desde",
         "footer_review": "Revisa el registro completo de cambios en",
         "footer_stop": (
             "Para dejar de recibir estos correos, responde a este mensaje pidiendo la baja "
@@ -166,6 +170,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "empty": "No changes were detected in this period.",
         "footer_why": "You receive this email because {email} is subscribed to casewatch digests about: {cases}.",
         "footer_sources": "casewatch watches {n} public sources.",
+        "health_title": "Source health",
+        "health_intro": "These sources could not be read properly in the latest attempts; what they published "
+                        "may be missing from this digest. The casewatch maintainers have been alerted.",
+        "health_since": "since",
         "footer_review": "Review the full change log at",
         "footer_stop": (
             "To stop receiving these emails, reply to this message asking to unsubscribe "

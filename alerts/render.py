@@ -237,6 +237,8 @@ def _context(view: DigestView) -> dict[str, Any]:
         "total": len(view.changes),
         "footer_why": t("footer_why", email=email, cases=", ".join(case_names) or "casewatch"),
         "footer_sources": t("footer_sources", n=view.sources_watched) if view.sources_watched else "",
+        "unhealthy": [{"name": h.source_name, "id": h.source_id, "reason": _multiline(h.reason, 400),
+                       "since": format_datetime(h.since, lang) if h.since else ""} for h in view.unhealthy],
         "base_href": safe_href(view.base_url),
         "base_url": clean_header(view.base_url, max_length=300),
     }

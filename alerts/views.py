@@ -44,6 +44,16 @@ class ChangeView:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceHealthView:
+    """An unhealthy source, as the digest's "source health" section shows it."""
+
+    source_id: str
+    source_name: str
+    reason: str
+    since: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class DigestView:
     """Everything one subscriber's email for one period needs."""
 
@@ -56,3 +66,4 @@ class DigestView:
     generated_at: datetime
     base_url: str
     sources_watched: int = 0
+    unhealthy: tuple[SourceHealthView, ...] = ()

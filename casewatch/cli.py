@@ -78,16 +78,23 @@ def sources(app: App, as_json: bool) -> None:
 
     with app.db.read() as session:
         runs = repo.last_runs(session)
+        rows = repo.all_sources(session)
         if as_json:
-            _print_json([source_json(s, runs.get(s.id)) for s in app.config.sources])
+            _print_json([source_json(s, runs.get(s.id), rows.get(s.id)) for s in app.config.sources])
             return
         for s in app.config.sources:
             run = runs.get(s.id)
             last = (f"{run.status} {run.started_at.astimezone(LIMA):%Y-%m-%d %H:%M}, {run.items} items"
                     if run else "never run")
             state = "enabled " if s.enabled else "disabled"
-            click.echo(f"{s.id:<28} {state} {s.kind:<10} {s.spider:<10} {s.schedule.expression:<12} {last}")
-            if run and run.status in ("failed", "partial") and run.error:
+            row = rows.get(s.id)
+            unhealthy = row is not None and row.health == "unhealthy" and s.enabled
+            health = "UNHEALTHY" if unhealthy else ""
+            click.echo(f"{s.id:<28} {state} {s.kind:<10} {s.spider:<10} {s.schedule.expression:<12} {last}"
+                       f"{'  ' + health if health else ''}")
+            if unhealthy and row is not None:
+                click.echo(f"{'':<28} ↳ unhealthy: {row.health_reason}")
+            elif run and run.status in ("failed", "partial", "empty") and run.error:
                 click.echo(f"{'':<28} ↳ {run.error}")
 
 
@@ -99,12 +106,15 @@ def sources(app: App, as_json: bool) -> None:
 def crawl(app: App, source_ids: tuple[str, ...], all_enabled: bool, verbose: bool) -> None:
     """Fetch sources now and record what changed (exit 3 if a source failed)."""
     from casewatch.crawl import crawl as run
+    from casewatch.crawl import notify_health
 
     selected = app.sources(source_ids, all_enabled=all_enabled)
     if not selected:
         _fail("no enabled sources to crawl")
     summary = run(app, selected, stream=sys.stderr, verbose=verbose)
     click.echo(summary.line())
+    if alerts := notify_health(app):
+        click.echo(f"{alerts} source health alert(s) sent to the maintainers", err=True)
     if summary.failed:
         sys.exit(EXIT_SOURCES_FAILED)
 

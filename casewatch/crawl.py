@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TextIO
 
 from casewatch.app import App
@@ -85,6 +86,20 @@ def crawl(app: App, sources: Sequence[Source], *, stream: TextIO, verbose: bool 
             results[source.id] = c
             printer(c)
     return CrawlSummary(results)
+
+
+def notify_health(app: App) -> int:
+    """Queue and send maintainer alerts for sources that turned unhealthy or recovered."""
+    from alerts.health import queue_health_alerts
+    from alerts.outbox import deliver_pending
+    from alerts.send import from_settings
+
+    if not app.config.maintainers:
+        return 0
+    queued = queue_health_alerts(app.db, app.config, now=datetime.now(UTC))
+    if queued:
+        deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from)
+    return queued
 
 
 _children: set[subprocess.Popen[bytes]] = set()

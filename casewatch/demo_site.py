@@ -144,8 +144,8 @@ def routes(base: str, state: int) -> dict[str, Route]:
 class ReplicaSite(LocalSite):
     """The replica on 127.0.0.1 (random free port); ``switch(2)`` makes the sites change."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, *, etags: bool = True) -> None:
+        super().__init__(etags=etags)
         self.switch(1)
 
     def switch(self, state: int) -> None:

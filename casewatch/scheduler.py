@@ -20,7 +20,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from casewatch.app import App
-from casewatch.crawl import crawl_in_subprocess, stop_children
+from casewatch.crawl import crawl_in_subprocess, notify_health, stop_children
+from pipeline.health import update_health
 from pipeline.store import repository as repo
 
 log = logging.getLogger("casewatch.scheduler")
@@ -38,8 +39,15 @@ def crawl_job(app: App, source_id: str) -> None:
     elif code not in (0, 3):
         log.error("source %s: crawl process exited with %s", source_id, code)
     if code not in (0, 3):  # the child could not close its run itself: do it, so health stays truthful
+        now = datetime.now(UTC)
         with app.db.write() as session:
-            repo.close_stale_runs(session, source_id, datetime.now(UTC))
+            if repo.close_stale_runs(session, source_id, now):
+                session.flush()
+                update_health(session, source_id, app.config.source(source_id).unhealthy_after, now)
+        try:  # the child sends alerts itself when it finishes; a killed one could not
+            notify_health(app)
+        except Exception:  # an alert failure must not stop the scheduler; the outbox retries it
+            log.exception("source %s: health alert failed", source_id)
 
 
 def digest_job(app: App, period: str | None = None) -> None:

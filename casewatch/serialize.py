@@ -8,6 +8,7 @@ from typing import Any
 from alerts.labels import milestone_label
 from config.schema import Source
 from pipeline.store.models import Change, CrawlRun
+from pipeline.store.models import Source as SourceRow
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -46,7 +47,8 @@ def run_json(run: CrawlRun | None) -> dict[str, Any] | None:
     }
 
 
-def source_json(source: Source, last_run: CrawlRun | None) -> dict[str, Any]:
+def source_json(source: Source, last_run: CrawlRun | None, row: SourceRow | None = None) -> dict[str, Any]:
+    unhealthy = row is not None and row.health == "unhealthy"
     return {
         "id": source.id,
         "name": source.name,
@@ -59,4 +61,7 @@ def source_json(source: Source, last_run: CrawlRun | None) -> dict[str, Any]:
         "ignore": {"selectors": list(source.ignore.selectors), "patterns": list(source.ignore.patterns)},
         "enabled": source.enabled,
         "last_run": run_json(last_run),
+        "health": "unhealthy" if unhealthy else "healthy",
+        "health_reason": row.health_reason if unhealthy and row is not None else None,
+        "health_since": iso(row.health_since) if row is not None else None,
     }

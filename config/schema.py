@@ -6,7 +6,9 @@ that a maintainer editing YAML by hand never has to read a traceback.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import json
 import re
 from collections.abc import Iterable
 from datetime import timedelta
@@ -188,7 +190,15 @@ class Source(_Model):
     cases: tuple[str, ...] | None = None
     max_items: int | None = Field(default=None, gt=0)
     download_delay: float | None = Field(default=None, ge=0)  # seconds between requests; polite default 1
+    max_bytes: int | None = Field(default=None, gt=0)  # per-response size limit; default 32 MiB (settings)
+    unhealthy_after: int = Field(default=3, ge=1)  # consecutive bad runs before maintainers hear of it
     params: dict[str, Any] = Field(default_factory=dict)
+
+    def config_sha(self) -> str:
+        """Fingerprint of what shapes extraction: unchanged feeds are re-read when it changes."""
+        shaping = self.model_dump(mode="json", include={"urls", "follow", "scope", "ignore", "cases", "max_items",
+                                                        "params", "spider"})
+        return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()
 
     @field_validator("urls")
     @classmethod

@@ -11,6 +11,8 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from crawler.spiders.base import EMPTY_MARK
+from pipeline.health import update_health
 from pipeline.store import repository as repo
 from pipeline.store.session import Database
 
@@ -30,6 +32,9 @@ class RunCounters:
     removed: int = 0
     restored: int = 0
     unchanged: int = 0
+    not_modified: int = 0  # 304s and identical bodies: counted in ``unchanged`` too
+    filtered: int = 0  # feed entries the source's filters left out
+    empty_reports: int = 0  # listings/feeds that parsed to nothing (a redesign?)
     errors: int = 0
     first_error: str | None = None
     status: str = "running"
@@ -47,14 +52,27 @@ class RunCounters:
         if self.first_error is None or ("/robots.txt" in self.first_error and "/robots.txt" not in message):
             self.first_error = one_line(message)
 
+    def empty(self, message: str) -> None:
+        """A listing or feed parsed to nothing: not an error of its own, but the run may be ``empty``."""
+        self.empty_reports += 1
+        if self.first_error is None:
+            self.first_error = one_line(message)
+
     def judge(self, finish_reason: str | None) -> str:
-        """ok | partial | failed | empty, from what was seen (not from the process exit code)."""
+        """ok | partial | failed | empty, from what was seen (not from the process exit code).
+
+        A feed that answered "not modified", or whose entries were all filtered out, is a quiet
+        day (``ok``); a listing that matched nothing is ``empty``.
+        """
+        seen = self.items or self.not_modified or self.filtered
         if finish_reason not in (None, "finished"):
             self.error(f"crawl stopped early: {finish_reason}")
-            return "partial" if self.items else "failed"
+            return "partial" if seen else "failed"
         if self.errors:
-            return "partial" if self.items else "failed"
-        return "ok" if self.items else "empty"
+            return "partial" if seen else "failed"
+        if self.empty_reports:
+            return "partial" if seen else "empty"
+        return "ok" if seen else "empty"
 
 
 def one_line(message: str, limit: int = 300) -> str:
@@ -86,7 +104,10 @@ class _ErrorCapture(logging.Handler):
         message = record.getMessage()
         if record.exc_info and record.exc_info[1] is not None and str(record.exc_info[1]) not in message:
             message = f"{message}: {record.exc_info[1]}"
-        self.counters.error(message)
+        if EMPTY_MARK in message:
+            self.counters.empty(message)
+        else:
+            self.counters.error(message)
 
 
 class CrawlRunRecorder:
@@ -152,8 +173,14 @@ class CrawlRunRecorder:
             return
         if (capture := self._captures.pop(id(spider), None)) is not None:
             logging.getLogger().removeHandler(capture)
+        stats = spider.crawler.stats
+        if stats is not None:
+            counters.not_modified = int(stats.get_value("casewatch/not_modified", 0))
+            counters.filtered = int(stats.get_value("casewatch/filtered", 0))
+        counters.unchanged += counters.not_modified
         counters.status = counters.judge(reason)
-        counters.finished = datetime.now(UTC)
+        counters.finished = now = datetime.now(UTC)
+        source = spider.source  # type: ignore[attr-defined]
         with ctx.db.write() as session:
             run = repo.get_run(session, counters.run_id or 0)
             if run is not None:
@@ -161,7 +188,27 @@ class CrawlRunRecorder:
                 for name in ("pages", "items", "new", "updated", "removed", "restored", "unchanged", "errors"):
                     setattr(run, name, getattr(counters, name))
                 run.error = counters.first_error
+            _save_validators(session, spider, source, counters.status, now)
+            session.flush()
+            update_health(session, source.id, source.unhealthy_after, now, counters.run_id)
         _report(spider, counters)
+
+
+def _save_validators(session: Any, spider: Spider, source: Any, status: str, now: datetime) -> None:
+    """Note documents that answered "not modified"; after a clean run, keep listing/feed validators.
+
+    Only a clean run saves them: a feed that is skipped next time must not hide an article that
+    failed to load this time.
+    """
+    not_modified: set[str] = getattr(spider, "not_modified", set())
+    if not_modified:
+        repo.touch_documents(session, sorted(not_modified), now)
+    if status != "ok":
+        return
+    produced: set[str] = getattr(spider, "produced", set())
+    pages = {url: v for url, v in getattr(spider, "fetched", {}).items() if url not in produced}
+    if pages:
+        repo.save_fetch_states(session, source.id, source.config_sha(), pages, now)
 
 
 def _report(spider: Spider, counters: RunCounters) -> None:

@@ -22,6 +22,7 @@ class DocumentItem:
     headers: dict[str, str] = field(default_factory=dict)  # latin-1 decoded, first value each
     content_type: str = ""
     summary: str = ""  # feed description / dek, as text
+    outlet: str = ""  # publisher when it differs from the source (aggregators: Google News's <source>)
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
 

@@ -8,20 +8,24 @@ checked. Known gap: the address is resolved here and again by the downloader (DN
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import logging
 import socket
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from config.schema import is_private_host
+from crawler.extract.urls import canonical_url
+from crawler.spiders.base import NOT_MODIFIED_META
 
 logger = logging.getLogger(__name__)
 
@@ -128,3 +132,83 @@ class AddressGuardMiddleware:
         if reason:
             self._refuse(request, reason)
         return None
+
+
+class ConditionalRequestMiddleware:
+    """Make re-crawls of unchanged sources almost free.
+
+    Requests for URLs fetched before carry ``If-None-Match`` / ``If-Modified-Since`` from the
+    spider's ``known`` validators; a 304, or a 200 whose body hashes to the last one (most news sites
+    send no validators), is flagged in ``request.meta`` so the spider skips extraction and the
+    pipeline writes nothing. Validators of every 200 are kept in ``spider.fetched`` for the run
+    recorder to save. Spiders without ``known`` (golden tests, try-source) are unaffected.
+    """
+
+    def __init__(self, crawler: Crawler | None = None):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConditionalRequestMiddleware:
+        return cls(crawler)
+
+    def _spider(self) -> Any:
+        return getattr(self.crawler, "spider", None)
+
+    def process_request(self, request: Request) -> None:
+        known = getattr(self._spider(), "known", None)
+        if not known or request.url.endswith("/robots.txt"):
+            return None
+        validators = known.get(canonical_url(request.url))
+        if validators is None:
+            return None
+        etag, last_modified, _sha = validators
+        if etag and b"If-None-Match" not in request.headers:
+            request.headers[b"If-None-Match"] = etag.encode("latin-1", "replace")
+        if last_modified and b"If-Modified-Since" not in request.headers:
+            request.headers[b"If-Modified-Since"] = last_modified.encode("latin-1", "replace")
+        return None
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        spider = self._spider()
+        fetched = getattr(spider, "fetched", None)
+        if fetched is None or request.url.endswith("/robots.txt"):
+            return response
+        key = canonical_url(request.url)
+        known = (getattr(spider, "known", None) or {}).get(key)
+        if response.status == 304:
+            if known is not None:
+                request.meta[NOT_MODIFIED_META] = "304"
+                fetched[key] = known
+            return response
+        if response.status != 200:
+            return response
+        sha = hashlib.sha256(response.body).hexdigest()
+        etag = response.headers.get(b"ETag")
+        last_modified = response.headers.get(b"Last-Modified")
+        fetched[key] = (etag.decode("latin-1") if etag else None,
+                        last_modified.decode("latin-1") if last_modified else None, sha)
+        if known is not None and known[2] == sha:
+            request.meta[NOT_MODIFIED_META] = "checksum"
+        return response
+
+
+class RedirectLoopMiddleware:
+    """Turn a redirect loop into a clear error.
+
+    Scrapy's duplicate filter silently drops the hop that returns to an already-fetched URL, so a
+    page redirecting in a circle would vanish from the run without a word. Runs before
+    RedirectMiddleware sees the response (higher priority number).
+    """
+
+    REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get(b"Location")
+        if response.status not in self.REDIRECT_STATUSES or not location:
+            return response
+        target = canonical_url(urljoin(request.url, location.decode("latin-1")))
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if target in {canonical_url(u) for u in chain}:
+            path = " -> ".join([*chain, target])
+            raise IgnoreRequest(f"redirect loop: {path}")
+        return response

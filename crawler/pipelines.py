@@ -10,6 +10,7 @@ from itemadapter import ItemAdapter
 from scrapy import Spider
 
 from crawler.extensions import RunContext, RunCounters
+from crawler.extract.urls import canonical_url
 from pipeline.ingest import Snapshot, ingest
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ def snapshot_from_item(item: Any) -> Snapshot:
         url=a["url"], status=int(a.get("status") or 200), title=a.get("title") or "", text=a.get("text") or "",
         published_at=a.get("published_at"), fetched_url=a.get("fetched_url") or "", body=a.get("body") or b"",
         headers=a.get("headers") or {}, content_type=a.get("content_type") or "", summary=a.get("summary") or "",
+        outlet=a.get("outlet") or "",
+        own_response=canonical_url(a.get("fetched_url") or a["url"]) == a["url"],
     )
 
 

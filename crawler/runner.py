@@ -9,15 +9,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
-from config.schema import Case, Source
+from config.schema import Case, ConfigError, Source
 from crawler.extensions import RunContext, RunCounters
 from crawler.items import DocumentItem
+from pipeline.health import update_health
+from pipeline.store import repository as repo
 from pipeline.store.session import Database
 
 DEFAULT_TIME_LIMIT = 900  # seconds a single source may crawl before it is closed
@@ -42,7 +45,34 @@ def source_settings(source: Source) -> dict[str, object]:
     out: dict[str, object] = {}
     if source.download_delay is not None:
         out.update(DOWNLOAD_DELAY=source.download_delay, AUTOTHROTTLE_START_DELAY=source.download_delay)
+    if source.max_bytes is not None:
+        out.update(DOWNLOAD_MAXSIZE=source.max_bytes, DOWNLOAD_WARNSIZE=min(source.max_bytes, 8 * 1024 * 1024))
     return out
+
+
+def params_error(spider_cls: type, source: Source) -> str | None:
+    """The one-line reason ``source``'s params are unusable for its spider, else None."""
+    check = getattr(spider_cls, "check_params", None)
+    if check is None:
+        return None
+    try:
+        check(source)
+    except ValueError as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return message if source.id in message else f"source '{source.id}': {message}"
+    return None
+
+
+def _record_refused(db: Database, source: Source, error: str, results: dict[str, RunCounters]) -> None:
+    """A source whose config its spider refuses: a failed run, so health and `sources` show it."""
+    now = datetime.now(UTC)
+    with db.write() as session:
+        run = repo.start_run(session, source.id, now)
+        run.finished_at, run.status, run.error, run.errors = now, "failed", error, 1
+        session.flush()
+        update_health(session, source.id, source.unhealthy_after, now, run.id)
+    results[source.id] = RunCounters(source_id=source.id, run_id=run.id, status="failed", errors=1,
+                                     first_error=error, started=now, finished=now)
 
 
 def run_crawls(
@@ -54,8 +84,13 @@ def run_crawls(
     progress: Callable[[RunCounters], None] | None = None,
     log_level: str = "WARNING",
     time_limit: int = DEFAULT_TIME_LIMIT,
+    conditional: bool = True,
 ) -> dict[str, RunCounters]:
-    """Crawl ``sources`` concurrently (one Scrapy crawler each); returns each source's counters."""
+    """Crawl ``sources`` concurrently (one Scrapy crawler each); returns each source's counters.
+
+    ``conditional`` sends the stored validators (ETag, Last-Modified, body checksum) so unchanged
+    pages cost a 304 or a hash; off, every page is extracted again (``crawl --full``).
+    """
     results: dict[str, RunCounters] = {}
     settings = crawler_settings(
         ITEM_PIPELINES={"crawler.pipelines.IngestPipeline": 300},
@@ -68,11 +103,20 @@ def run_crawls(
     process = CrawlerProcess(settings)
     loader = SpiderLoader.from_settings(settings)
     context = RunContext(db=db, cases=tuple(cases), progress=progress, results=results)
+    with db.read() as session:
+        known = {s.id: repo.known_validators(session, s.id, s.config_sha()) if conditional else {}
+                 for s in sources}
     for source in sources:
-        crawler = process.create_crawler(loader.load(source.spider))
+        spider_cls = loader.load(source.spider)
+        if (error := params_error(spider_cls, source)) is not None:
+            _record_refused(db, source, error, results)
+            if progress is not None:
+                progress(results[source.id])
+            continue
+        crawler = process.create_crawler(spider_cls)
         crawler.settings.setdict(source_settings(source), priority="cmdline")
         process.crawl(crawler, source=source, revisit=tuple((revisit or {}).get(source.id, ())),
-                      casewatch=context)
+                      known=known[source.id], casewatch=context)
     process.start()
     return results
 
@@ -109,7 +153,12 @@ def collect_items(spider_cls: type | str, source: Source, *, revisit: Sequence[s
     logging.getLogger().addHandler(handler)
     if isinstance(spider_cls, str):
         spider_cls = SpiderLoader.from_settings(process.settings).load(spider_cls)
+    if (error := params_error(spider_cls, source)) is not None:
+        logging.getLogger().removeHandler(handler)
+        raise ConfigError([error])
     crawler = process.create_crawler(spider_cls)
+    crawler.settings.setdict(source_settings(source), priority="cmdline")
+    crawler.settings.setdict(dict(settings or {}), priority="cmdline")
     crawler.signals.connect(lambda item, **_: collected.items.append(item), signal=signals.item_scraped,
                             weak=False)
     process.crawl(crawler, source=source, revisit=tuple(revisit))

@@ -4,12 +4,19 @@
 # must never be the reason a small regional site slows down. See
 #     https://docs.scrapy.org/en/latest/topics/settings.html
 
+from pathlib import Path
+
 from config.settings import get_settings
 
 BOT_NAME = "casewatch"
 
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+
+# `scrapy genspider -t source NAME URL` writes a spider family from our template, plus the fixture
+# skeleton its golden test needs (crawler/commands/genspider.py)
+TEMPLATES_DIR = str(Path(__file__).resolve().parent / "templates")
+COMMANDS_MODULE = "crawler.commands"
 
 ADDONS: dict[str, int] = {}
 
@@ -39,8 +46,9 @@ DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 5
 
-# Spiders must see removals: 404 and 410 reach callbacks (other errors go to errbacks)
-HTTPERROR_ALLOWED_CODES = [404, 410]
+# Spiders must see removals (404, 410) and "not modified" answers (304): they reach callbacks
+# (other errors go to errbacks)
+HTTPERROR_ALLOWED_CODES = [304, 404, 410]
 
 # Disable Telnet Console (enabled by default)
 TELNETCONSOLE_ENABLED = False
@@ -48,9 +56,12 @@ TELNETCONSOLE_ENABLED = False
 # Only http(s): no file:, data:, ftp: or s3: URLs, whatever a feed or a redirect says
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 
-# Downloader middlewares: the address guard runs first, on every request and redirect hop
+# Downloader middlewares: the address guard runs first, on every request and redirect hop;
+# conditional requests (ETag / Last-Modified / body checksum) make unchanged re-crawls cheap
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.AddressGuardMiddleware": 40,
+    "crawler.middlewares.ConditionalRequestMiddleware": 580,  # sees bodies decompressed, after redirects
+    "crawler.middlewares.RedirectLoopMiddleware": 620,  # sees 3xx before RedirectMiddleware (600)
 }
 
 # Item pipelines: the runner (crawler/runner.py) adds the ingest pipeline when it stores results;

@@ -8,26 +8,31 @@ into an ERROR log line naming the source and URL, which the run recorder counts.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Self
 
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from config.schema import Source, load_config
 from crawler.extract.dates import parse_date
+from crawler.extract.pdf import PdfError, is_pdf, pdf_links, pdf_text
 from crawler.extract.text import ScopeNotFound, SelectorError, main_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
 
 REMOVED_STATUSES: frozenset[int] = frozenset({404, 410})
+EMPTY_MARK = "yielded no items"  # in report_empty's ERROR line; the run recorder counts it apart
+NOT_MODIFIED_META = "casewatch_not_modified"  # request.meta flag set by ConditionalRequestMiddleware
+Validators = tuple[str | None, str | None, str]  # etag, last-modified, sha256 of the raw body
 
 
 def response_headers(response: Response) -> dict[str, str]:
@@ -59,11 +64,17 @@ class SourceSpider(scrapy.Spider):
         source: Source | str | None = None,
         config: str | Path = "config",
         revisit: Iterable[str] | str = (),
+        known: Mapping[str, Validators] | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
         self.source: Source = self._load_source(source, config)
         self.revisit: list[str] = _split_urls(revisit)
+        # What the last fetches returned (canonical URL -> etag, last-modified, body sha256): the
+        # ConditionalRequestMiddleware asks "changed since?" with it and flags unchanged answers.
+        self.known: Mapping[str, Validators] = known or {}
+        self.fetched: dict[str, Validators] = {}  # validators seen in this run (listing pages are saved)
+        self.not_modified: set[str] = set()  # documents that answered 304 or an identical body
         self.claimed: set[str] = set()  # canonical URLs taken on by this run (dedup + max_items)
         self.produced: set[str] = set()  # canonical URLs that produced an item
         self._revisit_scheduled = False
@@ -81,6 +92,15 @@ class SourceSpider(scrapy.Spider):
         if found.spider != self.name:
             raise ValueError(f"source '{found.id}' uses spider '{found.spider}', not '{self.name}'")
         return found
+
+    @classmethod
+    def check_params(cls, source: Source) -> object:
+        """Validate ``source.params`` without crawling; ValueError (one line, naming the source) if bad.
+
+        Spider families with params override it; the runner calls it before starting a crawl so a
+        config mistake is reported as such, not as a traceback inside Scrapy.
+        """
+        return None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -104,10 +124,15 @@ class SourceSpider(scrapy.Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             self.logger.error("source %s: %s answered HTTP %s", self.source.id, url, status)
-        elif failure.check(IgnoreRequest):
-            self.logger.warning("source %s: %s not fetched: %s", self.source.id, url, failure.value)
+        elif failure.check(IgnoreRequest):  # refused by design: robots.txt, address guard, size, loops
+            self.logger.error("source %s: %s not fetched: %s", self.source.id, url, failure.value)
+        elif failure.check(DownloadCancelledError):  # DOWNLOAD_MAXSIZE
+            self.logger.error("source %s: %s refused, response too large: %s", self.source.id, url,
+                              failure.value)
         else:
-            self.logger.error("source %s: %s failed: %r", self.source.id, url, failure.value)
+            exc = failure.value
+            self.logger.error("source %s: %s failed: %s: %s", self.source.id, url, type(exc).__name__,
+                              exc or "(no detail)")
 
     def _schedule_revisits(self, spider: scrapy.Spider) -> None:
         """Once the normal crawl is done, re-check known documents it did not produce."""
@@ -141,17 +166,45 @@ class SourceSpider(scrapy.Spider):
         return True
 
     @staticmethod
-    def parse_date(*values: object) -> datetime | None:
-        """The first value that parses as a date (feeds and pages offer several candidates)."""
+    def parse_date(*values: object, response: Response | None = None) -> datetime | None:
+        """The first value that parses as a date (feeds and pages offer several candidates).
+
+        With ``response``, its HTTP Date header dates values without a year ("lunes 15 de
+        setiembre"): spiders must not read the clock, the server's answer time stands in for it.
+        """
+        reference = SourceSpider.response_date(response) if response is not None else None
         for value in values:
-            if (parsed := parse_date(value)) is not None:
+            if (parsed := parse_date(value, reference=reference)) is not None:
                 return parsed
         return None
+
+    @staticmethod
+    def response_date(response: Response) -> datetime | None:
+        """When the server says it answered (HTTP Date header), or None: the spiders' "now"."""
+        raw = response.headers.get(b"Date")
+        return parse_date(raw.decode("latin-1")) if raw else None
 
     def report_empty(self, url: str, reason: str = "") -> None:
         """A listing or feed that parses to nothing is an error: the site probably changed."""
         detail = f": {reason}" if reason else ""
-        self.logger.error("source %s: %s yielded no items (structure changed?)%s", self.source.id, url, detail)
+        self.logger.error("source %s: %s %s (structure changed?)%s", self.source.id, url, EMPTY_MARK, detail)
+
+    def unchanged(self, response: Response, key: str | None = None) -> bool:
+        """True if ``response`` is a 304 or repeats the last body byte for byte: nothing to extract.
+
+        ``key`` names the document it stands for (not given for feeds and listings).
+        """
+        how = response.meta.get(NOT_MODIFIED_META) or ("304" if response.status == 304 else None)
+        if not how:
+            return False
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("casewatch/not_modified")
+            self.crawler.stats.inc_value(f"casewatch/not_modified/{how}")
+        if key:
+            canonical = canonical_url(key)
+            self.produced.add(canonical)
+            self.not_modified.add(canonical)
+        return True
 
     def make_item(self, response: Response, url: str | None = None, **fields: Any) -> DocumentItem:
         """An item for ``response``; ``url`` is the document key (defaults to the response URL)."""
@@ -173,13 +226,18 @@ class SourceSpider(scrapy.Spider):
         """Extract a whole page (scope and ignore selectors from the source) into an item.
 
         404/410 give an item with that status and empty text: the pipeline decides about removal.
+        A PDF (by Content-Type or by its ``%PDF-`` magic bytes) is read by ``pdf_item``.
         ``fallback`` supplies title/published_at/etc. where the page lacks them.
         """
+        if self.unchanged(response, key):
+            return None
         title = fallback.pop("title", "")
         published = fallback.pop("published_at", None)
         text = fallback.pop("text", "")
         if response.status in REMOVED_STATUSES:
             return self.make_item(response, key, title=title, published_at=published, **fallback)
+        if is_pdf(response.headers.get(b"Content-Type", b"").decode("latin-1"), response.body):
+            return self.pdf_item(response, key, title=title, published_at=published, text=text, **fallback)
         if not isinstance(response, TextResponse):
             self.logger.warning("source %s: %s is not a text page (%s)", self.source.id, response.url,
                                 response.headers.get("Content-Type", b"").decode("latin-1"))
@@ -197,3 +255,74 @@ class SourceSpider(scrapy.Spider):
             response, key, title=page.title or title, published_at=page.published_at or published,
             text=page.text or text, **fallback,
         )
+
+    # -- PDF documents (resolutions, reports) ---------------------------------------------------
+
+    def pdf_item(self, response: Response, key: str, *, title: str = "", published_at: datetime | None = None,
+                 text: str = "", **fallback: Any) -> DocumentItem | None:
+        """A PDF as a document: its text, title and creation date; None (ERROR logged) if unreadable."""
+        try:
+            pdf = pdf_text(response.body)
+        except PdfError as exc:
+            self.logger.error("source %s: %s: %s", self.source.id, response.url, exc)
+            return None
+        if pdf.truncated:
+            self.logger.warning("source %s: %s: PDF of %d pages only read in part (size limits)",
+                                self.source.id, response.url, pdf.pages)
+        if not pdf.text:
+            self.logger.warning("source %s: %s: PDF without extractable text (scanned? damaged?); no OCR is done",
+                                self.source.id, response.url)
+        return self.make_item(response, key, title=pdf.title or title, published_at=pdf.published_at or published_at,
+                              text=pdf.text or text, **fallback)
+
+    def pdf_links(self, response: Response) -> list[str]:
+        """Links to PDFs in the page's scope (minus ignored regions): absolute, http(s), in page order.
+
+        A scope that matches nothing or a bad selector gives [] here: ``page_item`` reports it.
+        """
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        if not isinstance(response, TextResponse) or is_pdf(content_type, response.body):
+            return []
+        try:
+            return pdf_links(response.text, url=response.url, scope=self.source.scope,
+                             remove=self.source.ignore.selectors)
+        except (ScopeNotFound, SelectorError):
+            return []
+
+    @cached_property
+    def following_pdfs(self) -> bool:
+        """``params.follow_pdfs`` of the source (default false); anything but a boolean is an error."""
+        value = self.source.params.get("follow_pdfs", False)
+        if not isinstance(value, bool):
+            self.logger.error("source %s: params.follow_pdfs must be true or false, not %r; PDFs not followed",
+                              self.source.id, value)
+            return False
+        return value
+
+    def follow_pdfs(self, response: Response) -> Iterator[scrapy.Request]:
+        """Requests for the PDFs a page links to, if the source sets ``params.follow_pdfs: true``.
+
+        Each PDF is a document of its own, versioned like a page; ``claim`` deduplicates them and
+        counts them against ``max_items``.
+        """
+        if not self.following_pdfs:
+            return
+        for url in self.pdf_links(response):
+            if self.claim(url):
+                yield self.request(url, self.parse_pdf, cb_kwargs={"key": url, "page": response.url})
+
+    def parse_pdf(self, response: Response, key: str, page: str = "") -> Iterator[DocumentItem]:
+        """A linked PDF. A 404/410 still gives an item (the pipeline counts a known document as
+        missing and ignores an unknown one); a 2xx answer that is not a PDF is skipped with a warning
+        (anything else, e.g. a 304, goes to ``page_item`` as for any page)."""
+        if response.status in REMOVED_STATUSES:
+            self.logger.warning("source %s: %s links to %s, which answers HTTP %s",
+                                self.source.id, page or "a page", response.url, response.status)
+        elif 200 <= response.status < 300 and not is_pdf(
+                response.headers.get(b"Content-Type", b"").decode("latin-1"), response.body):
+            self.logger.warning("source %s: %s links to %s as a PDF, but it is %s; skipped", self.source.id,
+                                page or "a page", response.url,
+                                response.headers.get(b"Content-Type", b"?").decode("latin-1"))
+            return
+        if (item := self.page_item(response, key)) is not None:
+            yield item

@@ -8,20 +8,36 @@ alone cannot tell the article body from an image caption.
 Item body: the article page's response body when the item was followed; otherwise the entry's own
 XML fragment (``<item>…</item>``, re-serialised by lxml, UTF-8), or its content HTML if the feed is
 not well-formed XML. ``status``, ``headers`` and ``content_type`` are then the feed response's.
+
+Busy national feeds (La República politics, Infobae Perú) carry far more than one case: ``params``
+narrow them before anything is claimed or followed, so unrelated stories cost no request and never
+reach the pipeline::
+
+    params:
+      categories: [puno, juliaca]     # tag/category: feed term or <category domain=".../tag/puno">
+      keywords: [Juliaca, "masacre de Juliaca"]   # whole words in title, summary or content
+      exclude_keywords: [fútbol]      # veto, whatever else matched
+      match: any                      # any (default): categories OR keywords; all: both
+
+Matching ignores case and accents. A feed whose entries were all filtered out is a quiet day, not an
+error; a feed with no entries at all still is one.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import feedparser
 from lxml import etree
 from scrapy.http import Response
 
+from config.schema import Source
 from crawler.extract.text import html_to_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
@@ -38,9 +54,20 @@ WP_FOOTER = re.compile(
 )
 
 
+# "Lee también: <other story>" paragraphs inside feed bodies (Infobae, Arc XP sites): editors swap
+# them freely, so keeping them would report edits that are not. Only short one-line paragraphs.
+RELATED_LINK = re.compile(
+    r"^(?:lee|lea|leer|mira|ver|revisa) (?:también|tambien|más|mas)\b.{0,200}$"
+    r"|^(?:te|le) (?:puede interesar|recomendamos)\b.{0,200}$",
+    re.IGNORECASE,
+)
+
+
 def feed_text(html: str | None) -> str:
-    """Plain text of a feed description/content, without the WordPress "first appeared" footer."""
-    return WP_FOOTER.sub("", html_to_text(html)).strip()
+    """Plain text of a feed description/content, without the WordPress "first appeared" footer or
+    "Lee también" related-story lines."""
+    text = WP_FOOTER.sub("", html_to_text(html)).strip()
+    return "\n\n".join(p for p in text.split("\n\n") if not RELATED_LINK.match(p))
 
 
 @dataclass
@@ -115,6 +142,108 @@ def _title(entry: Any) -> str:
     return " ".join(title.split())
 
 
+def fold(text: str) -> str:
+    """Lower-case without accents: 'Fiscalía' and 'FISCALIA' compare equal (Spanish feeds mix both)."""
+    nfkd = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in nfkd if not unicodedata.combining(c)).lower()
+
+
+def category_key(text: str) -> str:
+    """A category as a slug: 'Derechos Humanos', 'derechos-humanos' and 'derechos_humanos' are one."""
+    return re.sub(r"[\s_-]+", "-", fold(text).strip()).strip("-")
+
+
+def _word_list(params: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    value = params.get(name)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        # A string would silently become one long "keyword" that never matches: say so.
+        raise ValueError(f"params.{name}: expected a list, like [Juliaca, Puno] (got the string {value!r})")
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"params.{name}: expected a list of words, like [Juliaca, Puno] (got {value!r})")
+    out: list[str] = []
+    for i, word in enumerate(value):
+        if not isinstance(word, str) or not word.strip():
+            raise ValueError(f"params.{name}[{i}]: expected a non-empty text (got {word!r}; quote numbers)")
+        out.append(" ".join(word.split()))
+    return tuple(out)
+
+
+def _words_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex matching any of ``words`` as whole words in folded text (phrases: any whitespace)."""
+    alternatives = sorted({r"\s+".join(re.escape(part) for part in fold(w).split()) for w in words},
+                          key=len, reverse=True)
+    if not alternatives:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    """Which feed entries a source keeps (``params.categories``/``keywords``/``exclude_keywords``)."""
+
+    categories: frozenset[str] = frozenset()
+    keywords: re.Pattern[str] | None = None
+    exclude: re.Pattern[str] | None = None
+    match: str = "any"
+
+    PARAMS: ClassVar[frozenset[str]] = frozenset({"categories", "keywords", "exclude_keywords", "match"})
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> EntryFilter:
+        """Validate the filter params; ValueError with one line naming the param otherwise."""
+        match = params.get("match", "any")
+        if match not in ("any", "all"):
+            raise ValueError(f"params.match: expected 'any' or 'all' (got {match!r})")
+        categories = _word_list(params, "categories")
+        keys = frozenset(category_key(c) for c in categories)
+        if "" in keys:
+            raise ValueError(f"params.categories: a category has no letters or digits (got {list(categories)!r})")
+        return cls(
+            categories=keys,
+            keywords=_words_pattern(_word_list(params, "keywords")),
+            exclude=_words_pattern(_word_list(params, "exclude_keywords")),
+            match=match,
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.categories or self.keywords or self.exclude)
+
+    def accepts(self, entry: FeedEntry, category_keys: Iterable[str]) -> bool:
+        """True if the entry passes: not excluded, and matching the inclusion filters (any/all)."""
+        text = fold("\n".join((entry.title, entry.summary, entry.content)))
+        if self.exclude is not None and self.exclude.search(text):
+            return False
+        checks: list[bool] = []
+        if self.categories:
+            checks.append(not self.categories.isdisjoint(category_keys))
+        if self.keywords is not None:
+            checks.append(self.keywords.search(text) is not None)
+        if not checks:
+            return True
+        return all(checks) if self.match == "all" else any(checks)
+
+
+def entry_category_keys(entry: Any) -> set[str]:
+    """Category slugs of a feedparser entry: each tag's term and label, and the last path segment of
+    its scheme/domain URL (La República: ``<category domain="https://larepublica.pe/tag/puno">``)."""
+    keys: set[str] = set()
+    for tag in entry.get("tags") or ():
+        if not hasattr(tag, "get"):
+            continue
+        for name in (tag.get("term"), tag.get("label")):
+            if isinstance(name, str) and (key := category_key(name)):
+                keys.add(key)
+        scheme = tag.get("scheme")
+        if isinstance(scheme, str) and scheme.startswith(("http://", "https://")):
+            segment = urlsplit(scheme).path.rstrip("/").rpartition("/")[2]
+            if key := category_key(segment):
+                keys.add(key)
+    return keys
+
+
 class FeedSpider(SourceSpider):
     """One item per feed entry (deduplicated by canonical link).
 
@@ -124,8 +253,40 @@ class FeedSpider(SourceSpider):
     """
 
     name = "feed"
+    #: The params this class understands. Only a class that lists its own PARAMS gets unknown keys
+    #: rejected (a typo like ``keyword:`` must not silently turn the filter off); a subclass with
+    #: extra params either lists them all or is left unchecked.
+    PARAMS: ClassVar[frozenset[str] | None] = EntryFilter.PARAMS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.entry_filter: EntryFilter = self.check_params(self.source)
+
+    @classmethod
+    def check_params(cls, source: Source) -> EntryFilter:
+        """The source's entry filter; ValueError naming the source and param if ``params`` is wrong.
+
+        A classmethod so config checks can validate a source without starting a crawl.
+        """
+        known = cls.__dict__.get("PARAMS")
+        try:
+            if known is not None:
+                for key in sorted(source.params):
+                    if key not in known:
+                        raise ValueError(f"params.{key}: unknown parameter (known: {', '.join(sorted(known))})")
+            return EntryFilter.from_params(source.params)
+        except ValueError as exc:
+            raise ValueError(f"source '{source.id}': {exc}") from None
+
+    def keep(self, entry: Any, feed_entry: FeedEntry) -> bool:
+        """Whether the source's filters keep this entry (feedparser entry for categories)."""
+        if not self.entry_filter.active:
+            return True
+        return self.entry_filter.accepts(feed_entry, entry_category_keys(entry))
 
     def parse(self, response: Response) -> Iterator[Any]:
+        if self.unchanged(response):  # 304 or the same bytes as last time: nothing new in the feed
+            return
         if response.status in REMOVED_STATUSES:
             self.report_empty(response.url, f"feed answered HTTP {response.status}")
             return
@@ -143,14 +304,23 @@ class FeedSpider(SourceSpider):
         raws = raw_entries(response.body)
         if raws is not None and len(raws) != len(parsed.entries):
             raws = None
-        count = 0
+        count = filtered = 0
         for i, entry in enumerate(parsed.entries):
             feed_entry = self.feed_entry(entry, raws[i] if raws else None, response.url)
-            if feed_entry is None or not self.claim(feed_entry.url):
+            if feed_entry is None:
+                continue
+            if not self.keep(entry, feed_entry):
+                filtered += 1  # not claimed: costs no request, and is no sign of a broken feed
+                continue
+            if not self.claim(feed_entry.url):
                 continue
             count += 1
             yield self.follow_or_item(response, feed_entry)
-        if count == 0 and not self.claimed:
+        if filtered:
+            self.crawler.stats.inc_value("casewatch/filtered", filtered)
+            self.logger.info("source %s: %s: %d of %d entries filtered out by params", self.source.id,
+                             response.url, filtered, len(parsed.entries))
+        if count == 0 and filtered == 0 and not self.claimed:
             self.report_empty(response.url, "no entry has a usable link")
 
     def feed_entry(self, entry: Any, raw: RawEntry | None, feed_url: str) -> FeedEntry | None:

@@ -67,3 +67,30 @@ def test_bad_database_url_is_one_line(tmp_path: Path) -> None:
     result = run_cli("--db", "mysql://nobody@127.0.0.1/x", "sources")
     assert result.returncode == 1 and "unsupported database" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+BAD_LISTING = """sources:
+  - id: listado-roto
+    name: Listado roto
+    kind: news
+    spider: listing
+    urls: ["http://127.0.0.1:9/puno"]
+    allow_private: true
+    params: {item: "article[", link: "a::attr(href)"}
+"""
+
+
+def test_bad_spider_params_are_one_line_for_crawl_and_try_source(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config" / "cases", config / "cases")
+    (config / "sources.yaml").write_text(BAD_LISTING, encoding="utf-8")
+    cli = ("--config", str(config), "--db", f"sqlite:///{tmp_path / 'c.db'}")
+    tried = run_cli(*cli, "try-source", "listado-roto")
+    assert tried.returncode == 1 and "Traceback" not in tried.stderr
+    assert tried.stderr.strip().splitlines() == [line for line in tried.stderr.strip().splitlines()
+                                                   if "listado-roto" in line and "params.item" in line]
+    crawled = run_cli(*cli, "crawl")
+    assert crawled.returncode == 3 and "Traceback" not in crawled.stderr
+    assert "listado-roto" in crawled.stderr and "params.item" in crawled.stderr
+    listed = run_cli(*cli, "sources")
+    assert "failed" in listed.stdout and "params.item" in listed.stdout

@@ -15,6 +15,7 @@ UNRELATED = ["/noticias/heladas-juliaca/", "/noticias/seleccion-peruana/", "/not
 CHANGE_FIELDS = {"id", "kind", "detected_at", "source", "source_kind", "url", "title", "published_at", "cases",
                  "relevance", "matched_terms", "milestones", "summary", "diff", "version_sha256"}
 SOURCE_FIELDS = {"id", "name", "kind", "spider", "urls", "params", "schedule", "timezone", "ignore", "enabled",
+                 "health", "health_reason", "health_since",
                  "last_run"}
 
 

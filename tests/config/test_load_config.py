@@ -13,14 +13,15 @@ import pytest
 import yaml
 
 from config.schema import ConfigError, load_config
+from crawler.runner import spider_names
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
-# Spiders that exist now (feed, page) plus those planned in issue 3.
-SPIDERS = {"feed", "page", "gobpe", "cidh", "googlenews", "listing"}
-AVAILABLE_SPIDERS = {"feed", "page"}
+SPIDERS = set(spider_names())  # the spider families in crawler/spiders/
 REQUIRED_SOURCES = {
     "mpfn",
-    "cidh",
+    "cidh-es",
+    "cidh-en",
+    "defensoria",
     "googlenews-juliaca-fiscalia",
     "googlenews-masacre-juliaca",
     "larepublica-politica",
@@ -59,31 +60,24 @@ def test_default_config_has_the_required_sources(default):
     ids = {s.id for s in default.sources}
     assert REQUIRED_SOURCES <= ids
     assert default.source("mpfn").kind == "prosecutor"
-    assert default.source("mpfn").params["institution"] == "mpfn"
-    assert default.source("cidh").kind == "iachr"
-    assert default.source("cidh").urls == ("https://www.oas.org/es/cidh/",)
+    assert default.source("mpfn").urls == ("https://www.gob.pe/institucion/mpfn/noticias.json",)
+    assert default.source("mpfn").enabled and default.source("mpfn").spider == "gobpe"
+    assert default.source("cidh-es").kind == "iachr"
+    assert default.source("cidh-es").urls == ("https://www.oas.org/es/cidh/",)
     assert default.source("larepublica-politica").urls == ("https://larepublica.pe/rss/politica.xml",)
     for sid in ("googlenews-juliaca-fiscalia", "googlenews-masacre-juliaca"):
         src = default.source(sid)
-        assert src.spider == "googlenews" and src.kind == "aggregator"
-        assert all("hl=es-419&gl=PE&ceid=PE:es-419" in u for u in src.urls)
+        assert src.spider == "googlenews" and src.kind == "aggregator" and src.enabled
+        assert src.urls == ("https://news.google.com/rss/search",)
+        assert (src.params["hl"], src.params["gl"]) == ("es-419", "PE") and "Juliaca" in src.params["query"]
     for sid in ("larepublica-politica", "elcomercio-politica", "infobae-peru"):
         assert default.source(sid).enabled and default.source(sid).spider == "feed"
 
 
-def test_enabled_sources_only_use_spiders_that_exist(default):
+def test_every_source_uses_a_spider_that_exists(default):
     assert default.enabled_sources
-    for src in default.enabled_sources:
-        assert src.spider in AVAILABLE_SPIDERS, f"{src.id} is enabled but uses the {src.spider} spider"
-
-
-def test_sources_waiting_for_a_spider_say_so():
-    text = (CONFIG_DIR / "sources.yaml").read_text(encoding="utf-8")
-    config = load_config(CONFIG_DIR, spiders=SPIDERS)
-    for src in config.sources:
-        if src.spider not in AVAILABLE_SPIDERS:
-            assert not src.enabled
-            assert f"enable when the {src.spider} spider lands (issue 3)" in text
+    for src in default.sources:
+        assert src.spider in SPIDERS, f"{src.id} uses the {src.spider} spider, which does not exist"
 
 
 def test_schedules_are_polite(default):
@@ -346,7 +340,11 @@ def test_every_mistake_is_reported_not_only_the_first(tmp_path):
     assert len(info.value.lines) == 2  # the schedule and the email (the spider is checked on valid sources)
 
 
-def test_disabled_source_may_name_a_spider_that_does_not_exist_yet():
-    config = load_config(CONFIG_DIR, spiders=AVAILABLE_SPIDERS)
-    planned = [s for s in config.sources if s.spider not in AVAILABLE_SPIDERS]
-    assert planned and not any(s.enabled for s in planned)
+def test_disabled_source_may_name_a_spider_that_does_not_exist_yet(tmp_path):
+    root = _copy(tmp_path)
+    _edit(root / "sources.yaml", _set(2, spider="boletin", enabled=False))
+    config = load_config(root, spiders=SPIDERS)
+    assert config.sources[2].spider == "boletin" and not config.sources[2].enabled
+    _edit(root / "sources.yaml", _set(2, enabled=True))
+    with pytest.raises(ConfigError, match=r"sources\[2\]\.spider: unknown spider 'boletin'"):
+        load_config(root, spiders=SPIDERS)

@@ -28,7 +28,7 @@ from tests.support.spiders import ROOT, run_spider, template
 
 SPIDERS_DIR = ROOT / "crawler" / "spiders"
 FIXTURES_DIR = ROOT / "tests" / "fixtures" / "spiders"
-FIXTURE_SUFFIXES = (".xml", ".html", ".json")
+FIXTURE_SUFFIXES = (".xml", ".html", ".json", ".pdf")
 
 
 def spider_modules() -> list[str]:

@@ -1,0 +1,230 @@
+"""Google News RSS searches: what outlets we do not crawl directly say about the case.
+
+Site structure (context/sources.md A.3): ``https://news.google.com/rss/search?q=<query>&hl=<hl>&gl=<gl>
+&ceid=<gl>:<lang>`` answers an RSS 2.0 channel (no pagination, ~100 items at most). Search operators
+go inside ``q`` (``when:7d``, ``site:``, quotes, ``OR``). Each ``<item>`` has:
+
+* ``<title>``: "Headline - Outlet";
+* ``<link>``: ``https://news.google.com/rss/articles/CBMi…?oc=5``, a redirect that needs JavaScript
+  to reach the publisher, so it is kept as the document URL (without its query, which only says how
+  the reader arrived: ``oc=5``, ``hl``/``gl``/``ceid``);
+* ``<guid isPermaLink="false">``: the article id; ``<pubDate>``: RFC 822, GMT;
+* ``<description>``: HTML: the headline as a link and ``<font color="#6f6f6f">Outlet</font>``, or for
+  a story cluster an ``<ol>`` of such links plus a "full coverage" link;
+* ``<source url="https://larepublica.pe">La República</source>``: the publisher.
+
+Item: title without the " - Outlet" suffix, ``outlet`` from ``<source>``, text and summary from the
+description (one line per headline, "Headline (Outlet)"). Links are not followed unless the source
+sets ``follow`` explicitly, and Google redirect links never are.
+
+``params``: ``query`` (required), ``hl`` (default ``es-419``), ``gl`` (default ``PE``), ``ceid``
+(default ``<gl>:<hl>``, with the region dropped from ``hl`` when it equals ``gl``: ``PE:es-419``,
+``US:en``), ``when`` (optional, like ``7d``: appended to the query as `` when:7d``), plus the
+FeedSpider's entry filters (``keywords``, ``exclude_keywords``...). ``urls`` is the bare search
+endpoint (``https://news.google.com/rss/search``); the spider adds the query string.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
+
+import feedparser
+import scrapy
+from bs4 import BeautifulSoup, Tag
+from scrapy.http import Response
+
+from config.schema import Source
+from crawler.extract.text import normalize_text
+from crawler.spiders.base import NOT_MODIFIED_META
+from crawler.spiders.feed import EntryFilter, FeedEntry, FeedSpider, RawEntry, feed_text, raw_entries
+
+SEARCH_PARAMS: tuple[str, ...] = ("query", "hl", "gl", "ceid", "when")
+HL = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,4})?$")
+GL = re.compile(r"^[A-Za-z]{2}$")
+CEID = re.compile(r"^[A-Za-z]{2}:[a-z]{2,3}(?:-[A-Za-z0-9]{2,4})?$")
+WHEN = re.compile(r"^[1-9]\d*[hdmy]$")
+# Google's redirect pages: /rss/articles/<id>, /articles/<id>, /__i/rss/rd/articles/<id>.
+ARTICLE_PATH = re.compile(r"^(?:/__i/rss/rd)?(?:/rss)?/articles/[A-Za-z0-9_-]+/?$")
+# The cluster's last link ("Ver cobertura completa en Google Noticias") points to a story page.
+STORY_PATH = re.compile(r"/stories/")
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """The search a googlenews source runs (``params`` query, hl, gl, ceid, when), validated."""
+
+    query: str
+    hl: str = "es-419"
+    gl: str = "PE"
+    ceid: str = ""
+    when: str | None = None
+
+    @classmethod
+    def from_source(cls, source: Source) -> SearchParams:
+        """Read the search from ``source``; ValueError (one line naming the source and param) if bad.
+
+        Only the search keys are read here; the feed filters (keywords, categories...) and unknown
+        keys are the FeedSpider's to check.
+        """
+        params = source.params
+
+        def bad(key: str, why: str) -> ValueError:
+            got = f", got {params[key]!r}" if key in params else ""
+            return ValueError(f"source '{source.id}': params.{key}: {why}{got}")
+
+        for i, url in enumerate(source.urls):
+            if urlsplit(url).query:
+                raise ValueError(f"source '{source.id}': urls[{i}]: give the bare search endpoint (like "
+                                 f"https://news.google.com/rss/search); the search goes in params.query")
+        query = params.get("query")
+        if not isinstance(query, str) or not query.strip():
+            raise bad("query", "required: the search, like 'Juliaca fiscalía' or '\"masacre de Juliaca\"'")
+        hl = params.get("hl", cls.hl)
+        if not isinstance(hl, str) or not HL.match(hl):
+            raise bad("hl", "expected an interface language like 'es-419' or 'en-US'")
+        gl = params.get("gl", cls.gl)
+        if not isinstance(gl, str) or not GL.match(gl):
+            raise bad("gl", "expected a two-letter country code like 'PE'")
+        gl = gl.upper()
+        ceid = params.get("ceid", default_ceid(hl, gl))
+        if not isinstance(ceid, str) or not CEID.match(ceid):
+            raise bad("ceid", "expected '<country>:<language>' like 'PE:es-419'")
+        when = params.get("when")
+        if when is not None and (not isinstance(when, str) or not WHEN.match(when)):
+            raise bad("when", "expected a period like '1h', '7d', '1m' or '1y'")
+        return cls(query=" ".join(query.split()), hl=hl, gl=gl, ceid=ceid, when=when)
+
+    @property
+    def q(self) -> str:
+        """The ``q`` value: the query, plus `` when:<period>`` if set."""
+        return f"{self.query} when:{self.when}" if self.when else self.query
+
+
+def default_ceid(hl: str, gl: str) -> str:
+    """Google's edition id: ``PE:es-419`` for es-419/PE, ``US:en`` for en-US/US (region not repeated)."""
+    lang, _, region = hl.partition("-")
+    return f"{gl.upper()}:{lang if region.upper() == gl.upper() else hl}"
+
+
+def search_url(endpoint: str, params: SearchParams) -> str:
+    """``<endpoint>?q=…&hl=…&gl=…&ceid=…`` with the query form-encoded, as Google News writes it."""
+    parts = urlsplit(endpoint)
+    query = (f"q={quote_plus(params.q)}&hl={quote(params.hl, safe='-')}&gl={quote(params.gl)}"
+             f"&ceid={quote(params.ceid, safe=':-')}")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
+
+
+def is_google_article(url: str) -> bool:
+    """A Google News redirect link (its target needs JavaScript), whatever host serves it."""
+    return bool(ARTICLE_PATH.match(urlsplit(url).path))
+
+
+def without_query(url: str) -> str:
+    """A Google article link's query only says how the reader came (``oc=5``, ``hl``...): not the key."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def strip_outlet(title: str, outlet: str) -> str:
+    """"Headline - Outlet" -> "Headline", only when the suffix is exactly the outlet's name."""
+    suffix = f" - {outlet}"
+    if outlet and title.casefold().endswith(suffix.casefold()) and len(title) > len(suffix):
+        return title[: -len(suffix)].rstrip()
+    return title
+
+
+def cluster_text(html: str | None) -> str:
+    """The description's headlines, one per line as "Headline (Outlet)"; the story link is dropped."""
+    if not html:
+        return ""
+    soup = BeautifulSoup(html, "lxml")
+    lines: list[str] = []
+    for link in soup.find_all("a"):
+        if STORY_PATH.search(str(link.get("href") or "")):
+            continue
+        headline = " ".join(link.get_text(" ").split())
+        if not headline:
+            continue
+        font = link.find_next_sibling("font")
+        outlet = ""
+        if isinstance(font, Tag) and font.find_previous_sibling("a") is link:
+            outlet = " ".join(font.get_text(" ").split())
+        lines.append(f"{headline} ({outlet})" if outlet else headline)
+    if not lines:
+        return feed_text(html)
+    return normalize_text("\n\n".join(lines))
+
+
+@dataclass
+class GoogleNewsEntry(FeedEntry):
+    """A feed entry plus the publisher named by ``<source>``."""
+
+    outlet: str = ""
+
+
+class GoogleNewsSpider(FeedSpider):
+    """A Google News RSS search read as a feed: one item per result, publisher in ``outlet``.
+
+    The FeedSpider's entry filters (``keywords``, ``exclude_keywords``, ``categories``, ``match``)
+    work here too, next to the search params.
+    """
+
+    name = "googlenews"
+    PARAMS: ClassVar[frozenset[str] | None] = EntryFilter.PARAMS | frozenset(SEARCH_PARAMS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # FeedSpider validates params through check_params
+        self.search = SearchParams.from_source(self.source)
+        if "follow" not in self.source.model_fields_set:
+            # Result links are Google redirects needing JavaScript: by default read the feed only.
+            self.source = self.source.model_copy(update={"follow": "never"})
+
+    @classmethod
+    def check_params(cls, source: Source) -> EntryFilter:
+        SearchParams.from_source(source)
+        return super().check_params(source)
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for endpoint in self.source.urls:
+            yield self.request(search_url(endpoint, self.search), self.parse)
+
+    def parse(self, response: Response) -> Iterator[Any]:
+        """The search result feed; a valid channel without items says "no results" in its error."""
+        fresh = response.status == 200 and not response.meta.get(NOT_MODIFIED_META)
+        if fresh and raw_entries(response.body) == [] and feedparser.parse(response.body).get("version"):
+            self.report_empty(response.url, f"Google News has no results for {self.search.q!r} (query too narrow?)")
+            return
+        yield from super().parse(response)
+
+    def feed_entry(self, entry: Any, raw: RawEntry | None, feed_url: str) -> GoogleNewsEntry | None:
+        """The FeedSpider's entry, plus the outlet; title without " - Outlet", Google link without query."""
+        base = super().feed_entry(entry, raw, feed_url)
+        if base is None:
+            return None
+        source = entry.get("source") or {}
+        outlet = " ".join(str(source.get("title") or "").split())
+        return GoogleNewsEntry(**{
+            **{f.name: getattr(base, f.name) for f in fields(base)},
+            "url": without_query(base.url) if is_google_article(base.url) else base.url,
+            "title": strip_outlet(base.title, outlet),
+            "summary": cluster_text(entry.get("summary")) or base.summary,
+            "outlet": outlet,
+        })
+
+    def follow_or_item(self, response: Response, entry: FeedEntry) -> Any:
+        """Never follow a Google redirect link, even with ``follow: always``; publisher links as usual."""
+        if self.source.follow != "never" and is_google_article(entry.url):
+            # Following would fetch Google's JavaScript redirect page, not the article.
+            item = self.make_item(response, entry.url, **self._fields(entry), text=entry.content or entry.summary)
+            item.body = entry.raw
+            return item
+        return super().follow_or_item(response, entry)
+
+    @staticmethod
+    def _fields(entry: FeedEntry) -> dict[str, Any]:
+        """FeedSpider's item fields plus ``outlet`` (for feed items and followed articles alike)."""
+        return {**FeedSpider._fields(entry), "outlet": getattr(entry, "outlet", "")}

@@ -1,0 +1,90 @@
+"""Refused by design, each with a clear error line naming the source and URL (real crawls, loopback only).
+
+Redirects to private addresses are checked per hop by the address guard (tests/crawler/test_middleware.py:
+a redirect needs a public first hop, which a test without the internet cannot have).
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from config.schema import ConfigError, load_config
+from tests.support.httpserver import LocalHTTPServer
+from tests.support.spiders import ROOT, run_spider
+
+PAGE = "crawler.spiders.page:PageSpider"
+FEED = "crawler.spiders.feed:FeedSpider"
+
+
+def _source(url: str, **extra: object) -> dict[str, object]:
+    return {"id": "refusals", "name": "r", "kind": "news", "spider": "page", "urls": [url], **extra}
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "data:text/html,<p>x</p>", "ftp://example.pe/a.pdf"])
+def test_config_refuses_non_http_urls(tmp_path: Path, url: str) -> None:
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "juliaca-2023.yaml").write_bytes((ROOT / "config/cases/juliaca-2023.yaml").read_bytes())
+    (tmp_path / "sources.yaml").write_text(
+        f"sources:\n  - {{id: bad, name: Bad, kind: news, spider: page, urls: ['{url}']}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    assert str(err.value) == (f"{tmp_path / 'sources.yaml'}: sources[0].urls[0]: only http and https URLs are "
+                              f"allowed, not {url!r}")
+
+
+def test_feed_links_to_file_and_data_urls_are_never_fetched() -> None:
+    feed = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+    <item><title>Archivo</title><link>file:///etc/passwd</link><description>a</description></item>
+    <item><title>Datos</title><link>data:text/html,hola</link><description>b</description></item>
+    <item><title>Bien</title><link>{base}/ok</link><description>c</description></item>
+    </channel></rss>"""
+    with LocalHTTPServer() as server:
+        server.set_route("/feed", body=feed.replace("{base}", server.base_url),
+                         headers={"Content-Type": "application/rss+xml"})
+        server.set_route("/ok", body="<html><body><main><p>Texto de la nota.</p></main></body></html>")
+        run = run_spider(FEED, {**_source(server.url("/feed")), "spider": "feed", "follow": "always"})
+    assert [i.url for i in run.items] == [server.url("/ok")]
+    assert all(b"root:" not in i.body for i in run.items)
+    refused = [w for w in run.warnings if "has no http(s) link" in w]
+    assert len(refused) == 2 and all("source refusals" in w for w in refused)
+
+
+def test_response_over_the_size_limit() -> None:
+    with LocalHTTPServer() as server:
+        server.set_route("/big", body=b"<html><body><main>" + b"x" * 300_000 + b"</main></body></html>")
+        run = run_spider(PAGE, _source(server.url("/big"), max_bytes=100_000))
+    assert run.items == []
+    assert any(e.startswith("source refusals: ") and "/big refused, response too large" in e
+               and "100000" in e for e in run.errors), run.errors
+
+
+def test_decompression_bomb() -> None:
+    bomb = gzip.compress(b"<html>" + b" " * 50_000_000 + b"</html>")  # 49 KB on the wire, 50 MB inflated
+    assert len(bomb) < 100_000
+    with LocalHTTPServer() as server:
+        server.set_route("/bomb", body=bomb, headers={"Content-Encoding": "gzip"})
+        run = run_spider(PAGE, _source(server.url("/bomb"), max_bytes=1_000_000))
+    assert run.items == []
+    assert any("/bomb not fetched" in e and "during decompression" in e for e in run.errors), run.errors
+
+
+def test_redirect_loop() -> None:
+    with LocalHTTPServer() as server:
+        server.set_route("/a", status=302, headers={"Location": "/b"})
+        server.set_route("/b", status=302, headers={"Location": "/a"})
+        run = run_spider(PAGE, _source(server.url("/a")))
+    assert run.items == []
+    assert any("redirect loop" in e and e.endswith(f"{server.url('/b')} -> {server.url('/a')}")
+               for e in run.errors), run.errors
+
+
+def test_redirect_to_loopback_refused_unless_allowed() -> None:
+    """A loopback source (allowed) redirecting to a second loopback host: the hop is checked too."""
+    with LocalHTTPServer() as server:
+        server.set_route("/moved", status=302, headers={"Location": "http://localhost:1/admin"})
+        run = run_spider(PAGE, _source(server.url("/moved")), allow_private=False)
+    assert server.requests == []  # the first hop is refused before any byte is sent
+    assert any("address guard refused" in e and "/moved" in e for e in run.errors)
