@@ -104,7 +104,17 @@ def parse_schedule(value: str, timezone: str = DEFAULT_TIMEZONE) -> Schedule:
     return Schedule(expression=value.strip(), timezone=timezone)
 
 
-def check_url(url: str, *, allow_private: bool = False) -> str:
+PrivateAllowance = bool | tuple[str, ...]  # allow_private: every private host, or only these hosts
+
+
+def private_allowed(allow: PrivateAllowance, host: str) -> bool:
+    """Whether a source's ``allow_private`` lets it reach ``host`` (a list names exact hosts)."""
+    if isinstance(allow, bool):
+        return allow
+    return host.strip("[]").lower() in {h.strip("[]").lower() for h in allow}
+
+
+def check_url(url: str, *, allow_private: PrivateAllowance = False) -> str:
     """Only http(s) URLs with a host; no private or loopback hosts unless explicitly allowed."""
     if not isinstance(url, str) or "\\" in url or any(c.isspace() for c in url.strip()):
         raise ValueError(f"invalid URL {url!r}")
@@ -114,7 +124,7 @@ def check_url(url: str, *, allow_private: bool = False) -> str:
     host = parts.hostname
     if not host:
         raise ValueError(f"URL has no host: {url!r}")
-    if not allow_private and is_private_host(host):
+    if not private_allowed(allow_private, host) and is_private_host(host):
         raise ValueError(
             f"URL points to a private or loopback address: {url!r} (set allow_private: true to allow it)"
         )
@@ -135,7 +145,7 @@ def _check_email(value: str) -> str:
 
 
 def _check_source_url(url: str, info: ValidationInfo) -> str:
-    return check_url(url, allow_private=bool(info.data.get("allow_private", False)))
+    return check_url(url, allow_private=info.data.get("allow_private", False))
 
 
 Id = Annotated[str, AfterValidator(_check_id)]
@@ -180,7 +190,9 @@ class Source(_Model):
     name: str = Field(min_length=1)
     kind: SourceKind
     spider: str = Field(min_length=1)
-    allow_private: bool = False  # declared before urls: the URL check reads it
+    # true: any private/loopback host (tests, an intranet mirror); a list: only those hosts, so a
+    # redirect cannot take the crawler elsewhere on the network. Declared before urls (checked there).
+    allow_private: bool | tuple[str, ...] = False
     urls: tuple[Annotated[str, AfterValidator(_check_source_url)], ...]
     schedule: Schedule = Field(default_factory=lambda: Schedule(expression="1h"))
     enabled: bool = True

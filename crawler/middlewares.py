@@ -23,7 +23,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from config.schema import is_private_host
+from config.schema import PrivateAllowance, is_private_host, private_allowed
 from crawler.extract.urls import canonical_url
 from crawler.spiders.base import NOT_MODIFIED_META
 
@@ -45,8 +45,8 @@ def _is_ip_literal(host: str) -> bool:
 class AddressGuardMiddleware:
     """Refuse non-http(s) URLs and hosts on private, loopback or link-local addresses.
 
-    A source with ``allow_private: true`` (tests, an intranet mirror) is trusted with private hosts;
-    the scheme check applies to every source.
+    A source with ``allow_private: true`` (tests, an intranet mirror) is trusted with private hosts,
+    one with a list of hosts only with those; the scheme check applies to every source.
     """
 
     CACHE_SIZE = 1024
@@ -60,12 +60,12 @@ class AddressGuardMiddleware:
     def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
         return cls(crawler)
 
-    def _allow_private(self) -> bool:
+    def _allow_private(self) -> PrivateAllowance:
         spider = getattr(self.crawler, "spider", None)
-        return bool(getattr(getattr(spider, "source", None), "allow_private", False))
+        return getattr(getattr(spider, "source", None), "allow_private", False)
 
     @staticmethod
-    def static_refusal(url: str, allow_private: bool) -> str | None:
+    def static_refusal(url: str, allow_private: PrivateAllowance) -> str | None:
         """Reason to refuse ``url`` without DNS (scheme, missing host, private literal), else None."""
         parts = urlsplit(url)
         if parts.scheme.lower() not in ALLOWED_SCHEMES:
@@ -77,7 +77,7 @@ class AddressGuardMiddleware:
             parts.port  # noqa: B018 - validates the port
         except ValueError:
             return "URL has an invalid port"
-        if not allow_private and is_private_host(host):
+        if not private_allowed(allow_private, host) and is_private_host(host):
             return f"host {host} is a private, loopback or link-local address"
         return None
 
@@ -100,13 +100,13 @@ class AddressGuardMiddleware:
         self._dns[host] = reason
         return reason
 
-    def refusal(self, url: str, allow_private: bool) -> str | None:
+    def refusal(self, url: str, allow_private: PrivateAllowance) -> str | None:
         """Synchronous full check (tests and tools); the middleware resolves in a thread instead."""
         if reason := self.static_refusal(url, allow_private):
             return reason
         parts = urlsplit(url)
         host = parts.hostname or ""
-        if allow_private or _is_ip_literal(host):
+        if private_allowed(allow_private, host) or _is_ip_literal(host):
             return None
         return self.dns_refusal(host, parts.port or DEFAULT_PORTS[parts.scheme.lower()])
 
@@ -122,7 +122,7 @@ class AddressGuardMiddleware:
             self._refuse(request, reason)
         parts = urlsplit(request.url)
         host = parts.hostname or ""
-        if allow or _is_ip_literal(host):
+        if private_allowed(allow, host) or _is_ip_literal(host):
             return None
         port = parts.port or DEFAULT_PORTS[parts.scheme.lower()]
         if host in self._dns:

@@ -1,7 +1,6 @@
 """Refused by design, each with a clear error line naming the source and URL (real crawls, loopback only).
 
-Redirects to private addresses are checked per hop by the address guard (tests/crawler/test_middleware.py:
-a redirect needs a public first hop, which a test without the internet cannot have).
+A source may be allowed a list of private hosts (its own server): a redirect elsewhere is refused.
 """
 
 from __future__ import annotations
@@ -81,10 +80,25 @@ def test_redirect_loop() -> None:
                for e in run.errors), run.errors
 
 
-def test_redirect_to_loopback_refused_unless_allowed() -> None:
-    """A loopback source (allowed) redirecting to a second loopback host: the hop is checked too."""
+@pytest.mark.parametrize("target", ["http://localhost:{port}/admin", "http://169.254.169.254/latest/meta-data/",
+                                    "http://10.0.0.1/"])
+def test_redirect_to_a_private_address_is_refused(target: str) -> None:
+    """The source may reach 127.0.0.1 (its own server), not whatever a redirect points at."""
     with LocalHTTPServer() as server:
-        server.set_route("/moved", status=302, headers={"Location": "http://localhost:1/admin"})
-        run = run_spider(PAGE, _source(server.url("/moved")), allow_private=False)
-    assert server.requests == []  # the first hop is refused before any byte is sent
-    assert any("address guard refused" in e and "/moved" in e for e in run.errors)
+        location = target.format(port=server.base_url.rsplit(":", 1)[1])
+        server.set_route("/moved", status=302, headers={"Location": location})
+        server.set_route("/admin", body="<html><body><main><p>panel interno</p></main></body></html>")
+        run = run_spider(PAGE, _source(server.url("/moved")), allow_private=["127.0.0.1"])
+        assert server.requests == ["/robots.txt", "/moved"]
+    assert run.items == []
+    assert any("address guard refused" in e and location in e and "private, loopback or link-local" in e
+               for e in run.errors), run.errors
+
+
+def test_redirect_to_loopback_followed_when_the_source_allows_every_private_host() -> None:
+    with LocalHTTPServer() as server:
+        port = server.base_url.rsplit(":", 1)[1]
+        server.set_route("/moved", status=302, headers={"Location": f"http://localhost:{port}/admin"})
+        server.set_route("/admin", body="<html><body><main><p>panel interno</p></main></body></html>")
+        run = run_spider(PAGE, _source(server.url("/moved")), allow_private=True)
+    assert [i.fetched_url for i in run.items] == [f"http://localhost:{port}/admin"]

@@ -70,7 +70,7 @@ def run_spider(
     *,
     revisit: list[str] | tuple[str, ...] = (),
     settings: dict[str, Any] | None = None,
-    allow_private: bool = True,
+    allow_private: bool | list[str] = True,
     timeout: float = 120,
 ) -> SpiderRun:
     """Crawl ``source`` with ``spider`` (class or "module:Class") in a child process.
