@@ -30,6 +30,10 @@ test: install
 demo: install
 	$(BIN)/casewatch demo
 
+## eval: precision/recall of relevance and milestone accuracy on the labelled set (eval/)
+eval: install
+	$(BIN)/python eval/run.py
+
 lint: install
 	$(BIN)/ruff check .
 

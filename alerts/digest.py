@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from alerts.labels import milestone_label
 from alerts.message import make_message_id
 from alerts.render import render_digest
-from alerts.views import ChangeView, DigestView, MilestoneView, SourceHealthView
+from alerts.views import ChangeView, DigestView, MilestoneView, ReportView, SourceHealthView, TimelineEntryView
 from config.schema import Config
 from pipeline.store import repository as repo
 from pipeline.store.models import Change, Digest, Source, Subscriber
@@ -19,10 +19,16 @@ from pipeline.store.session import Database, Session
 
 log = logging.getLogger(__name__)
 LIMA = ZoneInfo("America/Lima")
+TIMELINE_ENTRIES = 5  # per case, at the top of every digest: where the case stands, not its history
 
 
-def change_view(change: Change, language: str = "es") -> ChangeView:
-    """The renderer's view of a stored change (no ORM objects reach the templates)."""
+def change_view(change: Change, language: str = "es", story: repo.StoryInfo | None = None) -> ChangeView:
+    """The renderer's view of a stored change (no ORM objects reach the templates).
+
+    ``story``: the change's story, whose other reports the digest lists as "also reported by".
+    """
+    also = tuple(ReportView(r.source_id, r.source_name, r.url) for r in story.reports
+                 if r.document_id != change.document_id) if story is not None else ()
     return ChangeView(
         id=change.id,
         kind=change.kind,
@@ -42,7 +48,20 @@ def change_view(change: Change, language: str = "es") -> ChangeView:
         ),
         summary=change.summary,
         diff=change.diff,
+        story_id=change.story_id,
+        also=also,
     )
+
+
+def timeline_views(session: Session, case_ids: Sequence[str], limit: int = TIMELINE_ENTRIES,
+                   ) -> tuple[TimelineEntryView, ...]:
+    """The latest ``limit`` steps of each case, oldest first (pipeline.timeline)."""
+    out: list[TimelineEntryView] = []
+    for case_id in case_ids:
+        for e in repo.case_timeline(session, case_id)[-limit:] if limit > 0 else ():
+            out.append(TimelineEntryView(case_id, e.date, e.date_known, e.type, e.label, e.status,
+                                         tuple(ReportView(s.source_id, s.source_name, s.url) for s in e.sources)))
+    return tuple(out)
 
 
 def health_views(config: Config, sources: Sequence[Source]) -> tuple[SourceHealthView, ...]:
@@ -54,20 +73,32 @@ def health_views(config: Config, sources: Sequence[Source]) -> tuple[SourceHealt
 
 def digest_view(
     config: Config, subscriber: Subscriber, changes: Sequence[Change], now: datetime, base_url: str,
-    unhealthy: tuple[SourceHealthView, ...] = (),
+    unhealthy: tuple[SourceHealthView, ...] = (), stories: Mapping[int, repo.StoryInfo] | None = None,
+    timeline: tuple[TimelineEntryView, ...] = (),
 ) -> DigestView:
+    stories = stories or {}
     return DigestView(
         subscriber_email=subscriber.email,
         subscriber_name=subscriber.name,
         language=subscriber.language,
         period_label=now.astimezone(LIMA).date().isoformat(),
         cases={cid: config.cases[cid].name for cid in subscriber.cases if cid in config.cases},
-        changes=tuple(change_view(c, subscriber.language) for c in changes),
+        changes=tuple(change_view(c, subscriber.language, stories.get(c.story_id) if c.story_id else None)
+                      for c in changes),
         generated_at=now,
         base_url=base_url,
         sources_watched=len(config.enabled_sources),
         unhealthy=unhealthy,
+        timeline=timeline,
     )
+
+
+def _view(session: Session, config: Config, sub: Subscriber, changes: Sequence[Change], now: datetime,
+          base_url: str, unhealthy: tuple[SourceHealthView, ...]) -> DigestView:
+    """The digest view with what it needs from the database: stories of the changes, the case timeline."""
+    stories = repo.stories(session, {c.story_id for c in changes if c.story_id is not None})
+    timeline = timeline_views(session, [cid for cid in sub.cases if cid in config.cases])
+    return digest_view(config, sub, changes, now, base_url, unhealthy, stories, timeline)
 
 
 @dataclass(frozen=True)
@@ -117,7 +148,7 @@ def _build_one(
     if not changes:
         return Built(sub.email, None, 0, skipped="nothing new")
     unhealthy = health_views(config, repo.unhealthy_sources(session))
-    rendered = render_digest(digest_view(config, sub, changes, now, base_url, unhealthy))
+    rendered = render_digest(_view(session, config, sub, changes, now, base_url, unhealthy))
     digest = Digest(
         subscriber_id=sub.id,
         period=period,
@@ -145,6 +176,6 @@ def preview(
                 continue
             changes = repo.pending_changes_for(session, sub)
             if changes:
-                rendered = render_digest(digest_view(config, sub, changes, now, base_url, unhealthy))
+                rendered = render_digest(_view(session, config, sub, changes, now, base_url, unhealthy))
                 out.append((sub.email, rendered.subject, rendered.text))
     return out

@@ -134,6 +134,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "health_intro": "Estas fuentes no se pudieron leer bien en los últimos intentos; lo publicado en ellas "
                         "puede faltar en este resumen. El equipo de casewatch ya fue avisado.",
         "health_since": "desde",
+        "also_reported": "También lo informaron",
+        "timeline_title": "Estado del caso",
+        "timeline_intro": "Últimos hitos, en el orden en que ocurrieron:",
+        "timeline_sources": "Fuentes",
+        "timeline_announced": "anuncio",
+        "timeline_approx_note": "≈ el hecho no tiene fecha en las fuentes; se muestra la de publicación.",
         "footer_review": "Revisa el registro completo de cambios en",
         "footer_stop": (
             "Para dejar de recibir estos correos, responde a este mensaje pidiendo la baja "
@@ -174,6 +180,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "health_intro": "These sources could not be read properly in the latest attempts; what they published "
                         "may be missing from this digest. The casewatch maintainers have been alerted.",
         "health_since": "since",
+        "also_reported": "Also reported by",
+        "timeline_title": "Case status",
+        "timeline_intro": "Latest steps, in the order they happened:",
+        "timeline_sources": "Sources",
+        "timeline_announced": "announced",
+        "timeline_approx_note": "≈ the sources give no date for the event; the publication date is shown.",
         "footer_review": "Review the full change log at",
         "footer_stop": (
             "To stop receiving these emails, reply to this message asking to unsubscribe "

@@ -8,7 +8,8 @@ the HTML template is autoescaped, links are kept only for http(s), header text g
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
@@ -20,9 +21,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from alerts import labels
 from alerts.message import RenderedDigest, clean_header, strip_controls
-from alerts.views import ChangeView, DigestView
+from alerts.views import ChangeView, DigestView, ReportView, TimelineEntryView
 
-__all__ = ["RenderedDigest", "render_digest", "safe_href", "diff_lines", "environment"]
+__all__ = ["RenderedDigest", "render_digest", "safe_href", "diff_lines", "environment", "collapse_stories"]
 
 LIMA = ZoneInfo("America/Lima")
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -31,6 +32,8 @@ SUMMARY_MAX = 1500
 TITLE_MAX = 300
 SUBJECT_MAX = 200
 SUBJECT_CASE_MAX = 80
+# Which report of a story leads its entry: the institution's own word before the press, then the earliest.
+OFFICIAL_KINDS = ("prosecutor", "court", "congress", "gazette", "iachr", "un", "ombudsman")
 
 
 def _build_environment() -> Environment:
@@ -150,10 +153,43 @@ def _case_title(view: DigestView, lang: str) -> str:
     return labels.text(lang, "several_cases", n=len(names))
 
 
+def collapse_stories(changes: Sequence[ChangeView]) -> tuple[ChangeView, ...]:
+    """New reports of one story become one entry: the official or earliest report leads, the others are
+    listed as "also reported by", and every milestone any of them found stays visible (so a wrong merge
+    cannot hide a legal step). Other kinds are shown one by one: an edit's diff is its own news."""
+    groups: dict[int, list[ChangeView]] = {}
+    for change in changes:
+        if change.kind == "new" and change.story_id is not None:
+            groups.setdefault(change.story_id, []).append(change)
+    out: list[ChangeView] = []
+    for change in changes:
+        members = groups.get(change.story_id) if change.kind == "new" and change.story_id is not None else None
+        if members is None:
+            out.append(change)
+        elif members[0] is change:  # the group takes the place of its first report
+            out.append(_story_entry(members))
+    return tuple(out)
+
+
+def _story_entry(members: list[ChangeView]) -> ChangeView:
+    lead = min(members, key=lambda c: (c.source_kind not in OFFICIAL_KINDS, c.detected_at, c.id))
+    seen = {lead.url}
+    also: list[ReportView] = []
+    for report in [*(ReportView(c.source_id, c.source_name, c.url) for c in members if c is not lead),
+                   *(r for c in members for r in c.also)]:
+        if report.url not in seen:
+            seen.add(report.url)
+            also.append(report)
+    milestones = list(lead.milestones)
+    for c in members:
+        milestones += [m for m in c.milestones if m.type not in {x.type for x in milestones}]
+    return replace(lead, also=tuple(also), milestones=tuple(milestones))
+
+
 def _counts(view: DigestView) -> dict[str, int]:
-    """Changes per kind, known kinds in display order, anything else as 'other'."""
+    """Entries per kind (a story counts once), known kinds in display order, anything else as 'other'."""
     counts = dict.fromkeys(labels.KIND_ORDER, 0)
-    for change in view.changes:
+    for change in collapse_stories(view.changes):
         key = change.kind if change.kind in counts else "other"
         counts[key] = counts.get(key, 0) + 1
     return {kind: n for kind, n in counts.items() if n}
@@ -195,16 +231,42 @@ def _item(change: ChangeView, view: DigestView, lang: str) -> dict[str, Any]:
         "milestones": [clean_header(labels.milestone_label(lang, m.type, m.label), 80) for m in change.milestones],
         "summary": _multiline(change.summary or "", SUMMARY_MAX),
         "diff": change.diff if change.kind == "updated" and change.diff else None,
+        "also": [_link(r) for r in change.also if r.url != change.url],
     }
+
+
+def _link(report: ReportView) -> dict[str, Any]:
+    """A source name with its link (None when the URL is not a safe http(s) link)."""
+    return {"name": clean_header(report.source_name, 200) or clean_header(report.source_id, 100) or "?",
+            "href": safe_href(report.url), "url": clean_header(report.url, max_length=2048)}
+
+
+def _timeline(view: DigestView, lang: str) -> list[dict[str, Any]]:
+    """The "case status" section: per case (in the digest's order), its latest steps, oldest first."""
+    by_case: dict[str, list[TimelineEntryView]] = {}
+    for entry in view.timeline:
+        by_case.setdefault(entry.case_id, []).append(entry)
+    order = [c for c in view.cases if c in by_case] + [c for c in by_case if c not in view.cases]
+    return [{
+        "name": clean_header(view.cases.get(cid, cid), 120),
+        "entries": [{
+            "date": format_date(e.date, lang),
+            "approx": not e.date_known,
+            "label": clean_header(labels.milestone_label(lang, e.type, e.label), 80),
+            "announced": e.status == "announced",
+            "sources": [_link(r) for r in e.sources],
+        } for e in sorted(by_case[cid], key=lambda e: e.date)],
+    } for cid in order]
 
 
 def _sections(view: DigestView, lang: str) -> list[dict[str, Any]]:
     """Changes grouped by kind in the fixed order; unknown kinds last so nothing is dropped."""
+    changes = collapse_stories(view.changes)
     order = list(labels.KIND_ORDER)
-    order += sorted({c.kind for c in view.changes} - set(order))
+    order += sorted({c.kind for c in changes} - set(order))
     sections = []
     for kind in order:
-        items = [_item(c, view, lang) for c in view.changes if c.kind == kind]
+        items = [_item(c, view, lang) for c in changes if c.kind == kind]
         if items:
             sections.append({"kind": kind, "label": labels.section_label(lang, kind), "items": items})
     return sections
@@ -222,6 +284,7 @@ def _context(view: DigestView) -> dict[str, Any]:
     name = clean_header(view.subscriber_name, max_length=80)
     email = clean_header(view.subscriber_email, max_length=254)
     case_names = _case_names(view)
+    timeline = _timeline(view, lang)
     return {
         "lang": lang,
         "t": t,
@@ -234,7 +297,9 @@ def _context(view: DigestView) -> dict[str, Any]:
         "generated": format_datetime(view.generated_at, lang),
         "greeting": t("greeting", name=name) if name else t("greeting_anon"),
         "sections": _sections(view, lang),
-        "total": len(view.changes),
+        "total": len(collapse_stories(view.changes)),
+        "timeline": timeline,
+        "timeline_approx": any(e["approx"] for group in timeline for e in group["entries"]),
         "footer_why": t("footer_why", email=email, cases=", ".join(case_names) or "casewatch"),
         "footer_sources": t("footer_sources", n=view.sources_watched) if view.sources_watched else "",
         "unhealthy": [{"name": h.source_name, "id": h.source_id, "reason": _multiline(h.reason, 400),

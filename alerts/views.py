@@ -7,7 +7,7 @@ rendering) and make digests easy to build by hand in tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 ChangeKind = Literal["new", "updated", "removed", "restored"]
@@ -20,6 +20,15 @@ class MilestoneView:
 
     type: str
     label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    """Another outlet's report of the same event (a story), or a source of a timeline step."""
+
+    source_id: str
+    source_name: str
+    url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,8 @@ class ChangeView:
     milestones: tuple[MilestoneView, ...] = ()
     summary: str = ""
     diff: str | None = None  # unified diff text, for 'updated'
+    story_id: int | None = None  # reports of one story are shown once, the others as "also reported by"
+    also: tuple[ReportView, ...] = ()  # the story's other reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +62,19 @@ class SourceHealthView:
     source_name: str
     reason: str
     since: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntryView:
+    """One legal step of a case for the digest's "case status" section (pipeline.timeline)."""
+
+    case_id: str
+    date: date  # when it happened; when ``date_known`` is False, when it was published
+    date_known: bool
+    type: str
+    label: str
+    status: str  # taken | announced
+    sources: tuple[ReportView, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,3 +91,4 @@ class DigestView:
     base_url: str
     sources_watched: int = 0
     unhealthy: tuple[SourceHealthView, ...] = ()
+    timeline: tuple[TimelineEntryView, ...] = ()  # latest steps per case, oldest first

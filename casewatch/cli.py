@@ -141,13 +141,16 @@ def changes(app: App, since: str | None, source_id: str | None, case_id: str | N
                             kind=kind, milestone=milestone, relevant_only=relevant, limit=limit)
     with app.db.read() as session:
         rows = repo.list_changes(session, flt)
+        stories = repo.stories(session, {c.story_id for c in rows if c.story_id is not None})
         if as_json:
-            _print_json([change_json(c) for c in rows])
+            _print_json([change_json(c, stories=stories) for c in rows])
             return
         for c in rows:
             mark = "★" if c.relevant else " "
+            story = stories.get(c.story_id) if c.story_id is not None else None
+            also = f"  [story {story.id}: {len(story.source_ids)} sources]" if story and story.size > 1 else ""
             click.echo(f"{c.id:>6} {mark} {c.detected_at.astimezone(LIMA):%Y-%m-%d %H:%M} {c.kind:<8} "
-                       f"{c.source_id:<24} {c.title[:80]}")
+                       f"{c.source_id:<24} {c.title[:80]}{also}")
         if not rows:
             click.echo("no changes match", err=True)
 
@@ -165,8 +168,9 @@ def show(app: App, change_id: int, as_json: bool) -> None:
         c = repo.get_change(session, change_id)
         if c is None:
             _fail(f"no change with id {change_id}")
+        stories = repo.stories(session, [c.story_id] if c.story_id is not None else [])
         if as_json:
-            _print_json(change_json(c))
+            _print_json(change_json(c, stories=stories))
             return
         version = c.to_version or c.from_version
         click.echo(f"change {c.id}: {c.kind} · {c.source.name} ({c.source_id}, {c.source.kind})")
@@ -178,8 +182,49 @@ def show(app: App, change_id: int, as_json: bool) -> None:
                        f"HTTP {version.http_status}")
         cases = ", ".join(f"{link.case_id} ({link.score:g})" for link in c.case_links) or "none"
         click.echo(f"cases:     {cases}; terms: {', '.join(c.matched_terms or []) or '-'}")
+        if (story := stories.get(c.story_id) if c.story_id is not None else None) is not None:
+            others = [r for r in story.reports if r.document_id != c.document_id]
+            click.echo(f"story:     {story.id}, {story.size} report(s)" + (": also reported by" if others else ""))
+            for r in others:
+                click.echo(f"           {r.source_id} (change {r.change_id}): {r.title[:70]} <{r.url}>")
         click.echo("")
         click.echo(c.diff if c.diff else c.summary)
+
+
+@cli.command()
+@click.option("--case", "case_id", help="Only this case (default: every configured case).")
+@click.option("--lang", type=click.Choice(["es", "en"]), default="es", show_default=True,
+              help="Language of the milestone labels.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def timeline(app: App, case_id: str | None, lang: str, as_json: bool) -> None:
+    """A case's legal steps in the order they happened (event date), each once with its sources."""
+    from alerts.labels import milestone_label
+    from casewatch.serialize import timeline_json
+    from pipeline.store import repository as repo
+
+    if case_id is not None and case_id not in app.config.cases:
+        _fail(f"unknown case {case_id!r} (known: {', '.join(app.config.cases)})")
+    cases = [app.config.cases[case_id]] if case_id is not None else list(app.config.cases.values())
+    with app.db.read() as session:
+        found = [(case, repo.case_timeline(session, case.id)) for case in cases]
+    data = [{"case": case.id, "name": case.name, "entries": [timeline_json(e, lang) for e in entries]}
+            for case, entries in found]
+    if as_json:
+        _print_json(data[0] if case_id is not None else data)
+        return
+    for case, entries in found:
+        click.echo(f"{case.name} ({case.id}): {len(entries)} step(s)")
+        for e in entries:
+            day = e.date.isoformat() if e.date_known else f"~{e.date.isoformat()}"
+            status = " (announced)" if e.announced else ""
+            click.echo(f"  {day:<11} {milestone_label(lang, e.type, e.label)}{status}")
+            for src in e.sources:
+                click.echo(f"  {'':<11}   {src.source_id}: {src.title[:70]} <{src.url}>")
+        if not entries:
+            click.echo("  no milestones found yet")
+        elif any(not e.date_known for e in entries):
+            click.echo("  (~ the sources gave no date for the step: the date it was published is shown)")
 
 
 @cli.command()
@@ -260,6 +305,47 @@ def try_source_cmd(app: App, source_id: str, file: Path | None, url: str | None,
         click.echo(f"error: {error}", err=True)
     if not items:
         sys.exit(EXIT_SOURCES_FAILED)
+
+
+@cli.command()
+@click.option("--case", "case_id", help="Only this case (default: every configured case).")
+@click.option("--title", default="", help="The headline.")
+@click.option("--text-file", "text_file", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+              help="The text to classify ('-' reads standard input).")
+@click.option("--lang", type=click.Choice(["es", "en"]), default="es", show_default=True,
+              help="Language of the milestone labels.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def classify(app: App, case_id: str | None, title: str, text_file: Path | None, lang: str, as_json: bool) -> None:
+    """Explain the decision for one text: relevant or not, why, and the legal steps it reports."""
+    from pipeline.classify.decision import decide
+
+    text = ""
+    if text_file is not None:
+        try:
+            text = sys.stdin.read() if str(text_file) == "-" else text_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"{text_file}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+    if not (title.strip() or text.strip()):
+        _fail("nothing to classify: give --title and/or --text-file")
+    cases = list(app.config.cases.values())
+    if case_id is not None:
+        if case_id not in app.config.cases:
+            _fail(f"unknown case '{case_id}' (configured: {', '.join(app.config.cases)})")
+        cases = [app.config.cases[case_id]]
+    decisions = decide(cases, title, text, language=lang)
+    if as_json:
+        _print_json(decisions[0].as_dict() if case_id is not None else [d.as_dict() for d in decisions])
+        return
+    for d in decisions:
+        click.echo(d.relevance.explain())
+        for m in d.milestones:
+            extra = [f"{'announced' if m.status == 'announced' else 'taken'}"]
+            if m.date:
+                extra.append(m.date.isoformat())
+            extra += [f"{i['kind']} {i['value']}" for i in m.identifiers]
+            extra += list(m.actors)
+            click.echo(f"  milestone {m.type} ({m.label}): {'; '.join(extra)}  <- {m.evidence!r}")
 
 
 @cli.command()

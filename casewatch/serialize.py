@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -9,13 +10,24 @@ from alerts.labels import milestone_label
 from config.schema import Source
 from pipeline.store.models import Change, CrawlRun
 from pipeline.store.models import Source as SourceRow
+from pipeline.store.repository import StoryInfo
+from pipeline.timeline import TimelineEntry
 
 
 def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def change_json(change: Change, language: str = "es") -> dict[str, Any]:
+def story_json(story: StoryInfo | None) -> dict[str, Any] | None:
+    """A change's story: the same event as other outlets reported it (null for irrelevant changes)."""
+    if story is None:
+        return None
+    return {"id": story.id, "size": story.size, "sources": story.source_ids}
+
+
+def change_json(change: Change, language: str = "es", stories: Mapping[int, StoryInfo] | None = None,
+                ) -> dict[str, Any]:
+    """``stories``: the stories of the changes being printed (``repository.stories``), fetched once."""
     version = change.to_version or change.from_version
     return {
         "id": change.id,
@@ -34,7 +46,14 @@ def change_json(change: Change, language: str = "es") -> dict[str, Any]:
         "summary": change.summary,
         "diff": change.diff,
         "version_sha256": version.sha256 if version else None,
+        "related_cases": list(change.related_cases or []),
+        "story": story_json((stories or {}).get(change.story_id)) if change.story_id is not None else None,
     }
+
+
+def timeline_json(entry: TimelineEntry, language: str = "es") -> dict[str, Any]:
+    """One step of a case's timeline, its label in ``language``."""
+    return {**entry.as_json(), "label": milestone_label(language, entry.type, entry.label)}
 
 
 def run_json(run: CrawlRun | None) -> dict[str, Any] | None:

@@ -11,7 +11,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -250,6 +250,45 @@ class Term(_Model):
     weight: float = Field(default=1.0, gt=0)
 
 
+class Actor(_Model):
+    """A person or institution of the case: named as an actor of the milestones a text reports."""
+
+    name: str = Field(min_length=2)
+    aliases: tuple[str, ...] = ()
+    role: str = ""  # victim | relative | lawyer | prosecutor | judge | official | police | ngo | ...
+
+
+class CaseNumber(_Model):
+    """An identifier of the case in an institution's records (carpeta fiscal, expediente, ...)."""
+
+    kind: Literal["carpeta_fiscal", "denuncia_constitucional", "expediente", "resolucion", "proyecto_de_ley",
+                  "informe", "medida_cautelar", "other"]
+    value: str = Field(min_length=1)  # as written, e.g. "023-2023", "509", "13048/2025-CR"
+    aliases: tuple[str, ...] = ()
+    label: str = ""  # a human description: "Carpeta fiscal del Equipo Especial (EFICAVIP)"
+
+
+class NearRule(_Model):
+    """Words that count only when close together: "Juliaca" within 12 words of "fiscal"."""
+
+    terms: tuple[str, ...] = Field(min_length=2)
+    within: int = Field(default=12, ge=1, le=200)  # words between the first and the last
+    weight: float = Field(default=1.0, gt=0)
+
+
+class RelatedCase(_Model):
+    """A look-alike case (same place, other year; same kind of event, other region): a text matching
+    it is tagged as related, not counted as this case, unless it also names this case decisively."""
+
+    id: Id
+    name: str = Field(min_length=1)
+    phrases: tuple[str, ...] = Field(min_length=1)
+    # The weight one matched term of this case must have for such a text to stay this case's:
+    # default the threshold (a decisive term: the event's name, a victim); 2.5 lets "Juliaca"
+    # keep a text naming both the Ayacucho and the Juliaca deaths.
+    needs: float | None = Field(default=None, gt=0)
+
+
 class Case(_Model):
     """A legal case to follow and how to recognise documents about it."""
 
@@ -259,6 +298,12 @@ class Case(_Model):
     threshold: float = Field(default=3.0, gt=0)
     terms: tuple[Term, ...] = Field(min_length=1)
     exclude: tuple[str, ...] = ()
+    near: tuple[NearRule, ...] = ()
+    related: tuple[RelatedCase, ...] = ()
+    people: tuple[Actor, ...] = ()
+    institutions: tuple[Actor, ...] = ()
+    case_numbers: tuple[CaseNumber, ...] = ()
+    event_date: date | None = None  # when it happened (the timeline's first entry)
 
     @field_validator("terms", mode="before")
     @classmethod
@@ -445,6 +490,7 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
         raise ConfigError([f"{_display(root)}: configuration directory not found"])
 
     cases: dict[str, Case] = {}
+    broken: set[str] = set()  # ids of case files that failed: no "unknown case" echo of their error
     case_files = sorted((root / "cases").glob("*.yaml")) if (root / "cases").is_dir() else []
     if not case_files:
         errors.append(f"{_display(root / 'cases')}: no case files (*.yaml) found")
@@ -460,6 +506,7 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
             case = Case.model_validate(data)
         except ValidationError as exc:
             errors.extend(_validation_lines(disp, exc, ""))
+            broken.update({str(data.get("id") or ""), path.stem})
             continue
         if case.id in cases:
             errors.append(f"{disp}: id: duplicate case id '{case.id}'")
@@ -513,7 +560,7 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
                         f"{disp}: {where}.spider: unknown spider '{src.spider}' (known: {', '.join(sorted(known))})"
                     )
                 for j, case_id in enumerate(src.cases or ()):
-                    if cases and case_id not in cases:
+                    if cases and case_id not in cases and case_id not in broken:
                         errors.append(f"{disp}: {where}.cases[{j}]: unknown case '{case_id}'")
                 sources.append(src)
 
@@ -542,7 +589,7 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
                         errors.append(f"{disp}: {where}.email: duplicate subscriber '{sub.email}'")
                     emails.add(sub.email.lower())
                     for j, case_id in enumerate(sub.cases):
-                        if cases and case_id not in cases:
+                        if cases and case_id not in cases and case_id not in broken:
                             errors.append(f"{disp}: {where}.cases[{j}]: unknown case '{case_id}'")
                     subscribers.append(sub)
                 maintainers += _maintainers(data.get("maintainers"), disp, errors)

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from config.schema import Case
-from pipeline.classify.relevance import Relevance, classify
+from pipeline.classify.decision import Decision, decide
 from pipeline.detect.diff import unified_diff
 from pipeline.detect.fingerprint import fingerprint, sha256_bytes
 from pipeline.detect.normalize import clean_text, normalize
 from pipeline.store import repository as repo
 from pipeline.store.models import Change, ChangeCase, Document, Version
 from pipeline.store.session import Session
+from pipeline.stories import assign_story
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ def _missing(session: Session, doc: Document | None, *, source_id: str, cases: S
     doc.state = "removed"
     last = repo.latest_version(session, doc.id)
     text = last.text if last else ""
-    rels = classify(cases, doc.title, text)
+    rels = decide(cases, doc.title, text, published=doc.published_at)
     change = Change(kind="removed", detected_at=now, document=doc, source_id=source_id, run_id=run_id,
                     from_version=last, to_version=None, title=doc.title, summary=_summary(text), diff=None)
     _attach_relevance(change, rels)
@@ -174,27 +175,42 @@ def _change(session: Session, kind: str, doc: Document, last: Version | None, ve
         old = f"{last.title}\n\n{normalize(last.text, ignore_patterns)}"
         diff = unified_diff(old, f"{title}\n\n{normalized}", old_label=f"version {last.id}",
                             new_label="new version")
-    rels = classify(cases, title, normalized)
+    rels = decide(cases, title, normalized, published=snap.published_at)
     change = Change(kind=kind, detected_at=now, document=doc, source_id=source_id, run_id=run_id,
                     from_version=last, to_version=version, title=title,
                     summary=_summary(clean_text(snap.summary) or _without_title(normalized, title)), diff=diff)
     _attach_relevance(change, rels)
+    assign_story(session, change, title, normalized, now)
     session.add(change)
     session.flush()
     return Outcome(kind, change)
 
 
-def _attach_relevance(change: Change, rels: Sequence[Relevance]) -> None:
+def _attach_relevance(change: Change, decisions: Sequence[Decision]) -> None:
+    """Relevance per case, matched terms and, for relevant changes, the legal steps reported."""
     matched: list[str] = []
-    for rel in rels:
+    milestones: list[dict[str, object]] = []
+    seen: set[tuple[object, ...]] = set()
+    for decision in decisions:
+        rel = decision.relevance
         if rel.relevant:
             change.case_links.append(ChangeCase(case_id=rel.case_id, score=rel.score,
                                                 matched_terms=list(rel.matched_terms)))
+            for m in decision.milestones:
+                key = (m.type, m.status, m.date, m.evidence)
+                if key not in seen:
+                    seen.add(key)
+                    milestones.append(m.as_dict())
         matched += [t for t in rel.matched_terms if t not in matched]
-    change.relevant = any(r.relevant for r in rels)
-    change.relevance = max((r.score for r in rels), default=0.0)
+    change.relevant = any(d.relevant for d in decisions)
+    change.relevance = max((d.relevance.score for d in decisions), default=0.0)
     change.matched_terms = matched
-    change.milestones = []
+    change.milestones = milestones
+    # Look-alike cases (not configured ones: those have their own decision) a text was tagged with
+    # instead of a configured case: shown, not alerted.
+    configured = {d.case_id for d in decisions}
+    change.related_cases = sorted({r for d in decisions if not d.relevant for r in d.relevance.related}
+                                  - configured)
 
 
 def _without_title(text: str, title: str) -> str:

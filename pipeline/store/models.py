@@ -148,12 +148,30 @@ class Change(Base):
     relevance: Mapped[float] = mapped_column(Float, default=0.0)
     matched_terms: Mapped[list[Any]] = mapped_column(default=list)
     milestones: Mapped[list[Any]] = mapped_column(default=list)
+    # The story (same event, several outlets) a relevant report belongs to, and the text signature
+    # (pipeline.classify.stories) later reports are compared with.
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
+    signature: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    related_cases: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
     document: Mapped[Document] = relationship()
     from_version: Mapped[Version | None] = relationship(foreign_keys=[from_version_id])
     to_version: Mapped[Version | None] = relationship(foreign_keys=[to_version_id])
     source: Mapped[Source] = relationship()
     case_links: Mapped[list[ChangeCase]] = relationship(back_populates="change", cascade="all, delete-orphan")
+    story: Mapped[Story | None] = relationship()
+
+
+class Story(Base):
+    """One event as several outlets reported it: a digest shows it once, with all its sources."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text, default="")  # the first report's headline
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    size: Mapped[int] = mapped_column(Integer, default=1)  # reports (new documents) in the story
 
 
 class ChangeCase(Base):

@@ -6,8 +6,9 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from config.schema import Source as SourceConfig
@@ -22,9 +23,11 @@ from pipeline.store.models import (
     FetchState,
     HealthEvent,
     Source,
+    Story,
     Subscriber,
     Version,
 )
+from pipeline.timeline import MilestoneRow, TimelineEntry, merge
 
 # ------------------------------------------------------------------------------ config mirrors
 
@@ -318,3 +321,108 @@ def mark_digest_failed(session: Session, digest_id: int, error: str) -> None:
 
 def digest_change_ids(session: Session, digest_id: int) -> list[int]:
     return list(session.scalars(select(DigestItem.change_id).where(DigestItem.digest_id == digest_id)))
+
+
+# ------------------------------------------------------------------------------ stories
+
+
+@dataclass(frozen=True)
+class StoryReport:
+    """One outlet's report of a story (its first version: the ``new`` change)."""
+
+    story_id: int
+    change_id: int
+    document_id: int
+    source_id: str
+    source_name: str
+    source_kind: str
+    url: str
+    title: str
+    detected_at: datetime
+
+
+@dataclass(frozen=True)
+class StoryInfo:
+    id: int
+    title: str
+    size: int
+    reports: tuple[StoryReport, ...]
+
+    @property
+    def source_ids(self) -> list[str]:
+        """Each source once, in the order they reported the story."""
+        return list(dict.fromkeys(r.source_id for r in self.reports))
+
+
+def story_candidates(session: Session, since: datetime, limit: int = 2000) -> list[tuple[int, dict[str, Any]]]:
+    """(story id, signature) of the signed reports detected since ``since``, newest first, at most ``limit``."""
+    q = (select(Change.story_id, Change.signature)
+         .where(Change.detected_at >= since, Change.story_id.is_not(None), Change.signature.is_not(None))
+         .order_by(Change.detected_at.desc(), Change.id.desc()).limit(limit))
+    return [(sid, sig) for sid, sig in session.execute(q) if sid is not None and sig]
+
+
+def add_story(session: Session, title: str, now: datetime) -> Story:
+    story = Story(title=title, first_seen_at=now, last_seen_at=now, size=1)
+    session.add(story)
+    session.flush()
+    return story
+
+
+def grow_story(session: Session, story_id: int, now: datetime) -> None:
+    """One more report: counted in SQL, so two writers joining at once both count."""
+    session.execute(update(Story).where(Story.id == story_id).values(
+        size=Story.size + 1,
+        last_seen_at=case((Story.last_seen_at < now, now), else_=Story.last_seen_at)))
+
+
+def document_story_id(session: Session, document_id: int) -> int | None:
+    """The story a document's earlier report joined (its later versions stay in it)."""
+    q = (select(Change.story_id).where(Change.document_id == document_id, Change.story_id.is_not(None))
+         .order_by(Change.id.desc()).limit(1))
+    return session.scalar(q)
+
+
+def stories(session: Session, story_ids: Iterable[int]) -> dict[int, StoryInfo]:
+    """The stories with their reports (one per document, in detection order)."""
+    ids = sorted({i for i in story_ids if i is not None})
+    out: dict[int, StoryInfo] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = session.execute(
+            select(Change.story_id, Change.id, Change.document_id, Change.source_id, Source.name, Source.kind,
+                   Document.url, Change.title, Change.detected_at)
+            .join(Source, Source.id == Change.source_id).join(Document, Document.id == Change.document_id)
+            .where(Change.story_id.in_(chunk))
+            .order_by(Change.detected_at, Change.id))
+        reports: dict[int, dict[int, StoryReport]] = {i: {} for i in chunk}
+        for sid, cid, did, src, name, kind, url, title, detected in rows:
+            reports[sid].setdefault(did, StoryReport(sid, cid, did, src, name, kind, url, title, detected))
+        for story in session.scalars(select(Story).where(Story.id.in_(chunk))):
+            out[story.id] = StoryInfo(story.id, story.title, story.size, tuple(reports[story.id].values()))
+    return out
+
+
+# ------------------------------------------------------------------------------ case timeline
+
+
+def timeline_rows(session: Session, case_id: str) -> list[MilestoneRow]:
+    """Every milestone that relevant changes of the case reported (a removal reports nothing new)."""
+    q = (select(Change.id, Change.document_id, Change.detected_at, Document.published_at, Change.source_id,
+                Source.name, Document.url, Change.title, Document.title, Change.story_id, Change.milestones)
+         .join(Source, Source.id == Change.source_id).join(Document, Document.id == Change.document_id)
+         .where(Change.id.in_(select(ChangeCase.change_id).where(ChangeCase.case_id == case_id)),
+                Change.relevant.is_(True), Change.kind != "removed")
+         .order_by(Change.detected_at, Change.id))
+    rows: list[MilestoneRow] = []
+    for cid, did, detected, published, src, name, url, title, doc_title, story, milestones in session.execute(q):
+        for m in milestones or ():  # a JSON list: filtered here, the same way on both databases
+            if isinstance(m, dict) and m.get("type"):
+                rows.append(MilestoneRow(cid, did, detected, published, src, name, url, title or doc_title,
+                                         story, m))
+    return rows
+
+
+def case_timeline(session: Session, case_id: str) -> list[TimelineEntry]:
+    """The case's legal steps by event date, each once with all its sources (pipeline.timeline)."""
+    return merge(timeline_rows(session, case_id))

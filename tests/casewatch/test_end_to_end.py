@@ -7,16 +7,12 @@ from pathlib import Path
 
 from casewatch.demo_site import ARTICLES, MPFN_1, MPFN_2, NGO, ReplicaSite
 from tests.support.cli import replica_config, run_cli
+from tests.support.contract import CHANGE_FIELDS, SOURCE_FIELDS
 from tests.support.smtpd import smtp_server
 
 NEW_CASE = "/noticias/acusacion-mandos-policiales-juliaca/"
 UNRELATED = ["/noticias/heladas-juliaca/", "/noticias/seleccion-peruana/", "/noticias/congreso-mesa-directiva/"]
 
-CHANGE_FIELDS = {"id", "kind", "detected_at", "source", "source_kind", "url", "title", "published_at", "cases",
-                 "relevance", "matched_terms", "milestones", "summary", "diff", "version_sha256"}
-SOURCE_FIELDS = {"id", "name", "kind", "spider", "urls", "params", "schedule", "timezone", "ignore", "enabled",
-                 "health", "health_reason", "health_since",
-                 "last_run"}
 
 
 def _bodies(message) -> tuple[str, str]:

@@ -96,3 +96,24 @@ def test_version_keeps_compressed_raw_body_and_validators(db: Database, now) -> 
         v = change.to_version
         assert zlib.decompress(v.raw_body) == b"Cuerpo" and v.etag == '"abc"' and v.http_status == 200
         assert v.fetched_at == now and len(v.sha256) == 64
+
+
+def test_milestones_and_related_cases_are_stored_with_the_change(db, default_config, now) -> None:
+    """The decision ingest stores is the one `casewatch classify` explains."""
+    from pipeline.ingest import Snapshot, ingest
+    from pipeline.store.models import Source
+
+    cases = list(default_config.cases.values())
+    with db.write() as s:
+        s.add(Source(id="src", name="S", kind="news", spider="feed", enabled=True, created_at=now, updated_at=now))
+    step = Snapshot(url="https://x.pe/a", status=200, title="Fiscalía amplía por ocho meses la investigación por "
+                    "la masacre de Juliaca", text="La fiscalía amplió el plazo de la carpeta fiscal 023-2023.")
+    look_alike = Snapshot(url="https://x.pe/b", status=200, title="Recuerdan a los muertos de junio de 2011 en el "
+                          "aeropuerto de Juliaca", text="Las protestas de 2011 dejaron muertos en Juliaca.")
+    with db.write() as s:
+        first = ingest(s, step, source_id="src", cases=cases, now=now).change
+        second = ingest(s, look_alike, source_id="src", cases=cases, now=now).change
+        assert first is not None and second is not None
+        assert first.relevant and [m["type"] for m in first.milestones][:1] == ["investigation_extended"]
+        assert {"kind": "carpeta_fiscal", "value": "023-2023"} in first.milestones[0]["identifiers"]
+        assert not second.relevant and second.milestones == [] and second.related_cases == ["juliaca-2011"]

@@ -80,3 +80,48 @@ def test_real_la_republica_feed(matcher: CaseMatcher) -> None:
 def test_real_el_comercio_feed_is_not_about_the_case(matcher: CaseMatcher) -> None:
     items = json.loads((FIXTURES / "elcomercio_politica.expected.json").read_text(encoding="utf-8"))["items"]
     assert [matcher.match(it["title"], it["text"]).relevant for it in items] == [False] * 4
+
+
+def _case(**extra: object) -> Case:
+    terms = [{"term": "Juliaca", "weight": 2.5}, {"term": "masacre de Juliaca", "weight": 3},
+             {"term": "muertes", "weight": 0.5}, {"term": "aeropuerto", "weight": 0.5}]
+    base: dict[str, object] = {"id": "c", "name": "C", "threshold": 3.0, "terms": terms}
+    return Case.model_validate({**base, **extra})
+
+
+def test_near_rule_counts_only_when_the_words_are_close() -> None:
+    matcher = CaseMatcher(_case(near=[{"terms": ["Juliaca", "fiscalía"], "within": 5, "weight": 0.5}]))
+    close = matcher.match("La fiscalía de Juliaca abre caso", "")
+    far = matcher.match("Juliaca " + "palabra " * 10 + "fiscalía", "")
+    assert close.matched_terms == ("Juliaca", "Juliaca ~ fiscalía") and close.relevant
+    assert far.matched_terms == ("Juliaca",) and not far.relevant
+
+
+def test_related_case_is_tagged_and_needs_a_decisive_term() -> None:
+    case = _case(related=[{"id": "juliaca-2011", "name": "2011", "phrases": ["junio de 2011"]}])
+    matcher = CaseMatcher(case)
+    look_alike = matcher.match("Recuerdan las muertes en el aeropuerto de Juliaca de junio de 2011", "")
+    assert look_alike.score >= 3 and not look_alike.relevant and look_alike.related == ("juliaca-2011",)
+    assert "related case juliaca-2011" in look_alike.explain()
+    both = matcher.match("Como en junio de 2011, la masacre de Juliaca quedó impune", "")
+    assert both.relevant and both.related == ("juliaca-2011",)
+
+
+def test_related_case_with_a_lower_need_keeps_texts_naming_this_place() -> None:
+    case = _case(related=[{"id": "ayacucho-2022", "name": "A", "phrases": ["Ayacucho"], "needs": 2.5}])
+    text = CaseMatcher(case).match("Fiscalía investiga las muertes en Ayacucho y Juliaca", "")
+    assert text.relevant and text.related == ("ayacucho-2022",)
+
+
+def test_default_config_second_case_is_not_juliaca(default_config) -> None:
+    from pipeline.classify.relevance import classify
+
+    cases = [default_config.cases["juliaca-2023"], default_config.cases["ayacucho-2022"]]
+    juliaca, ayacucho = classify(cases, "Masacre de Ayacucho: fiscalía cita a militares por las muertes en Huamanga",
+                                 "Las protestas contra Dina Boluarte dejaron diez muertos el 15 de diciembre de 2022.")
+    assert ayacucho.relevant and not juliaca.relevant and "ayacucho-2022" in juliaca.related
+
+
+def test_explain_says_why() -> None:
+    r = CaseMatcher(_case()).match("Juliaca: heladas", "")
+    assert r.explain() == "c: not relevant (score 2.5 of 3: Juliaca)"

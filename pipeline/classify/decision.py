@@ -1,0 +1,67 @@
+"""One text in, one explainable decision per case: relevant or not, why, and which legal steps it reports.
+
+The same function serves ingest (every fetched document), `casewatch classify` and the evaluation,
+so what a reviewer sees explained is exactly what decided the digest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from config.schema import Case
+from pipeline.classify.milestones import Milestone, find_milestones
+from pipeline.classify.relevance import Relevance, classify
+
+
+@dataclass(frozen=True)
+class Decision:
+    relevance: Relevance
+    milestones: tuple[Milestone, ...]
+
+    @property
+    def case_id(self) -> str:
+        return self.relevance.case_id
+
+    @property
+    def relevant(self) -> bool:
+        return self.relevance.relevant
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON of `casewatch classify --json` (DESIGN.md: case, relevant, score, matched_terms,
+        milestones with type, label, identifiers, actors, date)."""
+        r = self.relevance
+        return {
+            "case": r.case_id,
+            "relevant": r.relevant,
+            "score": r.score,
+            "threshold": r.threshold,
+            "matched_terms": list(r.matched_terms),
+            "excluded_by": r.excluded_by,
+            "related": list(r.related),
+            "explanation": r.explain(),
+            "milestones": [m.as_dict() for m in self.milestones],
+        }
+
+
+def decide(cases: Sequence[Case], title: str, text: str, *, published: datetime | None = None,
+           language: str = "es") -> list[Decision]:
+    """Relevance to each case, in case order; milestones (with the case's actors) for relevant ones.
+
+    A text relevant to no case still gets its milestones found against no case, so `classify` can
+    show what legal step a text reports even when it is about something else.
+    """
+    rels = classify(list(cases), title, text)
+    out: list[Decision] = []
+    generic: tuple[Milestone, ...] | None = None
+    for case, rel in zip(cases, rels, strict=True):
+        if rel.relevant:
+            found = tuple(find_milestones(title, text, case=case, language=language, published=published))
+        else:
+            if generic is None:
+                generic = tuple(find_milestones(title, text, case=None, language=language, published=published))
+            found = generic
+        out.append(Decision(rel, found))
+    return out

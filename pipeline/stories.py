@@ -1,0 +1,56 @@
+"""Put a relevant report into its story: the same event already reported by other outlets, or a new one.
+
+Called by ingest for every change, inside its transaction. Only a relevant ``new`` report is compared
+(with the signed reports of the last ``WINDOW``, at most ``MAX_CANDIDATES``): it joins the story of its
+most similar report if that is at least ``THRESHOLD`` alike, else starts a story. Later versions of a
+document (updated, restored) stay in the story its first version joined; they are not re-compared, so a
+story never changes under a reader's feet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pipeline.classify.stories import THRESHOLD, Signature, signature, similarity
+from pipeline.store import repository as repo
+from pipeline.store.models import Change
+from pipeline.store.session import Session
+
+WINDOW = timedelta(days=14)  # outlets report an event within days; older look-alikes are other steps
+MAX_CANDIDATES = 2000  # bounds the work per report (a signature comparison is a few microseconds)
+
+
+def best_story(sig: Signature, candidates: list[tuple[int, Signature]],
+               threshold: float = THRESHOLD) -> tuple[int | None, float]:
+    """The story of the most similar candidate report, if it reaches ``threshold`` (else None), and the score."""
+    if not sig.comparable:
+        return None, 0.0
+    best: tuple[int | None, float] = (None, 0.0)
+    for story_id, other in candidates:
+        if not other.comparable:
+            continue
+        score = similarity(sig, other)
+        if score > best[1]:
+            best = (story_id, score)
+    return best if best[1] >= threshold else (None, best[1])
+
+
+def assign_story(session: Session, change: Change, title: str, text: str, now: datetime) -> int | None:
+    """Set ``change.story_id`` (and its signature); returns the story id, or None for an irrelevant report."""
+    if change.kind != "new":
+        document_id = change.document.id if change.document is not None else change.document_id
+        change.story_id = repo.document_story_id(session, document_id) if document_id is not None else None
+        return change.story_id
+    if not change.relevant:
+        return None
+    sig = signature(title, text)
+    change.signature = sig.to_json()
+    candidates = [(sid, s) for sid, data in repo.story_candidates(session, now - WINDOW, MAX_CANDIDATES)
+                  if (s := Signature.from_json(data)) is not None]
+    story_id, _score = best_story(sig, candidates)
+    if story_id is None:
+        story_id = repo.add_story(session, title, now).id
+    else:
+        repo.grow_story(session, story_id, now)
+    change.story_id = story_id
+    return story_id

@@ -1,0 +1,185 @@
+"""A case's legal steps in the order they happened, each once, with every source that reported it.
+
+Changes carry milestones (``{type, label, identifiers, actors, date, status, evidence}``) as their
+documents reported them; several outlets report the same step, and a step is often reported days
+after it happened. So entries are keyed by *what* happened and *when*: same type, same status and
+same event date are one entry. A step reported without a date cannot be placed that way; it is one
+entry per story (the same event across outlets), dated by the report's publication (else detection)
+and flagged ``date_known=False``, and it joins a dated entry of the same type when a report of the same
+story dated it. Announced steps ("formalizará", "programó la audiencia") stay separate from taken ones.
+
+Pure: rows in, entries out (the query is ``pipeline.store.repository.case_timeline``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+LIMA = ZoneInfo("America/Lima")  # the case's calendar: a 22:00 Lima publication is that day's news
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    """One milestone as one stored change reported it."""
+
+    change_id: int
+    document_id: int
+    detected_at: datetime
+    published_at: datetime | None
+    source_id: str
+    source_name: str
+    url: str
+    title: str
+    story_id: int | None
+    milestone: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class TimelineSource:
+    source_id: str
+    source_name: str
+    url: str
+    title: str
+    change_id: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"source_id": self.source_id, "source_name": self.source_name, "url": self.url,
+                "title": self.title, "change_id": self.change_id}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One legal step of a case. ``label`` is the stored one; callers show ``alerts.labels`` by type."""
+
+    type: str
+    label: str
+    date: date
+    date_known: bool  # False: the reports gave no date; ``date`` is when it was published (or detected)
+    status: str  # taken | announced
+    identifiers: tuple[Mapping[str, str], ...]
+    actors: tuple[str, ...]
+    sources: tuple[TimelineSource, ...]
+    first_detected_at: datetime
+    evidence: str = ""
+
+    @property
+    def announced(self) -> bool:
+        return self.status == "announced"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type, "label": self.label, "date": self.date.isoformat(), "date_known": self.date_known,
+            "status": self.status, "identifiers": [dict(i) for i in self.identifiers], "actors": list(self.actors),
+            "sources": [s.as_json() for s in self.sources], "first_detected_at": self.first_detected_at.isoformat(),
+            "evidence": self.evidence,
+        }
+
+
+@dataclass
+class _Group:
+    type: str
+    status: str
+    date: date
+    date_known: bool
+    rows: list[MilestoneRow] = field(default_factory=list)
+    stories: set[tuple[str, int]] = field(default_factory=set)
+
+    def add(self, row: MilestoneRow, fallback: date | None = None) -> None:
+        self.rows.append(row)
+        self.stories.add(_story_key(row))
+        if fallback is not None and not self.date_known:
+            self.date = min(self.date, fallback)
+
+
+def _story_key(row: MilestoneRow) -> tuple[str, int]:
+    """Reports of one event: its story, else its document (a report nobody else carried)."""
+    return ("story", row.story_id) if row.story_id is not None else ("document", row.document_id)
+
+
+def event_date(milestone: Mapping[str, Any]) -> date | None:
+    """The date the step happened, when the report gave one (``YYYY-MM-DD``); None otherwise."""
+    value = milestone.get("date")
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _lima_day(moment: datetime) -> date:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(LIMA).date()
+
+
+def fallback_date(row: MilestoneRow) -> date:
+    """Without an event date: the day the report was published, else the day it was detected (Lima)."""
+    return _lima_day(row.published_at or row.detected_at)
+
+
+def merge(rows: Iterable[MilestoneRow]) -> list[TimelineEntry]:
+    """One entry per step (type, status, event date; or, undated, per story), by event date then detection."""
+    ordered = sorted(rows, key=lambda r: (r.detected_at, r.change_id))
+    dated: dict[tuple[str, str, date], _Group] = {}
+    undated: list[tuple[MilestoneRow, str, str]] = []
+    for row in ordered:
+        mtype = str(row.milestone.get("type") or "")
+        if not mtype:
+            continue
+        status = "announced" if row.milestone.get("status") == "announced" else "taken"
+        when = event_date(row.milestone)
+        if when is None:
+            undated.append((row, mtype, status))
+            continue
+        key = (mtype, status, when)
+        dated.setdefault(key, _Group(mtype, status, when, True)).add(row)
+    by_story: dict[tuple[str, str, tuple[str, int]], _Group] = {}
+    for row, mtype, status in undated:
+        story = _story_key(row)
+        # Another report of the same event dated this step: it is that entry.
+        same = next((g for g in sorted(dated.values(), key=lambda g: g.date)
+                     if g.type == mtype and g.status == status and story in g.stories), None)
+        if same is not None:
+            same.add(row)
+            continue
+        key = (mtype, status, story)
+        if key not in by_story:
+            by_story[key] = _Group(mtype, status, fallback_date(row), False)
+        by_story[key].add(row, fallback_date(row))
+    entries = [_entry(g) for g in [*dated.values(), *by_story.values()]]
+    return sorted(entries, key=lambda e: (e.date, e.first_detected_at, e.type, e.status))
+
+
+def _entry(group: _Group) -> TimelineEntry:
+    rows = sorted(group.rows, key=lambda r: (r.detected_at, r.change_id))
+    first = rows[0].milestone
+    sources: dict[tuple[str, str], TimelineSource] = {}
+    identifiers: dict[tuple[str, str], Mapping[str, str]] = {}
+    actors: dict[str, None] = {}
+    for row in rows:
+        sources.setdefault((row.source_id, row.url),
+                           TimelineSource(row.source_id, row.source_name, row.url, row.title, row.change_id))
+        for ident in row.milestone.get("identifiers") or ():
+            if isinstance(ident, Mapping) and ident.get("value"):
+                identifiers.setdefault((str(ident.get("kind", "")), str(ident["value"])),
+                                       {"kind": str(ident.get("kind", "")), "value": str(ident["value"])})
+        for actor in row.milestone.get("actors") or ():
+            name = actor.get("name") if isinstance(actor, Mapping) else actor
+            if name:
+                actors.setdefault(str(name), None)
+    return TimelineEntry(
+        type=group.type,
+        label=str(first.get("label") or group.type),
+        date=group.date,
+        date_known=group.date_known,
+        status=group.status,
+        identifiers=tuple(identifiers.values()),
+        actors=tuple(actors),
+        sources=tuple(sources.values()),
+        first_detected_at=rows[0].detected_at,
+        evidence=str(first.get("evidence") or ""),
+    )

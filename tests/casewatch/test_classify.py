@@ -1,0 +1,55 @@
+"""`casewatch classify`: the explained decision for one text, as the CLI contract describes it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.support.cli import run_cli
+
+TEXT = """La fiscal Nancy Chávez, del Equipo Especial, formalizó el 12 de marzo de 2024 la investigación
+preparatoria en la carpeta fiscal 023-2023 contra la expresidenta Dina Boluarte por las muertes del
+9 de enero de 2023 en Juliaca. Los abogados de las víctimas anunciaron que presentarán una denuncia
+constitucional."""
+
+
+def test_classify_json_contract(tmp_path: Path) -> None:
+    text = tmp_path / "nota.txt"
+    text.write_text(TEXT, encoding="utf-8")
+    out = run_cli("classify", "--case", "juliaca-2023", "--title", "Fiscalía formaliza investigación por Juliaca",
+                  "--text-file", str(text), "--json")
+    assert out.returncode == 0, out.stderr
+    decision = json.loads(out.stdout)
+    assert {"case", "relevant", "score", "matched_terms", "milestones"} <= set(decision)
+    assert decision["case"] == "juliaca-2023" and decision["relevant"] is True
+    assert "carpeta fiscal 023-2023" in decision["matched_terms"] and decision["score"] >= 3
+    main, *others = decision["milestones"]
+    assert {"type", "label", "identifiers", "actors", "date"} <= set(main)
+    assert main["type"] == "formal_investigation" and main["status"] == "taken"
+    assert main["date"] == "2024-03-12"
+    assert {"kind": "carpeta_fiscal", "value": "023-2023"} in main["identifiers"]
+    assert "Dina Boluarte" in main["actors"]
+    assert any(m["type"] == "constitutional_complaint" and m["status"] == "announced" for m in others)
+
+
+def test_classify_reads_stdin_and_explains_in_text(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.support.cli import ROOT, child_env
+
+    proc = subprocess.run([sys.executable, "-m", "casewatch", "classify", "--text-file", "-"], input=TEXT,
+                          capture_output=True, text=True, cwd=ROOT, env=child_env(), timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "juliaca-2023: relevant (score" in proc.stdout
+    assert "ayacucho-2022: not relevant" in proc.stdout
+    assert "milestone formal_investigation" in proc.stdout
+
+
+def test_classify_mistakes_are_one_line(tmp_path: Path) -> None:
+    nothing = run_cli("classify")
+    assert nothing.returncode == 1 and "nothing to classify" in nothing.stderr
+    unknown = run_cli("classify", "--case", "nope", "--title", "x")
+    assert unknown.returncode == 1 and "unknown case 'nope'" in unknown.stderr
+    missing = run_cli("classify", "--text-file", str(tmp_path / "no.txt"))
+    assert missing.returncode == 1 and "no.txt: cannot read" in missing.stderr and "Traceback" not in missing.stderr

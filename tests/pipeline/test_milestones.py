@@ -1,0 +1,585 @@
+"""Legal milestones in press-style Spanish and English sentences about the Juliaca case.
+
+Each type has realistic sentences in both languages; the main (first) milestone must be that type.
+The rest checks status (taken / announced), identifiers, actors, dates, priorities, negatives and speed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from config.schema import MILESTONE_TYPES, Actor, Case, CaseNumber, Term
+from pipeline.classify.dates import find_dates
+from pipeline.classify.milestones import Milestone, RuleError, _compile, _load_table, find_milestones, labels
+
+PUBLISHED = datetime(2025, 9, 17, 15, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Lima
+
+SPANISH: dict[str, list[str]] = {
+    "complaint": [
+        "Familiares de las víctimas de Juliaca presentaron una denuncia penal contra los policías que dispararon "
+        "en el aeropuerto.",
+        "Abogados de Fedepaz interpusieron una denuncia ante la Fiscalía por el homicidio calificado de 18 "
+        "ciudadanos en Juliaca.",
+        "La Asociación de Mártires y Víctimas del 9 de Enero denunció penalmente al exministro del Interior "
+        "Víctor Rojas.",
+        "Deudos presentan querella contra mandos de la Dinoes por las muertes en Juliaca.",
+    ],
+    "constitutional_complaint": [
+        "La fiscal de la Nación presentó una denuncia constitucional contra Dina Boluarte por las muertes en Juliaca.",
+        "La Subcomisión de Acusaciones Constitucionales aprobó el informe de calificación de la DC 509.",
+        "Congresistas de izquierda presentan acusación constitucional contra Alberto Otárola por la masacre de "
+        "Juliaca.",
+    ],
+    "preliminary_investigation": [
+        "El Ministerio Público abrió investigación preliminar contra Dina Boluarte por genocidio, homicidio "
+        "calificado y lesiones graves.",
+        "La Fiscalía dispuso iniciar diligencias preliminares por la muerte de 18 personas en Juliaca.",
+        "La Fiscalía Especializada en Derechos Humanos inició investigación por las muertes ocurridas en el "
+        "aeropuerto de Juliaca.",
+        "La Fiscalía incluyó a los ministros del Interior y de Defensa en la investigación por la masacre de Juliaca.",
+    ],
+    "investigation_extended": [
+        "La fiscalía dispuso la ampliación excepcional del plazo de la investigación por ocho meses más.",
+        "Fiscalía amplió por 120 días el plazo de las diligencias preliminares en la carpeta 023-2023.",
+        "El Ministerio Público declaró compleja la investigación por las muertes en Juliaca.",
+        "La Fiscalía prorrogó la investigación contra la presidenta Boluarte por los sucesos en Puno.",
+    ],
+    "formal_investigation": [
+        "La Fiscalía formalizó investigación preparatoria contra cinco policías por la muerte de Marco Antonio "
+        "Samillán.",
+        "Ministerio Público formaliza investigación contra general PNP por homicidio calificado en Juliaca",
+        "Tras dos años de diligencias, el caso Juliaca pasó a la etapa de investigación preparatoria.",
+    ],
+    "indictment": [
+        "La Fiscalía presentó acusación contra los policías por la muerte de Heliot Arizaca y pide 35 años de "
+        "prisión.",
+        "El Ministerio Público formuló acusación fiscal contra el coronel Rojas Méndez por homicidio calificado.",
+        "El fiscal solicitó 20 años de cárcel para los agentes implicados en las muertes de Juliaca.",
+    ],
+    "hearing": [
+        "El Poder Judicial programó para el 20 de octubre la audiencia de control de acusación contra los policías.",
+        "Este martes se instaló la audiencia en el juzgado de Juliaca, con presencia de los deudos.",
+        "La CIDH realizó una audiencia pública sobre la situación de derechos humanos en Perú tras las protestas.",
+    ],
+    "trial": [
+        "Comenzó el juicio oral contra los policías acusados por la muerte de Rubén Mamani Muchica.",
+        "Los agentes se sentarán en el banquillo de los acusados por la masacre de Juliaca.",
+        "La Sala Penal inició el juicio contra el exjefe de la Dinoes por los hechos de Juliaca.",
+    ],
+    "ruling": [
+        "El juzgado emitió sentencia condenatoria contra el suboficial por la muerte de un manifestante.",
+        "Condenan a 15 años de prisión a policía por la muerte de un manifestante en Puno.",
+        "El Poder Judicial absolvió a los policías acusados por las muertes en Juliaca.",
+        "El Tribunal Constitucional declaró fundada la demanda competencial del Congreso.",
+    ],
+    "coercive_measure": [
+        "El juez dictó nueve meses de prisión preventiva contra el comandante PNP investigado por la masacre.",
+        "Poder Judicial impone impedimento de salida del país a Dina Boluarte por 18 meses.",
+        "La Fiscalía solicitó comparecencia con restricciones para los exministros Otárola y Rojas.",
+    ],
+    "archived": [
+        "La Fiscalía archivó la investigación contra Dina Boluarte por las muertes en Juliaca.",
+        "La Subcomisión de Acusaciones Constitucionales aprobó el archivamiento de la denuncia constitucional 509.",
+        "La denuncia contra los ministros pasó al archivo tras la votación en la Comisión Permanente.",
+        "Congreso archiva la DC 509 contra Dina Boluarte",
+    ],
+    "testimony": [
+        "La presidenta Dina Boluarte acudió a declarar ante la Fiscalía por las muertes en Juliaca.",
+        "El general Lara Vergara rindió su declaración ante el fiscal del caso en Puno.",
+        "La Fiscalía citó a declarar a 20 policías que participaron en el operativo del aeropuerto.",
+    ],
+    "forensic": [
+        "Los resultados de la necropsia confirman que Brayan Apaza murió por el impacto de un proyectil de arma "
+        "de fuego.",
+        "La pericia balística determinó que los proyectiles correspondían a fusiles de la Policía.",
+        "Peritos de Medicina Legal realizaron la exhumación de los restos de una de las víctimas.",
+    ],
+    "report": [
+        "La CIDH publicó su informe sobre la situación de derechos humanos en Perú y calificó lo ocurrido en "
+        "Juliaca como masacre.",
+        "La Defensoría del Pueblo presentó el Informe Defensorial N° 190 sobre los conflictos sociales.",
+        "Amnistía Internacional difundió un informe que documenta el uso letal de la fuerza en el sur del país.",
+    ],
+    "precautionary_measure": [
+        "La CIDH otorgó medidas cautelares a favor de los deudos de las víctimas de Juliaca.",
+        "La Comisión Interamericana pidió al Estado adoptar medidas cautelares para proteger a los dirigentes.",
+        "La Corte IDH dictó medidas provisionales a favor de las víctimas de las protestas.",
+    ],
+    "statement": [
+        "La Coordinadora Nacional de Derechos Humanos emitió un comunicado sobre la situación de las víctimas.",
+        "Deudos de Juliaca exigen justicia a dos años de la masacre.",
+        "La Conferencia Episcopal se pronunció sobre las muertes en Puno y pidió diálogo.",
+    ],
+    "institutional": [
+        "La fiscal de la Nación dispuso la desactivación del Equipo Especial de Fiscales para casos con víctimas "
+        "durante las protestas.",
+        "Tomás Gálvez juramentó como fiscal de la Nación interino tras la suspensión de Delia Espinoza.",
+        "El Ministerio Público creó un equipo especial de fiscales para investigar las muertes en las protestas.",
+        "La JNJ suspendió por seis meses a la fiscal de la Nación Delia Espinoza.",
+    ],
+    "legislation": [
+        "El Congreso aprobó la ley de amnistía para militares y policías investigados por la lucha contra el "
+        "terrorismo.",
+        "El PL 13048/2025-CR propone la exención de responsabilidad penal para policías que usen sus armas.",
+        "La presidenta promulgó la ley que concede amnistía a militares y policías.",
+    ],
+    "appeal": [
+        "La defensa del coronel apeló la resolución que dictó prisión preventiva en su contra.",
+        "Los deudos presentaron un recurso de queja contra la disposición de archivo.",
+        "El Congreso interpuso una demanda competencial ante el Tribunal Constitucional contra el Poder Judicial.",
+        "La defensa de Boluarte presentó un hábeas corpus para anular la investigación.",
+    ],
+}
+
+ENGLISH: dict[str, list[str]] = {
+    "complaint": [
+        "Relatives of the Juliaca victims filed a criminal complaint against the police officers who opened fire.",
+        "Human rights lawyers lodged a complaint with prosecutors over the deaths at the airport.",
+        "The victims' association submitted a new complaint against the former interior minister.",
+    ],
+    "constitutional_complaint": [
+        "The attorney general filed a constitutional complaint against Dina Boluarte over the Juliaca deaths.",
+        "The Subcommittee on Constitutional Accusations approved the report on the complaint against the president.",
+        "Lawmakers presented a constitutional accusation against former prime minister Alberto Otárola.",
+    ],
+    "preliminary_investigation": [
+        "Peru's prosecutors opened a preliminary investigation into President Boluarte for genocide and homicide.",
+        "The public prosecutor's office launched an investigation into the killings in Juliaca.",
+        "The ministers are under investigation for the deaths of 18 people near the Juliaca airport.",
+    ],
+    "investigation_extended": [
+        "Prosecutors extended the investigation into the Juliaca killings by eight months.",
+        "The prosecutor's office granted an extension of the investigation deadline in the Juliaca case.",
+        "The case was declared complex, which gives prosecutors more time.",
+    ],
+    "formal_investigation": [
+        "Prosecutors formalized the investigation against five police officers over the Juliaca massacre.",
+        "The case has now entered the preparatory investigation stage.",
+        "The general is being formally investigated for aggravated homicide.",
+    ],
+    "indictment": [
+        "Peru: prosecutors charge police commander over Juliaca massacre",
+        "A police colonel was indicted for the killing of a protester in Juliaca.",
+        "Prosecutors are seeking 35 years in prison for the officers accused of the killings.",
+    ],
+    "hearing": [
+        "The indictment control hearing against the police officers was held on Monday.",
+        "The IACHR held a public hearing on the situation of human rights in Peru.",
+        "A court hearing on the case was suspended after the defense lawyer failed to appear.",
+    ],
+    "trial": [
+        "The oral trial of the officers accused of killing Marco Antonio Samillán began in Puno.",
+        "Three police officers will stand trial for the Juliaca killings.",
+        "The trial against the former Dinoes commander opened in Lima.",
+    ],
+    "ruling": [
+        "A Puno court sentenced a police officer to 15 years in prison for the death of a protester.",
+        "The judge acquitted the officers accused of the Juliaca killings.",
+        "The court delivered its verdict in the case of the Juliaca massacre.",
+    ],
+    "coercive_measure": [
+        "A judge ordered nine months of pretrial detention for the police commander.",
+        "The court imposed a travel ban on Dina Boluarte for 18 months.",
+        "Police raided the homes of officers investigated for the killings.",
+    ],
+    "archived": [
+        "Prosecutors archived the investigation against Dina Boluarte over the Juliaca deaths.",
+        "Congress shelved the constitutional complaint against the president.",
+        "The case against the ministers was dismissed by the prosecutor's office.",
+    ],
+    "testimony": [
+        "President Boluarte testified before prosecutors about the deaths in Juliaca.",
+        "Twenty police officers were summoned to testify about the airport operation.",
+        "The general was questioned by prosecutors in Lima for six hours.",
+    ],
+    "forensic": [
+        "The autopsy showed that the teenager was killed by a bullet to the chest.",
+        "Ballistic tests matched the bullets to police rifles.",
+        "Forensic experts carried out the exhumation of one of the victims.",
+    ],
+    "report": [
+        "The IACHR published a report that describes the Juliaca events as a massacre.",
+        "Amnesty International released a report on the lethal use of force in southern Peru.",
+        "The ombudsman's office presented its final report on the social conflicts.",
+    ],
+    "precautionary_measure": [
+        "The IACHR granted precautionary measures to the relatives of the Juliaca victims.",
+        "The Inter-American Court ordered provisional measures to protect the witnesses.",
+        "The commission asked Peru to adopt precautionary measures for the protest leaders.",
+    ],
+    "statement": [
+        "The victims' association issued a statement on the second anniversary of the massacre.",
+        "Human rights groups condemned the killings and called for an independent inquiry.",
+        "Relatives demand justice two years after the Juliaca massacre.",
+    ],
+    "institutional": [
+        "The attorney general dissolved the special team of prosecutors investigating the protest deaths.",
+        "Tomás Gálvez was sworn in as interim attorney general.",
+        "The board suspended the attorney general for six months.",
+    ],
+    "legislation": [
+        "Congress approved an amnesty law for soldiers and police officers.",
+        "The bill would exempt police officers from criminal liability when they use their weapons.",
+        "President Boluarte signed the law into force on Wednesday.",
+    ],
+    "appeal": [
+        "The colonel's defense appealed the pretrial detention ruling.",
+        "Boluarte's lawyers filed a habeas corpus petition to annul the investigation.",
+        "The relatives filed a motion for reconsideration of the archiving decision.",
+    ],
+}
+
+CASES = [(t, s) for table in (SPANISH, ENGLISH) for t, sents in table.items() for s in sents]
+
+
+def main(text: str, **kw: object) -> Milestone:
+    found = find_milestones(text, "", **kw)  # type: ignore[arg-type]
+    assert found, f"no milestone in {text!r}"
+    return found[0]
+
+
+def test_every_type_has_three_sentences_in_both_languages() -> None:
+    for table in (SPANISH, ENGLISH):
+        assert set(table) == set(MILESTONE_TYPES)
+        assert all(len(s) >= 3 for s in table.values())
+
+
+@pytest.mark.parametrize(("mtype", "sentence"), CASES)
+def test_main_milestone_type(mtype: str, sentence: str) -> None:
+    got = find_milestones(sentence, "", published=PUBLISHED)
+    assert got and got[0].type == mtype, [(m.type, m.evidence) for m in got]
+    assert got[0].evidence and got[0].evidence in sentence
+
+
+@pytest.mark.parametrize(("mtype", "sentence"), CASES[::5])
+def test_sentence_in_body_gives_the_same_type(mtype: str, sentence: str) -> None:
+    got = find_milestones("Noticias del caso", sentence, published=PUBLISHED)
+    assert got and got[0].type == mtype
+
+
+# --- Status ----------------------------------------------------------------------------------------
+
+ANNOUNCED = [
+    "La Fiscalía pedirá prisión preventiva para el general Lara Vergara.",
+    # A request does not put anyone in prison: the measure it asks for is still to come.
+    "La Fiscalía solicitó prisión preventiva contra el general Lara Vergara.",
+    "Abogados solicitan a la CIDH medidas cautelares para los testigos del 9 de enero.",
+    "La Fiscalía citó a declarar al general Lara Vergara para el 5 de agosto.",  # a summons: testimony to come
+    "La Fiscalía anunció que presentará acusación contra los policías en las próximas semanas.",
+    "El fiscal evalúa formalizar investigación preparatoria contra los mandos de la Dinoes.",
+    "Los abogados de las víctimas preparan una denuncia constitucional contra Boluarte.",
+    "La defensa apelará la sentencia ante la Sala Superior.",
+    "La audiencia de control de acusación se realizará el próximo lunes.",
+    "El Congreso podría archivar la denuncia constitucional esta semana.",
+    "Prosecutors will seek pretrial detention for the commander.",
+    "The victims' lawyers plan to file a criminal complaint next month.",
+    "Congress is expected to vote on the amnesty law on Thursday.",
+    "Prosecutors announced they would file charges against the officers.",
+]
+TAKEN = [
+    "La Fiscalía solicitó 35 años de prisión para los policías acusados.",  # asking for a sentence *is* the indictment
+    "Deudos de Juliaca exigen justicia a dos años de la masacre.",  # a demand is a statement, made
+    "El juez declaró fundado el pedido de prisión preventiva contra el coronel.",
+    "La Fiscalía formalizó investigación preparatoria contra los policías.",
+    "El juez dictó impedimento de salida contra cinco oficiales.",
+    "El Congreso archivó la denuncia constitucional contra Boluarte.",
+    "Fiscalía presenta acusación contra policías por las muertes en Juliaca",
+    "La Fiscalía ya formalizó la investigación, aunque la defensa anunció que la cuestionará en otro proceso.",
+    "Prosecutors filed charges against the police commander.",
+    "A judge ordered pretrial detention for the officers.",
+]
+
+
+@pytest.mark.parametrize("sentence", ANNOUNCED)
+def test_announced(sentence: str) -> None:
+    assert main(sentence, published=PUBLISHED).status == "announced"
+
+
+@pytest.mark.parametrize("sentence", TAKEN)
+def test_taken(sentence: str) -> None:
+    assert main(sentence, published=PUBLISHED).status == "taken"
+
+
+def test_a_future_date_makes_a_step_announced() -> None:
+    m = main("La audiencia de prisión preventiva, el 30 de setiembre de 2025 en Juliaca.", published=PUBLISHED)
+    assert m.date == date(2025, 9, 30) and m.status == "announced"
+
+
+# --- Identifiers ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("La Fiscalía formalizó investigación en la carpeta fiscal N° 023-2023.", [("carpeta_fiscal", "023-2023")]),
+    ("Fiscalía amplía diligencias en la carpeta 023-2023", [("carpeta_fiscal", "023-2023")]),
+    ("El Congreso archivó la denuncia constitucional (DC) N° 509.", [("denuncia_constitucional", "509")]),
+    ("La Subcomisión archivó las DC 334 y 509.", [("denuncia_constitucional", "334"),
+                                                   ("denuncia_constitucional", "509")]),
+    ("El juez admitió el amparo en el expediente N° 00123-2023-0-2101-JR-PE-01.",
+     [("expediente", "00123-2023-0-2101-JR-PE-01")]),
+    ("Mediante la Resolución N° 790-2023-MP-FN se desactivó el equipo especial.",
+     [("resolucion", "790-2023-MP-FN")]),
+    ("El Congreso aprobó el proyecto de ley (PL) 13048/2025-CR.", [("proyecto_de_ley", "13048/2025-CR")]),
+    ("La Defensoría publicó el Informe Defensorial N° 190.", [("informe", "190")]),
+    ("La CIDH otorgó la medida cautelar MC 62-23 a favor de los deudos.", [("medida_cautelar", "62-23")]),
+])
+def test_identifiers(text: str, expected: list[tuple[str, str]]) -> None:
+    got = [(i["kind"], i["value"]) for i in main(text).identifiers]
+    assert got == expected
+
+
+def test_case_numbers_and_their_aliases() -> None:
+    m = main("El Pleno archivó la acusación por los hechos de Juliaca (denuncia 509/2023).", case=CASE)
+    assert {"kind": "denuncia_constitucional", "value": "509"} in m.identifiers
+    ids = main("Fiscalía formaliza investigación en el caso EFICAVIP-Juliaca.", case=CASE).identifiers
+    assert ids == ({"kind": "carpeta_fiscal", "value": "023-2023"},)
+
+
+def test_no_identifier_from_plain_numbers() -> None:
+    m = main("La Fiscalía abrió investigación por 18 muertes ocurridas en 2023 y 50 heridos.")
+    assert m.identifiers == ()
+
+
+# --- Actors ---------------------------------------------------------------------------------------
+
+CASE = Case(
+    id="juliaca-test",
+    name="Juliaca (test)",
+    terms=(Term(term="Juliaca"),),
+    people=(
+        Actor(name="Dina Boluarte", aliases=("Boluarte", "presidenta Boluarte"), role="official"),
+        Actor(name="Marco Antonio Lara Vergara", aliases=("Lara Vergara",), role="police"),
+        Actor(name="Delia Espinoza", role="prosecutor"),
+    ),
+    institutions=(
+        Actor(name="Fiscalía de la Nación", aliases=("Fiscal de la Nación",), role="prosecutor"),
+        Actor(name="EFICAVIP", aliases=("Equipo Especial de Fiscales",), role="prosecutor"),
+    ),
+    case_numbers=(
+        CaseNumber(kind="carpeta_fiscal", value="023-2023", aliases=("EFICAVIP-Juliaca",)),
+        CaseNumber(kind="denuncia_constitucional", value="509", aliases=("denuncia 509/2023",)),
+    ),
+    event_date=date(2023, 1, 9),
+)
+
+
+def test_case_people_and_institutions_by_canonical_name() -> None:
+    m = main("La fiscal de la Nación Delia Espinoza presentó denuncia constitucional contra la presidenta "
+             "Boluarte por la masacre de Juliaca.", case=CASE)
+    assert m.actors == ("Fiscalía de la Nación", "Delia Espinoza", "Dina Boluarte")
+
+
+def test_actors_are_accent_and_case_insensitive_whole_words() -> None:
+    m = main("EL JUEZ DICTÓ PRISIÓN PREVENTIVA CONTRA LARA VERGARA; BOLUARTES NO ES UN NOMBRE.", case=CASE)
+    assert m.actors == ("Poder Judicial", "Marco Antonio Lara Vergara")
+
+
+def test_generic_institutions_without_a_case() -> None:
+    m = main("La Defensoría del Pueblo y la CIDH saludaron que el Poder Judicial dictara prisión preventiva "
+             "a pedido de la Fiscalía.")
+    assert set(m.actors) == {"Defensoría del Pueblo", "CIDH", "Poder Judicial", "Ministerio Público"}
+    en = main("The IACHR said the Constitutional Court ruled against Congress.")
+    assert set(en.actors) == {"CIDH", "Tribunal Constitucional", "Congreso de la República"}
+
+
+def test_actors_are_those_near_the_step() -> None:
+    filler = " ".join(["Las lluvias afectaron varias provincias del sur del país durante la semana."] * 10)
+    m = main(f"La JNJ suspendió a Delia Espinoza. {filler} La presidenta Boluarte viajó a Brasil.", case=CASE)
+    assert m.type == "institutional" and "Dina Boluarte" not in m.actors
+
+
+# --- Dates -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "published", "expected"), [
+    ("La Fiscalía formalizó investigación el 15 de marzo de 2024 contra los policías.", None, date(2024, 3, 15)),
+    ("La Fiscalía formalizó investigación el 15 de marzo del 2024.", None, date(2024, 3, 15)),
+    ("El juez dictó prisión preventiva el 03/04/2024 contra el coronel.", None, date(2024, 4, 3)),
+    ("La Fiscalía presentó este lunes 15 de setiembre la acusación contra los policías.", PUBLISHED,
+     date(2025, 9, 15)),
+    ("La Fiscalía presentó el 20 de diciembre la acusación contra los policías.", PUBLISHED, date(2024, 12, 20)),
+    ("La Fiscalía presentó el 20 de diciembre la acusación contra los policías.", None, None),
+    ("La Fiscalía formalizó ayer la investigación contra los policías.", PUBLISHED, date(2025, 9, 16)),
+    ("La Fiscalía formalizó el lunes la investigación contra los policías.", PUBLISHED, date(2025, 9, 15)),
+    ("Prosecutors filed charges on March 3 against the officers.", PUBLISHED, date(2025, 3, 3)),
+    ("Prosecutors filed charges on January 9, 2024 against the officers.", None, date(2024, 1, 9)),
+    ("La audiencia de control de acusación será el 20 de octubre.", PUBLISHED, date(2025, 10, 20)),
+    ("La Fiscalía formalizó investigación contra los policías.", PUBLISHED, None),
+])
+def test_step_dates(text: str, published: datetime | None, expected: date | None) -> None:
+    assert main(text, published=published).date == expected
+
+
+def test_event_date_and_deadlines_are_not_the_step_date() -> None:
+    m = main("La Fiscalía amplió la investigación hasta el 30 de junio de 2025 por las muertes del 9 de enero "
+             "de 2023.", case=CASE)
+    assert m.type == "investigation_extended" and m.date is None
+    m = main("Fiscalía archivó el 9 de enero de 2023 la denuncia.", case=CASE)  # the event day is never the step
+    assert m.date is None
+
+
+def test_dates_resolve_against_local_publication_day() -> None:
+    # 02:00 UTC on 16 September is still 15 September in Lima: "ayer" is the 14th.
+    m = main("La Fiscalía formalizó ayer la investigación.", published=datetime(2025, 9, 16, 2, 0, tzinfo=UTC))
+    assert m.date == date(2025, 9, 14)
+
+
+def test_date_finder_spans() -> None:
+    text = "Desde el 9 de enero de 2023, la carpeta 023-2023; audiencia el 20 de octubre."
+    found = find_dates(text)
+    assert [text[d.start:d.end] for d in found] == ["9 de enero de 2023", "20 de octubre"]
+
+
+# --- Negatives and priorities ---------------------------------------------------------------------
+
+NO_MILESTONE = [
+    "Senamhi: heladas de hasta -15 °C en Juliaca y zonas altas de Puno",
+    "Binacional vence 2-1 en Juliaca y sueña con la Liga 1",
+    "Precio de la papa sube en mercados de Juliaca; el dólar cerró a 3,75 soles",
+    "Ojo Público publicó una investigación periodística sobre la masacre de Juliaca.",
+    "Feria de la Candelaria: miles de danzantes llegan a Puno y Juliaca",
+    "Juliaca: nuevo hospital abrirá sus puertas en marzo",
+    "Heavy rains flood streets in Juliaca as farmers count losses",
+    "Peru's central bank holds interest rate steady at 4.5%",
+    "Foto: Archivo La República. Hinchas celebran el título de Binacional.",
+]
+
+
+@pytest.mark.parametrize("text", NO_MILESTONE)
+def test_no_milestone(text: str) -> None:
+    assert find_milestones(text, "", published=PUBLISHED) == []
+
+
+@pytest.mark.parametrize(("text", "winner", "loser"), [
+    ("La Fiscalía formalizó investigación preparatoria tras dos años de investigación fiscal.",
+     "formal_investigation", "preliminary_investigation"),
+    ("Fiscalía presentó acusación fiscal, cinco años después de la denuncia penal de los deudos.", "indictment",
+     "complaint"),
+    ("El juez dictó prisión preventiva en una audiencia que duró seis horas.", "coercive_measure", "hearing"),
+    ("La defensa apeló la sentencia que condenó al policía a 15 años de prisión.", "appeal", "ruling"),
+    ("El Congreso archivó la denuncia constitucional contra Boluarte.", "archived", "constitutional_complaint"),
+])
+def test_specific_beats_generic(text: str, winner: str, loser: str) -> None:
+    got = [m.type for m in find_milestones(text, "")]
+    assert got[0] == winner and loser in got[1:], got
+
+
+def test_title_decides_the_main_step() -> None:
+    body = ("La Fiscalía formalizó la investigación contra el general. En 2023 los deudos habían presentado una "
+            "denuncia penal y una denuncia constitucional.")
+    got = find_milestones("Poder Judicial dicta impedimento de salida contra general PNP", body)
+    assert got[0].type == "coercive_measure"
+    assert {"formal_investigation", "complaint", "constitutional_complaint"} <= {m.type for m in got}
+
+
+def test_one_milestone_per_type() -> None:
+    got = find_milestones("Fiscalía formaliza investigación",
+                          "La Fiscalía formalizó la investigación preparatoria. La formalización fue notificada.")
+    assert [m.type for m in got] == ["formal_investigation"]
+
+
+@pytest.mark.parametrize("title", [
+    "Deudos exigen prisión preventiva para los policías",
+    "Deudos exigen la formalización de la investigación contra los responsables",
+    "Relatives demand pretrial detention for the officers",
+])
+def test_a_demand_is_a_statement_and_the_step_demanded_is_only_announced(title: str) -> None:
+    got = find_milestones(title, "")
+    assert (got[0].type, got[0].status) == ("statement", "taken")  # the demand itself is the news
+    assert len(got) == 2 and got[1].status == "announced"
+
+
+def test_a_step_only_demanded_ranks_below_a_real_one() -> None:
+    got = find_milestones("Deudos exigen prisión preventiva para los policías",
+                          "La Fiscalía citó a declarar a los mandos policiales la semana pasada.")
+    assert [m.type for m in got] == ["statement", "testimony", "coercive_measure"]
+
+
+def test_a_step_done_at_someones_request_is_taken() -> None:
+    m = main("The judge imposed an 18-month travel ban at the request of prosecutors.")
+    assert (m.type, m.status) == ("coercive_measure", "taken")
+    m = main("El juez dictó impedimento de salida a pedido de la Fiscalía.")
+    assert (m.type, m.status) == ("coercive_measure", "taken")
+
+
+def test_a_verb_in_another_clause_says_nothing_about_the_step() -> None:
+    m = main("La denuncia constitucional fue remitida al Congreso, que deberá decidir si levanta la inmunidad.")
+    assert (m.type, m.status) == ("constitutional_complaint", "taken")
+
+
+def test_a_look_back_title_reports_no_step_from_its_body() -> None:
+    body = "Desde la apertura de diligencias preliminares hasta la formalización de la investigación, repasamos todo."
+    assert find_milestones("¿En qué va la investigación? Las claves del caso Juliaca", body) == []
+    got = find_milestones("Cronología: Fiscalía formalizó investigación del caso Juliaca", body)
+    assert [m.type for m in got] == ["formal_investigation"] and got[0].evidence == "formalizó investigación"
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+
+def test_labels_follow_the_language_and_as_dict_is_json() -> None:
+    es = main("La Fiscalía formalizó investigación contra los policías el 15 de marzo de 2024.")
+    en = main("La Fiscalía formalizó investigación contra los policías el 15 de marzo de 2024.", language="en")
+    assert es.label == "Investigación preparatoria formalizada" and en.label == "Formal investigation"
+    assert labels("fr") == labels("es") and set(labels("en")) == set(MILESTONE_TYPES)
+    d = json.loads(json.dumps(es.as_dict()))
+    assert d == {"type": "formal_investigation", "label": es.label, "identifiers": [], "actors": ["Ministerio Público"],
+                 "date": "2024-03-15", "status": "taken", "evidence": "formalizó investigación"}
+
+
+def test_empty_text() -> None:
+    assert find_milestones("", "") == []
+
+
+@pytest.mark.parametrize(("yaml_text", "message"), [
+    ("language: es\nmilestones:\n  verdict: {label: X, priority: 1}\n", "milestones.verdict: unknown milestone type"),
+    ("language: es\nmilestones:\n  trial: {label: X}\n", "milestones.trial: needs a label and an integer priority"),
+    ("language: es\nmilestones:\n  trial: {label: X, priority: 5, weaker: {9: [juicio]}}\n",
+     "milestones.trial.weaker.9: must be an integer below 5"),
+    ("language: es\nmilestones:\n  trial: {label: X, priority: 5, phrases: [\"juicio|juicio-oral\"]}\n",
+     r"milestones.trial.phrases\[0\]: 'juicio-oral' is several words"),
+    ("language: es\nwords: []\nmilestones: {}\n", "words: unknown field"),
+    ("language: es\nmilestones:\n  trial: {label: X, priority: 5, requested: maybe}\n",
+     "milestones.trial.requested: must be 'announced' or 'taken'"),
+])
+def test_rule_table_errors_name_file_and_field(tmp_path: Path, yaml_text: str, message: str) -> None:
+    path = tmp_path / "milestones.es.yaml"
+    path.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(RuleError, match=f"^milestones.es.yaml: {message}"):
+        _load_table(path)
+
+
+def test_rule_syntax() -> None:
+    [elems] = _compile("formaliz* ...4 investigación|pesquisa", "t")
+    assert [e.gap for e in elems] == [0, 4, 0] and elems[0].stems == ("formaliz",)
+    assert elems[2].words == frozenset({"investigacion", "pesquisa"})
+    assert len(_compile("la? denuncia", "t")) == 2  # an optional first word: with and without it
+    with pytest.raises(RuleError, match="t: .*several words"):
+        _compile("carpeta|023-2023", "t")
+    with pytest.raises(RuleError, match="no required word"):
+        _compile("de? ...", "t")
+
+
+# --- Speed ----------------------------------------------------------------------------------------
+
+
+def test_a_long_article_classifies_fast() -> None:
+    paragraph = (
+        "La Fiscalía formalizó investigación preparatoria contra cinco policías por la muerte de 18 personas en "
+        "Juliaca, según la carpeta fiscal N° 023-2023. Los deudos exigieron justicia el 9 de enero de 2024 y la "
+        "defensa anunció que apelará. El juez evaluará el pedido de prisión preventiva en una audiencia. "
+        "Mientras tanto, las lluvias afectaron varias provincias y el precio de la papa subió en los mercados. "
+    )
+    text = paragraph * (5000 // len(paragraph.split()) + 1)
+    assert len(text.split()) >= 5000
+    find_milestones("Fiscalía formaliza investigación", text, case=CASE, published=PUBLISHED)  # compile once
+    runs = 5
+    start = time.perf_counter()
+    for _ in range(runs):
+        find_milestones("Fiscalía formaliza investigación", text, case=CASE, published=PUBLISHED)
+    per_text = (time.perf_counter() - start) / runs
+    assert per_text < 0.05, f"{per_text * 1000:.1f} ms"

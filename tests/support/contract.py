@@ -1,0 +1,8 @@
+"""The JSON field sets of the CLI contract (DESIGN.md), checked exactly by the end-to-end tests."""
+
+CHANGE_FIELDS = {"id", "kind", "detected_at", "source", "source_kind", "url", "title", "published_at", "cases",
+                 "relevance", "matched_terms", "milestones", "summary", "diff", "version_sha256", "story",
+                 "related_cases"}
+SOURCE_FIELDS = {"id", "name", "kind", "spider", "urls", "params", "schedule", "timezone", "ignore", "enabled",
+                 "health", "health_reason", "health_since",
+                 "last_run"}
