@@ -228,6 +228,7 @@ def _item(change: ChangeView, view: DigestView, lang: str) -> dict[str, Any]:
         "dates": dates,
         "cases": [clean_header(view.cases.get(c, c), 120) for c in change.cases],
         "matched_terms": [t for t in (clean_header(term, 80) for term in change.matched_terms) if t],
+        "score": f"{change.relevance:g}",
         "milestones": [clean_header(labels.milestone_label(lang, m.type, m.label), 80) for m in change.milestones],
         "summary": _multiline(change.summary or "", SUMMARY_MAX),
         "diff": change.diff if change.kind == "updated" and change.diff else None,
