@@ -51,7 +51,7 @@ def queue_health_alerts(db: Database, config: Config, *, now: datetime) -> int:
                         for r in repo.recent_finished_runs(session, event.source_id, 5)]
                 subject, text, html = render_alert(event, names.get(event.source_id, event.source_id), runs)
                 repo.add_digest(session, Digest(
-                    subscriber_id=row.id, period=period, created_at=now, status="pending",
+                    subscriber_id=row.id, period=period, kind="health", created_at=now, status="pending",
                     message_id=make_message_id(f"{email.lower()}|{period}"), subject=subject,
                     text_body=text, html_body=html, attempts=0,
                 ), [])

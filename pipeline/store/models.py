@@ -266,8 +266,16 @@ class Digest(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"))
     period: Mapped[str] = mapped_column(String(64))
+    # digest (daily/weekly/manual) | immediate (major milestones, in the crawl cycle) | health | quiet
+    kind: Mapped[str] = mapped_column(String(16), default="digest", server_default="digest")
     created_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | sent
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | sending | sent
+    # Delivery lease: a sender claims a row (claimed_at, claim_token) before talking to the server, so
+    # two processes never send it at once; a lease left by a crash expires and the row is resent
+    # with the same Message-ID. Failed attempts wait until next_attempt_at (exponential backoff).
+    claimed_at: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    next_attempt_at: Mapped[datetime | None]
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     subject: Mapped[str] = mapped_column(Text)
     text_body: Mapped[str] = mapped_column(Text)
