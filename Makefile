@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test demo lint eval clean
+.PHONY: install chromium run test demo lint eval clean
 
 install: $(STAMP)
 
@@ -17,12 +17,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# The browser tests drive Debian's Chromium (/usr/bin/chromium) through Playwright, never a browser
+# Playwright downloads. Installed when missing (needs root); otherwise those tests fail and say how.
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	  else \
+	    echo "make: /usr/bin/chromium is missing; as root: apt-get install -y --no-install-recommends chromium"; \
+	  fi; }
+
 ## run: the main job: crawl every enabled source now and on its schedule, digests to var/outbox/
 run: install
 	$(BIN)/casewatch run
 
 ## test: lint, then the whole suite, on SQLite and on the local PostgreSQL server
-test: install
+test: install chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -n 2
 

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from alerts.labels import milestone_label
 from alerts.message import make_message_id
-from alerts.render import render_digest
-from alerts.views import ChangeView, DigestView, MilestoneView, ReportView, SourceHealthView, TimelineEntryView
+from alerts.render import render_digest, render_quiet_week
+from alerts.views import (
+    AlreadySentView,
+    ChangeView,
+    DigestView,
+    MilestoneView,
+    QuietWeekView,
+    ReportView,
+    SourceHealthView,
+    TimelineEntryView,
+)
 from config.schema import Config
+from config.schema import Subscriber as SubscriberConfig
 from pipeline.store import repository as repo
 from pipeline.store.models import Change, Digest, Source, Subscriber
 from pipeline.store.session import Database, Session
@@ -43,7 +53,8 @@ def change_view(change: Change, language: str = "es", story: repo.StoryInfo | No
         relevance=change.relevance,
         matched_terms=tuple(change.matched_terms or ()),
         milestones=tuple(
-            MilestoneView(m["type"], milestone_label(language, m["type"], m.get("label", "")))
+            MilestoneView(m["type"], milestone_label(language, m["type"], m.get("label", "")),
+                          actors=tuple(m.get("actors") or ()), status=m.get("status", "taken"))
             for m in change.milestones or ()
         ),
         summary=change.summary,
@@ -62,6 +73,12 @@ def timeline_views(session: Session, case_ids: Sequence[str], limit: int = TIMEL
             out.append(TimelineEntryView(case_id, e.date, e.date_known, e.type, e.label, e.status,
                                          tuple(ReportView(s.source_id, s.source_name, s.url) for s in e.sources)))
     return tuple(out)
+
+
+def already_sent_views(session: Session, sub: Subscriber) -> tuple[AlreadySentView, ...]:
+    """Changes mailed to ``sub`` as immediate alerts since their last periodic digest."""
+    return tuple(AlreadySentView(c.title or c.document.title, c.document.url, sent_at)
+                 for c, sent_at in repo.immediate_changes_since_last_digest(session, sub.id))
 
 
 def health_views(config: Config, sources: Sequence[Source]) -> tuple[SourceHealthView, ...]:
@@ -109,6 +126,25 @@ class Built:
     skipped: str | None = None
 
 
+Select = Callable[[SubscriberConfig | None, Change], bool]
+
+
+def wanted(sub: SubscriberConfig | None, change: Change) -> bool:
+    """The subscriber's own filters: milestones only (``want``), and which kinds of source."""
+    if sub is None:
+        return True
+    if sub.want == "milestones" and not change.milestones:
+        return False
+    return sub.source_kinds is None or change.source.kind in sub.source_kinds
+
+
+def major(types: Sequence[str]) -> Select:
+    """Changes reporting a step taken (not only announced) of one of ``types``: immediate alerts."""
+    chosen = frozenset(types)
+    return lambda sub, change: any(m.get("type") in chosen and m.get("status", "taken") == "taken"
+                                   for m in change.milestones or ())
+
+
 def build_digests(
     db: Database,
     config: Config,
@@ -117,13 +153,20 @@ def build_digests(
     base_url: str,
     period: str | None = None,
     subscriber_email: str | None = None,
+    kind: str = "digest",
+    period_for: Callable[[SubscriberConfig | None], str | None] | None = None,
+    select: Select | None = None,
 ) -> list[Built]:
     """Render and store an outbox row per subscriber with pending changes (one transaction each).
 
     ``period`` names the digest's period (``daily:2026-11-27``); a subscriber gets at most one digest
-    per period, enforced by a unique constraint. Manual runs get their own period.
+    per period, enforced by a unique constraint. Manual runs get their own period. ``period_for``
+    gives each subscriber's period instead (None: not their turn); ``select`` narrows the changes.
     """
+    from pipeline.store.session import IntegrityError
+
     period = period or f"manual:{now.strftime('%Y%m%dT%H%M%S')}"
+    configured = {s.email.lower(): s for s in config.subscribers}
     with db.read() as session:
         subscribers = [
             s
@@ -132,26 +175,47 @@ def build_digests(
         ]
     built: list[Built] = []
     for sub in subscribers:
-        with db.write() as session:
-            built.append(_build_one(session, config, sub.id, period, now, base_url))
+        sub_cfg = configured.get(sub.email.lower())
+        sub_period = period_for(sub_cfg) if period_for is not None else period
+        if sub_period is None:
+            continue
+        try:
+            with db.write() as session:
+                one = _build_one(session, config, sub.id, sub_period, now, base_url, kind=kind, sub_cfg=sub_cfg,
+                                 select=select)
+        except IntegrityError as exc:
+            # PostgreSQL: another process built this subscriber's digest (same period, or the same changes)
+            # at the same moment and the unique constraint chose it; that row will be delivered.
+            log.info("%s: digest already built by another process (%s)", sub.email,
+                     " ".join(str(exc.orig).split())[:200])
+            one = Built(sub.email, None, 0, skipped="already built by another process")
+        built.append(one)
     return built
 
 
 def _build_one(
-    session: Session, config: Config, subscriber_id: int, period: str, now: datetime, base_url: str
+    session: Session, config: Config, subscriber_id: int, period: str, now: datetime, base_url: str, *,
+    kind: str = "digest", sub_cfg: SubscriberConfig | None = None, select: Select | None = None,
 ) -> Built:
     sub = session.get(Subscriber, subscriber_id)
     assert sub is not None
     if repo.digest_exists(session, sub.id, period):
         return Built(sub.email, None, 0, skipped="already built for this period")
-    changes = repo.pending_changes_for(session, sub)
+    changes = [c for c in repo.pending_changes_for(session, sub)
+               if wanted(sub_cfg, c) and (select is None or select(sub_cfg, c))]
     if not changes:
         return Built(sub.email, None, 0, skipped="nothing new")
     unhealthy = health_views(config, repo.unhealthy_sources(session))
-    rendered = render_digest(_view(session, config, sub, changes, now, base_url, unhealthy))
+    view = _view(session, config, sub, changes, now, base_url, unhealthy)
+    if kind == "digest":  # steps already mailed as immediate alerts: one line each, not again in full
+        view = replace(view, already_sent=already_sent_views(session, sub))
+    else:
+        view = replace(view, immediate=True)
+    rendered = render_digest(view)
     digest = Digest(
         subscriber_id=sub.id,
         period=period,
+        kind=kind,
         created_at=now,
         status="pending",
         message_id=make_message_id(f"{sub.email.lower()}|{period}"),
@@ -162,6 +226,74 @@ def _build_one(
     )
     repo.add_digest(session, digest, [c.id for c in changes])
     return Built(sub.email, digest.id, len(changes))
+
+
+def build_immediate(db: Database, config: Config, *, now: datetime, base_url: str) -> list[Built]:
+    """The crawl cycle's alerts: one email per subscriber batching every major step just found.
+
+    Subscribers with ``frequency: immediate`` get all their wanted changes this way; everyone else
+    only the steps of ``digest.immediate`` (taken, not announced), which their next digest then
+    names in one line instead of repeating them.
+    """
+    types = major(config.immediate_milestones)
+    period = f"immediate:{now.astimezone(LIMA).strftime('%Y-%m-%dT%H:%M:%S.%f')}"
+
+    def select(sub: SubscriberConfig | None, change: Change) -> bool:
+        return (sub is not None and sub.frequency == "immediate") or types(sub, change)
+
+    return build_digests(db, config, now=now, base_url=base_url, period=period, kind="immediate", select=select)
+
+
+def scheduled_period(now: datetime) -> Callable[[SubscriberConfig | None], str | None]:
+    """Each subscriber's digest period at ``now`` (their own timezone): daily, weekly on Mondays."""
+    def period_for(sub: SubscriberConfig | None) -> str | None:
+        zone = ZoneInfo(sub.timezone) if sub is not None else LIMA
+        local = now.astimezone(zone)
+        frequency = sub.frequency if sub is not None else "daily"
+        if frequency == "immediate":
+            return None  # everything went out in the crawl cycles
+        if frequency == "weekly":
+            year, week, weekday = local.isocalendar()
+            return f"weekly:{year}-W{week:02d}" if weekday == 1 else None
+        return f"daily:{local.date().isoformat()}"
+
+    return period_for
+
+
+def build_scheduled(db: Database, config: Config, *, now: datetime, base_url: str) -> list[Built]:
+    """The periodic digests due at ``now``: daily ones, weekly ones on Mondays, then quiet-week notes."""
+    built = build_digests(db, config, now=now, base_url=base_url, period_for=scheduled_period(now))
+    return built + build_quiet_weeks(db, config, now=now, base_url=base_url)
+
+
+def build_quiet_weeks(db: Database, config: Config, *, now: datetime, base_url: str) -> list[Built]:
+    """On Mondays, "nothing new — still watching N sources" for subscribers who asked (``quiet_weeks``)
+    and got no email in the past seven days: silence then means quiet, not broken."""
+    built: list[Built] = []
+    for cfg in config.subscribers:
+        if not cfg.quiet_weeks:
+            continue
+        year, week, weekday = now.astimezone(ZoneInfo(cfg.timezone)).isocalendar()
+        if weekday != 1:
+            continue
+        period = f"quiet:{year}-W{week:02d}"
+        with db.write() as session:
+            sub = repo.subscriber_by_email(session, cfg.email)
+            if sub is None or not sub.active or repo.digest_exists(session, sub.id, period):
+                continue
+            if repo.digests_since(session, sub.id, now - timedelta(days=7)) or repo.pending_changes_for(session, sub):
+                continue
+            rendered = render_quiet_week(QuietWeekView(
+                subscriber_email=sub.email, subscriber_name=sub.name, language=sub.language,
+                period_label=f"{year}-W{week:02d}", sources_watched=len(config.enabled_sources),
+                last_checked=repo.last_finished_run_at(session), generated_at=now,
+                cases={cid: config.cases[cid].name for cid in sub.cases if cid in config.cases}, base_url=base_url))
+            digest = Digest(subscriber_id=sub.id, period=period, kind="quiet", created_at=now, status="pending",
+                            message_id=make_message_id(f"{sub.email.lower()}|{period}"), subject=rendered.subject,
+                            text_body=rendered.text, html_body=rendered.html, attempts=0)
+            repo.add_digest(session, digest, [])
+            built.append(Built(sub.email, digest.id, 0))
+    return built
 
 
 def preview(

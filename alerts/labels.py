@@ -16,20 +16,44 @@ KIND_LABELS: dict[str, dict[str, str]] = {
     "en": {"new": "New", "updated": "Updated", "removed": "Removed", "restored": "Restored"},
 }
 
+# The digest's sections, top to bottom: where the case stands (timeline), what moved legally (by
+# institution), edits and removals of pages already watched, then everything newly published.
 SECTION_LABELS: dict[str, dict[str, str]] = {
     "es": {
-        "new": "Documentos nuevos",
-        "updated": "Documentos actualizados",
-        "removed": "Documentos eliminados",
-        "restored": "Documentos restaurados",
-        "other": "Otros cambios",
+        "legal": "Avances legales por institución",
+        "changed": "Documentos modificados",
+        "news": "Noticias y documentos nuevos",
+        "already_sent": "Ya enviados como alerta inmediata",
     },
     "en": {
-        "new": "New documents",
-        "updated": "Updated documents",
-        "removed": "Removed documents",
-        "restored": "Restored documents",
-        "other": "Other changes",
+        "legal": "Legal progress by institution",
+        "changed": "Changed documents",
+        "news": "News and new documents",
+        "already_sent": "Already sent as immediate alerts",
+    },
+}
+
+# Institutions that act in a case, in the order the "legal progress" section lists them.
+INSTITUTION_ORDER = ("prosecutor", "judiciary", "congress", "iachr", "ombudsman", "constitutional_court", "other")
+
+INSTITUTION_LABELS: dict[str, dict[str, str]] = {
+    "es": {
+        "prosecutor": "Fiscalía / Ministerio Público",
+        "judiciary": "Poder Judicial",
+        "congress": "Congreso",
+        "iachr": "CIDH",
+        "ombudsman": "Defensoría del Pueblo",
+        "constitutional_court": "Tribunal Constitucional",
+        "other": "Otras instituciones",
+    },
+    "en": {
+        "prosecutor": "Prosecutor's Office (Fiscalía / Ministerio Público)",
+        "judiciary": "Judiciary (Poder Judicial)",
+        "congress": "Congress",
+        "iachr": "IACHR (CIDH)",
+        "ombudsman": "Ombudsman's Office (Defensoría del Pueblo)",
+        "constitutional_court": "Constitutional Court (Tribunal Constitucional)",
+        "other": "Other institutions",
     },
 }
 
@@ -149,6 +173,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "footer_untrusted": (
             "Títulos, resúmenes y enlaces provienen de sitios externos; verifica en la fuente original."
         ),
+        "alert": "Alerta",
+        "intro_immediate": "Alerta inmediata: las fuentes informan un paso legal importante.",
+        "legal_intro": "Pasos legales que informan las fuentes, agrupados por la institución que actúa.",
+        "changed_intro": "Páginas que ya vigilábamos y que se editaron, se retiraron o volvieron a publicarse.",
+        "news_intro": "Lo publicado por primera vez; una noticia que dieron varios medios aparece una sola vez.",
+        "already_sent_intro": "Estos pasos ya te llegaron en una alerta inmediata; aquí solo se nombran.",
+        "sent": "enviado",
+        "actors": "Actores",
+        "institution": "Institución",
+        "full_diff": "Ver el cambio completo",
+        "full_record": "Ver el registro del cambio",
+        "sources_one": "{n} fuente",
+        "sources_many": "{n} fuentes",
+        "quiet_subject": "casewatch: sin novedades esta semana — vigilando {sources}",
+        "quiet_title": "Sin novedades esta semana",
+        "quiet_line": "Sin novedades — seguimos vigilando {sources}; última revisión: {when}.",
+        "quiet_line_never": "Sin novedades — seguimos vigilando {sources}; todavía no terminó ninguna revisión.",
+        "week_of": "semana del {day}",
+        "quiet_explain": "En este periodo no se publicó, editó ni retiró ningún documento sobre {cases} "
+                         "en las fuentes que vigilamos. Te escribiremos en cuanto algo se mueva.",
+        "quiet_why": "Recibes este aviso porque pediste saber de nosotros también en las semanas sin novedades.",
+        "the_case": "el caso",
     },
     "en": {
         "brand": "casewatch",
@@ -194,6 +240,28 @@ TEXTS: dict[str, dict[str, str]] = {
             "or write to whoever runs casewatch."
         ),
         "footer_untrusted": "Titles, summaries and links come from external sites; check the original source.",
+        "alert": "Alert",
+        "intro_immediate": "Immediate alert: the sources report a major legal step.",
+        "legal_intro": "Legal steps the sources report, grouped by the institution that acts.",
+        "changed_intro": "Pages we already watched that were edited, taken down or published again.",
+        "news_intro": "What was published for the first time; a story several outlets ran is shown once.",
+        "already_sent_intro": "You already received these steps in an immediate alert; they are only listed here.",
+        "sent": "sent",
+        "actors": "Actors",
+        "institution": "Institution",
+        "full_diff": "See the full diff",
+        "full_record": "See this change in the log",
+        "sources_one": "{n} source",
+        "sources_many": "{n} sources",
+        "quiet_subject": "casewatch: nothing new this week — watching {sources}",
+        "quiet_title": "Nothing new this week",
+        "quiet_line": "Nothing new — still watching {sources}, last checked {when}.",
+        "quiet_line_never": "Nothing new — still watching {sources}; no check has finished yet.",
+        "week_of": "week of {day}",
+        "quiet_explain": "No document about {cases} was published, edited or taken down in the sources we "
+                         "watch during this period. We will write as soon as something moves.",
+        "quiet_why": "You get this note because you asked to hear from us in quiet weeks too.",
+        "the_case": "the case",
     },
 }
 
@@ -215,9 +283,24 @@ def kind_label(lang: str, kind: str) -> str:
 
 
 def section_label(lang: str, kind: str) -> str:
-    """Heading for a group of changes of one kind."""
+    """Heading of a digest section: 'legal', 'changed', 'news', 'already_sent', or a change kind, which
+    names the section its changes appear in when they report no institution's step ('new' -> news,
+    every other kind -> changed documents)."""
     labels = SECTION_LABELS[language(lang)]
-    return labels.get(kind, labels["other"])
+    if kind in labels:
+        return labels[kind]
+    return labels["news"] if kind == "new" else labels["changed"]
+
+
+def institution_label(lang: str, key: str) -> str:
+    """Heading of an institution's group in the legal-progress section."""
+    labels = INSTITUTION_LABELS[language(lang)]
+    return labels.get(key, labels["other"])
+
+
+def sources_phrase(lang: str, n: int) -> str:
+    """'1 fuente' / '12 sources'."""
+    return text(lang, "sources_one" if n == 1 else "sources_many", n=n)
 
 
 def count_phrase(lang: str, kind: str, n: int) -> str:

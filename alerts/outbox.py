@@ -1,21 +1,49 @@
-"""Delivers stored digests; a digest (and the changes in it) counts as sent only once accepted.
+"""Delivers stored digests exactly once in normal operation, and at most twice after a crash.
 
-If the process dies after the server accepted a message but before the row is marked sent, the next
-run sends it again with the same Message-ID (at-least-once, deduplicable by the receiver).
+Each outbox row moves ``pending -> sending -> sent``:
+
+- **Claim.** Before talking to the mail server a sender claims the row with one conditional UPDATE
+  (``pipeline.store.repository.claim_digest``): only a row that is pending and due, or 'sending'
+  under an expired lease, can be claimed, and of two concurrent claimers exactly one wins. So two
+  schedulers, or a scheduler and a manual ``casewatch digest``, never send the same row at once.
+- **Accepted.** Only after the server accepted the message is the row marked 'sent' (and with it the
+  changes it carries count as delivered), and only if our claim still holds.
+- **Refused.** A failure puts the row back to 'pending' with its error, releases the claim and sets
+  ``next_attempt_at`` by exponential backoff: 1, 2, 4, 8 ... minutes after the n-th failed attempt,
+  capped at 6 hours (a server down for a day is retried every 6 h; a short outage costs minutes).
+  Rows not yet due are skipped, not counted as failures.
+- **Crash.** The lease (``LEASE``, 10 minutes, far longer than an SMTP session under ``SMTP_TIMEOUT``)
+  bounds a crash: a process that dies after the server accepted the message but before the row was
+  recorded leaves it 'sending'; the first run after the lease expires claims it again and resends
+  it once, with the SAME Message-ID, so the recipients' mail software can deduplicate. At most one
+  resend per crash; nothing is ever lost.
+
+``CASEWATCH_OUTBOX_LEASE`` (seconds) overrides the lease. ``CASEWATCH_FAULT=after-send`` is a test
+hook: the process exits (code 70) right after the server accepted a message and before recording
+it, to reproduce that crash in a real child process. Never set it in production.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from alerts.message import RenderedDigest, build_message
 from alerts.send import Sender, SendError
+from config.schema import ConfigError
 from pipeline.store import repository as repo
 from pipeline.store.session import Database
 
 log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=10)
+LEASE_ENV = "CASEWATCH_OUTBOX_LEASE"
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=6)
+FAULT_ENV = "CASEWATCH_FAULT"
+FAULT_EXIT = 70
 
 
 @dataclass(frozen=True)
@@ -26,24 +54,64 @@ class Delivery:
     where: str
 
 
-def deliver_pending(db: Database, sender: Sender, *, mail_from: str) -> list[Delivery]:
-    """Try every pending outbox row once; failures stay pending with their error."""
+def backoff(attempt: int) -> timedelta:
+    """Wait after the ``attempt``-th failed attempt (1-based): 1 min doubling, capped at 6 h."""
+    if attempt >= 20:  # 2**19 minutes is far past the cap; avoid huge numbers
+        return BACKOFF_MAX
+    return min(BACKOFF_FIRST * 2 ** max(attempt - 1, 0), BACKOFF_MAX)
+
+
+def lease_from_env() -> timedelta:
+    """``LEASE``, or ``CASEWATCH_OUTBOX_LEASE`` seconds; a bad value is a clear error, not a default."""
+    raw = os.environ.get(LEASE_ENV, "").strip()
+    if not raw:
+        return LEASE
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise ConfigError([f"{LEASE_ENV} must be a positive number of seconds, got {raw!r}"])
+    return timedelta(seconds=seconds)
+
+
+def _fault(point: str) -> None:
+    """Test hook: die here, as a crash would, when CASEWATCH_FAULT names this point."""
+    if os.environ.get(FAULT_ENV) == point:
+        log.warning("%s=%s: exiting now (test hook)", FAULT_ENV, point)
+        os._exit(FAULT_EXIT)
+
+
+def deliver_pending(
+    db: Database,
+    sender: Sender,
+    *,
+    mail_from: str,
+    now: datetime | None = None,
+    lease: timedelta | None = None,
+    ignore_backoff: bool = False,
+) -> list[Delivery]:
+    """Claim and send every outbox row that is due; returns one Delivery per row this call tried.
+
+    ``now`` fixes the clock (tests); otherwise each claim uses the current time. ``ignore_backoff``
+    retries failed rows before their next attempt is due (an operator's manual run); a row another
+    sender holds under a live lease is never touched.
+    """
+    lease = lease if lease is not None else lease_from_env()
+    start = now or datetime.now(UTC)
     with db.read() as session:
-        pending = [
-            (
-                d.id,
-                d.subscriber.email,
-                d.subject,
-                d.text_body,
-                d.html_body,
-                d.message_id,
-                d.created_at,
-                d.subscriber.language,
-            )
-            for d in repo.pending_digests(session)
+        candidates = [
+            (d.id, d.subscriber.email, d.subject, d.text_body, d.html_body, d.message_id, d.created_at,
+             d.subscriber.language)
+            for d in repo.due_digests(session, start, lease, ignore_backoff=ignore_backoff)
         ]
     results = []
-    for digest_id, to, subject, text, html, message_id, created_at, language in pending:
+    for digest_id, to, subject, text, html, message_id, created_at, language in candidates:
+        with db.write() as session:
+            claim = repo.claim_digest(session, digest_id, now or datetime.now(UTC), lease,
+                                      ignore_backoff=ignore_backoff)
+        if claim is None:  # another sender took it (or sent it) since we looked
+            continue
         try:
             message = build_message(
                 RenderedDigest(subject, text, html, language),
@@ -54,13 +122,20 @@ def deliver_pending(db: Database, sender: Sender, *, mail_from: str) -> list[Del
             )
             sender.send(message)
         except (SendError, ValueError) as exc:  # ValueError: an address build_message refuses
-            log.warning("digest %s to %s not delivered: %s", digest_id, to, exc)
+            wait = backoff(claim.attempt)
+            retry_at = (now or datetime.now(UTC)) + wait
+            log.warning("digest %s to %s not delivered (attempt %d, next in %s): %s",
+                        digest_id, to, claim.attempt, wait, exc)
             with db.write() as session:
-                repo.mark_digest_failed(session, digest_id, str(exc))
+                if not repo.mark_digest_failed(session, claim, str(exc), retry_at):
+                    log.warning("digest %s: claim lost before the failure was recorded", digest_id)
             results.append(Delivery(digest_id, to, False, str(exc)))
             continue
+        _fault("after-send")
         where = str(getattr(sender, "last_path", None) or f"smtp://{getattr(sender, 'where', '?')}")
         with db.write() as session:
-            repo.mark_digest_sent(session, digest_id, datetime.now(UTC), where)
+            if not repo.mark_digest_sent(session, claim, now or datetime.now(UTC), where):
+                # Our lease expired mid-send and another sender re-claimed the row: it records the outcome.
+                log.warning("digest %s: accepted, but the claim was lost (lease %s too short?)", digest_id, lease)
         results.append(Delivery(digest_id, to, True, where))
     return results

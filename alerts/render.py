@@ -7,6 +7,7 @@ the HTML template is autoescaped, links are kept only for http(s), header text g
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -21,19 +22,41 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from alerts import labels
 from alerts.message import RenderedDigest, clean_header, strip_controls
-from alerts.views import ChangeView, DigestView, ReportView, TimelineEntryView
+from alerts.views import ChangeView, DigestView, QuietWeekView, ReportView, TimelineEntryView
 
-__all__ = ["RenderedDigest", "render_digest", "safe_href", "diff_lines", "environment", "collapse_stories"]
+__all__ = ["RenderedDigest", "render_digest", "render_quiet_week", "safe_href", "diff_lines", "environment",
+           "collapse_stories", "institution_of"]
 
 LIMA = ZoneInfo("America/Lima")
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-DIFF_MAX_LINES = 40  # enough to see the edit; the review page has the whole diff
+DIFF_MAX_LINES = 20  # enough to see the edit on a phone; the review page (full_href) has the whole diff
 SUMMARY_MAX = 1500
 TITLE_MAX = 300
 SUBJECT_MAX = 200
 SUBJECT_CASE_MAX = 80
 # Which report of a story leads its entry: the institution's own word before the press, then the earliest.
 OFFICIAL_KINDS = ("prosecutor", "court", "congress", "gazette", "iachr", "un", "ombudsman")
+
+# Which institution acts in a legal step. Actors are the canonical names of
+# pipeline/classify/rules/milestones.*.yaml (`institutions`) and of the case files (EFICAVIP, the
+# Subcomisión de Acusaciones Constitucionales, ...), matched on accent-free lowercase words; the first
+# rule that matches wins, so "Comisión de Fiscalización" is Congress and "Corte IDH" is not the Judiciary.
+# People (Dina Boluarte, ...) match nothing.
+_INSTITUTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((key, re.compile(pattern)) for key, pattern in (
+    ("constitutional_court", r"\btribunal constitucional\b|\bconstitutional (court|tribunal)\b"),
+    ("other", r"\bcorte (idh|interamericana)\b|\binter american court\b|\bjunta nacional de justicia\b|\bjnj\b"
+              r"|\bpolicia nacional\b|\bpnp\b|\bnaciones unidas\b|\bonu\b|\boacnudh\b|\bunited nations\b|\bohchr\b"),
+    ("iachr", r"\bcidh\b|\bcomision interamericana\b|\biachr\b|\binter american commission\b"),
+    ("congress", r"\bcongreso\b|\bcongress\b|\bparlamento\b|\bparliament\b|\bsubcomision de acusaciones\b"
+                 r"|\bcomision (permanente|de fiscalizacion|de justicia)\b"),
+    ("judiciary", r"\bpoder judicial\b|\bjuzgados?\b|\bjue(z|za|ces)\b|\bsala (penal|suprema|superior)\b"
+                  r"|\bcorte (superior|suprema)\b|\bjudiciary\b"),
+    ("ombudsman", r"\bdefensoria del pueblo\b|\bombuds(man|person)\b"),
+    ("prosecutor", r"\bministerio publico\b|\bfiscal\w*|\beficavip\b|\bprosecutor\w*|\bpublic ministry\b"),
+))
+# When no actor names an institution, an official source speaks for its own.
+SOURCE_KIND_INSTITUTIONS = {"prosecutor": "prosecutor", "court": "judiciary", "congress": "congress",
+                            "iachr": "iachr", "ombudsman": "ombudsman", "un": "other", "gazette": "other"}
 
 
 def _build_environment() -> Environment:
@@ -186,6 +209,37 @@ def _story_entry(members: list[ChangeView]) -> ChangeView:
     return replace(lead, also=tuple(also), milestones=tuple(milestones))
 
 
+def _fold(value: str) -> str:
+    """Accent-free lowercase words, for matching institution names."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", "".join(c for c in decomposed if not unicodedata.combining(c))).split())
+
+
+def institution_key(name: str) -> str | None:
+    """The legal-progress group of an actor name ('Fiscalía de la Nación' -> 'prosecutor'), None for people."""
+    folded = _fold(name)
+    return next((key for key, pattern in _INSTITUTION_RULES if pattern.search(folded)), None)
+
+
+def institution_of(change: ChangeView) -> tuple[str, str] | None:
+    """(group, display name) of the institution whose legal step a change reports, or None.
+
+    The first institution among the actors of its steps (main step first, actors in reading order,
+    so "el Poder Judicial dictó ... a pedido de la Fiscalía" is the Judiciary's), else the source
+    itself when it is an institution (prosecutor, court, congress, iachr, ombudsman, un, gazette).
+    A change without milestones reports no legal step.
+    """
+    if not change.milestones:
+        return None
+    for milestone in change.milestones:
+        for actor in milestone.actors:
+            key = institution_key(actor)
+            if key:
+                return key, actor
+    key = SOURCE_KIND_INSTITUTIONS.get(change.source_kind)
+    return (key, change.source_name or change.source_id) if key else None
+
+
 def _counts(view: DigestView) -> dict[str, int]:
     """Entries per kind (a story counts once), known kinds in display order, anything else as 'other'."""
     counts = dict.fromkeys(labels.KIND_ORDER, 0)
@@ -203,7 +257,21 @@ def build_subject(view: DigestView) -> str:
     summary = summary or labels.text(lang, "no_changes")
     case = _case_title(view, lang)
     middle = f"{case}: {summary}" if case else summary
+    if view.immediate:
+        middle = f"{labels.text(lang, 'alert')} · {middle}"
     return clean_header(f"casewatch · {middle} · {_period_text(view, lang)}", max_length=SUBJECT_MAX)
+
+
+def _milestone_text(lang: str, type_: str, label: str, status: str) -> str:
+    """'Audiencia' or 'Audiencia (anuncio)' for a step only announced."""
+    text = clean_header(labels.milestone_label(lang, type_, label), 80)
+    return f"{text} ({labels.text(lang, 'timeline_announced')})" if status == "announced" else text
+
+
+def _full_href(view: DigestView, change: ChangeView) -> str | None:
+    """The review page of a change (whole diff, stored versions) when base_url is an http(s) link."""
+    base = safe_href(view.base_url)
+    return safe_href(f"{base.rstrip('/')}/changes/{int(change.id)}") if base else None
 
 
 def _item(change: ChangeView, view: DigestView, lang: str) -> dict[str, Any]:
@@ -229,9 +297,13 @@ def _item(change: ChangeView, view: DigestView, lang: str) -> dict[str, Any]:
         "cases": [clean_header(view.cases.get(c, c), 120) for c in change.cases],
         "matched_terms": [t for t in (clean_header(term, 80) for term in change.matched_terms) if t],
         "score": f"{change.relevance:g}",
-        "milestones": [clean_header(labels.milestone_label(lang, m.type, m.label), 80) for m in change.milestones],
+        "milestones": [_milestone_text(lang, m.type, m.label, m.status) for m in change.milestones],
+        "actors": list(dict.fromkeys(a for a in (clean_header(actor, 120) for m in change.milestones
+                                                 for actor in m.actors) if a))[:8],
+        "institution": "",  # set for the "other institutions" group, whose heading does not name it
         "summary": _multiline(change.summary or "", SUMMARY_MAX),
         "diff": change.diff if change.kind == "updated" and change.diff else None,
+        "full_href": _full_href(view, change) if change.kind != "new" else None,
         "also": [_link(r) for r in change.also if r.url != change.url],
     }
 
@@ -260,17 +332,42 @@ def _timeline(view: DigestView, lang: str) -> list[dict[str, Any]]:
     } for cid in order]
 
 
-def _sections(view: DigestView, lang: str) -> list[dict[str, Any]]:
-    """Changes grouped by kind in the fixed order; unknown kinds last so nothing is dropped."""
+def _sections(view: DigestView, lang: str) -> dict[str, Any]:
+    """Every change once: new reports of an institution's legal step under that institution (fixed
+    order), edits/removals/restorations as changed documents (kinds in the fixed order, unknown kinds
+    last so nothing is dropped), then the other new reports (news, one entry per story)."""
     changes = collapse_stories(view.changes)
-    order = list(labels.KIND_ORDER)
-    order += sorted({c.kind for c in changes} - set(order))
-    sections = []
-    for kind in order:
-        items = [_item(c, view, lang) for c in changes if c.kind == kind]
-        if items:
-            sections.append({"kind": kind, "label": labels.section_label(lang, kind), "items": items})
-    return sections
+    legal: dict[str, list[dict[str, Any]]] = {}
+    changed: list[ChangeView] = []
+    news: list[dict[str, Any]] = []
+    for change in changes:
+        institution = institution_of(change) if change.kind == "new" else None
+        if institution is not None:
+            item = _item(change, view, lang)
+            if institution[0] == "other":  # the group heading does not name it: the entry does
+                item["institution"] = clean_header(institution[1], 120)
+                item["actors"] = [a for a in item["actors"] if a != item["institution"]]
+            legal.setdefault(institution[0], []).append(item)
+        elif change.kind == "new":
+            news.append(_item(change, view, lang))
+        else:
+            changed.append(change)
+    order = {kind: i for i, kind in enumerate(labels.KIND_ORDER)}
+    changed.sort(key=lambda c: order.get(c.kind, len(order)))  # stable: detection order within a kind
+    return {
+        "legal": [{"key": key, "label": labels.institution_label(lang, key), "items": legal[key]}
+                  for key in labels.INSTITUTION_ORDER if key in legal],
+        "legal_total": sum(len(items) for items in legal.values()),
+        "changed": [_item(c, view, lang) for c in changed],
+        "news": news,
+    }
+
+
+def _already_sent(view: DigestView, lang: str) -> list[dict[str, Any]]:
+    """Steps mailed as immediate alerts since the last digest: one line each."""
+    return [{"title": clean_header(a.title, TITLE_MAX) or clean_header(a.url, 2048) or labels.text(lang, "untitled"),
+             "href": safe_href(a.url), "url": clean_header(a.url, max_length=2048),
+             "sent": format_datetime(a.sent_at, lang) if a.sent_at else ""} for a in view.already_sent]
 
 
 def _more_lines(lang: str, n: int) -> str:
@@ -297,7 +394,11 @@ def _context(view: DigestView) -> dict[str, Any]:
         "period": _period_text(view, lang),
         "generated": format_datetime(view.generated_at, lang),
         "greeting": t("greeting", name=name) if name else t("greeting_anon"),
-        "sections": _sections(view, lang),
+        "immediate": view.immediate,
+        "intro": t("intro_immediate") if view.immediate else t("intro"),
+        "section_titles": labels.SECTION_LABELS[lang],
+        **_sections(view, lang),
+        "already_sent": _already_sent(view, lang),
         "total": len(collapse_stories(view.changes)),
         "timeline": timeline,
         "timeline_approx": any(e["approx"] for group in timeline for e in group["entries"]),
@@ -319,3 +420,53 @@ def render_digest(view: DigestView) -> RenderedDigest:
     text = environment.get_template("email/digest.txt.j2").render(context)
     html = environment.get_template("email/digest.html.j2").render(context)
     return RenderedDigest(subject=build_subject(view), text=text, html=html, language=context["lang"])
+
+
+def build_quiet_subject(view: QuietWeekView) -> str:
+    """'casewatch: sin novedades esta semana — vigilando 12 fuentes', one line."""
+    lang = labels.language(view.language)
+    sources = labels.sources_phrase(lang, max(int(view.sources_watched), 0))
+    return clean_header(labels.text(lang, "quiet_subject", sources=sources), max_length=SUBJECT_MAX)
+
+
+def _quiet_period(view: QuietWeekView, lang: str) -> str:
+    """'daily:2026-11-27' as '27 nov 2026', 'weekly:2026-W48' as 'semana del 23 nov 2026', else as given."""
+    label = clean_header(view.period_label, max_length=40)
+    label = label.split(":", 1)[1] if ":" in label else label
+    try:
+        day = date.fromisoformat(label)
+    except ValueError:
+        return label
+    return labels.text(lang, "week_of", day=format_date(day, lang)) if "W" in label else format_date(day, lang)
+
+
+def render_quiet_week(view: QuietWeekView) -> RenderedDigest:
+    """The "nothing new — still watching N sources, last checked …" email of a quiet period."""
+    lang = labels.language(view.language)
+    t: Callable[..., str] = partial(labels.text, lang)
+    name = clean_header(view.subscriber_name, max_length=80)
+    email = clean_header(view.subscriber_email, max_length=254)
+    case_names = [clean_header(n, 120) or clean_header(cid, 60) for cid, n in view.cases.items()]
+    cases = ", ".join(n for n in case_names if n) or t("the_case")
+    sources = labels.sources_phrase(lang, max(int(view.sources_watched), 0))
+    if view.last_checked is not None:
+        line = t("quiet_line", sources=sources, when=format_datetime(view.last_checked, lang))
+    else:
+        line = t("quiet_line_never", sources=sources)
+    context = {
+        "lang": lang,
+        "t": t,
+        "title": t("quiet_title"),
+        "case_title": " / ".join(n for n in case_names if n),
+        "period": _quiet_period(view, lang),
+        "generated": format_datetime(view.generated_at, lang) if view.generated_at else "",
+        "greeting": t("greeting", name=name) if name else t("greeting_anon"),
+        "line": line,
+        "explain": t("quiet_explain", cases=cases),
+        "footer_why": t("footer_why", email=email, cases=cases),
+        "base_href": safe_href(view.base_url),
+        "base_url": clean_header(view.base_url, max_length=300),
+    }
+    text = environment.get_template("email/quiet.txt.j2").render(context)
+    html = environment.get_template("email/quiet.html.j2").render(context)
+    return RenderedDigest(subject=build_quiet_subject(view), text=text, html=html, language=lang)

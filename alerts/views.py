@@ -6,7 +6,7 @@ rendering) and make digests easy to build by hand in tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
@@ -16,10 +16,16 @@ Language = Literal["es", "en"]
 
 @dataclass(frozen=True, slots=True)
 class MilestoneView:
-    """A legal step the classifier found; `type` is from the DESIGN.md controlled list."""
+    """A legal step the classifier found; `type` is from the DESIGN.md controlled list.
+
+    ``actors``: canonical names of the people and institutions named near the step (the classifier's
+    ``actors``), from which the digest groups legal progress by institution; ``status``: taken | announced.
+    """
 
     type: str
     label: str
+    actors: tuple[str, ...] = ()
+    status: str = "taken"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +84,15 @@ class TimelineEntryView:
 
 
 @dataclass(frozen=True, slots=True)
+class AlreadySentView:
+    """A change already mailed as an immediate alert: the next digest names it in one line."""
+
+    title: str
+    url: str
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class DigestView:
     """Everything one subscriber's email for one period needs."""
 
@@ -92,3 +107,20 @@ class DigestView:
     sources_watched: int = 0
     unhealthy: tuple[SourceHealthView, ...] = ()
     timeline: tuple[TimelineEntryView, ...] = ()  # latest steps per case, oldest first
+    already_sent: tuple[AlreadySentView, ...] = ()  # immediate alerts since the last digest
+    immediate: bool = False  # an immediate alert (major steps), not the periodic digest
+
+
+@dataclass(frozen=True, slots=True)
+class QuietWeekView:
+    """The optional "nothing new" email of a period without changes (off by default)."""
+
+    subscriber_email: str
+    subscriber_name: str
+    language: str  # 'es' | 'en'
+    period_label: str  # e.g. 'weekly:2026-W48' or '2026-11-27'
+    sources_watched: int
+    last_checked: datetime | None  # end of the latest crawl run; None when nothing ran yet
+    generated_at: datetime | None = None  # None: not shown
+    cases: dict[str, str] = field(default_factory=dict)  # case id -> case name
+    base_url: str = ""

@@ -105,16 +105,19 @@ def sources(app: App, as_json: bool) -> None:
 @click.pass_obj
 def crawl(app: App, source_ids: tuple[str, ...], all_enabled: bool, verbose: bool) -> None:
     """Fetch sources now and record what changed (exit 3 if a source failed)."""
+    from casewatch.crawl import after_crawl
     from casewatch.crawl import crawl as run
-    from casewatch.crawl import notify_health
 
     selected = app.sources(source_ids, all_enabled=all_enabled)
     if not selected:
         _fail("no enabled sources to crawl")
     summary = run(app, selected, stream=sys.stderr, verbose=verbose)
     click.echo(summary.line())
-    if alerts := notify_health(app):
-        click.echo(f"{alerts} source health alert(s) sent to the maintainers", err=True)
+    immediate, health = after_crawl(app)
+    if immediate:
+        click.echo(f"{immediate} immediate alert(s) on major legal steps", err=True)
+    if health:
+        click.echo(f"{health} source health alert(s) sent to the maintainers", err=True)
     if summary.failed:
         sys.exit(EXIT_SOURCES_FAILED)
 
@@ -236,25 +239,45 @@ def timeline(app: App, case_id: str | None, lang: str, as_json: bool) -> None:
 def digest(app: App, email: str | None, dry_run: bool, status: bool, as_json: bool) -> None:
     """Write digests of pending relevant changes and deliver them (files, or SMTP if SMTP_HOST is set)."""
     from alerts.digest import build_digests, preview
-    from alerts.outbox import deliver_pending
+    from alerts.outbox import deliver_pending, lease_from_env
     from alerts.send import from_settings
     from pipeline.store import repository as repo
 
     now = datetime.now(UTC)
     if email and not any(s.email.lower() == email.lower() for s in app.config.subscribers):
         _fail(f"unknown subscriber {email!r}")
+    lease = lease_from_env()  # a bad CASEWATCH_OUTBOX_LEASE is a ConfigError: one line, exit 1
     if status:
+        def iso(moment: datetime | None) -> str | None:
+            return moment.isoformat() if moment else None
+
+        def when(row: Any) -> str:
+            """The time that matters for the row's state, in Lima time."""
+            if row.status == "sent" and row.sent_at:
+                return f"sent {row.sent_at.astimezone(LIMA):%Y-%m-%d %H:%M}"
+            if row.status == "sending" and row.claimed_at:
+                expired = " (lease expired)" if row.claimed_at + lease < now else ""
+                return f"sending since {row.claimed_at.astimezone(LIMA):%Y-%m-%d %H:%M}{expired}"
+            if row.next_attempt_at and row.next_attempt_at > now:
+                return f"next {row.next_attempt_at.astimezone(LIMA):%Y-%m-%d %H:%M}"
+            return "next: now"
+
         with app.db.read() as session:
             rows = repo.all_digests(session)
+            # "status" is the delivery state: pending | sending (claimed by a sender) | sent.
             data = [{"id": d.id, "to": d.subscriber.email, "period": d.period, "status": d.status,
                      "attempts": d.attempts, "last_error": d.last_error, "subject": d.subject,
-                     "created_at": d.created_at.isoformat(), "sent_at": d.sent_at.isoformat() if d.sent_at else None,
-                     "delivered_to": d.delivered_to} for d in rows]
+                     "created_at": iso(d.created_at), "sent_at": iso(d.sent_at), "delivered_to": d.delivered_to,
+                     "kind": d.kind, "next_attempt_at": iso(d.next_attempt_at), "claimed_at": iso(d.claimed_at),
+                     "lease_expires_at": iso(d.claimed_at + lease) if d.claimed_at else None} for d in rows]
         if as_json:
             _print_json(data)
-        for d in [] if as_json else data:
-            click.echo(f"{d['id']:>5} {d['status']:<8} {d['attempts']} tries  {d['to']:<30} {d['subject'][:60]}"
+        for d, row in [] if as_json else zip(data, rows, strict=True):
+            click.echo(f"{d['id']:>5} {d['status']:<8} {d['kind']:<9} {d['period']:<26} {d['attempts']} tries  "
+                       f"{when(row):<24} {d['to']:<30} {d['subject'][:50]}"
                        + (f"\n      last error: {d['last_error']}" if d["last_error"] else ""))
+        if not data and not as_json:
+            click.echo("the outbox is empty")
         return
     if dry_run:
         previews = preview(app.db, app.config, now=now, base_url=app.settings.base_url, subscriber_email=email)
@@ -266,7 +289,9 @@ def digest(app: App, email: str | None, dry_run: bool, status: bool, as_json: bo
             click.echo("nothing pending")
         return
     built = build_digests(app.db, app.config, now=now, base_url=app.settings.base_url, subscriber_email=email)
-    deliveries = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from)
+    # A manual run retries failed digests now (the operator asked); a live claim is still respected.
+    deliveries = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from,
+                                 lease=lease, ignore_backoff=True)
     if as_json:
         _print_json({"built": [b.__dict__ for b in built], "deliveries": [d.__dict__ for d in deliveries]})
     else:

@@ -102,6 +102,24 @@ def notify_health(app: App) -> int:
     return queued
 
 
+def after_crawl(app: App) -> tuple[int, int]:
+    """The end of a crawl cycle: immediate alerts for major legal steps, and maintainer alerts.
+
+    Returns (immediate alerts built, health alerts queued); everything pending is delivered once.
+    """
+    from alerts.digest import build_immediate
+    from alerts.health import queue_health_alerts
+    from alerts.outbox import deliver_pending
+    from alerts.send import from_settings
+
+    now = datetime.now(UTC)
+    built = [b for b in build_immediate(app.db, app.config, now=now, base_url=app.settings.base_url) if b.digest_id]
+    health = queue_health_alerts(app.db, app.config, now=now) if app.config.maintainers else 0
+    if built or health:
+        deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from)
+    return len(built), health
+
+
 _children: set[subprocess.Popen[bytes]] = set()
 _children_lock = threading.Lock()
 

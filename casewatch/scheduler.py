@@ -23,6 +23,7 @@ from casewatch.app import App
 from casewatch.crawl import crawl_in_subprocess, notify_health, stop_children
 from pipeline.health import update_health
 from pipeline.store import repository as repo
+from pipeline.store.lock import scheduler_lock
 
 log = logging.getLogger("casewatch.scheduler")
 LIMA = ZoneInfo("America/Lima")
@@ -51,14 +52,17 @@ def crawl_job(app: App, source_id: str) -> None:
 
 
 def digest_job(app: App, period: str | None = None) -> None:
-    from alerts.digest import build_digests
+    from alerts.digest import build_digests, build_scheduled
     from alerts.outbox import deliver_pending
     from alerts.send import from_settings
 
     now = datetime.now(UTC)
-    period = period or f"daily:{now.astimezone(LIMA).date().isoformat()}"
     try:
-        built = build_digests(app.db, app.config, now=now, base_url=app.settings.base_url, period=period)
+        if period is None:  # each subscriber's own period: daily, or weekly on Mondays
+            period = "scheduled"
+            built = build_scheduled(app.db, app.config, now=now, base_url=app.settings.base_url)
+        else:
+            built = build_digests(app.db, app.config, now=now, base_url=app.settings.base_url, period=period)
         sent = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from)
     except Exception:  # a digest failure must not stop the scheduler; it is retried next time
         log.exception("digest job failed")
@@ -90,6 +94,11 @@ def run_scheduler(app: App, *, once: bool = False) -> None:
     for noisy in ("alembic", "apscheduler"):  # their per-job INFO lines drown the per-source results
         logging.getLogger(noisy).setLevel(logging.WARNING)
     app.db  # noqa: B018 - migrate and sync before anything is scheduled
+    with scheduler_lock(app.db):  # a second scheduler on this database refuses to start (LockHeld)
+        _run(app, once=once)
+
+
+def _run(app: App, *, once: bool) -> None:
     sources = app.config.enabled_sources
     if once:
         crawl_in_subprocess(app, [s.id for s in sources], timeout=CRAWL_TIME_LIMIT)

@@ -324,6 +324,7 @@ class Subscriber(_Model):
     at: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     want: Literal["milestones", "all"] = "all"
     source_kinds: tuple[SourceKind, ...] | None = None
+    quiet_weeks: bool = False  # a weekly "nothing new, still watching N sources" when a week was empty
     timezone: str = DEFAULT_TIMEZONE
 
     @field_validator("timezone")
@@ -350,6 +351,15 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+# Legal steps that warrant an email within the crawl cycle that found them (digest.immediate).
+IMMEDIATE_MILESTONES: tuple[str, ...] = ("constitutional_complaint", "formal_investigation", "indictment", "ruling",
+                                         "archived", "precautionary_measure", "institutional")
+MILESTONE_TYPES: frozenset[str] = frozenset({
+    "complaint", "constitutional_complaint", "preliminary_investigation", "investigation_extended",
+    "formal_investigation", "indictment", "hearing", "trial", "ruling", "coercive_measure", "archived", "testimony",
+    "forensic", "report", "precautionary_measure", "statement", "institutional", "legislation", "appeal"})
+
+
 class Config(_Model):
     """The whole configuration directory, validated and cross-checked."""
 
@@ -359,6 +369,7 @@ class Config(_Model):
     subscribers: tuple[Subscriber, ...] = ()
     maintainers: tuple[str, ...] = ()
     digest_schedule: Schedule = Field(default_factory=lambda: Schedule(expression="0 7 * * *"))
+    immediate_milestones: tuple[str, ...] = IMMEDIATE_MILESTONES
 
     def source(self, source_id: str) -> Source:
         for s in self.sources:
@@ -515,6 +526,7 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
     sources: list[Source] = []
     maintainers: list[str] = []
     digest_schedule = Schedule(expression="0 7 * * *")
+    immediate = IMMEDIATE_MILESTONES
     src_path = root / "sources.yaml"
     disp = _display(src_path)
     data = _read_yaml(src_path, disp, errors)
@@ -531,8 +543,18 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
             if not isinstance(digest, dict):
                 errors.append(f"{disp}: digest: expected a mapping with schedule")
                 digest = {}
-            for key in sorted(set(digest) - {"schedule"}):
+            for key in sorted(set(digest) - {"schedule", "immediate"}):
                 errors.append(f"{disp}: digest.{key}: unknown field")
+            if "immediate" in digest:
+                types = digest["immediate"]
+                if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+                    errors.append(f"{disp}: digest.immediate: expected a list of milestone types")
+                else:
+                    for j, t in enumerate(types):
+                        if t not in MILESTONE_TYPES:
+                            errors.append(f"{disp}: digest.immediate[{j}]: unknown milestone type '{t}' "
+                                          f"(known: {', '.join(sorted(MILESTONE_TYPES))})")
+                    immediate = tuple(types)
             if "schedule" in digest:
                 try:
                     digest_schedule = parse_schedule(digest["schedule"], defaults.get("timezone", DEFAULT_TIMEZONE))
@@ -603,4 +625,5 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
         subscribers=tuple(subscribers),
         maintainers=tuple(maintainers),
         digest_schedule=digest_schedule,
+        immediate_milestones=immediate,
     )

@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from config.schema import Case
 from pipeline.classify.decision import Decision, decide
+from pipeline.classify.milestones import find_milestones
 from pipeline.detect.diff import unified_diff
 from pipeline.detect.fingerprint import fingerprint, sha256_bytes
 from pipeline.detect.normalize import clean_text, normalize
@@ -176,6 +177,12 @@ def _change(session: Session, kind: str, doc: Document, last: Version | None, ve
         diff = unified_diff(old, f"{title}\n\n{normalized}", old_label=f"version {last.id}",
                             new_label="new version")
     rels = decide(cases, title, normalized, published=snap.published_at)
+    if kind == "updated" and diff:
+        # An edit reports the steps in what was added, not every step the page ever mentioned: else
+        # each correction of a typo would announce the formalisation again.
+        added = added_text(diff)
+        rels = [replace(d, milestones=tuple(find_milestones("", added, case=case, published=snap.published_at)))
+                if d.relevant else d for d, case in zip(rels, cases, strict=True)]
     change = Change(kind=kind, detected_at=now, document=doc, source_id=source_id, run_id=run_id,
                     from_version=last, to_version=version, title=title,
                     summary=_summary(clean_text(snap.summary) or _without_title(normalized, title)), diff=diff)
@@ -184,6 +191,11 @@ def _change(session: Session, kind: str, doc: Document, last: Version | None, ve
     session.add(change)
     session.flush()
     return Outcome(kind, change)
+
+
+def added_text(diff: str) -> str:
+    """The lines a unified diff adds (its '+' lines without the header)."""
+    return "\n".join(line[1:] for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++"))
 
 
 def _attach_relevance(change: Change, decisions: Sequence[Decision]) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import ColumnElement, Update, and_, case, func, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, selectinload
 
 from config.schema import Source as SourceConfig
@@ -262,6 +264,34 @@ def pending_changes_for(session: Session, subscriber: Subscriber) -> Sequence[Ch
     return session.scalars(q).all()
 
 
+def subscriber_by_email(session: Session, email: str) -> Subscriber | None:
+    return session.scalars(select(Subscriber).where(func.lower(Subscriber.email) == email.lower())).one_or_none()
+
+
+def digests_since(session: Session, subscriber_id: int, since: datetime) -> int:
+    """Emails (of any kind) the subscriber was sent or has pending since ``since``."""
+    return session.scalar(select(func.count()).select_from(Digest).where(
+        Digest.subscriber_id == subscriber_id, Digest.created_at >= since)) or 0
+
+
+def last_finished_run_at(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(CrawlRun.finished_at)))
+
+
+def immediate_changes_since_last_digest(session: Session, subscriber_id: int,
+                                        ) -> list[tuple[Change, datetime | None]]:
+    """(change, sent_at) of immediate alerts to the subscriber after their last periodic digest."""
+    last = session.scalar(select(func.max(Digest.created_at)).where(
+        Digest.subscriber_id == subscriber_id, Digest.kind == "digest"))
+    q = (select(Change, Digest.sent_at).join(DigestItem, DigestItem.change_id == Change.id)
+         .join(Digest, Digest.id == DigestItem.digest_id)
+         .where(Digest.subscriber_id == subscriber_id, Digest.kind == "immediate")
+         .options(selectinload(Change.document)).order_by(Digest.created_at, Change.id))
+    if last is not None:
+        q = q.where(Digest.created_at > last)
+    return [(c, sent_at) for c, sent_at in session.execute(q).all()]
+
+
 def digest_exists(session: Session, subscriber_id: int, period: str) -> bool:
     return session.scalar(
         select(func.count()).select_from(Digest).where(Digest.subscriber_id == subscriber_id, Digest.period == period)
@@ -305,18 +335,72 @@ def all_digests(session: Session, limit: int = 100) -> Sequence[Digest]:
     ).all()
 
 
-def mark_digest_sent(session: Session, digest_id: int, now: datetime, delivered_to: str) -> None:
-    session.execute(
-        update(Digest)
-        .where(Digest.id == digest_id)
-        .values(status="sent", sent_at=now, delivered_to=delivered_to, attempts=Digest.attempts + 1, last_error=None)
-    )
+def _claimable(now: datetime, lease: timedelta, ignore_backoff: bool) -> ColumnElement[bool]:
+    """Pending and due (or any pending when ``ignore_backoff``), or 'sending' under an expired lease."""
+    pending = Digest.status == "pending"
+    if not ignore_backoff:
+        pending = and_(pending, or_(Digest.next_attempt_at.is_(None), Digest.next_attempt_at <= now))
+    return or_(pending, and_(Digest.status == "sending", Digest.claimed_at < now - lease))
 
 
-def mark_digest_failed(session: Session, digest_id: int, error: str) -> None:
-    session.execute(
-        update(Digest).where(Digest.id == digest_id).values(attempts=Digest.attempts + 1, last_error=error[:2000])
-    )
+def due_digests(session: Session, now: datetime, lease: timedelta, *, ignore_backoff: bool = False,
+                ) -> Sequence[Digest]:
+    """Outbox rows a sender may claim at ``now`` (candidates only: the claim decides)."""
+    return session.scalars(
+        select(Digest).where(_claimable(now, lease, ignore_backoff))
+        .options(selectinload(Digest.subscriber)).order_by(Digest.id)
+    ).all()
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A sender's hold on one outbox row; only the holder of ``token`` may record the outcome."""
+
+    digest_id: int
+    token: str
+    attempt: int  # this attempt's number (attempts are counted when claimed, so a crashed one counts)
+
+
+def claim_digest(session: Session, digest_id: int, now: datetime, lease: timedelta, *,
+                 ignore_backoff: bool = False) -> Claim | None:
+    """Take the row for sending, atomically; None if another sender holds it or it is not due.
+
+    One conditional UPDATE: on SQLite the write transaction holds the lock (BEGIN IMMEDIATE); on
+    PostgreSQL a concurrent UPDATE waits for the row lock and re-checks the condition, so exactly
+    one of two claimers sees rowcount 1.
+    """
+    token = uuid.uuid4().hex
+    claimed = _updated(session, update(Digest).where(Digest.id == digest_id, _claimable(now, lease, ignore_backoff))
+                       .values(status="sending", claimed_at=now, claim_token=token, attempts=Digest.attempts + 1))
+    if claimed != 1:
+        return None
+    attempt = session.scalar(select(Digest.attempts).where(Digest.id == digest_id)) or 1
+    return Claim(digest_id, token, attempt)
+
+
+def _updated(session: Session, statement: Update) -> int:
+    """How many rows an UPDATE changed (no ORM objects to synchronise: these rows are never loaded)."""
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return cast(CursorResult[Any], result).rowcount
+
+
+def _held(claim: Claim) -> ColumnElement[bool]:
+    """The row is still ours: 'sending' under our token (a reclaim after lease expiry replaces it)."""
+    return and_(Digest.id == claim.digest_id, Digest.status == "sending", Digest.claim_token == claim.token)
+
+
+def mark_digest_sent(session: Session, claim: Claim, now: datetime, delivered_to: str) -> bool:
+    """Record the server's acceptance; False if the claim was lost (lease expired and re-claimed)."""
+    return _updated(session, update(Digest).where(_held(claim)).values(
+        status="sent", sent_at=now, delivered_to=delivered_to, last_error=None, next_attempt_at=None,
+        claimed_at=None, claim_token=None)) == 1
+
+
+def mark_digest_failed(session: Session, claim: Claim, error: str, next_attempt_at: datetime) -> bool:
+    """Back to pending with the error, not before ``next_attempt_at``; False if the claim was lost."""
+    return _updated(session, update(Digest).where(_held(claim)).values(
+        status="pending", last_error=error[:2000], next_attempt_at=next_attempt_at, claimed_at=None,
+        claim_token=None)) == 1
 
 
 def digest_change_ids(session: Session, digest_id: int) -> list[int]:

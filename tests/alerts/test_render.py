@@ -6,10 +6,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from markupsafe import escape
 
 from alerts import labels
-from alerts.render import DIFF_MAX_LINES, diff_lines, environment, render_digest, safe_href
-from alerts.views import DigestView
+from alerts.render import (
+    DIFF_MAX_LINES,
+    diff_lines,
+    environment,
+    institution_key,
+    institution_of,
+    render_digest,
+    safe_href,
+)
+from alerts.views import AlreadySentView, DigestView, MilestoneView
 from tests.alerts.conftest import change
 
 
@@ -47,12 +56,19 @@ def test_every_change_in_both_bodies(make_view: Callable[..., DigestView], langu
 
 
 def test_sections_in_fixed_order(make_view: Callable[..., DigestView]) -> None:
-    changes = (change(1, "removed"), change(2, "restored"), change(3, "updated"), change(4, "new"))
+    """Legal progress, then changed documents (updated, removed, restored), then news; each change once."""
+    changes = (change(1, "removed"), change(2, "restored"), change(3, "updated"), change(4, "new"),
+               change(5, "new", source_id="wayka", source_name="Wayka", source_kind="news", milestones=()))
     rendered = render_digest(make_view("en", changes=changes))
-    positions = [rendered.html.index(labels.section_label("en", k)) for k in labels.KIND_ORDER]
-    assert positions == sorted(positions)
-    positions = [rendered.text.index(labels.section_label("en", k)) for k in labels.KIND_ORDER]
-    assert positions == sorted(positions)
+    titles = {c.id: c.title for c in changes}
+    for body in (rendered.html, rendered.text):
+        sections = [body.index(labels.section_label("en", s)) for s in ("legal", "changed", "news")]
+        assert sections == sorted(sections)
+        # the prosecutor's new step, then the edit, the removal, the restoration, then the outlet's news
+        positions = [body.index(titles[i]) for i in (4, 3, 1, 2, 5)]
+        assert positions == sorted(positions) and positions[0] > sections[0] and positions[1] > sections[1]
+        assert positions[-1] > sections[2]
+        assert all(body.count(title) == 1 for title in titles.values())
 
 
 def test_unknown_kind_is_not_dropped(make_view: Callable[..., DigestView]) -> None:
@@ -150,3 +166,116 @@ def test_many_cases_subject_and_empty_period(make_view: Callable[..., DigestView
     rendered = render_digest(view)
     assert rendered.subject.startswith("casewatch · 4 casos: ")
     assert rendered.subject.endswith("· semana 48")
+
+
+# --- legal progress by institution, changed documents, immediate alerts ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("actor", "key"),
+    [
+        # canonical names of pipeline/classify/rules/milestones.*.yaml (institutions)
+        ("Ministerio Público", "prosecutor"),
+        ("Poder Judicial", "judiciary"),
+        ("Congreso de la República", "congress"),
+        ("CIDH", "iachr"),
+        ("Defensoría del Pueblo", "ombudsman"),
+        ("Tribunal Constitucional", "constitutional_court"),
+        ("Corte IDH", "other"),
+        ("Junta Nacional de Justicia", "other"),
+        ("Policía Nacional del Perú", "other"),
+        ("Naciones Unidas", "other"),
+        # the case file's own institutions (config/cases/juliaca-2023.yaml)
+        ("EFICAVIP", "prosecutor"),
+        ("Fiscalía Especializada en Derechos Humanos e Interculturalidad", "prosecutor"),
+        ("Subcomisión de Acusaciones Constitucionales", "congress"),
+        ("Comisión de Fiscalización del Congreso", "congress"),
+        ("Juzgado de Investigación Preparatoria de Juliaca", "judiciary"),
+        # people and organisations that are not state institutions
+        ("Dina Boluarte", None),
+        ("Instituto de Defensa Legal", None),
+        ("Asociación de Mártires y Víctimas del 9 de Enero", None),
+    ],
+)
+def test_institution_of_an_actor(actor: str, key: str | None) -> None:
+    assert institution_key(actor) == key
+
+
+def test_institution_from_actors_then_source_kind() -> None:
+    judge = MilestoneView("coercive_measure", "", ("Dina Boluarte", "Poder Judicial", "Ministerio Público"))
+    assert institution_of(change(1, "new", source_kind="news", milestones=(judge,))) == ("judiciary", "Poder Judicial")
+    people = MilestoneView("testimony", "", ("Dina Boluarte",))
+    assert institution_of(change(2, "new", source_kind="iachr", source_name="CIDH", milestones=(people,))) == (
+        "iachr", "CIDH")
+    for kind, key in [("prosecutor", "prosecutor"), ("court", "judiciary"), ("congress", "congress"),
+                      ("ombudsman", "ombudsman"), ("un", "other")]:
+        assert institution_of(change(3, "new", source_kind=kind))[0] == key  # type: ignore[index]
+    assert institution_of(change(4, "new", source_kind="news", milestones=(people,))) is None
+    assert institution_of(change(5, "new", milestones=())) is None  # no legal step, no institution
+
+
+def legal_changes() -> tuple:
+    """New steps of four institutions (two by actors, reported by outlets), an NGO's news, an edit."""
+    subcommittee = MilestoneView("constitutional_complaint", "", ("Subcomisión de Acusaciones Constitucionales",))
+    return (
+        change(1, "new", source_kind="news", source_id="rpp", source_name="RPP", title="Subcomisión admite DC 509",
+               milestones=(subcommittee,)),
+        change(2, "new", source_kind="iachr", source_id="cidh", source_name="CIDH", title="CIDH otorga medidas",
+               milestones=(MilestoneView("precautionary_measure", ""),)),
+        change(3, "new", title="Fiscalía formaliza investigación"),
+        change(4, "new", source_kind="news", source_name="La República", title="Juez programa audiencia",
+               milestones=(MilestoneView("hearing", "", ("Poder Judicial",), "announced"),)),
+        change(5, "new", source_kind="news", source_name="Wayka", title="ONU pide celeridad",
+               milestones=(MilestoneView("statement", "", ("Naciones Unidas",)),)),
+        change(6, "new", source_kind="ngo", source_name="IDL", title="Deudos marchan en Puno", milestones=()),
+        change(7, "updated", title="Nota de prensa editada", diff="@@ -1 +1 @@\n-antes\n+después\n"),
+    )
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_legal_progress_grouped_by_institution(make_view: Callable[..., DigestView], language: str) -> None:
+    rendered = render_digest(make_view(language, changes=legal_changes()))
+    order = ["prosecutor", "judiciary", "congress", "iachr", "other"]
+    for body, as_shown in ((rendered.html, lambda s: str(escape(s))), (rendered.text, str)):
+        legal, changed, news = (body.index(labels.section_label(language, s)) for s in ("legal", "changed", "news"))
+        groups = [body.index(as_shown(labels.institution_label(language, key))) for key in order]
+        assert legal < groups[0] and groups == sorted(groups) and groups[-1] < changed < news
+        titles = ["Fiscalía formaliza investigación", "Juez programa audiencia", "Subcomisión admite DC 509",
+                  "CIDH otorga medidas", "ONU pide celeridad"]
+        positions = [body.index(title) for title in titles]
+        assert all(g < p for g, p in zip(groups, positions, strict=True)) and positions == sorted(positions)
+        assert changed < body.index("Nota de prensa editada") < news < body.index("Deudos marchan en Puno")
+        assert labels.institution_label(language, "ombudsman") not in body  # no empty groups
+        assert "Naciones Unidas" in body  # "other institutions" name theirs
+        announced = f"{labels.milestone_label(language, 'hearing')} ({labels.text(language, 'timeline_announced')})"
+        assert announced in body
+    assert labels.section_label(language, "legal") + " (5)" in rendered.text
+
+
+def test_changed_documents_link_to_the_full_diff(make_view: Callable[..., DigestView]) -> None:
+    rendered = render_digest(make_view("es", base_url="https://casewatch.example.org/"))
+    assert '<a href="https://casewatch.example.org/changes/3"' in rendered.html  # updated: the whole diff
+    assert '<a href="https://casewatch.example.org/changes/4"' in rendered.html  # removed: its stored version
+    assert f"{labels.text('es', 'full_diff')}: https://casewatch.example.org/changes/3" in rendered.text
+    assert "/changes/1" not in rendered.html + rendered.text  # a new document is its own link
+    for base in ("", "javascript:alert(1)", "file:///etc/casewatch"):
+        other = render_digest(make_view("en", base_url=base))
+        assert "/changes/" not in other.html and "/changes/" not in other.text
+
+
+def test_immediate_alert_and_already_sent(make_view: Callable[..., DigestView]) -> None:
+    view = make_view("es", changes=(change(1, "new"),))
+    alert = render_digest(DigestView(**{**{f: getattr(view, f) for f in view.__slots__}, "immediate": True}))
+    assert alert.subject.startswith("casewatch · Alerta · Masacre de Juliaca: 1 nuevo")
+    assert labels.text("es", "intro_immediate") in alert.text and labels.text("es", "intro_immediate") in alert.html
+    sent = (AlreadySentView("Poder Judicial dicta prisión preventiva", "https://www.gob.pe/pj/1",
+                            datetime(2026, 11, 26, 15, 0, tzinfo=UTC)),
+            AlreadySentView("<b>raro</b>", "javascript:alert(1)", None))
+    digest = render_digest(DigestView(**{**{f: getattr(view, f) for f in view.__slots__}, "already_sent": sent}))
+    title = labels.section_label("es", "already_sent")
+    for body in (digest.text, digest.html):
+        assert body.index(labels.section_label("es", "legal")) < body.index(title)
+        assert "Poder Judicial dicta prisión preventiva" in body and "26 nov 2026, 10:00" in body
+    assert '<a href="https://www.gob.pe/pj/1" style="color:#0b4f9c;">Poder Judicial dicta' in digest.html
+    assert "&lt;b&gt;raro&lt;/b&gt;" in digest.html and 'href="javascript' not in digest.html
+    assert not digest.subject.startswith("casewatch · Alerta")

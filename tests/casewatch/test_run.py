@@ -250,3 +250,26 @@ def test_sigterm_during_a_hanging_crawl_stops_promptly_and_records_it(tmp_path: 
         release.set()
         server.shutdown()
         server.server_close()
+
+
+def test_a_second_scheduler_on_the_same_database_refuses_to_start(db_url: str, tmp_path: Path, start_run) -> None:
+    config = tmp_path / "config"
+    (config / "cases").mkdir(parents=True)
+    (config / "cases" / CASE_FILE.name).write_bytes(CASE_FILE.read_bytes())
+    (config / "sources.yaml").write_text(  # loopback, closed port: the start-up crawl fails at once, offline
+        'sources:\n  - {id: lenta, name: Lenta, kind: news, spider: feed, urls: ["http://127.0.0.1:9/feed/"], '
+        'allow_private: true, schedule: "0 3 1 1 *"}\n', encoding="utf-8")
+    assert run_cli("--config", str(config), "--db", db_url, "init").returncode == 0
+    first, log = start_run(config, db_url)
+    wait_for(lambda: "watching 1 sources" in log.read_text(encoding="utf-8"), proc=first, log=log, timeout=30,
+             what="the first scheduler to start")
+    second = run_cli("--config", str(config), "--db", db_url, "run", "--once", timeout=60)
+    assert second.returncode == 1 and "Traceback" not in second.stderr
+    assert second.stderr.startswith("casewatch: another casewatch scheduler is already running on ")
+    assert len(second.stderr.strip().splitlines()) == 1
+    _stop(first, log, signal.SIGTERM)
+    # The lock goes with the process: a scheduler can start again.
+    again, log2 = start_run(config, db_url)
+    wait_for(lambda: "watching 1 sources" in log2.read_text(encoding="utf-8"), proc=again, log=log2, timeout=30,
+             what="a new scheduler once the first stopped")
+    _stop(again, log2, signal.SIGTERM)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,11 +17,15 @@ ROOT = Path(__file__).resolve().parents[2]
 CASE_FILE = ROOT / "config" / "cases" / "juliaca-2023.yaml"
 
 
+# Where children write the outbox and default database unless a test says otherwise: never the
+# repository's own var/ (a crawl files immediate alerts there).
+SCRATCH_VAR = Path(tempfile.mkdtemp(prefix="casewatch-test-var-"))
+
+
 def child_env(var_dir: Path | None = None, **extra: str) -> dict[str, str]:
     """The caller's environment without SMTP_*, DATABASE_URL and CASEWATCH_* (tests set what they need)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "DATABASE_URL", "CASEWATCH_"))}
-    if var_dir is not None:
-        env["CASEWATCH_VAR_DIR"] = str(var_dir)
+    env["CASEWATCH_VAR_DIR"] = str(var_dir if var_dir is not None else SCRATCH_VAR)
     return {**env, **extra}
 
 

@@ -1,0 +1,97 @@
+"""Who gets what, when: immediate alerts for major steps, daily/weekly digests, filters, quiet weeks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from alerts.digest import build_immediate, build_scheduled
+from config.schema import load_config
+from pipeline.ingest import Snapshot, ingest
+from pipeline.store import repository as repo
+from pipeline.store.models import Digest, DigestItem
+from pipeline.store.session import Database
+from tests.support.cli import ROOT
+
+TUESDAY = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 10:00 in Lima
+NEXT_MONDAY = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+SUBSCRIBERS = """subscribers:
+  - {email: todo@example.org, cases: [juliaca-2023]}
+  - {email: hitos@example.org, cases: [juliaca-2023], want: milestones}
+  - {email: semanal@example.org, cases: [juliaca-2023], frequency: weekly, source_kinds: [prosecutor]}
+  - {email: tranquilo@example.org, cases: [ayacucho-2022], quiet_weeks: true}
+"""
+SOURCES = """sources:
+  - {id: diario, name: Diario, kind: news, spider: feed, urls: ["https://diario.example/feed"]}
+  - {id: mpfn, name: Fiscalía, kind: prosecutor, spider: gobpe, urls: ["https://www.gob.pe/institucion/mpfn/noticias.json"]}
+"""
+
+
+def _setup(db: Database, tmp_path: Path):
+    config_dir = tmp_path / "config"
+    (config_dir / "cases").mkdir(parents=True)
+    for name in ("juliaca-2023.yaml", "ayacucho-2022.yaml"):
+        (config_dir / "cases" / name).write_bytes((ROOT / "config" / "cases" / name).read_bytes())
+    (config_dir / "subscribers.yaml").write_text(SUBSCRIBERS, encoding="utf-8")
+    (config_dir / "sources.yaml").write_text(SOURCES, encoding="utf-8")
+    config = load_config(config_dir)
+    start = TUESDAY - timedelta(days=1)
+    with db.write() as s:
+        repo.sync_sources(s, config.sources, start)
+        repo.sync_subscribers(s, config.subscribers, start)
+    cases = list(config.cases.values())
+    with db.write() as s:
+        ingest(s, Snapshot(url="https://diario.example/vigilia", status=200,
+                           title="Tres años después, las familias de la masacre de Juliaca siguen esperando",
+                           text="Familiares de las víctimas del 9 de enero recuerdan a los fallecidos en Juliaca."),
+               source_id="diario", cases=cases, now=TUESDAY - timedelta(hours=2))
+        ingest(s, Snapshot(url="https://www.gob.pe/institucion/mpfn/noticias/1-formaliza", status=200,
+                           title="Fiscalía formaliza investigación preparatoria por la masacre de Juliaca",
+                           text="La Fiscalía formalizó investigación preparatoria en la carpeta fiscal 023-2023."),
+               source_id="mpfn", cases=cases, now=TUESDAY - timedelta(hours=1))
+    return config
+
+
+def _sent(db: Database) -> dict[str, list[tuple[str, str, int]]]:
+    """email -> [(kind, period, number of changes)]"""
+    out: dict[str, list[tuple[str, str, int]]] = {}
+    with db.read() as s:
+        for d in repo.all_digests(s, limit=100):
+            n = s.query(DigestItem).filter(DigestItem.digest_id == d.id).count()
+            out.setdefault(d.subscriber.email, []).append((d.kind, d.period.split(":")[0], n))
+    return out
+
+
+def test_routing_over_a_week(db: Database, tmp_path: Path) -> None:
+    config = _setup(db, tmp_path)
+    base = "http://127.0.0.1:8080"
+    immediate = build_immediate(db, config, now=TUESDAY, base_url=base)
+    assert sorted(b.subscriber for b in immediate if b.digest_id) == [
+        "hitos@example.org", "semanal@example.org", "todo@example.org"]  # the formalisation, to everyone on the case
+    assert all(b.changes == 1 for b in immediate if b.digest_id)
+    assert build_immediate(db, config, now=TUESDAY + timedelta(minutes=30), base_url=base) == [
+        b for b in build_immediate(db, config, now=TUESDAY + timedelta(minutes=31), base_url=base)]  # nothing twice
+    assert not [b for b in build_immediate(db, config, now=TUESDAY + timedelta(minutes=32), base_url=base)
+                if b.digest_id]
+
+    build_scheduled(db, config, now=TUESDAY + timedelta(hours=20), base_url=base)  # 07:00 Wednesday in Lima
+    sent = _sent(db)
+    assert sorted(sent["todo@example.org"]) == [("digest", "daily", 1), ("immediate", "immediate", 1)]
+    assert sent["hitos@example.org"] == [("immediate", "immediate", 1)]  # the feature reports no step
+    assert sent["semanal@example.org"] == [("immediate", "immediate", 1)]  # weekly: not on a Wednesday
+    assert "tranquilo@example.org" not in sent  # quiet weeks: only on Mondays
+
+    with db.read() as s:
+        daily = next(d for d in repo.all_digests(s) if d.subscriber.email == "todo@example.org" and d.kind == "digest")
+        assert "Tres años después, las familias de la masacre de Juliaca siguen esperando" in daily.text_body
+        assert daily.text_body.count("Fiscalía formaliza investigación preparatoria") == 1  # one "already sent" line
+
+    build_scheduled(db, config, now=NEXT_MONDAY, base_url=base)
+    sent = _sent(db)
+    assert sent["semanal@example.org"] == [("immediate", "immediate", 1)]  # nothing from a prosecutor left
+    assert sent["tranquilo@example.org"] == [("quiet", "quiet", 0)]
+    with db.read() as s:
+        quiet = next(d for d in repo.all_digests(s) if d.kind == "quiet")
+        assert isinstance(quiet, Digest) and "2" in quiet.subject  # "still watching 2 sources"
+    build_scheduled(db, config, now=NEXT_MONDAY + timedelta(hours=1), base_url=base)
+    assert _sent(db)["tranquilo@example.org"] == [("quiet", "quiet", 0)]  # once per week
