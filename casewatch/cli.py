@@ -374,13 +374,30 @@ def classify(app: App, case_id: str | None, title: str, text_file: Path | None, 
 
 
 @cli.command()
-@click.option("--once", is_flag=True, help="Run every enabled source and the digest once, then exit.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_obj
-def run(app: App, once: bool) -> None:
+def status(app: App, as_json: bool) -> None:
+    """At a glance: each source's next run, running crawl, last result and health; the digest; the outbox."""
+    from casewatch.status import collect, render_text
+
+    data = collect(app)
+    if as_json:
+        _print_json(data)
+        return
+    for line in render_text(data):
+        click.echo(line)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run every enabled source and the digest once, then exit.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: one JSON object per line (time, level, logger, message, source, run).")
+@click.pass_obj
+def run(app: App, once: bool, log_format: str) -> None:
     """The main job: crawl each source on its schedule and send digests (foreground; Ctrl-C stops)."""
     from casewatch.scheduler import run_scheduler
 
-    run_scheduler(app, once=once)
+    run_scheduler(app, once=once, log_format=log_format)
 
 
 @cli.command()

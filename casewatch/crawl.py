@@ -124,8 +124,12 @@ _children: set[subprocess.Popen[bytes]] = set()
 _children_lock = threading.Lock()
 
 
+TIMED_OUT = 124  # crawl_in_subprocess's code for a child killed at its time limit (as timeout(1) says)
+
+
 def crawl_in_subprocess(app: App, source_ids: Sequence[str], *, timeout: float) -> int:
-    """Run `casewatch crawl` in a child process with a time limit; returns its exit code (-9 if killed)."""
+    """Run `casewatch crawl` in a child process with a time limit; returns its exit code (TIMED_OUT if
+    it was killed at the limit, a negative signal number if something else stopped it)."""
     cmd = [sys.executable, "-m", "casewatch", "--config", str(app.config_dir), "--db", app.database_url,
            "crawl", *source_ids]
     with subprocess.Popen(cmd) as child:
@@ -136,7 +140,7 @@ def crawl_in_subprocess(app: App, source_ids: Sequence[str], *, timeout: float) 
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-            return -9
+            return TIMED_OUT
         finally:
             with _children_lock:
                 _children.discard(child)

@@ -13,42 +13,62 @@ import logging
 import signal
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from casewatch.app import App
-from casewatch.crawl import crawl_in_subprocess, notify_health, stop_children
+from casewatch.crawl import TIMED_OUT, crawl_in_subprocess, notify_health, stop_children
+from casewatch.logs import setup_logging
 from pipeline.health import update_health
 from pipeline.store import repository as repo
 from pipeline.store.lock import scheduler_lock
 
+if TYPE_CHECKING:
+    from pipeline.store.models import CrawlRun
+
 log = logging.getLogger("casewatch.scheduler")
 LIMA = ZoneInfo("America/Lima")
-MAX_PARALLEL_CRAWLS = 2
-CRAWL_TIME_LIMIT = 1200  # seconds; the child is killed after this
 MISFIRE_GRACE = 3600
-JITTER = 30
 
 
 def crawl_job(app: App, source_id: str) -> None:
-    code = crawl_in_subprocess(app, [source_id], timeout=CRAWL_TIME_LIMIT)
-    if code == -9:
-        log.error("source %s: crawl killed after %ss", source_id, CRAWL_TIME_LIMIT)
+    limit = app.config.scheduler.crawl_time_limit
+    code = crawl_in_subprocess(app, [source_id], timeout=limit)
+    run = _last_run(app, source_id)
+    where = {"source": source_id, "run": run.id if run else None}
+    if code == TIMED_OUT:
+        log.error("source %s: crawl killed at the time limit (%s s)", source_id, limit, extra=where)
     elif code not in (0, 3):
-        log.error("source %s: crawl process exited with %s", source_id, code)
+        log.error("source %s: crawl process exited with %s", source_id, code, extra=where)
+    elif run is not None:  # the child printed its own line; this one reaches structured logs too
+        log.log(logging.WARNING if run.status == "failed" else logging.INFO,
+                "source %s: %s, %d items, %d new, %d updated%s", source_id, run.status, run.items, run.new,
+                run.updated, f" ({run.error})" if run.error and run.status != "ok" else "", extra=where)
     if code not in (0, 3):  # the child could not close its run itself: do it, so health stays truthful
         now = datetime.now(UTC)
+        reason = (f"killed at the crawl time limit ({limit} s)" if code == TIMED_OUT
+                  else f"interrupted: the crawl process ended with {code} before finishing")
         with app.db.write() as session:
-            if repo.close_stale_runs(session, source_id, now):
+            if repo.close_stale_runs(session, source_id, now, reason):
                 session.flush()
                 update_health(session, source_id, app.config.source(source_id).unhealthy_after, now)
         try:  # the child sends alerts itself when it finishes; a killed one could not
             notify_health(app)
         except Exception:  # an alert failure must not stop the scheduler; the outbox retries it
-            log.exception("source %s: health alert failed", source_id)
+            log.exception("source %s: health alert failed", source_id, extra=where)
+
+
+def _last_run(app: App, source_id: str) -> CrawlRun | None:
+    """The source's newest run for the log lines; a database hiccup only costs the run id."""
+    try:
+        with app.db.read() as session:
+            return repo.latest_run(session, source_id)
+    except Exception:
+        log.warning("source %s: could not read its last run", source_id, exc_info=True, extra={"source": source_id})
+        return None
 
 
 def digest_job(app: App, period: str | None = None) -> None:
@@ -75,22 +95,23 @@ def digest_job(app: App, period: str | None = None) -> None:
 def build_scheduler(app: App, *, run_now: bool = True) -> BlockingScheduler:
     scheduler = BlockingScheduler(
         timezone=LIMA,
-        executors={"default": ThreadPoolExecutor(MAX_PARALLEL_CRAWLS + 1)},
+        # K crawl processes at once (scheduler.max_parallel_crawls), plus one thread for the digest
+        executors={"default": ThreadPoolExecutor(app.config.scheduler.max_parallel_crawls + 1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
     )
     now = datetime.now(UTC)
     for source in app.config.enabled_sources:
         extra: dict[str, Any] = {"next_run_time": now} if run_now else {}
-        scheduler.add_job(crawl_job, source.schedule.trigger(jitter=JITTER), args=(app, source.id),
+        jitter = app.config.scheduler.jitter or None
+        scheduler.add_job(crawl_job, source.schedule.trigger(jitter=jitter), args=(app, source.id),
                           id=f"crawl:{source.id}", name=f"crawl {source.id}", replace_existing=True, **extra)
     scheduler.add_job(digest_job, app.config.digest_schedule.trigger(), args=(app,), id="digest",
                       name="daily digest", replace_existing=True)
     return scheduler
 
 
-def run_scheduler(app: App, *, once: bool = False) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+def run_scheduler(app: App, *, once: bool = False, log_format: str = "text") -> None:
+    setup_logging(log_format, stream=sys.stderr)
     for noisy in ("alembic", "apscheduler"):  # their per-job INFO lines drown the per-source results
         logging.getLogger(noisy).setLevel(logging.WARNING)
     app.db  # noqa: B018 - migrate and sync before anything is scheduled
@@ -101,7 +122,7 @@ def run_scheduler(app: App, *, once: bool = False) -> None:
 def _run(app: App, *, once: bool) -> None:
     sources = app.config.enabled_sources
     if once:
-        crawl_in_subprocess(app, [s.id for s in sources], timeout=CRAWL_TIME_LIMIT)
+        crawl_in_subprocess(app, [s.id for s in sources], timeout=app.config.scheduler.crawl_time_limit)
         digest_job(app)
         return
     scheduler = build_scheduler(app)

@@ -351,6 +351,14 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+class SchedulerSettings(_Model):
+    """How `casewatch run` runs crawls (sources.yaml ``scheduler:``); chosen for a small server."""
+
+    max_parallel_crawls: int = Field(default=2, ge=1, le=32)  # crawl processes at once (K)
+    crawl_time_limit: int = Field(default=1200, ge=5)  # seconds; a crawl still running is killed
+    jitter: int = Field(default=30, ge=0)  # seconds of random delay, so sources do not start together
+
+
 # Legal steps that warrant an email within the crawl cycle that found them (digest.immediate).
 IMMEDIATE_MILESTONES: tuple[str, ...] = ("constitutional_complaint", "formal_investigation", "indictment", "ruling",
                                          "archived", "precautionary_measure", "institutional")
@@ -370,6 +378,7 @@ class Config(_Model):
     maintainers: tuple[str, ...] = ()
     digest_schedule: Schedule = Field(default_factory=lambda: Schedule(expression="0 7 * * *"))
     immediate_milestones: tuple[str, ...] = IMMEDIATE_MILESTONES
+    scheduler: SchedulerSettings = SchedulerSettings()
 
     def source(self, source_id: str) -> Source:
         for s in self.sources:
@@ -527,6 +536,7 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
     maintainers: list[str] = []
     digest_schedule = Schedule(expression="0 7 * * *")
     immediate = IMMEDIATE_MILESTONES
+    scheduler = SchedulerSettings()
     src_path = root / "sources.yaml"
     disp = _display(src_path)
     data = _read_yaml(src_path, disp, errors)
@@ -535,10 +545,15 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
             errors.append(f"{disp}: sources: expected a list of sources")
         else:
             defaults = _defaults(data.get("defaults"), disp, errors)
-            unknown = set(data) - {"sources", "defaults", "maintainers", "digest"}
+            unknown = set(data) - {"sources", "defaults", "maintainers", "digest", "scheduler"}
             for key in sorted(unknown):
                 errors.append(f"{disp}: {key}: unknown field")
             maintainers = _maintainers(data.get("maintainers"), disp, errors)
+            if data.get("scheduler") is not None:
+                try:
+                    scheduler = SchedulerSettings.model_validate(data["scheduler"])
+                except ValidationError as exc:
+                    errors.extend(_validation_lines(disp, exc, "scheduler"))
             digest = data.get("digest") or {}
             if not isinstance(digest, dict):
                 errors.append(f"{disp}: digest: expected a mapping with schedule")
@@ -626,4 +641,5 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
         maintainers=tuple(maintainers),
         digest_schedule=digest_schedule,
         immediate_milestones=immediate,
+        scheduler=scheduler,
     )

@@ -91,8 +91,10 @@ def start_run(session: Session, source_id: str, now: datetime) -> CrawlRun:
     return run
 
 
-def close_stale_runs(session: Session, source_id: str, now: datetime) -> int:
-    """Runs left 'running' by a killed process are closed as failed, so health stays truthful."""
+def close_stale_runs(session: Session, source_id: str, now: datetime, reason: str | None = None) -> int:
+    """Runs left 'running' by a killed process are closed as failed, so health stays truthful.
+
+    ``reason`` says why when the caller knows (the scheduler killed it at its time limit)."""
     stale = session.scalars(
         select(CrawlRun).where(CrawlRun.source_id == source_id, CrawlRun.status == "running")
     ).all()
@@ -100,7 +102,7 @@ def close_stale_runs(session: Session, source_id: str, now: datetime) -> int:
         if run.pid and run.pid != os.getpid() and _alive(run.pid):
             continue
         run.status, run.finished_at = "failed", now
-        run.error = run.error or "interrupted: the crawl process ended before finishing"
+        run.error = reason or run.error or "interrupted: the crawl process ended before finishing"
     return len(stale)
 
 
@@ -510,3 +512,42 @@ def timeline_rows(session: Session, case_id: str) -> list[MilestoneRow]:
 def case_timeline(session: Session, case_id: str) -> list[TimelineEntry]:
     """The case's legal steps by event date, each once with all its sources (pipeline.timeline)."""
     return merge(timeline_rows(session, case_id))
+
+
+# ------------------------------------------------------------------------------ operator status
+
+
+FINISHED_RUN_STATUSES = ("ok", "partial", "failed", "empty")
+
+
+def last_finished_runs(session: Session) -> dict[str, CrawlRun]:
+    """The latest finished run of every source: the last *result*, even while a new run is going."""
+    latest = (select(CrawlRun.source_id, func.max(CrawlRun.id).label("id"))
+              .where(CrawlRun.status.in_(FINISHED_RUN_STATUSES)).group_by(CrawlRun.source_id).subquery())
+    rows = session.scalars(select(CrawlRun).join(latest, CrawlRun.id == latest.c.id))
+    return {r.source_id: r for r in rows}
+
+
+def live_runs(session: Session) -> dict[str, CrawlRun]:
+    """Per source, the newest run marked 'running' whose process is still alive on this host.
+
+    A 'running' row whose process died is not a crawl in progress (close_stale_runs closes it later).
+    """
+    q = select(CrawlRun).where(CrawlRun.status == "running").order_by(CrawlRun.id)
+    return {r.source_id: r for r in session.scalars(q) if r.pid and _alive(r.pid)}
+
+
+def latest_run(session: Session, source_id: str) -> CrawlRun | None:
+    """The source's newest run, so the scheduler's log lines can name it and its result."""
+    return session.scalars(select(CrawlRun).where(CrawlRun.source_id == source_id)
+                           .order_by(CrawlRun.id.desc()).limit(1)).one_or_none()
+
+
+def outbox_counts(session: Session, sent_since: datetime) -> dict[str, int]:
+    """Outbox rows by delivery state: all pending and sending, and those sent since ``sent_since``."""
+    counts = dict(session.execute(
+        select(Digest.status, func.count()).where(Digest.status.in_(("pending", "sending"))).group_by(Digest.status)
+    ).tuples().all())
+    sent = session.scalar(select(func.count()).select_from(Digest).where(
+        Digest.status == "sent", Digest.sent_at >= sent_since)) or 0
+    return {"pending": counts.get("pending", 0), "sending": counts.get("sending", 0), "sent": sent}

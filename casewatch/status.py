@@ -1,0 +1,125 @@
+"""`casewatch status`: the operator's glance, from the database and the config alone.
+
+No scheduler process is asked anything: next run times are computed from each schedule's trigger
+and the start of the source's last run, the way `casewatch run` would schedule them, so the command
+works the same whether the scheduler is up, down or on another machine.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from casewatch.app import App
+from config.schema import Schedule
+from pipeline.store import repository as repo
+from pipeline.store.models import CrawlRun, Digest
+
+LIMA = ZoneInfo("America/Lima")
+SENT_WINDOW = timedelta(days=7)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def next_fire(schedule: Schedule, last_start: datetime | None, now: datetime) -> datetime | None:
+    """The schedule's next time after ``last_start`` (in Lima time); None when it never ran.
+
+    A source that never ran is due: `casewatch run` crawls every enabled source at start.
+    """
+    if last_start is None:
+        return None
+    tz = ZoneInfo(schedule.timezone)
+    moment: datetime | None = schedule.trigger().get_next_fire_time(last_start.astimezone(tz), now.astimezone(tz))
+    return moment.astimezone(LIMA) if moment else None
+
+
+def _last_json(run: CrawlRun | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {"id": run.id, "status": run.status, "started_at": iso(run.started_at),
+            "finished_at": iso(run.finished_at), "items": run.items, "new": run.new, "updated": run.updated,
+            "error": run.error}
+
+
+def _digest_json(d: Digest) -> dict[str, Any]:
+    return {"id": d.id, "to": d.subscriber.email, "kind": d.kind, "period": d.period, "subject": d.subject,
+            "attempts": d.attempts, "next_attempt_at": iso(d.next_attempt_at), "last_error": d.last_error,
+            "created_at": iso(d.created_at)}
+
+
+def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
+    """The whole status as one JSON-ready document: sources, digest schedule, outbox."""
+    now = now or datetime.now(UTC)
+    with app.db.read() as session:
+        started = repo.last_runs(session)
+        finished = repo.last_finished_runs(session)
+        live = repo.live_runs(session)
+        rows = repo.all_sources(session)
+        counts = repo.outbox_counts(session, now - SENT_WINDOW)
+        pending = [_digest_json(d) for d in repo.pending_digests(session)]
+        sources = []
+        for s in app.config.enabled_sources:
+            last_start = started[s.id].started_at if s.id in started else None
+            nxt = next_fire(s.schedule, last_start, now)
+            running = live.get(s.id)
+            row = rows.get(s.id)
+            sources.append({
+                "id": s.id,
+                "name": s.name,
+                "schedule": s.schedule.expression,
+                "next_run": iso(nxt),
+                "due": nxt is None or nxt <= now,
+                "running": ({"run": running.id, "pid": running.pid, "started_at": iso(running.started_at)}
+                            if running else None),
+                "last_run": _last_json(finished.get(s.id)),
+                "health": row.health if row is not None else "healthy",
+                "health_reason": row.health_reason if row is not None and row.health == "unhealthy" else None,
+            })
+    digest_next = app.config.digest_schedule.trigger().get_next_fire_time(None, now.astimezone(LIMA))
+    return {
+        "sources": sources,
+        "digest": {"schedule": app.config.digest_schedule.expression,
+                   "next_run": iso(digest_next.astimezone(LIMA) if digest_next else None)},
+        "outbox": {"pending": counts["pending"], "sending": counts["sending"], "sent_7d": counts["sent"],
+                   "rows": pending},
+    }
+
+
+def _lima(value: str | None) -> str:
+    return datetime.fromisoformat(value).astimezone(LIMA).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def render_text(data: dict[str, Any]) -> list[str]:
+    """Compact aligned lines (Lima time): one per source, then the digest and the outbox."""
+    lines = []
+    width = max([len(s["id"]) for s in data["sources"]] + [6])
+    for s in data["sources"]:
+        when = "due now" if s["due"] else _lima(s["next_run"])
+        if s["running"]:
+            state = f"RUNNING since {_lima(s['running']['started_at'])} (run {s['running']['run']}, " \
+                    f"pid {s['running']['pid']})"
+        elif (last := s["last_run"]) is not None:
+            state = (f"{last['status']:<7} {_lima(last['finished_at'])}  {last['items']} items, "
+                     f"{last['new']} new, {last['updated']} updated")
+        else:
+            state = "never run"
+        health = "  UNHEALTHY" if s["health"] == "unhealthy" else ""
+        lines.append(f"{s['id']:<{width}}  next {when:<16}  {state}{health}")
+        if s["health_reason"]:
+            lines.append(f"{'':<{width}}  ↳ unhealthy: {s['health_reason']}")
+        if s["last_run"] and s["last_run"]["error"] and s["last_run"]["status"] != "ok":
+            lines.append(f"{'':<{width}}  ↳ {s['last_run']['error']}")
+    if not data["sources"]:
+        lines.append("no enabled sources")
+    digest, outbox = data["digest"], data["outbox"]
+    lines.append(f"{'digest':<{width}}  next {_lima(digest['next_run']):<16}  schedule {digest['schedule']}")
+    lines.append(f"{'outbox':<{width}}  {outbox['pending']} pending, {outbox['sending']} sending, "
+                 f"{outbox['sent_7d']} sent in the last 7 days")
+    for d in outbox["rows"]:
+        nxt = _lima(d["next_attempt_at"]) if d["next_attempt_at"] else "now"
+        lines.append(f"{'':<{width}}  #{d['id']:<5} {d['to']:<30} {d['attempts']} tries, next {nxt}"
+                     + (f"  last error: {d['last_error']}" if d["last_error"] else ""))
+    return lines

@@ -1,0 +1,102 @@
+"""`casewatch run` with intervals of seconds against a local site: sources run on time, a hanging one
+is killed at the crawl time limit and recorded as failed, and the others are not held up."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from pipeline.store.models import CrawlRun
+from pipeline.store.session import Database
+from tests.support.cli import CASE_FILE, ROOT, child_env, run_cli, wait_for
+from tests.support.httpserver import LocalHTTPServer, Route
+
+TIME_LIMIT = 6
+FEED = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>Nota</title>'
+        b"<link>{base}/nota</link><description>Texto de la nota sobre Juliaca.</description></item>"
+        b"</channel></rss>")
+
+
+@pytest.fixture
+def site() -> Iterator[LocalHTTPServer]:
+    release = False
+
+    def hang(_path: str) -> Route:
+        deadline = time.monotonic() + 60
+        while not release and time.monotonic() < deadline:  # a server that never answers in time
+            time.sleep(0.1)
+        return Route(200, b"<html><body><main><p>tarde</p></main></body></html>")
+
+    with LocalHTTPServer() as server:
+        server.set_route("/feed", body=FEED.replace(b"{base}", server.base_url.encode()),
+                         headers={"Content-Type": "application/rss+xml"})
+        server.set_route("/nota", body="<html><body><main><p>Texto de la nota.</p></main></body></html>")
+        server.set_route("/colgada", hang)
+        yield server
+        release = True
+
+
+def _runs(db_url: str) -> list[CrawlRun]:
+    db = Database(db_url)
+    try:
+        with db.read() as s:
+            return list(s.scalars(select(CrawlRun).order_by(CrawlRun.started_at)))
+    finally:
+        db.dispose()
+
+
+def test_sources_run_on_time_and_a_hanging_one_is_killed_at_its_limit(tmp_path: Path, site: LocalHTTPServer) -> None:
+    config = tmp_path / "config"
+    (config / "cases").mkdir(parents=True)
+    (config / "cases" / CASE_FILE.name).write_bytes(CASE_FILE.read_bytes())
+    (config / "sources.yaml").write_text(f"""scheduler:
+  {{crawl_time_limit: {TIME_LIMIT}, max_parallel_crawls: 2, jitter: 0}}
+sources:
+  - {{id: rapida, name: Rápida, kind: news, spider: feed, urls: ["{site.url('/feed')}"], schedule: 4s,
+     follow: never, allow_private: true, download_delay: 0}}
+  - {{id: colgada, name: Colgada, kind: news, spider: page, urls: ["{site.url('/colgada')}"], schedule: 1h,
+     allow_private: true, download_delay: 0}}
+""", encoding="utf-8")
+    db_url = f"sqlite:///{tmp_path / 'c.db'}"
+    assert run_cli("--config", str(config), "--db", db_url, "init").returncode == 0
+    log_path = tmp_path / "run.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "casewatch", "--config", str(config), "--db", db_url, "run"],
+                                cwd=ROOT, env=child_env(tmp_path / "var"), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        def done() -> list[CrawlRun] | None:
+            runs = _runs(db_url)
+            hung = [r for r in runs if r.source_id == "colgada" and r.status != "running"]
+            fast = [r for r in runs if r.source_id == "rapida" and r.status != "running"]
+            return runs if hung and len(fast) >= 4 else None
+
+        runs = wait_for(done, proc=proc, timeout=90, what="a killed crawl and four quick ones", log=log_path)
+        [hung] = [r for r in runs if r.source_id == "colgada"]
+        assert hung.status == "failed" and f"time limit ({TIME_LIMIT} s)" in (hung.error or ""), hung.error
+        assert hung.finished_at is not None
+        took = (hung.finished_at - hung.started_at).total_seconds()
+        # From the run's start (recorded once the child process is up) to its kill at the limit.
+        assert TIME_LIMIT - 4 <= took <= TIME_LIMIT + 10, took
+        fast = [r for r in runs if r.source_id == "rapida"]
+        assert all(r.status == "ok" for r in fast if r.status != "running"), [(r.status, r.error) for r in fast]
+        starts = [r.started_at for r in fast]
+        gaps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:], strict=False)]
+        # On time, and not held up by the hanging crawl next to it (it ran the whole time).
+        assert gaps and all(gap <= 4 + 5 for gap in gaps[:3]), gaps
+        assert proc.poll() is None, "the scheduler survived the killed crawl"
+        text = log_path.read_text(encoding="utf-8")
+        assert "colgada" in text and "killed" in text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
