@@ -105,9 +105,10 @@ def sources(app: App, as_json: bool) -> None:
 @click.pass_obj
 def crawl(app: App, source_ids: tuple[str, ...], all_enabled: bool, verbose: bool) -> None:
     """Fetch sources now and record what changed (exit 3 if a source failed)."""
-    from casewatch.crawl import after_crawl
+    from casewatch.crawl import after_crawl, die_with_parent
     from casewatch.crawl import crawl as run
 
+    die_with_parent()  # a scheduler's child ends with its scheduler (no-op when run by hand)
     selected = app.sources(source_ids, all_enabled=all_enabled)
     if not selected:
         _fail("no enabled sources to crawl")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -124,6 +128,25 @@ _children: set[subprocess.Popen[bytes]] = set()
 _children_lock = threading.Lock()
 
 
+DIE_WITH_ENV = "CASEWATCH_DIE_WITH"  # set by the scheduler: its crawl children end when it dies
+
+
+def die_with_parent() -> None:
+    """In a scheduler's crawl child: die when the scheduler dies, even by SIGKILL (Linux PDEATHSIG).
+
+    Without it an orphaned crawl keeps writing while the restarted scheduler crawls the same source.
+    SIGKILL, not SIGTERM: Scrapy's graceful stop waits for hanging downloads. Every item is one
+    transaction, so nothing is left half done; the next crawl closes the run as interrupted.
+    """
+    parent = os.environ.get(DIE_WITH_ENV, "")
+    if not parent.isdigit() or not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != int(parent):  # the scheduler died before prctl: stop now
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 TIMED_OUT = 124  # crawl_in_subprocess's code for a child killed at its time limit (as timeout(1) says)
 
 
@@ -132,7 +155,8 @@ def crawl_in_subprocess(app: App, source_ids: Sequence[str], *, timeout: float) 
     it was killed at the limit, a negative signal number if something else stopped it)."""
     cmd = [sys.executable, "-m", "casewatch", "--config", str(app.config_dir), "--db", app.database_url,
            "crawl", *source_ids]
-    with subprocess.Popen(cmd) as child:
+    env = {**os.environ, DIE_WITH_ENV: str(os.getpid())}
+    with subprocess.Popen(cmd, env=env) as child:
         with _children_lock:
             _children.add(child)
         try:

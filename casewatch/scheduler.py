@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -119,6 +119,29 @@ def run_scheduler(app: App, *, once: bool = False, log_format: str = "text") -> 
         _run(app, once=once)
 
 
+def missed_digest(app: App, now: datetime) -> datetime | None:
+    """The last scheduled digest time if it passed while no scheduler ran, else None.
+
+    However many periods were missed, one catch-up digest holds all their changes (each subscriber's
+    period is today's, so the regular job cannot add a second one). A fresh installation, with no
+    crawl before that time, has missed nothing.
+    """
+    trigger = app.config.digest_schedule.trigger()
+    last: datetime | None = None
+    fire = trigger.get_next_fire_time(None, now - timedelta(days=8))
+    while fire is not None and fire <= now:
+        last = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    if last is None:
+        return None
+    with app.db.read() as session:
+        used_before = repo.first_run_started_at(session)
+        digested = repo.last_digest_created_at(session, kind="digest")
+    if used_before is None or used_before >= last or (digested is not None and digested >= last):
+        return None
+    return last
+
+
 def _run(app: App, *, once: bool) -> None:
     sources = app.config.enabled_sources
     if once:
@@ -126,6 +149,11 @@ def _run(app: App, *, once: bool) -> None:
         digest_job(app)
         return
     scheduler = build_scheduler(app)
+    if (missed := missed_digest(app, datetime.now(UTC))) is not None:
+        log.info("the digest due at %s was missed while stopped: sending one catch-up digest now",
+                 missed.astimezone(LIMA).strftime("%Y-%m-%d %H:%M"))
+        scheduler.add_job(digest_job, args=(app,), id="digest-catch-up", name="catch-up digest",
+                          next_run_time=datetime.now(UTC))
 
     def stop(why: str) -> None:
         log.info("%s: stopping; running crawls are asked to stop and recorded as such", why)

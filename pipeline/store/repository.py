@@ -551,3 +551,11 @@ def outbox_counts(session: Session, sent_since: datetime) -> dict[str, int]:
     sent = session.scalar(select(func.count()).select_from(Digest).where(
         Digest.status == "sent", Digest.sent_at >= sent_since)) or 0
     return {"pending": counts.get("pending", 0), "sending": counts.get("sending", 0), "sent": sent}
+
+
+def first_run_started_at(session: Session) -> datetime | None:
+    return session.scalar(select(func.min(CrawlRun.started_at)))
+
+
+def last_digest_created_at(session: Session, kind: str = "digest") -> datetime | None:
+    return session.scalar(select(func.max(Digest.created_at)).where(Digest.kind == kind))

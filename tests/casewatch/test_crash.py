@@ -167,3 +167,74 @@ def test_sigkill_mid_crawl_leaves_no_half_state(db_url: str, tmp_path: Path, sit
         _assert_versions_and_changes_pair_up(db)
     finally:
         db.dispose()
+
+
+def test_sigkill_of_the_scheduler_mid_crawl_then_restart(db_url: str, tmp_path: Path, site: SlowSite) -> None:
+    """SIGKILL of `casewatch run` itself: its crawl child dies too (no orphan keeps writing), the
+    restarted scheduler closes the interrupted run as failed, nothing is stored twice, one digest goes out."""
+    config = _config(tmp_path, site.urls())
+    (config / "subscribers.yaml").write_text(
+        "subscribers:\n  - {email: familias@example.org, cases: [juliaca-2023]}\n", encoding="utf-8")
+    cli = ("--config", str(config), "--db", db_url)
+    assert run_cli(*cli, "init").returncode == 0
+    db = Database(db_url)
+    env = child_env(tmp_path / "var")
+    try:
+        with (tmp_path / "run1.log").open("wb") as log:
+            scheduler = subprocess.Popen([sys.executable, "-m", "casewatch", *cli, "run"], cwd=ROOT, env=env,
+                                         stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for(lambda: _counts(db)[0] >= 3, proc=scheduler, timeout=60, what="a few stored versions",
+                     log=tmp_path / "run1.log")
+            with db.read() as s:
+                [running] = s.scalars(select(CrawlRun).where(CrawlRun.status == "running")).all()
+            child = running.pid
+            os.kill(scheduler.pid, signal.SIGKILL)
+            scheduler.wait(timeout=10)
+        finally:
+            if scheduler.poll() is None:
+                scheduler.kill()
+                scheduler.wait()
+
+        def gone() -> bool:
+            """Exited (a zombie waiting for a reaper counts: it runs no code and holds no lock)."""
+            try:
+                state = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (FileNotFoundError, IndexError):
+                return True
+            return state in ("Z", "X")
+
+        deadline = time.monotonic() + 30
+        while not gone() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert gone(), "the crawl child outlived its scheduler"
+        site.released.set()
+
+        with (tmp_path / "run2.log").open("wb") as log:
+            again = subprocess.Popen([sys.executable, "-m", "casewatch", *cli, "run"], cwd=ROOT, env=env,
+                                     stdout=log, stderr=subprocess.STDOUT)
+        try:
+            def finished() -> list[CrawlRun] | None:
+                with db.read() as s:
+                    runs = list(s.scalars(select(CrawlRun).order_by(CrawlRun.id)))
+                return runs if len(runs) == 2 and all(r.status != "running" for r in runs) else None
+
+            first, second = wait_for(finished, proc=again, timeout=90, what="the restarted crawl",
+                                     log=tmp_path / "run2.log")
+        finally:
+            again.send_signal(signal.SIGTERM)
+            again.wait(timeout=30)
+        assert first.status == "failed" and first.finished_at is not None, (first.status, first.error)
+        assert "interrupted" in (first.error or "")
+        assert second.status == "ok", second.error
+        versions, changes = _counts(db)
+        assert versions == changes == PAGES  # one version and one 'new' change per page, never two
+        _assert_versions_and_changes_pair_up(db)
+        sent = [run_cli(*cli, "digest", env={"CASEWATCH_VAR_DIR": str(tmp_path / "var")}) for _ in range(2)]
+        assert all(r.returncode == 0 for r in sent)
+        from pipeline.store.models import Digest
+
+        with db.read() as s:
+            assert len(s.scalars(select(Digest).where(Digest.kind == "digest")).all()) == 1
+    finally:
+        db.dispose()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -273,3 +274,37 @@ def test_a_second_scheduler_on_the_same_database_refuses_to_start(db_url: str, t
     wait_for(lambda: "watching 1 sources" in log2.read_text(encoding="utf-8"), proc=again, log=log2, timeout=30,
              what="a new scheduler once the first stopped")
     _stop(again, log2, signal.SIGTERM)
+
+
+def test_missed_digests_are_caught_up_once_after_a_restart(tmp_path: Path, start_run) -> None:
+    """Stopped for three digest periods: one catch-up digest per subscriber, not three; none on the next start."""
+    from pipeline.store.models import Digest
+
+    db_url = f"sqlite:///{tmp_path / 'var' / 'casewatch.db'}"
+    with ReplicaSite() as site:
+        config = replica_config(tmp_path, site.base)
+        assert run_cli("--config", str(config), "--db", db_url, "crawl",
+                       env={"CASEWATCH_VAR_DIR": str(tmp_path / "var")}).returncode == 0
+        db = Database(db_url)
+        with db.write() as s:  # the last crawl was three days ago; no digest went out since
+            for run in s.scalars(select(CrawlRun)):
+                run.started_at -= timedelta(days=3)
+                run.finished_at = run.finished_at and run.finished_at - timedelta(days=3)
+
+        def digests() -> list[Digest]:
+            with db.read() as s:
+                return list(s.scalars(select(Digest).where(Digest.kind == "digest")))
+
+        proc, log = start_run(config, db_url)
+        wait_for(lambda: digests(), proc=proc, log=log, timeout=60, what="the catch-up digest")
+        _assert_keeps_running(proc, log, seconds=5)
+        assert len(digests()) == 1 and "catch-up digest" in log.read_text(encoding="utf-8")
+        _stop(proc, log, signal.SIGTERM)
+
+        again, log2 = start_run(config, db_url)
+        wait_for(lambda: "watching 3 sources" in log2.read_text(encoding="utf-8"), proc=again, log=log2,
+                 timeout=30, what="the second start")
+        _assert_keeps_running(again, log2, seconds=4)
+        assert len(digests()) == 1 and "catch-up" not in log2.read_text(encoding="utf-8")
+        _stop(again, log2, signal.SIGTERM)
+        db.dispose()
