@@ -92,20 +92,6 @@ def crawl(app: App, sources: Sequence[Source], *, stream: TextIO, verbose: bool 
     return CrawlSummary(results)
 
 
-def notify_health(app: App) -> int:
-    """Queue and send maintainer alerts for sources that turned unhealthy or recovered."""
-    from alerts.health import queue_health_alerts
-    from alerts.outbox import deliver_pending
-    from alerts.send import from_settings
-
-    if not app.config.maintainers:
-        return 0
-    queued = queue_health_alerts(app.db, app.config, now=datetime.now(UTC))
-    if queued:
-        deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from)
-    return queued
-
-
 def after_crawl(app: App) -> tuple[int, int]:
     """The end of a crawl cycle: immediate alerts for major legal steps, and maintainer alerts.
 

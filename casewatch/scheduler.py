@@ -20,7 +20,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from casewatch.app import App
-from casewatch.crawl import TIMED_OUT, crawl_in_subprocess, notify_health, stop_children
+from casewatch.crawl import TIMED_OUT, after_crawl, crawl_in_subprocess, stop_children
 from casewatch.logs import setup_logging
 from pipeline.health import update_health
 from pipeline.store import repository as repo
@@ -56,9 +56,9 @@ def crawl_job(app: App, source_id: str) -> None:
                 session.flush()
                 update_health(session, source_id, app.config.source(source_id).unhealthy_after, now)
         try:  # the child sends alerts itself when it finishes; a killed one could not
-            notify_health(app)
+            after_crawl(app)  # immediate alerts for what it stored before dying, health alerts
         except Exception:  # an alert failure must not stop the scheduler; the outbox retries it
-            log.exception("source %s: health alert failed", source_id, extra=where)
+            log.exception("source %s: alerts after the killed crawl failed", source_id, extra=where)
 
 
 def _last_run(app: App, source_id: str) -> CrawlRun | None:
