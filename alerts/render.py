@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from alerts import labels
 from alerts.message import RenderedDigest, clean_header, strip_controls
 from alerts.views import ChangeView, DigestView, QuietWeekView, ReportView, TimelineEntryView
+from pipeline.classify.relevance import words
 
 __all__ = ["RenderedDigest", "render_digest", "render_quiet_week", "safe_href", "diff_lines", "environment",
            "collapse_stories", "institution_of"]
@@ -211,8 +212,7 @@ def _story_entry(members: list[ChangeView]) -> ChangeView:
 
 def _fold(value: str) -> str:
     """Accent-free lowercase words, for matching institution names."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", "".join(c for c in decomposed if not unicodedata.combining(c))).split())
+    return " ".join(words(value))
 
 
 def institution_key(name: str) -> str | None:

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
+
+from pipeline.classify.relevance import fold  # 'Sáb' = 'sab', 'Setiembre' = 'setiembre'
 
 DEFAULT_TZ = "America/Lima"
 
@@ -93,12 +94,6 @@ _DIGITS = re.compile(r"[0-9]{1,4}")
 # Path-date orders, in preference: /2024/05/17/ (La República, Infobae, WordPress), then
 # /24/06/2020/ (Servindi, epanoticias).
 URL_DATE_ORDERS: tuple[tuple[str, str, str], ...] = (("y", "m", "d"), ("d", "m", "y"))
-
-
-def _fold(text: str) -> str:
-    """Lower-case without accents, so 'Sáb' and 'sab', 'Setiembre' and 'setiembre' match alike."""
-    nfkd = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in nfkd if not unicodedata.combining(c)).lower()
 
 
 def _aware(value: datetime, default_tz: str) -> datetime:
@@ -185,7 +180,7 @@ def _from_match(groups: dict[str, str | None], default_tz: str) -> datetime | No
 
 
 def _prose(value: str, default_tz: str) -> datetime | None:
-    text = _fold(value)
+    text = fold(value)
     best: tuple[int, datetime] | None = None  # (start in text, date)
     for pattern, _example in PATTERNS:
         for m in pattern.finditer(text):
@@ -211,7 +206,7 @@ def _latest_year(month: int, day: int, reference: datetime, default_tz: str) -> 
 
 
 def _yearless(value: str, default_tz: str, reference: datetime) -> datetime | None:
-    for m in YEARLESS.finditer(_fold(value)):
+    for m in YEARLESS.finditer(fold(value)):
         groups = m.groupdict()
         found = _latest_year(MONTHS[groups["mon"]], int(groups["d"]), reference, default_tz)
         if found is not None:

@@ -26,7 +26,6 @@ error; a feed with no entries at all still is one.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,6 +41,7 @@ from crawler.extract.text import html_to_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
 from crawler.spiders.base import REMOVED_STATUSES, SourceSpider
+from pipeline.classify.relevance import fold  # 'Fiscalía' = 'FISCALIA': feeds mix both
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -140,12 +140,6 @@ def _title(entry: Any) -> str:
     if "html" in (entry.get("title_detail") or {}).get("type", ""):
         title = html_to_text(title)
     return " ".join(title.split())
-
-
-def fold(text: str) -> str:
-    """Lower-case without accents: 'Fiscalía' and 'FISCALIA' compare equal (Spanish feeds mix both)."""
-    nfkd = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in nfkd if not unicodedata.combining(c)).lower()
 
 
 def category_key(text: str) -> str:
