@@ -13,12 +13,11 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from config.schema import Case
 from pipeline.classify.decision import Decision, decide
-from pipeline.classify.milestones import find_milestones
 from pipeline.detect.diff import unified_diff
 from pipeline.detect.fingerprint import fingerprint, sha256_bytes
 from pipeline.detect.normalize import clean_text, normalize
@@ -176,13 +175,10 @@ def _change(session: Session, kind: str, doc: Document, last: Version | None, ve
         old = f"{last.title}\n\n{normalize(last.text, ignore_patterns)}"
         diff = unified_diff(old, f"{title}\n\n{normalized}", old_label=f"version {last.id}",
                             new_label="new version")
-    rels = decide(cases, title, normalized, published=snap.published_at)
-    if kind == "updated" and diff:
-        # An edit reports the steps in what was added, not every step the page ever mentioned: else
-        # each correction of a typo would announce the formalisation again.
-        added = added_text(diff)
-        rels = [replace(d, milestones=tuple(find_milestones("", added, case=case, published=snap.published_at)))
-                if d.relevant else d for d, case in zip(rels, cases, strict=True)]
+    # An edit reports the steps in what was added, not every step the page ever mentioned: else
+    # each correction of a typo would announce the formalisation again.
+    steps_in = added_text(diff) if kind == "updated" and diff else None
+    rels = decide(cases, title, normalized, published=snap.published_at, steps_in=steps_in)
     change = Change(kind=kind, detected_at=now, document=doc, source_id=source_id, run_id=run_id,
                     from_version=last, to_version=version, title=title,
                     summary=_summary(clean_text(snap.summary) or _without_title(normalized, title)), diff=diff)

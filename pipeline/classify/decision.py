@@ -47,13 +47,16 @@ class Decision:
 
 
 def decide(cases: Sequence[Case], title: str, text: str, *, published: datetime | None = None,
-           language: str = "es") -> list[Decision]:
+           language: str = "es", steps_in: str | None = None) -> list[Decision]:
     """Relevance to each case, in case order; milestones (with the case's actors) for relevant ones.
 
     A text relevant to no case still gets its milestones found against no case, so `classify` can
-    show what legal step a text reports even when it is about something else.
+    show what legal step a text reports even when it is about something else. ``steps_in``: look
+    for milestones only there (an edit's added lines), while relevance reads the whole text.
     """
     rels = classify(list(cases), title, text)
+    if steps_in is not None:
+        title, text = "", steps_in
     out: list[Decision] = []
     generic: tuple[Milestone, ...] | None = None
     for case, rel in zip(cases, rels, strict=True):
