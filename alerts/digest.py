@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from alerts.labels import milestone_label
@@ -244,38 +244,79 @@ def build_immediate(db: Database, config: Config, *, now: datetime, base_url: st
     return build_digests(db, config, now=now, base_url=base_url, period=period, kind="immediate", select=select)
 
 
-def scheduled_period(now: datetime) -> Callable[[SubscriberConfig | None], str | None]:
-    """Each subscriber's digest period at ``now`` (their own timezone): daily, weekly on Mondays."""
+def _delivery_on(sub: SubscriberConfig, day: date) -> datetime | None:
+    """The subscriber's delivery time on ``day`` (their local date), if they get one that day."""
+    if sub.frequency == "immediate" or (sub.frequency == "weekly" and day.isoweekday() != 1):
+        return None
+    hour, minute = (int(part) for part in sub.at.split(":"))
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(sub.timezone))
+
+
+def last_delivery_time(sub: SubscriberConfig, now: datetime) -> datetime | None:
+    """The subscriber's latest delivery time at or before ``now``: the latest ``at`` in their timezone
+    (on a Monday for weekly digests); None for ``immediate`` subscribers."""
+    today = now.astimezone(ZoneInfo(sub.timezone)).date()
+    for back in range(8):
+        fire = _delivery_on(sub, today - timedelta(days=back))
+        if fire is not None and fire <= now:
+            return fire
+    return None
+
+
+def next_delivery_time(sub: SubscriberConfig, now: datetime) -> datetime | None:
+    """The subscriber's next delivery time after ``now`` (for `casewatch status`)."""
+    today = now.astimezone(ZoneInfo(sub.timezone)).date()
+    for ahead in range(9):
+        fire = _delivery_on(sub, today + timedelta(days=ahead))
+        if fire is not None and fire > now:
+            return fire
+    return None
+
+
+def _period(sub: SubscriberConfig, fire: datetime) -> str:
+    local = fire.astimezone(ZoneInfo(sub.timezone))
+    if sub.frequency == "weekly":
+        year, week, _ = local.isocalendar()
+        return f"weekly:{year}-W{week:02d}"
+    return f"daily:{local.date().isoformat()}"
+
+
+def due_periods(since: datetime, now: datetime) -> Callable[[SubscriberConfig | None], str | None]:
+    """Each subscriber's digest period if one of their delivery times fell in (``since``, ``now``].
+
+    However many fell in that window (a scheduler stopped for days), only the latest counts: one
+    catch-up digest holds everything, never one per missed period.
+    """
     def period_for(sub: SubscriberConfig | None) -> str | None:
-        zone = ZoneInfo(sub.timezone) if sub is not None else LIMA
-        local = now.astimezone(zone)
-        frequency = sub.frequency if sub is not None else "daily"
-        if frequency == "immediate":
-            return None  # everything went out in the crawl cycles
-        if frequency == "weekly":
-            year, week, weekday = local.isocalendar()
-            return f"weekly:{year}-W{week:02d}" if weekday == 1 else None
-        return f"daily:{local.date().isoformat()}"
+        if sub is None:
+            return None
+        fire = last_delivery_time(sub, now)
+        return _period(sub, fire) if fire is not None and fire > since else None
 
     return period_for
 
 
-def build_scheduled(db: Database, config: Config, *, now: datetime, base_url: str) -> list[Built]:
-    """The periodic digests due at ``now``: daily ones, weekly ones on Mondays, then quiet-week notes."""
-    built = build_digests(db, config, now=now, base_url=base_url, period_for=scheduled_period(now))
-    return built + build_quiet_weeks(db, config, now=now, base_url=base_url)
+def build_scheduled(db: Database, config: Config, *, since: datetime, now: datetime, base_url: str) -> list[Built]:
+    """The periodic digests whose delivery time fell in (``since``, ``now``], then quiet-week notes.
+
+    The scheduler calls this every minute with ``since`` = its previous call (kept in the database),
+    so each subscriber gets their digest at their own local ``at``, and a restart catches up once.
+    """
+    built = build_digests(db, config, now=now, base_url=base_url, period_for=due_periods(since, now))
+    return built + build_quiet_weeks(db, config, since=since, now=now, base_url=base_url)
 
 
-def build_quiet_weeks(db: Database, config: Config, *, now: datetime, base_url: str) -> list[Built]:
-    """On Mondays, "nothing new — still watching N sources" for subscribers who asked (``quiet_weeks``)
-    and got no email in the past seven days: silence then means quiet, not broken."""
+def build_quiet_weeks(db: Database, config: Config, *, since: datetime, now: datetime, base_url: str) -> list[Built]:
+    """At Monday's delivery time, "nothing new — still watching N sources" for subscribers who asked
+    (``quiet_weeks``) and got no email in the past seven days: silence then means quiet, not broken."""
     built: list[Built] = []
     for cfg in config.subscribers:
         if not cfg.quiet_weeks:
             continue
-        year, week, weekday = now.astimezone(ZoneInfo(cfg.timezone)).isocalendar()
-        if weekday != 1:
+        fire = last_delivery_time(cfg.model_copy(update={"frequency": "weekly"}), now)
+        if fire is None or fire <= since:
             continue
+        year, week, _ = fire.astimezone(ZoneInfo(cfg.timezone)).isocalendar()
         period = f"quiet:{year}-W{week:02d}"
         with db.write() as session:
             sub = repo.subscriber_by_email(session, cfg.email)

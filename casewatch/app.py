@@ -21,6 +21,9 @@ class UserError(Exception):
 class App:
     config_dir: Path
     db_url: str | None = None
+    # What crawl children read: the scheduler points it at a snapshot of the last accepted config,
+    # so a broken edit on disk never reaches them (casewatch.reload).
+    crawl_config_dir: Path | None = None
 
     @cached_property
     def settings(self) -> Settings:

@@ -174,13 +174,19 @@ def show(app: App, change_id: int, as_json: bool) -> None:
             _fail(f"no change with id {change_id}")
         stories = repo.stories(session, [c.story_id] if c.story_id is not None else [])
         if as_json:
-            _print_json(change_json(c, stories=stories))
+            data = change_json(c, stories=stories)
+            if c.withdrawn_at is not None:  # only then, so a live change keeps the `changes --json` shape
+                data["withdrawn"] = {"at": c.withdrawn_at.isoformat(), "reason": c.withdrawn_reason}
+            _print_json(data)
             return
         version = c.to_version or c.from_version
         click.echo(f"change {c.id}: {c.kind} · {c.source.name} ({c.source_id}, {c.source.kind})")
         click.echo(f"title:     {c.title}")
         click.echo(f"url:       {c.document.url}")
         click.echo(f"detected:  {c.detected_at.astimezone(LIMA):%Y-%m-%d %H:%M %Z}")
+        if c.withdrawn_at is not None:
+            click.echo(f"WITHDRAWN: {c.withdrawn_at.astimezone(LIMA):%Y-%m-%d %H:%M %Z}: {c.withdrawn_reason} "
+                       "(kept as a record; not in the change log, digests or exports)")
         if version:
             click.echo(f"version:   {version.id} sha256 {version.sha256} fetched {version.fetched_at.isoformat()} "
                        f"HTTP {version.http_status}")
@@ -193,6 +199,22 @@ def show(app: App, change_id: int, as_json: bool) -> None:
                 click.echo(f"           {r.source_id} (change {r.change_id}): {r.title[:70]} <{r.url}>")
         click.echo("")
         click.echo(c.diff if c.diff else c.summary)
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--off", is_flag=True, help="Unpin: back to the decaying revisit schedule.")
+@click.pass_obj
+def pin(app: App, url: str, off: bool) -> None:
+    """Re-check a known document at every crawl of its source (a resolution, a follow-up page)."""
+    from crawler.extract.urls import canonical_url
+    from pipeline.store import repository as repo
+
+    with app.db.write() as session:
+        doc = repo.set_pinned(session, canonical_url(url), not off)
+        if doc is None:
+            _fail(f"no stored document with URL {url!r} (see `casewatch changes`)")
+        click.echo(f"{'unpinned' if off else 'pinned'}: {doc.url} ({doc.source_id})")
 
 
 @cli.command()
@@ -408,6 +430,120 @@ def demo(keep: bool) -> None:
     from casewatch.demo import run_demo
 
     run_demo(keep_serving=keep)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.pass_obj
+def serve(app: App, host: str, port: int) -> None:
+    """The review page: dashboard, change log with diffs, timeline, outbox, JSON API and Atom feeds."""
+    import os
+
+    import uvicorn
+
+    from casewatch.web.app import create_app, serve_warnings
+    from casewatch.web.auth import AuthConfig
+
+    auth = AuthConfig.from_env(os.environ, base_url=app.settings.base_url)  # a bad CASEWATCH_REVIEWERS: exit 1
+    for line in serve_warnings(host, auth):
+        click.echo(f"casewatch: {line}", err=True)
+    web = create_app(app, auth=auth)
+    click.echo(f"casewatch review page on http://{host}:{port}/ ({app.db.display_url}); Ctrl-C stops", err=True)
+    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False, server_header=False)
+
+
+def parse_until(value: str | None, now: datetime) -> datetime | None:
+    """Like --since, but a plain date (2026-11-01) means the end of that Lima day (it is included)."""
+    if value and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+        day = datetime.fromisoformat(value.strip()).replace(tzinfo=LIMA)
+        return day + timedelta(days=1)
+    return parse_since(value, now)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["warc", "json", "csv"]), default="warc", show_default=True,
+              help="warc: the stored responses as evidence; json/csv: the change log for reports.")
+@click.option("--document", "document_id", type=int, help="Only this document (its id).")
+@click.option("--url", help="Only the document with this URL.")
+@click.option("--source", "source_id", help="Only this source.")
+@click.option("--case", "case_id", help="Only documents relevant to this case.")
+@click.option("--since", help="Fetched (warc) or detected (json/csv) since: 7d, 12h, or a date.")
+@click.option("--until", help="Only before: a date (that whole Lima day included) or a time.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+              help="Output file [warc: var/exports/casewatch-<time>.warc.gz; json/csv: standard output].")
+@click.pass_obj
+def export(app: App, fmt: str, document_id: int | None, url: str | None, source_id: str | None,
+           case_id: str | None, since: str | None, until: str | None, output: Path | None) -> None:
+    """Export stored evidence as a standard WARC file, or the change log as JSON or CSV."""
+    from casewatch.export import default_warc_path, report_rows, text_output, write_csv, write_json, write_warc
+    from crawler.extract.urls import canonical_url
+    from pipeline.store import repository as repo
+
+    now = datetime.now(UTC)
+    if document_id is not None and url:
+        _fail("use either --document or --url, not both")
+    if source_id:
+        app.sources([source_id])  # an unknown source is a UserError: one line
+    if case_id and case_id not in app.config.cases:
+        _fail(f"unknown case {case_id!r} (known: {', '.join(app.config.cases)})")
+    if url:
+        with app.db.read() as session:
+            doc = repo.get_document(session, url)
+            if doc is None:
+                try:
+                    doc = repo.get_document(session, canonical_url(url))
+                except ValueError:
+                    doc = None
+        if doc is None:
+            _fail(f"no stored document with URL {url!r} (see `casewatch changes`)")
+        document_id = doc.id
+    elif document_id is not None:
+        with app.db.read() as session:
+            if repo.get_document_by_id(session, document_id) is None:
+                _fail(f"no stored document with id {document_id}")
+    flt = repo.EvidenceFilter(document_id=document_id, source_id=source_id, case_id=case_id,
+                              since=parse_since(since, now), until=parse_until(until, now))
+    if fmt == "warc":
+        if output is not None and str(output) == "-":
+            _fail("a WARC export needs a file name (-o PATH.warc.gz)")
+        path = output or default_warc_path(app.settings.var_dir, now)
+        described = ", ".join(f"{k}={v}" for k, v in (("document", document_id), ("source", source_id),
+                                                       ("case", case_id), ("since", since), ("until", until)) if v)
+        summary = write_warc(app.db, flt, path, description=f"casewatch evidence export ({described or 'all'})")
+        click.echo(f"{summary.path}: {summary.versions} version(s), {summary.responses} with their response, "
+                   f"{summary.pruned} pruned (metadata only)", err=True)
+        return
+    rows = report_rows(app.db, flt)
+    with text_output(output) as out:
+        (write_json if fmt == "json" else write_csv)(rows, out)
+    if output is not None and str(output) != "-":
+        click.echo(f"{output}: {len(rows)} change(s)", err=True)
+
+
+@cli.command()
+@click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only this source (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Report what would change; store nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def reextract(app: App, source_ids: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+    """Recompute texts and changes from the stored raw bodies under the current rules (no fetching)."""
+    from casewatch.reextract import reextract as run
+
+    selected = app.sources(source_ids) if source_ids else list(app.config.sources)
+    reports = run(app, selected, dry_run=dry_run, progress=sys.stderr)
+    if as_json:
+        totals = {k: sum(getattr(r, k) for r in reports) for k in (
+            "documents", "versions", "texts_changed", "changes_withdrawn", "changes_kept", "changes_reinstated",
+            "diffs_updated", "skipped_pruned", "skipped_not_reextractable")}
+        _print_json({"dry_run": dry_run, "sources": [r.as_json() for r in reports], "totals": totals})
+        return
+    for r in reports:
+        click.echo(r.line())
+        for problem in r.problems:
+            click.echo(f"  not re-extractable: {problem}")
+    if dry_run:
+        click.echo("dry run: nothing was stored", err=True)
 
 
 def main() -> None:

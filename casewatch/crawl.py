@@ -78,11 +78,16 @@ class CrawlSummary:
 
 
 def crawl(app: App, sources: Sequence[Source], *, stream: TextIO, verbose: bool = False) -> CrawlSummary:
-    """Crawl in this process (Scrapy's reactor: once per process)."""
+    """Crawl in this process (Scrapy's reactor: once per process), with the revisits that are due."""
     from crawler.runner import run_crawls
+    from pipeline import revisit
 
     printer = ProgressPrinter(stream, live=stream.isatty())
-    results = run_crawls(sources, cases=app.config.cases.values(), db=app.db, progress=printer,
+    policy = app.config.scheduler
+    due = revisit.due(app.db, [s.id for s in sources], policy.revisit, datetime.now(UTC), policy.revisit_max_per_crawl)
+    if verbose and due:
+        stream.write(f"re-checking {sum(map(len, due.values()))} known document(s) due for a revisit\n")
+    results = run_crawls(sources, cases=app.config.cases.values(), db=app.db, progress=printer, revisit=due,
                          log_level="INFO" if verbose else "WARNING")
     for source in sources:  # a spider that failed to even open still gets reported
         if source.id not in results:
@@ -136,11 +141,18 @@ def die_with_parent() -> None:
 TIMED_OUT = 124  # crawl_in_subprocess's code for a child killed at its time limit (as timeout(1) says)
 
 
-def crawl_in_subprocess(app: App, source_ids: Sequence[str], *, timeout: float) -> int:
-    """Run `casewatch crawl` in a child process with a time limit; returns its exit code (TIMED_OUT if
-    it was killed at the limit, a negative signal number if something else stopped it)."""
-    cmd = [sys.executable, "-m", "casewatch", "--config", str(app.config_dir), "--db", app.database_url,
-           "crawl", *source_ids]
+def crawl_command(app: App, source_ids: Sequence[str]) -> list[str]:
+    """`casewatch crawl SOURCE...` on the scheduler's database, reading the accepted config snapshot."""
+    return [sys.executable, "-m", "casewatch", "--config", str(app.crawl_config_dir or app.config_dir),
+            "--db", app.database_url, "crawl", *source_ids]
+
+
+def crawl_in_subprocess(app: App, source_ids: Sequence[str], *, timeout: float,
+                        command: Sequence[str] | None = None) -> int:
+    """Run ``command`` (default: `casewatch crawl`) in a child process with a time limit; returns its
+    exit code (TIMED_OUT if it was killed at the limit, a negative signal number if something else
+    stopped it)."""
+    cmd = list(command) if command is not None else crawl_command(app, source_ids)
     env = {**os.environ, DIE_WITH_ENV: str(os.getpid())}
     with subprocess.Popen(cmd, env=env) as child:
         with _children_lock:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from alerts.digest import next_delivery_time
 from casewatch.app import App
 from config.schema import Schedule
 from pipeline.store import repository as repo
@@ -51,7 +52,7 @@ def _digest_json(d: Digest) -> dict[str, Any]:
 
 
 def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
-    """The whole status as one JSON-ready document: sources, digest schedule, outbox."""
+    """The whole status as one JSON-ready document: sources, each subscriber's next digest, outbox."""
     now = now or datetime.now(UTC)
     with app.db.read() as session:
         started = repo.last_runs(session)
@@ -78,11 +79,14 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
                 "health": row.health if row is not None else "healthy",
                 "health_reason": row.health_reason if row is not None and row.health == "unhealthy" else None,
             })
-    digest_next = app.config.digest_schedule.trigger().get_next_fire_time(None, now.astimezone(LIMA))
+    subscribers = [{"email": sub.email, "frequency": sub.frequency, "at": sub.at, "timezone": sub.timezone,
+                    "next_run": iso(nxt.astimezone(LIMA) if (nxt := next_delivery_time(sub, now)) else None)}
+                   for sub in app.config.subscribers]
+    upcoming = [s["next_run"] for s in subscribers if s["next_run"]]
     return {
         "sources": sources,
-        "digest": {"schedule": app.config.digest_schedule.expression,
-                   "next_run": iso(digest_next.astimezone(LIMA) if digest_next else None)},
+        "digest": {"next_run": min(upcoming, key=datetime.fromisoformat) if upcoming else None,
+                   "subscribers": subscribers},
         "outbox": {"pending": counts["pending"], "sending": counts["sending"], "sent_7d": counts["sent"],
                    "rows": pending},
     }
@@ -115,7 +119,9 @@ def render_text(data: dict[str, Any]) -> list[str]:
     if not data["sources"]:
         lines.append("no enabled sources")
     digest, outbox = data["digest"], data["outbox"]
-    lines.append(f"{'digest':<{width}}  next {_lima(digest['next_run']):<16}  schedule {digest['schedule']}")
+    nxt = _lima(digest["next_run"]) if digest["next_run"] else "none (no daily or weekly subscriber)"
+    lines.append(f"{'digest':<{width}}  next {nxt:<16}  "
+                 f"({len(digest['subscribers'])} subscriber(s), each at their own time)")
     lines.append(f"{'outbox':<{width}}  {outbox['pending']} pending, {outbox['sending']} sending, "
                  f"{outbox['sent_7d']} sent in the last 7 days")
     for d in outbox["rows"]:

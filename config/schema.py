@@ -21,6 +21,7 @@ import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -351,21 +352,68 @@ def _check_timezone(value: str) -> str:
     return value
 
 
+def parse_duration(value: Any) -> timedelta:
+    """``"14d"``, ``"12h"``, ``"30m"`` or ``"45s"`` as a positive timedelta (ValueError says what is wrong)."""
+    m = _INTERVAL.match(value) if isinstance(value, str) else None
+    if m is None or int(m.group(1)) <= 0:
+        raise ValueError(f"expected a duration like '14d', '12h' or '30m' (got {value!r})")
+    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+
+
+Duration = Annotated[timedelta, BeforeValidator(lambda v: v if isinstance(v, timedelta) else parse_duration(v))]
+
+
+class RevisitStep(_Model):
+    """Documents younger than ``younger_than`` (since first seen) are re-checked ``every``; the last
+    step has no age limit."""
+
+    younger_than: Duration | None = None
+    every: Duration
+
+
+DEFAULT_REVISIT = (RevisitStep(younger_than=timedelta(days=14), every=timedelta(days=1)),
+                   RevisitStep(younger_than=timedelta(days=90), every=timedelta(days=7)),
+                   RevisitStep(every=timedelta(days=30)))
+
+
 class SchedulerSettings(_Model):
     """How `casewatch run` runs crawls (sources.yaml ``scheduler:``); chosen for a small server."""
 
     max_parallel_crawls: int = Field(default=2, ge=1, le=32)  # crawl processes at once (K)
     crawl_time_limit: int = Field(default=1200, ge=5)  # seconds; a crawl still running is killed
     jitter: int = Field(default=30, ge=0)  # seconds of random delay, so sources do not start together
+    # Known documents a listing no longer shows are fetched again on a decaying schedule (edits and
+    # removals happen mostly in the first days); pinned documents at every crawl of their source.
+    revisit: tuple[RevisitStep, ...] = Field(default=DEFAULT_REVISIT, min_length=1)
+    revisit_max_per_crawl: int = Field(default=100, ge=0)  # oldest-checked first; the rest wait a crawl
+    # Daily housekeeping (local time, America/Lima): retention, outbox retries, VACUUM/ANALYZE.
+    housekeeping_at: str = Field(default="03:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # Raw bodies of documents that never concerned any case are dropped after this long (their
+    # hashes, texts and metadata stay); null keeps every raw body forever.
+    raw_retention: Duration | None = timedelta(days=180)
+    config_poll: int = Field(default=30, ge=1)  # seconds between checks of the config files for edits
+
+    @field_validator("revisit")
+    @classmethod
+    def _steps_in_order(cls, steps: tuple[RevisitStep, ...]) -> tuple[RevisitStep, ...]:
+        ages = [s.younger_than for s in steps]
+        if ages[-1] is not None or any(a is None for a in ages[:-1]):
+            raise ValueError("only the last step may (and must) omit younger_than")
+        if any(b <= a for a, b in zip(ages[:-2], ages[1:-1], strict=False)):  # type: ignore[operator]
+            raise ValueError("younger_than must grow from one step to the next")
+        return steps
+
+    @field_validator("housekeeping_at", mode="before")
+    @classmethod
+    def _quoted_time(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError(f'write the time in quotes, like "03:30" (YAML read {value!r})')
+        return value
 
 
 # Legal steps that warrant an email within the crawl cycle that found them (digest.immediate).
 IMMEDIATE_MILESTONES: tuple[str, ...] = ("constitutional_complaint", "formal_investigation", "indictment", "ruling",
                                          "archived", "precautionary_measure", "institutional")
-MILESTONE_TYPES: frozenset[str] = frozenset({
-    "complaint", "constitutional_complaint", "preliminary_investigation", "investigation_extended",
-    "formal_investigation", "indictment", "hearing", "trial", "ruling", "coercive_measure", "archived", "testimony",
-    "forensic", "report", "precautionary_measure", "statement", "institutional", "legislation", "appeal"})
 
 
 class Config(_Model):
@@ -376,7 +424,6 @@ class Config(_Model):
     sources: tuple[Source, ...]
     subscribers: tuple[Subscriber, ...] = ()
     maintainers: tuple[str, ...] = ()
-    digest_schedule: Schedule = Field(default_factory=lambda: Schedule(expression="0 7 * * *"))
     immediate_milestones: tuple[str, ...] = IMMEDIATE_MILESTONES
     scheduler: SchedulerSettings = SchedulerSettings()
 
@@ -534,7 +581,6 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
 
     sources: list[Source] = []
     maintainers: list[str] = []
-    digest_schedule = Schedule(expression="0 7 * * *")
     immediate = IMMEDIATE_MILESTONES
     scheduler = SchedulerSettings()
     src_path = root / "sources.yaml"
@@ -556,10 +602,13 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
                     errors.extend(_validation_lines(disp, exc, "scheduler"))
             digest = data.get("digest") or {}
             if not isinstance(digest, dict):
-                errors.append(f"{disp}: digest: expected a mapping with schedule")
+                errors.append(f"{disp}: digest: expected a mapping with immediate")
                 digest = {}
             for key in sorted(set(digest) - {"schedule", "immediate"}):
                 errors.append(f"{disp}: digest.{key}: unknown field")
+            if "schedule" in digest:  # before per-subscriber times, one cron line set every digest's time
+                errors.append(f"{disp}: digest.schedule: no longer used: each subscriber's `at` and `timezone` "
+                              "(subscribers.yaml) set when their digest is sent; remove this line")
             if "immediate" in digest:
                 types = digest["immediate"]
                 if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
@@ -570,11 +619,6 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
                             errors.append(f"{disp}: digest.immediate[{j}]: unknown milestone type '{t}' "
                                           f"(known: {', '.join(sorted(MILESTONE_TYPES))})")
                     immediate = tuple(types)
-            if "schedule" in digest:
-                try:
-                    digest_schedule = parse_schedule(digest["schedule"], defaults.get("timezone", DEFAULT_TIMEZONE))
-                except ValueError as exc:
-                    errors.append(f"{disp}: digest.schedule: {exc}")
             seen: dict[str, int] = {}
             known = set(spiders) if spiders is not None else None
             for i, raw in enumerate(data["sources"]):
@@ -639,7 +683,6 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
         sources=tuple(sources),
         subscribers=tuple(subscribers),
         maintainers=tuple(maintainers),
-        digest_schedule=digest_schedule,
         immediate_milestones=immediate,
         scheduler=scheduler,
     )

@@ -219,6 +219,12 @@ def _attach_relevance(change: Change, decisions: Sequence[Decision]) -> None:
     configured = {d.case_id for d in decisions}
     change.related_cases = sorted({r for d in decisions if not d.relevant for r in d.relevance.related}
                                   - configured)
+    # A reviewer marked this document irrelevant (review page): its later changes are stored, with the
+    # classifier's case links and terms kept as the record, but not relevant, and carry the verdict
+    # (the page explains them as "marked irrelevant by a reviewer"). Reopening clears the override.
+    if change.relevant and change.document is not None and change.document.relevance_override == "irrelevant":
+        change.relevant = False
+        change.review_state = "irrelevant"
 
 
 def _without_title(text: str, title: str) -> str:

@@ -13,6 +13,7 @@ import pytest
 
 from config.schema import Case, Config, load_config
 from pipeline.store.session import Database
+from tests.support.browser import LazyBrowser
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("CASEWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -77,3 +78,13 @@ def juliaca(default_config: Config) -> Case:
 @pytest.fixture
 def now() -> datetime:
     return datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[LazyBrowser]:
+    """Headless Chromium for the page tests, started at first use (tests.support.browser)."""
+    lazy = LazyBrowser()
+    try:
+        yield lazy
+    finally:
+        lazy.close()

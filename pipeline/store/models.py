@@ -97,6 +97,9 @@ class Document(Base):
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(128))
     raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    # A reviewer's verdict that outlives versions: "irrelevant" keeps this document's later changes
+    # out of digests whatever the classifier says (set from the review page).
+    relevance_override: Mapped[str | None] = mapped_column(String(16))
 
     versions: Mapped[list[Version]] = relationship(back_populates="document", order_by="Version.id")
 
@@ -123,6 +126,9 @@ class Version(Base):
     last_modified: Mapped[str | None] = mapped_column(String(128))
     headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    # Set when housekeeping dropped the raw body of a never-relevant document under the retention
+    # policy; raw_sha256 still proves what was fetched.
+    raw_pruned_at: Mapped[datetime | None]
 
     document: Mapped[Document] = relationship(back_populates="versions")
 
@@ -153,6 +159,12 @@ class Change(Base):
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
     signature: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     related_cases: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # The latest review verdict (reviewed | irrelevant; the history is in `reviews`), and a change
+    # withdrawn by re-extraction (its versions no longer differ under the current rules): kept as
+    # a record, left out of the change log, digests, feeds and exports.
+    review_state: Mapped[str | None] = mapped_column(String(16), index=True)
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
     document: Mapped[Document] = relationship()
     from_version: Mapped[Version | None] = relationship(foreign_keys=[from_version_id])
@@ -160,6 +172,29 @@ class Change(Base):
     source: Mapped[Source] = relationship()
     case_links: Mapped[list[ChangeCase]] = relationship(back_populates="change", cascade="all, delete-orphan")
     story: Mapped[Story | None] = relationship()
+
+
+class Mark(Base):
+    """A named moment the scheduler keeps across restarts (``digests-checked``: digest times up to
+    here were handled), so a stop that spans digest times is caught up once."""
+
+    __tablename__ = "marks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime]
+
+
+class Review(Base):
+    """One reviewer action on a change (reviewed, irrelevant), with who did it and why."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # reviewed | irrelevant | reopened
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
 
 
 class Story(Base):

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Update, and_, case, func, or_, select, update
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from config.schema import Source as SourceConfig
 from config.schema import Subscriber as SubscriberConfig
@@ -24,6 +24,8 @@ from pipeline.store.models import (
     Document,
     FetchState,
     HealthEvent,
+    Mark,
+    Review,
     Source,
     Story,
     Subscriber,
@@ -88,6 +90,13 @@ def start_run(session: Session, source_id: str, now: datetime) -> CrawlRun:
     run = CrawlRun(source_id=source_id, started_at=now, status="running", pid=os.getpid())
     session.add(run)
     session.flush()
+    return run
+
+
+def record_failed_run(session: Session, source_id: str, started: datetime, now: datetime, error: str) -> CrawlRun:
+    """A run that failed before its crawl process could record it (killed while starting up)."""
+    run = CrawlRun(source_id=source_id, started_at=started, finished_at=now, status="failed", error=error, errors=1)
+    session.add(run)
     return run
 
 
@@ -202,6 +211,8 @@ class ChangeFilter:
     milestone: str | None = None
     relevant_only: bool = False
     limit: int | None = None
+    # Changes withdrawn by re-extraction are records, not news: left out unless asked for.
+    include_withdrawn: bool = False
 
 
 def list_changes(session: Session, flt: ChangeFilter) -> Sequence[Change]:
@@ -211,6 +222,8 @@ def list_changes(session: Session, flt: ChangeFilter) -> Sequence[Change]:
                  selectinload(Change.to_version), selectinload(Change.from_version))
         .order_by(Change.detected_at.desc(), Change.id.desc())
     )
+    if not flt.include_withdrawn:
+        q = q.where(Change.withdrawn_at.is_(None))
     if flt.since is not None:
         q = q.where(Change.detected_at >= flt.since)
     if flt.source_id:
@@ -257,7 +270,7 @@ def pending_changes_for(session: Session, subscriber: Subscriber) -> Sequence[Ch
     q = (
         select(Change)
         .where(Change.id.in_(select(ChangeCase.change_id).where(ChangeCase.case_id.in_(list(subscriber.cases)))))
-        .where(Change.relevant.is_(True))
+        .where(Change.relevant.is_(True), Change.withdrawn_at.is_(None))
         .where(Change.detected_at >= subscriber.created_at - timedelta(days=30))
         .where(Change.id.not_in(already))
         .options(selectinload(Change.case_links), selectinload(Change.source), selectinload(Change.document))
@@ -498,7 +511,7 @@ def timeline_rows(session: Session, case_id: str) -> list[MilestoneRow]:
                 Source.name, Document.url, Change.title, Document.title, Change.story_id, Change.milestones)
          .join(Source, Source.id == Change.source_id).join(Document, Document.id == Change.document_id)
          .where(Change.id.in_(select(ChangeCase.change_id).where(ChangeCase.case_id == case_id)),
-                Change.relevant.is_(True), Change.kind != "removed")
+                Change.relevant.is_(True), Change.kind != "removed", Change.withdrawn_at.is_(None))
          .order_by(Change.detected_at, Change.id))
     rows: list[MilestoneRow] = []
     for cid, did, detected, published, src, name, url, title, doc_title, story, milestones in session.execute(q):
@@ -559,3 +572,349 @@ def first_run_started_at(session: Session) -> datetime | None:
 
 def last_digest_created_at(session: Session, kind: str = "digest") -> datetime | None:
     return session.scalar(select(func.max(Digest.created_at)).where(Digest.kind == kind))
+
+
+# ------------------------------------------------------------------------------ revisits, housekeeping
+
+
+@dataclass(frozen=True)
+class RevisitTier:
+    """Documents first seen in (``seen_after``, ``seen_until``] (None: unbounded) are due when last
+    checked before ``checked_before``."""
+
+    seen_after: datetime | None
+    seen_until: datetime | None
+    checked_before: datetime
+
+
+def revisit_due(session: Session, source_ids: Iterable[str], tiers: Sequence[RevisitTier],
+                limit: int) -> dict[str, list[str]]:
+    """Per source, the URLs of known documents due for a re-check, at most ``limit`` per source: pinned
+    ones and those that just answered 404/410 once (removal needs a second answer) at every crawl,
+    then the rest by age tier, the longest unchecked first."""
+    due_by_age = [and_(Document.last_checked_at < t.checked_before,
+                       Document.first_seen_at > t.seen_after if t.seen_after is not None else True,
+                       Document.first_seen_at <= t.seen_until if t.seen_until is not None else True)
+                  for t in tiers]
+    out: dict[str, list[str]] = {}
+    for source_id in source_ids:
+        rows = session.execute(
+            select(Document.url)
+            .where(Document.source_id == source_id, or_(Document.pinned, Document.missing_count > 0, *due_by_age))
+            .order_by(Document.pinned.desc(), (Document.missing_count > 0).desc(), Document.last_checked_at,
+                      Document.id).limit(limit)
+        ).scalars().all()
+        if rows:
+            out[source_id] = list(rows)
+    return out
+
+
+def set_pinned(session: Session, url: str, pinned: bool) -> Document | None:
+    doc = get_document(session, url)
+    if doc is not None:
+        doc.pinned = pinned
+    return doc
+
+
+def prune_raw_bodies(session: Session, older_than: datetime, now: datetime, batch: int = 500) -> int:
+    """Drop raw bodies (keeping hashes and texts) of versions fetched before ``older_than`` whose document
+    never had a relevant change; returns how many were pruned. Evidence of anything relevant stays."""
+    relevant_docs = select(Change.document_id).where(Change.relevant)
+    ids = session.execute(
+        select(Version.id).where(Version.fetched_at < older_than, Version.raw_pruned_at.is_(None),
+                                 Version.document_id.not_in(relevant_docs)).limit(batch)
+    ).scalars().all()
+    if ids:
+        session.execute(update(Version).where(Version.id.in_(ids)).values(raw_body=b"", raw_pruned_at=now))
+    return len(ids)
+
+
+# ------------------------------------------------------------------------------ evidence: export, re-extraction
+
+
+@dataclass(frozen=True)
+class EvidenceFilter:
+    """Which stored versions (by fetch time) or changes (by detection time) an export holds."""
+
+    document_id: int | None = None
+    source_id: str | None = None
+    case_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def get_document_by_id(session: Session, document_id: int) -> Document | None:
+    return session.get(Document, document_id)
+
+
+def _case_document_ids(case_id: str) -> Any:
+    """Documents with a (not withdrawn) change relevant to the case."""
+    return select(Change.document_id).where(
+        Change.id.in_(select(ChangeCase.change_id).where(ChangeCase.case_id == case_id)),
+        Change.withdrawn_at.is_(None))
+
+
+def evidence_version_ids(session: Session, flt: EvidenceFilter) -> list[int]:
+    """Ids of the versions an evidence export holds, document by document, oldest first.
+
+    Only ids: the bodies are loaded a few at a time (``versions_by_ids``) so a large export streams.
+    """
+    q = select(Version.id).join(Document, Document.id == Version.document_id)
+    if flt.document_id is not None:
+        q = q.where(Version.document_id == flt.document_id)
+    if flt.source_id:
+        q = q.where(Document.source_id == flt.source_id)
+    if flt.case_id:
+        q = q.where(Version.document_id.in_(_case_document_ids(flt.case_id)))
+    if flt.since is not None:
+        q = q.where(Version.fetched_at >= flt.since)
+    if flt.until is not None:
+        q = q.where(Version.fetched_at < flt.until)
+    return list(session.scalars(q.order_by(Version.document_id, Version.id)))
+
+
+def versions_by_ids(session: Session, ids: Sequence[int]) -> list[Version]:
+    """The versions (raw bodies included) with their documents, in the order of ``ids``."""
+    rows = {v.id: v for v in session.scalars(
+        select(Version).where(Version.id.in_(list(ids))).options(selectinload(Version.document)))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def change_ids_by_version(session: Session, version_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Version id -> ids of the (not withdrawn) changes that start or end at it."""
+    ids = list(version_ids)
+    out: dict[int, list[int]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    q = (select(Change.id, Change.from_version_id, Change.to_version_id)
+         .where(or_(Change.from_version_id.in_(ids), Change.to_version_id.in_(ids)), Change.withdrawn_at.is_(None))
+         .order_by(Change.id))
+    for cid, from_id, to_id in session.execute(q):
+        for vid in {from_id, to_id}:
+            if vid in out:
+                out[vid].append(cid)
+    return out
+
+
+def evidence_changes(session: Session, flt: EvidenceFilter) -> list[Change]:
+    """The (not withdrawn) changes a report export holds, oldest first, with their versions loaded."""
+    q = (select(Change).where(Change.withdrawn_at.is_(None))
+         .options(selectinload(Change.case_links), selectinload(Change.source), selectinload(Change.document),
+                  selectinload(Change.to_version), selectinload(Change.from_version))
+         .order_by(Change.detected_at, Change.id))
+    if flt.document_id is not None:
+        q = q.where(Change.document_id == flt.document_id)
+    if flt.source_id:
+        q = q.where(Change.source_id == flt.source_id)
+    if flt.case_id:
+        q = q.where(Change.id.in_(select(ChangeCase.change_id).where(ChangeCase.case_id == flt.case_id)))
+    if flt.since is not None:
+        q = q.where(Change.detected_at >= flt.since)
+    if flt.until is not None:
+        q = q.where(Change.detected_at < flt.until)
+    return list(session.scalars(q))
+
+
+def source_document_ids(session: Session, source_id: str) -> list[int]:
+    return list(session.scalars(select(Document.id).where(Document.source_id == source_id).order_by(Document.id)))
+
+
+def document_versions(session: Session, document_id: int, *, bodies: bool = True) -> list[Version]:
+    """Every version of a document, oldest first; ``bodies=False`` leaves the raw bodies unloaded."""
+    q = select(Version).where(Version.document_id == document_id).order_by(Version.id)
+    if not bodies:
+        q = q.options(defer(Version.raw_body))
+    return list(session.scalars(q))
+
+
+def document_changes(session: Session, document_id: int) -> list[Change]:
+    """Every change of a document, withdrawn ones included, oldest first."""
+    return list(session.scalars(select(Change).where(Change.document_id == document_id).order_by(Change.id)))
+
+
+# ------------------------------------------------------------------------------ review page (casewatch.web)
+#
+# The queries of the review page: a filtered, paginated change log with its total, a document's
+# whole history (get_document_by_id, document_versions, document_changes above), the outbox, and
+# reviewer verdicts. Withdrawn changes (re-extraction) stay out of the log and the feeds; a document's
+# history still lists them, marked.
+
+REVIEW_ACTIONS = ("reviewed", "irrelevant", "reopened")
+REVIEW_STATES = ("pending", "reviewed", "irrelevant")  # "pending": no verdict yet
+# PostgreSQL's side of accent-insensitive search (SQLite gets pipeline.classify.relevance.fold itself).
+_ACCENTED, _PLAIN = "áàâäãåéèêëíìîïóòôöõúùûüñçý", "aaaaaaeeeeiiiiooooouuuuncy"
+
+
+@dataclass(frozen=True)
+class ChangeQuery:
+    """The change log's filters; ``until`` is exclusive, ``text`` matches title or summary."""
+
+    case_id: str | None = None
+    source_id: str | None = None
+    source_kind: str | None = None
+    kind: str | None = None
+    milestone: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+    relevant_only: bool = False
+    review_state: str | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+def _folded(session: Session, column: Any) -> ColumnElement[str]:
+    """``column`` lower-cased without accents, the same way on SQLite (a Python function) and PostgreSQL."""
+    if session.get_bind().dialect.name == "sqlite":
+        from pipeline.classify.relevance import fold
+
+        raw = session.connection().connection.driver_connection
+        raw.create_function("casewatch_fold", 1, lambda v: fold(v) if isinstance(v, str) else v,  # type: ignore[union-attr]
+                            deterministic=True)
+        return cast(ColumnElement[str], func.casewatch_fold(column))
+    return cast(ColumnElement[str], func.translate(func.lower(column), _ACCENTED, _PLAIN))
+
+
+def _has_milestone(session: Session, milestone: str) -> ColumnElement[bool]:
+    """Milestones are a JSON list of objects: look inside it in SQL, so pages and totals stay exact."""
+    from sqlalchemy import text as sql
+
+    if session.get_bind().dialect.name == "sqlite":
+        clause = sql("EXISTS (SELECT 1 FROM json_each(changes.milestones) AS m "
+                     "WHERE json_extract(m.value, '$.type') = :cw_milestone)")
+    else:
+        clause = sql("EXISTS (SELECT 1 FROM json_array_elements(CASE WHEN json_typeof(changes.milestones) = 'array' "
+                     "THEN changes.milestones ELSE CAST('[]' AS json) END) AS m WHERE m->>'type' = :cw_milestone)")
+    return cast(ColumnElement[bool], clause.bindparams(cw_milestone=milestone))
+
+
+def _change_conditions(session: Session, q: ChangeQuery) -> list[ColumnElement[bool]]:
+    from pipeline.classify.relevance import fold
+
+    conds: list[ColumnElement[bool]] = [Change.withdrawn_at.is_(None)]
+    if q.case_id:
+        conds.append(Change.id.in_(select(ChangeCase.change_id).where(ChangeCase.case_id == q.case_id)))
+    if q.source_id:
+        conds.append(Change.source_id == q.source_id)
+    if q.source_kind:
+        conds.append(Change.source_id.in_(select(Source.id).where(Source.kind == q.source_kind)))
+    if q.kind:
+        conds.append(Change.kind == q.kind)
+    if q.milestone:
+        conds.append(_has_milestone(session, q.milestone))
+    if q.since is not None:
+        conds.append(Change.detected_at >= q.since)
+    if q.until is not None:
+        conds.append(Change.detected_at < q.until)
+    if q.relevant_only:
+        conds.append(Change.relevant.is_(True))
+    if q.review_state == "pending":
+        conds.append(Change.review_state.is_(None))
+    elif q.review_state:
+        conds.append(Change.review_state == q.review_state)
+    if q.text and (needle := fold(q.text.strip())):
+        conds.append(or_(_folded(session, Change.title).contains(needle, autoescape=True),
+                         _folded(session, Change.summary).contains(needle, autoescape=True)))
+    return conds
+
+
+def search_changes(session: Session, q: ChangeQuery) -> tuple[list[Change], int]:
+    """One page of the change log, newest first, and how many changes match in all."""
+    conds = _change_conditions(session, q)
+    total = session.scalar(select(func.count()).select_from(Change).where(*conds)) or 0
+    per_page = max(1, q.per_page)
+    rows = session.scalars(
+        select(Change).where(*conds)
+        .options(selectinload(Change.case_links), selectinload(Change.source), selectinload(Change.document),
+                 selectinload(Change.to_version), selectinload(Change.from_version))
+        .order_by(Change.detected_at.desc(), Change.id.desc())
+        .limit(per_page).offset((max(1, q.page) - 1) * per_page))
+    return list(rows), total
+
+
+def get_version(session: Session, version_id: int) -> Version | None:
+    return session.scalars(select(Version).where(Version.id == version_id)
+                           .options(selectinload(Version.document))).one_or_none()
+
+
+def outbox_page(session: Session, page: int = 1, per_page: int = 50) -> tuple[list[Digest], int]:
+    """Outbox rows, newest first, and their total."""
+    total = session.scalar(select(func.count()).select_from(Digest)) or 0
+    rows = session.scalars(select(Digest).options(selectinload(Digest.subscriber))
+                           .order_by(Digest.id.desc()).limit(per_page).offset((max(1, page) - 1) * per_page))
+    return list(rows), total
+
+
+def get_digest(session: Session, digest_id: int) -> Digest | None:
+    return session.scalars(select(Digest).where(Digest.id == digest_id)
+                           .options(selectinload(Digest.subscriber))).one_or_none()
+
+
+def change_reviews(session: Session, change_id: int) -> list[Review]:
+    return list(session.scalars(select(Review).where(Review.change_id == change_id).order_by(Review.id)))
+
+
+def review_change(session: Session, change_id: int, action: str, note: str, actor: str,
+                  now: datetime) -> Review | None:
+    """Record a reviewer's verdict on a change (None if there is no such change).
+
+    ``irrelevant``: the change leaves digests, feeds and the timeline (``relevant`` False) and its
+    document gets ``relevance_override='irrelevant'``, so ingest stores its later changes as not
+    relevant. ``reviewed`` / ``reopened`` of a change marked irrelevant undo that: its relevance comes
+    back from its case links (kept for this) and the document's override is cleared.
+    """
+    if action not in REVIEW_ACTIONS:
+        raise ValueError(f"unknown review action {action!r}")
+    change = session.scalars(select(Change).where(Change.id == change_id)
+                             .options(selectinload(Change.case_links), selectinload(Change.document))
+                             ).one_or_none()
+    if change is None:
+        return None
+    was_irrelevant = change.review_state == "irrelevant"
+    if action == "irrelevant":
+        change.review_state, change.relevant = "irrelevant", False
+        change.document.relevance_override = "irrelevant"
+    else:
+        if was_irrelevant:
+            change.relevant = bool(change.case_links)
+            change.document.relevance_override = None
+        change.review_state = "reviewed" if action == "reviewed" else None
+    review = Review(change_id=change.id, action=action, note=note, actor=actor, created_at=now)
+    session.add(review)
+    session.flush()
+    return review
+
+
+def relevant_case_changes(session: Session, case_id: str, limit: int = 50) -> list[Change]:
+    """The newest relevant, not withdrawn changes of a case (its Atom feed)."""
+    return list(session.scalars(
+        select(Change)
+        .where(Change.id.in_(select(ChangeCase.change_id).where(ChangeCase.case_id == case_id)),
+               Change.relevant.is_(True), Change.withdrawn_at.is_(None))
+        .options(selectinload(Change.case_links), selectinload(Change.source), selectinload(Change.document),
+                 selectinload(Change.to_version), selectinload(Change.from_version))
+        .order_by(Change.detected_at.desc(), Change.id.desc()).limit(limit)))
+
+
+def review_counts(session: Session, since: datetime) -> dict[str, int]:
+    """For the dashboard: changes since ``since``, relevant ones, and relevant ones without a verdict."""
+    live = Change.withdrawn_at.is_(None)
+    recent = session.scalar(select(func.count()).select_from(Change).where(live, Change.detected_at >= since)) or 0
+    relevant = session.scalar(select(func.count()).select_from(Change).where(
+        live, Change.detected_at >= since, Change.relevant.is_(True))) or 0
+    pending = session.scalar(select(func.count()).select_from(Change).where(
+        live, Change.relevant.is_(True), Change.review_state.is_(None))) or 0
+    return {"recent": recent, "recent_relevant": relevant, "pending_review": pending}
+
+
+def get_mark(session: Session, name: str) -> datetime | None:
+    mark = session.get(Mark, name)
+    return mark.at if mark is not None else None
+
+
+def set_mark(session: Session, name: str, at: datetime) -> None:
+    mark = session.get(Mark, name)
+    if mark is None:
+        session.add(Mark(name=name, at=at))
+    else:
+        mark.at = at

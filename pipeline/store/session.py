@@ -106,6 +106,36 @@ class Database:
         except OperationalError as exc:
             raise DatabaseError(f"cannot open database {self.display_url}: {exc.orig}") from None
 
+    def optimize(self) -> bool:
+        """Refresh the planner's statistics (ANALYZE) and, on SQLite, give freed pages back (VACUUM)
+        when at least a tenth of the file is free; returns whether it vacuumed.
+
+        Both run outside a transaction (VACUUM cannot run inside one; PostgreSQL's autovacuum
+        reclaims space itself, so it only gets ANALYZE). SQLite's VACUUM rewrites the file and holds
+        the write lock while it runs, so it runs only when it pays, from the nightly housekeeping.
+        """
+        from sqlalchemy import text
+
+        if self.is_sqlite:  # the raw connection is in autocommit (isolation_level None, see the pragmas)
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+                free = cursor.execute("PRAGMA freelist_count").fetchone()[0]
+                vacuum = free * 10 >= pages > 0 and free > 0
+                if vacuum:
+                    cursor.execute("VACUUM")  # in WAL mode the compacted pages land in the WAL first...
+                    cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # ...and reach (shrink) the file here
+                cursor.execute("ANALYZE")
+                cursor.close()
+            finally:
+                raw.close()
+            return vacuum
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))
+        return False
+
     @property
     def display_url(self) -> str:
         """The URL without its password, for messages and logs."""

@@ -74,7 +74,7 @@ def test_routing_over_a_week(db: Database, tmp_path: Path) -> None:
     assert not [b for b in build_immediate(db, config, now=TUESDAY + timedelta(minutes=32), base_url=base)
                 if b.digest_id]
 
-    build_scheduled(db, config, now=TUESDAY + timedelta(hours=20), base_url=base)  # 07:00 Wednesday in Lima
+    build_scheduled(db, config, since=TUESDAY, now=TUESDAY + timedelta(hours=21), base_url=base)  # 07:00 Wed in Lima
     sent = _sent(db)
     assert sorted(sent["todo@example.org"]) == [("digest", "daily", 1), ("immediate", "immediate", 1)]
     assert sent["hitos@example.org"] == [("immediate", "immediate", 1)]  # the feature reports no step
@@ -86,12 +86,13 @@ def test_routing_over_a_week(db: Database, tmp_path: Path) -> None:
         assert "Tres años después, las familias de la masacre de Juliaca siguen esperando" in daily.text_body
         assert daily.text_body.count("Fiscalía formaliza investigación preparatoria") == 1  # one "already sent" line
 
-    build_scheduled(db, config, now=NEXT_MONDAY, base_url=base)
+    build_scheduled(db, config, since=TUESDAY + timedelta(hours=21), now=NEXT_MONDAY, base_url=base)
     sent = _sent(db)
     assert sent["semanal@example.org"] == [("immediate", "immediate", 1)]  # nothing from a prosecutor left
     assert sent["tranquilo@example.org"] == [("quiet", "quiet", 0)]
     with db.read() as s:
         quiet = next(d for d in repo.all_digests(s) if d.kind == "quiet")
         assert isinstance(quiet, Digest) and "2" in quiet.subject  # "still watching 2 sources"
-    build_scheduled(db, config, now=NEXT_MONDAY + timedelta(hours=1), base_url=base)
+    build_scheduled(db, config, since=TUESDAY + timedelta(hours=21), now=NEXT_MONDAY + timedelta(hours=1),
+                    base_url=base)
     assert _sent(db)["tranquilo@example.org"] == [("quiet", "quiet", 0)]  # once per week

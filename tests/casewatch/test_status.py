@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -29,11 +30,19 @@ SOURCES = """sources:
 """
 
 
+SUBSCRIBERS = """subscribers:
+  - {email: familia@example.org, cases: [juliaca-2023], at: "07:00"}
+  - {email: observer@example.org, cases: [juliaca-2023], frequency: weekly, at: "09:00", timezone: Europe/Madrid}
+  - {email: prensa@example.org, cases: [juliaca-2023], frequency: immediate}
+"""
+
+
 def _config(tmp: Path) -> Path:
     config = tmp / "config"
     (config / "cases").mkdir(parents=True)
     (config / "cases" / CASE_FILE.name).write_bytes(CASE_FILE.read_bytes())
     (config / "sources.yaml").write_text(SOURCES, encoding="utf-8")
+    (config / "subscribers.yaml").write_text(SUBSCRIBERS, encoding="utf-8")
     return config
 
 
@@ -109,9 +118,13 @@ def test_status_json(db: Database, db_url: str, tmp_path: Path) -> None:
     assert (nxt.astimezone(LIMA).month, nxt.astimezone(LIMA).day, nxt.astimezone(LIMA).hour) == (1, 1, 3)
     assert nxt.utcoffset() == timedelta(hours=-5)
 
-    digest_next = datetime.fromisoformat(data["digest"]["next_run"])
-    assert data["digest"]["schedule"] == "0 7 * * *"
-    assert before < digest_next <= before + timedelta(days=1) and digest_next.astimezone(LIMA).hour == 7
+    familia, observer, prensa = data["digest"]["subscribers"]
+    daily = datetime.fromisoformat(familia["next_run"])
+    assert before < daily <= before + timedelta(days=1) and (daily.astimezone(LIMA).hour, daily.minute) == (7, 0)
+    weekly = datetime.fromisoformat(observer["next_run"]).astimezone(ZoneInfo("Europe/Madrid"))
+    assert before < weekly <= before + timedelta(days=7) and (weekly.isoweekday(), weekly.hour) == (1, 9)
+    assert prensa["next_run"] is None and prensa["frequency"] == "immediate"
+    assert data["digest"]["next_run"] == min(familia["next_run"], observer["next_run"], key=datetime.fromisoformat)
 
     outbox = data["outbox"]
     assert (outbox["pending"], outbox["sending"], outbox["sent_7d"]) == (2, 1, 1)
@@ -135,8 +148,8 @@ def test_status_text(db: Database, db_url: str, tmp_path: Path) -> None:
     assert "RUNNING since" in by_head["fiscalia"] and f"run {ids['live']}" in by_head["fiscalia"]
     assert by_head["fiscalia"].endswith("UNHEALTHY") and "-01-01 03:00" in by_head["fiscalia"]
     assert "↳ unhealthy: 3 failed runs in a row" in result.stdout
-    assert by_head["digest"].split()[1:] == ["next", by_head["digest"].split()[2], by_head["digest"].split()[3],
-                                              "schedule", "0", "7", "*", "*", "*"]
+    assert by_head["digest"].split()[1] == "next" and "(3 subscriber(s), each at their own time)" in by_head["digest"]
+    assert re.search(r"next \d{4}-\d\d-\d\d \d\d:\d\d", by_head["digest"]), by_head["digest"]
     assert "2 pending, 1 sending, 1 sent in the last 7 days" in by_head["outbox"]
     assert [line for line in lines if f"#{ids['retry']}" in line and "2 tries" in line
             and "last error: 451 4.3.0 try again later" in line]

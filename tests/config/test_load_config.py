@@ -81,7 +81,7 @@ def test_every_source_uses_a_spider_that_exists(default):
 
 
 def test_schedules_are_polite(default):
-    assert default.digest_schedule.expression == "0 7 * * *"
+    assert default.scheduler.housekeeping_at == "03:30" and default.scheduler.revisit_max_per_crawl > 0
     for src in default.sources:
         assert src.schedule.timezone == "America/Lima"
         every = src.schedule.interval
@@ -231,9 +231,9 @@ SOURCES_ERRORS = [
         id="unknown-default",
     ),
     pytest.param(
-        lambda d: d.update(digest={"schedule": "0 25 * * *"}),
-        r"sources\.yaml: digest\.schedule: invalid cron expression '0 25 \* \* \*'",
-        id="bad-digest-cron",
+        lambda d: d.update(digest={"schedule": "0 7 * * *"}),
+        r"sources\.yaml: digest\.schedule: no longer used: each subscriber's `at` and `timezone`",
+        id="old-digest-schedule",
     ),
     pytest.param(lambda d: d.update(extra_key=1), r"sources\.yaml: extra_key: unknown field$", id="unknown-top-level"),
 ]
@@ -348,3 +348,19 @@ def test_disabled_source_may_name_a_spider_that_does_not_exist_yet(tmp_path):
     _edit(root / "sources.yaml", _set(2, enabled=True))
     with pytest.raises(ConfigError, match=r"sources\[2\]\.spider: unknown spider 'boletin'"):
         load_config(root, spiders=SPIDERS)
+
+
+def test_documented_scheduler_block_is_valid_and_states_the_defaults():
+    """The commented `scheduler:` block in config/sources.yaml, uncommented, is exactly the defaults."""
+    from config.schema import SchedulerSettings
+
+    lines = (CONFIG_DIR / "sources.yaml").read_text(encoding="utf-8").splitlines()
+    start = lines.index("# scheduler:")
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("#"):
+            break
+        block.append(line[2:])
+    data = yaml.safe_load("\n".join(block))["scheduler"]
+    assert set(data) == set(SchedulerSettings.model_fields)
+    assert SchedulerSettings.model_validate(data) == SchedulerSettings()

@@ -7,7 +7,6 @@ The rest checks status (taken / announced), identifiers, actors, dates, prioriti
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -564,10 +563,11 @@ def test_rule_syntax() -> None:
         _compile("de? ...", "t")
 
 
-# --- Speed ----------------------------------------------------------------------------------------
+# --- Long texts ------------------------------------------------------------------------------------
+# (Speed is measured by bench/classify.py, not here: a timed test fails on a busy machine.)
 
 
-def test_a_long_article_classifies_fast() -> None:
+def test_a_long_article_reports_each_step_once() -> None:
     paragraph = (
         "La Fiscalía formalizó investigación preparatoria contra cinco policías por la muerte de 18 personas en "
         "Juliaca, según la carpeta fiscal N° 023-2023. Los deudos exigieron justicia el 9 de enero de 2024 y la "
@@ -576,10 +576,7 @@ def test_a_long_article_classifies_fast() -> None:
     )
     text = paragraph * (5000 // len(paragraph.split()) + 1)
     assert len(text.split()) >= 5000
-    find_milestones("Fiscalía formaliza investigación", text, case=CASE, published=PUBLISHED)  # compile once
-    runs = 5
-    start = time.perf_counter()
-    for _ in range(runs):
-        find_milestones("Fiscalía formaliza investigación", text, case=CASE, published=PUBLISHED)
-    per_text = (time.perf_counter() - start) / runs
-    assert per_text < 0.05, f"{per_text * 1000:.1f} ms"
+    found = find_milestones("Fiscalía formaliza investigación", text, case=CASE, published=PUBLISHED)
+    types = [m.type for m in found]
+    assert "formal_investigation" in types
+    assert len(types) == len(set(types)), types  # 50 repetitions of the paragraph: each step once
