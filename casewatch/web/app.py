@@ -1,0 +1,195 @@
+"""The review page as an ASGI app: ``create_app(App)`` builds it; ``casewatch serve`` runs it with uvicorn.
+
+Server-rendered Jinja2, no JavaScript at all: every page works with forms and links. Scraped text is
+hostile, so templates are autoescaped (``StrictUndefined``: a missing value is a bug, not an empty string),
+links to scraped URLs are made only for http(s) (``alerts.render.safe_href``, the digests' rule), and every
+response carries a Content-Security-Policy without any script source (``script-src 'none'``), so even
+markup that slipped through could not run. Inline ``style`` attributes are allowed (``style-src 'self'
+'unsafe-inline'``): the diff macro shared with the emails (``alerts/templates/macros/diff.html.j2``) is
+styled that way, and a style attribute cannot run code. The loader searches this package's templates,
+then alerts' (for that macro).
+
+Route table: pages (``casewatch.web.pages``), JSON API (``casewatch.web.api``), Atom feeds
+(``casewatch.web.feeds``), ``/static``. Every POST/PUT/PATCH/DELETE endpoint must be wrapped by
+``casewatch.web.auth.action`` (login + CSRF); ``create_app`` refuses to build an app where one is not.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from alerts.labels import MILESTONE_LABELS, milestone_label
+from alerts.render import TEMPLATES_DIR as ALERTS_TEMPLATES
+from alerts.render import diff_lines, safe_href
+from casewatch.app import App
+from casewatch.web.auth import (
+    PROTECTED,
+    SESSION_COOKIE,
+    SESSION_MAX_AGE,
+    UNSAFE_METHODS,
+    AuthConfig,
+    csrf_token,
+    current_reviewer,
+)
+from casewatch.web.views import lima
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+SECURITY_HEADERS = {
+    "content-security-policy": ("default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; "
+                                "img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                                "frame-ancestors 'none'"),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response (pages, API, feeds, static files, errors)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k.encode() not in present]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def environment() -> Environment:
+    """Autoescaped for everything (``default=True``), our templates first, then alerts' (the diff macro)."""
+    env = Environment(
+        loader=FileSystemLoader([TEMPLATES, ALERTS_TEMPLATES]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["diff_lines"] = diff_lines
+    env.filters["lima"] = lima
+    env.globals["safe_href"] = safe_href
+    env.globals["milestone_label"] = lambda type_, label="": milestone_label("en", type_, label)
+    return env
+
+
+class Web:
+    """What every endpoint needs: the App (config, database), the templates and the auth settings."""
+
+    def __init__(self, app: App, auth: AuthConfig):
+        self.app = app
+        self.auth = auth
+        self.templates = Jinja2Templates(env=environment())
+
+    @property
+    def case_names(self) -> dict[str, str]:
+        return {cid: case.name for cid, case in self.app.config.cases.items()}
+
+    def render(self, request: Request, template: str, context: Mapping[str, Any], status: int = 200) -> Response:
+        """A page with the layout's context: who is logged in, the CSRF token, the configured cases."""
+        full = {
+            "reviewer": current_reviewer(request),
+            "csrf_token": lambda: csrf_token(request),  # made on first use: only pages with a form set a cookie
+            "auth_configured": self.auth.configured,
+            "cases": self.case_names,
+            "milestone_types": list(MILESTONE_LABELS["en"]),
+            "path": request.url.path,
+            "flash": request.session.pop("flash", None),
+            **context,
+        }
+        return self.templates.TemplateResponse(request, template, full, status_code=status,
+                                               headers={"cache-control": "no-store"})
+
+    def refuse(self, request: Request, status: int, message: str) -> Response:
+        """An error as JSON for the API, else as a page (nothing of the request is echoed unescaped)."""
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": message}, status_code=status)
+        return self.render(request, "error.html.j2", {"status": status, "message": message}, status)
+
+
+def create_app(app: App, *, auth: AuthConfig | None = None) -> Starlette:
+    """The review page for ``app``'s database and config; ``auth`` defaults to the environment's."""
+    from casewatch.web import api, feeds, pages
+
+    auth = auth if auth is not None else AuthConfig.from_env(os.environ, base_url=app.settings.base_url)
+    app.db  # noqa: B018 - migrate and sync before serving (and before threads race for the cached property)
+    web = Web(app, auth)
+    routes: list[BaseRoute] = [
+        *pages.routes(web),
+        *api.routes(web),
+        *feeds.routes(web),
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+    ]
+    check_protected(routes)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return web.refuse(request, exc.status_code, str(exc.detail))
+
+    starlette = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(SessionMiddleware, secret_key=auth.secret_key, session_cookie=SESSION_COOKIE,
+                       max_age=SESSION_MAX_AGE, same_site="strict", https_only=auth.https_only),
+        ],
+        exception_handlers={HTTPException: http_error},
+    )
+    starlette.state.auth = auth
+    starlette.state.web = web
+    return starlette
+
+
+def serve_warnings(host: str, auth: AuthConfig) -> list[str]:
+    """What ``casewatch serve`` should tell the operator before listening on ``host``."""
+    import ipaddress
+
+    try:
+        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    lines = []
+    if not loopback and not (auth.configured and auth.secret_from_env):
+        missing = [name for name, ok in (("CASEWATCH_REVIEWERS", auth.configured),
+                                         ("CASEWATCH_SECRET_KEY", auth.secret_from_env)) if not ok]
+        lines.append(f"warning: serving on {host}, a non-loopback address, without {' and '.join(missing)} set: "
+                     "anyone who can reach it reads the change log")
+    if not auth.configured:
+        lines.append("review actions are disabled until CASEWATCH_REVIEWERS=name:token is set")
+    return lines
+
+
+def check_protected(routes: list[BaseRoute]) -> None:
+    """Every state-changing endpoint goes through ``auth.action``; anything else is a programming error."""
+    for route in routes:
+        if isinstance(route, Route) and (route.methods or set()) & UNSAFE_METHODS:
+            if not getattr(route.endpoint, PROTECTED, False):
+                raise RuntimeError(f"{route.path}: state-changing route without casewatch.web.auth.action")

@@ -1,0 +1,228 @@
+"""The HTML pages: dashboard, change log, a change with its diff, a document's history, a version, the
+case timeline, the outbox, and the review actions (mark reviewed / irrelevant / reopen) and login.
+
+Reads are public except the outbox and its messages (they name the recipients: reviewers only).
+Database work runs in Starlette's thread pool (plain ``def`` endpoints, or ``run_in_threadpool`` from the
+async action handlers, which must ``await`` the form); templates render inside the session.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime, timedelta
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from casewatch.web.app import Web
+from casewatch.web.auth import NO_REVIEWERS, action, current_reviewer, log_in, log_out, safe_next
+from casewatch.web.views import KINDS, BadQuery, LogParams, Pager, explain, query_string, side_by_side
+from pipeline.store import repository as repo
+
+NOTE_MAX = 2000
+RAW_EXTENSIONS = {"html": ".html", "xml": ".xml", "json": ".json", "pdf": ".pdf", "plain": ".txt"}
+ACTION_DONE = {"reviewed": "marked reviewed", "irrelevant": "marked irrelevant", "reopened": "reopened"}
+
+
+def routes(web: Web) -> list[Route]:
+    p = Pages(web)
+    return [
+        Route("/", p.dashboard, name="dashboard"),
+        Route("/changes", p.changes, name="changes"),
+        Route("/changes/{change_id:int}", p.change, name="change"),
+        Route("/changes/{change_id:int}/review", p.review, methods=["POST"], name="review"),
+        Route("/documents/{document_id:int}", p.document, name="document"),
+        Route("/versions/{version_id:int}", p.version, name="version"),
+        Route("/versions/{version_id:int}/raw", p.version_raw, name="version_raw"),
+        Route("/timeline", p.timeline, name="timeline"),
+        Route("/timeline/{case_id}", p.timeline, name="case_timeline"),
+        Route("/outbox", p.outbox, name="outbox"),
+        Route("/outbox/{digest_id:int}", p.outbox_item, name="outbox_item"),
+        Route("/login", p.login_form, methods=["GET"], name="login"),
+        Route("/login", p.login, methods=["POST"], name="login_post"),
+        Route("/logout", p.logout, methods=["POST"], name="logout"),
+    ]
+
+
+class Pages:
+    def __init__(self, web: Web):
+        self.web = web
+        self.app = web.app
+        self.review = action(web.refuse)(self._review)
+        self.login = action(web.refuse, login=False)(self._login)
+        self.logout = action(web.refuse)(self._logout)
+
+    # -------------------------------------------------------------------------- reading
+
+    def dashboard(self, request: Request) -> Response:
+        """Sources with health and last runs, what is waiting for review, the latest relevant changes."""
+        now = datetime.now(UTC)
+        with self.app.db.read() as session:
+            runs = repo.last_runs(session)
+            rows = repo.all_sources(session)
+            sources = [{"cfg": s, "run": runs.get(s.id), "row": rows.get(s.id),
+                        "unhealthy": s.enabled and (r := rows.get(s.id)) is not None and r.health == "unhealthy"}
+                       for s in self.app.config.sources]
+            counts = repo.review_counts(session, now - timedelta(days=7))
+            latest, _ = repo.search_changes(session, repo.ChangeQuery(relevant_only=True, per_page=10))
+            return self.web.render(request, "dashboard.html.j2", {
+                "sources": sources, "counts": counts, "latest": latest})
+
+    def changes(self, request: Request) -> Response:
+        try:
+            params = LogParams.parse(request.query_params)
+        except BadQuery as exc:
+            raise HTTPException(400, str(exc)) from None
+        with self.app.db.read() as session:
+            rows, total = repo.search_changes(session, params.query)
+            pager = Pager(params.query.page, params.query.per_page, total)
+            sources = sorted(repo.all_sources(session).values(), key=lambda s: s.id)
+            return self.web.render(request, "changes.html.j2", {
+                "rows": rows, "pager": pager, "params": params, "f": params.values, "kinds": KINDS,
+                "sources": sources, "source_kinds": sorted({s.kind for s in sources}),
+                "review_states": repo.REVIEW_STATES})
+
+    def change(self, request: Request) -> Response:
+        change_id = int(request.path_params["change_id"])
+        view = "side" if request.query_params.get("view") == "side" else "inline"
+        with self.app.db.read() as session:
+            change = repo.get_change(session, change_id)
+            if change is None:
+                raise HTTPException(404, f"No change with id {change_id}.")
+            stories = repo.stories(session, [change.story_id] if change.story_id is not None else [])
+            story = stories.get(change.story_id) if change.story_id is not None else None
+            return self.web.render(request, "change.html.j2", {
+                "change": change, "view": view, "reviews": repo.change_reviews(session, change.id),
+                "explanation": explain(change, self.web.case_names),
+                "story": story, "others": [r for r in story.reports if r.document_id != change.document_id]
+                if story else [],
+                "rows": side_by_side(change.diff) if view == "side" and change.diff else [],
+                "more_lines": lambda n: f"… {n} more lines",
+                "versions": [("Before", change.from_version), ("After", change.to_version)]})
+
+    def document(self, request: Request) -> Response:
+        document_id = int(request.path_params["document_id"])
+        with self.app.db.read() as session:
+            doc = repo.get_document_by_id(session, document_id)
+            if doc is None:
+                raise HTTPException(404, f"No document with id {document_id}.")
+            return self.web.render(request, "document.html.j2", {
+                "doc": doc, "versions": repo.document_versions(session, doc.id),
+                "changes": repo.document_changes(session, doc.id), "source": repo.get_source(session, doc.source_id)})
+
+    def version(self, request: Request) -> Response:
+        version_id = int(request.path_params["version_id"])
+        with self.app.db.read() as session:
+            version = repo.get_version(session, version_id)
+            if version is None:
+                raise HTTPException(404, f"No version with id {version_id}.")
+            return self.web.render(request, "version.html.j2", {"v": version, "doc": version.document})
+
+    def version_raw(self, request: Request) -> Response:
+        """The stored response body, byte for byte, as a download: never rendered by the browser."""
+        version_id = int(request.path_params["version_id"])
+        with self.app.db.read() as session:
+            version = repo.get_version(session, version_id)
+            if version is None:
+                raise HTTPException(404, f"No version with id {version_id}.")
+            if version.raw_pruned_at is not None or not version.raw_body:
+                raise HTTPException(410, "The raw body of this version was pruned under the retention policy; its "
+                                         f"SHA-256 was {version.raw_sha256}.")
+            body = zlib.decompress(version.raw_body)
+            subtype = version.content_type.split(";")[0].split("/")[-1].strip().lower()
+        name = f"version-{version_id}{RAW_EXTENSIONS.get(subtype, '.bin')}"
+        return Response(body, media_type="application/octet-stream", headers={
+            "content-disposition": f'attachment; filename="{name}"',
+            "content-security-policy": "sandbox; default-src 'none'"})
+
+    def timeline(self, request: Request) -> Response:
+        case_id = request.path_params.get("case_id")
+        cases = self.app.config.cases
+        if case_id is not None and case_id not in cases:
+            raise HTTPException(404, f"No case {case_id!r}.")
+        wanted = [cases[case_id]] if case_id is not None else list(cases.values())
+        with self.app.db.read() as session:
+            found = [(case, repo.case_timeline(session, case.id)) for case in wanted]
+        return self.web.render(request, "timeline.html.j2", {"found": found, "single": case_id is not None})
+
+    def _reviewer_only(self, request: Request) -> Response | None:
+        """The outbox names recipients: a login page for anyone else."""
+        if current_reviewer(request) is not None:
+            return None
+        if not self.web.auth.configured:
+            return self.web.refuse(request, 403, "The outbox names the digests' recipients, so only reviewers see "
+                                                 "it. " + NO_REVIEWERS)
+        return RedirectResponse("/login" + query_string(next=request.url.path), status_code=303)
+
+    def outbox(self, request: Request) -> Response:
+        if (refused := self._reviewer_only(request)) is not None:
+            return refused
+        try:
+            page = max(1, int(request.query_params.get("page") or 1))
+        except ValueError:
+            raise HTTPException(400, "page: expected a number") from None
+        with self.app.db.read() as session:
+            rows, total = repo.outbox_page(session, page, 50)
+            return self.web.render(request, "outbox.html.j2", {
+                "rows": rows, "pager": Pager(page, 50, total),
+                "outbox_href": lambda n: "/outbox" + query_string(page=n if n != 1 else None)})
+
+    def outbox_item(self, request: Request) -> Response:
+        if (refused := self._reviewer_only(request)) is not None:
+            return refused
+        digest_id = int(request.path_params["digest_id"])
+        with self.app.db.read() as session:
+            digest = repo.get_digest(session, digest_id)
+            if digest is None:
+                raise HTTPException(404, f"No outbox message with id {digest_id}.")
+            return self.web.render(request, "outbox_item.html.j2", {
+                "d": digest, "change_ids": repo.digest_change_ids(session, digest.id)})
+
+    def login_form(self, request: Request) -> Response:
+        return self.web.render(request, "login.html.j2", {
+            "next": safe_next(request.query_params.get("next")), "error": None, "name": ""})
+
+    # -------------------------------------------------------------------------- actions (auth.action)
+
+    async def _review(self, request: Request, form: FormData, reviewer: str | None) -> Response:
+        change_id = int(request.path_params["change_id"])
+        verdict = str(form.get("action") or "")
+        if verdict not in repo.REVIEW_ACTIONS:
+            return self.web.refuse(request, 400, f"Unknown review action; use one of {', '.join(repo.REVIEW_ACTIONS)}.")
+        note = str(form.get("note") or "").replace("\r\n", "\n").strip()[:NOTE_MAX]
+
+        def record() -> bool:
+            with self.app.db.write() as session:
+                return repo.review_change(session, change_id, verdict, note, reviewer or "?",
+                                          datetime.now(UTC)) is not None
+
+        if not await run_in_threadpool(record):
+            return self.web.refuse(request, 404, f"No change with id {change_id}.")
+        request.session["flash"] = f"Change {change_id} {ACTION_DONE[verdict]}."
+        return RedirectResponse(f"/changes/{change_id}", status_code=303)
+
+    async def _login(self, request: Request, form: FormData, _: str | None) -> Response:
+        auth = self.web.auth
+        target = safe_next(str(form.get("next") or ""))
+        if not auth.configured:
+            return self.web.refuse(request, 403, NO_REVIEWERS)
+        client = request.client.host if request.client else "?"
+        if auth.throttled(client):
+            return self.web.refuse(request, 429, "Too many failed logins from this address; wait ten minutes.")
+        name = str(form.get("name") or "")[:64]
+        reviewer = auth.authenticate(name, str(form.get("token") or "")[:512])
+        if reviewer is None:
+            auth.failed(client)
+            return self.web.render(request, "login.html.j2", {
+                "next": target, "error": "Unknown reviewer or wrong token.", "name": name}, status=401)
+        log_in(request, reviewer)
+        request.session["flash"] = f"Logged in as {reviewer.name}."
+        return RedirectResponse(target, status_code=303)
+
+    async def _logout(self, request: Request, form: FormData, _: str | None) -> Response:
+        log_out(request)
+        return RedirectResponse("/", status_code=303)

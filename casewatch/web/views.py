@@ -1,0 +1,158 @@
+"""Pure helpers of the review page: Lima times, the change log's query string, side-by-side diffs, and the
+one-line explanation of a change's relevance. No database, no requests: easy to test and to reuse."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from itertools import zip_longest
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from alerts.render import diff_lines
+from pipeline.store.repository import REVIEW_STATES, ChangeQuery
+
+LIMA = ZoneInfo("America/Lima")
+PER_PAGE = 50
+MAX_PER_PAGE = 500
+KINDS = ("new", "updated", "removed", "restored")
+
+
+def lima(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) time as Lima wall time; '' for none."""
+    return moment.astimezone(LIMA).strftime(fmt) if moment else ""
+
+
+class BadQuery(ValueError):
+    """A query parameter the page cannot use (a bad date, an unknown case for the API)."""
+
+
+def _day(value: str, name: str) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadQuery(f"{name}: expected a date like 2026-11-27, got {value!r}") from None
+
+
+def _int(value: str | None, default: int, name: str, lo: int = 1, hi: int = 10**9) -> int:
+    if value is None or not value.strip():
+        return default
+    try:
+        return min(max(int(value), lo), hi)
+    except ValueError:
+        raise BadQuery(f"{name}: expected a number, got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class LogParams:
+    """The change log's filters as the form shows them (strings) and as the repository wants them."""
+
+    values: dict[str, str]
+    query: ChangeQuery
+
+    FIELDS = ("case", "source", "source_kind", "kind", "milestone", "review", "relevant", "from", "to", "q")
+
+    @classmethod
+    def parse(cls, params: Mapping[str, str]) -> LogParams:
+        """Query parameters -> filters; dates are Lima days, ``to`` inclusive."""
+        values = {k: (params.get(k) or "").strip()[:200] for k in cls.FIELDS}
+        start, end = _day(values["from"], "from"), _day(values["to"], "to")
+        review = values["review"] if values["review"] in REVIEW_STATES else ""
+        values["review"] = review
+        query = ChangeQuery(
+            case_id=values["case"] or None, source_id=values["source"] or None,
+            source_kind=values["source_kind"] or None, kind=values["kind"] or None,
+            milestone=values["milestone"] or None,
+            since=datetime.combine(start, time(), LIMA) if start else None,
+            until=datetime.combine(end + timedelta(days=1), time(), LIMA) if end else None,
+            text=values["q"] or None, relevant_only=values["relevant"] in ("1", "on", "true"),
+            review_state=review or None,
+            page=_int(params.get("page"), 1, "page"),
+            per_page=_int(params.get("per_page"), PER_PAGE, "per_page", hi=MAX_PER_PAGE),
+        )
+        return cls(values, query)
+
+    def href(self, page: int | None = None) -> str:
+        """This filter's change-log URL (optionally another page); empty filters are left out."""
+        pairs = [(k, v) for k, v in self.values.items() if v]
+        if self.query.per_page != PER_PAGE:
+            pairs.append(("per_page", str(self.query.per_page)))
+        if page is not None and page != 1:
+            pairs.append(("page", str(page)))
+        return "/changes" + ("?" + urlencode(pairs) if pairs else "")
+
+
+@dataclass(frozen=True)
+class Pager:
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+
+@dataclass(frozen=True)
+class Cell:
+    kind: str  # add | del | ctx | hunk | empty
+    text: str
+
+
+def side_by_side(diff: str | None) -> list[tuple[Cell, Cell]]:
+    """A unified diff as (old, new) rows: runs of removed lines face the added lines that replaced them."""
+    rows: list[tuple[Cell, Cell]] = []
+    removed: list[str] = []
+    added: list[str] = []
+
+    def flush() -> None:
+        for old, new in zip_longest(removed, added):
+            rows.append((Cell("del", old) if old is not None else Cell("empty", ""),
+                         Cell("add", new) if new is not None else Cell("empty", "")))
+        removed.clear()
+        added.clear()
+
+    for kind, line in diff_lines(diff):
+        if kind == "del":
+            removed.append(line[1:])
+        elif kind == "add":
+            added.append(line[1:])
+        else:
+            flush()
+            text = line if kind == "hunk" else line[1:]
+            rows.append((Cell(kind, text), Cell(kind, text)))
+    flush()
+    return rows
+
+
+def explain(change: Any, case_names: Mapping[str, str]) -> str:
+    """Why the change is (not) relevant, in one line, as the record stands now."""
+    terms = ", ".join(change.matched_terms or [])
+    if change.review_state == "irrelevant":
+        return "Not relevant: marked irrelevant by a reviewer" + (f" (the classifier had matched: {terms})"
+                                                                 if terms else "")
+    if change.relevant:
+        cases = "; ".join(f"{case_names.get(link.case_id, link.case_id)} (score {link.score:g})"
+                          for link in change.case_links)
+        return f"Relevant to {cases}" + (f": {terms}" if terms else "")
+    why = f"Not relevant (score {change.relevance:g})"
+    return why + (f"; terms found: {terms}" if terms else "")
+
+
+def query_string(**params: Any) -> str:
+    """``?a=1&b=x`` from the non-empty values."""
+    pairs = [(k, str(v)) for k, v in params.items() if v not in (None, "", False)]
+    return "?" + urlencode(pairs) if pairs else ""
