@@ -9,6 +9,10 @@ markup that slipped through could not run. Inline ``style`` attributes are allow
 styled that way, and a style attribute cannot run code. The loader searches this package's templates,
 then alerts' (for that macro).
 
+Every word of the page is Spanish first, English too (``casewatch.web.i18n``): ``LanguageMiddleware`` picks
+the request's language (``?lang``, remembered in a cookie; else that cookie; else ``Accept-Language``; else
+Spanish) and ``Web.render`` gives templates ``t("key")`` and the digests' milestone and change-kind labels.
+
 Route table: pages (``casewatch.web.pages``), JSON API (``casewatch.web.api``), Atom feeds
 (``casewatch.web.feeds``), ``/static``. Every POST/PUT/PATCH/DELETE endpoint must be wrapped by
 ``casewatch.web.auth.action`` (login + CSRF); ``create_app`` refuses to build an app where one is not.
@@ -20,6 +24,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.applications import Starlette
@@ -33,7 +38,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from alerts.labels import MILESTONE_LABELS, milestone_label
+from alerts.labels import MILESTONE_LABELS
 from alerts.render import TEMPLATES_DIR as ALERTS_TEMPLATES
 from alerts.render import diff_lines, safe_href
 from casewatch.app import App
@@ -45,6 +50,16 @@ from casewatch.web.auth import (
     AuthConfig,
     csrf_token,
     current_reviewer,
+)
+from casewatch.web.i18n import (
+    LanguageMiddleware,
+    count_phrase,
+    kind_label,
+    language,
+    milestone_label,
+    text,
+    translator,
+    word,
 )
 from casewatch.web.views import lima
 
@@ -97,8 +112,34 @@ def environment() -> Environment:
     env.filters["diff_lines"] = diff_lines
     env.filters["lima"] = lima
     env.globals["safe_href"] = safe_href
-    env.globals["milestone_label"] = lambda type_, label="": milestone_label("en", type_, label)
     return env
+
+
+class Refusal(HTTPException):
+    """An HTTP error whose message is a catalogue key: the page shows it in the reader's language, the
+    JSON API in English (its messages are English)."""
+
+    def __init__(self, status: int, key: str, **values: object):
+        super().__init__(status, text("en", key, **values))
+        self.key = key
+        self.values = values
+
+
+# Errors Starlette raises itself (unknown URL, wrong method): a page in the reader's language.
+STATUS_KEYS = {404: "err_not_found", 405: "err_method"}
+
+
+def request_language(request: Request) -> str:
+    """The language ``LanguageMiddleware`` chose for this request."""
+    return language(getattr(request.state, "lang", None))
+
+
+def switch_links(request: Request, current: str) -> list[dict[str, Any]]:
+    """ES · EN links to this very page (the query string kept, ``lang`` replaced): query-only relative
+    URLs, so the path, whatever a visitor typed, is never written into the link."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return [{"lang": lang, "href": "?" + urlencode([*kept, ("lang", lang)]), "current": lang == current}
+            for lang in ("es", "en")]
 
 
 class Web:
@@ -114,8 +155,17 @@ class Web:
         return {cid: case.name for cid, case in self.app.config.cases.items()}
 
     def render(self, request: Request, template: str, context: Mapping[str, Any], status: int = 200) -> Response:
-        """A page with the layout's context: who is logged in, the CSRF token, the configured cases."""
+        """A page with the layout's context: who is logged in, the CSRF token, the configured cases, and the
+        reader's language with its phrases (``t``) and labels."""
+        lang = request_language(request)
         full = {
+            "lang": lang,
+            "t": translator(lang),
+            "word": lambda group, value: word(lang, group, value),
+            "kind_label": lambda kind: kind_label(lang, kind),
+            "count_phrase": lambda kind, n: count_phrase(lang, kind, n),
+            "milestone_label": lambda type_, label="": milestone_label(lang, type_, label),
+            "lang_links": switch_links(request, lang),
             "reviewer": current_reviewer(request),
             "csrf_token": lambda: csrf_token(request),  # made on first use: only pages with a form set a cookie
             "auth_configured": self.auth.configured,
@@ -126,12 +176,15 @@ class Web:
             **context,
         }
         return self.templates.TemplateResponse(request, template, full, status_code=status,
-                                               headers={"cache-control": "no-store"})
+                                               headers={"cache-control": "no-store",
+                                                        "vary": "Accept-Language, Cookie"})
 
-    def refuse(self, request: Request, status: int, message: str) -> Response:
-        """An error as JSON for the API, else as a page (nothing of the request is echoed unescaped)."""
+    def refuse(self, request: Request, status: int, key: str, **values: object) -> Response:
+        """An error (a catalogue key) as JSON for the API, in English, else as a page in the reader's
+        language (nothing of the request is echoed unescaped)."""
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": message}, status_code=status)
+            return JSONResponse({"error": text("en", key, **values)}, status_code=status)
+        message = text(request_language(request), key, **values)
         return self.render(request, "error.html.j2", {"status": status, "message": message}, status)
 
 
@@ -152,12 +205,19 @@ def create_app(app: App, *, auth: AuthConfig | None = None) -> Starlette:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return web.refuse(request, exc.status_code, str(exc.detail))
+        if isinstance(exc, Refusal):
+            return web.refuse(request, exc.status_code, exc.key, **exc.values)
+        if request.url.path.startswith("/api/"):  # the API's own messages, as they always were
+            return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+        message = text(request_language(request), STATUS_KEYS.get(exc.status_code, "err_generic"))
+        return web.render(request, "error.html.j2", {"status": exc.status_code, "message": message},
+                          exc.status_code)
 
     starlette = Starlette(
         routes=routes,
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(LanguageMiddleware, https_only=auth.https_only),
             Middleware(SessionMiddleware, secret_key=auth.secret_key, session_cookie=SESSION_COOKIE,
                        max_age=SESSION_MAX_AGE, same_site="strict", https_only=auth.https_only),
         ],

@@ -34,6 +34,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import wraps
 from threading import Lock
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from starlette.datastructures import FormData
@@ -51,9 +52,7 @@ CSRF_HEADER = "x-csrf-token"
 MIN_TOKEN_CHARS = 12
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_FORM_BYTES = 64 * 1024  # a note of 2,000 characters and a token fit many times over
-NO_REVIEWERS = ("No reviewers are configured, so review actions are disabled. The operator sets "
-                "CASEWATCH_REVIEWERS=name:token[,name:token...] (and CASEWATCH_SECRET_KEY) in the environment "
-                "of `casewatch serve`.")
+NO_REVIEWERS = "no_reviewers"  # the catalogue key (casewatch/web/i18n.py) of "no reviewers are configured..."
 LOGIN_FAILURES_ALLOWED = 5  # per client address and window; then logins are refused until it ends
 LOGIN_FAILURE_WINDOW = 600.0
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
@@ -216,7 +215,14 @@ def valid_csrf(request: Request, given: str | None) -> bool:
 # ------------------------------------------------------------------------------ protected actions
 
 Handler = Callable[[Request, FormData, str | None], Awaitable[Response]]
-Refuse = Callable[[Request, int, str], Response]
+
+
+class Refuse(Protocol):
+    """``Web.refuse``: an error page (or JSON) from a catalogue key, in the reader's language."""
+
+    def __call__(self, request: Request, status: int, key: str, **values: object) -> Response: ...
+
+
 PROTECTED = "casewatch_protected"
 
 
@@ -229,17 +235,15 @@ def action(refuse: Refuse, *, login: bool = True) -> Callable[[Handler], Callabl
         @wraps(handler)
         async def endpoint(request: Request) -> Response:
             if not same_origin(request):
-                return refuse(request, 403, "Refused: the request did not come from this site.")
+                return refuse(request, 403, "err_foreign_origin")
             length = request.headers.get("content-length", "")
             if not length.isdigit() or int(length) > MAX_FORM_BYTES:  # bounded before anything is parsed
-                return refuse(request, 413, f"Refused: a form must say its length and be at most {MAX_FORM_BYTES} "
-                                            "bytes.")
+                return refuse(request, 413, "err_form_size", max=MAX_FORM_BYTES)
             form = await request.form(max_files=0, max_fields=20, max_part_size=64 * 1024)
             given = form.get(CSRF_FIELD)
             token = given if isinstance(given, str) else request.headers.get(CSRF_HEADER)
             if not valid_csrf(request, token):
-                return refuse(request, 403, "Refused: missing or invalid form token (CSRF). Reload the page and "
-                                            "try again.")
+                return refuse(request, 403, "err_csrf")
             reviewer = None
             if login:
                 auth: AuthConfig = request.app.state.auth
@@ -247,7 +251,7 @@ def action(refuse: Refuse, *, login: bool = True) -> Callable[[Handler], Callabl
                     return refuse(request, 403, NO_REVIEWERS)
                 reviewer = current_reviewer(request)
                 if reviewer is None:
-                    return refuse(request, 401, "Log in as a reviewer to do that.")
+                    return refuse(request, 401, "err_log_in")
             return await handler(request, form, reviewer)
 
         setattr(endpoint, PROTECTED, True)

@@ -13,19 +13,18 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from casewatch.web.app import Web
+from casewatch.web.app import Refusal, Web, request_language
 from casewatch.web.auth import NO_REVIEWERS, action, current_reviewer, log_in, log_out, safe_next
+from casewatch.web.i18n import text
 from casewatch.web.views import KINDS, BadQuery, LogParams, Pager, explain, query_string, side_by_side
 from pipeline.store import repository as repo
 
 NOTE_MAX = 2000
 RAW_EXTENSIONS = {"html": ".html", "xml": ".xml", "json": ".json", "pdf": ".pdf", "plain": ".txt"}
-ACTION_DONE = {"reviewed": "marked reviewed", "irrelevant": "marked irrelevant", "reopened": "reopened"}
 
 
 def routes(web: Web) -> list[Route]:
@@ -76,7 +75,7 @@ class Pages:
         try:
             params = LogParams.parse(request.query_params)
         except BadQuery as exc:
-            raise HTTPException(400, str(exc)) from None
+            raise Refusal(400, exc.key, **exc.values) from None
         with self.app.db.read() as session:
             rows, total = repo.search_changes(session, params.query)
             pager = Pager(params.query.page, params.query.per_page, total)
@@ -88,28 +87,29 @@ class Pages:
 
     def change(self, request: Request) -> Response:
         change_id = int(request.path_params["change_id"])
+        lang = request_language(request)
         view = "side" if request.query_params.get("view") == "side" else "inline"
         with self.app.db.read() as session:
             change = repo.get_change(session, change_id)
             if change is None:
-                raise HTTPException(404, f"No change with id {change_id}.")
+                raise Refusal(404, "err_no_change", id=change_id)
             stories = repo.stories(session, [change.story_id] if change.story_id is not None else [])
             story = stories.get(change.story_id) if change.story_id is not None else None
             return self.web.render(request, "change.html.j2", {
                 "change": change, "view": view, "reviews": repo.change_reviews(session, change.id),
-                "explanation": explain(change, self.web.case_names),
+                "explanation": explain(change, self.web.case_names, lang),
                 "story": story, "others": [r for r in story.reports if r.document_id != change.document_id]
                 if story else [],
                 "rows": side_by_side(change.diff) if view == "side" and change.diff else [],
-                "more_lines": lambda n: f"… {n} more lines",
-                "versions": [("Before", change.from_version), ("After", change.to_version)]})
+                "more_lines": lambda n: text(lang, "more_lines", n=n),
+                "versions": [("before", change.from_version), ("after", change.to_version)]})
 
     def document(self, request: Request) -> Response:
         document_id = int(request.path_params["document_id"])
         with self.app.db.read() as session:
             doc = repo.get_document_by_id(session, document_id)
             if doc is None:
-                raise HTTPException(404, f"No document with id {document_id}.")
+                raise Refusal(404, "err_no_document", id=document_id)
             return self.web.render(request, "document.html.j2", {
                 "doc": doc, "versions": repo.document_versions(session, doc.id),
                 "changes": repo.document_changes(session, doc.id), "source": repo.get_source(session, doc.source_id)})
@@ -119,7 +119,7 @@ class Pages:
         with self.app.db.read() as session:
             version = repo.get_version(session, version_id)
             if version is None:
-                raise HTTPException(404, f"No version with id {version_id}.")
+                raise Refusal(404, "err_no_version", id=version_id)
             return self.web.render(request, "version.html.j2", {"v": version, "doc": version.document})
 
     def version_raw(self, request: Request) -> Response:
@@ -128,10 +128,9 @@ class Pages:
         with self.app.db.read() as session:
             version = repo.get_version(session, version_id)
             if version is None:
-                raise HTTPException(404, f"No version with id {version_id}.")
+                raise Refusal(404, "err_no_version", id=version_id)
             if version.raw_pruned_at is not None or not version.raw_body:
-                raise HTTPException(410, "The raw body of this version was pruned under the retention policy; its "
-                                         f"SHA-256 was {version.raw_sha256}.")
+                raise Refusal(410, "err_pruned", sha=version.raw_sha256)
             body = zlib.decompress(version.raw_body)
             subtype = version.content_type.split(";")[0].split("/")[-1].strip().lower()
         name = f"version-{version_id}{RAW_EXTENSIONS.get(subtype, '.bin')}"
@@ -143,7 +142,7 @@ class Pages:
         case_id = request.path_params.get("case_id")
         cases = self.app.config.cases
         if case_id is not None and case_id not in cases:
-            raise HTTPException(404, f"No case {case_id!r}.")
+            raise Refusal(404, "err_no_case", case=repr(case_id))
         wanted = [cases[case_id]] if case_id is not None else list(cases.values())
         with self.app.db.read() as session:
             found = [(case, repo.case_timeline(session, case.id)) for case in wanted]
@@ -154,8 +153,8 @@ class Pages:
         if current_reviewer(request) is not None:
             return None
         if not self.web.auth.configured:
-            return self.web.refuse(request, 403, "The outbox names the digests' recipients, so only reviewers see "
-                                                 "it. " + NO_REVIEWERS)
+            lang = request_language(request)
+            return self.web.refuse(request, 403, "err_outbox_reviewers", no_reviewers=text(lang, NO_REVIEWERS))
         return RedirectResponse("/login" + query_string(next=request.url.path), status_code=303)
 
     def outbox(self, request: Request) -> Response:
@@ -164,7 +163,7 @@ class Pages:
         try:
             page = max(1, int(request.query_params.get("page") or 1))
         except ValueError:
-            raise HTTPException(400, "page: expected a number") from None
+            raise Refusal(400, "err_page_number") from None
         with self.app.db.read() as session:
             rows, total = repo.outbox_page(session, page, 50)
             return self.web.render(request, "outbox.html.j2", {
@@ -178,7 +177,7 @@ class Pages:
         with self.app.db.read() as session:
             digest = repo.get_digest(session, digest_id)
             if digest is None:
-                raise HTTPException(404, f"No outbox message with id {digest_id}.")
+                raise Refusal(404, "err_no_message", id=digest_id)
             return self.web.render(request, "outbox_item.html.j2", {
                 "d": digest, "change_ids": repo.digest_change_ids(session, digest.id)})
 
@@ -192,7 +191,7 @@ class Pages:
         change_id = int(request.path_params["change_id"])
         verdict = str(form.get("action") or "")
         if verdict not in repo.REVIEW_ACTIONS:
-            return self.web.refuse(request, 400, f"Unknown review action; use one of {', '.join(repo.REVIEW_ACTIONS)}.")
+            return self.web.refuse(request, 400, "err_unknown_action", actions=", ".join(repo.REVIEW_ACTIONS))
         note = str(form.get("note") or "").replace("\r\n", "\n").strip()[:NOTE_MAX]
 
         def record() -> bool:
@@ -201,8 +200,9 @@ class Pages:
                                           datetime.now(UTC)) is not None
 
         if not await run_in_threadpool(record):
-            return self.web.refuse(request, 404, f"No change with id {change_id}.")
-        request.session["flash"] = f"Change {change_id} {ACTION_DONE[verdict]}."
+            return self.web.refuse(request, 404, "err_no_change", id=change_id)
+        lang = request_language(request)
+        request.session["flash"] = text(lang, "flash_review", id=change_id, done=text(lang, f"done_{verdict}"))
         return RedirectResponse(f"/changes/{change_id}", status_code=303)
 
     async def _login(self, request: Request, form: FormData, _: str | None) -> Response:
@@ -212,15 +212,16 @@ class Pages:
             return self.web.refuse(request, 403, NO_REVIEWERS)
         client = request.client.host if request.client else "?"
         if auth.throttled(client):
-            return self.web.refuse(request, 429, "Too many failed logins from this address; wait ten minutes.")
+            return self.web.refuse(request, 429, "err_throttled")
         name = str(form.get("name") or "")[:64]
         reviewer = auth.authenticate(name, str(form.get("token") or "")[:512])
         if reviewer is None:
             auth.failed(client)
             return self.web.render(request, "login.html.j2", {
-                "next": target, "error": "Unknown reviewer or wrong token.", "name": name}, status=401)
+                "next": target, "error": text(request_language(request), "err_wrong_login"), "name": name},
+                status=401)
         log_in(request, reviewer)
-        request.session["flash"] = f"Logged in as {reviewer.name}."
+        request.session["flash"] = text(request_language(request), "flash_logged_in", name=reviewer.name)
         return RedirectResponse(target, status_code=303)
 
     async def _logout(self, request: Request, form: FormData, _: str | None) -> Response:

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from alerts.render import diff_lines
+from casewatch.web.i18n import text
 from pipeline.store.repository import REVIEW_STATES, ChangeQuery
 
 LIMA = ZoneInfo("America/Lima")
@@ -26,7 +27,13 @@ def lima(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 class BadQuery(ValueError):
-    """A query parameter the page cannot use (a bad date, an unknown case for the API)."""
+    """A query parameter the page cannot use (a bad date, a bad number). Carries a catalogue key so the page
+    says it in the reader's language; ``str()`` is the English text the JSON API has always answered."""
+
+    def __init__(self, key: str, **values: object):
+        super().__init__(text("en", key, **values))
+        self.key = key
+        self.values = values
 
 
 def _day(value: str, name: str) -> date | None:
@@ -36,7 +43,7 @@ def _day(value: str, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise BadQuery(f"{name}: expected a date like 2026-11-27, got {value!r}") from None
+        raise BadQuery("err_bad_date", name=name, value=repr(value)) from None
 
 
 def _int(value: str | None, default: int, name: str, lo: int = 1, hi: int = 10**9) -> int:
@@ -45,7 +52,7 @@ def _int(value: str | None, default: int, name: str, lo: int = 1, hi: int = 10**
     try:
         return min(max(int(value), lo), hi)
     except ValueError:
-        raise BadQuery(f"{name}: expected a number, got {value!r}") from None
+        raise BadQuery("err_bad_number", name=name, value=repr(value)) from None
 
 
 @dataclass(frozen=True)
@@ -138,18 +145,17 @@ def side_by_side(diff: str | None) -> list[tuple[Cell, Cell]]:
     return rows
 
 
-def explain(change: Any, case_names: Mapping[str, str]) -> str:
-    """Why the change is (not) relevant, in one line, as the record stands now."""
+def explain(change: Any, case_names: Mapping[str, str], lang: str = "es") -> str:
+    """Why the change is (not) relevant, in one line, as the record stands now, in ``lang``."""
     terms = ", ".join(change.matched_terms or [])
     if change.review_state == "irrelevant":
-        return "Not relevant: marked irrelevant by a reviewer" + (f" (the classifier had matched: {terms})"
-                                                                 if terms else "")
+        return text(lang, "why_irrelevant_terms", terms=terms) if terms else text(lang, "why_irrelevant")
     if change.relevant:
-        cases = "; ".join(f"{case_names.get(link.case_id, link.case_id)} (score {link.score:g})"
-                          for link in change.case_links)
-        return f"Relevant to {cases}" + (f": {terms}" if terms else "")
-    why = f"Not relevant (score {change.relevance:g})"
-    return why + (f"; terms found: {terms}" if terms else "")
+        cases = "; ".join(text(lang, "why_case_score", case=case_names.get(link.case_id, link.case_id),
+                               score=f"{link.score:g}") for link in change.case_links)
+        return text(lang, "why_relevant_terms" if terms else "why_relevant", cases=cases, terms=terms)
+    return text(lang, "why_not_relevant_terms" if terms else "why_not_relevant", score=f"{change.relevance:g}",
+                terms=terms)
 
 
 def query_string(**params: Any) -> str:

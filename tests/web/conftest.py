@@ -22,6 +22,8 @@ TOKEN = "ana-token-0123456789"
 OTHER_TOKEN = "luis-token-9876543210"
 SECRET = "test-secret-key-0123456789abcdef"
 T0 = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # 10:00 in Lima
+# The page is Spanish first; tests about something other than the language read it in English.
+EN = {"accept-language": "en"}
 
 SOURCES_YAML = """\
 sources:
@@ -116,7 +118,8 @@ def cw(db_url: str, tmp_path: Path) -> Iterator[App]:
 
 @pytest.fixture
 def client(cw: App) -> Iterator[TestClient]:
-    with TestClient(create_app(cw, auth=auth_config(f"ana:{TOKEN},luis:{OTHER_TOKEN}"))) as test_client:
+    app = create_app(cw, auth=auth_config(f"ana:{TOKEN},luis:{OTHER_TOKEN}"))
+    with TestClient(app, headers=EN) as test_client:
         yield test_client
 
 

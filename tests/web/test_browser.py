@@ -1,7 +1,8 @@
 """Acceptance 1, in real headless Chromium on both databases: a real uvicorn server on 127.0.0.1 serves the
 review page over data crawled from the local replica sites (crawl, edit the sites, crawl again). A person
-opens the dashboard, filters the change log, opens a diff (inline and side by side), logs in and marks the
-change reviewed; a hostile page stays inert. Screenshots: ``test-artifacts/web-<step>-<database>.png``.
+opens the dashboard (in Spanish, as the browser asks), switches it to English with the header link, filters the
+change log, opens a diff (inline and side by side), logs in and marks the change reviewed, sees it in Spanish
+again; a hostile page stays inert. Screenshots: ``test-artifacts/web-<step>-<database>.png``.
 
 Chromium is Debian's ``/usr/bin/chromium`` (``CASEWATCH_CHROMIUM`` names another) driven by Playwright
 with the closed-network flags of tests/alerts/test_screenshots.py; ``playwright install`` is never used.
@@ -99,7 +100,9 @@ def test_review_page_in_chromium(browser: LazyBrowser, db_url: str, tmp_path: Pa
         assert hostile is not None
 
         with Served(create_app(app, auth=auth_config())) as served:
-            context = browser.get().new_context(viewport={"width": 1100, "height": 900}, service_workers="block")
+            # A reader in Peru: the browser asks for Spanish (Accept-Language: es-PE).
+            context = browser.get().new_context(viewport={"width": 1100, "height": 900}, service_workers="block",
+                                                locale="es-PE")
             requests: list[str] = []
             problems: list[str] = []
             try:
@@ -109,13 +112,21 @@ def test_review_page_in_chromium(browser: LazyBrowser, db_url: str, tmp_path: Pa
                 page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
                 page.on("console", lambda msg: problems.append(f"console: {msg.text}") if msg.type == "error" else None)
 
-                # The dashboard: every source with its last run.
+                # The dashboard, in Spanish: every source with its last run.
                 page.goto(served.base + "/")
-                assert page.locator("h1").inner_text() == "Dashboard"
+                assert page.locator("html").get_attribute("lang") == "es"
+                assert page.locator("h1").inner_text() == "Panel"
+                assert page.locator("header nav").inner_text().count("Registro de cambios") == 1
                 sources = page.locator("table.sources tbody tr")
                 assert sources.count() == 3
                 assert page.locator("table.sources .run-ok").count() == 3
                 shot(page, "dashboard")
+
+                # The header's language switch: English from here on (remembered in a cookie, no script).
+                page.click("header .langs >> text=EN")
+                page.wait_for_url("**/?lang=en")
+                assert page.locator("html").get_attribute("lang") == "en"
+                assert page.locator("h1").inner_text() == "Dashboard"
 
                 # The change log, filtered through its form.
                 page.click("nav >> text=Change log")
@@ -158,6 +169,10 @@ def test_review_page_in_chromium(browser: LazyBrowser, db_url: str, tmp_path: Pa
                 assert page.locator("#review-state").inner_text() == "reviewed"
                 assert NOTE in page.locator(".reviews").inner_text()
                 shot(page, "change-reviewed")
+                page.click("header .langs >> text=ES")  # the same change, in Spanish
+                page.wait_for_url(f"**/changes/{updated_id}?lang=es")
+                assert page.locator("#review-state").inner_text() == "revisado"
+                assert page.locator("section.review h2").inner_text() == "Revisión"
                 with app.db.read() as session:
                     reviews = repo.change_reviews(session, updated_id)
                     assert [(r.action, r.actor, r.note) for r in reviews] == [("reviewed", "ana", NOTE)]

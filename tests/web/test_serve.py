@@ -32,7 +32,8 @@ def test_serve_answers_on_loopback(db_url: str, tmp_path: Path) -> None:
                 return None
 
         html = wait_for(page, proc=proc, timeout=60, what="the review page to answer", log=log)
-        assert "<h1>Dashboard</h1>" in html and "Ministerio Público" in html
+        assert '<html lang="es">' in html and "<h1>Panel</h1>" in html  # Spanish first: no Accept-Language here
+        assert "Ministerio Público" in html
         assert f"casewatch review page on http://127.0.0.1:{port}/" in log.read_text(encoding="utf-8")
     finally:
         proc.terminate()  # the process this test started
