@@ -185,3 +185,17 @@ def test_accept_language_parsing() -> None:
     assert accepted("es;q=0.5, en;q=0.5") == "es"  # a tie: the header's order
     assert negotiate("en", "es", "es") == "en" and negotiate(None, "en", "es") == "en"
     assert negotiate("xx", None, None) == "es" and negotiate(None, "xx", "en-US") == "en"
+
+
+def test_source_kinds_are_named_in_the_readers_language(cw: App, client: TestClient) -> None:
+    """Source kinds are words in the reader's language (the filter lists the configured sources' kinds)."""
+    from config.schema import SourceKind
+
+    seed(cw)
+    for lang, prosecutor in (("es", "fiscalía"), ("en", "prosecutor")):
+        page = BeautifulSoup(client.get(f"/changes?lang={lang}").text, "html.parser")
+        options = {o["value"]: o.get_text() for o in page.select("select[name=source_kind] option") if o["value"]}
+        assert options["prosecutor"] == prosecutor
+        assert f"<td>{prosecutor}</td>" in client.get(f"/?lang={lang}").text  # the seeded MPFN source
+    for lang in ("es", "en"):  # every kind a config may use has its word
+        assert all(f"source_kind.{k}" in MESSAGES[lang] for k in SourceKind.__args__)  # type: ignore[attr-defined]
