@@ -67,9 +67,7 @@ def _record_refused(db: Database, source: Source, error: str, results: dict[str,
     """A source whose config its spider refuses: a failed run, so health and `sources` show it."""
     now = datetime.now(UTC)
     with db.write() as session:
-        run = repo.start_run(session, source.id, now)
-        run.finished_at, run.status, run.error, run.errors = now, "failed", error, 1
-        session.flush()
+        run = repo.record_failed_run(session, source.id, now, now, error)
         update_health(session, source.id, source.unhealthy_after, now, run.id)
     results[source.id] = RunCounters(source_id=source.id, run_id=run.id, status="failed", errors=1,
                                      first_error=error, started=now, finished=now)

@@ -94,9 +94,11 @@ def start_run(session: Session, source_id: str, now: datetime) -> CrawlRun:
 
 
 def record_failed_run(session: Session, source_id: str, started: datetime, now: datetime, error: str) -> CrawlRun:
-    """A run that failed before its crawl process could record it (killed while starting up)."""
-    run = CrawlRun(source_id=source_id, started_at=started, finished_at=now, status="failed", error=error, errors=1)
+    """A run that failed before it could crawl: refused by its spider, or killed while starting up."""
+    run = CrawlRun(source_id=source_id, started_at=started, finished_at=now, status="failed", error=error, errors=1,
+                   pid=os.getpid())
     session.add(run)
+    session.flush()
     return run
 
 
