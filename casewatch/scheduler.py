@@ -1,10 +1,11 @@
-"""`casewatch run`: APScheduler 3 in the foreground, one job per source plus the daily digest.
+"""`casewatch run`: APScheduler 3 in the foreground: one job per source, a digest tick every minute
+(each subscriber's own delivery time), nightly housekeeping and a config check.
 
 Choices (see README "Scheduling"): jobs are rebuilt from config at every start (no pickled job store
 to trust), each source job has ``max_instances=1`` (a slow crawl is never doubled), ``coalesce=True``
 (missed runs collapse into one) and a misfire grace of an hour (a late run still happens). Each crawl
 runs in its own process with a time limit, so a hanging or crashing spider cannot take the scheduler
-down.
+down. Config edits are applied by ``casewatch.reload`` through ``plan_jobs``.
 """
 
 from __future__ import annotations
