@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Update, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Update, and_, case, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, defer, selectinload
 
@@ -218,28 +218,11 @@ class ChangeFilter:
 
 
 def list_changes(session: Session, flt: ChangeFilter) -> Sequence[Change]:
-    q = (
-        select(Change)
-        .options(selectinload(Change.case_links), selectinload(Change.source), selectinload(Change.document),
-                 selectinload(Change.to_version), selectinload(Change.from_version))
-        .order_by(Change.detected_at.desc(), Change.id.desc())
-    )
-    if not flt.include_withdrawn:
-        q = q.where(Change.withdrawn_at.is_(None))
-    if flt.since is not None:
-        q = q.where(Change.detected_at >= flt.since)
-    if flt.source_id:
-        q = q.where(Change.source_id == flt.source_id)
-    if flt.kind:
-        q = q.where(Change.kind == flt.kind)
-    if flt.case_id:
-        q = q.where(Change.id.in_(select(ChangeCase.change_id).where(ChangeCase.case_id == flt.case_id)))
-    if flt.relevant_only:
-        q = q.where(Change.relevant.is_(True))
-    rows = list(session.scalars(q))
-    if flt.milestone:  # milestones live in a JSON list; filter portably in Python
-        rows = [c for c in rows if any(m.get("type") == flt.milestone for m in c.milestones or [])]
-    return rows[: flt.limit] if flt.limit else rows
+    """The CLI's change log: the review page's filters (``_change_conditions``), newest first."""
+    query = ChangeQuery(case_id=flt.case_id, source_id=flt.source_id, kind=flt.kind, milestone=flt.milestone,
+                        since=flt.since, relevant_only=flt.relevant_only, include_withdrawn=flt.include_withdrawn)
+    statement = _change_log(_change_conditions(session, query))
+    return session.scalars(statement.limit(flt.limit) if flt.limit else statement).all()
 
 
 def get_change(session: Session, change_id: int) -> Change | None:
@@ -761,6 +744,7 @@ class ChangeQuery:
     text: str | None = None
     relevant_only: bool = False
     review_state: str | None = None
+    include_withdrawn: bool = False  # withdrawn changes are records, not news (the CLI may ask for them)
     page: int = 1
     per_page: int = 50
 
@@ -793,7 +777,7 @@ def _has_milestone(session: Session, milestone: str) -> ColumnElement[bool]:
 def _change_conditions(session: Session, q: ChangeQuery) -> list[ColumnElement[bool]]:
     from pipeline.classify.relevance import fold
 
-    conds: list[ColumnElement[bool]] = [Change.withdrawn_at.is_(None)]
+    conds: list[ColumnElement[bool]] = [] if q.include_withdrawn else [Change.withdrawn_at.is_(None)]
     if q.case_id:
         conds.append(Change.id.in_(select(ChangeCase.change_id).where(ChangeCase.case_id == q.case_id)))
     if q.source_id:
@@ -825,13 +809,16 @@ def search_changes(session: Session, q: ChangeQuery) -> tuple[list[Change], int]
     conds = _change_conditions(session, q)
     total = session.scalar(select(func.count()).select_from(Change).where(*conds)) or 0
     per_page = max(1, q.per_page)
-    rows = session.scalars(
-        select(Change).where(*conds)
-        .options(selectinload(Change.case_links), selectinload(Change.source), selectinload(Change.document),
-                 selectinload(Change.to_version), selectinload(Change.from_version))
-        .order_by(Change.detected_at.desc(), Change.id.desc())
-        .limit(per_page).offset((max(1, q.page) - 1) * per_page))
+    rows = session.scalars(_change_log(conds).limit(per_page).offset((max(1, q.page) - 1) * per_page))
     return list(rows), total
+
+
+def _change_log(conds: Sequence[ColumnElement[bool]]) -> Select[tuple[Change]]:
+    """Changes matching ``conds``, newest first, with what a listing shows loaded up front."""
+    return (select(Change).where(*conds)
+            .options(selectinload(Change.case_links), selectinload(Change.source), selectinload(Change.document),
+                     selectinload(Change.to_version), selectinload(Change.from_version))
+            .order_by(Change.detected_at.desc(), Change.id.desc()))
 
 
 def get_version(session: Session, version_id: int) -> Version | None:
