@@ -111,7 +111,8 @@ def after_crawl(app: App) -> tuple[int, int]:
     built = [b for b in build_immediate(app.db, app.config, now=now, base_url=app.settings.base_url) if b.digest_id]
     health = queue_health_alerts(app.db, app.config, now=now) if app.config.maintainers else 0
     if built or health:
-        deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from)
+        deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from,
+                        reply_to=app.settings.reply_to)
     return len(built), health
 
 

@@ -61,6 +61,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
         rows = repo.all_sources(session)
         counts = repo.outbox_counts(session, now - SENT_WINDOW)
         pending = [_digest_json(d) for d in repo.pending_digests(session)]
+        opted_out = {email.lower(): at for email, at in repo.unsubscribed(session).items()}
         sources = []
         for s in app.config.enabled_sources:
             last_start = started[s.id].started_at if s.id in started else None
@@ -79,10 +80,12 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
                 "health": row.health if row is not None else "healthy",
                 "health_reason": row.health_reason if row is not None and row.health == "unhealthy" else None,
             })
+    # unsubscribed_at: they opted out with the link in their emails (`digest --resubscribe` undoes it).
     subscribers = [{"email": sub.email, "frequency": sub.frequency, "at": sub.at, "timezone": sub.timezone,
-                    "next_run": iso(nxt.astimezone(LIMA) if (nxt := next_delivery_time(sub, now)) else None)}
+                    "next_run": iso(nxt.astimezone(LIMA) if (nxt := next_delivery_time(sub, now)) else None),
+                    "unsubscribed_at": iso(opted_out.get(sub.email.lower()))}
                    for sub in app.config.subscribers]
-    upcoming = [s["next_run"] for s in subscribers if s["next_run"]]
+    upcoming = [s["next_run"] for s in subscribers if s["next_run"] and not s["unsubscribed_at"]]
     return {
         "sources": sources,
         "digest": {"next_run": min(upcoming, key=datetime.fromisoformat) if upcoming else None,
@@ -122,6 +125,10 @@ def render_text(data: dict[str, Any]) -> list[str]:
     nxt = _lima(digest["next_run"]) if digest["next_run"] else "none (no daily or weekly subscriber)"
     lines.append(f"{'digest':<{width}}  next {nxt:<16}  "
                  f"({len(digest['subscribers'])} subscriber(s), each at their own time)")
+    for sub in digest["subscribers"]:
+        if sub["unsubscribed_at"]:
+            lines.append(f"{'':<{width}}  {sub['email']} unsubscribed {_lima(sub['unsubscribed_at'])} "
+                         "(undo: casewatch digest --resubscribe ADDRESS)")
     lines.append(f"{'outbox':<{width}}  {outbox['pending']} pending, {outbox['sending']} sending, "
                  f"{outbox['sent_7d']} sent in the last 7 days")
     for d in outbox["rows"]:
