@@ -64,5 +64,10 @@ def redact(text: str, secrets: Iterable[str] | None = None) -> str:
 
 
 def redact_url(url: str) -> str:
-    """One URL as it may be shown: no user name or password, secret-named query parameters masked."""
+    """One URL as it may be shown: no user name or password, secret-named query parameters masked.
+
+    Also for a malformed URL (``postgresql//user:pw@host/db``): what precedes its last '@' is masked.
+    """
+    if "://" not in url and "@" in url.partition("?")[0]:
+        url = f"{MASK}@{url.rpartition('@')[2]}"
     return redact(url, secrets=())

@@ -166,7 +166,7 @@ def _check_source_url(url: str, info: ValidationInfo) -> str:
     try:
         return check_url(url, allow_private=info.data.get("allow_private", False))
     except ValueError as exc:
-        if has_userinfo(url):  # name the source: the line is the one a maintainer greps the YAML for
+        if str(exc) == USERINFO_REFUSED.format(url=repr(redact_url(url.strip()))):  # name the source too
             raise ValueError(f"source '{info.data.get('id', '?')}': {exc}") from None
         raise
 
@@ -644,8 +644,11 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
         errors.append(f"{_display(root / 'cases')}: no case files (*.yaml) found")
     for path in case_files:
         disp = _display(path)
+        reported = len(errors)
         data = _read_yaml(path, disp, errors)
         if data is None:
+            if len(errors) > reported:  # refused or unreadable: no "unknown case" echo of it elsewhere
+                broken.add(path.stem)
             continue
         if not isinstance(data, dict):
             errors.append(f"{disp}: expected a mapping with id, name, terms")

@@ -24,6 +24,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.resolver import dnscache
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import load_object
 from twisted.internet.threads import deferToThread
 
 from config.redact import redact_url
@@ -62,7 +63,9 @@ class AddressGuardMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
-        return cls(crawler)
+        # ADDRESSGUARD_RESOLVER ("module.function", getaddrinfo's signature): tests answer DNS themselves.
+        resolver = crawler.settings.get("ADDRESSGUARD_RESOLVER")
+        return cls(crawler, resolver=load_object(resolver)) if resolver else cls(crawler)
 
     def _allow_private(self) -> PrivateAllowance:
         spider = getattr(self.crawler, "spider", None)
@@ -77,6 +80,8 @@ class AddressGuardMiddleware:
         host = parts.hostname
         if not host:
             return "URL has no host"
+        if "\\" in parts.netloc:  # browsers read a backslash as '/': the host would be 169.254.169.254
+            return "URL has a backslash in its host part"
         try:
             parts.port  # noqa: B018 - validates the port
         except ValueError:
