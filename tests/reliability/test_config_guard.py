@@ -179,11 +179,39 @@ def test_A13_host_public_when_configured_private_when_fetched_is_refused_in_a_re
                for e in run.errors), run.errors
 
 
-def test_A13_the_address_checked_is_the_one_the_downloader_uses() -> None:
-    """The guard hands the downloader the IPv4 address it judged (Scrapy's DNS cache), so a second,
-    private answer to the downloader's own lookup is never used."""
+PIN_PROBE = """
+import asyncio, json
+from scrapy.utils.reactor import install_reactor
+install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+from twisted.internet import defer, reactor, task
+from scrapy import Request
+from scrapy.resolver import CachingThreadedResolver, dnscache
+from tests.reliability.test_config_guard import ANSWERS, _guard
+
+async def main():
+    ANSWERS["flip.test"] = ["93.184.216.34"]  # public when the guard looks
+    await _guard().process_request(Request("http://flip.test/x"))
+    ANSWERS["flip.test"] = ["127.0.0.1"]  # private when the downloader looks again
+    if "flip.test" not in dnscache:  # the downloader would ask DNS itself: report, never query
+        return {"connects_to": None}
+    resolver = CachingThreadedResolver(reactor, 10000, 5.0)  # Scrapy's default DNS_RESOLVER
+    return {"connects_to": await resolver.getHostByName("flip.test").asFuture(asyncio.get_event_loop())}
+
+def run(_reactor):
+    return defer.Deferred.fromFuture(asyncio.ensure_future(main())).addCallback(lambda r: print(json.dumps(r)))
+
+task.react(run)
+"""
+
+
+def test_A13_the_downloader_connects_to_the_address_the_guard_checked() -> None:
+    """Rebinding inside a crawl: public for the guard, private a moment later. The downloader's resolver
+    (Scrapy's, on a running reactor) answers with the address the guard judged, not a fresh lookup."""
+    proc = subprocess.run([sys.executable, "-c", PIN_PROBE], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"connects_to": "93.184.216.34"}
     mw = _guard()
-    assert mw._resolve("public.test", 80) == (None, "93.184.216.34")
     assert mw._resolve("mixed.test", 80)[0] == "host mixed.test resolves to non-global address 10.0.0.7"
 
 
