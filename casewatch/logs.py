@@ -57,9 +57,12 @@ def redact_log_records() -> None:
         except Exception:  # a malformed call: logging reports it when a handler formats it, as before
             return record
         secrets = env_secrets()  # read per record: the environment is the source of truth
-        record.msg, record.args = redact(message, secrets), None
+        if (clean := redact(message, secrets)) != message:  # other records keep their args for formatters
+            record.msg, record.args = clean, None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info), secrets)
+            text = logging.Formatter().formatException(record.exc_info)
+            if (clean := redact(text, secrets)) != text:
+                record.exc_text = clean
         return record
 
     logging.setLogRecordFactory(factory)

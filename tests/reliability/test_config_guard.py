@@ -386,7 +386,8 @@ def test_G9_redirect_with_credentials_never_shown_in_crawl_output_status_api_pag
         outputs["dashboard"] = client.get("/").text
         outputs["api"] = client.get("/api/sources").text
     app.db.dispose()
-    stream = io.StringIO()
+    stream, root = io.StringIO(), logging.getLogger()
+    saved = root.handlers[:], root.level, logging.getLogRecordFactory()
     setup_logging("json", stream=stream)
     try:
         try:
@@ -394,8 +395,9 @@ def test_G9_redirect_with_credentials_never_shown_in_crawl_output_status_api_pag
         except ConnectionError:
             logging.getLogger("casewatch.test").exception("fetch of %s failed", target)
     finally:
-        logging.setLogRecordFactory(logging.LogRecord)
-        logging.basicConfig(force=True, handlers=[logging.NullHandler()])
+        root.handlers[:], _, factory = saved
+        root.setLevel(saved[1])
+        logging.setLogRecordFactory(factory)
     outputs["json log"] = stream.getvalue()
     for name, text in outputs.items():
         assert PASSWORD not in text, f"{name}: {text}"
