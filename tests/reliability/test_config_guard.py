@@ -439,3 +439,14 @@ def test_G10_repository_config_and_copies_made_under_umask_022_load(tmp_path: Pa
     finally:
         os.umask(old)
     assert load_config(root, spiders=SPIDERS).sources
+
+
+def test_G10_scheduler_snapshot_for_crawl_children_loads_under_a_group_writable_umask(tmp_path: Path) -> None:
+    from casewatch.reload import snapshot
+
+    old = os.umask(0o002)  # common on shared servers: new files 0664, folders 0775
+    try:
+        copy = snapshot(_copy(tmp_path), tmp_path / "snapshots")
+    finally:
+        os.umask(old)
+    assert load_config(copy, spiders=SPIDERS).sources  # what a crawl child loads
