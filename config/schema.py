@@ -171,15 +171,17 @@ def _check_source_url(url: str, info: ValidationInfo) -> str:
         raise
 
 
-def _userinfo_lines(value: Any, path: str, source_id: str) -> list[str]:
-    """``path: message`` for every string under ``value`` that is a URL with credentials (params, feeds ...)."""
+def _userinfo_lines(value: Any, path: str, source_id: str | None) -> list[str]:
+    """``path: message`` for every string under ``value`` that is a URL with credentials (params, feeds ...);
+    ``source_id`` is named in the message (None under ``defaults``)."""
     if isinstance(value, dict):
         return [line for k, v in value.items() for line in _userinfo_lines(v, f"{path}.{k}", source_id)]
     if isinstance(value, list | tuple):
         return [line for i, v in enumerate(value) for line in _userinfo_lines(v, f"{path}[{i}]", source_id)]
     try:
         if isinstance(value, str) and has_userinfo(value):
-            return [f"{path}: source '{source_id}': {USERINFO_REFUSED.format(url=repr(redact_url(value)))}"]
+            named = f"source '{source_id}': " if source_id is not None else ""
+            return [f"{path}: {named}{USERINFO_REFUSED.format(url=repr(redact_url(value)))}"]
     except ValueError:  # urlsplit: an unbalanced '[' is no URL with credentials
         pass
     return []
@@ -675,7 +677,7 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
             errors.append(f"{disp}: sources: expected a list of sources")
         else:
             defaults = _defaults(data.get("defaults"), disp, errors)
-            errors.extend(f"{disp}: {line}" for line in _userinfo_lines(defaults, "defaults", "(defaults)"))
+            errors.extend(f"{disp}: {line}" for line in _userinfo_lines(defaults, "defaults", None))
             unknown = set(data) - {"sources", "defaults", "maintainers", "digest", "scheduler"}
             for key in sorted(unknown):
                 errors.append(f"{disp}: {key}: unknown field")

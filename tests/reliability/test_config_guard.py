@@ -339,6 +339,15 @@ def test_G9_credentials_in_a_source_url_refused_without_echoing_them(tmp_path: P
     assert PASSWORD not in line and "casewatch:" not in line
 
 
+def test_G9_credentials_under_defaults_reported_once_without_the_password(tmp_path: Path) -> None:
+    text = (f"defaults:\n  params: {{login: 'https://ana:{PASSWORD}@example.org/'}}\n"
+            + _one_source("https://example.org/"))
+    line = _load_error(_config(tmp_path, text))
+    assert line.startswith(f"{tmp_path / 'config' / 'sources.yaml'}: defaults.params.login: URL must not contain "
+                           "a user name or password ('https://***@example.org/')"), line
+    assert PASSWORD not in line
+
+
 @pytest.mark.parametrize("user_only", ["https://token123@example.org/", "http://@example.org/"])
 def test_G9_a_user_name_alone_is_refused_too(tmp_path: Path, user_only: str) -> None:
     line = _load_error(_config(tmp_path, _one_source(user_only)))
