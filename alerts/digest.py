@@ -22,6 +22,7 @@ from alerts.views import (
     SourceHealthView,
     TimelineEntryView,
 )
+from config.redact import redact
 from config.schema import Config
 from config.schema import Subscriber as SubscriberConfig
 from pipeline.store import repository as repo
@@ -85,7 +86,7 @@ def already_sent_views(session: Session, sub: Subscriber) -> tuple[AlreadySentVi
 def health_views(config: Config, sources: Sequence[Source]) -> tuple[SourceHealthView, ...]:
     """Unhealthy sources that are still watched (a disabled source is not a problem)."""
     watched = {s.id: s for s in config.enabled_sources}
-    return tuple(SourceHealthView(s.id, watched[s.id].name, s.health_reason or "", s.health_since)
+    return tuple(SourceHealthView(s.id, watched[s.id].name, redact(s.health_reason or ""), s.health_since)
                  for s in sources if s.id in watched)
 
 

@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 
 from alerts.message import RenderedDigest, build_message
 from alerts.send import Sender, SendError
+from config.redact import redact
 from config.schema import ConfigError
 from pipeline.store import repository as repo
 from pipeline.store.session import Database
@@ -133,7 +134,7 @@ def deliver_pending(
             log.warning("digest %s to %s not delivered (attempt %d, next in %s): %s",
                         digest_id, to, claim.attempt, wait, exc)
             with db.write() as session:
-                if not repo.mark_digest_failed(session, claim, str(exc), retry_at):
+                if not repo.mark_digest_failed(session, claim, redact(str(exc)), retry_at):
                     log.warning("digest %s: claim lost before the failure was recorded", digest_id)
             results.append(Delivery(digest_id, to, False, str(exc)))
             continue

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import click
 
 from casewatch.app import App, UserError
+from casewatch.logs import redact_log_records
+from config.redact import redact
 from config.schema import ConfigError
 from pipeline.store.session import DatabaseError
 
@@ -23,7 +25,7 @@ LIMA = ZoneInfo("America/Lima")
 
 def _fail(lines: list[str] | str) -> NoReturn:
     for line in [lines] if isinstance(lines, str) else lines:
-        click.echo(f"casewatch: {line}", err=True)
+        click.echo(f"casewatch: {redact(line)}", err=True)  # a DB error may quote its URL
     sys.exit(EXIT_USER_ERROR)
 
 
@@ -54,6 +56,7 @@ def parse_since(value: str | None, now: datetime) -> datetime | None:
 @click.pass_context
 def cli(ctx: click.Context, config_dir: Path, db_url: str | None) -> None:
     """casewatch: watch the public record of a legal case and report when it moves."""
+    redact_log_records()
     ctx.obj = App(config_dir=config_dir, db_url=db_url)
 
 
@@ -93,9 +96,9 @@ def sources(app: App, as_json: bool) -> None:
             click.echo(f"{s.id:<28} {state} {s.kind:<10} {s.spider:<10} {s.schedule.expression:<12} {last}"
                        f"{'  ' + health if health else ''}")
             if unhealthy and row is not None:
-                click.echo(f"{'':<28} ↳ unhealthy: {row.health_reason}")
+                click.echo(f"{'':<28} ↳ unhealthy: {redact(row.health_reason or '')}")
             elif run and run.status in ("failed", "partial", "empty") and run.error:
-                click.echo(f"{'':<28} ↳ {run.error}")
+                click.echo(f"{'':<28} ↳ {redact(run.error)}")
 
 
 @cli.command()

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from alerts.digest import next_delivery_time
 from casewatch.app import App
+from config.redact import redact
 from config.schema import Schedule
 from pipeline.store import repository as repo
 from pipeline.store.models import CrawlRun, Digest
@@ -42,12 +43,13 @@ def _last_json(run: CrawlRun | None) -> dict[str, Any] | None:
         return None
     return {"id": run.id, "status": run.status, "started_at": iso(run.started_at),
             "finished_at": iso(run.finished_at), "items": run.items, "new": run.new, "updated": run.updated,
-            "error": run.error}
+            "error": redact(run.error or "") or None}
 
 
 def _digest_json(d: Digest) -> dict[str, Any]:
     return {"id": d.id, "to": d.subscriber.email, "kind": d.kind, "period": d.period, "subject": d.subject,
-            "attempts": d.attempts, "next_attempt_at": iso(d.next_attempt_at), "last_error": d.last_error,
+            "attempts": d.attempts, "next_attempt_at": iso(d.next_attempt_at),
+            "last_error": redact(d.last_error or "") or None,
             "created_at": iso(d.created_at)}
 
 
@@ -78,7 +80,8 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
                             if running else None),
                 "last_run": _last_json(finished.get(s.id)),
                 "health": row.health if row is not None else "healthy",
-                "health_reason": row.health_reason if row is not None and row.health == "unhealthy" else None,
+                "health_reason": (redact(row.health_reason or "") or None
+                                  if row is not None and row.health == "unhealthy" else None),
             })
     # unsubscribed_at: they opted out with the link in their emails (`digest --resubscribe` undoes it).
     subscribers = [{"email": sub.email, "frequency": sub.frequency, "at": sub.at, "timezone": sub.timezone,

@@ -65,6 +65,7 @@ from casewatch.web.i18n import (
     word,
 )
 from casewatch.web.views import lima
+from config.redact import redact
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -114,6 +115,7 @@ def environment() -> Environment:
     )
     env.filters["diff_lines"] = diff_lines
     env.filters["lima"] = lima
+    env.filters["redact"] = redact  # run errors and outbox errors may quote a URL with credentials
     env.globals["safe_href"] = safe_href
     return env
 
