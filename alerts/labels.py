@@ -9,11 +9,15 @@ LANGUAGES = ("es", "en")
 DEFAULT_LANGUAGE = "es"
 
 # Order of sections in a digest: what appeared first, then what moved, then what vanished.
-KIND_ORDER = ("new", "updated", "removed", "restored")
+# ``alternating`` is not stored: it is a document whose changes in the digest went back and forth
+# between stored versions (``reverted``), shown once (alerts.render.collapse_alternating).
+KIND_ORDER = ("new", "updated", "alternating", "reverted", "removed", "restored")
 
 KIND_LABELS: dict[str, dict[str, str]] = {
-    "es": {"new": "Nuevo", "updated": "Actualizado", "removed": "Eliminado", "restored": "Restaurado"},
-    "en": {"new": "New", "updated": "Updated", "removed": "Removed", "restored": "Restored"},
+    "es": {"new": "Nuevo", "updated": "Actualizado", "reverted": "Volvió a una versión anterior",
+           "alternating": "Alterna entre versiones", "removed": "Eliminado", "restored": "Restaurado"},
+    "en": {"new": "New", "updated": "Updated", "reverted": "Back to an earlier version",
+           "alternating": "Alternating between versions", "removed": "Removed", "restored": "Restored"},
 }
 
 # The digest's sections, top to bottom: where the case stands (timeline), what moved legally (by
@@ -64,6 +68,8 @@ COUNT_WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "updated": ("actualizado", "actualizados"),
         "removed": ("eliminado", "eliminados"),
         "restored": ("restaurado", "restaurados"),
+        "reverted": ("revertido", "revertidos"),
+        "alternating": ("alternante", "alternantes"),
         "other": ("otro", "otros"),
     },
     "en": {
@@ -71,6 +77,8 @@ COUNT_WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "updated": ("updated", "updated"),
         "removed": ("removed", "removed"),
         "restored": ("restored", "restored"),
+        "reverted": ("reverted", "reverted"),
+        "alternating": ("alternating", "alternating"),
         "other": ("other", "other"),
     },
 }
@@ -195,6 +203,10 @@ TEXTS: dict[str, dict[str, str]] = {
                          "en las fuentes que vigilamos. Te escribiremos en cuanto algo se mueva.",
         "quiet_why": "Recibes este aviso porque pediste saber de nosotros también en las semanas sin novedades.",
         "the_case": "el caso",
+        "alternating_two": "Alterna entre dos versiones",
+        "alternating_many": "Alterna entre {n} versiones",
+        "alternating_count": "{n} cambios en este periodo",
+        "alternating_note": "La página va y viene entre textos ya guardados: no es una edición nueva.",
     },
     "en": {
         "brand": "casewatch",
@@ -262,6 +274,10 @@ TEXTS: dict[str, dict[str, str]] = {
                          "watch during this period. We will write as soon as something moves.",
         "quiet_why": "You get this note because you asked to hear from us in quiet weeks too.",
         "the_case": "the case",
+        "alternating_two": "Alternating between two versions",
+        "alternating_many": "Alternating between {n} versions",
+        "alternating_count": "{n} changes in this period",
+        "alternating_note": "The page goes back and forth between texts already stored: not a new edit.",
     },
 }
 
