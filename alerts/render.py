@@ -24,6 +24,7 @@ from alerts import labels
 from alerts.message import RenderedDigest, clean_header, strip_controls
 from alerts.views import ChangeView, DigestView, QuietWeekView, ReportView, TimelineEntryView
 from pipeline.classify.relevance import words
+from pipeline.store.repository import ALTERNATING_KINDS
 
 __all__ = ["RenderedDigest", "render_digest", "render_quiet_week", "safe_href", "diff_lines", "environment",
            "collapse_stories", "collapse_alternating", "institution_of"]
@@ -210,9 +211,6 @@ def _story_entry(members: list[ChangeView]) -> ChangeView:
     return replace(lead, also=tuple(also), milestones=tuple(milestones))
 
 
-FOLDED_KINDS = ("new", "updated", "reverted")  # what an alternating document's entry stands for
-
-
 def collapse_alternating(changes: Sequence[ChangeView]) -> tuple[ChangeView, ...]:
     """A document whose changes here go back to a stored version (``reverted``) is ONE entry, kind
     ``alternating``, with how many changes it stands for: a page flapping A/B reads as one unstable
@@ -220,12 +218,12 @@ def collapse_alternating(changes: Sequence[ChangeView]) -> tuple[ChangeView, ...
     latest title and summary, the edit's diff, and every milestone any of them found."""
     groups: dict[str, list[ChangeView]] = {}
     for change in changes:
-        if change.kind in FOLDED_KINDS:
+        if change.kind in ALTERNATING_KINDS:
             groups.setdefault(change.url, []).append(change)
     flapping = {url for url, members in groups.items() if any(m.kind == "reverted" for m in members)}
     out: list[ChangeView] = []
     for change in changes:
-        if change.kind not in FOLDED_KINDS or change.url not in flapping:
+        if change.kind not in ALTERNATING_KINDS or change.url not in flapping:
             out.append(change)
         elif groups[change.url][0] is change:
             out.append(_alternating_entry(groups[change.url]))

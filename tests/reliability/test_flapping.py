@@ -50,10 +50,11 @@ def test_B5_page_alternating_A_B_A_B_is_one_edit_then_reverts_and_one_alert(db_u
             f'sources:\n  - {{id: mpfn, name: Ministerio Público, kind: prosecutor, spider: page, '
             f'urls: ["{site.base}/comunicado"], allow_private: true, download_delay: 0}}\n', encoding="utf-8")
         alerts_after: list[int] = []
-        for text in (A, B, A, B):
+        for i, text in enumerate((A, B, A, B)):
             site.routes["/comunicado"] = (200, "text/html; charset=utf-8", _page(text))
             crawl = run_cli(*cli, "crawl", "mpfn", env=env)
             assert crawl.returncode == 0, crawl.stderr
+            assert ("1 reverted" in crawl.stdout + crawl.stderr) == (i >= 2)  # the run summary says so
             alerts_after.append(len(_messages(var)))
         assert [(p, s) for p, s in site.log if p == "/comunicado"] == [("/comunicado", 200)] * 4  # four fetches
 
