@@ -7,13 +7,11 @@ alerts to the outbox folder, then one digest covers the period."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 from pathlib import Path
 
 from casewatch.localsite import LocalSite
-from tests.support.cli import CASE_FILE, run_cli
+from tests.support.cli import CASE_FILE, outbox_messages, plain_text, run_cli
 
 TITLE = "Comunicado sobre la masacre de Juliaca"
 A = ("La Fiscalía recibió a las familias de las víctimas de la masacre de Juliaca del 9 de enero de 2023, "
@@ -25,16 +23,6 @@ B = ("La Fiscalía formalizó investigación preparatoria en la carpeta fiscal 0
 def _page(text: str) -> bytes:
     return (f"<!doctype html><html lang='es'><head><meta charset='utf-8'><title>{TITLE}</title></head><body>"
             f"<article><h1>{TITLE}</h1><p>{text}</p><p>Lima, noviembre de 2026.</p></article></body></html>").encode()
-
-
-def _messages(var: Path) -> list[email.message.EmailMessage]:
-    folder = var / "outbox"
-    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
-            for p in sorted(folder.glob("*.eml"))] if folder.is_dir() else []
-
-
-def _text(message: email.message.EmailMessage) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
 
 
 def test_B5_page_alternating_A_B_A_B_is_one_edit_then_reverts_and_one_alert(db_url: str, tmp_path: Path) -> None:
@@ -55,7 +43,7 @@ def test_B5_page_alternating_A_B_A_B_is_one_edit_then_reverts_and_one_alert(db_u
             crawl = run_cli(*cli, "crawl", "mpfn", env=env)
             assert crawl.returncode == 0, crawl.stderr
             assert ("1 reverted" in crawl.stdout + crawl.stderr) == (i >= 2)  # the run summary says so
-            alerts_after.append(len(_messages(var)))
+            alerts_after.append(len(outbox_messages(var)))
         assert [(p, s) for p, s in site.log if p == "/comunicado"] == [("/comunicado", 200)] * 4  # four fetches
 
     # new (A), updated (B: the one edit), reverted to v1, reverted to v2; two versions stored.
@@ -74,15 +62,15 @@ def test_B5_page_alternating_A_B_A_B_is_one_edit_then_reverts_and_one_alert(db_u
 
     # The edit's step was alerted once, in the crawl that found it; the returns alerted nothing.
     assert alerts_after == [0, 1, 1, 1]
-    [alert] = _messages(var)
-    assert "carpeta fiscal 023-2023" in _text(alert)
+    [alert] = outbox_messages(var)
+    assert "carpeta fiscal 023-2023" in plain_text(alert)
 
     # One digest over the period: the page once, as alternating; its step is not announced again (the
     # alert is named in the one-line "already sent" list).
     digest = run_cli(*cli, "digest", env=env)
     assert digest.returncode == 0, digest.stderr
-    [later] = [m for m in _messages(var) if m["Message-ID"] != alert["Message-ID"]]
-    body = _text(later)
+    [later] = [m for m in outbox_messages(var) if m["Message-ID"] != alert["Message-ID"]]
+    body = plain_text(later)
     assert body.count("Alterna entre dos versiones") == 1
     assert "3 cambios en este periodo" in body  # new and both returns; the edit went out as the alert
     assert "1 alternante" in later["Subject"] and "actualizado" not in later["Subject"]
