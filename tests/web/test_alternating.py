@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
 
 from casewatch.app import App
+from pipeline.store import repository as repo
 from tests.web.conftest import FORMALIZED, T0, seed, store
 
 URL = "https://www.gob.pe/institucion/mpfn/noticias/2002-juliaca"
@@ -43,6 +44,18 @@ def test_alternating_document_is_one_row_of_the_change_log(cw: App, client: Test
     assert [r.get("data-kind") for r in _rows(client, f"?from={day[0]}&to={day[1]}")] == ["updated", "new"]
     [row] = _rows(client, f"?from={day[1]}&to={day[2]}&lang=en")
     assert "2 changes in this period" in row.get_text()
+    # Each return is its own record on its page and in the document's history.
+    page = client.get(f"/changes/{ids[2]}?lang=en")
+    assert page.status_code == 200 and "Back to an earlier version" in page.text
+    with cw.db.read() as session:
+        document = repo.get_document(session, URL)
+        assert document is not None
+        document_id = document.id
+    record = client.get(f"/api/documents/{document_id}").json()
+    assert len(record["versions"]) == 2  # A and B, each stored once
+    assert [(c["kind"], c["to_version"]) for c in record["changes"]][2:] == [
+        ("reverted", record["versions"][0]["id"]), ("reverted", record["versions"][1]["id"])]
+    assert client.get(f"/documents/{document_id}?lang=en").text.count("Back to an earlier version") == 2
     # The API is the record: every change, each with its kind.
     api = client.get("/api/changes", params={"per_page": "50"}).json()
     assert [c["kind"] for c in api if c["url"] == URL] == ["reverted", "reverted", "updated", "new"]
