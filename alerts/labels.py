@@ -206,7 +206,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "alternating_two": "Alterna entre dos versiones",
         "alternating_many": "Alterna entre {n} versiones",
         "alternating_count": "{n} cambios en este periodo",
-        "alternating_note": "La página va y viene entre textos ya guardados: no es una edición nueva.",
     },
     "en": {
         "brand": "casewatch",
@@ -277,7 +276,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "alternating_two": "Alternating between two versions",
         "alternating_many": "Alternating between {n} versions",
         "alternating_count": "{n} changes in this period",
-        "alternating_note": "The page goes back and forth between texts already stored: not a new edit.",
     },
 }
 
@@ -329,3 +327,10 @@ def count_phrase(lang: str, kind: str, n: int) -> str:
 def milestone_label(lang: str, type_: str, fallback: str = "") -> str:
     """Label from the controlled list; the stored label only for types we do not know."""
     return MILESTONE_LABELS[language(lang)].get(type_, fallback or type_)
+
+
+def alternating_phrases(lang: str, versions: int, changes: int) -> tuple[str, str]:
+    """('Alterna entre dos versiones', '4 cambios en este periodo'): a page going back and forth between
+    stored versions, shown once (digests and the change log)."""
+    head = text(lang, "alternating_many", n=versions) if versions > 2 else text(lang, "alternating_two")
+    return head, text(lang, "alternating_count", n=changes)

@@ -348,9 +348,7 @@ def _kind_text(change: ChangeView, lang: str) -> str:
     """The entry's badge: the kind, or 'Alterna entre dos versiones · 4 cambios en este periodo'."""
     if change.kind != "alternating":
         return clean_header(labels.kind_label(lang, change.kind), 40)
-    n = len(change.versions)
-    head = labels.text(lang, "alternating_many", n=n) if n > 2 else labels.text(lang, "alternating_two")
-    return f"{head} · {labels.text(lang, 'alternating_count', n=change.count)}"
+    return " · ".join(labels.alternating_phrases(lang, len(change.versions), change.count))
 
 
 def _link(report: ReportView) -> dict[str, Any]:
