@@ -63,6 +63,7 @@ def change_view(change: Change, language: str = "es", story: repo.StoryInfo | No
         diff=change.diff,
         story_id=change.story_id,
         also=also,
+        versions=tuple(v for v in (change.from_version_id, change.to_version_id) if v is not None),
     )
 
 
@@ -249,6 +250,8 @@ def build_immediate(db: Database, config: Config, *, now: datetime, base_url: st
     period = f"immediate:{now.astimezone(LIMA).strftime('%Y-%m-%dT%H:%M:%S.%f')}"
 
     def select(sub: SubscriberConfig | None, change: Change) -> bool:
+        if change.kind == "reverted":  # back to a text already stored: never an alert of its own
+            return False
         return (sub is not None and sub.frequency == "immediate") or types(sub, change)
 
     return build_digests(db, config, now=now, base_url=base_url, period=period, kind="immediate", select=select)

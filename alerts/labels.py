@@ -9,11 +9,15 @@ LANGUAGES = ("es", "en")
 DEFAULT_LANGUAGE = "es"
 
 # Order of sections in a digest: what appeared first, then what moved, then what vanished.
-KIND_ORDER = ("new", "updated", "removed", "restored")
+# ``alternating`` is not stored: it is a document whose changes in the digest went back and forth
+# between stored versions (``reverted``), shown once (alerts.render.collapse_alternating).
+KIND_ORDER = ("new", "updated", "alternating", "reverted", "removed", "restored")
 
 KIND_LABELS: dict[str, dict[str, str]] = {
-    "es": {"new": "Nuevo", "updated": "Actualizado", "removed": "Eliminado", "restored": "Restaurado"},
-    "en": {"new": "New", "updated": "Updated", "removed": "Removed", "restored": "Restored"},
+    "es": {"new": "Nuevo", "updated": "Actualizado", "reverted": "Volvió a una versión anterior",
+           "alternating": "Alterna entre versiones", "removed": "Eliminado", "restored": "Restaurado"},
+    "en": {"new": "New", "updated": "Updated", "reverted": "Back to an earlier version",
+           "alternating": "Alternating between versions", "removed": "Removed", "restored": "Restored"},
 }
 
 # The digest's sections, top to bottom: where the case stands (timeline), what moved legally (by
@@ -64,6 +68,8 @@ COUNT_WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "updated": ("actualizado", "actualizados"),
         "removed": ("eliminado", "eliminados"),
         "restored": ("restaurado", "restaurados"),
+        "reverted": ("revertido", "revertidos"),
+        "alternating": ("alternante", "alternantes"),
         "other": ("otro", "otros"),
     },
     "en": {
@@ -71,6 +77,8 @@ COUNT_WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "updated": ("updated", "updated"),
         "removed": ("removed", "removed"),
         "restored": ("restored", "restored"),
+        "reverted": ("reverted", "reverted"),
+        "alternating": ("alternating", "alternating"),
         "other": ("other", "other"),
     },
 }
@@ -193,6 +201,9 @@ TEXTS: dict[str, dict[str, str]] = {
                          "en las fuentes que vigilamos. Te escribiremos en cuanto algo se mueva.",
         "quiet_why": "Recibes este aviso porque pediste saber de nosotros también en las semanas sin novedades.",
         "the_case": "el caso",
+        "alternating_two": "Alterna entre dos versiones",
+        "alternating_many": "Alterna entre {n} versiones",
+        "alternating_count": "{n} cambios en este periodo",
     },
     "en": {
         "brand": "casewatch",
@@ -258,6 +269,9 @@ TEXTS: dict[str, dict[str, str]] = {
                          "watch during this period. We will write as soon as something moves.",
         "quiet_why": "You get this note because you asked to hear from us in quiet weeks too.",
         "the_case": "the case",
+        "alternating_two": "Alternating between two versions",
+        "alternating_many": "Alternating between {n} versions",
+        "alternating_count": "{n} changes in this period",
     },
 }
 
@@ -309,3 +323,10 @@ def count_phrase(lang: str, kind: str, n: int) -> str:
 def milestone_label(lang: str, type_: str, fallback: str = "") -> str:
     """Label from the controlled list; the stored label only for types we do not know."""
     return MILESTONE_LABELS[language(lang)].get(type_, fallback or type_)
+
+
+def alternating_phrases(lang: str, versions: int, changes: int) -> tuple[str, str]:
+    """('Alterna entre dos versiones', '4 cambios en este periodo'): a page going back and forth between
+    stored versions, shown once (digests and the change log)."""
+    head = text(lang, "alternating_many", n=versions) if versions > 2 else text(lang, "alternating_two")
+    return head, text(lang, "alternating_count", n=changes)

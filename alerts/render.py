@@ -24,9 +24,10 @@ from alerts import labels
 from alerts.message import RenderedDigest, clean_header, strip_controls
 from alerts.views import ChangeView, DigestView, QuietWeekView, ReportView, TimelineEntryView
 from pipeline.classify.relevance import words
+from pipeline.store.repository import ALTERNATING_KINDS
 
 __all__ = ["RenderedDigest", "render_digest", "render_quiet_week", "safe_href", "diff_lines", "environment",
-           "collapse_stories", "institution_of"]
+           "collapse_stories", "collapse_alternating", "institution_of"]
 
 LIMA = ZoneInfo("America/Lima")
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -210,6 +211,41 @@ def _story_entry(members: list[ChangeView]) -> ChangeView:
     return replace(lead, also=tuple(also), milestones=tuple(milestones))
 
 
+def collapse_alternating(changes: Sequence[ChangeView]) -> tuple[ChangeView, ...]:
+    """A document whose changes here go back to a stored version (``reverted``) is ONE entry, kind
+    ``alternating``, with how many changes it stands for: a page flapping A/B reads as one unstable
+    page, not as several edits. It takes the place of the document's first change; it shows the
+    latest title and summary, the edit's diff, and every milestone any of them found."""
+    groups: dict[str, list[ChangeView]] = {}
+    for change in changes:
+        if change.kind in ALTERNATING_KINDS:
+            groups.setdefault(change.url, []).append(change)
+    flapping = {url for url, members in groups.items() if any(m.kind == "reverted" for m in members)}
+    out: list[ChangeView] = []
+    for change in changes:
+        if change.kind not in ALTERNATING_KINDS or change.url not in flapping:
+            out.append(change)
+        elif groups[change.url][0] is change:
+            out.append(_alternating_entry(groups[change.url]))
+    return tuple(out)
+
+
+def _alternating_entry(members: list[ChangeView]) -> ChangeView:
+    latest = members[-1]
+    edit = next((c for c in members if c.kind == "updated" and c.diff), None) or latest
+    milestones = list(latest.milestones)
+    for c in members:
+        milestones += [m for m in c.milestones if (m.type, m.status) not in {(x.type, x.status) for x in milestones}]
+    versions = tuple(sorted({v for c in members for v in c.versions}))
+    return replace(latest, kind="alternating", diff=edit.diff, milestones=tuple(milestones), versions=versions,
+                   count=sum(c.count for c in members))
+
+
+def _entries(view: DigestView) -> tuple[ChangeView, ...]:
+    """The digest's entries: alternating documents once, then stories once."""
+    return collapse_stories(collapse_alternating(view.changes))
+
+
 def _fold(value: str) -> str:
     """Accent-free lowercase words, for matching institution names."""
     return " ".join(words(value))
@@ -243,7 +279,7 @@ def institution_of(change: ChangeView) -> tuple[str, str] | None:
 def _counts(view: DigestView) -> dict[str, int]:
     """Entries per kind (a story counts once), known kinds in display order, anything else as 'other'."""
     counts = dict.fromkeys(labels.KIND_ORDER, 0)
-    for change in collapse_stories(view.changes):
+    for change in _entries(view):
         key = change.kind if change.kind in counts else "other"
         counts[key] = counts.get(key, 0) + 1
     return {kind: n for kind, n in counts.items() if n}
@@ -286,7 +322,7 @@ def _item(change: ChangeView, view: DigestView, lang: str) -> dict[str, Any]:
     return {
         "id": change.id,
         "kind": change.kind,
-        "kind_label": clean_header(labels.kind_label(lang, change.kind), 40),
+        "kind_label": _kind_text(change, lang),
         "title": title,
         "href": safe_href(change.url),
         "url": url_text,
@@ -302,10 +338,17 @@ def _item(change: ChangeView, view: DigestView, lang: str) -> dict[str, Any]:
                                                  for actor in m.actors) if a))[:8],
         "institution": "",  # set for the "other institutions" group, whose heading does not name it
         "summary": _multiline(change.summary or "", SUMMARY_MAX),
-        "diff": change.diff if change.kind == "updated" and change.diff else None,
+        "diff": change.diff if change.kind in ("updated", "alternating") and change.diff else None,
         "full_href": _full_href(view, change) if change.kind != "new" else None,
         "also": [_link(r) for r in change.also if r.url != change.url],
     }
+
+
+def _kind_text(change: ChangeView, lang: str) -> str:
+    """The entry's badge: the kind, or 'Alterna entre dos versiones · 4 cambios en este periodo'."""
+    if change.kind != "alternating":
+        return clean_header(labels.kind_label(lang, change.kind), 40)
+    return " · ".join(labels.alternating_phrases(lang, len(change.versions), change.count))
 
 
 def _link(report: ReportView) -> dict[str, Any]:
@@ -335,8 +378,9 @@ def _timeline(view: DigestView, lang: str) -> list[dict[str, Any]]:
 def _sections(view: DigestView, lang: str) -> dict[str, Any]:
     """Every change once: new reports of an institution's legal step under that institution (fixed
     order), edits/removals/restorations as changed documents (kinds in the fixed order, unknown kinds
-    last so nothing is dropped), then the other new reports (news, one entry per story)."""
-    changes = collapse_stories(view.changes)
+    last so nothing is dropped), then the other new reports (news, one entry per story). A document
+    alternating between stored versions is one entry among the changed documents."""
+    changes = _entries(view)
     legal: dict[str, list[dict[str, Any]]] = {}
     changed: list[ChangeView] = []
     news: list[dict[str, Any]] = []
@@ -399,7 +443,7 @@ def _context(view: DigestView) -> dict[str, Any]:
         "section_titles": labels.SECTION_LABELS[lang],
         **_sections(view, lang),
         "already_sent": _already_sent(view, lang),
-        "total": len(collapse_stories(view.changes)),
+        "total": len(_entries(view)),
         "timeline": timeline,
         "timeline_approx": any(e["approx"] for group in timeline for e in group["entries"]),
         "footer_why": t("footer_why", email=email, cases=", ".join(case_names) or "casewatch"),

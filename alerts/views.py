@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-ChangeKind = Literal["new", "updated", "removed", "restored"]
+ChangeKind = Literal["new", "updated", "reverted", "removed", "restored"]
 Language = Literal["es", "en"]
 
 
@@ -42,7 +42,7 @@ class ChangeView:
     """One change to show; every text field is scraped and therefore untrusted."""
 
     id: int
-    kind: str  # 'new' | 'updated' | 'removed' | 'restored'
+    kind: str  # 'new' | 'updated' | 'reverted' | 'removed' | 'restored'; 'alternating' for a folded entry
     detected_at: datetime
     source_id: str
     source_name: str
@@ -58,6 +58,8 @@ class ChangeView:
     diff: str | None = None  # unified diff text, for 'updated'
     story_id: int | None = None  # reports of one story are shown once, the others as "also reported by"
     also: tuple[ReportView, ...] = ()  # the story's other reports
+    versions: tuple[int, ...] = ()  # ids of the stored versions the change goes between (from, to)
+    count: int = 1  # how many changes an 'alternating' entry stands for
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,7 +130,7 @@ def crawl(app: App, source_ids: tuple[str, ...], all_enabled: bool, verbose: boo
 @click.option("--since", help="Only changes detected since: 7d, 12h, or a date.")
 @click.option("--source", "source_id", help="Only this source.")
 @click.option("--case", "case_id", help="Only changes relevant to this case.")
-@click.option("--kind", type=click.Choice(["new", "updated", "removed", "restored"]))
+@click.option("--kind", type=click.Choice(["new", "updated", "reverted", "removed", "restored"]))
 @click.option("--milestone", help="Only changes reporting this milestone type.")
 @click.option("--relevant", is_flag=True, help="Only changes relevant to some case.")
 @click.option("--limit", type=int, default=None, help="At most this many (newest first).")
@@ -190,7 +190,10 @@ def show(app: App, change_id: int, as_json: bool) -> None:
         if c.withdrawn_at is not None:
             click.echo(f"WITHDRAWN: {c.withdrawn_at.astimezone(LIMA):%Y-%m-%d %H:%M %Z}: {c.withdrawn_reason} "
                        "(kept as a record; not in the change log, digests or exports)")
-        if version:
+        if c.kind == "reverted" and version:
+            click.echo(f"reverted:  back to version {version.id} (stored {version.fetched_at.isoformat()}) "
+                       f"from version {c.from_version_id}; seen again at detection, not stored twice")
+        elif version:
             click.echo(f"version:   {version.id} sha256 {version.sha256} fetched {version.fetched_at.isoformat()} "
                        f"HTTP {version.http_status}")
         cases = ", ".join(f"{link.case_id} ({link.score:g})" for link in c.case_links) or "none"

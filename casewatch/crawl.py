@@ -55,7 +55,7 @@ def describe(c: RunCounters) -> str:
         return f"{head} {c.first_error or 'no items and no error recorded'}"
     took = f"{(c.finished - c.started).total_seconds():.1f}s" if c.finished else ""
     line = (f"{head} {c.pages} pages, {c.items} items: {c.new} new, {c.updated} updated, {c.removed} removed, "
-            f"{c.restored} restored  {took}")
+            f"{c.restored} restored{f', {c.reverted} reverted' if c.reverted else ''}  {took}")
     if c.status == "partial" and c.first_error:
         line += f"  ({c.errors} errors; first: {c.first_error})"
     return line

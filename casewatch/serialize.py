@@ -47,6 +47,8 @@ def change_json(change: Change, language: str = "es", stories: Mapping[int, Stor
         "summary": change.summary,
         "diff": change.diff,
         "version_sha256": version.sha256 if version else None,
+        "from_version": change.from_version_id,
+        "to_version": change.to_version_id,  # for ``reverted``: the older stored version the text went back to
         "related_cases": list(change.related_cases or []),
         "story": story_json((stories or {}).get(change.story_id)) if change.story_id is not None else None,
     }

@@ -32,6 +32,7 @@ class RunCounters:
     updated: int = 0
     removed: int = 0
     restored: int = 0
+    reverted: int = 0  # back to an older stored version (shown, not a CrawlRun column)
     unchanged: int = 0
     not_modified: int = 0  # 304s and identical bodies: counted in ``unchanged`` too
     filtered: int = 0  # feed entries the source's filters left out
@@ -44,7 +45,7 @@ class RunCounters:
 
     def count(self, result: str) -> None:
         self.items += 1
-        if result in ("new", "updated", "removed", "restored", "unchanged"):
+        if result in ("new", "updated", "removed", "restored", "reverted", "unchanged"):
             setattr(self, result, getattr(self, result) + 1)
 
     def error(self, message: str) -> None:

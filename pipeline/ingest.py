@@ -3,7 +3,9 @@
 The whole change-detection loop is here, in the order a reader expects:
 1. a 404/410 counts as missing; the second one in a row makes a ``removed`` change;
 2. the text is normalised (ignore rules applied) and fingerprinted;
-3. unknown URL -> ``new``; same fingerprint -> nothing; other fingerprint -> ``updated`` with a diff;
+3. unknown URL -> ``new``; same fingerprint as the version the site showed last -> nothing; the
+   fingerprint of an older stored version -> ``reverted`` to it (no new version: that text is stored;
+   the change records when it came back); any other fingerprint -> ``updated`` with a diff;
    a removed document answering again -> ``restored``;
 4. the new version and its change are added to the caller's transaction, so they commit together.
 """
@@ -56,7 +58,7 @@ class Snapshot:
 class Outcome:
     """What ingest decided: a change kind, or why there is none."""
 
-    result: str  # new | updated | removed | restored | unchanged | missing | empty | error
+    result: str  # new | updated | reverted | removed | restored | unchanged | missing | empty | error
     change: Change | None = None
 
     @property
@@ -101,7 +103,7 @@ def ingest(
 
     doc.last_checked_at = now
     doc.missing_count = 0
-    last = repo.latest_version(session, doc.id)
+    last = repo.current_version(session, doc.id)
     was_removed = doc.state == "removed"
     if last is not None and not was_removed:
         if last.sha256 == sha:
@@ -112,6 +114,14 @@ def ingest(
             # good version rather than record the case text as deleted.
             log.warning("%s: extracted text is empty; keeping the previous version", snapshot.url)
             return Outcome("empty")
+        earlier = repo.version_with_sha(session, doc.id, sha)
+        if earlier is not None:
+            # Back to a text already stored (A -> B -> A): a record pointing at that version, not an edit.
+            _remember_fetch(doc, snapshot)
+            doc.title = title or doc.title
+            doc.published_at = snapshot.published_at or doc.published_at
+            return _change(session, "reverted", doc, last, earlier, title, normalized, snapshot, cases,
+                           source_id=source_id, run_id=run_id, now=now, ignore_patterns=ignore_patterns)
     doc.state = "active"
     _remember_fetch(doc, snapshot)
     doc.title = title or doc.title
@@ -174,10 +184,11 @@ def _change(session: Session, kind: str, doc: Document, last: Version | None, ve
     if last is not None:
         old = f"{last.title}\n\n{normalize(last.text, ignore_patterns)}"
         diff = unified_diff(old, f"{title}\n\n{normalized}", old_label=f"version {last.id}",
-                            new_label="new version")
+                            new_label="new version" if version.id is None else f"version {version.id}")
     # An edit reports the steps in what was added, not every step the page ever mentioned: else
-    # each correction of a typo would announce the formalisation again.
-    steps_in = added_text(diff) if kind == "updated" and diff else None
+    # each correction of a typo would announce the formalisation again. A return to a stored text
+    # says nothing new: no steps, so it can never alert the same content twice.
+    steps_in = "" if kind == "reverted" else added_text(diff) if kind == "updated" and diff else None
     rels = decide(cases, title, normalized, published=snap.published_at, steps_in=steps_in)
     change = Change(kind=kind, detected_at=now, document=doc, source_id=source_id, run_id=run_id,
                     from_version=last, to_version=version, title=title,

@@ -2,7 +2,7 @@
 
 After an ignore rule or a spider's extraction changes, the stored versions' texts and fingerprints are
 recomputed from their raw bodies (``casewatch.reextract`` runs the spiders; this module does not import
-the crawler). Then each ``updated`` change is judged again:
+the crawler). Then each ``updated`` (or ``reverted``) change is judged again:
 
 - its two versions no longer differ -> the change is **withdrawn** (``withdrawn_at``, a reason), never
   deleted: it may already have been emailed and stays part of the record;
@@ -81,7 +81,7 @@ def plan_document(versions: Sequence[Version], changes: Sequence[Change], extrac
         if (fresh.title, fresh.text, fresh.sha256) != (v.title, v.text, v.sha256):
             plan.texts[v.id] = fresh
     for c in changes:
-        if c.kind != "updated" or c.from_version_id is None or c.to_version_id is None:
+        if c.kind not in ("updated", "reverted") or c.from_version_id is None or c.to_version_id is None:
             continue
         old, new = now_text.get(c.from_version_id), now_text.get(c.to_version_id)
         if old is None or new is None:
@@ -98,7 +98,8 @@ def plan_document(versions: Sequence[Version], changes: Sequence[Change], extrac
             plan.reinstate.append(c.id)
         plan.kept.append(c.id)
         diff = unified_diff(f"{old.title}\n\n{old.normalized}", f"{new.title}\n\n{new.normalized}",
-                            old_label=f"version {c.from_version_id}", new_label="new version")
+                            old_label=f"version {c.from_version_id}",
+                            new_label="new version" if c.kind == "updated" else f"version {c.to_version_id}")
         if diff != c.diff:
             plan.diffs[c.id] = diff
     return plan

@@ -9,6 +9,7 @@ async action handlers, which must ``await`` the form); templates render inside t
 from __future__ import annotations
 
 import zlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from starlette.concurrency import run_in_threadpool
@@ -17,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from alerts.labels import alternating_phrases
 from casewatch.web.app import Refusal, Web, request_language
 from casewatch.web.auth import NO_REVIEWERS, action, current_reviewer, log_in, log_out, safe_next
 from casewatch.web.i18n import text
@@ -76,12 +78,18 @@ class Pages:
             params = LogParams.parse(request.query_params)
         except BadQuery as exc:
             raise Refusal(400, exc.key, **exc.values) from None
+        query = replace(params.query, fold_alternating=True)  # a flapping page: one row, not every flip
+        lang = request_language(request)
         with self.app.db.read() as session:
-            rows, total = repo.search_changes(session, params.query)
+            rows, total = repo.search_changes(session, query)
+            alternating = {doc_id: alternating_phrases(lang, versions, n) for doc_id, (n, versions) in
+                           repo.alternations(session, query, {c.document_id for c in rows
+                                                              if c.kind in repo.ALTERNATING_KINDS}).items()}
             pager = Pager(params.query.page, params.query.per_page, total)
             sources = sorted(repo.all_sources(session).values(), key=lambda s: s.id)
             return self.web.render(request, "changes.html.j2", {
                 "rows": rows, "pager": pager, "params": params, "f": params.values, "kinds": KINDS,
+                "alternating": alternating,
                 "sources": sources, "source_kinds": sorted({s.kind for s in sources}),
                 "review_states": repo.REVIEW_STATES})
 

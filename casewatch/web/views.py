@@ -18,7 +18,7 @@ from pipeline.store.repository import REVIEW_STATES, ChangeQuery
 LIMA = ZoneInfo("America/Lima")
 PER_PAGE = 50
 MAX_PER_PAGE = 500
-KINDS = ("new", "updated", "removed", "restored")
+KINDS = ("new", "updated", "reverted", "removed", "restored")
 
 
 def lima(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -134,13 +134,14 @@ class Version(Base):
 
 
 class Change(Base):
-    """What moved: a document appeared, changed, disappeared or came back."""
+    """What moved: a document appeared, changed, went back to a stored version, disappeared or came back."""
 
     __tablename__ = "changes"
     __table_args__ = (Index("ix_changes_detected_at", "detected_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # new | updated | removed | restored
+    # new | updated | reverted (to_version: the older version the text went back to) | removed | restored
+    kind: Mapped[str] = mapped_column(String(16))
     detected_at: Mapped[datetime]
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)

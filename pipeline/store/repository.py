@@ -84,6 +84,20 @@ def latest_version(session: Session, document_id: int) -> Version | None:
     ).one_or_none()
 
 
+def current_version(session: Session, document_id: int) -> Version | None:
+    """The version the site showed at its last stored or matched fetch: the newest change's
+    ``to_version`` (a ``reverted`` change points back at an older version), else the newest version."""
+    shown = session.scalar(select(Change.to_version_id).where(
+        Change.document_id == document_id, Change.to_version_id.is_not(None)).order_by(Change.id.desc()).limit(1))
+    return session.get(Version, shown) if shown is not None else latest_version(session, document_id)
+
+
+def version_with_sha(session: Session, document_id: int, sha256: str) -> Version | None:
+    """The newest stored version of the document with this text fingerprint, if any."""
+    return session.scalars(select(Version).where(Version.document_id == document_id, Version.sha256 == sha256)
+                           .order_by(Version.id.desc()).limit(1)).one_or_none()
+
+
 # ------------------------------------------------------------------------------ crawl runs
 
 
@@ -797,6 +811,7 @@ class ChangeQuery:
     relevant_only: bool = False
     review_state: str | None = None
     include_withdrawn: bool = False  # withdrawn changes are records, not news (the CLI may ask for them)
+    fold_alternating: bool = False  # a document going back and forth between versions: one row (review page)
     page: int = 1
     per_page: int = 50
 
@@ -856,9 +871,40 @@ def _change_conditions(session: Session, q: ChangeQuery) -> list[ColumnElement[b
     return conds
 
 
+ALTERNATING_KINDS = ("new", "updated", "reverted")  # what one "alternating" row of the change log stands for
+
+
+def _alternation_fold(conds: Sequence[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """Of a document whose matching changes include a ``reverted`` one, only its newest new/updated/reverted
+    change stays: the log lists a flapping page once, and its pages and total stay exact. The subqueries
+    have their own ``changes`` (no correlation), filtered like the log."""
+    flapping = select(Change.document_id).where(*conds, Change.kind == "reverted").correlate(None)
+    newest = (select(func.max(Change.id)).where(*conds, Change.kind.in_(ALTERNATING_KINDS))
+              .group_by(Change.document_id).correlate(None))
+    return or_(Change.kind.not_in(ALTERNATING_KINDS), Change.document_id.not_in(flapping), Change.id.in_(newest))
+
+
+def alternations(session: Session, q: ChangeQuery, document_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """Document id -> (changes, distinct versions) of each flapping document's new/updated/reverted changes
+    matching the log's filters: what its one row stands for. Documents that do not flap are left out."""
+    ids = list(document_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(Change.document_id, Change.kind, Change.from_version_id, Change.to_version_id)
+                           .where(*_change_conditions(session, q), Change.kind.in_(ALTERNATING_KINDS),
+                                  Change.document_id.in_(ids)))
+    found: dict[int, tuple[int, set[int], bool]] = {}
+    for doc_id, kind, from_id, to_id in rows:
+        n, versions, flaps = found.get(doc_id, (0, set(), False))
+        found[doc_id] = (n + 1, versions | {v for v in (from_id, to_id) if v is not None}, flaps or kind == "reverted")
+    return {doc_id: (n, len(versions)) for doc_id, (n, versions, flaps) in found.items() if flaps}
+
+
 def search_changes(session: Session, q: ChangeQuery) -> tuple[list[Change], int]:
     """One page of the change log, newest first, and how many changes match in all."""
     conds = _change_conditions(session, q)
+    if q.fold_alternating:
+        conds = [*conds, _alternation_fold(conds)]
     total = session.scalar(select(func.count()).select_from(Change).where(*conds)) or 0
     per_page = max(1, q.per_page)
     rows = session.scalars(_change_log(conds).limit(per_page).offset((max(1, q.page) - 1) * per_page))
@@ -927,11 +973,12 @@ def review_change(session: Session, change_id: int, action: str, note: str, acto
 
 
 def relevant_case_changes(session: Session, case_id: str, limit: int = 50) -> list[Change]:
-    """The newest relevant, not withdrawn changes of a case (its Atom feed)."""
+    """The newest relevant, not withdrawn changes of a case (its Atom feed); a return to a stored version
+    (``reverted``) is a record, not news: a flapping page must not fill the feed."""
     return list(session.scalars(
         select(Change)
         .where(Change.id.in_(select(ChangeCase.change_id).where(ChangeCase.case_id == case_id)),
-               Change.relevant.is_(True), Change.withdrawn_at.is_(None))
+               Change.relevant.is_(True), Change.withdrawn_at.is_(None), Change.kind != "reverted")
         .options(selectinload(Change.case_links), selectinload(Change.source), selectinload(Change.document),
                  selectinload(Change.to_version), selectinload(Change.from_version))
         .order_by(Change.detected_at.desc(), Change.id.desc()).limit(limit)))

@@ -279,3 +279,28 @@ def test_immediate_alert_and_already_sent(make_view: Callable[..., DigestView]) 
     assert '<a href="https://www.gob.pe/pj/1" style="color:#0b4f9c;">Poder Judicial dicta' in digest.html
     assert "&lt;b&gt;raro&lt;/b&gt;" in digest.html and 'href="javascript' not in digest.html
     assert not digest.subject.startswith("casewatch · Alerta")
+
+
+@pytest.mark.parametrize(("language", "phrase", "count_word"), [
+    ("es", "Alterna entre dos versiones · 4 cambios en este periodo", "1 alternante"),
+    ("en", "Alternating between two versions · 4 changes in this period", "1 alternating"),
+])
+def test_a_page_alternating_between_versions_is_one_entry(make_view: Callable[..., DigestView], language: str,
+                                                          phrase: str, count_word: str) -> None:
+    """new (A), updated (B), reverted to A, reverted to B: the page once, as alternating, with the edit's diff
+    and its legal step; another document's edit stays its own entry."""
+    url = "https://www.gob.pe/institucion/mpfn/noticias/77-juliaca"
+    title = "Fiscalía y la masacre de Juliaca: comunicado"
+    diff = "--- version 1\n+++ new version\n@@ -1 +1 @@\n-abrió investigación\n+formalizó investigación\n"
+    flapping = (change(1, "new", url=url, title=title, versions=(1,), milestones=()),
+                change(2, "updated", url=url, title=title, versions=(1, 2), diff=diff),
+                change(3, "reverted", url=url, title=title, versions=(2, 1), milestones=()),
+                change(4, "reverted", url=url, title=title, versions=(1, 2), milestones=()))
+    other = change(5, "updated", diff="--- v1\n+++ v2\n@@ -1 +1 @@\n-a\n+b\n")
+    rendered = render_digest(make_view(language, changes=(*flapping, other)))
+    for body in (rendered.text, rendered.html):
+        assert body.count(title) == 1 and body.count(phrase) == 1
+        assert body.count(labels.kind_label(language, "updated")) == 1  # the other document only
+        assert "formalizó investigación" in body
+        assert labels.milestone_label(language, "formal_investigation") in body
+    assert count_word in rendered.subject and labels.count_phrase(language, "updated", 1) in rendered.subject

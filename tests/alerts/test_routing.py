@@ -96,3 +96,40 @@ def test_routing_over_a_week(db: Database, tmp_path: Path) -> None:
     build_scheduled(db, config, since=TUESDAY + timedelta(hours=21), now=NEXT_MONDAY + timedelta(hours=1),
                     base_url=base)
     assert _sent(db)["tranquilo@example.org"] == [("quiet", "quiet", 0)]  # once per week
+
+
+def test_a_flapping_page_is_alerted_once_even_to_immediate_subscribers(db: Database, tmp_path: Path) -> None:
+    """A -> B -> A -> B with a major step in B: one immediate alert (the edit), whoever asked for everything
+    immediately; the returns to stored versions are never alerts. The daily digest shows the page once."""
+    config_dir = tmp_path / "config"
+    (config_dir / "cases").mkdir(parents=True)
+    (config_dir / "cases" / "juliaca-2023.yaml").write_bytes((ROOT / "config" / "cases" / "juliaca-2023.yaml")
+                                                             .read_bytes())
+    (config_dir / "subscribers.yaml").write_text(
+        "subscribers:\n  - {email: todo@example.org, cases: [juliaca-2023]}\n"
+        "  - {email: ya@example.org, cases: [juliaca-2023], frequency: immediate}\n", encoding="utf-8")
+    (config_dir / "sources.yaml").write_text(SOURCES, encoding="utf-8")
+    config = load_config(config_dir)
+    with db.write() as s:
+        repo.sync_sources(s, config.sources, TUESDAY - timedelta(days=1))
+        repo.sync_subscribers(s, config.subscribers, TUESDAY - timedelta(days=1))
+    a = "La Fiscalía recibió a las familias de las víctimas de la masacre de Juliaca del 9 de enero."
+    b = "La Fiscalía formalizó investigación preparatoria en la carpeta fiscal 023-2023 por la masacre de Juliaca."
+    kinds = []
+    for i, text in enumerate((a, b, a, b)):
+        now = TUESDAY + timedelta(hours=i)
+        with db.write() as s:
+            kinds.append(ingest(s, Snapshot(url="https://www.gob.pe/institucion/mpfn/noticias/7-juliaca", status=200,
+                                            title="Comunicado sobre la masacre de Juliaca", text=text),
+                                source_id="mpfn", cases=list(config.cases.values()), now=now).result)
+        build_immediate(db, config, now=now + timedelta(minutes=1), base_url="http://127.0.0.1:8080")
+    assert kinds == ["new", "updated", "reverted", "reverted"]
+    sent = _sent(db)
+    assert sent["todo@example.org"] == [("immediate", "immediate", 1)]  # the edit's step, once
+    assert sent["ya@example.org"] == [("immediate", "immediate", 1), ("immediate", "immediate", 1)]  # new, edit
+
+    build_scheduled(db, config, since=TUESDAY, now=TUESDAY + timedelta(hours=21), base_url="http://127.0.0.1:8080")
+    with db.read() as s:
+        daily = next(d for d in repo.all_digests(s) if d.kind == "digest")
+        assert daily.subscriber.email == "todo@example.org"
+        assert daily.text_body.count("Alterna entre dos versiones · 3 cambios en este periodo") == 1

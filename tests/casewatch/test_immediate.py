@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 from pathlib import Path
 
 from casewatch.localsite import LocalSite
-from tests.support.cli import CASE_FILE, run_cli
+from tests.support.cli import CASE_FILE, outbox_messages, plain_text, run_cli
 
 MAJOR_TITLE = "Fiscalía formaliza investigación preparatoria por la masacre de Juliaca"
 MAJOR_TEXT = ("La Fiscalía formalizó investigación preparatoria en la carpeta fiscal 023-2023 contra mandos "
@@ -20,16 +18,6 @@ def _feed(base: str, items: list[tuple[str, str, str]]) -> bytes:
     body = "".join(f"<item><title>{t}</title><link>{base}/{slug}</link><description>{d}</description>"
                    f"<pubDate>Mon, 23 Nov 2026 10:00:00 -0500</pubDate></item>" for slug, t, d in items)
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Diario</title>{body}</channel></rss>'.encode()
-
-
-def _messages(var: Path) -> list[email.message.EmailMessage]:
-    folder = var / "outbox"
-    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
-            for p in sorted(folder.glob("*.eml"))] if folder.is_dir() else []
-
-
-def _text(message: email.message.EmailMessage) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
 
 
 def test_major_step_mailed_in_the_crawl_cycle_and_referenced_in_the_digest(db_url: str, tmp_path: Path) -> None:
@@ -49,23 +37,23 @@ def test_major_step_mailed_in_the_crawl_cycle_and_referenced_in_the_digest(db_ur
 
         first = run_cli(*cli, "crawl", env=env)
         assert first.returncode == 0, first.stderr
-        assert _messages(var) == []  # a feature is news for the digest, not an immediate alert
+        assert outbox_messages(var) == []  # a feature is news for the digest, not an immediate alert
 
         site.routes["/feed"] = (200, "application/rss+xml", _feed(site.base, [
             ("vigilia", MINOR_TITLE, MINOR_TEXT), ("formaliza", MAJOR_TITLE, MAJOR_TEXT)]))
         second = run_cli(*cli, "crawl", env=env)
         assert second.returncode == 0, second.stderr
-        [alert] = _messages(var)
-        assert MAJOR_TITLE in _text(alert) and MINOR_TITLE not in _text(alert)
+        [alert] = outbox_messages(var)
+        assert MAJOR_TITLE in plain_text(alert) and MINOR_TITLE not in plain_text(alert)
         assert "1 immediate alert" in second.stderr
 
         assert run_cli(*cli, "crawl", env=env).returncode == 0
-        assert len(_messages(var)) == 1  # nothing new: no second alert
+        assert len(outbox_messages(var)) == 1  # nothing new: no second alert
 
         digest = run_cli(*cli, "digest", env=env)
         assert digest.returncode == 0, digest.stderr
-        [later] = [m for m in _messages(var) if m["Message-ID"] != alert["Message-ID"]]
-        text = _text(later)
+        [later] = [m for m in outbox_messages(var) if m["Message-ID"] != alert["Message-ID"]]
+        text = plain_text(later)
         assert MINOR_TITLE in text and MINOR_TEXT.split(",")[0] in text  # the feature, in full
         assert text.count(MAJOR_TITLE) == 1  # the formalisation: one "already sent" line
         assert "carpeta fiscal 023-2023 contra mandos" not in text

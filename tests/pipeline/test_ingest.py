@@ -117,3 +117,32 @@ def test_milestones_and_related_cases_are_stored_with_the_change(db, default_con
         assert first.relevant and [m["type"] for m in first.milestones][:1] == ["investigation_extended"]
         assert {"kind": "carpeta_fiscal", "value": "023-2023"} in first.milestones[0]["identifiers"]
         assert not second.relevant and second.milestones == [] and second.related_cases == ["juliaca-2011"]
+
+
+def test_return_to_a_stored_version_is_reverted_to_it_without_a_new_version(db: Database, now) -> None:
+    """A -> B -> A -> B: new, updated (the one edit), reverted to v1, reverted to v2; two versions stored,
+    the reverts carry no legal step (never an alert of content already seen), and the current text is
+    what the site showed last, so the next identical fetch is unchanged."""
+    _source(db, now)
+    a = "La fiscalía abrió investigación por la masacre de Juliaca."
+    b = "La Fiscalía formalizó investigación preparatoria por la masacre de Juliaca."
+    seen = [_ingest(db, page(text), now + timedelta(hours=i)) for i, text in enumerate((a, b, a, b))]
+    assert [kind for kind, _ in seen] == ["new", "updated", "reverted", "reverted"]
+    assert _ingest(db, page(b), now + timedelta(hours=4))[0] == "unchanged"
+    with db.read() as s:
+        v1, v2 = repo.document_versions(s, repo.get_document(s, URL).id)  # type: ignore[union-attr]
+        assert repo.count_versions(s) == 2
+        back_to_a, back_to_b = (repo.get_change(s, cid) for _, cid in seen[2:])
+        assert back_to_a is not None and back_to_b is not None
+        assert (back_to_a.from_version_id, back_to_a.to_version_id) == (v2.id, v1.id)
+        assert (back_to_b.from_version_id, back_to_b.to_version_id) == (v1.id, v2.id)
+        assert back_to_a.detected_at == now + timedelta(hours=2)  # when it was seen again
+        assert f"+++ version {v1.id}" in (back_to_a.diff or "")
+        assert back_to_a.relevant and back_to_a.milestones == [] and back_to_b.milestones == []
+        assert repo.current_version(s, v1.document_id) == v2
+    # A third text is an edit from what the site showed last (B), not from the newest row.
+    assert _ingest(db, page(a), now + timedelta(hours=5))[0] == "reverted"
+    kind, cid = _ingest(db, page("La fiscalía archivó el caso de Juliaca."), now + timedelta(hours=6))
+    with db.read() as s:
+        change = repo.get_change(s, cid)
+        assert kind == "updated" and change is not None and change.from_version_id == v1.id

@@ -116,3 +116,30 @@ def test_current_text_matches_ingest() -> None:
     fresh = reextract.current_text(" Un\ntítulo ", text, PATTERNS)
     assert fresh.title == "Un título" and fresh.text == clean_text(text)
     assert fresh.sha256 == fingerprint("Un título", normalize(clean_text(text), PATTERNS))
+
+
+def test_a_return_to_a_stored_version_is_judged_like_an_edit(db: Database, default_config: Config,
+                                                              now: datetime) -> None:
+    """A -> B -> A: the return is kept while its versions differ (its diff recomputed, naming the version it
+    went back to) and withdrawn with the edit once the current rules make the two versions equal."""
+    cases = [default_config.cases["juliaca-2023"]]
+    with db.write() as s:
+        s.add(Source(id="mpfn", name="MPFN", kind="prosecutor", spider="gobpe", enabled=True, created_at=now,
+                     updated_at=now))
+    kinds, ids = [], []
+    for hours, text in enumerate((f"{OPENED}\nVisitas: 1", f"{OPENED}\n{STEP}\nVisitas: 2", f"{OPENED}\nVisitas: 1")):
+        with db.write() as s:
+            out = ingest(s, Snapshot(url=URL, status=200, title=TITLE, text=text, body=text.encode()),
+                         source_id="mpfn", cases=cases, now=now + timedelta(hours=hours))
+            assert out.change is not None
+            kinds.append(out.result)
+            ids.append(out.change.id)
+    assert kinds == ["new", "updated", "reverted"]
+    with db.read() as s:
+        [doc_id] = repo.source_document_ids(s, "mpfn")
+        v1, v2 = (v.id for v in repo.document_versions(s, doc_id))
+    plan = _plan(db, {}, PATTERNS)
+    assert plan.kept == [ids[1], ids[2]] and f"+++ version {v1}" in plan.diffs[ids[2]]
+    assert f"-{STEP}" in plan.diffs[ids[2]] and f"+{OPENED}" not in plan.diffs[ids[2]]
+    same = _plan(db, {v2: (TITLE, f"{OPENED}\nVisitas: 2")}, PATTERNS)  # the step no longer extracted from B
+    assert same.withdraw.keys() == {ids[1], ids[2]} and f"versions {v2} and {v1}" in same.withdraw[ids[2]]

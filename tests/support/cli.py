@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import subprocess
 import sys
@@ -60,3 +62,15 @@ def replica_config(tmp: Path, base_url: str) -> Path:
     (config / "sources.yaml").write_text(sources_yaml(base_url), encoding="utf-8")
     (config / "subscribers.yaml").write_text(SUBSCRIBERS_YAML, encoding="utf-8")
     return config
+
+
+def outbox_messages(var: Path) -> list[email.message.EmailMessage]:
+    """The emails a child filed in ``var/outbox`` (no SMTP configured), oldest name first."""
+    folder = var / "outbox"
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+            for p in sorted(folder.glob("*.eml"))] if folder.is_dir() else []
+
+
+def plain_text(message: email.message.EmailMessage) -> str:
+    """The text/plain body of a filed email."""
+    return message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
