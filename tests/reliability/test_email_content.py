@@ -8,9 +8,12 @@ pin the reasons. F8 and F9 are in test_unsubscribe.py.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -18,6 +21,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from alerts import render
+from alerts.message import RenderedDigest, build_message
 from alerts.views import DigestView
 from casewatch.web import app as web_app
 from config import schema
@@ -103,6 +107,9 @@ def _live(html: str) -> list[tuple[str, dict[str, str]]]:
 
 
 def test_F1_scraped_crlf_never_reaches_a_header(received: Received) -> None:
+    """Scraped titles are not put in the Subject (it is built from the case name and counts), and they
+    are cleaned at ingest; the gate every header value passes (``clean_header``) is checked directly too,
+    with the title as a Subject: Python 3.11 itself does not refuse CR/LF in header values."""
     head = received.raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
     names = [line.split(b":", 1)[0].lower() for line in head.splitlines() if line[:1] not in (b" ", b"\t")]
     assert names.count(b"subject") == 1 and b"bcc" not in names and b"x-evil" not in names, names
@@ -111,6 +118,13 @@ def test_F1_scraped_crlf_never_reaches_a_header(received: Received) -> None:
     # The title is still shown, on one line, in both bodies.
     assert "Audiencia de control Bcc: intruso@evil.example X-Evil: 1" in received.text
     assert not any(line.startswith(("Bcc:", "X-Evil:")) for line in received.text.splitlines())
+    title = "Hearing\r\nBcc: x@evil.example\r\nX-Evil: 1"
+    built = build_message(RenderedDigest(title, "texto", "<p>texto</p>"), sender="casewatch <cw@example.org>",
+                          to="familias@example.org", message_id="<1@example.org>",
+                          date=datetime(2026, 12, 1, tzinfo=UTC))
+    parsed = email.message_from_bytes(built.as_bytes(), policy=email.policy.default)
+    assert parsed.get_all("Subject") == ["Hearing Bcc: x@evil.example X-Evil: 1"]
+    assert parsed["Bcc"] is None and parsed["X-Evil"] is None
 
 
 def test_F2_scraped_markup_is_escaped_in_the_html_digest(received: Received) -> None:
