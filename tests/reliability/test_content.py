@@ -105,7 +105,13 @@ def test_B3_invalid_bytes_boms_and_surrogates_stored_clean(db_url: str, server: 
     """U+FFFD for what cannot be decoded, BOMs stripped, no surrogate reaches SQLite or PostgreSQL."""
     for name, (body, content_type, _) in BAD_BYTES.items():
         server.set_route(f"/{name}", body=body, headers={"Content-Type": content_type})
-    config = write_config(tmp_path, [{"id": name, "urls": [server.url(f"/{name}")]} for name in BAD_BYTES])
+    feed = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title><item>'
+            f"<title>Juliaca &#xD800; fin</title><link>{server.url('/nota')}</link>"
+            "<description>Fiscalía &#xDFFF; Juliaca</description></item></channel></rss>").encode()
+    server.set_route("/feed", body=feed, headers={"Content-Type": "application/rss+xml"})
+    feed_source = {"id": "feed", "spider": "feed", "follow": "never", "urls": [server.url("/feed")]}
+    config = write_config(tmp_path, [*({"id": name, "urls": [server.url(f"/{name}")]} for name in BAD_BYTES),
+                                     feed_source])
     result = crawl(config, db_url)
     assert result.returncode == 0, result.stderr
     for name, (_, _, expected) in BAD_BYTES.items():
@@ -113,6 +119,9 @@ def test_B3_invalid_bytes_boms_and_surrogates_stored_clean(db_url: str, server: 
         assert len(versions) == 1 and expected in versions[0], (name, versions)
         assert "\ufeff" not in versions[0], name
         assert not any(0xD800 <= ord(c) <= 0xDFFF for c in versions[0]), name
+    from_feed = stored(db_url, server.url("/nota")).versions
+    assert len(from_feed) == 1 and "Fiscal" in from_feed[0], from_feed
+    assert not any(0xD800 <= ord(c) <= 0xDFFF for c in from_feed[0])
 
 
 SCOPED = "<!doctype html><html><body><main><article class='nota'><p>{}</p></article></main></body></html>"
