@@ -235,6 +235,11 @@ def test_A8_http_errors_retried_reported_and_kept(server: LocalHTTPServer, tmp_p
     statuses = {"e500": 500, "e503": 503, "e429": 429, "e403": 403, "e404": 404}
     site = Site(server, tmp_path, {sid: f"/{sid}" for sid in statuses})
     site.crawl_good_first()
+    # A watched URL that answers 404 before anything was stored is a wrong URL: ERR, not silence.
+    server.set_route("/typo", status=404, body="no")
+    config = write_config(tmp_path / "typo", [{"id": "typo", "urls": [server.url("/typo")]}])
+    typo = crawl(config, site.db)
+    assert typo.returncode == 3 and "HTTP 404 and no version of it is stored" in typo.failure("typo")
     for sid, status in statuses.items():
         server.set_route(f"/{sid}", status=status, body="<html><body><main><p>Error</p></main></body></html>",
                          headers={"Retry-After": "1"} if status in (429, 503) else {})
