@@ -361,11 +361,15 @@ def test_A16_no_credentialed_sources_and_site_cookies_stay_on_their_host(server:
     server.set_route("/login", status=302, headers={"Set-Cookie": "session=secret-1; Path=/",
                                                      "Location": f"http://localhost:{port}/other"})
     server.set_route("/other", Raw(cookie_page("other-host")))
+    server.set_route("/login-here", status=302, headers={"Set-Cookie": "session=secret-2; Path=/",
+                                                          "Location": "/same"})
+    server.set_route("/same", Raw(cookie_page("same-host")))  # the control: the cookie does travel here
     db = f"sqlite:///{tmp_path / 'casewatch.db'}"
-    config = write_config(tmp_path, [{"id": "cookies", "urls": [server.url("/login")]}])
+    config = write_config(tmp_path, [{"id": "cookies", "urls": [server.url("/login")]},
+                                     {"id": "cookies-here", "urls": [server.url("/login-here")]}])
     result = crawl(config, db)
     assert result.returncode == 0, result.stderr
-    assert seen == {"other-host": None}, "the cookie of 127.0.0.1 went to localhost"
+    assert seen == {"other-host": None, "same-host": "session=secret-2"}, seen
 
 
 def test_A17_no_http_auth_settings(tmp_path: Path) -> None:
