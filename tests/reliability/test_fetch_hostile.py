@@ -9,6 +9,7 @@ test_config_guard.py; the status of every row is in README.md.
 
 from __future__ import annotations
 
+import os
 import threading
 import zlib
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ import brotli
 import pytest
 from backports import zstd
 from pydantic import ValidationError
+from scrapy.utils.misc import load_object
 
 from config.schema import Source
 from crawler.runner import crawler_settings
@@ -392,13 +394,11 @@ class Canary:
     """What a malicious ``Referrer-Policy: <python path>`` would make an old Scrapy instantiate."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        import os
-
-        Path(os.environ.get(CANARY_ENV, "/tmp/casewatch-referrer-canary")).write_text("loaded")
+        Path(os.environ[CANARY_ENV]).write_text("loaded")
 
 
-def test_A18_referrer_policy_header_naming_a_python_path_has_no_effect(server: LocalHTTPServer,
-                                                                     tmp_path: Path) -> None:
+def test_A18_referrer_policy_header_naming_a_python_path_has_no_effect(
+        server: LocalHTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.metadata as md
     import tomllib
 
@@ -417,15 +417,12 @@ def test_A18_referrer_policy_header_naming_a_python_path_has_no_effect(server: L
     db = f"sqlite:///{tmp_path / 'casewatch.db'}"
     config = write_config(tmp_path, [{"id": "report", "urls": [server.url("/report")],
                                       "params": {"follow_pdfs": True}}])
-    import os
-
-    os.environ[CANARY_ENV] = str(marker)
-    try:
-        crawl(config, db)
-    finally:
-        del os.environ[CANARY_ENV]
+    monkeypatch.setenv(CANARY_ENV, str(marker))  # the crawl child inherits it
+    crawl(config, db)
     assert "/doc.pdf" in server.requests, "the link was followed (the Referer policy was consulted)"
     assert not marker.exists(), "the Referrer-Policy header loaded a Python object"
+    load_object(hostile)()  # the control: the canary does notice being loaded
+    assert marker.exists()
 
 
 # ---------------------------------------------------------------------------------------------- A20
