@@ -12,6 +12,7 @@ from scrapy import Spider
 from crawler.extensions import RunContext, RunCounters
 from crawler.extract.urls import canonical_url
 from pipeline.ingest import Snapshot, ingest
+from pipeline.store import repository as repo
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,13 @@ class IngestPipeline:
             outcome = ingest(session, snap, source_id=source.id, cases=cases,
                              ignore_patterns=source.ignore.patterns, run_id=counters.run_id,
                              now=datetime.now(UTC))
+            never_stored = outcome.result == "missing" and repo.get_document(session, snap.url) is None
+        if never_stored and snap.url in {canonical_url(u) for u in source.urls}:
+            # A watched URL that is gone before anything was stored is a config mistake, not a removal
+            # (and not an item: a source with only such URLs failed).
+            log.error("source %s: %s answered HTTP %s and no version of it is stored (wrong URL?)", source.id,
+                      snap.url, snap.status, extra={"spider": spider})
+            return item
         counters.count(outcome.result)
         if outcome.change is not None:
             log.info("%s: %s %s", source.id, outcome.result, snap.url, extra={"spider": spider})

@@ -126,9 +126,10 @@ class SourceSpider(scrapy.Spider):
             self.logger.error("source %s: %s answered HTTP %s", self.source.id, url, status)
         elif failure.check(IgnoreRequest):  # refused by design: robots.txt, address guard, size, loops
             self.logger.error("source %s: %s not fetched: %s", self.source.id, url, failure.value)
-        elif failure.check(DownloadCancelledError):  # DOWNLOAD_MAXSIZE
-            self.logger.error("source %s: %s refused, response too large: %s", self.source.id, url,
-                              failure.value)
+        elif failure.check(DownloadCancelledError):  # DOWNLOAD_MAXSIZE (a chunked body says nothing more)
+            limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") if self.crawler is not None else 0
+            self.logger.error("source %s: %s refused, response too large (over DOWNLOAD_MAXSIZE, %d bytes)%s",
+                              self.source.id, url, limit, f": {failure.value}" if str(failure.value) else "")
         else:
             exc = failure.value
             self.logger.error("source %s: %s failed: %s: %s", self.source.id, url, type(exc).__name__,

@@ -90,6 +90,17 @@ class RawEntry:
     content_html: str | None
 
 
+# ``&#xD800;`` .. ``&#xDFFF;`` (and decimal 55296..57343) name lone surrogates: feedparser's lenient
+# parser crashes on them (UnicodeEncodeError), which lost the whole feed to one hostile entry.
+_SURROGATE_REFERENCE = re.compile(
+    rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*(?:5529[6-9]|55[3-9]\d\d|56\d{3}|57[0-2]\d\d|573[0-3]\d|5734[0-3]));")
+
+
+def without_surrogate_references(body: bytes) -> bytes:
+    """``body`` with character references to lone surrogates replaced by U+FFFD's."""
+    return _SURROGATE_REFERENCE.sub(b"&#xFFFD;", body)
+
+
 def _xml_parser() -> etree.XMLParser:
     # Untrusted XML: no entity expansion, no DTD or network access.
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -284,7 +295,7 @@ class FeedSpider(SourceSpider):
         if response.status in REMOVED_STATUSES:
             self.report_empty(response.url, f"feed answered HTTP {response.status}")
             return
-        parsed = feedparser.parse(response.body)
+        parsed = feedparser.parse(without_surrogate_references(response.body))
         if not parsed.entries:
             if parsed.get("version"):
                 reason = "the feed has no entries"

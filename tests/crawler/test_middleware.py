@@ -52,12 +52,3 @@ def test_real_crawl_refuses_loopback_without_allow_private() -> None:
         assert server.requests == []
     assert run.items == []
     assert any("address guard refused" in e and "/page" in e and "127.0.0.1" in e for e in run.errors)
-
-
-def test_real_crawl_refuses_redirect_to_file() -> None:
-    with LocalHTTPServer() as server:
-        server.set_route("/moved", status=302, headers={"Location": "file:///etc/passwd"})
-        source = {"id": "redir", "name": "r", "kind": "news", "spider": "page", "urls": [server.url("/moved")]}
-        run = run_spider("crawler.spiders.page:PageSpider", source)
-    assert all(b"root:" not in i.body for i in run.items)
-    assert not any(i.status == 200 for i in run.items)

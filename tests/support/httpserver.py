@@ -8,6 +8,8 @@ between requests (``set_route``), e.g. to turn a page into a 404 for removal tes
 from __future__ import annotations
 
 import mimetypes
+import socket
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +31,21 @@ class Route:
 Handler = Callable[[str], Route]
 
 
+@dataclass
+class Raw:
+    """A route that writes its own answer on the socket: hostile servers (hangs, resets, streams)."""
+
+    write: Callable[[BaseHTTPRequestHandler], None]
+
+
+def reset_connection(handler: BaseHTTPRequestHandler) -> None:
+    """Abort the connection with a TCP RST (SO_LINGER 0), as a crashing server or middlebox does."""
+    handler.wfile.flush()
+    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    handler.connection.close()
+    handler.close_connection = True
+
+
 def guess_type(path: str) -> str:
     """Content-Type for a fixture file name (feeds as XML, pages as UTF-8 HTML)."""
     if path.endswith((".xml", ".rss", ".atom")):
@@ -40,9 +57,9 @@ def guess_type(path: str) -> str:
 class LocalHTTPServer:
     """``with LocalHTTPServer() as srv: srv.set_route("/a", body=b"...")``; ``srv.url("/a")``."""
 
-    def __init__(self, directory: str | Path | None = None, routes: dict[str, Route | Handler] | None = None):
+    def __init__(self, directory: str | Path | None = None, routes: dict[str, Route | Handler | Raw] | None = None):
         self.directory = Path(directory) if directory else None
-        self._routes: dict[str, Route | Handler] = dict(routes or {})
+        self._routes: dict[str, Route | Handler | Raw] = dict(routes or {})
         self._lock = threading.Lock()
         self.requests: list[str] = []  # paths requested, in order (to assert what was fetched)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -57,7 +74,7 @@ class LocalHTTPServer:
     def url(self, path: str = "/") -> str:
         return self.base_url + (path if path.startswith("/") else "/" + path)
 
-    def set_route(self, path: str, route: Route | Handler | None = None, *, status: int = 200,
+    def set_route(self, path: str, route: Route | Handler | Raw | None = None, *, status: int = 200,
                   body: bytes | str = b"", headers: dict[str, str] | None = None) -> None:
         """Add or replace the response for ``path`` (path plus optional query)."""
         if route is None:
@@ -70,13 +87,13 @@ class LocalHTTPServer:
         with self._lock:
             self._routes.pop(path, None)
 
-    def resolve(self, raw_path: str) -> Route:
+    def resolve(self, raw_path: str) -> Route | Raw:
         """The response for a request path: exact route, route without query, file, else 404."""
         with self._lock:
             self.requests.append(raw_path)
             route = self._routes.get(raw_path) or self._routes.get(urlsplit(raw_path).path)
         if route is not None:
-            return route(raw_path) if callable(route) else route
+            return route if isinstance(route, Raw | Route) else route(raw_path)
         if self.directory is not None:
             rel = urlsplit(raw_path).path.lstrip("/")
             target = (self.directory / rel).resolve()
@@ -92,6 +109,10 @@ class LocalHTTPServer:
 
             def do_GET(self) -> None:
                 route = server.resolve(self.path)
+                if isinstance(route, Raw):
+                    route.write(self)
+                    self.close_connection = True
+                    return
                 self.send_response(route.status)
                 headers = {"Content-Type": "text/html; charset=utf-8", **route.headers}
                 for key, value in headers.items():
