@@ -22,12 +22,16 @@ SECRET = "a-secret-key-for-this-test"
 
 @pytest.fixture
 def taken_port() -> Iterator[int]:
-    """A port held open on every IPv4 address: should ``serve`` not refuse, it fails to bind and exits
-    instead of serving for ever (so the test fails rather than hangs)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("0.0.0.0", 0))
-        sock.listen()
-        yield int(sock.getsockname()[1])
+    """A port held open on every IPv4 and IPv6 address: should ``serve`` not refuse, it fails to bind and
+    exits instead of serving for ever (so the test fails rather than hangs)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as v4, socket.socket(socket.AF_INET6) as v6:
+        v4.bind(("0.0.0.0", 0))
+        v4.listen()
+        port = int(v4.getsockname()[1])
+        v6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        v6.bind(("::", port))
+        v6.listen()
+        yield port
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])
