@@ -132,8 +132,9 @@ class AuthConfig:
         """Count a failed login; the seconds the client should wait (0: within the allowance)."""
         known = name.strip() if name.strip() in self.reviewers else "?"  # invented names share one count
         delay = self.throttle.failed((f"name:{known}", f"client:{client}"), self.clock())
-        if delay:
-            log.warning("failed login for reviewer %r from %s: throttled, retry after %ss", name[:64], client, delay)
+        if delay:  # an unknown name is not logged: it may be a token typed in the wrong field
+            who = f"reviewer {known!r}" if known != "?" else "an unknown reviewer name"
+            log.warning("failed login for %s from %s: throttled, retry after %ss", who, client, delay)
         return delay
 
 

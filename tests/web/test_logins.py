@@ -68,7 +68,7 @@ def test_the_right_token_logs_in_after_any_number_of_failures(cw: App, client: T
         assert _logged_in(reviewer, s.new)
 
 
-def test_failed_logins_slow_down_per_name_per_client_and_overall(cw: App) -> None:
+def test_failed_logins_slow_down_per_name_per_client_and_overall(cw: App, caplog: pytest.LogCaptureFixture) -> None:
     clock = Clock()
     app = create_app(cw, auth=_auth(clock))
     first = TestClient(app, client=("192.0.2.1", 40000))
@@ -84,6 +84,10 @@ def test_failed_logins_slow_down_per_name_per_client_and_overall(cw: App) -> Non
     assert [_attempt(third, f"eve{i}", WRONG)[0] for i in range(6)] == [401] * 5 + [429]
     # A client trying many names is slowed down on its own count (third: 6 failures so far).
     assert _attempt(third, "luis", WRONG) == (429, "2")
+    # Slowed-down failures are logged, with the client; a name that is no reviewer's (maybe a token typed in
+    # the wrong field) is not written down.
+    assert "failed login for reviewer 'ana' from 192.0.2.2: throttled, retry after 16s" in caplog.text
+    assert "failed login for an unknown reviewer name from 192.0.2.3" in caplog.text and "eve" not in caplog.text
     # The right token is never refused, at the worst moment either.
     assert _attempt(TestClient(app, client=("192.0.2.1", 40000)), "ana", TOKEN)[0] == 303
     # Counts last WINDOW seconds.
