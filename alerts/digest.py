@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from alerts import unsubscribe
 from alerts.labels import milestone_label
 from alerts.message import make_message_id
 from alerts.render import render_digest, render_quiet_week
@@ -21,6 +22,7 @@ from alerts.views import (
     SourceHealthView,
     TimelineEntryView,
 )
+from config.redact import redact
 from config.schema import Config
 from config.schema import Subscriber as SubscriberConfig
 from pipeline.store import repository as repo
@@ -84,14 +86,14 @@ def already_sent_views(session: Session, sub: Subscriber) -> tuple[AlreadySentVi
 def health_views(config: Config, sources: Sequence[Source]) -> tuple[SourceHealthView, ...]:
     """Unhealthy sources that are still watched (a disabled source is not a problem)."""
     watched = {s.id: s for s in config.enabled_sources}
-    return tuple(SourceHealthView(s.id, watched[s.id].name, s.health_reason or "", s.health_since)
+    return tuple(SourceHealthView(s.id, watched[s.id].name, redact(s.health_reason or ""), s.health_since)
                  for s in sources if s.id in watched)
 
 
 def digest_view(
     config: Config, subscriber: Subscriber, changes: Sequence[Change], now: datetime, base_url: str,
     unhealthy: tuple[SourceHealthView, ...] = (), stories: Mapping[int, repo.StoryInfo] | None = None,
-    timeline: tuple[TimelineEntryView, ...] = (),
+    timeline: tuple[TimelineEntryView, ...] = (), unsubscribe_url: str = "",
 ) -> DigestView:
     stories = stories or {}
     return DigestView(
@@ -107,15 +109,18 @@ def digest_view(
         sources_watched=len(config.enabled_sources),
         unhealthy=unhealthy,
         timeline=timeline,
+        unsubscribe_url=unsubscribe_url,
     )
 
 
 def _view(session: Session, config: Config, sub: Subscriber, changes: Sequence[Change], now: datetime,
-          base_url: str, unhealthy: tuple[SourceHealthView, ...]) -> DigestView:
-    """The digest view with what it needs from the database: stories of the changes, the case timeline."""
+          base_url: str, unhealthy: tuple[SourceHealthView, ...], key: bytes | None) -> DigestView:
+    """The digest view with what it needs from the database: stories of the changes, the case timeline,
+    and the subscriber's unsubscribe link (signed with ``key``)."""
     stories = repo.stories(session, {c.story_id for c in changes if c.story_id is not None})
     timeline = timeline_views(session, [cid for cid in sub.cases if cid in config.cases])
-    return digest_view(config, sub, changes, now, base_url, unhealthy, stories, timeline)
+    return digest_view(config, sub, changes, now, base_url, unhealthy, stories, timeline,
+                       unsubscribe.link(base_url, key, sub.email) or "")
 
 
 @dataclass(frozen=True)
@@ -167,12 +172,13 @@ def build_digests(
 
     period = period or f"manual:{now.strftime('%Y%m%dT%H%M%S')}"
     configured = {s.email.lower(): s for s in config.subscribers}
-    with db.read() as session:
+    with db.read() as session:  # active: configured and not unsubscribed through their link
         subscribers = [
             s
             for s in repo.active_subscribers(session)
             if subscriber_email is None or s.email.lower() == subscriber_email.lower()
         ]
+    key = unsubscribe.signing_key(db) if subscribers else None
     built: list[Built] = []
     for sub in subscribers:
         sub_cfg = configured.get(sub.email.lower())
@@ -182,7 +188,7 @@ def build_digests(
         try:
             with db.write() as session:
                 one = _build_one(session, config, sub.id, sub_period, now, base_url, kind=kind, sub_cfg=sub_cfg,
-                                 select=select)
+                                 select=select, key=key)
         except IntegrityError as exc:
             # PostgreSQL: another process built this subscriber's digest (same period, or the same changes)
             # at the same moment and the unique constraint chose it; that row will be delivered.
@@ -196,9 +202,12 @@ def build_digests(
 def _build_one(
     session: Session, config: Config, subscriber_id: int, period: str, now: datetime, base_url: str, *,
     kind: str = "digest", sub_cfg: SubscriberConfig | None = None, select: Select | None = None,
+    key: bytes | None = None,
 ) -> Built:
     sub = session.get(Subscriber, subscriber_id)
     assert sub is not None
+    if repo.is_unsubscribed(session, sub.id):  # unsubscribed since the subscriber list was read
+        return Built(sub.email, None, 0, skipped="unsubscribed")
     if repo.digest_exists(session, sub.id, period):
         return Built(sub.email, None, 0, skipped="already built for this period")
     changes = [c for c in repo.pending_changes_for(session, sub)
@@ -206,7 +215,7 @@ def _build_one(
     if not changes:
         return Built(sub.email, None, 0, skipped="nothing new")
     unhealthy = health_views(config, repo.unhealthy_sources(session))
-    view = _view(session, config, sub, changes, now, base_url, unhealthy)
+    view = _view(session, config, sub, changes, now, base_url, unhealthy, key)
     if kind == "digest":  # steps already mailed as immediate alerts: one line each, not again in full
         view = replace(view, already_sent=already_sent_views(session, sub))
     else:
@@ -223,6 +232,7 @@ def _build_one(
         text_body=rendered.text,
         html_body=rendered.html,
         attempts=0,
+        unsubscribe_url=view.unsubscribe_url or None,
     )
     repo.add_digest(session, digest, [c.id for c in changes])
     return Built(sub.email, digest.id, len(changes))
@@ -310,6 +320,7 @@ def build_quiet_weeks(db: Database, config: Config, *, since: datetime, now: dat
     """At Monday's delivery time, "nothing new — still watching N sources" for subscribers who asked
     (``quiet_weeks``) and got no email in the past seven days: silence then means quiet, not broken."""
     built: list[Built] = []
+    key: bytes | None = None
     for cfg in config.subscribers:
         if not cfg.quiet_weeks:
             continue
@@ -318,9 +329,11 @@ def build_quiet_weeks(db: Database, config: Config, *, since: datetime, now: dat
             continue
         year, week, _ = fire.astimezone(ZoneInfo(cfg.timezone)).isocalendar()
         period = f"quiet:{year}-W{week:02d}"
+        key = key or unsubscribe.signing_key(db)
         with db.write() as session:
             sub = repo.subscriber_by_email(session, cfg.email)
-            if sub is None or not sub.active or repo.digest_exists(session, sub.id, period):
+            if sub is None or not sub.active or repo.is_unsubscribed(session, sub.id) \
+                    or repo.digest_exists(session, sub.id, period):
                 continue
             if repo.digests_since(session, sub.id, now - timedelta(days=7)) or repo.pending_changes_for(session, sub):
                 continue
@@ -328,10 +341,11 @@ def build_quiet_weeks(db: Database, config: Config, *, since: datetime, now: dat
                 subscriber_email=sub.email, subscriber_name=sub.name, language=sub.language,
                 period_label=f"{year}-W{week:02d}", sources_watched=len(config.enabled_sources),
                 last_checked=repo.last_finished_run_at(session), generated_at=now,
-                cases={cid: config.cases[cid].name for cid in sub.cases if cid in config.cases}, base_url=base_url))
+                cases={cid: config.cases[cid].name for cid in sub.cases if cid in config.cases}, base_url=base_url,
+                unsubscribe_url=(link := unsubscribe.link(base_url, key, sub.email) or "")))
             digest = Digest(subscriber_id=sub.id, period=period, kind="quiet", created_at=now, status="pending",
                             message_id=make_message_id(f"{sub.email.lower()}|{period}"), subject=rendered.subject,
-                            text_body=rendered.text, html_body=rendered.html, attempts=0)
+                            text_body=rendered.text, html_body=rendered.html, attempts=0, unsubscribe_url=link or None)
             repo.add_digest(session, digest, [])
             built.append(Built(sub.email, digest.id, 0))
     return built
@@ -340,8 +354,10 @@ def build_quiet_weeks(db: Database, config: Config, *, since: datetime, now: dat
 def preview(
     db: Database, config: Config, *, now: datetime, base_url: str, subscriber_email: str | None = None
 ) -> list[tuple[str, str, str]]:
-    """(address, subject, text) of what the next digest would hold, storing nothing."""
+    """(address, subject, text) of what the next digest would hold, storing nothing (not even the link key:
+    without one yet, the preview's footer has no link)."""
     out = []
+    key = unsubscribe.signing_key(db, create=False)
     with db.read() as session:
         unhealthy = health_views(config, repo.unhealthy_sources(session))
         for sub in repo.active_subscribers(session):
@@ -349,6 +365,6 @@ def preview(
                 continue
             changes = repo.pending_changes_for(session, sub)
             if changes:
-                rendered = render_digest(_view(session, config, sub, changes, now, base_url, unhealthy))
+                rendered = render_digest(_view(session, config, sub, changes, now, base_url, unhealthy, key))
                 out.append((sub.email, rendered.subject, rendered.text))
     return out

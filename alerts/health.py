@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from alerts.message import make_message_id
 from alerts.render import environment, format_datetime
+from config.redact import redact
 from config.schema import Config
 from pipeline.store import repository as repo
 from pipeline.store.models import Digest, HealthEvent
@@ -24,7 +25,7 @@ SUBJECTS = {
 
 def render_alert(event: HealthEvent, source_name: str, runs: list[dict[str, str]]) -> tuple[str, str, str]:
     """Subject, text and HTML of one alert (the reason is scraped-adjacent text: escaped in HTML)."""
-    reason = " ".join(event.reason.split())
+    reason = " ".join(redact(event.reason).split())
     subject = SUBJECTS[event.kind].format(id=event.source_id, reason=reason)
     context = {"event": event, "name": source_name, "reason": reason, "runs": runs,
                "when": format_datetime(event.created_at, "en")}

@@ -166,10 +166,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "timeline_announced": "anuncio",
         "timeline_approx_note": "≈ el hecho no tiene fecha en las fuentes; se muestra la de publicación.",
         "footer_review": "Revisa el registro completo de cambios en",
-        "footer_stop": (
-            "Para dejar de recibir estos correos, responde a este mensaje pidiendo la baja "
-            "o escribe a quien administra casewatch."
-        ),
+        "footer_stop": "Para dejar de recibir estos correos, escribe a quien administra casewatch.",
+        "footer_unsubscribe": "Para dejar de recibir estos correos, date de baja aquí:",
         "footer_untrusted": (
             "Títulos, resúmenes y enlaces provienen de sitios externos; verifica en la fuente original."
         ),
@@ -235,10 +233,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "timeline_announced": "announced",
         "timeline_approx_note": "≈ the sources give no date for the event; the publication date is shown.",
         "footer_review": "Review the full change log at",
-        "footer_stop": (
-            "To stop receiving these emails, reply to this message asking to unsubscribe "
-            "or write to whoever runs casewatch."
-        ),
+        "footer_stop": "To stop receiving these emails, write to whoever runs casewatch.",
+        "footer_unsubscribe": "To stop receiving these emails, unsubscribe here:",
         "footer_untrusted": "Titles, summaries and links come from external sites; check the original source.",
         "alert": "Alert",
         "intro_immediate": "Immediate alert: the sources report a major legal step.",

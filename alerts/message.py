@@ -83,11 +83,20 @@ def build_message(
     message_id: str,
     date: datetime,
     list_unsubscribe: str | None = None,
+    one_click: bool = False,
+    reply_to: str | None = None,
 ) -> EmailMessage:
-    """multipart/alternative with the text part first and HTML last (clients prefer the last)."""
+    """multipart/alternative with the text part first and HTML last (clients prefer the last).
+
+    ``list_unsubscribe``: the List-Unsubscribe value (``<https://...>``); ``one_click`` adds
+    ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058: only for an HTTPS URI that unsubscribes
+    on a POST without any session). ``reply_to``: one address, as ``sender`` and ``to``.
+    """
     msg = EmailMessage(policy=default_policy)
     msg["From"] = _single_address(sender, "sender")
     msg["To"] = _single_address(to, "to")
+    if reply_to:
+        msg["Reply-To"] = _single_address(reply_to, "reply_to")
     msg["Subject"] = clean_header(rendered.subject)
     msg["Date"] = format_datetime(date if date.tzinfo else date.replace(tzinfo=UTC))
     msg["Message-ID"] = _normalise_message_id(message_id)
@@ -95,6 +104,8 @@ def build_message(
     msg["Auto-Submitted"] = "auto-generated"
     if list_unsubscribe:
         msg["List-Unsubscribe"] = clean_header(list_unsubscribe, max_length=500)
+        if one_click:
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # Quoted-printable keeps Spanish text 7-bit safe for any relay and readable in a raw .eml.
     msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")

@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 
 from alerts.message import RenderedDigest, build_message
 from alerts.send import Sender, SendError
+from config.redact import redact
 from config.schema import ConfigError
 from pipeline.store import repository as repo
 from pipeline.store.session import Database
@@ -87,6 +88,7 @@ def deliver_pending(
     sender: Sender,
     *,
     mail_from: str,
+    reply_to: str | None = None,
     now: datetime | None = None,
     lease: timedelta | None = None,
     ignore_backoff: bool = False,
@@ -95,18 +97,20 @@ def deliver_pending(
 
     ``now`` fixes the clock (tests); otherwise each claim uses the current time. ``ignore_backoff``
     retries failed rows before their next attempt is due (an operator's manual run); a row another
-    sender holds under a live lease is never touched.
+    sender holds under a live lease is never touched. Rows carry their subscriber's unsubscribe link, sent
+    as List-Unsubscribe (with RFC 8058's List-Unsubscribe-Post for an https link); ``reply_to``
+    (CASEWATCH_REPLY_TO) becomes every message's Reply-To.
     """
     lease = lease if lease is not None else lease_from_env()
     start = now or datetime.now(UTC)
     with db.read() as session:
         candidates = [
             (d.id, d.subscriber.email, d.subject, d.text_body, d.html_body, d.message_id, d.created_at,
-             d.subscriber.language)
+             d.subscriber.language, d.unsubscribe_url)
             for d in repo.due_digests(session, start, lease, ignore_backoff=ignore_backoff)
         ]
     results = []
-    for digest_id, to, subject, text, html, message_id, created_at, language in candidates:
+    for digest_id, to, subject, text, html, message_id, created_at, language, unsubscribe_url in candidates:
         with db.write() as session:
             claim = repo.claim_digest(session, digest_id, now or datetime.now(UTC), lease,
                                       ignore_backoff=ignore_backoff)
@@ -119,6 +123,9 @@ def deliver_pending(
                 to=to,
                 message_id=message_id,
                 date=created_at,
+                list_unsubscribe=f"<{unsubscribe_url}>" if unsubscribe_url else None,
+                one_click=bool(unsubscribe_url) and unsubscribe_url.startswith("https://"),
+                reply_to=reply_to,
             )
             sender.send(message)
         except (SendError, ValueError) as exc:  # ValueError: an address build_message refuses
@@ -127,7 +134,7 @@ def deliver_pending(
             log.warning("digest %s to %s not delivered (attempt %d, next in %s): %s",
                         digest_id, to, claim.attempt, wait, exc)
             with db.write() as session:
-                if not repo.mark_digest_failed(session, claim, str(exc), retry_at):
+                if not repo.mark_digest_failed(session, claim, redact(str(exc)), retry_at):
                     log.warning("digest %s: claim lost before the failure was recorded", digest_id)
             results.append(Delivery(digest_id, to, False, str(exc)))
             continue

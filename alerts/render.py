@@ -408,7 +408,13 @@ def _context(view: DigestView) -> dict[str, Any]:
                        "since": format_datetime(h.since, lang) if h.since else ""} for h in view.unhealthy],
         "base_href": safe_href(view.base_url),
         "base_url": clean_header(view.base_url, max_length=300),
+        **_unsubscribe(view.unsubscribe_url),
     }
+
+
+def _unsubscribe(url: str) -> dict[str, Any]:
+    """The footer's unsubscribe link (the same URL as the List-Unsubscribe header); none when empty."""
+    return {"unsubscribe_href": safe_href(url), "unsubscribe_url": clean_header(url, max_length=2048)}
 
 
 environment = _build_environment()
@@ -466,6 +472,7 @@ def render_quiet_week(view: QuietWeekView) -> RenderedDigest:
         "footer_why": t("footer_why", email=email, cases=cases),
         "base_href": safe_href(view.base_url),
         "base_url": clean_header(view.base_url, max_length=300),
+        **_unsubscribe(view.unsubscribe_url),
     }
     text = environment.get_template("email/quiet.txt.j2").render(context)
     html = environment.get_template("email/quiet.html.j2").render(context)

@@ -109,6 +109,7 @@ class DigestView:
     timeline: tuple[TimelineEntryView, ...] = ()  # latest steps per case, oldest first
     already_sent: tuple[AlreadySentView, ...] = ()  # immediate alerts since the last digest
     immediate: bool = False  # an immediate alert (major steps), not the periodic digest
+    unsubscribe_url: str = ""  # the subscriber's own signed link (alerts.unsubscribe); "" shows none
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,3 +125,4 @@ class QuietWeekView:
     generated_at: datetime | None = None  # None: not shown
     cases: dict[str, str] = field(default_factory=dict)  # case id -> case name
     base_url: str = ""
+    unsubscribe_url: str = ""  # the subscriber's own signed link (alerts.unsubscribe); "" shows none

@@ -13,6 +13,8 @@ import click
 
 from casewatch import since
 from casewatch.app import App, UserError
+from casewatch.logs import redact_log_records
+from config.redact import redact
 from config.schema import ConfigError
 from pipeline.store.session import DatabaseError
 
@@ -23,7 +25,7 @@ LIMA = ZoneInfo("America/Lima")
 
 def _fail(lines: list[str] | str) -> NoReturn:
     for line in [lines] if isinstance(lines, str) else lines:
-        click.echo(f"casewatch: {line}", err=True)
+        click.echo(f"casewatch: {redact(line)}", err=True)  # a DB error may quote its URL
     sys.exit(EXIT_USER_ERROR)
 
 
@@ -48,6 +50,7 @@ def parse_since(value: str | None, now: datetime) -> datetime | None:
 @click.pass_context
 def cli(ctx: click.Context, config_dir: Path, db_url: str | None) -> None:
     """casewatch: watch the public record of a legal case and report when it moves."""
+    redact_log_records()
     ctx.obj = App(config_dir=config_dir, db_url=db_url)
 
 
@@ -87,9 +90,9 @@ def sources(app: App, as_json: bool) -> None:
             click.echo(f"{s.id:<28} {state} {s.kind:<10} {s.spider:<10} {s.schedule.expression:<12} {last}"
                        f"{'  ' + health if health else ''}")
             if unhealthy and row is not None:
-                click.echo(f"{'':<28} ↳ unhealthy: {row.health_reason}")
+                click.echo(f"{'':<28} ↳ unhealthy: {redact(row.health_reason or '')}")
             elif run and run.status in ("failed", "partial", "empty") and run.error:
-                click.echo(f"{'':<28} ↳ {run.error}")
+                click.echo(f"{'':<28} ↳ {redact(run.error)}")
 
 
 @cli.command()
@@ -251,9 +254,10 @@ def timeline(app: App, case_id: str | None, lang: str, as_json: bool) -> None:
 @click.option("--subscriber", "email", help="Only this subscriber.")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; store and send nothing.")
 @click.option("--status", "status", is_flag=True, help="List the outbox and its delivery state.")
+@click.option("--resubscribe", metavar="EMAIL", help="Undo this subscriber's unsubscribe (made with their link).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_obj
-def digest(app: App, email: str | None, dry_run: bool, status: bool, as_json: bool) -> None:
+def digest(app: App, email: str | None, dry_run: bool, status: bool, resubscribe: str | None, as_json: bool) -> None:
     """Write digests of pending relevant changes and deliver them (files, or SMTP if SMTP_HOST is set)."""
     from alerts.digest import build_digests, preview
     from alerts.outbox import deliver_pending, lease_from_env
@@ -264,6 +268,12 @@ def digest(app: App, email: str | None, dry_run: bool, status: bool, as_json: bo
     if email and not any(s.email.lower() == email.lower() for s in app.config.subscribers):
         _fail(f"unknown subscriber {email!r}")
     lease = lease_from_env()  # a bad CASEWATCH_OUTBOX_LEASE is a ConfigError: one line, exit 1
+    if resubscribe:
+        with app.db.write() as session:
+            if not repo.resubscribe(session, resubscribe):
+                _fail(f"{resubscribe!r} has not unsubscribed: nothing to undo (see `casewatch status`)")
+        click.echo(f"{resubscribe}: subscribed again; the next digest goes to them")
+        return
     if status:
         def iso(moment: datetime | None) -> str | None:
             return moment.isoformat() if moment else None
@@ -308,6 +318,7 @@ def digest(app: App, email: str | None, dry_run: bool, status: bool, as_json: bo
     built = build_digests(app.db, app.config, now=now, base_url=app.settings.base_url, subscriber_email=email)
     # A manual run retries failed digests now (the operator asked); a live claim is still respected.
     deliveries = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from,
+                                 reply_to=app.settings.reply_to,
                                  lease=lease, ignore_backoff=True)
     if as_json:
         _print_json({"built": [b.__dict__ for b in built], "deliveries": [d.__dict__ for d in deliveries]})

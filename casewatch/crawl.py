@@ -111,7 +111,8 @@ def after_crawl(app: App) -> tuple[int, int]:
     built = [b for b in build_immediate(app.db, app.config, now=now, base_url=app.settings.base_url) if b.digest_id]
     health = queue_health_alerts(app.db, app.config, now=now) if app.config.maintainers else 0
     if built or health:
-        deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from)
+        deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from,
+                        reply_to=app.settings.reply_to)
     return len(built), health
 
 
@@ -142,9 +143,10 @@ TIMED_OUT = 124  # crawl_in_subprocess's code for a child killed at its time lim
 
 
 def crawl_command(app: App, source_ids: Sequence[str]) -> list[str]:
-    """`casewatch crawl SOURCE...` on the scheduler's database, reading the accepted config snapshot."""
+    """`casewatch crawl SOURCE...` reading the accepted config snapshot; the database URL travels in the
+    environment (crawl_in_subprocess), not in argv, where `ps` would show its password to every user."""
     return [sys.executable, "-m", "casewatch", "--config", str(app.crawl_config_dir or app.config_dir),
-            "--db", app.database_url, "crawl", *source_ids]
+            "crawl", *source_ids]
 
 
 def crawl_in_subprocess(app: App, source_ids: Sequence[str], *, timeout: float,
@@ -153,7 +155,7 @@ def crawl_in_subprocess(app: App, source_ids: Sequence[str], *, timeout: float,
     exit code (TIMED_OUT if it was killed at the limit, a negative signal number if something else
     stopped it)."""
     cmd = list(command) if command is not None else crawl_command(app, source_ids)
-    env = {**os.environ, DIE_WITH_ENV: str(os.getpid())}
+    env = {**os.environ, DIE_WITH_ENV: str(os.getpid()), "DATABASE_URL": app.database_url}
     with subprocess.Popen(cmd, env=env) as child:
         with _children_lock:
             _children.add(child)

@@ -77,7 +77,8 @@ def run_demo(*, keep_serving: bool = False, workdir: Path | None = None) -> Path
 def _digest(app: App, sender: FileSender, label: str) -> Path | None:
     now = datetime.now(UTC)
     built = build_digests(app.db, app.config, now=now, base_url=app.settings.base_url)
-    deliveries = deliver_pending(app.db, sender, mail_from=app.settings.mail_from)
+    deliveries = deliver_pending(app.db, sender, mail_from=app.settings.mail_from,
+                                 reply_to=app.settings.reply_to)
     for b in built:
         click.echo(f"{label}: {b.subscriber}: " + (b.skipped or f"{b.changes} change(s)"))
     ok = [d for d in deliveries if d.ok]

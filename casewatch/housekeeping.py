@@ -40,7 +40,8 @@ def housekeep(app: App, now: datetime) -> Housekeeping:
             done.pruned += pruned
             if pruned < BATCH:
                 break
-    results = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from)
+    results = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from,
+                              reply_to=app.settings.reply_to)
     done.delivered = sum(r.ok for r in results)
     done.undelivered = sum(not r.ok for r in results)
     done.vacuumed = app.db.optimize()

@@ -39,14 +39,18 @@ def fingerprint(directory: Path) -> str:
 
 
 def snapshot(directory: Path, into: Path) -> Path:
-    """Copy the config folder's YAML files to a new folder under ``into``; return it."""
+    """Copy the config folder's YAML files to a new folder under ``into``; return it.
+
+    Owner-only modes whatever the umask: crawl children refuse a config others may write.
+    """
     into.mkdir(parents=True, exist_ok=True)
-    target = Path(tempfile.mkdtemp(prefix="config-", dir=into))
+    target = Path(tempfile.mkdtemp(prefix="config-", dir=into))  # 0700
     for path in directory.rglob("*.y*ml"):
         if path.is_file():
             dest = target / path.relative_to(directory)
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             shutil.copyfile(path, dest)
+            dest.chmod(0o600)
     return target
 
 

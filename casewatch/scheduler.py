@@ -112,7 +112,8 @@ def digest_tick(app: App, *, since: datetime | None = None) -> None:
         built = build_scheduled(app.db, app.config, since=since, now=now, base_url=app.settings.base_url)
         with app.db.write() as session:
             repo.set_mark(session, DIGEST_MARK, now)
-        sent = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from)
+        sent = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from,
+                               reply_to=app.settings.reply_to)
     except Exception:  # a digest failure must not stop the scheduler; the next tick tries again
         log.exception("digest tick failed")
         return

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from alerts.labels import milestone_label
+from config.redact import redact, redact_url
 from config.schema import Source
 from pipeline.store.models import Change, CrawlRun
 from pipeline.store.models import Source as SourceRow
@@ -62,7 +63,7 @@ def run_json(run: CrawlRun | None) -> dict[str, Any] | None:
     return {
         "id": run.id, "status": run.status, "started_at": iso(run.started_at), "finished_at": iso(run.finished_at),
         "pages": run.pages, "items": run.items, "new": run.new, "updated": run.updated, "removed": run.removed,
-        "restored": run.restored, "errors": run.errors, "error": run.error,
+        "restored": run.restored, "errors": run.errors, "error": redact(run.error or "") or None,
     }
 
 
@@ -73,7 +74,7 @@ def source_json(source: Source, last_run: CrawlRun | None, row: SourceRow | None
         "name": source.name,
         "kind": source.kind,
         "spider": source.spider,
-        "urls": list(source.urls),
+        "urls": [redact_url(u) for u in source.urls],
         "params": source.params,
         "schedule": source.schedule.expression,
         "timezone": source.schedule.timezone,
@@ -81,6 +82,6 @@ def source_json(source: Source, last_run: CrawlRun | None, row: SourceRow | None
         "enabled": source.enabled,
         "last_run": run_json(last_run),
         "health": "unhealthy" if unhealthy else "healthy",
-        "health_reason": row.health_reason if unhealthy and row is not None else None,
+        "health_reason": redact(row.health_reason or "") or None if unhealthy and row is not None else None,
         "health_since": iso(row.health_since) if row is not None else None,
     }

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from alerts.digest import next_delivery_time
 from casewatch.app import App
+from config.redact import redact
 from config.schema import Schedule
 from pipeline.store import repository as repo
 from pipeline.store.models import CrawlRun, Digest
@@ -42,12 +43,13 @@ def _last_json(run: CrawlRun | None) -> dict[str, Any] | None:
         return None
     return {"id": run.id, "status": run.status, "started_at": iso(run.started_at),
             "finished_at": iso(run.finished_at), "items": run.items, "new": run.new, "updated": run.updated,
-            "error": run.error}
+            "error": redact(run.error or "") or None}
 
 
 def _digest_json(d: Digest) -> dict[str, Any]:
     return {"id": d.id, "to": d.subscriber.email, "kind": d.kind, "period": d.period, "subject": d.subject,
-            "attempts": d.attempts, "next_attempt_at": iso(d.next_attempt_at), "last_error": d.last_error,
+            "attempts": d.attempts, "next_attempt_at": iso(d.next_attempt_at),
+            "last_error": redact(d.last_error or "") or None,
             "created_at": iso(d.created_at)}
 
 
@@ -61,6 +63,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
         rows = repo.all_sources(session)
         counts = repo.outbox_counts(session, now - SENT_WINDOW)
         pending = [_digest_json(d) for d in repo.pending_digests(session)]
+        opted_out = {email.lower(): at for email, at in repo.unsubscribed(session).items()}
         sources = []
         for s in app.config.enabled_sources:
             last_start = started[s.id].started_at if s.id in started else None
@@ -77,12 +80,15 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
                             if running else None),
                 "last_run": _last_json(finished.get(s.id)),
                 "health": row.health if row is not None else "healthy",
-                "health_reason": row.health_reason if row is not None and row.health == "unhealthy" else None,
+                "health_reason": (redact(row.health_reason or "") or None
+                                  if row is not None and row.health == "unhealthy" else None),
             })
+    # unsubscribed_at: they opted out with the link in their emails (`digest --resubscribe` undoes it).
     subscribers = [{"email": sub.email, "frequency": sub.frequency, "at": sub.at, "timezone": sub.timezone,
-                    "next_run": iso(nxt.astimezone(LIMA) if (nxt := next_delivery_time(sub, now)) else None)}
+                    "next_run": iso(nxt.astimezone(LIMA) if (nxt := next_delivery_time(sub, now)) else None),
+                    "unsubscribed_at": iso(opted_out.get(sub.email.lower()))}
                    for sub in app.config.subscribers]
-    upcoming = [s["next_run"] for s in subscribers if s["next_run"]]
+    upcoming = [s["next_run"] for s in subscribers if s["next_run"] and not s["unsubscribed_at"]]
     return {
         "sources": sources,
         "digest": {"next_run": min(upcoming, key=datetime.fromisoformat) if upcoming else None,
@@ -122,6 +128,10 @@ def render_text(data: dict[str, Any]) -> list[str]:
     nxt = _lima(digest["next_run"]) if digest["next_run"] else "none (no daily or weekly subscriber)"
     lines.append(f"{'digest':<{width}}  next {nxt:<16}  "
                  f"({len(digest['subscribers'])} subscriber(s), each at their own time)")
+    for sub in digest["subscribers"]:
+        if sub["unsubscribed_at"]:
+            lines.append(f"{'':<{width}}  {sub['email']} unsubscribed {_lima(sub['unsubscribed_at'])} "
+                         "(undo: casewatch digest --resubscribe ADDRESS)")
     lines.append(f"{'outbox':<{width}}  {outbox['pending']} pending, {outbox['sending']} sending, "
                  f"{outbox['sent_7d']} sent in the last 7 days")
     for d in outbox["rows"]:

@@ -10,6 +10,7 @@ import hashlib
 import ipaddress
 import json
 import re
+import socket
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,6 +30,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from config.files import ConfigFileError, check_not_writable_by_others, read_limited_yaml
+from config.redact import redact, redact_url
 
 SourceKind = Literal[
     "prosecutor", "court", "congress", "gazette", "iachr", "un", "ombudsman", "ngo", "news", "aggregator"
@@ -115,19 +119,32 @@ def private_allowed(allow: PrivateAllowance, host: str) -> bool:
     return host.strip("[]").lower() in {h.strip("[]").lower() for h in allow}
 
 
+USERINFO_REFUSED = ("URL must not contain a user name or password ({url}): casewatch reads public pages, "
+                    "and a URL is shown in logs, the review page and the API; remove the part before '@'")
+
+
+def has_userinfo(url: str) -> bool:
+    """Whether an absolute URL carries ``user@`` or ``user:password@`` before its host."""
+    return "@" in urlsplit(url.strip()).netloc
+
+
 def check_url(url: str, *, allow_private: PrivateAllowance = False) -> str:
-    """Only http(s) URLs with a host; no private or loopback hosts unless explicitly allowed."""
+    """Only http(s) URLs with a host and no credentials; no private or loopback hosts unless explicitly
+    allowed. Messages show the URL without its credentials."""
     if not isinstance(url, str) or "\\" in url or any(c.isspace() for c in url.strip()):
-        raise ValueError(f"invalid URL {url!r}")
+        raise ValueError(f"invalid URL {redact_url(str(url))!r}")
     parts = urlsplit(url.strip())
+    shown = redact_url(url.strip())
     if parts.scheme.lower() not in ("http", "https"):
-        raise ValueError(f"only http and https URLs are allowed, not {url!r}")
+        raise ValueError(f"only http and https URLs are allowed, not {shown!r}")
+    if "@" in parts.netloc:
+        raise ValueError(USERINFO_REFUSED.format(url=repr(shown)))
     host = parts.hostname
     if not host:
-        raise ValueError(f"URL has no host: {url!r}")
+        raise ValueError(f"URL has no host: {shown!r}")
     if not private_allowed(allow_private, host) and is_private_host(host):
         raise ValueError(
-            f"URL points to a private or loopback address: {url!r} (set allow_private: true to allow it)"
+            f"URL points to a private or loopback address: {shown!r} (set allow_private: true to allow it)"
         )
     return url.strip()
 
@@ -146,24 +163,82 @@ def _check_email(value: str) -> str:
 
 
 def _check_source_url(url: str, info: ValidationInfo) -> str:
-    return check_url(url, allow_private=info.data.get("allow_private", False))
+    try:
+        return check_url(url, allow_private=info.data.get("allow_private", False))
+    except ValueError as exc:
+        if str(exc) == USERINFO_REFUSED.format(url=repr(redact_url(url.strip()))):  # name the source too
+            raise ValueError(f"source '{info.data.get('id', '?')}': {exc}") from None
+        raise
+
+
+def _userinfo_lines(value: Any, path: str, source_id: str | None) -> list[str]:
+    """``path: message`` for every string under ``value`` that is a URL with credentials (params, feeds ...);
+    ``source_id`` is named in the message (None under ``defaults``)."""
+    if isinstance(value, dict):
+        return [line for k, v in value.items() for line in _userinfo_lines(v, f"{path}.{k}", source_id)]
+    if isinstance(value, list | tuple):
+        return [line for i, v in enumerate(value) for line in _userinfo_lines(v, f"{path}[{i}]", source_id)]
+    try:
+        if isinstance(value, str) and has_userinfo(value):
+            named = f"source '{source_id}': " if source_id is not None else ""
+            return [f"{path}: {named}{USERINFO_REFUSED.format(url=repr(redact_url(value)))}"]
+    except ValueError:  # urlsplit: an unbalanced '[' is no URL with credentials
+        pass
+    return []
 
 
 Id = Annotated[str, AfterValidator(_check_id)]
 Email = Annotated[str, AfterValidator(_check_email)]
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address (RFC 6052 NAT64, its local-use /48, RFC 6145
+# IPv4-translated); ::/96 is the deprecated IPv4-compatible form (::127.0.0.1).
+_EMBEDDING_PREFIXES = tuple(ipaddress.IPv6Network(n) for n in (
+    "64:ff9b::/96", "64:ff9b:1::/48", "::ffff:0:0:0/96", "::/96"))
+
+
+def embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, compatible, NAT64, 6to4, Teredo client), if any.
+
+    Such an address reaches that IPv4 host (through the kernel, a NAT64 gateway or a tunnel), so it is
+    judged by it: ``::ffff:127.0.0.1`` and ``64:ff9b::a9fe:a9fe`` are loopback and link-local.
+    """
+    if addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    if addr.sixtofour is not None:
+        return addr.sixtofour
+    if addr.teredo is not None:
+        return addr.teredo[1]  # (server, client): the client is where the traffic goes
+    if any(addr in net for net in _EMBEDDING_PREFIXES):
+        return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+    return None
+
+
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``host`` as an address, including the legacy IPv4 forms resolvers accept (127.1, 0x7f.1, 2130706433)."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if re.fullmatch(r"(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}", host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
 def is_private_host(host: str) -> bool:
-    """True for literal private/loopback/link-local addresses and localhost names."""
-    host = host.strip("[]").lower()
+    """True for literal private/loopback/link-local addresses (IPv4 embedded in IPv6 included) and
+    localhost names."""
+    host = host.strip("[]").lower().rstrip(".").split("%", 1)[0]
     if host == "localhost" or host.endswith(".localhost"):
         return True
-    try:
-        addr = ipaddress.ip_address(host)
-    except ValueError:
+    addr = _ip_literal(host)
+    if addr is None:
         return False
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        addr = addr.ipv4_mapped
+    if isinstance(addr, ipaddress.IPv6Address) and (v4 := embedded_ipv4(addr)) is not None:
+        return not v4.is_global
     return not addr.is_global
 
 
@@ -477,21 +552,26 @@ def _validation_lines(file: str, exc: ValidationError, prefix: str) -> list[str]
     for err in exc.errors():
         loc = [p for p in err["loc"] if p != "__root__"]
         field = _path(loc, prefix)
-        lines.append(f"{file}: {field}: {_message(err)}" if field else f"{file}: {_message(err)}")
+        message = redact(_message(err), secrets=())  # "(got ...)" may echo a URL with credentials
+        lines.append(f"{file}: {field}: {message}" if field else f"{file}: {message}")
     return lines
 
 
 def _read_yaml(path: Path, display: str, errors: list[str]) -> Any:
+    if refused := check_not_writable_by_others(path):
+        errors.append(f"{display}: {refused}")
+        return None
     try:
-        text = path.read_text(encoding="utf-8")
+        return read_limited_yaml(path)
     except FileNotFoundError:
         errors.append(f"{display}: file not found")
         return None
     except (OSError, UnicodeDecodeError) as exc:
         errors.append(f"{display}: cannot read: {exc}")
         return None
-    try:
-        return yaml.safe_load(text)
+    except ConfigFileError as exc:
+        errors.append(f"{display}: {exc}")
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -555,6 +635,9 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
     errors: list[str] = []
     if not root.is_dir():
         raise ConfigError([f"{_display(root)}: configuration directory not found"])
+    for folder in (root, root / "cases"):
+        if refused := check_not_writable_by_others(folder):
+            errors.append(f"{_display(folder)}: {refused}")
 
     cases: dict[str, Case] = {}
     broken: set[str] = set()  # ids of case files that failed: no "unknown case" echo of their error
@@ -563,8 +646,11 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
         errors.append(f"{_display(root / 'cases')}: no case files (*.yaml) found")
     for path in case_files:
         disp = _display(path)
+        reported = len(errors)
         data = _read_yaml(path, disp, errors)
         if data is None:
+            if len(errors) > reported:  # refused or unreadable: no "unknown case" echo of it elsewhere
+                broken.add(path.stem)
             continue
         if not isinstance(data, dict):
             errors.append(f"{disp}: expected a mapping with id, name, terms")
@@ -591,6 +677,7 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
             errors.append(f"{disp}: sources: expected a list of sources")
         else:
             defaults = _defaults(data.get("defaults"), disp, errors)
+            errors.extend(f"{disp}: {line}" for line in _userinfo_lines(defaults, "defaults", None))
             unknown = set(data) - {"sources", "defaults", "maintainers", "digest", "scheduler"}
             for key in sorted(unknown):
                 errors.append(f"{disp}: {key}: unknown field")
@@ -627,6 +714,9 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
                     errors.append(f"{disp}: {where}: expected a mapping")
                     continue
                 merged = {**defaults, **raw}
+                source_id = str(raw.get("id", "?"))
+                errors.extend(f"{disp}: {line}" for line in _userinfo_lines(
+                    {k: v for k, v in raw.items() if k != "urls"}, where, source_id))
                 try:
                     src = Source.model_validate(merged)
                 except ValidationError as exc:

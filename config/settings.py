@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from email.utils import getaddresses
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config.schema import ConfigError
+
+_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+MIN_SECRET_CHARS = 16
 
 
 class Settings(BaseSettings):
@@ -26,10 +34,38 @@ class Settings(BaseSettings):
     smtp_security: str = Field(default="starttls", alias="SMTP_SECURITY")  # starttls | tls | none
     smtp_timeout: float = Field(default=30.0, alias="SMTP_TIMEOUT")
     mail_from: str = Field(default="casewatch <casewatch@localhost>", alias="CASEWATCH_MAIL_FROM")
+    # Where replies to a digest go (one address, "Name <a@b>" allowed); unset: no Reply-To header.
+    reply_to: str | None = Field(default=None, alias="CASEWATCH_REPLY_TO")
+    # Signs the unsubscribe links in digests (and, in `serve`, the session cookie). Unset: a random key
+    # made once and kept in the database, so `digest`/`run` and `serve` on one database agree.
+    secret_key: SecretStr | None = Field(default=None, alias="CASEWATCH_SECRET_KEY")
 
     # Crawling identity: sites should know who is reading them and how to reach us.
     contact: str = Field(default="https://github.com/casewatch/casewatch", alias="CASEWATCH_CONTACT")
     base_url: str = Field(default="http://127.0.0.1:8080", alias="CASEWATCH_BASE_URL")
+
+    @field_validator("reply_to")
+    @classmethod
+    def _one_address(cls, value: str | None) -> str | None:
+        """Exactly one plain address: a header value, so no line breaks or other controls (no injection)."""
+        value = (value or "").strip()
+        if not value:
+            return None
+        if any(unicodedata.category(ch).startswith("C") for ch in value):
+            raise ValueError("must be one email address on one line (control characters found)")
+        addresses = [addr for _name, addr in getaddresses([value]) if addr]
+        if len(addresses) != 1 or not _ADDRESS.fullmatch(addresses[0]):
+            raise ValueError(f"must be exactly one email address like 'Equipo <equipo@example.org>', got {value!r}")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(value.get_secret_value().strip()) < MIN_SECRET_CHARS:
+            raise ValueError(f"use at least {MIN_SECRET_CHARS} random characters")
+        return SecretStr(value.get_secret_value().strip())
 
     @property
     def outbox_dir(self) -> Path:
@@ -41,4 +77,9 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings, or a ConfigError with one line per bad variable (its name, never its value's secret)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError([f"{'.'.join(str(part) for part in err['loc'])}: "
+                           f"{err['msg'].removeprefix('Value error, ')}" for err in exc.errors()]) from None

@@ -11,6 +11,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from config.redact import redact
 from crawler.spiders.base import EMPTY_MARK
 from pipeline.health import update_health
 from pipeline.store import repository as repo
@@ -76,7 +77,9 @@ class RunCounters:
 
 
 def one_line(message: str, limit: int = 300) -> str:
-    line = " ".join(message.split())
+    """The message as a run records it: one line, credentials removed (it reaches `status`, the API,
+    the review page and digests)."""
+    line = " ".join(redact(message).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 

@@ -3,7 +3,9 @@
 Scraped links and redirects are untrusted. Without this guard a feed item or a ``Location:`` header
 could make the crawler fetch ``http://169.254.169.254/`` or a database admin page on the LAN (SSRF),
 or read ``file:`` URLs. Redirected requests pass through ``process_request`` again, so every hop is
-checked. Known gap: the address is resolved here and again by the downloader (DNS rebinding).
+checked. DNS rebinding (public when checked, private when connected): the IPv4 address checked here
+is pinned in Scrapy's DNS cache, which the downloader's resolver answers from, so the connection goes
+to the address that was judged.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.resolver import dnscache
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import load_object
 from twisted.internet.threads import deferToThread
 
+from config.redact import redact_url
 from config.schema import PrivateAllowance, is_private_host, private_allowed
 from crawler.extract.urls import canonical_url
 from crawler.spiders.base import NOT_MODIFIED_META
@@ -58,7 +63,9 @@ class AddressGuardMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
-        return cls(crawler)
+        # ADDRESSGUARD_RESOLVER ("module.function", getaddrinfo's signature): tests answer DNS themselves.
+        resolver = crawler.settings.get("ADDRESSGUARD_RESOLVER")
+        return cls(crawler, resolver=load_object(resolver)) if resolver else cls(crawler)
 
     def _allow_private(self) -> PrivateAllowance:
         spider = getattr(self.crawler, "spider", None)
@@ -73,6 +80,8 @@ class AddressGuardMiddleware:
         host = parts.hostname
         if not host:
             return "URL has no host"
+        if "\\" in parts.netloc:  # browsers read a backslash as '/': the host would be 169.254.169.254
+            return "URL has a backslash in its host part"
         try:
             parts.port  # noqa: B018 - validates the port
         except ValueError:
@@ -83,22 +92,26 @@ class AddressGuardMiddleware:
 
     def dns_refusal(self, host: str, port: int) -> str | None:
         """Reason to refuse ``host`` because it resolves to a non-global address (blocking call)."""
+        return self._resolve(host, port)[0]
+
+    def _resolve(self, host: str, port: int) -> tuple[str | None, str | None]:
+        """(reason to refuse, the first IPv4 address checked) for ``host`` (blocking call)."""
         if host in self._dns:
-            return self._dns[host]
+            return self._dns[host], None
         try:
             infos = self.resolver(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError):
-            return None  # unresolvable: the downloader reports the DNS error itself
+            return None, None  # unresolvable: the downloader reports the DNS error itself
         reason = None
-        for info in infos:
-            address = str(info[4][0]).split("%", 1)[0]
+        addresses = [str(info[4][0]).split("%", 1)[0] for info in infos]
+        for address in addresses:
             if is_private_host(address):
                 reason = f"host {host} resolves to non-global address {address}"
                 break
         if len(self._dns) >= self.CACHE_SIZE:
             self._dns.clear()
         self._dns[host] = reason
-        return reason
+        return reason, next((a for a in addresses if "." in a and ":" not in a), None)
 
     def refusal(self, url: str, allow_private: PrivateAllowance) -> str | None:
         """Synchronous full check (tests and tools); the middleware resolves in a thread instead."""
@@ -111,10 +124,11 @@ class AddressGuardMiddleware:
         return self.dns_refusal(host, parts.port or DEFAULT_PORTS[parts.scheme.lower()])
 
     def _refuse(self, request: Request, reason: str) -> None:
-        logger.error("address guard refused %s: %s", request.url, reason)
+        url = redact_url(request.url)  # a redirect target may carry user:password@
+        logger.error("address guard refused %s: %s", url, reason)
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value("addressguard/refused")
-        raise IgnoreRequest(f"address guard refused {request.url}: {reason}")
+        raise IgnoreRequest(f"address guard refused {url}: {reason}")
 
     async def process_request(self, request: Request) -> None:
         allow = self._allow_private()
@@ -128,7 +142,9 @@ class AddressGuardMiddleware:
         if host in self._dns:
             reason = self._dns[host]
         else:
-            reason = await maybe_deferred_to_future(deferToThread(self.dns_refusal, host, port))
+            reason, checked = await maybe_deferred_to_future(deferToThread(self._resolve, host, port))
+            if checked and not reason and dnscache.limit:
+                dnscache[host] = checked  # the downloader connects where the guard looked (DNS rebinding)
         if reason:
             self._refuse(request, reason)
         return None

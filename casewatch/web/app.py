@@ -16,6 +16,8 @@ Spanish) and ``Web.render`` gives templates ``t("key")`` and the digests' milest
 Route table: pages (``casewatch.web.pages``), JSON API (``casewatch.web.api``), Atom feeds
 (``casewatch.web.feeds``), ``/static``. Every POST/PUT/PATCH/DELETE endpoint must be wrapped by
 ``casewatch.web.auth.action`` (login + CSRF); ``create_app`` refuses to build an app where one is not.
+The one exception is explicit: an endpoint marked ``auth.exempt(reason)``, only the RFC 8058 one-click
+unsubscribe POST (``casewatch.web.unsubscribe``), whose signed token is its proof.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from alerts.render import TEMPLATES_DIR as ALERTS_TEMPLATES
 from alerts.render import diff_lines, safe_href
 from casewatch.app import App
 from casewatch.web.auth import (
+    EXEMPT,
     PROTECTED,
     SESSION_COOKIE,
     SESSION_MAX_AGE,
@@ -62,6 +65,7 @@ from casewatch.web.i18n import (
     word,
 )
 from casewatch.web.views import lima
+from config.redact import redact
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -111,6 +115,7 @@ def environment() -> Environment:
     )
     env.filters["diff_lines"] = diff_lines
     env.filters["lima"] = lima
+    env.filters["redact"] = redact  # run errors and outbox errors may quote a URL with credentials
     env.globals["safe_href"] = safe_href
     return env
 
@@ -196,7 +201,7 @@ class Web:
 
 def create_app(app: App, *, auth: AuthConfig | None = None) -> Starlette:
     """The review page for ``app``'s database and config; ``auth`` defaults to the environment's."""
-    from casewatch.web import api, feeds, pages
+    from casewatch.web import api, feeds, pages, unsubscribe
 
     auth = auth if auth is not None else AuthConfig.from_env(os.environ, base_url=app.settings.base_url)
     app.db  # noqa: B018 - migrate and sync before serving (and before threads race for the cached property)
@@ -205,6 +210,7 @@ def create_app(app: App, *, auth: AuthConfig | None = None) -> Starlette:
         *pages.routes(web),
         *api.routes(web),
         *feeds.routes(web),
+        *unsubscribe.routes(web),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     check_protected(routes)
@@ -266,8 +272,9 @@ def serve_warnings(host: str, auth: AuthConfig) -> list[str]:
 
 
 def check_protected(routes: list[BaseRoute]) -> None:
-    """Every state-changing endpoint goes through ``auth.action``; anything else is a programming error."""
+    """Every state-changing endpoint goes through ``auth.action`` or is ``auth.exempt`` with a reason;
+    anything else is a programming error."""
     for route in routes:
         if isinstance(route, Route) and (route.methods or set()) & UNSAFE_METHODS:
-            if not getattr(route.endpoint, PROTECTED, False):
+            if not getattr(route.endpoint, PROTECTED, False) and not getattr(route.endpoint, EXEMPT, ""):
                 raise RuntimeError(f"{route.path}: state-changing route without casewatch.web.auth.action")

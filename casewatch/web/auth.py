@@ -309,3 +309,24 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if any(ord(ch) < 32 or ch == "\\" for ch in target):
         return default
     return target
+
+
+EXEMPT = "casewatch_exempt"
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def exempt(reason: str) -> Callable[[Endpoint], Endpoint]:
+    """Let a state-changing endpoint skip ``action`` (origin, CSRF, login), explicitly and with a reason.
+
+    Only for requests that by their nature come from elsewhere and carry their own proof, such as the
+    one-click unsubscribe POST a mail provider sends (RFC 8058) with a signed token in its URL.
+    ``create_app`` accepts such a route only with a non-empty reason.
+    """
+    if not reason.strip():
+        raise ValueError("an exemption from CSRF and login needs a reason")
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, EXEMPT, reason)
+        return endpoint
+
+    return mark

@@ -274,6 +274,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "status.pending": "pendiente",
         "status.sending": "enviando",
         "status.sent": "enviado",
+        # unsubscribe (casewatch/web/unsubscribe.py): the link in every email
+        "unsub_title": "Darse de baja",
+        "unsub_question": "¿Dejar de recibir los correos de casewatch en {email}?",
+        "unsub_explain": "Ya no recibirás resúmenes ni alertas de casewatch en esta dirección. Para volver a "
+                         "recibirlos, pide a quien administra casewatch que te suscriba de nuevo.",
+        "unsub_button": "Darme de baja",
+        "unsub_done": "Listo: {email} ya no recibirá correos de casewatch.",
+        "unsub_already": "{email} ya se dio de baja y no recibe correos de casewatch.",
+        "err_unsub_link": "Este enlace para darse de baja no es válido (incompleto, alterado o ya no vigente). Usa "
+                          "el enlace del correo más reciente o escribe a quien administra casewatch.",
     },
     "en": {
         "nav_changes": "Change log",
@@ -502,6 +512,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "status.pending": "pending",
         "status.sending": "sending",
         "status.sent": "sent",
+        # unsubscribe (casewatch/web/unsubscribe.py): the link in every email
+        "unsub_title": "Unsubscribe",
+        "unsub_question": "Stop receiving casewatch emails at {email}?",
+        "unsub_explain": "You will get no more casewatch digests or alerts at this address. To get them again, ask "
+                         "whoever runs casewatch to subscribe you again.",
+        "unsub_button": "Unsubscribe me",
+        "unsub_done": "Done: {email} will get no more casewatch emails.",
+        "unsub_already": "{email} has unsubscribed and gets no casewatch emails.",
+        "err_unsub_link": "This unsubscribe link is not valid (incomplete, altered or no longer in use). Use the "
+                          "link in the latest email or write to whoever runs casewatch.",
     },
 }
 

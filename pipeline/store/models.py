@@ -176,12 +176,17 @@ class Change(Base):
 
 class Mark(Base):
     """A named moment the scheduler keeps across restarts (``digests-checked``: digest times up to
-    here were handled), so a stop that spans digest times is caught up once."""
+    here were handled), so a stop that spans digest times is caught up once.
+
+    ``value``: a mark that is a stored value made once (``unsubscribe-key``: the key that signs the
+    unsubscribe links when CASEWATCH_SECRET_KEY is not set, shared by ``digest``/``run`` and ``serve``).
+    """
 
     __tablename__ = "marks"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime]
+    value: Mapped[str | None] = mapped_column(Text)
 
 
 class Review(Base):
@@ -319,9 +324,22 @@ class Digest(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
     delivered_to: Mapped[str | None] = mapped_column(Text)  # file path or "smtp://host:port"
+    # The subscriber's own signed unsubscribe link, built with the body (whose footer shows it) and sent
+    # as the List-Unsubscribe header; None for mail to maintainers and rows built before it existed.
+    unsubscribe_url: Mapped[str | None] = mapped_column(Text)
 
     subscriber: Mapped[Subscriber] = relationship()
     items: Mapped[list[DigestItem]] = relationship(cascade="all, delete-orphan")
+
+
+class Unsubscribe(Base):
+    """A subscriber's own opt-out, made with the link in their emails: no digest is built or sent to them
+    while the row exists, whatever the config says. Only the operator removes it (``digest --resubscribe``)."""
+
+    __tablename__ = "unsubscribes"
+
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"), primary_key=True)
+    created_at: Mapped[datetime]
 
 
 class DigestItem(Base):

@@ -29,6 +29,7 @@ from pipeline.store.models import (
     Source,
     Story,
     Subscriber,
+    Unsubscribe,
     Version,
 )
 from pipeline.timeline import MilestoneRow, TimelineEntry, merge
@@ -246,7 +247,56 @@ def count_changes(session: Session) -> int:
 
 
 def active_subscribers(session: Session) -> Sequence[Subscriber]:
-    return session.scalars(select(Subscriber).where(Subscriber.active.is_(True)).order_by(Subscriber.id)).all()
+    """Configured subscribers who still want mail (not unsubscribed through their link)."""
+    return session.scalars(select(Subscriber).where(Subscriber.active.is_(True), _not_unsubscribed(Subscriber.id))
+                           .order_by(Subscriber.id)).all()
+
+
+def _not_unsubscribed(subscriber_id: Any) -> ColumnElement[bool]:
+    return subscriber_id.not_in(select(Unsubscribe.subscriber_id))
+
+
+def all_subscribers(session: Session) -> Sequence[Subscriber]:
+    """Every subscriber row, configured or not (an unsubscribe link names any of them)."""
+    return session.scalars(select(Subscriber).order_by(Subscriber.id)).all()
+
+
+def is_unsubscribed(session: Session, subscriber_id: int) -> bool:
+    return session.get(Unsubscribe, subscriber_id) is not None
+
+
+def unsubscribe(session: Session, subscriber_id: int, now: datetime) -> bool:
+    """Record the subscriber's opt-out (False: already recorded) and drop their unsent mail.
+
+    Their pending outbox rows (not a row a sender holds right now) are deleted: they were never sent,
+    and the changes in them go to the subscriber again only if the operator resubscribes them.
+    """
+    if is_unsubscribed(session, subscriber_id):
+        return False
+    session.add(Unsubscribe(subscriber_id=subscriber_id, created_at=now))
+    for digest in session.scalars(select(Digest).where(Digest.subscriber_id == subscriber_id,
+                                                       Digest.status == "pending", Digest.kind != "health")):
+        session.delete(digest)
+    session.flush()
+    return True
+
+
+def resubscribe(session: Session, email: str) -> bool:
+    """The operator's undo of an opt-out; False when the address had not unsubscribed."""
+    sub = subscriber_by_email(session, email)
+    row = session.get(Unsubscribe, sub.id) if sub is not None else None
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
+def unsubscribed(session: Session) -> dict[str, datetime]:
+    """Address -> when it unsubscribed, for `casewatch status`."""
+    rows = session.execute(select(Subscriber.email, Unsubscribe.created_at)
+                           .join(Unsubscribe, Unsubscribe.subscriber_id == Subscriber.id).order_by(Subscriber.email))
+    return {email: at for email, at in rows.all()}
 
 
 def pending_changes_for(session: Session, subscriber: Subscriber) -> Sequence[Change]:
@@ -336,11 +386,13 @@ def all_digests(session: Session, limit: int = 100) -> Sequence[Digest]:
 
 
 def _claimable(now: datetime, lease: timedelta, ignore_backoff: bool) -> ColumnElement[bool]:
-    """Pending and due (or any pending when ``ignore_backoff``), or 'sending' under an expired lease."""
+    """Pending and due (or any pending when ``ignore_backoff``), or 'sending' under an expired lease; never
+    to an unsubscribed subscriber (a row built while they unsubscribed), except the maintainers' health mail."""
     pending = Digest.status == "pending"
     if not ignore_backoff:
         pending = and_(pending, or_(Digest.next_attempt_at.is_(None), Digest.next_attempt_at <= now))
-    return or_(pending, and_(Digest.status == "sending", Digest.claimed_at < now - lease))
+    wanted = or_(Digest.kind == "health", _not_unsubscribed(Digest.subscriber_id))
+    return and_(or_(pending, and_(Digest.status == "sending", Digest.claimed_at < now - lease)), wanted)
 
 
 def due_digests(session: Session, now: datetime, lease: timedelta, *, ignore_backoff: bool = False,
@@ -907,3 +959,15 @@ def set_mark(session: Session, name: str, at: datetime) -> None:
         session.add(Mark(name=name, at=at))
     else:
         mark.at = at
+
+
+def stored_value(session: Session, name: str) -> str | None:
+    """A value kept in ``marks`` (made once, e.g. a generated key); None when not made yet."""
+    mark = session.get(Mark, name)
+    return mark.value if mark is not None else None
+
+
+def store_value(session: Session, name: str, value: str, now: datetime) -> None:
+    """Keep ``value`` under ``name``; a concurrent first store raises IntegrityError at flush (re-read then)."""
+    session.add(Mark(name=name, at=now, value=value))
+    session.flush()

@@ -19,6 +19,8 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.exc import IntegrityError as IntegrityError  # re-exported: callers catch a lost race
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.redact import redact, redact_url
+
 BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -57,8 +59,8 @@ def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise DatabaseError(f"invalid database URL {url!r}") from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise DatabaseError(f"invalid database URL {redact_url(url)!r}") from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -104,7 +106,8 @@ class Database:
                 cfg.attributes["connection"] = connection
                 command.upgrade(cfg, "head")
         except OperationalError as exc:
-            raise DatabaseError(f"cannot open database {self.display_url}: {exc.orig}") from None
+            reason = " ".join(str(exc.orig).split())  # one line: libpq adds a hint on a second line
+            raise DatabaseError(redact(f"cannot open database {self.display_url}: {reason}")) from None
 
     def optimize(self) -> bool:
         """Refresh the planner's statistics (ANALYZE) and, on SQLite, give freed pages back (VACUUM)

@@ -21,7 +21,7 @@ from pipeline.store.models import Digest, DigestItem
 from pipeline.store.session import Database
 from tests.support.cli import CASE_FILE
 from tests.support.smtpd import SmtpServer, smtp_server
-from tests.support.story_texts import CONGRESS_ARCHIVES, SAME_DECISION
+from tests.support.story_texts import CONGRESS_ARCHIVES, SAME_DECISION, Report
 
 FROM = "casewatch <casewatch@example.org>"
 REPORTS = (SAME_DECISION[0], CONGRESS_ARCHIVES)  # two outlets, both about the Juliaca case
@@ -46,11 +46,11 @@ def write_config(tmp: Path, emails: Sequence[str]) -> Path:
     return config
 
 
-def ingest_reports(db: Database, config: Config, now: datetime) -> list[int]:
-    """REPORTS as their outlets' crawlers would hand them over; the new changes' ids."""
+def ingest_reports(db: Database, config: Config, now: datetime, reports: Sequence[Report] = REPORTS) -> list[int]:
+    """``reports`` (REPORTS) as their outlets' crawlers would hand them over; the new changes' ids."""
     case = config.cases["juliaca-2023"]
     ids = []
-    for report in REPORTS:
+    for report in reports:
         snap = Snapshot(url=report.url, status=200, title=report.title, text=report.text, body=report.text.encode(),
                         published_at=datetime(2026, 11, 24, 14, 0, tzinfo=UTC), content_type="text/html")
         with db.write() as s:

@@ -67,7 +67,7 @@ def test_exception_is_serialized_on_one_line(logger: tuple[logging.Logger, io.St
 
 def test_setup_logging_json_replaces_handlers() -> None:
     root = logging.getLogger()
-    saved = root.handlers[:], root.level
+    saved = root.handlers[:], root.level, logging.getLogRecordFactory()
     stream = io.StringIO()
     try:
         setup_logging("json", stream=stream)
@@ -77,6 +77,7 @@ def test_setup_logging_json_replaces_handlers() -> None:
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
+        logging.setLogRecordFactory(saved[2])  # setup_logging installs the redacting record factory
     json_line, text_line = stream.getvalue().splitlines()
     assert json.loads(json_line)["message"] == "stopped"
     assert text_line.endswith("INFO casewatch.scheduler: stopped")

@@ -158,12 +158,9 @@ def _one_error(root: Path) -> str:
     return line
 
 
+# Missing URL, bad cron, unknown field, wrong type and duplicate id: catalogue row B8 in
+# tests/reliability/test_config_guard.py.
 SOURCES_ERRORS = [
-    pytest.param(
-        _set(2, schedule="61 * * * *"),
-        r"sources\.yaml: sources\[2\]\.schedule: invalid cron expression '61 \* \* \* \*' \(.*59.*\)$",
-        id="bad-cron",
-    ),
     pytest.param(
         _set(2, schedule="0m"), r"sources\[2\]\.schedule: interval must be positive: '0m'$", id="zero-interval"
     ),
@@ -176,9 +173,6 @@ SOURCES_ERRORS = [
         id="unknown-spider",
     ),
     pytest.param(
-        _set(3, urls=None), r"sources\.yaml: sources\[3\]\.urls: required field is missing$", id="missing-urls"
-    ),
-    pytest.param(
         _set(3, urls=[]), r"sources\.yaml: sources\[3\]\.urls: at least one URL is required$", id="empty-urls"
     ),
     pytest.param(
@@ -187,15 +181,7 @@ SOURCES_ERRORS = [
     pytest.param(
         _set(3, kind="blog"), r"sources\.yaml: sources\[3\]\.kind: Input should be .* \(got 'blog'\)$", id="bad-kind"
     ),
-    pytest.param(
-        _set(3, urll="https://example.org/"), r"sources\.yaml: sources\[3\]\.urll: unknown field$", id="unknown-field"
-    ),
     pytest.param(_set(3, id="Bad Id"), r"sources\.yaml: sources\[3\]\.id: must be .*\(got 'Bad Id'\)$", id="bad-id"),
-    pytest.param(
-        _duplicate_id,
-        r"sources\.yaml: sources\[4\]\.id: duplicate source id '[a-z0-9-]+' \(also sources\[1\]\)$",
-        id="duplicate-id",
-    ),
     pytest.param(
         _set(5, urls=["https://example.org/feed/", "file:///etc/passwd"]),
         r"sources\.yaml: sources\[5\]\.urls\[1\]: only http and https URLs are allowed, not 'file:///etc/passwd'$",
@@ -214,11 +200,6 @@ SOURCES_ERRORS = [
         _set(6, cases=["juliaca-2024"]),
         r"sources\.yaml: sources\[6\]\.cases\[0\]: unknown case 'juliaca-2024'$",
         id="source-unknown-case",
-    ),
-    pytest.param(
-        _set(6, enabled="yes please"),
-        r"sources\[6\]\.enabled: Input should be a valid boolean.*'yes please'",
-        id="bad-bool",
     ),
     pytest.param(
         _set(6, ignore={"patterns": ["("]}),

@@ -6,13 +6,11 @@ A source may be allowed a list of private hosts (its own server): a redirect els
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
 import pytest
 
-from config.schema import ConfigError, load_config
 from tests.support.httpserver import LocalHTTPServer
-from tests.support.spiders import ROOT, run_spider
+from tests.support.spiders import run_spider
 
 PAGE = "crawler.spiders.page:PageSpider"
 FEED = "crawler.spiders.feed:FeedSpider"
@@ -20,18 +18,6 @@ FEED = "crawler.spiders.feed:FeedSpider"
 
 def _source(url: str, **extra: object) -> dict[str, object]:
     return {"id": "refusals", "name": "r", "kind": "news", "spider": "page", "urls": [url], **extra}
-
-
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "data:text/html,<p>x</p>", "ftp://example.pe/a.pdf"])
-def test_config_refuses_non_http_urls(tmp_path: Path, url: str) -> None:
-    (tmp_path / "cases").mkdir()
-    (tmp_path / "cases" / "juliaca-2023.yaml").write_bytes((ROOT / "config/cases/juliaca-2023.yaml").read_bytes())
-    (tmp_path / "sources.yaml").write_text(
-        f"sources:\n  - {{id: bad, name: Bad, kind: news, spider: page, urls: ['{url}']}}\n", encoding="utf-8")
-    with pytest.raises(ConfigError) as err:
-        load_config(tmp_path)
-    assert str(err.value) == (f"{tmp_path / 'sources.yaml'}: sources[0].urls[0]: only http and https URLs are "
-                              f"allowed, not {url!r}")
 
 
 def test_feed_links_to_file_and_data_urls_are_never_fetched() -> None:

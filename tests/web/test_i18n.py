@@ -84,8 +84,11 @@ def test_every_page_renders_in_both_languages(cw: App, client: TestClient, lang:
         change = repo.get_change(session, s.updated)
         assert change is not None and change.to_version is not None
         version_id = change.to_version.id
+        digest = repo.get_digest(session, built[0].digest_id or 0)
+        assert digest is not None and digest.unsubscribe_url
     values = {"change_id": str(s.updated), "document_id": str(s.document), "version_id": str(version_id),
-              "digest_id": str(built[0].digest_id), "case_id": "juliaca-2023"}
+              "digest_id": str(built[0].digest_id), "case_id": "juliaca-2023",
+              "token": digest.unsubscribe_url.rsplit("/", 1)[-1]}
     csrf = login(client)  # the reviewer's view: the review form, the outbox
     client.post(f"/changes/{s.new}/review", data={"action": "reviewed", "note": "ok", "csrf_token": csrf})
     urls = [_fill(template, values) for template, _ in _get_routes(client.app)
