@@ -12,13 +12,14 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
+from alerts import unsubscribe
 from casewatch.app import App
 from casewatch.cli import cli
 from casewatch.since import BadTime, parse_since, parse_until
 from casewatch.web.app import create_app
 from casewatch.web.views import LogParams
 from config.settings import get_settings
-from tests.web.conftest import EN, auth_config, login, seed
+from tests.web.conftest import EN, Seeded, auth_config, login, seed
 from tests.web.test_security import _fill, _routes
 
 WEB = Path(__file__).resolve().parents[2] / "casewatch" / "web"
@@ -40,14 +41,21 @@ def known_query_parameters() -> set[str]:
     return found
 
 
+def valid_path_values(cw: App, s: Seeded) -> dict[str, str]:
+    """A value that exists for every path parameter of the route table."""
+    key = unsubscribe.signing_key(cw.db)
+    assert key is not None
+    return {"change_id": str(s.updated), "document_id": str(s.document), "version_id": "1", "digest_id": "1",
+            "case_id": "juliaca-2023", "path": "style.css", "token": unsubscribe.token(key, "familias@example.org")}
+
+
 def test_out_of_range_input_on_every_route_is_400_or_404(cw: App) -> None:
     s = seed(cw)
     client = TestClient(create_app(cw, auth=auth_config()), headers=EN, raise_server_exceptions=False)
     csrf = login(client)  # the reviewer's view: the outbox and the review form answer too
     known = known_query_parameters()
     assert known >= {"since", "page", "per_page", "limit", "from", "to", "q", "case", "lang", "next", "view"}, known
-    valid = {"change_id": str(s.updated), "document_id": str(s.document), "version_id": "1", "digest_id": "1",
-             "case_id": "juliaca-2023", "path": "style.css"}
+    valid = valid_path_values(cw, s)
     routes = list(_routes(client.app.routes))
     with_params = [(p, r) for p, r in routes if "{" in p]
     assert {r.name for _, r in with_params} >= {"change", "review", "api_change", "document", "case_feed",
@@ -117,7 +125,6 @@ def test_absolute_links_come_from_the_base_url_never_the_host_header(cw: App) ->
     login(client)
     for template, route in _routes(client.app.routes):
         if "GET" in (route.methods or {"GET"}):
-            url = _fill(template, {"change_id": str(s.updated), "document_id": str(s.document), "version_id": "1",
-                                   "digest_id": "1", "case_id": "juliaca-2023", "path": "style.css"})
+            url = _fill(template, valid_path_values(cw, s))
             response = client.get(url, follow_redirects=False)
             assert "evil.example" not in response.text + str(response.headers), url
