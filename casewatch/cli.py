@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import click
 
+from casewatch import since
 from casewatch.app import App, UserError
 from casewatch.logs import redact_log_records
 from config.redact import redact
@@ -34,17 +34,11 @@ def _print_json(data: Any) -> None:
 
 
 def parse_since(value: str | None, now: datetime) -> datetime | None:
-    """'7d', '12h', '2w', '30m', a date (2026-11-01) or an ISO datetime; dates are Lima days."""
-    if not value:
-        return None
-    if m := re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", value):
-        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[m.group(2)]
-        return now - timedelta(**{unit: int(m.group(1))})
+    """``casewatch.since.parse_since`` with the CLI's usage error for a bad value."""
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected 7d, 12h, 2w or a date like 2026-11-01, got {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=LIMA)
+        return since.parse_since(value, now)
+    except since.BadTime as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -456,10 +450,12 @@ def serve(app: App, host: str, port: int) -> None:
 
     import uvicorn
 
-    from casewatch.web.app import create_app, serve_warnings
+    from casewatch.web.app import create_app, serve_refusal, serve_warnings
     from casewatch.web.auth import AuthConfig
 
     auth = AuthConfig.from_env(os.environ, base_url=app.settings.base_url)  # a bad CASEWATCH_REVIEWERS: exit 1
+    if (refusal := serve_refusal(host, auth)) is not None:
+        _fail(refusal)
     for line in serve_warnings(host, auth):
         click.echo(f"casewatch: {line}", err=True)
     web = create_app(app, auth=auth)
@@ -469,10 +465,10 @@ def serve(app: App, host: str, port: int) -> None:
 
 def parse_until(value: str | None, now: datetime) -> datetime | None:
     """Like --since, but a plain date (2026-11-01) means the end of that Lima day (it is included)."""
-    if value and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
-        day = datetime.fromisoformat(value.strip()).replace(tzinfo=LIMA)
-        return day + timedelta(days=1)
-    return parse_since(value, now)
+    try:
+        return since.parse_until(value, now)
+    except since.BadTime as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @cli.command()

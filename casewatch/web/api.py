@@ -18,15 +18,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
-import click
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from casewatch.cli import parse_since
 from casewatch.serialize import change_json, iso, source_json, timeline_json
+from casewatch.since import BadTime, parse_since
 from casewatch.web.app import Web
 from casewatch.web.views import KINDS, BadQuery, LogParams
 from pipeline.store import repository as repo
@@ -36,12 +36,12 @@ def routes(web: Web) -> list[Route]:
     a = Api(web)
     return [
         Route("/api/changes", a.changes, name="api_changes"),
-        Route("/api/changes/{change_id:int}", a.change, name="api_change"),
-        Route("/api/changes/{change_id:int}/reviews", a.reviews, name="api_change_reviews"),
+        Route("/api/changes/{change_id:id}", a.change, name="api_change"),
+        Route("/api/changes/{change_id:id}/reviews", a.reviews, name="api_change_reviews"),
         Route("/api/sources", a.sources, name="api_sources"),
         Route("/api/timeline", a.timeline, name="api_timeline"),
         Route("/api/timeline/{case_id}", a.timeline, name="api_case_timeline"),
-        Route("/api/documents/{document_id:int}", a.document, name="api_document"),
+        Route("/api/documents/{document_id:id}", a.document, name="api_document"),
     ]
 
 
@@ -63,8 +63,10 @@ class Api:
             # `limit` as in `changes --limit N`: the page size.
             params = LogParams.parse({**dict(q), "per_page": q.get("per_page") or q.get("limit") or ""})
             since = parse_since(q.get("since"), datetime.now(UTC))
-        except (BadQuery, click.BadParameter) as exc:
-            raise HTTPException(400, str(exc.message if isinstance(exc, click.BadParameter) else exc)) from None
+        except BadQuery as exc:
+            raise HTTPException(400, str(exc)) from None
+        except BadTime as exc:
+            raise HTTPException(400, f"since: {exc}") from None
         case_id = params.query.case_id
         if case_id and case_id not in self.app.config.cases:
             raise HTTPException(400, f"unknown case {case_id!r} (known: {', '.join(self.app.config.cases)})")
@@ -82,7 +84,9 @@ class Api:
         pages = max(1, -(-total // query.per_page))
         for rel, page in (("prev", query.page - 1), ("next", query.page + 1)):
             if 1 <= page <= pages:
-                links.append(f'<{request.url.include_query_params(page=page)}>; rel="{rel}"')
+                # Absolute, so from CASEWATCH_BASE_URL: the Host header is whatever the client sent.
+                kept = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+                links.append(f'<{self.web.base_url}/api/changes?{urlencode([*kept, ("page", page)])}>; rel="{rel}"')
         headers = {"x-total-count": str(total)}
         if links:
             headers["link"] = ", ".join(links)

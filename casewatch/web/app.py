@@ -156,6 +156,12 @@ class Web:
         self.templates = Jinja2Templates(env=environment())
 
     @property
+    def base_url(self) -> str:
+        """Where the page is served (``CASEWATCH_BASE_URL``), for the absolute links feeds and the API give:
+        never the request's Host header, which the client chooses."""
+        return self.app.settings.base_url.rstrip("/")
+
+    @property
     def case_names(self) -> dict[str, str]:
         return {cid: case.name for cid, case in self.app.config.cases.items()}
 
@@ -229,28 +235,40 @@ def create_app(app: App, *, auth: AuthConfig | None = None) -> Starlette:
         ],
         exception_handlers={HTTPException: http_error},
     )
+    # No redirect from /path/ to /path: Starlette would build it from the Host header.
+    starlette.router.redirect_slashes = False
     starlette.state.auth = auth
     starlette.state.web = web
     return starlette
 
 
-def serve_warnings(host: str, auth: AuthConfig) -> list[str]:
-    """What ``casewatch serve`` should tell the operator before listening on ``host``."""
+def _loopback(host: str) -> bool:
     import ipaddress
 
     try:
-        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
-        loopback = host == "localhost"
-    lines = []
-    if not loopback and not (auth.configured and auth.secret_from_env):
-        missing = [name for name, ok in (("CASEWATCH_REVIEWERS", auth.configured),
-                                         ("CASEWATCH_SECRET_KEY", auth.secret_from_env)) if not ok]
-        lines.append(f"warning: serving on {host}, a non-loopback address, without {' and '.join(missing)} set: "
-                     "anyone who can reach it reads the change log")
+        return host == "localhost"
+
+
+def serve_refusal(host: str, auth: AuthConfig) -> str | None:
+    """Why ``casewatch serve`` must not listen on ``host``: off loopback, only with reviewers and a session
+    key (fail closed, catalogue row G8); None when it may."""
+    if _loopback(host) or (auth.configured and auth.secret_from_env):
+        return None
+    missing = [name for name, ok in (("CASEWATCH_REVIEWERS", auth.configured),
+                                     ("CASEWATCH_SECRET_KEY", auth.secret_from_env)) if not ok]
+    return (f"refusing to serve on {host}, a non-loopback address, without {' and '.join(missing)} set "
+            "(set them, or serve on 127.0.0.1)")
+
+
+def serve_warnings(host: str, auth: AuthConfig) -> list[str]:
+    """What ``casewatch serve`` should tell the operator before listening on ``host``."""
     if not auth.configured:
-        lines.append("review actions are disabled until CASEWATCH_REVIEWERS=name:token is set")
-    return lines
+        return ["review actions are disabled until CASEWATCH_REVIEWERS=name:token is set"]
+    if not auth.secret_from_env:
+        return ["CASEWATCH_SECRET_KEY is not set: using a random key, so logins end when casewatch serve restarts"]
+    return []
 
 
 def check_protected(routes: list[BaseRoute]) -> None:

@@ -6,13 +6,19 @@ Secrets come only from the environment:
   ``name:sha256:<64 hex digits>`` (the SHA-256 of the token) so the plain token lives nowhere on the
   server. Plain tokens must have at least 12 characters. Without reviewers every action is refused and
   the page says how to configure them; reading stays public (except the outbox: it names recipients).
-- ``CASEWATCH_SECRET_KEY``: signs the session cookie. When unset a random key is made per process and a
-  warning says that logins end at every restart.
+- ``CASEWATCH_SECRET_KEY``: signs the session cookie. When unset a random key is made per process and
+  ``casewatch serve`` warns that logins end at every restart (and refuses a non-loopback address).
+- ``CASEWATCH_TRUSTED_PROXIES``: reverse proxies whose ``X-Forwarded-For`` names the client
+  (``casewatch.web.clients``); otherwise the header is ignored.
 
 A login is the form at ``/login`` (name + token); the session is a signed cookie (HttpOnly,
-SameSite=Strict, Secure when ``CASEWATCH_BASE_URL`` is https) that expires after 12 hours. It remembers
-a stamp of the reviewer's token: changing or removing a reviewer's token ends their sessions.
-Tokens are compared as SHA-256 digests with ``hmac.compare_digest``, every configured reviewer checked.
+SameSite=Strict, Secure when ``CASEWATCH_BASE_URL`` is https). It carries the time of the login and ends
+12 hours after it whatever the activity (the cookie is re-signed on every response, so its own age proves
+nothing). It remembers a stamp of the reviewer's token: changing or removing a reviewer's token ends their
+sessions. Logging out records the time in the database (the store's ``marks``, ``logout:<name digest>``),
+which ends every session of that reviewer made before it: a copy of the cookie taken earlier is refused.
+Tokens are compared as SHA-256 digests with ``hmac.compare_digest``, every configured reviewer checked;
+failed logins are throttled (``casewatch.web.throttle``) without ever refusing the right token.
 
 CSRF: a synchronizer token per session (also for anonymous sessions, so the login form is protected),
 put in every form as ``csrf_token`` (or sent as ``X-CSRF-Token``), and compared in constant time on
@@ -32,29 +38,32 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import wraps
-from threading import Lock
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from casewatch.app import UserError
+from casewatch.web.clients import Network, client_address, parse_proxies
+from casewatch.web.throttle import LoginThrottle
+from pipeline.store import repository as repo
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "casewatch_session"
-SESSION_MAX_AGE = 12 * 60 * 60
+SESSION_MAX_AGE = 12 * 60 * 60  # from the login, not from the last request
+CLOCK_SKEW = 300.0  # a login "from the future" by more than this is a forged or foreign cookie
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 MIN_TOKEN_CHARS = 12
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_FORM_BYTES = 64 * 1024  # a note of 2,000 characters and a token fit many times over
 NO_REVIEWERS = "no_reviewers"  # the catalogue key (casewatch/web/i18n.py) of "no reviewers are configured..."
-LOGIN_FAILURES_ALLOWED = 5  # per client address and window; then logins are refused until it ends
-LOGIN_FAILURE_WINDOW = 600.0
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 _HASHED = re.compile(r"sha256:([0-9a-fA-F]{64})")
 
@@ -77,21 +86,23 @@ class AuthConfig:
     secret_key: str
     secret_from_env: bool = True
     https_only: bool = False
-    _failures: dict[str, list[float]] = field(default_factory=dict, repr=False)
-    _lock: Lock = field(default_factory=Lock, repr=False)
+    trusted_proxies: tuple[Network, ...] = ()
+    clock: Callable[[], float] = time.time  # seconds since the epoch; tests pass their own
+    throttle: LoginThrottle = field(default_factory=LoginThrottle, repr=False)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], *, base_url: str = "") -> AuthConfig:
+    def from_env(cls, environ: Mapping[str, str], *, base_url: str = "",
+                 clock: Callable[[], float] = time.time) -> AuthConfig:
         reviewers = parse_reviewers(environ.get("CASEWATCH_REVIEWERS", ""))
+        proxies = parse_proxies(environ.get("CASEWATCH_TRUSTED_PROXIES", ""))
         key = environ.get("CASEWATCH_SECRET_KEY", "").strip()
         from_env = bool(key)
         if not key:
             key = secrets.token_urlsafe(32)
-            log.warning("CASEWATCH_SECRET_KEY is not set: using a random key, so logins end when casewatch "
-                        "serve restarts")
         elif len(key) < 16:
             raise UserError("CASEWATCH_SECRET_KEY: use at least 16 random characters")
-        return cls(reviewers, key, from_env, https_only=base_url.lower().startswith("https://"))
+        return cls(reviewers, key, from_env, https_only=base_url.lower().startswith("https://"),
+                   trusted_proxies=proxies, clock=clock)
 
     @property
     def configured(self) -> bool:
@@ -112,16 +123,19 @@ class AuthConfig:
         """Ties a session to the reviewer's current token: a new token ends old sessions."""
         return hmac.new(self.secret_key.encode(), reviewer.name.encode() + reviewer.digest, "sha256").hexdigest()[:32]
 
-    def throttled(self, client: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._failures.get(client, []) if now - t < LOGIN_FAILURE_WINDOW]
-            self._failures[client] = recent
-            return len(recent) >= LOGIN_FAILURES_ALLOWED
+    def client(self, request: Request) -> str:
+        """The request's client address (through ``trusted_proxies`` only)."""
+        peer = request.client.host if request.client else None
+        return client_address(peer, request.headers.getlist("x-forwarded-for"), self.trusted_proxies)
 
-    def failed(self, client: str) -> None:
-        with self._lock:
-            self._failures.setdefault(client, []).append(time.monotonic())
+    def login_failed(self, name: str, client: str) -> int:
+        """Count a failed login; the seconds the client should wait (0: within the allowance)."""
+        known = name.strip() if name.strip() in self.reviewers else "?"  # invented names share one count
+        delay = self.throttle.failed((f"name:{known}", f"client:{client}"), self.clock())
+        if delay:  # an unknown name is not logged: it may be a token typed in the wrong field
+            who = f"reviewer {known!r}" if known != "?" else "an unknown reviewer name"
+            log.warning("failed login for %s from %s: throttled, retry after %ss", who, client, delay)
+        return delay
 
 
 def parse_reviewers(value: str) -> dict[str, Reviewer]:
@@ -159,27 +173,55 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+def logout_mark(name: str) -> str:
+    """The ``marks`` row holding a reviewer's last logout (a digest: names may be longer than the key)."""
+    return "logout:" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:40]
+
+
+def _last_logout(request: Request, name: str) -> float | None:
+    with request.app.state.web.app.db.read() as session:
+        at = repo.get_mark(session, logout_mark(name))
+    return at.timestamp() if at is not None else None
+
+
 def current_reviewer(request: Request) -> str | None:
-    """The logged-in reviewer's name, if the session is still valid for their current token."""
+    """The logged-in reviewer's name, if the session is for their current token, younger than
+    ``SESSION_MAX_AGE`` since the login, and made after their last logout. Reads the database only for a
+    session that names a reviewer."""
     auth: AuthConfig = request.app.state.auth
-    name, stamp = request.session.get("reviewer"), request.session.get("stamp")
+    name, stamp, issued = (request.session.get(k) for k in ("reviewer", "stamp", "issued"))
     if not isinstance(name, str) or not isinstance(stamp, str):
         return None
+    if not isinstance(issued, int | float) or isinstance(issued, bool):
+        return None  # a session from before logins carried their time: log in again
     reviewer = auth.reviewers.get(name)
     if reviewer is None or not hmac.compare_digest(auth.stamp(reviewer), stamp):
         return None
-    return name
+    now = auth.clock()
+    if not (now - SESSION_MAX_AGE < issued <= now + CLOCK_SKEW):
+        return None
+    ended = _last_logout(request, name)
+    return name if ended is None or issued > ended else None
 
 
 def log_in(request: Request, reviewer: Reviewer) -> None:
     """A fresh session for the reviewer (new CSRF token: nothing from before the login carries over)."""
     auth: AuthConfig = request.app.state.auth
     request.session.clear()
-    request.session.update({"reviewer": reviewer.name, "stamp": auth.stamp(reviewer),
+    request.session.update({"reviewer": reviewer.name, "stamp": auth.stamp(reviewer), "issued": auth.clock(),
                             "csrf": secrets.token_urlsafe(32)})
 
 
 def log_out(request: Request) -> None:
+    """End this session and every other session of the same reviewer made before now (any copy of the
+    cookie too). Writes the database: call it from a thread, not the event loop."""
+    auth: AuthConfig = request.app.state.auth
+    name = current_reviewer(request)
+    if name is not None:
+        now = datetime.fromtimestamp(auth.clock(), UTC)
+        with request.app.state.web.app.db.write() as session:
+            before = repo.get_mark(session, logout_mark(name))
+            repo.set_mark(session, logout_mark(name), max(now, before) if before is not None else now)
     request.session.clear()
 
 
@@ -249,7 +291,7 @@ def action(refuse: Refuse, *, login: bool = True) -> Callable[[Handler], Callabl
                 auth: AuthConfig = request.app.state.auth
                 if not auth.configured:
                     return refuse(request, 403, NO_REVIEWERS)
-                reviewer = current_reviewer(request)
+                reviewer = await run_in_threadpool(current_reviewer, request)  # reads the database
                 if reviewer is None:
                     return refuse(request, 401, "err_log_in")
             return await handler(request, form, reviewer)

@@ -53,7 +53,7 @@ class Feeds:
         suffix = "?lang=en" if lang == "en" else ""
         with self.app.db.read() as session:
             changes = repo.relevant_case_changes(session, case_id, FEED_SIZE)
-            base = str(request.base_url).rstrip("/")
+            base = self.web.base_url  # never the Host header: a forged one would poison readers' caches
             ET.register_namespace("", ATOM)
             feed = ET.Element(f"{{{ATOM}}}feed", {XML_LANG: lang})
             _text(feed, "id", f"tag:casewatch,2023:case/{case_id}")

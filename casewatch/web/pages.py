@@ -22,7 +22,7 @@ from alerts.labels import alternating_phrases
 from casewatch.web.app import Refusal, Web, request_language
 from casewatch.web.auth import NO_REVIEWERS, action, current_reviewer, log_in, log_out, safe_next
 from casewatch.web.i18n import text
-from casewatch.web.views import KINDS, BadQuery, LogParams, Pager, explain, query_string, side_by_side
+from casewatch.web.views import KINDS, BadQuery, LogParams, Pager, explain, number, query_string, side_by_side
 from pipeline.store import repository as repo
 
 NOTE_MAX = 2000
@@ -34,15 +34,15 @@ def routes(web: Web) -> list[Route]:
     return [
         Route("/", p.dashboard, name="dashboard"),
         Route("/changes", p.changes, name="changes"),
-        Route("/changes/{change_id:int}", p.change, name="change"),
-        Route("/changes/{change_id:int}/review", p.review, methods=["POST"], name="review"),
-        Route("/documents/{document_id:int}", p.document, name="document"),
-        Route("/versions/{version_id:int}", p.version, name="version"),
-        Route("/versions/{version_id:int}/raw", p.version_raw, name="version_raw"),
+        Route("/changes/{change_id:id}", p.change, name="change"),
+        Route("/changes/{change_id:id}/review", p.review, methods=["POST"], name="review"),
+        Route("/documents/{document_id:id}", p.document, name="document"),
+        Route("/versions/{version_id:id}", p.version, name="version"),
+        Route("/versions/{version_id:id}/raw", p.version_raw, name="version_raw"),
         Route("/timeline", p.timeline, name="timeline"),
         Route("/timeline/{case_id}", p.timeline, name="case_timeline"),
         Route("/outbox", p.outbox, name="outbox"),
-        Route("/outbox/{digest_id:int}", p.outbox_item, name="outbox_item"),
+        Route("/outbox/{digest_id:id}", p.outbox_item, name="outbox_item"),
         Route("/login", p.login_form, methods=["GET"], name="login"),
         Route("/login", p.login, methods=["POST"], name="login_post"),
         Route("/logout", p.logout, methods=["POST"], name="logout"),
@@ -169,9 +169,9 @@ class Pages:
         if (refused := self._reviewer_only(request)) is not None:
             return refused
         try:
-            page = max(1, int(request.query_params.get("page") or 1))
-        except ValueError:
-            raise Refusal(400, "err_page_number") from None
+            page = number(request.query_params.get("page"), 1, "page")
+        except BadQuery as exc:
+            raise Refusal(400, exc.key, **exc.values) from None
         with self.app.db.read() as session:
             rows, total = repo.outbox_page(session, page, 50)
             return self.web.render(request, "outbox.html.j2", {
@@ -218,20 +218,22 @@ class Pages:
         target = safe_next(str(form.get("next") or ""))
         if not auth.configured:
             return self.web.refuse(request, 403, NO_REVIEWERS)
-        client = request.client.host if request.client else "?"
-        if auth.throttled(client):
-            return self.web.refuse(request, 429, "err_throttled")
         name = str(form.get("name") or "")[:64]
+        # Credentials first, always: the right token logs in however many failures came before it.
         reviewer = auth.authenticate(name, str(form.get("token") or "")[:512])
         if reviewer is None:
-            auth.failed(client)
+            lang = request_language(request)
+            if wait := auth.login_failed(name, auth.client(request)):
+                response = self.web.render(request, "login.html.j2", {
+                    "next": target, "error": text(lang, "err_throttled", seconds=wait), "name": name}, status=429)
+                response.headers["retry-after"] = str(wait)
+                return response
             return self.web.render(request, "login.html.j2", {
-                "next": target, "error": text(request_language(request), "err_wrong_login"), "name": name},
-                status=401)
+                "next": target, "error": text(lang, "err_wrong_login"), "name": name}, status=401)
         log_in(request, reviewer)
         request.session["flash"] = text(request_language(request), "flash_logged_in", name=reviewer.name)
         return RedirectResponse(target, status_code=303)
 
     async def _logout(self, request: Request, form: FormData, _: str | None) -> Response:
-        log_out(request)
+        await run_in_threadpool(log_out, request)  # records the logout in the database
         return RedirectResponse("/", status_code=303)

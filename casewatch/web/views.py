@@ -11,6 +11,9 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from starlette.convertors import Convertor, register_url_convertor
+
+from alerts.message import strip_controls
 from alerts.render import diff_lines
 from casewatch.web.i18n import text
 from pipeline.store.repository import REVIEW_STATES, ChangeQuery
@@ -19,6 +22,32 @@ LIMA = ZoneInfo("America/Lima")
 PER_PAGE = 50
 MAX_PER_PAGE = 500
 KINDS = ("new", "updated", "reverted", "removed", "restored")
+
+
+# Row ids are 32-bit integers in PostgreSQL: a bigger number in a URL matches no route (404) instead of
+# reaching the database, which would refuse it (a 500). Routes write ``{change_id:id}``.
+ID_MAX = 2**31 - 1
+
+
+def _at_most(bound: int) -> str:
+    """A regex for the decimal numbers 0..bound (leading zeros allowed up to bound's length)."""
+    digits = str(bound)
+    shorter = [f"[0-9]{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    lower = [f"{digits[:i]}[0-{int(d) - 1}][0-9]{{{len(digits) - i - 1}}}" for i, d in enumerate(digits) if d != "0"]
+    return "(?:" + "|".join([*shorter, *lower, digits]) + ")"
+
+
+class IdConvertor(Convertor[int]):
+    regex = _at_most(ID_MAX)
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("id", IdConvertor())
 
 
 def lima(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -46,13 +75,15 @@ def _day(value: str, name: str) -> date | None:
         raise BadQuery("err_bad_date", name=name, value=repr(value)) from None
 
 
-def _int(value: str | None, default: int, name: str, lo: int = 1, hi: int = 10**9) -> int:
+def number(value: str | None, default: int, name: str, lo: int = 1, hi: int = 10**9) -> int:
+    """A query parameter as a number held to [lo, hi] (a page past the end is just empty; a number of any
+    size never reaches the database)."""
     if value is None or not value.strip():
         return default
     try:
         return min(max(int(value), lo), hi)
     except ValueError:
-        raise BadQuery("err_bad_number", name=name, value=repr(value)) from None
+        raise BadQuery("err_bad_number", name=name, value=repr(value[:40])) from None
 
 
 @dataclass(frozen=True)
@@ -67,8 +98,11 @@ class LogParams:
     @classmethod
     def parse(cls, params: Mapping[str, str]) -> LogParams:
         """Query parameters -> filters; dates are Lima days, ``to`` inclusive."""
-        values = {k: (params.get(k) or "").strip()[:200] for k in cls.FIELDS}
+        # Control characters cannot be in a title or a source id, and PostgreSQL refuses NUL in text.
+        values = {k: strip_controls((params.get(k) or "").strip()[:200]) for k in cls.FIELDS}
         start, end = _day(values["from"], "from"), _day(values["to"], "to")
+        if end == date.max:  # `to` includes the day: its end, the next midnight, must exist
+            raise BadQuery("err_out_of_range", name="to", value=repr(values["to"]))
         review = values["review"] if values["review"] in REVIEW_STATES else ""
         values["review"] = review
         query = ChangeQuery(
@@ -79,8 +113,8 @@ class LogParams:
             until=datetime.combine(end + timedelta(days=1), time(), LIMA) if end else None,
             text=values["q"] or None, relevant_only=values["relevant"] in ("1", "on", "true"),
             review_state=review or None,
-            page=_int(params.get("page"), 1, "page"),
-            per_page=_int(params.get("per_page"), PER_PAGE, "per_page", hi=MAX_PER_PAGE),
+            page=number(params.get("page"), 1, "page"),
+            per_page=number(params.get("per_page"), PER_PAGE, "per_page", hi=MAX_PER_PAGE),
         )
         return cls(values, query)
 

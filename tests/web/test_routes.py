@@ -152,7 +152,7 @@ def test_timeline_and_atom_feed(cw: App, client: TestClient) -> None:
     root = ET.fromstring(feed.content)
     entries = root.findall(f"{ATOM}entry")
     alternates = [e.find(f"{ATOM}link[@rel='alternate']").get("href") for e in entries]
-    assert alternates == [f"http://testserver/changes/{i}" for i in (s.removed, s.updated, s.hearing, s.new)]
+    assert alternates == [f"{cw.settings.base_url}/changes/{i}" for i in (s.removed, s.updated, s.hearing, s.new)]
     assert [e.findtext(f"{ATOM}id") for e in entries][-1] == f"tag:casewatch,2023:change/{s.new}"
     assert all(e.find(f"{ATOM}title").get("type") == "text" for e in entries)
     assert {c.get("term") for c in entries[-1].findall(f"{ATOM}category")} == {"formal_investigation"}

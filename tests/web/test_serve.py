@@ -1,5 +1,5 @@
 """`casewatch serve`: the real command on a loopback port answers the review page; a bad reviewer list is one
-line and exit 1; the operator is warned before exposing the page unconfigured."""
+line and exit 1; a non-loopback address is refused without reviewers and a key (tests/reliability, G8)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from casewatch.web.app import serve_warnings
+from casewatch.web.app import serve_refusal, serve_warnings
 from tests.support.cli import ROOT, child_env, run_cli, wait_for
 from tests.support.smtpd import free_port
 from tests.web.conftest import TOKEN, auth_config, write_config
@@ -50,15 +50,19 @@ def test_serve_refuses_a_bad_reviewer_list(tmp_path: Path) -> None:
         "(or sha256:<hex> of one)"]
 
 
-def test_exposure_warnings() -> None:
+def test_exposure_refusal_and_warnings() -> None:
     configured = auth_config()
-    assert serve_warnings("127.0.0.1", configured) == []
-    assert serve_warnings("::1", configured) == [] and serve_warnings("localhost", configured) == []
-    assert serve_warnings("0.0.0.0", configured) == []  # reviewers and a key: the operator chose to expose it
+    for host in ("127.0.0.1", "::1", "[::1]", "localhost", "127.0.0.2"):
+        assert serve_refusal(host, configured) is None and serve_warnings(host, configured) == []
+    assert serve_refusal("0.0.0.0", configured) is None  # reviewers and a key: the operator chose to expose it
     bare = auth_config("")
+    assert serve_refusal("127.0.0.1", bare) is None  # loopback stays open, read-only
     assert serve_warnings("127.0.0.1", bare) == [
         "review actions are disabled until CASEWATCH_REVIEWERS=name:token is set"]
-    [warning, _] = serve_warnings("0.0.0.0", bare)
-    assert warning.startswith("warning: serving on 0.0.0.0, a non-loopback address, without CASEWATCH_REVIEWERS")
+    assert serve_refusal("0.0.0.0", bare) == (
+        "refusing to serve on 0.0.0.0, a non-loopback address, without CASEWATCH_REVIEWERS set "
+        "(set them, or serve on 127.0.0.1)")
     configured.secret_from_env = False
-    assert "without CASEWATCH_SECRET_KEY set" in serve_warnings("192.0.2.10", configured)[0]
+    assert "without CASEWATCH_SECRET_KEY set" in str(serve_refusal("192.0.2.10", configured))
+    assert serve_warnings("127.0.0.1", configured) == [
+        "CASEWATCH_SECRET_KEY is not set: using a random key, so logins end when casewatch serve restarts"]
