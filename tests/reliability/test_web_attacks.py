@@ -19,7 +19,9 @@ from sqlalchemy import select
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
 
+from alerts import unsubscribe
 from casewatch.app import App
+from casewatch.web import auth
 from casewatch.web.auth import PROTECTED, UNSAFE_METHODS
 from pipeline.store import repository as repo
 from pipeline.store.models import Change, Review, Version
@@ -27,13 +29,17 @@ from tests.web.conftest import EN, Seeded, client, csrf_of, cw, login, seed, sto
 
 # Every GET route anyone may read (the change log of a public record is public), by path template.
 PUBLIC = frozenset({
-    "/", "/changes", "/changes/{change_id:int}", "/documents/{document_id:int}", "/versions/{version_id:int}",
-    "/versions/{version_id:int}/raw", "/timeline", "/timeline/{case_id}", "/login",
-    "/api/changes", "/api/changes/{change_id:int}", "/api/changes/{change_id:int}/reviews", "/api/sources",
-    "/api/timeline", "/api/timeline/{case_id}", "/api/documents/{document_id:int}", "/cases/{case_id}/feed.atom",
+    "/", "/changes", "/changes/{change_id:id}", "/documents/{document_id:id}", "/versions/{version_id:id}",
+    "/versions/{version_id:id}/raw", "/timeline", "/timeline/{case_id}", "/login",
+    "/api/changes", "/api/changes/{change_id:id}", "/api/changes/{change_id:id}/reviews", "/api/sources",
+    "/api/timeline", "/api/timeline/{case_id}", "/api/documents/{document_id:id}", "/cases/{case_id}/feed.atom",
+    "/unsubscribe/{token}",  # a subscriber's own signed link: shows a button, changes nothing on GET
 })
-REVIEWERS_ONLY = frozenset({"/outbox", "/outbox/{digest_id:int}"})  # the digests: who gets what
-ACTIONS = frozenset({"/changes/{change_id:int}/review", "/login", "/logout"})  # POST, through auth.action
+REVIEWERS_ONLY = frozenset({"/outbox", "/outbox/{digest_id:id}"})  # the digests: who gets what
+ACTIONS = frozenset({"/changes/{change_id:id}/review", "/login", "/logout"})  # POST, through auth.action
+# POST without session or CSRF token by design (RFC 8058 one-click, sent by mail providers): the signed
+# token in the URL is the proof (auth.exempt, tested in test_unsubscribe.py)
+EXEMPT = frozenset({"/unsubscribe/{token}"})
 
 
 def routes(items: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, Route]]:
@@ -44,9 +50,11 @@ def routes(items: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, Rout
             yield from routes(list(item.routes), prefix + item.path)
 
 
-def fill(template: str, s: Seeded, digest_id: int = 1) -> str:
+def fill(template: str, s: Seeded, digest_id: int = 1, *, cw: App | None = None) -> str:  # noqa: F811
     values = {"change_id": s.updated, "document_id": s.document, "version_id": 1, "case_id": "juliaca-2023",
               "digest_id": digest_id}
+    if cw is not None and "{token}" in template:
+        values["token"] = unsubscribe.token(unsubscribe.signing_key(cw.db), "familias@example.org")
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: str(values[m.group(1)]), template)
 
 
@@ -62,10 +70,10 @@ def test_G1_every_route_is_public_by_list_or_needs_a_reviewer(cw: App, client: T
     gets = {path for path, r in table if "GET" in (r.methods or set())}
     unsafe = {path: r for path, r in table if (r.methods or set()) & UNSAFE_METHODS}
     assert gets == PUBLIC | REVIEWERS_ONLY, f"classify new routes: {gets ^ (PUBLIC | REVIEWERS_ONLY)}"
-    assert set(unsafe) == ACTIONS, set(unsafe) ^ ACTIONS
+    assert set(unsafe) == ACTIONS | EXEMPT, set(unsafe) ^ (ACTIONS | EXEMPT)
     anonymous = TestClient(client.app)
     for path in sorted(gets):
-        response = anonymous.get(fill(path, s), follow_redirects=False)
+        response = anonymous.get(fill(path, s, cw=cw), follow_redirects=False)
         status = response.status_code
         if path in REVIEWERS_ONLY:  # refused, or sent to the login form
             assert status in (401, 403) or (status == 303 and response.headers["location"].startswith("/login")), \
@@ -76,6 +84,9 @@ def test_G1_every_route_is_public_by_list_or_needs_a_reviewer(cw: App, client: T
     # Static: every state-changing endpoint is the wrapper auth.action made (not a handler that merely
     # calls a check), and without a session it refuses.
     for path, route in unsafe.items():
+        if path in EXEMPT:  # the exemption is explicit and gives its reason
+            assert getattr(route.endpoint, auth.EXEMPT, "").strip(), path
+            continue
         assert getattr(route.endpoint, PROTECTED, False) is True, path
         if path != "/login":
             assert anonymous.post(fill(path, s), data={"action": "reviewed"}).status_code in (401, 403), path
@@ -111,7 +122,7 @@ def test_G3_no_state_change_without_a_csrf_token_or_by_get(cw: App, client: Test
         assert client.get(path + "?action=irrelevant&csrf_token=" + csrf).status_code == 405, path
     for path, route in routes(client.app.routes):  # type: ignore[attr-defined]
         if "GET" in (route.methods or set()):
-            client.get(fill(path, s) + f"?action=irrelevant&csrf_token={csrf}")
+            client.get(fill(path, s, cw=cw) + f"?action=irrelevant&csrf_token={csrf}")
     assert state(cw) == before, "a GET changed something"
     assert "Log out" in client.get("/").text, "still logged in: GET /logout did not log out"
 
@@ -217,6 +228,6 @@ def test_G7_no_path_traversal_and_no_upload_route(cw: App, client: TestClient) -
     # No import, restore or upload feature exists to zip-slip or zip-bomb: no route reads a file upload.
     for path, route in routes(client.app.routes):  # type: ignore[attr-defined]
         if (route.methods or set()) & UNSAFE_METHODS:
-            assert path in ACTIONS, path
+            assert path in ACTIONS | EXEMPT, path
     big = client.post("/login", files={"f": ("../../x.zip", b"PK\x03\x04" + b"\0" * 70_000)})
     assert big.status_code in (400, 403, 413), big.status_code
