@@ -41,7 +41,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from config.schema import Source
-from crawler.contenttypes import JSON
+from crawler.contenttypes import HTML, JSON
 from crawler.extract.text import html_to_text, normalize_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
@@ -163,8 +163,9 @@ class GobPeSpider(SourceSpider):
             if urlsplit(url).path.endswith(".json"):
                 # No retries: a failing JSON listing is not an error but a reason to read the HTML one
                 # (whose requests are retried), and the retry middleware logs giving up as an ERROR.
+                # An HTML answer reaches json_entries, which says "is not JSON" and falls back.
                 yield scrapy.Request(url, callback=self.parse, errback=self.json_failed,
-                                     meta={"dont_retry": True, ACCEPTS_META: (JSON,)})
+                                     meta={"dont_retry": True, ACCEPTS_META: (JSON, HTML)})
             else:
                 yield self.sheet_request(url, 1, self.params.sheets, set(), url=url)  # as configured
 
