@@ -73,15 +73,16 @@ DOWNLOAD_HANDLERS = {
 DOWNLOAD_FAIL_ON_DATALOSS = True
 
 # Downloader middlewares: the address guard runs first, on every request and redirect hop;
-# conditional requests (ETag / Last-Modified / body checksum) make unchanged re-crawls cheap
-# an incomplete body (truncated compressed stream, unframed close) or an unexpected content type is a
-# failed fetch: refused before decompression (595) and before anything remembers the body (585)
+# conditional requests (ETag / Last-Modified / body checksum) make unchanged re-crawls cheap. A refused
+# certificate, an incomplete body (short, unframed, truncated or corrupt compressed stream) or an
+# unexpected content type is a failed fetch (crawler/integrity.py): checked before decompression (595)
+# and before anything remembers the body (585).
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.AddressGuardMiddleware": 40,
-    "crawler.tls.CertificateErrorMiddleware": 555,  # a refused certificate: one error line, no retries
+    "crawler.tls.CertificateErrorMiddleware": 555,  # before RetryMiddleware (550): one error line, no retries
+    "crawler.middlewares.ConditionalRequestMiddleware": 580,  # sees bodies decompressed, after redirects
     "crawler.middlewares.ContentTypeMiddleware": 585,  # sees bodies decompressed
     "crawler.middlewares.BodyIntegrityMiddleware": 595,  # sees bodies as sent, before decompression (590)
-    "crawler.middlewares.ConditionalRequestMiddleware": 580,  # sees bodies decompressed, after redirects
     "crawler.middlewares.RedirectLoopMiddleware": 620,  # sees 3xx before RedirectMiddleware (600)
 }
 
