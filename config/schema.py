@@ -11,6 +11,7 @@ import ipaddress
 import json
 import re
 import socket
+import ssl
 from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
@@ -187,6 +188,21 @@ def _userinfo_lines(value: Any, path: str, source_id: str | None) -> list[str]:
     return []
 
 
+def _check_ca_bundle(path: str, source_id: str) -> None:
+    """A readable PEM bundle with at least one CA certificate, by absolute path (crawl children read
+    a snapshot of the config folder, so a relative path would point elsewhere)."""
+    if not Path(path).is_absolute():
+        raise ValueError(f"source '{source_id}': CA bundle path must be absolute, not {path!r}")
+    try:
+        ssl.create_default_context(cafile=path)
+    except FileNotFoundError:
+        raise ValueError(f"source '{source_id}': CA bundle {path} not found") from None
+    except OSError as exc:
+        raise ValueError(f"source '{source_id}': CA bundle {path} cannot be read ({exc.strerror or exc})") from None
+    except ssl.SSLError:
+        raise ValueError(f"source '{source_id}': CA bundle {path} holds no PEM certificate") from None
+
+
 Id = Annotated[str, AfterValidator(_check_id)]
 Email = Annotated[str, AfterValidator(_check_email)]
 
@@ -281,12 +297,22 @@ class Source(_Model):
     max_bytes: int | None = Field(default=None, gt=0)  # per-response size limit; default 32 MiB (settings)
     unhealthy_after: int = Field(default=3, ge=1)  # consecutive bad runs before maintainers hear of it
     params: dict[str, Any] = Field(default_factory=dict)
+    # absolute path of a PEM CA bundle trusted for this source's hosts (a private CA); certificates are
+    # always verified, this only says which CA vouches for the site (crawler/tls.py)
+    tls_ca: str | None = None
 
     def config_sha(self) -> str:
         """Fingerprint of what shapes extraction: unchanged feeds are re-read when it changes."""
         shaping = self.model_dump(mode="json", include={"urls", "follow", "scope", "ignore", "cases", "max_items",
                                                         "params", "spider"})
         return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()
+
+    @field_validator("tls_ca")
+    @classmethod
+    def _tls_ca(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            _check_ca_bundle(value, str(info.data.get("id", "?")))
+        return value
 
     @field_validator("urls")
     @classmethod

@@ -1,4 +1,7 @@
-"""Downloader middleware: never let a source (or a redirect) point the crawler at our own network.
+"""Downloader middlewares: the address guard, conditional requests, redirect loops, and the checks that
+only a whole body of a readable type reaches a spider.
+
+The address guard: never let a source (or a redirect) point the crawler at our own network.
 
 Scraped links and redirects are untrusted. Without this guard a feed item or a ``Location:`` header
 could make the crawler fetch ``http://169.254.169.254/`` or a database admin page on the LAN (SSRF),
@@ -20,8 +23,10 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import IgnoreRequest, ResponseDataLossError
 from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
 from scrapy.resolver import dnscache
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import load_object
@@ -29,8 +34,10 @@ from twisted.internet.threads import deferToThread
 
 from config.redact import redact_url
 from config.schema import PrivateAllowance, is_private_host, private_allowed
+from crawler.contenttypes import unexpected
 from crawler.extract.urls import canonical_url
-from crawler.spiders.base import NOT_MODIFIED_META
+from crawler.integrity import DATALOSS, RefusedResponse, incomplete
+from crawler.spiders.base import ACCEPTS_META, NOT_MODIFIED_META
 
 logger = logging.getLogger(__name__)
 
@@ -228,3 +235,77 @@ class RedirectLoopMiddleware:
             path = " -> ".join([*chain, target])
             raise IgnoreRequest(f"redirect loop: {path}")
         return response
+
+
+class BodyIntegrityMiddleware:
+    """Refuse incomplete bodies before HttpCompressionMiddleware (590) turns a cut stream into a prefix.
+
+    An unframed response closed by the server (``partial``), a short body (``dataloss`` flag, or
+    Scrapy's ResponseDataLossError) and a compressed stream that does not end properly are retried
+    like any network failure (RETRY_TIMES); the last attempt raises RefusedResponse, whose errback
+    logs one ERROR line (URL and cause) that the run counts. Nothing is stored.
+    """
+
+    def __init__(self, crawler: Crawler | None = None):
+        self.crawler = crawler
+        self.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE") if crawler is not None else 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BodyIntegrityMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.callback is NO_CALLBACK:  # robots.txt: Scrapy's own business
+            return response
+        if reason := incomplete(response, request.meta.get("download_maxsize", self.max_size)):
+            return self._retry_or_refuse(request, reason)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> Request | None:
+        """Scrapy's data-loss error has no message: give it one (before RetryMiddleware, 550)."""
+        if isinstance(exception, ResponseDataLossError) and request.callback is not NO_CALLBACK:
+            return self._retry_or_refuse(request, DATALOSS)
+        return None
+
+    def _retry_or_refuse(self, request: Request, reason: str) -> Request:
+        spider = getattr(self.crawler, "spider", None)
+        if spider is not None and not request.meta.get("dont_retry") and self.crawler is not None \
+                and self.crawler.settings.getbool("RETRY_ENABLED"):
+            # giving up is reported once, by the errback, not a second time by the retry helper
+            retry = get_retry_request(request, spider=spider, reason=reason, give_up_log_level=logging.DEBUG)
+            if retry is not None:
+                return retry
+        _count(self.crawler, "casewatch/refused/incomplete")
+        raise RefusedResponse(reason)
+
+
+class ContentTypeMiddleware:
+    """Refuse a 2xx answer the requesting spider cannot read (``ACCEPTS_META``, else ``spider.accepts``).
+
+    Runs after decompression and before ConditionalRequestMiddleware (580), so a refused body is
+    neither parsed nor remembered as the page's last state.
+    """
+
+    def __init__(self, crawler: Crawler | None = None):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ContentTypeMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if request.callback is NO_CALLBACK or not 200 <= response.status < 300 or response.status == 204:
+            return response
+        accepted = request.meta.get(ACCEPTS_META) or getattr(getattr(self.crawler, "spider", None), "accepts", None)
+        if not accepted:
+            return response
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        if reason := unexpected(content_type, response.body, accepted):
+            _count(self.crawler, "casewatch/refused/content_type")
+            raise RefusedResponse(reason)
+        return response
+
+
+def _count(crawler: Crawler | None, key: str) -> None:
+    if crawler is not None and crawler.stats is not None:
+        crawler.stats.inc_value(key)

@@ -11,14 +11,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
 from config.schema import Case, ConfigError, Source
 from crawler.extensions import RunContext, RunCounters
 from crawler.items import DocumentItem
+from crawler.tls import TLS_CA_HOSTS_SETTING, TLS_CA_SETTING
 from pipeline.health import update_health
 from pipeline.store import repository as repo
 from pipeline.store.session import Database
@@ -47,7 +49,20 @@ def source_settings(source: Source) -> dict[str, object]:
         out.update(DOWNLOAD_DELAY=source.download_delay, AUTOTHROTTLE_START_DELAY=source.download_delay)
     if source.max_bytes is not None:
         out.update(DOWNLOAD_MAXSIZE=source.max_bytes, DOWNLOAD_WARNSIZE=min(source.max_bytes, 8 * 1024 * 1024))
+    if source.tls_ca is not None:  # trusted for the source's own hosts only
+        hosts = sorted({h for url in source.urls if (h := urlsplit(url).hostname)})
+        out.update({TLS_CA_SETTING: source.tls_ca, TLS_CA_HOSTS_SETTING: hosts})
     return out
+
+
+def source_crawler(process: CrawlerProcess, spider_cls: type, source: Source,
+                   overrides: Mapping[str, Any] | None = None) -> Crawler:
+    """A crawler for ``source``: the process's settings, then the source's own (limits, ``tls_ca``),
+    then ``overrides`` (tests). Every crawl is built here, so its effective settings are these."""
+    crawler = process.create_crawler(spider_cls)
+    crawler.settings.setdict(source_settings(source), priority="cmdline")
+    crawler.settings.setdict(dict(overrides or {}), priority="cmdline")
+    return crawler
 
 
 def params_error(spider_cls: type, source: Source) -> str | None:
@@ -111,8 +126,7 @@ def run_crawls(
             if progress is not None:
                 progress(results[source.id])
             continue
-        crawler = process.create_crawler(spider_cls)
-        crawler.settings.setdict(source_settings(source), priority="cmdline")
+        crawler = source_crawler(process, spider_cls, source)
         process.crawl(crawler, source=source, revisit=tuple((revisit or {}).get(source.id, ())),
                       known=known[source.id], casewatch=context)
     process.start()
@@ -154,9 +168,7 @@ def collect_items(spider_cls: type | str, source: Source, *, revisit: Sequence[s
     if (error := params_error(spider_cls, source)) is not None:
         logging.getLogger().removeHandler(handler)
         raise ConfigError([error])
-    crawler = process.create_crawler(spider_cls)
-    crawler.settings.setdict(source_settings(source), priority="cmdline")
-    crawler.settings.setdict(dict(settings or {}), priority="cmdline")
+    crawler = source_crawler(process, spider_cls, source, settings)
     crawler.signals.connect(lambda item, **_: collected.items.append(item), signal=signals.item_scraped,
                             weak=False)
     process.crawl(crawler, source=source, revisit=tuple(revisit))

@@ -50,17 +50,39 @@ REDIRECT_MAX_TIMES = 5
 # (other errors go to errbacks)
 HTTPERROR_ALLOWED_CODES = [304, 404, 410]
 
-# Disable Telnet Console (enabled by default)
+# No way into a running crawl: Scrapy's telnet console and its remote-control HTTP server (on by
+# default since 2.19: it runs any Python code posted with the token it writes to a job file under
+# ~/.local/state/scrapy/job_files) stay off, so a crawl opens no listening socket and writes no token.
+# tests/reliability/test_fetch_integrity.py fails if either comes back.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+# Certificates are verified (Scrapy's default is not to): a forged page must not become evidence.
+# There is no switch to turn this off; a site with a private CA names its CA bundle in the source's
+# `tls_ca`, which the https handler trusts for that site's hosts only (crawler/tls.py).
+DOWNLOAD_VERIFY_CERTIFICATES = True
 
 # Only http(s): no file:, data:, ftp: or s3: URLs, whatever a feed or a redirect says
-DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+DOWNLOAD_HANDLERS = {
+    "file": None, "data": None, "ftp": None, "s3": None,
+    "https": "crawler.tls.VerifiedHTTPSDownloadHandler",
+}
+
+# A body shorter than its Content-Length or a broken chunked stream is an error, never a short page
+# (Scrapy's default, pinned here); the BodyIntegrityMiddleware refuses the other incomplete bodies.
+DOWNLOAD_FAIL_ON_DATALOSS = True
 
 # Downloader middlewares: the address guard runs first, on every request and redirect hop;
-# conditional requests (ETag / Last-Modified / body checksum) make unchanged re-crawls cheap
+# conditional requests (ETag / Last-Modified / body checksum) make unchanged re-crawls cheap. A refused
+# certificate, an incomplete body (short, unframed, truncated or corrupt compressed stream) or an
+# unexpected content type is a failed fetch (crawler/integrity.py): checked before decompression (595)
+# and before anything remembers the body (585).
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.AddressGuardMiddleware": 40,
+    "crawler.tls.CertificateErrorMiddleware": 555,  # before RetryMiddleware (550): one error line, no retries
     "crawler.middlewares.ConditionalRequestMiddleware": 580,  # sees bodies decompressed, after redirects
+    "crawler.middlewares.ContentTypeMiddleware": 585,  # sees bodies decompressed
+    "crawler.middlewares.BodyIntegrityMiddleware": 595,  # sees bodies as sent, before decompression (590)
     "crawler.middlewares.RedirectLoopMiddleware": 620,  # sees 3xx before RedirectMiddleware (600)
 }
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import scrapy
 from scrapy import signals
@@ -23,15 +23,18 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from config.schema import Source, load_config
+from crawler.contenttypes import DOCUMENT, ContentKind
 from crawler.extract.dates import parse_date
 from crawler.extract.pdf import PdfError, is_pdf, pdf_links, pdf_text
 from crawler.extract.text import ScopeNotFound, SelectorError, main_text
 from crawler.extract.urls import canonical_url
+from crawler.integrity import RefusedResponse
 from crawler.items import DocumentItem
 
 REMOVED_STATUSES: frozenset[int] = frozenset({404, 410})
 EMPTY_MARK = "yielded no items"  # in report_empty's ERROR line; the run recorder counts it apart
 NOT_MODIFIED_META = "casewatch_not_modified"  # request.meta flag set by ConditionalRequestMiddleware
+ACCEPTS_META = "casewatch_accepts"  # request.meta: the ContentKinds its callback reads (else spider.accepts)
 Validators = tuple[str | None, str | None, str]  # etag, last-modified, sha256 of the raw body
 
 
@@ -57,7 +60,13 @@ class SourceSpider(scrapy.Spider):
     ``scrapy crawl feed -a source=<id>``). ``revisit`` lists URLs of known documents the runner wants
     re-checked (removed? edited?); those not produced by the normal crawl are fetched when the spider
     goes idle, and yield an item with their status (404/410 give empty text).
+
+    ``accepts`` is what the family's own source URLs may answer with; documents it follows (and
+    revisits) are pages or PDFs. The ContentTypeMiddleware refuses anything else before a callback
+    sees it, with one ERROR line naming the source, the URL and the type.
     """
+
+    accepts: ClassVar[tuple[ContentKind, ...]] = DOCUMENT
 
     def __init__(
         self,
@@ -114,8 +123,12 @@ class SourceSpider(scrapy.Spider):
         for url in self.source.urls:
             yield self.request(url, self.parse)
 
-    def request(self, url: str, callback: Callable[..., Any], **kwargs: Any) -> scrapy.Request:
-        """A request whose failures are logged against this source."""
+    def request(self, url: str, callback: Callable[..., Any], *, accepts: tuple[ContentKind, ...] | None = None,
+                **kwargs: Any) -> scrapy.Request:
+        """A request whose failures are logged against this source; ``accepts`` overrides the
+        family's content kinds for it (e.g. a feed following an article page)."""
+        if accepts is not None:
+            kwargs["meta"] = {**kwargs.get("meta", {}), ACCEPTS_META: accepts}
         return scrapy.Request(url, callback=callback, errback=self.on_error, **kwargs)
 
     def on_error(self, failure: Failure) -> None:
@@ -124,6 +137,8 @@ class SourceSpider(scrapy.Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             self.logger.error("source %s: %s answered HTTP %s", self.source.id, url, status)
+        elif failure.check(RefusedResponse):  # incomplete body, unexpected content type: nothing stored
+            self.logger.error("%s: %s: %s", self.source.id, url, failure.value.reason)
         elif failure.check(IgnoreRequest):  # refused by design: robots.txt, address guard, size, loops
             self.logger.error("source %s: %s not fetched: %s", self.source.id, url, failure.value)
         elif failure.check(DownloadCancelledError):  # DOWNLOAD_MAXSIZE (a chunked body says nothing more)
@@ -144,7 +159,8 @@ class SourceSpider(scrapy.Spider):
         if not pending:
             return
         for url in pending:
-            req = self.request(url, self.parse_revisit, dont_filter=True, cb_kwargs={"key": canonical_url(url)})
+            req = self.request(url, self.parse_revisit, accepts=DOCUMENT, dont_filter=True,
+                               cb_kwargs={"key": canonical_url(url)})
             self.crawler.engine.crawl(req)
         raise DontCloseSpider
 
@@ -310,7 +326,7 @@ class SourceSpider(scrapy.Spider):
             return
         for url in self.pdf_links(response):
             if self.claim(url):
-                yield self.request(url, self.parse_pdf, cb_kwargs={"key": url, "page": response.url})
+                yield self.request(url, self.parse_pdf, accepts=DOCUMENT, cb_kwargs={"key": url, "page": response.url})
 
     def parse_pdf(self, response: Response, key: str, page: str = "") -> Iterator[DocumentItem]:
         """A linked PDF. A 404/410 still gives an item (the pipeline counts a known document as

@@ -37,6 +37,7 @@ from lxml import etree
 from scrapy.http import Response
 
 from config.schema import Source
+from crawler.contenttypes import DOCUMENT, FEED, ContentKind
 from crawler.extract.text import html_to_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
@@ -258,6 +259,7 @@ class FeedSpider(SourceSpider):
     """
 
     name = "feed"
+    accepts: ClassVar[tuple[ContentKind, ...]] = (FEED,)  # the feed URL itself; articles are documents
     #: The params this class understands. Only a class that lists its own PARAMS gets unknown keys
     #: rejected (a typo like ``keyword:`` must not silently turn the filter off); a subclass with
     #: extra params either lists them all or is left unchecked.
@@ -362,7 +364,7 @@ class FeedSpider(SourceSpider):
     def follow_or_item(self, response: Response, entry: FeedEntry) -> Any:
         follow = self.source.follow
         if follow == "always" or (follow == "auto" and not entry.content):
-            return self.request(entry.url, self.parse_article, cb_kwargs={"entry": entry})
+            return self.request(entry.url, self.parse_article, accepts=DOCUMENT, cb_kwargs={"entry": entry})
         item = self.make_item(response, entry.url, **self._fields(entry), text=entry.content or entry.summary)
         item.body = entry.raw
         return item

@@ -41,10 +41,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from config.schema import Source
+from crawler.contenttypes import HTML, JSON
 from crawler.extract.text import html_to_text, normalize_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
-from crawler.spiders.base import REMOVED_STATUSES, SourceSpider
+from crawler.spiders.base import ACCEPTS_META, REMOVED_STATUSES, SourceSpider
 
 # /noticias/<id>-<slug>, with or without the slug or a trailing slash.
 NEWS_PATH = re.compile(r"/noticias/(?P<id>\d+)(?:-[^/]*)?/?$")
@@ -162,7 +163,9 @@ class GobPeSpider(SourceSpider):
             if urlsplit(url).path.endswith(".json"):
                 # No retries: a failing JSON listing is not an error but a reason to read the HTML one
                 # (whose requests are retried), and the retry middleware logs giving up as an ERROR.
-                yield scrapy.Request(url, callback=self.parse, errback=self.json_failed, meta={"dont_retry": True})
+                # An HTML answer reaches json_entries, which says "is not JSON" and falls back.
+                yield scrapy.Request(url, callback=self.parse, errback=self.json_failed,
+                                     meta={"dont_retry": True, ACCEPTS_META: (JSON, HTML)})
             else:
                 yield self.sheet_request(url, 1, self.params.sheets, set(), url=url)  # as configured
 

@@ -2,13 +2,17 @@
 
 Threaded ``http.server`` on 127.0.0.1 with a random port. Serves routes (path -> status, headers,
 body, or a callable producing them) and, optionally, files from a directory. Routes can change
-between requests (``set_route``), e.g. to turn a page into a 404 for removal tests.
+between requests (``set_route``), e.g. to turn a page into a 404 for removal tests. A route's
+``framing`` makes a hostile server: a body shorter than its Content-Length, no framing at all, or a
+broken chunked stream. ``LocalHTTPSServer`` is the same over TLS with a certificate from
+tests/support/certs.py.
 """
 
 from __future__ import annotations
 
 import mimetypes
 import socket
+import ssl
 import struct
 import threading
 from collections.abc import Callable
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 from urllib.parse import urlsplit
 
 
@@ -26,6 +31,10 @@ class Route:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # "length": Content-Length, the whole body. Hostile ones close the connection after the body:
+    # "short" claims twice the bytes sent; "none" sends neither Content-Length nor chunked encoding;
+    # "broken-chunked" announces a chunk longer than the bytes that follow.
+    framing: Literal["length", "short", "none", "broken-chunked"] = "length"
 
 
 Handler = Callable[[str], Route]
@@ -75,11 +84,12 @@ class LocalHTTPServer:
         return self.base_url + (path if path.startswith("/") else "/" + path)
 
     def set_route(self, path: str, route: Route | Handler | Raw | None = None, *, status: int = 200,
-                  body: bytes | str = b"", headers: dict[str, str] | None = None) -> None:
+                  body: bytes | str = b"", headers: dict[str, str] | None = None,
+                  framing: Literal["length", "short", "none", "broken-chunked"] = "length") -> None:
         """Add or replace the response for ``path`` (path plus optional query)."""
         if route is None:
             data = body.encode("utf-8") if isinstance(body, str) else body
-            route = Route(status, data, dict(headers or {}))
+            route = Route(status, data, dict(headers or {}), framing)
         with self._lock:
             self._routes[path] = route
 
@@ -117,9 +127,19 @@ class LocalHTTPServer:
                 headers = {"Content-Type": "text/html; charset=utf-8", **route.headers}
                 for key, value in headers.items():
                     self.send_header(key, value)
-                self.send_header("Content-Length", str(len(route.body)))
+                body = route.body
+                if route.framing == "length":
+                    self.send_header("Content-Length", str(len(body)))
+                elif route.framing == "short":
+                    self.send_header("Content-Length", str(2 * len(body) + 1))
+                elif route.framing == "broken-chunked":
+                    self.send_header("Transfer-Encoding", "chunked")
+                    body = b"%x\r\n" % (2 * len(body) + 1) + body
+                if route.framing != "length":
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
                 self.end_headers()
-                self.wfile.write(route.body)
+                self.wfile.write(body)
 
             def log_message(self, format: str, *args: object) -> None:
                 return
@@ -141,3 +161,23 @@ class LocalHTTPServer:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+
+class LocalHTTPSServer(LocalHTTPServer):
+    """The same server over TLS: ``LocalHTTPSServer(cert_file, key_file, hostname="localhost")``.
+
+    ``hostname`` is the name URLs use (it resolves to 127.0.0.1); the certificate decides whether a
+    client should trust it (tests/support/certs.py makes self-signed, CA-issued and wrong-host ones).
+    """
+
+    def __init__(self, cert_file: str | Path, key_file: str | Path, *, hostname: str = "localhost",
+                 directory: str | Path | None = None, routes: dict[str, Route | Handler] | None = None):
+        super().__init__(directory, routes)
+        self.hostname = hostname
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_file, key_file)
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"https://{self.hostname}:{self._server.server_address[1]}"
