@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime, time
@@ -158,4 +159,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if hasattr(signal, "SIGPIPE"):  # `eval/run.py --errors | head` ends quietly, as a shell user expects
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     sys.exit(main())
