@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from eval.evalset import LANGS, SPLITS, STATUSES, V2_DIR, EvalSetError, Item, Step, load, problems, read_raw
+from eval.import_v2 import complete_items
 from eval.metrics import Found, Outcome, normalise, pair_steps, score
 from eval.run import main
 
@@ -245,3 +246,16 @@ def test_a_broken_set_file_is_one_line_naming_file_and_item(tmp_path: Path,
     (tmp_path / "en.dev.yaml").write_text("- id: [unclosed\n", encoding="utf-8")
     with pytest.raises(EvalSetError, match=r"en\.dev\.yaml: line \d+ not valid YAML"):
         load("dev", tmp_path)
+
+
+def test_a_copy_caught_mid_write_keeps_the_complete_items_only() -> None:
+    one = ('- id: en-v2-001\n  lang: en\n  source_kind: news\n  published: 2025-01-01\n  title: "A"\n'
+           '  text: "The court ruled."\n  cases: []\n  related: other\n  steps:\n  - type: ruling\n'
+           '    status: taken\n    primary: true\n    evidence: "court ruled"\n    event_date: null\n')
+    half = '- id: en-v2-003\n  lang: en\n  source_kind: news\n  published: 2025-01-02\n  title: "B"\n  text: "Th'
+    assert complete_items(one, "dev") == (one, None)
+    kept, dropped = complete_items(one + half, "dev")
+    assert kept == one and dropped is not None
+    broken_first = one.replace('evidence: "court ruled"', 'evidence: "not there"')
+    with pytest.raises(ValueError, match=r"item 1 \(en-v2-001\): steps\[0\]: evidence"):
+        complete_items(broken_first + one.replace("en-v2-001", "en-v2-006"), "dev")
