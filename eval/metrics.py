@@ -153,6 +153,7 @@ class Scores:
 
     def as_dict(self) -> dict[str, Any]:
         figures = self.figures()
+        clean = figures["background_only_clean"]
         return {
             "texts": self.texts,
             "relevance": self.relevance.as_dict(),
@@ -163,8 +164,7 @@ class Scores:
             "status_confusion": {f"{a}->{b}": n for (a, b), n in sorted(self.confusion.items())},
             "background_only": {**self.background_only.as_dict(),
                                 "with_taken_step": self.background_only.total - self.background_only.right,
-                                "rate_with_taken_step": _round(1 - figures["background_only_clean"])
-                                if figures["background_only_clean"] is not None else None},
+                                "rate_with_taken_step": None if clean is None else _round(1 - clean)},
             "no_steps": {**self.no_steps.as_dict(), "with_taken_step": self.no_steps.total - self.no_steps.right},
             "targets": {k: {"target": t, "value": _round(figures[k]), "met": met(figures[k], t)}
                         for k, t in TARGETS.items()},
