@@ -123,6 +123,11 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
     reader.steps = mentions
     policies = tables().policies
     verdicts = {id(h): reader.verdict(h, policies[h.rule.key]) for h in mentions}
+    for h in mentions:  # the body that acts ("la Subcomisión ... aprobó") yields to a step it takes
+        if verdicts[id(h)].reason.startswith("the body of the step acts") and any(
+                verdicts[id(o)].status == TAKEN and o is not h and doc.sentence(o.start) == doc.sentence(h.start)
+                for o in mentions):
+            verdicts[id(h)] = Verdict(BACKGROUND, "the body that acts; the step it takes is another")
     for h in mentions:
         specific = reader.yields_to(h) if verdicts[id(h)].status == TAKEN else None
         if specific is not None and verdicts[id(specific)].status == TAKEN:

@@ -59,8 +59,11 @@ _CLAUSE_PUNCTUATION = (";", ":", "(", ")", "—", "–")
 # Verbs that are no action on a step: "es el resultado de la investigación", "tiene abierta una
 # investigación", "la investigación sigue sin responsables".
 _NOT_ACTIONS = frozenset(
-    "ser estar haber tener seguir continuar permanecer quedar existir mantener llevar recordar "
-    "be have remain continue exist keep stay recall".split())
+    "ser estar haber tener seguir continuar permanecer quedar existir mantener llevar recordar avanzar proseguir "
+    "faltar cumplir be have remain continue exist keep stay recall lack".split())
+# A negated verb reports no step: "ningún policía ha declarado", "la fiscalía no ha formalizado".
+_NEGATIONS = frozenset("no ningun ninguna ninguno nunca jamas tampoco not never no one nobody".split())
+_COORDINATION = frozenset("y e o ni and or".split())
 _AUXILIARIES = frozenset("haber have".split())
 _PASSIVE = frozenset("ser be".split())
 _REQUEST_LEMMAS = frozenset(
@@ -111,6 +114,9 @@ class Reader:
             return None
         lem = doc.lemma(pos)
         word = _quoted(doc, pos)
+        negation = self._negated(pos)
+        if negation is not None and form not in (INFINITIVE, GERUND):
+            return Verdict(BACKGROUND, f"negated {_quoted(doc, negation)} {word}: no step")
         if form in (FUTURE, CONDITIONAL, MODAL):
             return Verdict(ANNOUNCED, f"{form} {word}")
         if lem in _REQUEST_LEMMAS and form not in (PARTICIPLE, INFINITIVE, GERUND):
@@ -149,6 +155,18 @@ class Reader:
             return None
         return Verdict(TAKEN, f"verb of action {word}")
 
+    def _negated(self, pos: int) -> int | None:
+        """A negation within the two words before a verb or its auxiliary ("no ha formalizado")."""
+        doc = self.doc
+        lo = doc.sentence(pos)[0]
+        start = pos
+        while start - 1 >= lo and doc.lemma(start - 1) in _AUXILIARIES | _PASSIVE | {"se"}:
+            start -= 1
+        for p in range(max(lo, start - 2), start):
+            if doc.toks[p] in _NEGATIONS:
+                return p
+        return None
+
     def _cue(self, pos: int) -> Verdict | None:
         mark = self.marks.get(pos)
         word = _quoted(self.doc, pos)
@@ -177,6 +195,13 @@ class Reader:
         """The status of one step mention, and why."""
         doc = self.doc
         lo, hi = doc.sentence(hit.start)
+        first = self._coordinated_with(hit, lo)
+        if first is not None:
+            verdict = self.verdict(first, policy)
+            return Verdict(verdict.status, f"coordinated with '{doc.span(first.start, first.end)}': {verdict.reason}")
+        kicker = self._kicker(hit)
+        if kicker:
+            return Verdict(BACKGROUND, "a headline kicker naming the case, before the colon")
         found = self._inside(hit, policy) or self._left(hit, lo) or self._right(hit, hi)
         if found is None:
             found = (Verdict(TAKEN, "named in the headline") if hit.start < doc.title_tokens
@@ -220,7 +245,7 @@ class Reader:
         """A generic wording with a verb ("la Corte dictó", "el Congreso ... la denuncia") followed by a
         more specific step that verb governs: the specific one is the step. A ruling on an appeal is the
         appeal ("declaró infundado el recurso de apelación")."""
-        if not self.has_verb(hit):
+        if not self.has_verb(hit) or hit.rule.key == "appeal":  # appealing a decision: the appeal is the step
             return None
         for o in self.steps:
             if o is hit or o.rule.key == hit.rule.key or not hit.start < o.start <= hit.end + 3:
@@ -241,6 +266,26 @@ class Reader:
         if pos < 0 or doc.before(pos + 1).strip() or doc.toks[pos] not in _PREPOSITIONS:
             return None
         return pos
+
+    def _coordinated_with(self, hit: Hit, lo: int) -> Hit | None:
+        """The first of coordinated steps ("las pericias balísticas y los protocolos de necropsia"): the
+        later ones share its status."""
+        doc = self.doc
+        pos = hit.start - 1
+        while pos > lo and doc.toks[pos] in _SKIP_BEFORE_NOUN:
+            pos -= 1
+        if pos <= lo or doc.toks[pos] not in _COORDINATION:
+            return None
+        return next((o for o in self.steps if o.end == pos and o.start >= lo and o is not hit
+                     and doc.form(o.start) is None), None)
+
+    def _kicker(self, hit: Hit) -> bool:
+        """"Juicio por Juliaca: tribunal rechaza ...": a headline's label before a colon, without a verb."""
+        doc = self.doc
+        if hit.start >= doc.title_tokens:
+            return False
+        colon = next((p for p in range(hit.end, doc.title_tokens) if ":" in doc.before(p)), None)
+        return colon is not None and all(doc.form(p) is None for p in range(0, colon))
 
     def _inside(self, hit: Hit, policy: dict[str, str]) -> Verdict | None:
         doc = self.doc
@@ -300,7 +345,7 @@ class Reader:
         for other in self.steps:
             if other.rule.key == hit.rule.key or other.start >= hit.start or other.start < lo:
                 continue
-            if other.rule.priority < hit.rule.priority and self.has_verb(other):
+            if other.rule.priority < hit.rule.priority and self.has_verb(other) and other.rule.key != "appeal":
                 continue  # "la Corte IDH dictó medidas provisionales": the verb's object is the step
             between = range(other.end, hit.start)
             if any(self.doc.form(p) in (FINITE, FUTURE, CONDITIONAL, MODAL, IMPERFECT) for p in between):
