@@ -108,7 +108,7 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
     look_back = any(h.start < doc.title_tokens for h in by_kind.get("background", []))
     candidates = []
     for hit in by_kind.get("step", []):
-        if look_back and hit.start >= doc.title_tokens:
+        if look_back and hit.start >= doc.title_tokens and hit.rule.key != "statement":  # a march is news
             continue
         cancel = vetoed.get(hit.rule.key)
         if cancel and not cancel.isdisjoint(range(hit.start, hit.end)):
@@ -163,7 +163,8 @@ def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_
         near = hits[:WINDOW_HITS]
         day = _step_date(doc, near, dates, event_date, published,
                          lambda h: verdicts[id(h)].status == ANNOUNCED)
-        if day and published_day and day > published_day and status == TAKEN:
+        if day and published_day and day > published_day and status == TAKEN and not verdict.reason.startswith(
+                ("verb of action", "the request is", "a demand made")):  # "fijó para el 8 de setiembre": taken
             status, verdict = ANNOUNCED, Verdict(ANNOUNCED, f"dated after publication ({day.isoformat()})")
         near_ids = _near(identifiers, near, ID_WINDOW)
         if best is primary and not near_ids:  # the main step carries the document's numbers

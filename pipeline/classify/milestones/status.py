@@ -51,6 +51,10 @@ _CONDITIONAL_OPENERS = frozenset("si whether if".split())
 _PREPOSITIONS = frozenset(
     "en durante sobre segun con desde hasta sin de del por entre mediante in during about on over within with "
     "without since of for into from under amid".split())
+# Nouns that carry the step they are "of": "los resultados de la pericia", "la diligencia de incautación".
+_CARRIERS = frozenset(
+    "resultado resultados diligencia diligencias disposicion acta ampliacion conclusiones entrega results findings "
+    "conclusions".split())
 _SKIP_BEFORE_NOUN = frozenset(
     "el la los las un una unos unas su sus este esta estos estas ese esa dicha dicho the a an its their this that "
     "these those his her".split())
@@ -193,6 +197,12 @@ class Reader:
 
     def verdict(self, hit: Hit, policy: dict[str, str]) -> Verdict:
         """The status of one step mention, and why."""
+        found = self._verdict(hit, policy)
+        if found.status == REQUESTED and hit.rule.key == "statement":
+            return Verdict(TAKEN, f"a demand made is a statement: {found.reason}")
+        return found
+
+    def _verdict(self, hit: Hit, policy: dict[str, str]) -> Verdict:
         doc = self.doc
         lo, hi = doc.sentence(hit.start)
         first = self._coordinated_with(hit, lo)
@@ -202,6 +212,8 @@ class Reader:
         kicker = self._kicker(hit)
         if kicker:
             return Verdict(BACKGROUND, "a headline kicker naming the case, before the colon")
+        if self._operative(hit, lo):
+            return Verdict(TAKEN, f"the operative part of a resolution: {_quoted(doc, hit.start)}")
         found = self._inside(hit, policy) or self._left(hit, lo) or self._right(hit, hi)
         if found is None:
             found = (Verdict(TAKEN, "named in the headline") if hit.start < doc.title_tokens
@@ -230,10 +242,14 @@ class Reader:
         """The step's verb stands in a relative clause on a noun ("las diligencias, que incluyeron la
         reconstrucción"): it describes the past, the sentence's news is elsewhere."""
         doc = self.doc
+        verbs = 0
         for pos in range(hit.start - 1, lo, -1):
+            if doc.form(pos) in (FINITE, IMPERFECT, FUTURE, CONDITIONAL):
+                verbs += 1
             if doc.toks[pos] in _RELATIVES:
                 before = pos - 1
-                return doc.form(before) is None and doc.toks[before] not in _REQUEST_NOUNS
+                # "Familiares de las personas que murieron ... presentaron ayer": the second verb is the main one
+                return verbs < 2 and doc.form(before) is None and doc.toks[before] not in _REQUEST_NOUNS | _PURPOSE
             if any(p in doc.before(pos + 1) for p in _CLAUSE_PUNCTUATION):
                 return False
         return False
@@ -265,7 +281,17 @@ class Reader:
             pos -= 1
         if pos < 0 or doc.before(pos + 1).strip() or doc.toks[pos] not in _PREPOSITIONS:
             return None
+        if doc.toks[pos] in ("de", "del", "of") and pos > 0 and doc.toks[pos - 1] in _CARRIERS:
+            return None  # "recibió los resultados de la pericia": the step's own product
         return pos
+
+    def _operative(self, hit: Hit, lo: int) -> bool:
+        """"SE RESUELVE: Artículo Primero.- Conformar el Equipo Especial": an infinitive heading a resolution's
+        article is the decision itself."""
+        doc = self.doc
+        if doc.form(hit.start) != INFINITIVE or not any(t == "resuelve" for t in doc.toks[:hit.start]):
+            return False
+        return hit.start == lo or any(p in doc.before(hit.start) for p in (":", "-", "–"))
 
     def _coordinated_with(self, hit: Hit, lo: int) -> Hit | None:
         """The first of coordinated steps ("las pericias balísticas y los protocolos de necropsia"): the
@@ -362,6 +388,8 @@ class Reader:
             tok = doc.toks[pos]
             if tok in _CONDITIONAL_OPENERS and found.status == TAKEN:
                 return Verdict(ANNOUNCED, f"only a possibility: {_quoted(doc, pos)}")
+            if tok == "que" and doc.toks[pos - 1] == "para":
+                return Verdict(REQUESTED, f"wanted: {_quoted(doc, pos - 1)} {_quoted(doc, pos)}")
             if tok in ("que", "that"):
                 for gov in range(pos - 1, max(lo, pos - 12) - 1, -1):
                     verdict = self._at(gov)

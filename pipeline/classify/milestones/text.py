@@ -72,8 +72,8 @@ def _es_form(word: str) -> str | None:
     if word.endswith(("ado", "ada", "ados", "adas", "ido", "ida", "idos", "idas", "ído", "ída")) \
             or word in _IRREGULAR_PARTICIPLES:
         return PARTICIPLE
-    if word.endswith(("aba", "aban", "ía", "ían", "íamos", "ábamos")):
-        return IMPERFECT
+    if word.endswith(("aba", "aban", "ábamos")) or (lem.endswith(("er", "ir", "ír")) and word.endswith(("ía", "ían"))):
+        return IMPERFECT  # "amplía", "envía" are presents of -ar verbs
     return FINITE
 
 
