@@ -101,17 +101,16 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
     by_kind: dict[str, list[Hit]] = {}
     for hit in index(case).scan(doc.toks, doc.sent_end):
         by_kind.setdefault(hit.rule.kind, []).append(hit)
-    vetoed: dict[str, set[int]] = {}
+    vetoes: dict[str, list[Hit]] = {}
     for v in by_kind.get("veto", []):
-        vetoed.setdefault(v.rule.key, set()).update(range(v.start, v.end))
+        vetoes.setdefault(v.rule.key, []).append(v)
     # A title that looks back ("las claves del caso", "cronología") reports no step of its own in the body.
     look_back = any(h.start < doc.title_tokens for h in by_kind.get("background", []))
     candidates = []
     for hit in by_kind.get("step", []):
         if look_back and hit.start >= doc.title_tokens and hit.rule.key != "statement":  # a march is news
             continue
-        cancel = vetoed.get(hit.rule.key)
-        if cancel and not cancel.isdisjoint(range(hit.start, hit.end)):
+        if any(v.start < hit.end and hit.start < v.end for v in vetoes.get(hit.rule.key, ())):
             continue
         candidates.append(hit)
     if not candidates:
@@ -128,6 +127,18 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 verdicts[id(o)].status == TAKEN and o is not h and doc.sentence(o.start) == doc.sentence(h.start)
                 for o in mentions):
             verdicts[id(h)] = Verdict(BACKGROUND, "the body that acts; the step it takes is another")
+    # The second sentence carries news only in a text whose headline or first sentence reports a step;
+    # otherwise (a memorial, a profile) what it says happened is context.
+    if not any(verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] < 1 for h in mentions):
+        for h in mentions:
+            if verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] >= 1 and h.rule.key != "statement":
+                verdicts[id(h)] = Verdict(BACKGROUND, f"context: the headline and lead report no step; "
+                                                      f"{verdicts[id(h)].reason}")
+    for h in mentions:  # the same words read as two steps: the more specific one ("la Sala revoca": appeal)
+        if verdicts[id(h)].status == TAKEN and any(
+                o.rule.priority > h.rule.priority and o.start < h.end and h.start < o.end and o.rule.key != h.rule.key
+                and verdicts[id(o)].status == TAKEN for o in mentions):
+            verdicts[id(h)] = Verdict(BACKGROUND, "the same words read as a more specific step")
     for h in mentions:
         specific = reader.yields_to(h) if verdicts[id(h)].status == TAKEN else None
         if specific is not None and verdicts[id(specific)].status == TAKEN:

@@ -45,6 +45,7 @@ RIGHT_WINDOW = 5  # words after a step where its passive verb or describing part
 _SUBORDINATORS = frozenset(
     "que quien quienes cuyo cuya cuyos cuyas donde cuando mientras aunque pero sino porque si pues como "
     "which that who whom whose where when while although though but because whether if as".split())
+_QUESTIONS = frozenset("que como cual cuales quien quienes cuando donde por what how why which who when".split())
 _CONDITIONAL_OPENERS = frozenset("si whether if".split())
 # A step inside a prepositional phrase is a circumstance of another action, not its object:
 # "declaró en la investigación por esas muertes", "during the preliminary investigation".
@@ -149,6 +150,11 @@ class Reader:
             return None
         if form in (INFINITIVE, GERUND):
             if form == INFINITIVE and pos > 0 and doc.toks[pos - 1] in _PURPOSE:
+                lo = doc.sentence(pos)[0]
+                asker = next((p for p in range(pos - 2, max(lo, pos - 6) - 1, -1)
+                              if doc.lemma(p) in _REQUEST_LEMMAS), None)
+                if asker is not None:  # "urged prosecutors to charge": asked for
+                    return Verdict(REQUESTED, f"asked for: {_quoted(doc, asker)} ... {word}")
                 return Verdict(ANNOUNCED, f"purpose: {_quoted(doc, pos - 1)} {word}")
             return None
         if lem in _NOT_ACTIONS:
@@ -209,9 +215,10 @@ class Reader:
         if first is not None:
             verdict = self.verdict(first, policy)
             return Verdict(verdict.status, f"coordinated with '{doc.span(first.start, first.end)}': {verdict.reason}")
-        kicker = self._kicker(hit)
-        if kicker:
+        if self._kicker(hit):
             return Verdict(BACKGROUND, "a headline kicker naming the case, before the colon")
+        if hit.start < doc.title_tokens and (doc.toks[0] in _QUESTIONS or doc.text.lstrip().startswith("¿")):
+            return Verdict(BACKGROUND, "a question in the headline: an analysis, not news")
         if self._operative(hit, lo):
             return Verdict(TAKEN, f"the operative part of a resolution: {_quoted(doc, hit.start)}")
         found = self._inside(hit, policy) or self._left(hit, lo) or self._right(hit, hi)

@@ -42,7 +42,7 @@ _IRREGULAR_PARTICIPLES = frozenset(
     "impreso previsto prevista emitido".split())
 _ES_WORDS = frozenset("el la los las de del que y en por para con una se su al".split())
 _EN_WORDS = frozenset("the of and to in that was were on for with by is are his her its".split())
-PRESENT_S = "present_s"
+PRESENT_S, BASE = "present_s", "base"
 _CLITICS = frozenset("lo la los las le les se me nos selo sela selos selas".split())
 _EN_MODALS = frozenset("will would could might shall may should must wo ll".split())
 _ES_VERB_ENDINGS = ("ar", "er", "ir", "ír")
@@ -77,17 +77,32 @@ def _es_form(word: str) -> str | None:
     return FINITE
 
 
+# English headlines drop articles, so "officers", "deaths", "families" look like verbs in -s and
+# "appeal", "probe" like bare verbs: there, a present form is read as a verb only for these lemmas,
+# the verbs of legal and public action a headline reports (past forms in -ed need no list).
+_EN_HEADLINE_VERBS = frozenset(
+    "order file charge open extend grant reject uphold rule sentence convict acquit appeal urge call ask demand "
+    "welcome say assign name appoint suspend remove publish release issue approve pass shelve archive dismiss "
+    "summon question testify hold set begin start launch seek request confirm deny annul overturn formalize "
+    "formalise indict accuse expand probe investigate impose ban detain arrest raid seize exhume deliver present "
+    "submit lodge vote debate reopen close drop clear jail condemn criticize criticise warn express march rally "
+    "meet hand recommend report find conclude move transfer create disband dissolve deactivate replace".split())
+
+
 @lru_cache(maxsize=CACHE)
 def _en_form(word: str) -> str | None:
     if word in _EN_MODALS:
         return MODAL
     lem = lemma(word, "en")
-    if word == lem or len(word) < 3:
+    if len(word) < 3:
         return None
+    if word == lem:
+        return BASE if lem in _EN_HEADLINE_VERBS else None
     if word.endswith("ing"):
         return GERUND
     if word in (lem + "s", lem + "es") or (lem.endswith("y") and word == lem[:-1] + "ies"):
-        return PRESENT_S  # "files", "charges": a verb in a headline, else read as a plural noun (Doc.form)
+        # "files", "charges": a verb in a headline (Doc.form), else a plural noun
+        return PRESENT_S if lem in _EN_HEADLINE_VERBS else None
     return FINITE  # "filed", "sought", "was": past (a participle after "has", "had", "was": Doc.form)
 
 
@@ -129,21 +144,28 @@ class Doc:
                 first = i
         sent_start[i:] = [first] * (n - i)
         title_tokens = bisect_right(starts, len(title) - 1) if title else 0
-        # Body sentences numbered from 0; a dateline or kicker ("Nota de prensa.") joins the next one.
-        sentence_no, number, current, short = [], -1, -1, False
-        for pos in range(n):
-            if pos >= title_tokens and sent_start[pos] != current:
-                if not short:
-                    number += 1
-                current = max(sent_start[pos], title_tokens)
-                short = sent_end[pos] - current < SHORT_SENTENCE
-            sentence_no.append(-1 if pos < title_tokens else number)
         es = sum(t in _ES_WORDS for t in toks)
         en = sum(t in _EN_WORDS for t in toks)
         capitals = sum(w[0].isupper() for w in raw[:title_tokens] if len(w) > 3)
         long_words = sum(len(w) > 3 for w in raw[:title_tokens])
-        return cls(full, raw, toks, starts, ends, sent_start, sent_end, title_tokens, sentence_no,
-                   "en" if en > es else "es", long_words > 2 and capitals > 0.7 * long_words)
+        doc = cls(full, raw, toks, starts, ends, sent_start, sent_end, title_tokens, [-1] * n,
+                  "en" if en > es else "es", long_words > 2 and capitals > 0.7 * long_words)
+        doc.number_sentences()
+        return doc
+
+    def number_sentences(self) -> None:
+        """Body sentences numbered from 0; a dateline or kicker ("Nota de prensa – Corte Superior de
+        Justicia de Puno.": short, or without a verb) joins the next one."""
+        number, pos, n = -1, self.title_tokens, len(self.toks)
+        kicker = False
+        while pos < n:
+            end = self.sent_end[pos]
+            if not kicker:
+                number += 1
+            self.sentence_no[pos:end] = [number] * (end - pos)
+            kicker = end - pos < SHORT_SENTENCE or not any(
+                self.form(p) in (FINITE, IMPERFECT, FUTURE, CONDITIONAL, MODAL) for p in range(pos, end))
+            pos = end
 
     def token_at(self, char: int) -> int:
         return max(bisect_right(self.starts, char) - 1, 0)
@@ -176,11 +198,14 @@ class Doc:
         if self.lang == "es":
             return _es_form(word)
         en = _en_form(word)
-        if en == PRESENT_S:  # a headline's present ("Prosecutor files charges"); one main verb per headline
-            if pos >= self.title_tokens:
+        if en in (PRESENT_S, BASE):  # a headline's present ("Prosecutor files charges"); one main verb in it
+            if en == BASE and (prev == "to" or (pos > 0 and _en_form(self.toks[pos - 1]) == MODAL)):
+                return INFINITIVE
+            if pos >= self.title_tokens and en == PRESENT_S:
                 return None
-            earlier = (_en_form(w.lower()) for w in self.raw[:pos])
-            return None if any(f in (FINITE, MODAL) for f in earlier) else FINITE
+            lo = self.sentence(pos)[0]
+            earlier = (_en_form(w.lower()) for w in self.raw[lo:pos])
+            return None if any(f in (FINITE, MODAL, PRESENT_S, BASE) for f in earlier) else FINITE
         if en == FINITE and prev in ("has", "have", "had", "was", "were", "been", "be", "is", "are", "being"):
             return PARTICIPLE
         return en
