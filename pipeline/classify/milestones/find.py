@@ -150,12 +150,16 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
 def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_kind: dict[str, list[Hit]],
                 case: Case | None, language: str, published: datetime | None) -> list[Milestone]:
     """One milestone per (type, status), its best mention first; dates, actors and identifiers near it."""
-    groups: dict[tuple[str, str], list[Hit]] = {}
-    for hit in sorted(mentions, key=lambda h: (-_score(doc, h), h.start)):
-        groups.setdefault((hit.rule.key, verdicts[id(hit)].status), []).append(hit)
-    primary = max((hits[0] for (_, status), hits in groups.items() if status == TAKEN
-                   and doc.sentence_no[hits[0].start] < PRIMARY_SENTENCES),
+    taken = [h for h in mentions if verdicts[id(h)].status == TAKEN]
+    # The primary step: the headline's and lead's taken step, specific types first; a text whose lead
+    # reports none may still report a statement (a march, a communiqué further down).
+    primary = max((h for h in taken if doc.sentence_no[h.start] < PRIMARY_SENTENCES),
                   key=lambda h: (_score(doc, h), -h.start), default=None)
+    if primary is None:
+        primary = next((h for h in taken if h.rule.key == "statement"), None)
+    groups: dict[tuple[str, str], list[Hit]] = {}
+    for hit in sorted(mentions, key=lambda h: (h is not primary, -_score(doc, h), h.start)):
+        groups.setdefault((hit.rule.key, verdicts[id(hit)].status), []).append(hit)
 
     def rank(item: tuple[tuple[str, str], list[Hit]]) -> tuple[int, int, float, int]:
         (_, status), hits = item
