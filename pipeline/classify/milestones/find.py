@@ -79,6 +79,13 @@ def _score(doc: Doc, hit: Hit) -> float:
     return float(hit.rule.priority)
 
 
+def _specificity(hit: Hit) -> int:
+    """Which of two steps read in the same words is the step: the more specific type; a statement
+    (whose high priority ranks demands above the steps they ask for) never beats the step it words
+    ("the IACHR asked Peru to adopt precautionary measures" grants them)."""
+    return -1 if hit.rule.key == "statement" else hit.rule.priority
+
+
 def _mentions(step_hits: list[Hit], reader_has_verb: Callable[[Hit], bool]) -> list[Hit]:
     """One hit per mention of a type: of the hits of one type that overlap, the highest priority, longest."""
     out: list[Hit] = []
@@ -136,7 +143,7 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                                                       f"{verdicts[id(h)].reason}")
     for h in mentions:  # the same words read as two steps: the more specific one ("la Sala revoca": appeal)
         if verdicts[id(h)].status == TAKEN and any(
-                o.rule.priority > h.rule.priority and o.start < h.end and h.start < o.end and o.rule.key != h.rule.key
+                _specificity(o) > _specificity(h) and o.start < h.end and h.start < o.end and o.rule.key != h.rule.key
                 and verdicts[id(o)].status == TAKEN for o in mentions):
             verdicts[id(h)] = Verdict(BACKGROUND, "the same words read as a more specific step")
     for h in mentions:

@@ -51,7 +51,7 @@ _CONDITIONAL_OPENERS = frozenset("si whether if".split())
 # "declaró en la investigación por esas muertes", "during the preliminary investigation".
 _PREPOSITIONS = frozenset(
     "en durante sobre segun con desde hasta sin de del por entre mediante in during about on over within with "
-    "without since of for into from under amid".split())
+    "without since of for into from under amid at towards toward regarding".split())
 # Nouns that carry the step they are "of": "los resultados de la pericia", "la diligencia de incautación".
 _CARRIERS = frozenset(
     "resultado resultados diligencia diligencias disposicion acta ampliacion conclusiones entrega results findings "
@@ -330,6 +330,8 @@ class Reader:
             if mark in ("R", "D") and policy.get("requested" if mark == "R" else "demanded") == TAKEN:
                 return Verdict(TAKEN, f"the request is the step: {_quoted(self.doc, pos)}")
             verdict = self._at(pos)
+            if verdict is not None and verdict.status == REQUESTED and policy.get("requested") == TAKEN:
+                return Verdict(TAKEN, f"the request is the step: {_quoted(self.doc, pos)}")
             if verdict is not None:
                 return verdict
         return None

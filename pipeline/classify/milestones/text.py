@@ -80,6 +80,7 @@ def _es_form(word: str) -> str | None:
 # English headlines drop articles, so "officers", "deaths", "families" look like verbs in -s and
 # "appeal", "probe" like bare verbs: there, a present form is read as a verb only for these lemmas,
 # the verbs of legal and public action a headline reports (past forms in -ed need no list).
+_EN_COMPOUND_HEADS = frozenset("court courts chamber judge panel team office hearing hearings".split())
 _EN_HEADLINE_VERBS = frozenset(
     "order file charge open extend grant reject uphold rule sentence convict acquit appeal urge call ask demand "
     "welcome say assign name appoint suspend remove publish release issue approve pass shelve archive dismiss "
@@ -203,6 +204,8 @@ class Doc:
                 return INFINITIVE
             if pos >= self.title_tokens and en == PRESENT_S:
                 return None
+            if pos + 1 < len(self.toks) and self.toks[pos + 1] in _EN_COMPOUND_HEADS:
+                return None  # "Appeals court", "Charges filed": a noun before a noun
             lo = self.sentence(pos)[0]
             earlier = (_en_form(w.lower()) for w in self.raw[lo:pos])
             return None if any(f in (FINITE, MODAL, PRESENT_S, BASE) for f in earlier) else FINITE
