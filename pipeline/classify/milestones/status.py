@@ -65,7 +65,7 @@ _CLAUSE_PUNCTUATION = (";", ":", "(", ")", "—", "–")
 # investigación", "la investigación sigue sin responsables".
 _NOT_ACTIONS = frozenset(
     "ser estar haber tener seguir continuar permanecer quedar existir mantener llevar recordar avanzar proseguir "
-    "faltar cumplir be have remain continue exist keep stay recall lack".split())
+    "faltar cumplir afrontar enfrentar be have remain continue exist keep stay recall lack face".split())
 # A negated verb reports no step: "ningún policía ha declarado", "la fiscalía no ha formalizado".
 _NEGATIONS = frozenset("no ningun ninguna ninguno nunca jamas tampoco not never no one nobody".split())
 _COORDINATION = frozenset("y e o ni and or".split())
@@ -120,7 +120,7 @@ class Reader:
         lem = doc.lemma(pos)
         word = _quoted(doc, pos)
         negation = self._negated(pos)
-        if negation is not None and form not in (INFINITIVE, GERUND):
+        if negation is not None and form != GERUND:  # "dispuso no formalizar": no step
             return Verdict(BACKGROUND, f"negated {_quoted(doc, negation)} {word}: no step")
         if form in (FUTURE, CONDITIONAL, MODAL):
             return Verdict(ANNOUNCED, f"{form} {word}")

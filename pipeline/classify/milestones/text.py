@@ -80,6 +80,8 @@ def _es_form(word: str) -> str | None:
 # English headlines drop articles, so "officers", "deaths", "families" look like verbs in -s and
 # "appeal", "probe" like bare verbs: there, a present form is read as a verb only for these lemmas,
 # the verbs of legal and public action a headline reports (past forms in -ed need no list).
+_EN_AGENT_PREPS = frozenset("by for over in on during under".split())
+_EN_PRONOUNS = frozenset("he she it they we this its his".split())
 _EN_COMPOUND_HEADS = frozenset("court courts chamber judge panel team office hearing hearings".split())
 _EN_HEADLINE_VERBS = frozenset(
     "order file charge open extend grant reject uphold rule sentence convict acquit appeal urge call ask demand "
@@ -211,6 +213,9 @@ class Doc:
             return None if any(f in (FINITE, MODAL, PRESENT_S, BASE) for f in earlier) else FINITE
         if en == FINITE and prev in ("has", "have", "had", "was", "were", "been", "be", "is", "are", "being"):
             return PARTICIPLE
+        if en == FINITE and word.endswith("ed") and pos + 1 < len(self.toks) and self.toks[pos + 1] in _EN_AGENT_PREPS \
+                and prev.endswith("s") and prev not in _EN_PRONOUNS:
+            return PARTICIPLE  # "four officers investigated for the killings": describes them
         return en
 
     def lemma(self, pos: int) -> str:
