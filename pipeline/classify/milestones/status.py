@@ -51,7 +51,10 @@ _CONDITIONAL_OPENERS = frozenset("si whether if".split())
 # "declaró en la investigación por esas muertes", "during the preliminary investigation".
 _PREPOSITIONS = frozenset(
     "en durante sobre segun con desde hasta sin de del por entre mediante in during about on over within with "
-    "without since of for into from under amid at towards toward regarding".split())
+    "without since of for into from under amid at towards toward regarding al against contra".split())
+# "to"/"a" open a phrase only before an article ("se incorpora a la investigación"): "envió a juicio",
+# "sent to trial" are the step.
+_PREPOSITIONS_BEFORE_ARTICLE = frozenset("to a".split())
 # Nouns that carry the step they are "of": "los resultados de la pericia", "la diligencia de incautación".
 _CARRIERS = frozenset(
     "resultado resultados diligencia diligencias disposicion acta ampliacion conclusiones entrega results findings "
@@ -65,7 +68,13 @@ _CLAUSE_PUNCTUATION = (";", ":", "(", ")", "—", "–")
 # investigación", "la investigación sigue sin responsables".
 _NOT_ACTIONS = frozenset(
     "ser estar haber tener seguir continuar permanecer quedar existir mantener llevar recordar avanzar proseguir "
-    "faltar cumplir afrontar enfrentar be have remain continue exist keep stay recall lack face".split())
+    "faltar cumplir afrontar enfrentar preceder be have remain continue exist keep stay recall lack face follow "
+    "precede".split())
+# Verbs of a position taken on a step: what is welcomed or criticised is context, the position is the
+# statement ("saluda la acusación", "welcomes start of first trial").
+_POSITIONS = frozenset(
+    "saludar criticar lamentar cuestionar repudiar welcome criticize criticise condemn deplore praise "
+    "hail".split())
 # A negated verb reports no step: "ningún policía ha declarado", "la fiscalía no ha formalizado".
 _NEGATIONS = frozenset("no ningun ninguna ninguno nunca jamas tampoco not never no one nobody".split())
 _COORDINATION = frozenset("y e o ni and or".split())
@@ -84,6 +93,9 @@ _REQUEST_NOUNS = frozenset("pedido exigencia solicitud llamado demand call reque
 # A step named by the body that takes it ("la Subcomisión de Acusaciones Constitucionales aprobó"):
 # as the subject of a verb of action it is taken, unlike other steps ("la investigación sigue").
 _ACTING_BODIES = frozenset("subcomision subcommittee".split())
+_MONTHS = frozenset(
+    "enero febrero marzo abril mayo junio julio agosto setiembre septiembre octubre noviembre diciembre january "
+    "february march april may june july august september october november december".split())
 _RELATIVES = frozenset("que quien quienes cuyo cuya cuyos cuyas donde which who whom whose where".split())
 
 
@@ -130,6 +142,8 @@ class Reader:
             return Verdict(REQUESTED, f"asked for: {word}")
         if lem in _REJECTIONS and form not in (PARTICIPLE, INFINITIVE, GERUND):
             return Verdict(BACKGROUND, f"rejected: {word}")
+        if lem in _POSITIONS and form not in (PARTICIPLE, INFINITIVE, GERUND):
+            return Verdict(BACKGROUND, f"rejected or welcomed, a position on it: {word}")
         if form == IMPERFECT:
             if lem in _AUXILIARIES:
                 return Verdict(BACKGROUND, f"pluperfect {word}: an earlier step")
@@ -229,6 +243,10 @@ class Reader:
             found = Verdict(TAKEN, f"a demand made is a statement: {found.reason}")
         if found.reason.startswith("rejected") and hit.rule.key in _REJECTION_KEEPS:
             found = Verdict(TAKEN, f"decided or taken as a position: {found.reason}")
+        if found.status == TAKEN:
+            dated = self._dated_participle(hit, hi)
+            if dated is not None:
+                return Verdict(BACKGROUND, f"participle with its own date {_quoted(doc, dated)}: an earlier step")
         if found.status == TAKEN and self._in_relative_clause(hit, lo):
             return Verdict(BACKGROUND, f"in a relative clause about the past; {found.reason}")
         if found.status == TAKEN and hit.rule.key != "statement":
@@ -244,6 +262,18 @@ class Reader:
             if sentence >= LEAD_SENTENCES:
                 return Verdict(BACKGROUND, f"a recap further down (sentence {sentence + 1}); {found.reason}")
         return self._governed(hit, lo, found)
+
+    def _dated_participle(self, hit: Hit, hi: int) -> int | None:
+        """"confirmó la medida dictada en agosto", "the order imposed in September": a participle right
+        after the step, dated, describes when the step was taken before."""
+        doc = self.doc
+        for pos in range(hit.end, min(hit.end + 2, hi)):
+            if doc.form(pos) == PARTICIPLE and doc.lemma(pos - 1) not in _AUXILIARIES | _PASSIVE:
+                window = doc.toks[pos + 1:min(pos + 5, hi)]
+                if any(t in _MONTHS or (t.isdigit() and len(t) == 4) for t in window):
+                    return pos
+                return None
+        return None
 
     def _in_relative_clause(self, hit: Hit, lo: int) -> bool:
         """The step's verb stands in a relative clause on a noun ("las diligencias, que incluyeron la
@@ -286,7 +316,10 @@ class Reader:
         pos = hit.start - 1
         while pos >= 0 and doc.toks[pos] in _SKIP_BEFORE_NOUN and not doc.before(pos + 1).strip():
             pos -= 1
-        if pos < 0 or doc.before(pos + 1).strip() or doc.toks[pos] not in _PREPOSITIONS:
+        if pos < 0 or doc.before(pos + 1).strip():
+            return None
+        tok = doc.toks[pos]
+        if tok not in _PREPOSITIONS and not (tok in _PREPOSITIONS_BEFORE_ARTICLE and pos + 1 < hit.start):
             return None
         if doc.toks[pos] in ("de", "del", "of") and pos > 0 and doc.toks[pos - 1] in _CARRIERS:
             return None  # "recibió los resultados de la pericia": the step's own product
@@ -325,6 +358,9 @@ class Reader:
         if doc.form(hit.start) == PARTICIPLE and (hit.start == 0 or doc.lemma(hit.start - 1) not in
                                                   _AUXILIARIES | _PASSIVE):
             return Verdict(BACKGROUND, f"participle {_quoted(doc, hit.start)} describes someone or something")
+        for pos in range(hit.start + 1, hit.end):
+            if doc.form(pos) == GERUND and doc.lang == "en" and doc.lemma(pos - 1) not in _PASSIVE:
+                return Verdict(BACKGROUND, f"{_quoted(doc, pos)} describes who acts, not a step taken")
         for pos in range(hit.start, hit.end):
             mark = self.marks.get(pos)
             if mark in ("R", "D") and policy.get("requested" if mark == "R" else "demanded") == TAKEN:
@@ -400,7 +436,7 @@ class Reader:
             if tok == "que" and doc.toks[pos - 1] == "para":
                 return Verdict(REQUESTED, f"wanted: {_quoted(doc, pos - 1)} {_quoted(doc, pos)}")
             if tok in ("que", "that"):
-                for gov in range(pos - 1, max(lo, pos - 12) - 1, -1):
+                for gov in range(pos - 1, max(lo, pos - 20) - 1, -1):
                     verdict = self._at(gov)
                     if verdict is not None and verdict.status in (REQUESTED, ANNOUNCED):
                         return Verdict(verdict.status, f"{verdict.reason} governs the clause")

@@ -54,11 +54,25 @@ def lemma(word: str, lang: str) -> str:
     return simplemma.lemmatize(word, lang=lang).lower()
 
 
+_PARTICIPLE_ENDINGS = {"ado": ("ar",), "ada": ("ar",), "ados": ("ar",), "adas": ("ar",), "ido": ("er", "ir"),
+                       "ida": ("er", "ir"), "idos": ("er", "ir"), "idas": ("er", "ir")}
+
+
+def _participle_of(word: str) -> str | None:
+    """"condenado" -> "condenar" when the dictionary lists it as an adjective, not a verb form."""
+    for ending, infinitives in _PARTICIPLE_ENDINGS.items():
+        if word.endswith(ending):
+            for inf in infinitives:
+                if simplemma.is_known(word[: -len(ending)] + inf, lang="es"):
+                    return word[: -len(ending)] + inf
+    return None
+
+
 @lru_cache(maxsize=CACHE)
 def _es_form(word: str) -> str | None:
     lem = lemma(word, "es")
     if len(lem) < 3 or not lem.endswith(_ES_VERB_ENDINGS):
-        return None
+        return PARTICIPLE if lem == word and _participle_of(word) else None
     if word == lem or (word.startswith(lem) and word[len(lem):] in _CLITICS):  # "formalizar", "calificarla"
         return INFINITIVE
     if word in (lem + "es", lem + "s"):  # "militares", "familiares": plural nouns
