@@ -703,3 +703,24 @@ def test_every_status_comes_with_its_reason_and_sentence() -> None:
     assert all(m.reason and m.sentence for m in found)
     complaint = next(m for m in found if m.type == "complaint")
     assert complaint.status == "background" and "pluperfect" in complaint.reason
+
+
+def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() -> None:
+    """decide() is what ingest stores (Decision.milestones); the explanation keeps every step (steps)."""
+    from pipeline.classify.decision import decide
+
+    title = "Fiscalía formaliza investigación contra policías por muertes en Juliaca"
+    text = ("La Fiscalía formalizó ayer la investigación preparatoria contra cuatro policías por las muertes en "
+            "Juliaca. Los deudos exigieron que se dicte prisión preventiva. La denuncia penal había sido presentada "
+            "en 2023. La defensa apelará la disposición.")
+    [d] = decide([CASE], title, text, published=PUBLISHED)
+    assert {m.status for m in d.steps} == {"taken", "requested", "background", "announced"}
+    assert [(m.type, m.status, m.primary) for m in d.milestones][0] == ("formal_investigation", "taken", True)
+    assert {m.status for m in d.milestones} <= {"taken", "announced"}
+    assert "complaint" not in {m.type for m in d.milestones}  # background: explanation only
+    assert "coercive_measure" not in {m.type for m in d.milestones}  # requested: explanation only
+    stored = d.milestones[0].as_dict()
+    assert set(stored) == {"type", "label", "status", "primary", "evidence", "actors", "identifiers", "date"}
+    explained = d.as_dict()
+    assert explained["reported"] == [m.type for m in d.milestones]
+    assert all(m["reason"] for m in explained["milestones"]) and len(explained["milestones"]) == len(d.steps)
