@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pipeline.classify.milestones import lexicon as lx
 from pipeline.classify.milestones.patterns import Hit
 from pipeline.classify.milestones.text import (
     CONDITIONAL,
@@ -41,62 +42,6 @@ STATUSES = (TAKEN, ANNOUNCED, REQUESTED, BACKGROUND)
 LEAD_SENTENCES = 2  # body sentences that, with the title, carry the news
 RIGHT_WINDOW = 5  # words after a step where its passive verb or describing participle may stand
 
-# Clause openers: a step's governing verb is looked for only inside its own clause.
-_SUBORDINATORS = frozenset(
-    "que quien quienes cuyo cuya cuyos cuyas donde cuando mientras aunque pero sino porque si pues como "
-    "which that who whom whose where when while although though but because whether if as".split())
-_QUESTIONS = frozenset("que como cual cuales quien quienes cuando donde por what how why which who when".split())
-_CONDITIONAL_OPENERS = frozenset("si whether if".split())
-# A step inside a prepositional phrase is a circumstance of another action, not its object:
-# "declaró en la investigación por esas muertes", "during the preliminary investigation".
-_PREPOSITIONS = frozenset(
-    "en durante sobre segun con desde hasta sin de del por entre mediante in during about on over within with "
-    "without since of for into from under amid at towards toward regarding al against contra".split())
-# "to"/"a" open a phrase only before an article ("se incorpora a la investigación"): "envió a juicio",
-# "sent to trial" are the step.
-_PREPOSITIONS_BEFORE_ARTICLE = frozenset("to a".split())
-# Nouns that carry the step they are "of": "los resultados de la pericia", "la diligencia de incautación".
-_CARRIERS = frozenset(
-    "resultado resultados diligencia diligencias disposicion acta ampliacion conclusiones entrega results findings "
-    "conclusions".split())
-_SKIP_BEFORE_NOUN = frozenset(
-    "el la los las un una unos unas su sus este esta estos estas ese esa dicha dicho the a an its their this that "
-    "these those his her".split())
-_PURPOSE = frozenset("para to".split())
-_CLAUSE_PUNCTUATION = (";", ":", "(", ")", "—", "–")
-# Verbs that are no action on a step: "es el resultado de la investigación", "tiene abierta una
-# investigación", "la investigación sigue sin responsables".
-_NOT_ACTIONS = frozenset(
-    "ser estar haber tener seguir continuar permanecer quedar existir mantener llevar recordar avanzar proseguir "
-    "faltar cumplir afrontar enfrentar preceder be have remain continue exist keep stay recall lack face follow "
-    "precede".split())
-# Verbs of a position taken on a step: what is welcomed or criticised is context, the position is the
-# statement ("saluda la acusación", "welcomes start of first trial").
-_POSITIONS = frozenset(
-    "saludar criticar lamentar cuestionar repudiar welcome criticize criticise condemn deplore praise "
-    "hail".split())
-# A negated verb reports no step: "ningún policía ha declarado", "la fiscalía no ha formalizado".
-_NEGATIONS = frozenset("no ningun ninguna ninguno nunca jamas tampoco not never no one nobody".split())
-_COORDINATION = frozenset("y e o ni and or".split())
-_AUXILIARIES = frozenset("haber have".split())
-_PASSIVE = frozenset("ser be".split())
-_REQUEST_LEMMAS = frozenset(
-    "pedir exigir solicitar reclamar exhortar instar demandar requerir urgir clamar recomendar "
-    "ask demand request urge call seek recommend".split())
-# A step rejected or denied did not happen: "rechazó la prisión preventiva" (an appeal rejected was
-# decided, and rejecting is what a statement does: those two types keep the verb's status).
-_REJECTIONS = frozenset("rechazar denegar desestimar negar reject deny dismiss refuse".split())
-_REJECTION_KEEPS = frozenset(("appeal", "statement"))
-# A decision on an appeal is the appeal step ("declaró infundado el recurso de apelación").
-_DECIDED_BY_RULING = frozenset(("appeal",))
-_REQUEST_NOUNS = frozenset("pedido exigencia solicitud llamado demand call request".split())
-# A step named by the body that takes it ("la Subcomisión de Acusaciones Constitucionales aprobó"):
-# as the subject of a verb of action it is taken, unlike other steps ("la investigación sigue").
-_ACTING_BODIES = frozenset("subcomision subcommittee".split())
-_MONTHS = frozenset(
-    "enero febrero marzo abril mayo junio julio agosto setiembre septiembre octubre noviembre diciembre january "
-    "february march april may june july august september october november december".split())
-_RELATIVES = frozenset("que quien quienes cuyo cuya cuyos cuyas donde which who whom whose where".split())
 
 
 @dataclass(frozen=True)
@@ -136,46 +81,46 @@ class Reader:
             return Verdict(BACKGROUND, f"negated {_quoted(doc, negation)} {word}: no step")
         if form in (FUTURE, CONDITIONAL, MODAL):
             return Verdict(ANNOUNCED, f"{form} {word}")
-        if lem in _REQUEST_LEMMAS and form not in (PARTICIPLE, INFINITIVE, GERUND):
+        if lem in lx.REQUEST_LEMMAS and form not in (PARTICIPLE, INFINITIVE, GERUND):
             if pos > 0 and doc.form(pos - 1) == MODAL:  # "will seek"
                 return Verdict(ANNOUNCED, f"{_quoted(doc, pos - 1)} {word}: it will be asked for")
             return Verdict(REQUESTED, f"asked for: {word}")
-        if lem in _REJECTIONS and form not in (PARTICIPLE, INFINITIVE, GERUND):
+        if lem in lx.REJECTIONS and form not in (PARTICIPLE, INFINITIVE, GERUND):
             return Verdict(BACKGROUND, f"rejected: {word}")
-        if lem in _POSITIONS and form not in (PARTICIPLE, INFINITIVE, GERUND):
+        if lem in lx.POSITIONS and form not in (PARTICIPLE, INFINITIVE, GERUND):
             return Verdict(BACKGROUND, f"rejected or welcomed, a position on it: {word}")
         if form == IMPERFECT:
-            if lem in _AUXILIARIES:
+            if lem in lx.AUXILIARIES:
                 return Verdict(BACKGROUND, f"pluperfect {word}: an earlier step")
             return Verdict(BACKGROUND, f"imperfect {word} describes the past")
         if form == PARTICIPLE:
             aux = pos - 1
-            if aux >= 0 and doc.form(aux) == PARTICIPLE and doc.lemma(aux) in _PASSIVE:  # "ha sido", "had been"
+            if aux >= 0 and doc.form(aux) == PARTICIPLE and doc.lemma(aux) in lx.PASSIVE:  # "ha sido", "had been"
                 aux -= 1
-            if aux >= 0 and doc.lemma(aux) in _AUXILIARIES | _PASSIVE:
+            if aux >= 0 and doc.lemma(aux) in lx.AUXILIARIES | lx.PASSIVE:
                 aux_form = doc.form(aux)
                 if aux_form in (FUTURE, CONDITIONAL, MODAL):
                     return Verdict(ANNOUNCED, f"{aux_form} {_quoted(doc, aux)} {word}")
                 if aux_form == IMPERFECT or doc.toks[aux] == "had":
                     return Verdict(BACKGROUND, f"pluperfect {_quoted(doc, aux)} {word}: an earlier step")
-                if doc.lemma(aux) in _PASSIVE and doc.sentence_no[pos] >= 1:
+                if doc.lemma(aux) in lx.PASSIVE and doc.sentence_no[pos] >= 1:
                     return Verdict(BACKGROUND, f"passive {_quoted(doc, aux)} {word} after the lead: a recap")
                 return Verdict(TAKEN, f"{_quoted(doc, aux)} {word}")
             return None
         if form in (INFINITIVE, GERUND):
-            if form == INFINITIVE and pos > 0 and doc.toks[pos - 1] in _PURPOSE:
+            if form == INFINITIVE and pos > 0 and doc.toks[pos - 1] in lx.PURPOSE:
                 lo = doc.sentence(pos)[0]
                 asker = next((p for p in range(pos - 2, max(lo, pos - 6) - 1, -1)
-                              if doc.lemma(p) in _REQUEST_LEMMAS), None)
+                              if doc.lemma(p) in lx.REQUEST_LEMMAS), None)
                 if asker is not None:  # "urged prosecutors to charge": asked for
                     return Verdict(REQUESTED, f"asked for: {_quoted(doc, asker)} ... {word}")
                 return Verdict(ANNOUNCED, f"purpose: {_quoted(doc, pos - 1)} {word}")
             return None
-        if lem in _NOT_ACTIONS:
-            if lem in _AUXILIARIES | _PASSIVE and pos + 1 < len(doc.toks) and doc.form(pos + 1) == PARTICIPLE:
+        if lem in lx.NOT_ACTIONS:
+            if lem in lx.AUXILIARIES | lx.PASSIVE and pos + 1 < len(doc.toks) and doc.form(pos + 1) == PARTICIPLE:
                 return None  # "ha formalizado", "fue remitida": the participle decides
             return Verdict(BACKGROUND, f"{word} is no action on the step")
-        if doc.toks[pos] in ("did",) or lem in _AUXILIARIES:
+        if doc.toks[pos] in ("did",) or lem in lx.AUXILIARIES:
             return None
         return Verdict(TAKEN, f"verb of action {word}")
 
@@ -184,10 +129,10 @@ class Reader:
         doc = self.doc
         lo = doc.sentence(pos)[0]
         start = pos
-        while start - 1 >= lo and doc.lemma(start - 1) in _AUXILIARIES | _PASSIVE | {"se"}:
+        while start - 1 >= lo and doc.lemma(start - 1) in lx.AUXILIARIES | lx.PASSIVE | {"se"}:
             start -= 1
         for p in range(max(lo, start - 2), start):
-            if doc.toks[p] in _NEGATIONS:
+            if doc.toks[p] in lx.NEGATIONS:
                 return p
         return None
 
@@ -231,7 +176,7 @@ class Reader:
             return Verdict(verdict.status, f"coordinated with '{doc.span(first.start, first.end)}': {verdict.reason}")
         if self._kicker(hit):
             return Verdict(BACKGROUND, "a headline kicker naming the case, before the colon")
-        if hit.start < doc.title_tokens and (doc.toks[0] in _QUESTIONS or doc.text.lstrip().startswith("¿")):
+        if hit.start < doc.title_tokens and (doc.toks[0] in lx.QUESTIONS or doc.text.lstrip().startswith("¿")):
             return Verdict(BACKGROUND, "a question in the headline: an analysis, not news")
         if self._operative(hit, lo):
             return Verdict(TAKEN, f"the operative part of a resolution: {_quoted(doc, hit.start)}")
@@ -241,7 +186,7 @@ class Reader:
                      else Verdict(BACKGROUND, "a noun phrase without a verb of action"))
         if found.status == REQUESTED and hit.rule.key == "statement":
             found = Verdict(TAKEN, f"a demand made is a statement: {found.reason}")
-        if found.reason.startswith("rejected") and hit.rule.key in _REJECTION_KEEPS:
+        if found.reason.startswith("rejected") and hit.rule.key in lx.REJECTION_KEEPS:
             found = Verdict(TAKEN, f"decided or taken as a position: {found.reason}")
         if found.status == TAKEN:
             dated = self._dated_participle(hit, hi)
@@ -251,7 +196,7 @@ class Reader:
             return Verdict(BACKGROUND, f"in a relative clause about the past; {found.reason}")
         if found.status == TAKEN and hit.rule.key != "statement":
             complement = self._complement_of(hit, lo)
-            if complement is not None and hit.rule.key in _DECIDED_BY_RULING and complement.rule.key == "ruling":
+            if complement is not None and hit.rule.key in lx.DECIDED_BY_RULING and complement.rule.key == "ruling":
                 complement = None
             if complement is not None:
                 return Verdict(BACKGROUND, f"complement of '{doc.span(complement.start, complement.end)}'")
@@ -268,9 +213,9 @@ class Reader:
         after the step, dated, describes when the step was taken before."""
         doc = self.doc
         for pos in range(hit.end, min(hit.end + 2, hi)):
-            if doc.form(pos) == PARTICIPLE and doc.lemma(pos - 1) not in _AUXILIARIES | _PASSIVE:
+            if doc.form(pos) == PARTICIPLE and doc.lemma(pos - 1) not in lx.AUXILIARIES | lx.PASSIVE:
                 window = doc.toks[pos + 1:min(pos + 5, hi)]
-                if any(t in _MONTHS or (t.isdigit() and len(t) == 4) for t in window):
+                if any(t in lx.MONTHS or (t.isdigit() and len(t) == 4) for t in window):
                     return pos
                 return None
         return None
@@ -283,11 +228,11 @@ class Reader:
         for pos in range(hit.start - 1, lo, -1):
             if doc.form(pos) in (FINITE, IMPERFECT, FUTURE, CONDITIONAL):
                 verbs += 1
-            if doc.toks[pos] in _RELATIVES:
+            if doc.toks[pos] in lx.RELATIVES:
                 before = pos - 1
                 # "Familiares de las personas que murieron ... presentaron ayer": the second verb is the main one
-                return verbs < 2 and doc.form(before) is None and doc.toks[before] not in _REQUEST_NOUNS | _PURPOSE
-            if any(p in doc.before(pos + 1) for p in _CLAUSE_PUNCTUATION):
+                return verbs < 2 and doc.form(before) is None and doc.toks[before] not in lx.REQUEST_NOUNS | lx.PURPOSE
+            if any(p in doc.before(pos + 1) for p in lx.CLAUSE_PUNCTUATION):
                 return False
         return False
 
@@ -303,7 +248,7 @@ class Reader:
         for o in self.steps:
             if o is hit or o.rule.key == hit.rule.key or not hit.start < o.start <= hit.end + 3:
                 continue
-            if o.rule.priority > hit.rule.priority or (hit.rule.key == "ruling" and o.rule.key in _DECIDED_BY_RULING):
+            if o.rule.priority > hit.rule.priority or (hit.rule.key == "ruling" and o.rule.key in lx.DECIDED_BY_RULING):
                 return o
         return None
 
@@ -314,14 +259,14 @@ class Reader:
         if doc.form(hit.start) is not None:
             return None
         pos = hit.start - 1
-        while pos >= 0 and doc.toks[pos] in _SKIP_BEFORE_NOUN and not doc.before(pos + 1).strip():
+        while pos >= 0 and doc.toks[pos] in lx.SKIP_BEFORE_NOUN and not doc.before(pos + 1).strip():
             pos -= 1
         if pos < 0 or doc.before(pos + 1).strip():
             return None
         tok = doc.toks[pos]
-        if tok not in _PREPOSITIONS and not (tok in _PREPOSITIONS_BEFORE_ARTICLE and pos + 1 < hit.start):
+        if tok not in lx.PREPOSITIONS and not (tok in lx.PREPOSITIONS_BEFORE_ARTICLE and pos + 1 < hit.start):
             return None
-        if doc.toks[pos] in ("de", "del", "of") and pos > 0 and doc.toks[pos - 1] in _CARRIERS:
+        if doc.toks[pos] in ("de", "del", "of") and pos > 0 and doc.toks[pos - 1] in lx.CARRIERS:
             return None  # "recibió los resultados de la pericia": the step's own product
         return pos
 
@@ -338,9 +283,9 @@ class Reader:
         later ones share its status."""
         doc = self.doc
         pos = hit.start - 1
-        while pos > lo and doc.toks[pos] in _SKIP_BEFORE_NOUN:
+        while pos > lo and doc.toks[pos] in lx.SKIP_BEFORE_NOUN:
             pos -= 1
-        if pos <= lo or doc.toks[pos] not in _COORDINATION:
+        if pos <= lo or doc.toks[pos] not in lx.COORDINATION:
             return None
         return next((o for o in self.steps if o.end == pos and o.start >= lo and o is not hit
                      and doc.form(o.start) is None), None)
@@ -356,10 +301,10 @@ class Reader:
     def _inside(self, hit: Hit, policy: dict[str, str]) -> Verdict | None:
         doc = self.doc
         if doc.form(hit.start) == PARTICIPLE and (hit.start == 0 or doc.lemma(hit.start - 1) not in
-                                                  _AUXILIARIES | _PASSIVE):
+                                                  lx.AUXILIARIES | lx.PASSIVE):
             return Verdict(BACKGROUND, f"participle {_quoted(doc, hit.start)} describes someone or something")
         for pos in range(hit.start + 1, hit.end):
-            if doc.form(pos) == GERUND and doc.lang == "en" and doc.lemma(pos - 1) not in _PASSIVE:
+            if doc.form(pos) == GERUND and doc.lang == "en" and doc.lemma(pos - 1) not in lx.PASSIVE:
                 return Verdict(BACKGROUND, f"{_quoted(doc, pos)} describes who acts, not a step taken")
         for pos in range(hit.start, hit.end):
             mark = self.marks.get(pos)
@@ -375,9 +320,9 @@ class Reader:
     def _left(self, hit: Hit, lo: int) -> Verdict | None:
         doc = self.doc
         for pos in range(hit.start - 1, lo - 1, -1):
-            if any(p in doc.before(pos + 1) for p in _CLAUSE_PUNCTUATION):
+            if any(p in doc.before(pos + 1) for p in lx.CLAUSE_PUNCTUATION):
                 return None
-            if doc.toks[pos] in _SUBORDINATORS:
+            if doc.toks[pos] in lx.SUBORDINATORS:
                 return None
             verdict = self._at(pos)
             if verdict is not None:
@@ -389,19 +334,19 @@ class Reader:
         that describes it ("formalizada en julio"); else the step is the subject of another verb."""
         doc = self.doc
         for pos in range(hit.end, min(hit.end + RIGHT_WINDOW, hi)):
-            if doc.toks[pos] in _SUBORDINATORS or any(p in doc.before(pos) for p in _CLAUSE_PUNCTUATION):
+            if doc.toks[pos] in lx.SUBORDINATORS or any(p in doc.before(pos) for p in lx.CLAUSE_PUNCTUATION):
                 return None
             form = doc.form(pos)
             if form is None:
                 continue
-            if form == PARTICIPLE and doc.lemma(pos - 1) not in _AUXILIARIES | _PASSIVE:
+            if form == PARTICIPLE and doc.lemma(pos - 1) not in lx.AUXILIARIES | lx.PASSIVE:
                 return Verdict(BACKGROUND, f"participle {_quoted(doc, pos)} describes an earlier step")
             verdict = self._at(pos)
             if verdict is None:
                 continue
             if verdict.status == TAKEN:
                 passive = doc.form(pos) == PARTICIPLE or doc.toks[pos - 1] == "se"
-                if doc.toks[hit.start] in _ACTING_BODIES:
+                if doc.toks[hit.start] in lx.ACTING_BODIES:
                     return Verdict(TAKEN, f"the body of the step acts: {verdict.reason}")
                 if not passive:
                     return Verdict(BACKGROUND, f"the subject of {_quoted(doc, pos)}, not its object")
@@ -431,7 +376,7 @@ class Reader:
         doc = self.doc
         for pos in range(hit.start - 1, lo, -1):
             tok = doc.toks[pos]
-            if tok in _CONDITIONAL_OPENERS and found.status == TAKEN:
+            if tok in lx.CONDITIONAL_OPENERS and found.status == TAKEN:
                 return Verdict(ANNOUNCED, f"only a possibility: {_quoted(doc, pos)}")
             if tok == "que" and doc.toks[pos - 1] == "para":
                 return Verdict(REQUESTED, f"wanted: {_quoted(doc, pos - 1)} {_quoted(doc, pos)}")
