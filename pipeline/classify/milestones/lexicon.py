@@ -56,7 +56,7 @@ REQUEST_LEMMAS = words_of(
 # A step rejected or denied did not happen: "rechazó la prisión preventiva" (an appeal rejected was
 # decided, and rejecting is what a statement does: those two types keep the verb's status).
 REJECTIONS = words_of("rechazar denegar desestimar negar reject deny dismiss refuse")
-REJECTION_KEEPS = frozenset(("appeal", "statement"))
+REJECTION_KEEPS = frozenset(("appeal", "statement", "ruling"))  # a court rejecting a motion rules on it
 # A decision on an appeal is the appeal step ("declaró infundado el recurso de apelación").
 DECIDED_BY_RULING = frozenset(("appeal",))
 REQUEST_NOUNS = words_of("pedido exigencia solicitud llamado demand call request")
@@ -67,3 +67,8 @@ MONTHS = words_of(
     "enero febrero marzo abril mayo junio julio agosto setiembre septiembre octubre noviembre diciembre "
     "january february march april may june july august september october november december")
 RELATIVES = words_of("que quien quienes cuyo cuya cuyos cuyas donde which who whom whose where")
+# Verbs of reporting: a pluperfect under them is the news told in the past ("told families that the
+# investigation had been extended").
+REPORTING = words_of(
+    "decir informar senalar indicar comunicar explicar precisar confirmar say tell inform report state confirm "
+    "explain")

@@ -382,6 +382,9 @@ class Reader:
                 return Verdict(REQUESTED, f"wanted: {_quoted(doc, pos - 1)} {_quoted(doc, pos)}")
             if tok in ("que", "that"):
                 for gov in range(pos - 1, max(lo, pos - 20) - 1, -1):
+                    if found.reason.startswith("pluperfect") and doc.lemma(gov) in lx.REPORTING \
+                            and doc.form(gov) == FINITE:  # reported speech shifts the tense back
+                        return Verdict(TAKEN, f"reported by {_quoted(doc, gov)}: {found.reason}")
                     verdict = self._at(gov)
                     if verdict is not None and verdict.status in (REQUESTED, ANNOUNCED):
                         return Verdict(verdict.status, f"{verdict.reason} governs the clause")

@@ -210,7 +210,7 @@ class Doc:
         if prev in _DETERMINERS:
             return None
         if self.raw[pos][0].isupper() and pos != self.sentence(pos)[0] and not (
-                pos < self.title_tokens and self.title_case):
+                pos < self.title_tokens and self.title_case) and not any(p in self.before(pos) for p in ":-.–"):
             return None  # a name mid-sentence ("Puno", "Durán"), unless the headline capitalises every word
         if self.lang == "es":
             return _es_form(word)
