@@ -724,3 +724,20 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
     explained = d.as_dict()
     assert explained["reported"] == [m.type for m in d.milestones]
     assert all(m["reason"] for m in explained["milestones"]) and len(explained["milestones"]) == len(d.steps)
+
+
+@pytest.mark.parametrize(("title", "text", "mtype", "status"), [
+    # a dated participle after the step: decided before ("dictada en agosto", "imposed in September")
+    ("Sala confirma impedimento de salida", "La Sala Penal de Apelaciones declaró infundado el recurso de apelación "
+     "y confirmó la medida de impedimento de salida dictada en agosto.", "coercive_measure", "background"),
+    # what a position welcomes is context; the position is the statement
+    ("Familias saludan que el juez haya dictado impedimento de salida a los policías", "", "coercive_measure",
+     "background"),
+    # reported speech: a pluperfect told by "informed that" is the news
+    ("Juliaca probe extended again", "Prosecutors informed the families on Monday that the preliminary "
+     "investigation had been extended by eight months.", "investigation_extended", "taken"),
+    # a negated step did not happen
+    ("A cien días, ningún policía ha declarado ante la fiscalía", "", "testimony", "background"),
+])
+def test_sentence_level_rules(title: str, text: str, mtype: str, status: str) -> None:
+    assert statuses(title, text).get(mtype) == {status}, statuses(title, text)

@@ -386,6 +386,8 @@ class Reader:
                             and doc.form(gov) == FINITE:  # reported speech shifts the tense back
                         return Verdict(TAKEN, f"reported by {_quoted(doc, gov)}: {found.reason}")
                     verdict = self._at(gov)
+                    if verdict is not None and verdict.reason.startswith("rejected or welcomed"):
+                        return Verdict(BACKGROUND, f"{verdict.reason} governs the clause")  # "saludan que ..."
                     if verdict is not None and verdict.status in (REQUESTED, ANNOUNCED):
                         return Verdict(verdict.status, f"{verdict.reason} governs the clause")
                     if verdict is not None:
