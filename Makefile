@@ -41,9 +41,12 @@ test: install chromium
 demo: install
 	$(BIN)/casewatch demo
 
-## eval: precision/recall of relevance and milestone accuracy on the labelled set (eval/)
+## eval: relevance and legal-step figures on the labelled set (eval/v2/), dev split; the held-out
+## split once, at the end of the work: make eval SPLIT=test. The first set: make eval SET=v1 SPLIT=all
+SET   ?= v2
+SPLIT ?= dev
 eval: install
-	$(BIN)/python eval/run.py
+	$(BIN)/python eval/run.py --set $(SET) --split $(SPLIT)
 
 lint: install
 	$(BIN)/ruff check .

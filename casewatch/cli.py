@@ -395,13 +395,13 @@ def classify(app: App, case_id: str | None, title: str, text_file: Path | None, 
         return
     for d in decisions:
         click.echo(d.relevance.explain())
-        for m in d.milestones:
-            extra = [f"{'announced' if m.status == 'announced' else 'taken'}"]
+        for m in d.steps:  # every step found, with its status and why (only taken/announced are reported)
+            extra = [m.status + (" primary" if m.primary else "")]
             if m.date:
                 extra.append(m.date.isoformat())
             extra += [f"{i['kind']} {i['value']}" for i in m.identifiers]
             extra += list(m.actors)
-            click.echo(f"  milestone {m.type} ({m.label}): {'; '.join(extra)}  <- {m.evidence!r}")
+            click.echo(f"  milestone {m.type} ({m.label}): {'; '.join(extra)}  <- {m.evidence!r}  [{m.reason}]")
 
 
 @cli.command()

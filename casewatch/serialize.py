@@ -42,8 +42,7 @@ def change_json(change: Change, language: str = "es", stories: Mapping[int, Stor
         "cases": [link.case_id for link in change.case_links],
         "relevance": change.relevance,
         "matched_terms": list(change.matched_terms or []),
-        "milestones": [{"type": m["type"], "label": milestone_label(language, m["type"], m.get("label", ""))}
-                       for m in change.milestones or []],
+        "milestones": [milestone_json(m, language) for m in change.milestones or []],
         "summary": change.summary,
         "diff": change.diff,
         "version_sha256": version.sha256 if version else None,
@@ -52,6 +51,15 @@ def change_json(change: Change, language: str = "es", stories: Mapping[int, Stor
         "related_cases": list(change.related_cases or []),
         "story": story_json((stories or {}).get(change.story_id)) if change.story_id is not None else None,
     }
+
+
+def milestone_json(m: dict[str, Any], language: str = "es") -> dict[str, Any]:
+    """A stored milestone as `show --json` / `changes --json` give it: {type, label, status, primary,
+    evidence, actors, identifiers, date} (rows stored before statuses existed read as taken, not primary)."""
+    return {"type": m["type"], "label": milestone_label(language, m["type"], m.get("label", "")),
+            "status": m.get("status") or "taken", "primary": bool(m.get("primary", False)),
+            "evidence": m.get("evidence") or "", "actors": list(m.get("actors") or []),
+            "identifiers": list(m.get("identifiers") or []), "date": m.get("date")}
 
 
 def timeline_json(entry: TimelineEntry, language: str = "es") -> dict[str, Any]:

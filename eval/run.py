@@ -1,165 +1,164 @@
-"""`make eval`: how well casewatch decides relevance and legal milestones on the labelled set.
+"""`make eval`: how well casewatch decides relevance and legal steps on a labelled set.
 
-    .venv/bin/python eval/run.py [--split dev|test|all] [--errors] [--json] [--config DIR]
+    .venv/bin/python eval/run.py [--set v2|v1] [--split dev|test] [--errors] [--json] [--config DIR]
 
-The labelled texts (eval/dev.yaml, eval/test.yaml; see eval/README.md) were written independently
-of the rules; the rules were tuned on dev.yaml only, so test.yaml is the held-out figure.
-Relevance: precision and recall over (text, case) pairs for every configured case. Milestones: the
-main type found versus the labelled one, per type, on texts that report a step; texts reporting
-none count a "spurious" milestone when one is found.
+v2 (default; eval/v2/, see eval/v2/README.md): written independently from the milestone guide, every
+step labelled with its status. Tune on dev; run `--split test` (`make eval SPLIT=test`) once, at the
+end of the work: per-item results on it are never shown. v1 (eval/dev.yaml, eval/test.yaml): the
+first set, one main milestone per text, kept as it was (`--set v1`, splits dev, test and all).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
-from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from datetime import datetime, time
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from config.schema import Case, load_config
+from config.schema import Case, ConfigError, load_config
+from eval import v1
+from eval.evalset import LANGS, STATUSES, V2_DIR, EvalSetError, Item, load
+from eval.metrics import NONE, TARGETS, Outcome, Scores, normalise, score
 from pipeline.classify.milestones import find_milestones
 from pipeline.classify.relevance import classify
 
 HERE = Path(__file__).resolve().parent
-TARGETS = {"precision": 0.95, "recall": 0.95, "milestone_accuracy": 0.90}
+LABELS = {
+    "relevance_precision": "relevance precision", "relevance_recall": "relevance recall",
+    "taken_precision": "taken-type precision (micro)", "taken_recall": "taken-type recall (micro)",
+    "primary_accuracy": "primary-step accuracy", "background_only_clean": "background-only texts, no taken step",
+}
 
 
-def load_items(split: str) -> list[dict[str, Any]]:
-    names = ["dev", "test"] if split == "all" else [split]
-    items: list[dict[str, Any]] = []
-    for name in names:
-        for item in yaml.safe_load((HERE / f"{name}.yaml").read_text(encoding="utf-8")) or []:
-            items.append({**item, "split": name})
-    return items
+def predict(item: Item, cases: Sequence[Case]) -> Outcome:
+    """The classifier as ingest runs it: relevance to every configured case at once, then the steps
+    read with the first relevant case's vocabulary (none when the text is about no case)."""
+    rels = classify(list(cases), item.title, item.text)
+    case = next((c for c, r in zip(cases, rels, strict=True) if r.relevant), None)
+    published = datetime.combine(item.published, time(12))
+    found = find_milestones(item.title, item.text, case=case, language=item.lang, published=published)
+    return Outcome(item, {r.case_id: r.relevant for r in rels}, normalise(found),
+                   {r.case_id: r.explain() for r in rels})
 
 
-@dataclass
-class Scores:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    tn: int = 0
-    type_total: Counter[str] = field(default_factory=Counter)
-    type_right: Counter[str] = field(default_factory=Counter)
-    status_total: int = 0
-    status_right: int = 0
-    null_total: int = 0
-    spurious: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def milestone_accuracy(self) -> float:
-        total = sum(self.type_total.values())
-        return sum(self.type_right.values()) / total if total else 1.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "pairs": {"tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn},
-            "precision": round(self.precision, 4), "recall": round(self.recall, 4),
-            "milestone_accuracy": round(self.milestone_accuracy, 4),
-            "per_type": {t: {"n": n, "right": self.type_right[t]} for t, n in sorted(self.type_total.items())},
-            "status_accuracy": round(self.status_right / self.status_total, 4) if self.status_total else None,
-            "texts_without_milestone": self.null_total, "spurious_milestones": self.spurious,
-        }
+def _fmt(value: float | None) -> str:
+    return "  n/a" if value is None else f"{value:.3f}"
 
 
-def evaluate(items: list[dict[str, Any]], cases: dict[str, Case]) -> Scores:
-    scores = Scores()
-    ordered = list(cases.values())
-    for item in items:
-        title, text = item.get("title") or "", item.get("text") or ""
-        for rel in classify(ordered, title, text):
-            truth = item.get("case") == rel.case_id
-            if rel.relevant and truth:
-                scores.tp += 1
-            elif rel.relevant:
-                scores.fp += 1
-                scores.errors.append(f"{item['id']}: FALSE {rel.explain()} | {title}")
-            elif truth:
-                scores.fn += 1
-                scores.errors.append(f"{item['id']}: MISSED {rel.explain()} | {title}")
-            else:
-                scores.tn += 1
-        case = cases.get(item.get("case") or "")
-        found = find_milestones(title, text, case=case, language=item.get("lang") or "es")
-        label = item.get("milestone")
-        if label:
-            scores.type_total[label] += 1
-            main = found[0] if found else None
-            if main is not None and main.type == label:
-                scores.type_right[label] += 1
-                if item.get("status"):
-                    scores.status_total += 1
-                    if main.status == item["status"]:
-                        scores.status_right += 1
-                    else:
-                        scores.errors.append(f"{item['id']}: STATUS {main.status} != {item['status']} | {title}")
-            else:
-                got = f"{main.type} <- {main.evidence!r}" if main else "none"
-                scores.errors.append(f"{item['id']}: MILESTONE {got} != {label} | {title}")
-        else:
-            scores.null_total += 1
-            if found:
-                scores.spurious += 1
-                scores.errors.append(f"{item['id']}: SPURIOUS {found[0].type} <- {found[0].evidence!r} | {title}")
-    return scores
+def _target(key: str, value: float | None) -> str:
+    target = TARGETS[key]
+    verdict = "n/a" if value is None else ("met" if value >= target else "NOT met")
+    return f"(target >= {target:.2f}: {verdict})"
 
 
-def report(name: str, n: int, s: Scores) -> str:
-    lines = [f"{name}: {n} texts, {s.tp + s.fp + s.fn + s.tn} (text, case) pairs",
-             f"  relevance  precision {s.precision:.3f}  recall {s.recall:.3f}  "
-             f"(tp {s.tp}, fp {s.fp}, fn {s.fn})",
-             f"  milestones type accuracy {s.milestone_accuracy:.3f} on {sum(s.type_total.values())} texts; "
-             f"status right {s.status_right}/{s.status_total}; "
-             f"spurious on {s.spurious}/{s.null_total} texts that report no step"]
-    for t in sorted(s.type_total):
-        n_t, right = s.type_total[t], s.type_right[t]
-        lines.append(f"    {t:<26} {right:>3}/{n_t:<3} {right / n_t:.2f}")
+def report(split: str, items: list[Item], s: Scores, case_ids: Sequence[str]) -> str:
+    """The human-readable report: headline figures with their targets, per-type table, confusion."""
+    langs = ", ".join(f"{lang} {sum(i.lang == lang for i in items)}" for lang in LANGS)
+    fig = s.figures()
+    r, t = s.relevance, s.taken
+    lines = [
+        f"v2 {split}: {s.texts} texts ({langs}); relevance over {s.texts * len(case_ids)} (text, case) pairs "
+        f"for {', '.join(case_ids)}",
+        f"  {LABELS['relevance_precision']:<38} {_fmt(fig['relevance_precision'])}  "
+        f"{_target('relevance_precision', fig['relevance_precision'])}  tp {r.tp}, fp {r.fp}",
+        f"  {LABELS['relevance_recall']:<38} {_fmt(fig['relevance_recall'])}  "
+        f"{_target('relevance_recall', fig['relevance_recall'])}  fn {r.fn}",
+        f"  {LABELS['taken_precision']:<38} {_fmt(fig['taken_precision'])}  "
+        f"{_target('taken_precision', fig['taken_precision'])}  tp {t.tp}, fp {t.fp}",
+        f"  {LABELS['taken_recall']:<38} {_fmt(fig['taken_recall'])}  "
+        f"{_target('taken_recall', fig['taken_recall'])}  fn {t.fn}",
+        f"  {LABELS['primary_accuracy']:<38} {_fmt(fig['primary_accuracy'])}  "
+        f"{_target('primary_accuracy', fig['primary_accuracy'])}  {s.primary.right}/{s.primary.total} texts",
+        f"  {LABELS['background_only_clean']:<38} {_fmt(fig['background_only_clean'])}  "
+        f"{_target('background_only_clean', fig['background_only_clean'])}  "
+        f"{s.background_only.total - s.background_only.right}/{s.background_only.total} get a taken step",
+        f"  {'status accuracy (steps found)':<38} {_fmt(s.status_accuracy.value)}  "
+        f"{s.status_accuracy.right}/{s.status_accuracy.total} steps",
+        f"  {'taken types exactly right':<38} {_fmt(s.exact_taken.value)}  "
+        f"{s.exact_taken.right}/{s.exact_taken.total} texts with a taken step",
+        f"  {'texts with no step, no taken step':<38} {_fmt(s.no_steps.value)}  "
+        f"{s.no_steps.total - s.no_steps.right}/{s.no_steps.total} get a taken step",
+        "  taken steps per type:",
+        f"    {'type':<26} {'labelled':>8} {'found':>6} {'right':>6} {'precision':>10} {'recall':>7}",
+    ]
+    for mtype, pr in sorted(s.per_type.items()):
+        lines.append(f"    {mtype:<26} {pr.tp + pr.fn:>8} {pr.tp + pr.fp:>6} {pr.tp:>6} "
+                     f"{_fmt(pr.precision):>10} {_fmt(pr.recall):>7}")
+    lines.append(f"    {'(micro)':<26} {t.tp + t.fn:>8} {t.tp + t.fp:>6} {t.tp:>6} "
+                 f"{_fmt(t.precision):>10} {_fmt(t.recall):>7}")
+    found_cols = [*STATUSES, *sorted({b for _, b in s.confusion} - {*STATUSES, NONE}), NONE]
+    lines.append("  status confusion (rows labelled, columns found; steps paired by type and place):")
+    lines.append("    " + f"{'':<12}" + "".join(f"{c:>11}" for c in found_cols))
+    for row in [*STATUSES, NONE]:
+        cells = [s.confusion[(row, c)] for c in found_cols]
+        if row == NONE:
+            cells[-1] = 0
+        lines.append("    " + f"{row:<12}" + "".join(f"{n:>11}" for n in cells))
+    missed = [LABELS[k] for k, v in fig.items() if v is not None and v < TARGETS[k]]
+    lines.append(f"targets of issue 13 on {split}: " + ("met" if not missed else "NOT met: " + "; ".join(missed)))
     return "\n".join(lines)
 
 
-def main() -> None:
+def run_v2(split: str, cases: dict[str, Case], data: Path, errors: bool, as_json: bool) -> int:
+    items, missing = load(split, data)
+    for path in missing:
+        print(f"eval: {path} is missing; scoring the other language only", file=sys.stderr)
+    if not items:
+        print(f"eval: no {split} items under {data}", file=sys.stderr)
+        return 2
+    ordered = list(cases.values())
+    case_ids = [c.id for c in ordered]
+    scores = score((predict(i, ordered) for i in items), case_ids)
+    if as_json:
+        doc = {"set": "v2", "split": split, "by_lang": {lang: sum(i.lang == lang for i in items) for lang in LANGS},
+               **scores.as_dict()}
+        if errors:
+            doc["errors"] = [{"id": m.id, "title": m.title, "mistakes": m.lines} for m in scores.mistakes]
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+        return 0
+    print(report(split, items, scores, case_ids))
+    if errors:
+        print(f"mistakes on {len(scores.mistakes)} of {scores.texts} texts:")
+        for m in scores.mistakes:
+            print(f"  {m.id} | {m.title}")
+            for line in m.lines:
+                print(f"      ! {line}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", dest="evalset", choices=["v2", "v1"], default="v2", help="labelled set (default v2)")
     parser.add_argument("--split", choices=["dev", "test", "all"], default=None,
-                        help="one split (default: dev, test and all)")
+                        help="v2: dev (default) or test; v1: one split (default: dev, test and all)")
     parser.add_argument("--config", default=str(HERE.parent / "config"))
-    parser.add_argument("--errors", action="store_true", help="list every wrong decision")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    cases = load_config(args.config).cases
-    splits = [args.split] if args.split else ["dev", "test", "all"]
-    results = {}
-    for split in splits:
-        items = load_items(split)
-        results[split] = (len(items), evaluate(items, cases))
-    if args.json:
-        print(json.dumps({k: {"texts": n, **s.as_dict()} for k, (n, s) in results.items()}, indent=2))
-        return
-    for split, (n, s) in results.items():
-        print(report(split, n, s))
-        if args.errors and split != "all":
-            for line in s.errors:
-                print(f"    ! {line}")
-    n, final = results[splits[-1]]
-    missed = [k for k, target in TARGETS.items() if getattr(final, k) < target]
-    print(f"targets (precision, recall >= 0.95; milestone accuracy >= 0.90) on {splits[-1]}: "
-          + ("met" if not missed else "NOT met: " + ", ".join(missed)))
+    parser.add_argument("--data", default=str(V2_DIR), help="v2: directory of {es,en}.{dev,test}.yaml")
+    parser.add_argument("--errors", action="store_true", help="list every wrong decision (v2: dev only)")
+    parser.add_argument("--json", action="store_true", help="one JSON document")
+    args = parser.parse_args(argv)
+    if args.evalset == "v2" and args.split == "all":
+        parser.error("v2 scores one split at a time: --split dev or --split test")
+    if args.evalset == "v2" and args.split == "test" and args.errors:
+        print("eval: --errors is refused on the held-out test split (per-item results are for dev only)",
+              file=sys.stderr)
+        return 2
+    try:
+        cases = load_config(args.config).cases
+        if args.evalset == "v1":
+            v1.run(args.split, cases, args.errors, args.json)
+            return 0
+        return run_v2(args.split or "dev", cases, Path(args.data), args.errors, args.json)
+    except (EvalSetError, ConfigError) as exc:
+        print(f"eval: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
-    main()
+    if hasattr(signal, "SIGPIPE"):  # `eval/run.py --errors | head` ends quietly, as a shell user expects
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sys.exit(main())

@@ -12,14 +12,22 @@ from datetime import datetime
 from typing import Any
 
 from config.schema import Case
-from pipeline.classify.milestones import Milestone, find_milestones
+from pipeline.classify.milestones import Milestone, find_milestones, reported
 from pipeline.classify.relevance import Relevance, classify
 
 
 @dataclass(frozen=True)
 class Decision:
+    """``steps``: every step the text mentions, with its status (the explanation). ``milestones``: what
+    reaches digests, immediate alerts, the timeline and the stored change (milestones.reported: taken
+    steps, the primary first, then announced ones; never background or requested)."""
+
     relevance: Relevance
-    milestones: tuple[Milestone, ...]
+    steps: tuple[Milestone, ...]
+
+    @property
+    def milestones(self) -> tuple[Milestone, ...]:
+        return reported(self.steps)
 
     @property
     def case_id(self) -> str:
@@ -31,7 +39,8 @@ class Decision:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON of `casewatch classify --json` (DESIGN.md: case, relevant, score, matched_terms,
-        milestones with type, label, identifiers, actors, date)."""
+        milestones: every step found, {type, label, status, primary, evidence, actors, identifiers, date}
+        plus the reason for its status and its sentence; ``reported``: the types that reach readers)."""
         r = self.relevance
         return {
             "case": r.case_id,
@@ -42,7 +51,8 @@ class Decision:
             "excluded_by": r.excluded_by,
             "related": list(r.related),
             "explanation": r.explain(),
-            "milestones": [m.as_dict() for m in self.milestones],
+            "milestones": [m.explain() for m in self.steps],
+            "reported": [m.type for m in self.milestones],
         }
 
 

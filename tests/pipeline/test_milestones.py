@@ -14,7 +14,15 @@ import pytest
 
 from config.schema import MILESTONE_TYPES, Actor, Case, CaseNumber, Term
 from pipeline.classify.dates import find_dates
-from pipeline.classify.milestones import Milestone, RuleError, _compile, _load_table, find_milestones, labels
+from pipeline.classify.milestones import (
+    Milestone,
+    RuleError,
+    _compile,
+    _load_table,
+    find_milestones,
+    labels,
+    reported,
+)
 
 PUBLISHED = datetime(2025, 9, 17, 15, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Lima
 
@@ -74,7 +82,7 @@ SPANISH: dict[str, list[str]] = {
         "El juzgado emitió sentencia condenatoria contra el suboficial por la muerte de un manifestante.",
         "Condenan a 15 años de prisión a policía por la muerte de un manifestante en Puno.",
         "El Poder Judicial absolvió a los policías acusados por las muertes en Juliaca.",
-        "El Tribunal Constitucional declaró fundada la demanda competencial del Congreso.",
+        "La Sala Penal de Apelaciones de Puno condenó a 12 años de prisión al exjefe policial.",
     ],
     "coercive_measure": [
         "El juez dictó nueve meses de prisión preventiva contra el comandante PNP investigado por la masacre.",
@@ -265,9 +273,6 @@ def test_sentence_in_body_gives_the_same_type(mtype: str, sentence: str) -> None
 
 ANNOUNCED = [
     "La Fiscalía pedirá prisión preventiva para el general Lara Vergara.",
-    # A request does not put anyone in prison: the measure it asks for is still to come.
-    "La Fiscalía solicitó prisión preventiva contra el general Lara Vergara.",
-    "Abogados solicitan a la CIDH medidas cautelares para los testigos del 9 de enero.",
     "La Fiscalía citó a declarar al general Lara Vergara para el 5 de agosto.",  # a summons: testimony to come
     "La Fiscalía anunció que presentará acusación contra los policías en las próximas semanas.",
     "El fiscal evalúa formalizar investigación preparatoria contra los mandos de la Dinoes.",
@@ -292,6 +297,20 @@ TAKEN = [
     "Prosecutors filed charges against the police commander.",
     "A judge ordered pretrial detention for the officers.",
 ]
+
+
+# A request does not put anyone in prison: the measure it asks for is requested (milestone guide).
+REQUESTED = [
+    "La Fiscalía solicitó prisión preventiva contra el general Lara Vergara.",
+    "Abogados solicitan a la CIDH medidas cautelares para los testigos del 9 de enero.",
+]
+
+
+@pytest.mark.parametrize("sentence", REQUESTED)
+def test_requested(sentence: str) -> None:
+    found = find_milestones(sentence, "", published=PUBLISHED)
+    assert found and {m.status for m in found} == {"requested"} and not any(m.primary for m in found)
+    assert reported(found) == ()
 
 
 @pytest.mark.parametrize("sentence", ANNOUNCED)
@@ -475,10 +494,12 @@ def test_title_decides_the_main_step() -> None:
     assert {"formal_investigation", "complaint", "constitutional_complaint"} <= {m.type for m in got}
 
 
-def test_one_milestone_per_type() -> None:
+def test_one_milestone_per_type_and_status() -> None:
     got = find_milestones("Fiscalía formaliza investigación",
                           "La Fiscalía formalizó la investigación preparatoria. La formalización fue notificada.")
-    assert [m.type for m in got] == ["formal_investigation"]
+    assert [(m.type, m.status) for m in got] == [("formal_investigation", "taken"),
+                                                  ("formal_investigation", "background")]
+    assert [m.type for m in reported(got)] == ["formal_investigation"]
 
 
 @pytest.mark.parametrize("title", [
@@ -486,10 +507,11 @@ def test_one_milestone_per_type() -> None:
     "Deudos exigen la formalización de la investigación contra los responsables",
     "Relatives demand pretrial detention for the officers",
 ])
-def test_a_demand_is_a_statement_and_the_step_demanded_is_only_announced(title: str) -> None:
+def test_a_demand_is_a_statement_and_the_step_demanded_is_requested(title: str) -> None:
     got = find_milestones(title, "")
-    assert (got[0].type, got[0].status) == ("statement", "taken")  # the demand itself is the news
-    assert len(got) == 2 and got[1].status == "announced"
+    assert (got[0].type, got[0].status, got[0].primary) == ("statement", "taken", True)  # the demand is the news
+    assert len(got) == 2 and got[1].status == "requested"
+    assert [m.type for m in reported(got)] == ["statement"]  # a requested step never reaches readers
 
 
 def test_a_step_only_demanded_ranks_below_a_real_one() -> None:
@@ -527,7 +549,7 @@ def test_labels_follow_the_language_and_as_dict_is_json() -> None:
     assert labels("fr") == labels("es") and set(labels("en")) == set(MILESTONE_TYPES)
     d = json.loads(json.dumps(es.as_dict()))
     assert d == {"type": "formal_investigation", "label": es.label, "identifiers": [], "actors": ["Ministerio Público"],
-                 "date": "2024-03-15", "status": "taken", "evidence": "formalizó investigación"}
+                 "date": "2024-03-15", "status": "taken", "primary": True, "evidence": "formalizó investigación"}
 
 
 def test_empty_text() -> None:
@@ -577,6 +599,145 @@ def test_a_long_article_reports_each_step_once() -> None:
     text = paragraph * (5000 // len(paragraph.split()) + 1)
     assert len(text.split()) >= 5000
     found = find_milestones("Fiscalía formaliza investigación", text, case=CASE, published=PUBLISHED)
-    types = [m.type for m in found]
-    assert "formal_investigation" in types
-    assert len(types) == len(set(types)), types  # 50 repetitions of the paragraph: each step once
+    assert found[0].type == "formal_investigation" and found[0].primary
+    pairs = [(m.type, m.status) for m in found]
+    assert len(pairs) == len(set(pairs)), pairs  # 50 repetitions of the paragraph: each step once per status
+
+
+# --- Issue 13: the step a text reports, not every step it mentions ---------------------------------
+
+
+def statuses(title: str, text: str = "") -> dict[str, set[str]]:
+    """type -> statuses found (a type may be taken in the lead and background further down)."""
+    out: dict[str, set[str]] = {}
+    for m in find_milestones(title, text, published=PUBLISHED):
+        out.setdefault(m.type, set()).add(m.status)
+    return out
+
+
+@pytest.mark.parametrize(("title", "text", "mtype"), [
+    # noun phrases without a verb of action
+    ("Deudos de Juliaca inauguran un memorial", "Las familias recordaron a sus muertos. La investigación "
+     "preliminar por estas muertes sigue sin responsables.", "preliminary_investigation"),
+    # a participle describing an earlier step, a relative clause about the past, a pluperfect
+    ("Juez dicta impedimento de salida a cuatro policías", "El juez dictó impedimento de salida contra cuatro "
+     "suboficiales. La investigación preparatoria, formalizada en julio de 2025, sigue en curso.",
+     "formal_investigation"),
+    ("Fiscalía formaliza investigación contra policías", "La fiscalía formalizó ayer la investigación. Es el "
+     "resultado de la investigación preliminar que el despacho había abierto en 2023.", "preliminary_investigation"),
+    ("Prosecutors charge two officers over Juliaca deaths", "Prosecutors filed an indictment on Monday against two "
+     "officers. The preliminary investigation had been opened in January 2023.", "preliminary_investigation"),
+    # a complaint mentioned in a story about its archiving
+    ("Congreso archiva la denuncia constitucional contra Boluarte", "La Comisión Permanente archivó la denuncia "
+     "constitucional presentada en 2023 por la fiscal de la Nación.", "constitutional_complaint"),
+])
+def test_background_is_never_taken(title: str, text: str, mtype: str) -> None:
+    got = statuses(title, text)
+    assert got.get(mtype) == {"background"}, got
+
+
+@pytest.mark.parametrize(("title", "text", "mtype"), [
+    ("Caso Juliaca: la fiscalía deberá decidir si acusa a los policías", "", "indictment"),
+    ("Caso Juliaca", "La audiencia de control de acusación aún no tiene fecha, informó el juzgado.", "hearing"),
+    ("Caso Juliaca", "La defensa de los policías apelará la sentencia ante la Sala Superior.", "appeal"),
+    ("Juliaca case", "Prosecutors will file charges against the officers next month.", "complaint"),
+])
+def test_announced_is_never_taken(title: str, text: str, mtype: str) -> None:
+    got = statuses(title, text)
+    assert got.get(mtype) == {"announced"}, got
+
+
+@pytest.mark.parametrize(("title", "text", "requested"), [
+    ("Deudos de Juliaca exigen que la fiscalía formalice la investigación contra los mandos", "",
+     "formal_investigation"),
+    ("La Defensoría recomienda a la fiscalía priorizar las investigaciones preliminares", "",
+     "preliminary_investigation"),
+    ("Families urged prosecutors to charge the commanders", "Relatives of the victims demanded pretrial detention "
+     "for the officers.", "coercive_measure"),
+])
+def test_a_demand_is_a_taken_statement_with_the_step_requested(title: str, text: str, requested: str) -> None:
+    found = find_milestones(title, text, published=PUBLISHED)
+    assert (found[0].type, found[0].status, found[0].primary) == ("statement", "taken", True)
+    assert {m.status for m in found if m.type == requested} == {"requested"}
+    assert [m.type for m in reported(found)] == ["statement"]
+
+
+@pytest.mark.parametrize(("title", "text", "absent"), [
+    ("Gobierno regional anuncia más recursos para hospitales de Puno", "", "appeal"),
+    ("Estrenan en Puno el documental “Testimonio” sobre los deudos del 9 de enero", "", "testimony"),
+    ("Fiscal de la Nación interino se reúne con deudos en Juliaca", "El entonces fiscal de la Nación visitó la "
+     "ciudad.", "institutional"),
+])
+def test_traps_are_no_taken_step(title: str, text: str, absent: str) -> None:
+    assert "taken" not in statuses(title, text).get(absent, set())
+
+
+def test_a_demand_to_repeal_a_law_is_a_statement() -> None:
+    found = find_milestones("Deudos exigen derogar la ley de amnistía", "", published=PUBLISHED)
+    assert found[0].type == "statement" and found[0].status == "taken"
+    assert {m.status for m in found if m.type == "legislation"} <= {"requested", "background"}
+
+
+@pytest.mark.parametrize(("title", "text", "primary"), [
+    ("Fiscalía formaliza investigación preparatoria contra cuatro policías por muertes en Juliaca",
+     "Nota de prensa. La Fiscalía formalizó el 30 de julio la investigación preparatoria contra cuatro "
+     "suboficiales. La disposición se sustenta en las pericias balísticas y en las necropsias.",
+     "formal_investigation"),
+    ("Sala declara infundado recurso de apelación de policías del caso Juliaca",
+     "La Sala Penal de Apelaciones declaró infundado el recurso de apelación interpuesto por la defensa.", "appeal"),
+    ("Judge orders pretrial detention for Juliaca commander",
+     "A Puno court ordered pretrial detention for the commander on Monday. The officers had been charged in 2024.",
+     "coercive_measure"),
+])
+def test_the_primary_step_is_the_one_the_headline_and_lead_report(title: str, text: str, primary: str) -> None:
+    found = find_milestones(title, text, published=PUBLISHED)
+    prim = [m for m in found if m.primary]
+    assert [m.type for m in prim] == [primary] and prim[0].status == "taken" and found[0] is prim[0]
+    taken = [m for m in found if m.status == "taken"]
+    assert all(m.type in (primary, "statement") for m in taken), taken  # later mentions are background
+
+
+def test_every_status_comes_with_its_reason_and_sentence() -> None:
+    found = find_milestones("Fiscalía formaliza investigación", "La Fiscalía formalizó ayer la investigación "
+                            "preparatoria. La denuncia penal había sido presentada en 2023.", published=PUBLISHED)
+    assert all(m.reason and m.sentence for m in found)
+    complaint = next(m for m in found if m.type == "complaint")
+    assert complaint.status == "background" and "pluperfect" in complaint.reason
+
+
+def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() -> None:
+    """decide() is what ingest stores (Decision.milestones); the explanation keeps every step (steps)."""
+    from pipeline.classify.decision import decide
+
+    title = "Fiscalía formaliza investigación contra policías por muertes en Juliaca"
+    text = ("La Fiscalía formalizó ayer la investigación preparatoria contra cuatro policías por las muertes en "
+            "Juliaca. Los deudos exigieron que se dicte prisión preventiva. La denuncia penal había sido presentada "
+            "en 2023. La defensa apelará la disposición.")
+    [d] = decide([CASE], title, text, published=PUBLISHED)
+    assert {m.status for m in d.steps} == {"taken", "requested", "background", "announced"}
+    assert [(m.type, m.status, m.primary) for m in d.milestones][0] == ("formal_investigation", "taken", True)
+    assert {m.status for m in d.milestones} <= {"taken", "announced"}
+    assert "complaint" not in {m.type for m in d.milestones}  # background: explanation only
+    assert "coercive_measure" not in {m.type for m in d.milestones}  # requested: explanation only
+    stored = d.milestones[0].as_dict()
+    assert set(stored) == {"type", "label", "status", "primary", "evidence", "actors", "identifiers", "date"}
+    explained = d.as_dict()
+    assert explained["reported"] == [m.type for m in d.milestones]
+    assert all(m["reason"] for m in explained["milestones"]) and len(explained["milestones"]) == len(d.steps)
+
+
+@pytest.mark.parametrize(("title", "text", "mtype", "status"), [
+    # a dated participle after the step: decided before ("dictada en agosto", "imposed in September")
+    ("Sala confirma impedimento de salida", "La Sala Penal de Apelaciones declaró infundado el recurso de apelación "
+     "y confirmó la medida de impedimento de salida dictada en agosto.", "coercive_measure", "background"),
+    # what a position welcomes is context; the position is the statement
+    ("Familias saludan que el juez haya dictado impedimento de salida a los policías", "", "coercive_measure",
+     "background"),
+    # reported speech: a pluperfect told by "informed that" is the news
+    ("Juliaca probe extended again", "Prosecutors informed the families on Monday that the preliminary "
+     "investigation had been extended by eight months.", "investigation_extended", "taken"),
+    # a negated step did not happen
+    ("A cien días, ningún policía ha declarado ante la fiscalía", "", "testimony", "background"),
+])
+def test_sentence_level_rules(title: str, text: str, mtype: str, status: str) -> None:
+    assert statuses(title, text).get(mtype) == {status}, statuses(title, text)

@@ -1,0 +1,194 @@
+"""The v2 labelled set (eval/v2/{es,en}.{dev,test}.yaml): loading, and the rules every item must meet.
+
+Kept apart from the scoring so the structural check can read the held-out split without scoring it,
+and so a file that is still being written (a language missing, fewer items) loads as what it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from config.schema import MILESTONE_TYPES
+
+V2_DIR = Path(__file__).resolve().parent / "v2"
+LANGS = ("es", "en")
+SPLITS = ("dev", "test")
+STATUSES = ("taken", "announced", "requested", "background")
+CASES = ("juliaca-2023", "ayacucho-2022")
+RELATED = ("juliaca-2011", "other")
+SOURCE_KINDS = ("prosecutor", "court", "congress", "gazette", "iachr", "un", "ombudsman", "ngo", "news", "aggregator")
+KEYS = {"id", "lang", "source_kind", "published", "title", "text", "cases", "related", "steps"}
+OPTIONAL = {"note"}
+STEP_KEYS = {"type", "status", "primary", "evidence", "event_date"}
+_ID = re.compile(r"^(es|en)-v2-(\d{3,4})$")
+
+
+class EvalSetError(ValueError):
+    """A set file that cannot be used: the message names the file and, where known, the item and field."""
+
+
+@dataclass(frozen=True)
+class Step:
+    type: str
+    status: str
+    primary: bool
+    evidence: str
+    event_date: date | None
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    lang: str
+    split: str
+    source_kind: str
+    published: date
+    title: str
+    text: str
+    cases: tuple[str, ...]
+    related: str | None
+    steps: tuple[Step, ...]
+
+    @property
+    def taken_types(self) -> frozenset[str]:
+        return frozenset(s.type for s in self.steps if s.status == "taken")
+
+    @property
+    def primary_type(self) -> str | None:
+        return next((s.type for s in self.steps if s.primary), None)
+
+    @property
+    def background_only(self) -> bool:
+        """Steps labelled, none of them taken: the text must not get a taken step."""
+        return bool(self.steps) and not self.taken_types
+
+
+def split_of(number: int) -> str:
+    """The writers' deterministic rule: item k (1-based) is held out when k % 5 is 2 or 4."""
+    return "test" if number % 5 in (2, 4) else "dev"
+
+
+def problems(raw: Any, split: str) -> list[str]:
+    """Why one raw item breaks the format of BRIEF-EVAL.md (empty when it is well-formed)."""
+    if not isinstance(raw, dict):
+        return ["not a mapping"]
+    out: list[str] = []
+    keys = set(raw)
+    if KEYS - keys:
+        return [f"missing {', '.join(sorted(KEYS - keys))}"]
+    if keys - KEYS - OPTIONAL:
+        out.append(f"unknown field(s) {', '.join(sorted(keys - KEYS - OPTIONAL))}")
+    m = _ID.match(str(raw["id"]))
+    if not m:
+        out.append(f"id {raw['id']!r} is not <lang>-v2-NNN")
+    elif m.group(1) != raw["lang"]:
+        out.append(f"id {raw['id']!r} does not match lang {raw['lang']!r}")
+    elif split_of(int(m.group(2))) != split:
+        out.append(f"id {raw['id']!r} belongs to the {split_of(int(m.group(2)))} split (k % 5 rule)")
+    if raw["lang"] not in LANGS:
+        out.append(f"lang {raw['lang']!r}")
+    if raw["source_kind"] not in SOURCE_KINDS:
+        out.append(f"source_kind {raw['source_kind']!r}")
+    if not isinstance(raw["published"], date):
+        out.append(f"published {raw['published']!r} is not a date")
+    for name in ("title", "text"):
+        if not isinstance(raw[name], str) or not raw[name].strip():
+            out.append(f"{name} is empty")
+    cases = raw["cases"]
+    if not isinstance(cases, list) or any(c not in CASES for c in cases) or len(set(cases)) != len(cases):
+        out.append(f"cases {cases!r}")
+    if raw["related"] is not None and (raw["related"] not in RELATED or cases):
+        out.append(f"related {raw['related']!r} (only {' | '.join(RELATED)}, and only when cases is [])")
+    steps = raw["steps"]
+    if not isinstance(steps, list):
+        return [*out, "steps is not a list"]
+    haystack = f"{raw['title']}\n{raw['text']}"
+    for k, step in enumerate(steps):
+        out += [f"steps[{k}]: {p}" for p in _step_problems(step, haystack)]
+    if sum(1 for s in steps if isinstance(s, dict) and s.get("primary") is True) > 1:
+        out.append("more than one primary step")
+    return out
+
+
+def _step_problems(step: Any, haystack: str) -> list[str]:
+    if not isinstance(step, dict):
+        return ["not a mapping"]
+    if set(step) != STEP_KEYS:
+        return [f"fields {', '.join(sorted(step))} (want {', '.join(sorted(STEP_KEYS))})"]
+    out = []
+    if step["type"] not in MILESTONE_TYPES:
+        out.append(f"type {step['type']!r}")
+    if step["status"] not in STATUSES:
+        out.append(f"status {step['status']!r}")
+    if not isinstance(step["primary"], bool):
+        out.append(f"primary {step['primary']!r} is not true/false")
+    elif step["primary"] and step["status"] != "taken":
+        out.append(f"primary on a {step['status']} step")
+    evidence = step["evidence"]
+    if not isinstance(evidence, str) or not evidence.strip() or evidence not in haystack:
+        out.append("evidence is not a substring of title or text")
+    if step["event_date"] is not None and not isinstance(step["event_date"], date):
+        out.append(f"event_date {step['event_date']!r} is not a date")
+    return out
+
+
+def build(raw: dict[str, Any], split: str) -> Item:
+    """An Item from a raw mapping that has no problems()."""
+    return Item(
+        id=raw["id"], lang=raw["lang"], split=split, source_kind=raw["source_kind"], published=raw["published"],
+        title=raw["title"], text=raw["text"], cases=tuple(raw["cases"]), related=raw["related"],
+        steps=tuple(Step(s["type"], s["status"], s["primary"], s["evidence"], s["event_date"]) for s in raw["steps"]),
+    )
+
+
+def path_of(directory: Path, lang: str, split: str) -> Path:
+    return directory / f"{lang}.{split}.yaml"
+
+
+def read_raw(path: Path) -> list[Any]:
+    """The items of one file; an unreadable or non-list file is an EvalSetError naming it."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise EvalSetError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    except OSError as exc:
+        raise EvalSetError(f"{path}: cannot read ({exc.strerror})") from None
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise EvalSetError(f"{path}: expected a YAML list of items")
+    return data
+
+
+def load(split: str, directory: Path = V2_DIR, langs: Iterable[str] = LANGS) -> tuple[list[Item], list[Path]]:
+    """Every item of one split, and the language files that are missing (a set still being written).
+
+    Any malformed item or duplicate id is an EvalSetError: a score on half-checked labels means nothing.
+    """
+    items: list[Item] = []
+    missing: list[Path] = []
+    seen: set[str] = set()
+    for lang in langs:
+        path = path_of(directory, lang, split)
+        if not path.exists():
+            missing.append(path)
+            continue
+        for n, raw in enumerate(read_raw(path), 1):
+            where = f"{path}: item {n}" + (f" ({raw.get('id')})" if isinstance(raw, dict) else "")
+            bad = problems(raw, split)
+            if bad:
+                raise EvalSetError(f"{where}: {bad[0]}" + (f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""))
+            if raw["id"] in seen:
+                raise EvalSetError(f"{where}: duplicate id")
+            seen.add(raw["id"])
+            items.append(build(raw, split))
+    return items, missing

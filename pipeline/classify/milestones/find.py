@@ -1,0 +1,213 @@
+"""Which legal steps a text mentions, the status of each, and the one it reports (the primary step).
+
+The rule tables find every mention of a step in one pass; each mention's status is read from its
+sentence (status.py); each type keeps its best mention per status; the primary step is the taken
+one the headline and lead report, highest priority first (specific steps beat generic ones).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+from config.schema import Case
+from pipeline.classify.dates import DateMention, find_dates, local_date
+from pipeline.classify.milestones.identifiers import actors as find_actors
+from pipeline.classify.milestones.identifiers import identifiers as find_identifiers
+from pipeline.classify.milestones.model import Milestone
+from pipeline.classify.milestones.patterns import Hit
+from pipeline.classify.milestones.status import ANNOUNCED, BACKGROUND, STATUSES, TAKEN, Reader, Verdict
+from pipeline.classify.milestones.tables import CUE_KINDS, index, labels, tables
+from pipeline.classify.milestones.text import Doc
+
+# Ranking: a step named in the headline is what the story is about; the lead sentence comes next.
+TITLE_BONUS = 40
+LEAD_BONUS = 10
+PRIMARY_SENTENCES = 1  # the primary step is in the title or the first sentence(s) of the body
+ACTOR_WINDOW = 30
+ID_WINDOW = 60
+WINDOW_HITS = 3  # mentions of a step whose surroundings give its date, actors, identifiers
+
+# A date right after these is a deadline or the event itself, not the day of the step.
+_NOT_STEP_DATE_BEFORE = frozenset(
+    "hasta desde until till through since plazo deadline muertes muertos fallecidos fallecidas victimas "
+    "asesinados heridos masacre matanza hechos sucesos ocurrido ocurridos ocurridas protestas represion "
+    "enfrentamientos tragedia aniversario massacre killings deaths dead killed victims events protests "
+    "anniversary".split()
+)
+
+
+class _Dates:
+    """Date mentions of one sentence at a time: only the sentences of the chosen steps are read."""
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self._by_sentence: dict[int, list[tuple[int, DateMention]]] = {}
+
+    def in_sentence(self, pos: int) -> list[tuple[int, DateMention]]:
+        lo, hi = self.doc.sentence(pos)
+        if lo not in self._by_sentence:
+            begin = self.doc.starts[lo]
+            text = self.doc.text[begin:self.doc.ends[hi - 1]]
+            self._by_sentence[lo] = [(self.doc.token_at(begin + m.start), m) for m in find_dates(text)]
+        return self._by_sentence[lo]
+
+
+def _step_date(doc: Doc, hits: list[Hit], dates: _Dates, event_date: date | None,
+               published: datetime | None, announced: Callable[[Hit], bool]) -> date | None:
+    """The day given in the sentence of the step (nearest mention first), skipping deadlines and the event.
+
+    A day without a year lies after publication when its own sentence announces the step ("la
+    audiencia será el 20 de octubre"), before it otherwise."""
+    for hit in hits:
+        lo = doc.sentence(hit.start)[0]
+        for _distance, pos, mention in sorted((abs(p - hit.start), p, m) for p, m in dates.in_sentence(hit.start)):
+            if any(doc.toks[p] in _NOT_STEP_DATE_BEFORE for p in range(max(pos - 3, lo), pos)):
+                continue
+            day = mention.resolve(published, forward=announced(hit))
+            if day is not None and day != event_date:
+                return day
+    return None
+
+
+def _score(doc: Doc, hit: Hit) -> float:
+    if hit.start < doc.title_tokens:
+        return hit.rule.priority + TITLE_BONUS
+    if doc.sentence_no[hit.start] < PRIMARY_SENTENCES:
+        return hit.rule.priority + LEAD_BONUS
+    return float(hit.rule.priority)
+
+
+def _specificity(hit: Hit) -> int:
+    """Which of two steps read in the same words is the step: the more specific type; a statement
+    (whose high priority ranks demands above the steps they ask for) never beats the step it words
+    ("the IACHR asked Peru to adopt precautionary measures" grants them)."""
+    return -1 if hit.rule.key == "statement" else hit.rule.priority
+
+
+def _mentions(step_hits: list[Hit], reader_has_verb: Callable[[Hit], bool]) -> list[Hit]:
+    """One hit per mention of a type: of the hits of one type that overlap, the highest priority, longest."""
+    out: list[Hit] = []
+    for hit in sorted(step_hits, key=lambda h: (-h.rule.priority, h.start - h.end, h.start)):
+        same = next((o for o in out if o.rule.key == hit.rule.key and o.start <= hit.end and hit.start <= o.end), None)
+        if same is None:
+            out.append(hit)
+        elif (hit.start < same.start or hit.end > same.end) and not reader_has_verb(hit):  # "pericias balísticas"
+            out[out.index(same)] = Hit(same.rule, min(same.start, hit.start), max(same.end, hit.end))
+    return sorted(out, key=lambda h: (h.start, h.end))
+
+
+def find_milestones(title: str, text: str, *, case: Case | None = None, language: str = "es",
+                    published: datetime | None = None) -> list[Milestone]:
+    """Every step a text mentions, with its status; the primary step first, then the other taken ones,
+    then announced, requested and background ones (one per type and status)."""
+    doc = Doc.read(title or "", text or "")
+    if not doc.toks:
+        return []
+    by_kind: dict[str, list[Hit]] = {}
+    for hit in index(case).scan(doc.toks, doc.sent_end):
+        by_kind.setdefault(hit.rule.kind, []).append(hit)
+    vetoes: dict[str, list[Hit]] = {}
+    for v in by_kind.get("veto", []):
+        vetoes.setdefault(v.rule.key, []).append(v)
+    # A title that looks back ("las claves del caso", "cronología") reports no step of its own in the body.
+    look_back = any(h.start < doc.title_tokens for h in by_kind.get("background", []))
+    candidates = []
+    for hit in by_kind.get("step", []):
+        if look_back and hit.start >= doc.title_tokens and hit.rule.key != "statement":  # a march is news
+            continue
+        if any(v.start < hit.end and hit.start < v.end for v in vetoes.get(hit.rule.key, ())):
+            continue
+        candidates.append(hit)
+    if not candidates:
+        return []
+    marks = {pos: CUE_KINDS[h.rule.kind] for kind in CUE_KINDS for h in by_kind.get(kind, [])
+             for pos in range(h.start, h.end)}
+    reader = Reader(doc, marks, [])
+    mentions = _mentions(candidates, reader.has_verb)
+    reader.steps = mentions
+    policies = tables().policies
+    verdicts = {id(h): reader.verdict(h, policies[h.rule.key]) for h in mentions}
+    for h in mentions:  # the body that acts ("la Subcomisión ... aprobó") yields to a step it takes
+        if verdicts[id(h)].reason.startswith("the body of the step acts") and any(
+                verdicts[id(o)].status == TAKEN and o is not h and doc.sentence(o.start) == doc.sentence(h.start)
+                for o in mentions):
+            verdicts[id(h)] = Verdict(BACKGROUND, "the body that acts; the step it takes is another")
+    # The second sentence carries news only in a text whose headline or first sentence reports a step;
+    # otherwise (a memorial, a profile) what it says happened is context.
+    if not any(verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] < 1 for h in mentions):
+        for h in mentions:
+            if verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] >= 1 and h.rule.key != "statement":
+                verdicts[id(h)] = Verdict(BACKGROUND, f"context: the headline and lead report no step; "
+                                                      f"{verdicts[id(h)].reason}")
+    for h in mentions:  # the same words read as two steps: the more specific one ("la Sala revoca": appeal)
+        if verdicts[id(h)].status == TAKEN and any(
+                _specificity(o) > _specificity(h) and o.start < h.end and h.start < o.end and o.rule.key != h.rule.key
+                and verdicts[id(o)].status == TAKEN for o in mentions):
+            verdicts[id(h)] = Verdict(BACKGROUND, "the same words read as a more specific step")
+    for h in mentions:
+        specific = reader.yields_to(h) if verdicts[id(h)].status == TAKEN else None
+        if specific is not None and verdicts[id(specific)].status == TAKEN:
+            step = doc.span(specific.start, specific.end)
+            verdicts[id(h)] = Verdict(BACKGROUND, f"a generic wording: the step is '{step}'")
+    return _milestones(doc, mentions, verdicts, by_kind, case, language, published)
+
+
+def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_kind: dict[str, list[Hit]],
+                case: Case | None, language: str, published: datetime | None) -> list[Milestone]:
+    """One milestone per (type, status), its best mention first; dates, actors and identifiers near it."""
+    taken = [h for h in mentions if verdicts[id(h)].status == TAKEN]
+    # The primary step: the headline's and lead's taken step, specific types first; a text whose lead
+    # reports none may still report a statement (a march, a communiqué further down).
+    primary = max((h for h in taken if doc.sentence_no[h.start] < PRIMARY_SENTENCES),
+                  key=lambda h: (_score(doc, h), -h.start), default=None)
+    if primary is None:
+        primary = next((h for h in taken if h.rule.key == "statement"), None)
+    groups: dict[tuple[str, str], list[Hit]] = {}
+    for hit in sorted(mentions, key=lambda h: (h is not primary, -_score(doc, h), h.start)):
+        groups.setdefault((hit.rule.key, verdicts[id(hit)].status), []).append(hit)
+
+    def rank(item: tuple[tuple[str, str], list[Hit]]) -> tuple[int, int, float, int]:
+        (_, status), hits = item
+        return (hits[0] is not primary, STATUSES.index(status), -_score(doc, hits[0]), hits[0].start)
+
+    dates = _Dates(doc)
+    event_date = case.event_date if case else None
+    published_day = local_date(published)
+    names = labels(language)
+    actors = find_actors(by_kind.get("actor", []))
+    identifiers = [(pos, (kind, value)) for pos, kind, value in find_identifiers(doc, by_kind.get("id", []))]
+    result = []
+    for (mtype, status), hits in sorted(groups.items(), key=rank):
+        best = hits[0]
+        verdict = verdicts[id(best)]
+        near = hits[:WINDOW_HITS]
+        day = _step_date(doc, near, dates, event_date, published,
+                         lambda h: verdicts[id(h)].status == ANNOUNCED)
+        if day and published_day and day > published_day and status == TAKEN and not verdict.reason.startswith(
+                ("verb of action", "the request is", "a demand made")):  # "fijó para el 8 de setiembre": taken
+            status, verdict = ANNOUNCED, Verdict(ANNOUNCED, f"dated after publication ({day.isoformat()})")
+        near_ids = _near(identifiers, near, ID_WINDOW)
+        if best is primary and not near_ids:  # the main step carries the document's numbers
+            near_ids = _unique(v for _, v in identifiers)
+        lo, hi = doc.sentence(best.start)
+        result.append(Milestone(
+            mtype, names.get(mtype, mtype), tuple({"kind": k, "value": v} for k, v in near_ids),
+            tuple(_near(actors, near, ACTOR_WINDOW)), day, status, doc.span(best.start, best.end),
+            primary=best is primary, reason=verdict.reason, sentence=doc.span(lo, hi),
+        ))
+    return result
+
+
+def _near(items: list[tuple[int, Any]], hits: list[Hit], window: int) -> list[Any]:
+    """Values of ``items`` within ``window`` words of any of the hits, in reading order, once each."""
+    return _unique(v for pos, v in items if any(h.start - window <= pos < h.end + window for h in hits))
+
+
+def _unique(values: Iterable[Any]) -> list[Any]:
+    out: list[Any] = []
+    for v in values:
+        if v not in out:
+            out.append(v)
+    return out

@@ -1,0 +1,74 @@
+"""The words the status rules of status.py are made of, by role (clause openers, prepositions,
+verbs that are no action, requests, negations...), in Spanish and English, folded (no accents).
+
+Lemmas ("pedir", "ask") are matched against simplemma's lemma of a word; the others against the word.
+"""
+
+from __future__ import annotations
+
+
+def words_of(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Clause openers: a step's governing verb is looked for only inside its own clause.
+SUBORDINATORS = words_of(
+    "que quien quienes cuyo cuya cuyos cuyas donde cuando mientras aunque pero sino porque si pues como "
+    "which that who whom whose where when while although though but because whether if as")
+QUESTIONS = words_of("que como cual cuales quien quienes cuando donde por what how why which who when")
+CONDITIONAL_OPENERS = words_of("si whether if")
+# A step inside a prepositional phrase is a circumstance of another action, not its object:
+# "declaró en la investigación por esas muertes", "during the preliminary investigation".
+PREPOSITIONS = words_of(
+    "en durante sobre segun con desde hasta sin de del por entre mediante in during about on over within "
+    "with without since of for into from under amid at towards toward regarding al against contra")
+# "to"/"a" open a phrase only before an article ("se incorpora a la investigación"): "envió a juicio",
+# "sent to trial" are the step.
+PREPOSITIONS_BEFORE_ARTICLE = words_of("to a")
+# Nouns that carry the step they are "of": "los resultados de la pericia", "la diligencia de incautación".
+CARRIERS = words_of(
+    "resultado resultados diligencia diligencias disposicion acta ampliacion conclusiones entrega results "
+    "findings conclusions")
+SKIP_BEFORE_NOUN = words_of(
+    "el la los las un una unos unas su sus este esta estos estas ese esa dicha dicho the a an its their "
+    "this that these those his her")
+PURPOSE = words_of("para to")
+CLAUSE_PUNCTUATION = (";", ":", "(", ")", "—", "–")
+# Verbs that are no action on a step: "es el resultado de la investigación", "tiene abierta una
+# investigación", "la investigación sigue sin responsables".
+NOT_ACTIONS = words_of(
+    "ser estar haber tener seguir continuar permanecer quedar existir mantener llevar recordar avanzar "
+    "proseguir faltar cumplir afrontar enfrentar preceder be have remain continue exist keep stay recall "
+    "lack face follow precede")
+# Verbs of a position taken on a step: what is welcomed or criticised is context, the position is the
+# statement ("saluda la acusación", "welcomes start of first trial").
+POSITIONS = words_of(
+    "saludar criticar lamentar cuestionar repudiar welcome criticize criticise condemn deplore praise "
+    "hail")
+# A negated verb reports no step: "ningún policía ha declarado", "la fiscalía no ha formalizado".
+NEGATIONS = words_of("no ningun ninguna ninguno nunca jamas tampoco not never no one nobody")
+COORDINATION = words_of("y e o ni and or")
+AUXILIARIES = words_of("haber have")
+PASSIVE = words_of("ser be")
+REQUEST_LEMMAS = words_of(
+    "pedir exigir solicitar reclamar exhortar instar demandar requerir urgir clamar recomendar ask demand "
+    "request urge call seek recommend")
+# A step rejected or denied did not happen: "rechazó la prisión preventiva" (an appeal rejected was
+# decided, and rejecting is what a statement does: those two types keep the verb's status).
+REJECTIONS = words_of("rechazar denegar desestimar negar reject deny dismiss refuse")
+REJECTION_KEEPS = frozenset(("appeal", "statement", "ruling"))  # a court rejecting a motion rules on it
+# A decision on an appeal is the appeal step ("declaró infundado el recurso de apelación").
+DECIDED_BY_RULING = frozenset(("appeal",))
+REQUEST_NOUNS = words_of("pedido exigencia solicitud llamado demand call request")
+# A step named by the body that takes it ("la Subcomisión de Acusaciones Constitucionales aprobó"):
+# as the subject of a verb of action it is taken, unlike other steps ("la investigación sigue").
+ACTING_BODIES = words_of("subcomision subcommittee")
+MONTHS = words_of(
+    "enero febrero marzo abril mayo junio julio agosto setiembre septiembre octubre noviembre diciembre "
+    "january february march april may june july august september october november december")
+RELATIVES = words_of("que quien quienes cuyo cuya cuyos cuyas donde which who whom whose where")
+# Verbs of reporting: a pluperfect under them is the news told in the past ("told families that the
+# investigation had been extended").
+REPORTING = words_of(
+    "decir informar senalar indicar comunicar explicar precisar confirmar say tell inform report state confirm "
+    "explain")

@@ -1,0 +1,396 @@
+"""Whether a step found in a sentence was taken, is announced, is requested, or is background.
+
+Decided on the sentence, not on words anywhere (docs: ../shared/context/milestone-guide.md):
+- the verb that governs the step decides: the nearest verb before it in its clause (through
+  infinitives to the verb they depend on: "dispuso iniciar"), else a passive or pronominal verb
+  after it ("fue formalizada", "se realizó");
+- a finite verb of action (present, preterite, perfect, passive) makes it taken; a future or
+  conditional, a modal of obligation or plan ("deberá", "evaluará", "tendrá que decidir si"), a
+  purpose ("para") or a non-event ("aún no tiene fecha") make it announced; a request or demand
+  ("piden", "exigen que", "solicitó") makes it requested;
+- a pluperfect ("había abierto"), an imperfect ("investigaba"), a participle describing it
+  ("formalizada en julio"), a relative clause about the past, a recap word ("tras", "desde"), a
+  verb that is no action ("es", "tiene", "sigue") or no verb at all (a noun phrase) make it
+  background, and so does being the complement of another step the verb already governs ("la
+  ampliación del plazo de la investigación preliminar");
+- a taken step beyond the lead (title, first two sentences) is a recap: background, except a
+  statement (a position taken is news wherever the text reports it).
+Every verdict carries its reason, shown by `casewatch classify`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pipeline.classify.milestones import lexicon as lx
+from pipeline.classify.milestones.patterns import Hit
+from pipeline.classify.milestones.text import (
+    CONDITIONAL,
+    FINITE,
+    FUTURE,
+    GERUND,
+    IMPERFECT,
+    INFINITIVE,
+    MODAL,
+    PARTICIPLE,
+    Doc,
+)
+
+TAKEN, ANNOUNCED, REQUESTED, BACKGROUND = "taken", "announced", "requested", "background"
+STATUSES = (TAKEN, ANNOUNCED, REQUESTED, BACKGROUND)
+LEAD_SENTENCES = 2  # body sentences that, with the title, carry the news
+RIGHT_WINDOW = 5  # words after a step where its passive verb or describing participle may stand
+
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    reason: str
+
+
+def _quoted(doc: Doc, pos: int) -> str:
+    return f"'{doc.raw[pos]}'"
+
+
+def _mark(marks: dict[int, str], pos: int) -> str | None:
+    return marks.get(pos)
+
+
+class Reader:
+    """The statuses of the steps of one text; ``marks``: cue letters of the rule tables by word."""
+
+    def __init__(self, doc: Doc, marks: dict[int, str], steps: Sequence[Hit]):
+        self.doc = doc
+        self.marks = marks
+        self.steps = steps
+
+    # -- one verb ---------------------------------------------------------------------------------
+
+    def _verb(self, pos: int) -> Verdict | None:
+        """What the verb at ``pos`` says about a step it governs (None: go on looking)."""
+        doc = self.doc
+        form = doc.form(pos)
+        if form is None:
+            return None
+        lem = doc.lemma(pos)
+        word = _quoted(doc, pos)
+        negation = self._negated(pos)
+        if negation is not None and form != GERUND:  # "dispuso no formalizar": no step
+            return Verdict(BACKGROUND, f"negated {_quoted(doc, negation)} {word}: no step")
+        if form in (FUTURE, CONDITIONAL, MODAL):
+            return Verdict(ANNOUNCED, f"{form} {word}")
+        if lem in lx.REQUEST_LEMMAS and form not in (PARTICIPLE, INFINITIVE, GERUND):
+            if pos > 0 and doc.form(pos - 1) == MODAL:  # "will seek"
+                return Verdict(ANNOUNCED, f"{_quoted(doc, pos - 1)} {word}: it will be asked for")
+            return Verdict(REQUESTED, f"asked for: {word}")
+        if lem in lx.REJECTIONS and form not in (PARTICIPLE, INFINITIVE, GERUND):
+            return Verdict(BACKGROUND, f"rejected: {word}")
+        if lem in lx.POSITIONS and form not in (PARTICIPLE, INFINITIVE, GERUND):
+            return Verdict(BACKGROUND, f"rejected or welcomed, a position on it: {word}")
+        if form == IMPERFECT:
+            if lem in lx.AUXILIARIES:
+                return Verdict(BACKGROUND, f"pluperfect {word}: an earlier step")
+            return Verdict(BACKGROUND, f"imperfect {word} describes the past")
+        if form == PARTICIPLE:
+            aux = pos - 1
+            if aux >= 0 and doc.form(aux) == PARTICIPLE and doc.lemma(aux) in lx.PASSIVE:  # "ha sido", "had been"
+                aux -= 1
+            if aux >= 0 and doc.lemma(aux) in lx.AUXILIARIES | lx.PASSIVE:
+                aux_form = doc.form(aux)
+                if aux_form in (FUTURE, CONDITIONAL, MODAL):
+                    return Verdict(ANNOUNCED, f"{aux_form} {_quoted(doc, aux)} {word}")
+                if aux_form == IMPERFECT or doc.toks[aux] == "had":
+                    return Verdict(BACKGROUND, f"pluperfect {_quoted(doc, aux)} {word}: an earlier step")
+                if doc.lemma(aux) in lx.PASSIVE and doc.sentence_no[pos] >= 1:
+                    return Verdict(BACKGROUND, f"passive {_quoted(doc, aux)} {word} after the lead: a recap")
+                return Verdict(TAKEN, f"{_quoted(doc, aux)} {word}")
+            return None
+        if form in (INFINITIVE, GERUND):
+            if form == INFINITIVE and pos > 0 and doc.toks[pos - 1] in lx.PURPOSE:
+                lo = doc.sentence(pos)[0]
+                asker = next((p for p in range(pos - 2, max(lo, pos - 6) - 1, -1)
+                              if doc.lemma(p) in lx.REQUEST_LEMMAS), None)
+                if asker is not None:  # "urged prosecutors to charge": asked for
+                    return Verdict(REQUESTED, f"asked for: {_quoted(doc, asker)} ... {word}")
+                return Verdict(ANNOUNCED, f"purpose: {_quoted(doc, pos - 1)} {word}")
+            return None
+        if lem in lx.NOT_ACTIONS:
+            if lem in lx.AUXILIARIES | lx.PASSIVE and pos + 1 < len(doc.toks) and doc.form(pos + 1) == PARTICIPLE:
+                return None  # "ha formalizado", "fue remitida": the participle decides
+            return Verdict(BACKGROUND, f"{word} is no action on the step")
+        if doc.toks[pos] in ("did",) or lem in lx.AUXILIARIES:
+            return None
+        return Verdict(TAKEN, f"verb of action {word}")
+
+    def _negated(self, pos: int) -> int | None:
+        """A negation within the two words before a verb or its auxiliary ("no ha formalizado")."""
+        doc = self.doc
+        lo = doc.sentence(pos)[0]
+        start = pos
+        while start - 1 >= lo and doc.lemma(start - 1) in lx.AUXILIARIES | lx.PASSIVE | {"se"}:
+            start -= 1
+        for p in range(max(lo, start - 2), start):
+            if doc.toks[p] in lx.NEGATIONS:
+                return p
+        return None
+
+    def _cue(self, pos: int) -> Verdict | None:
+        mark = self.marks.get(pos)
+        word = _quoted(self.doc, pos)
+        if mark in ("A", "F", "N"):
+            return Verdict(ANNOUNCED, f"announced: {word}" if mark != "N" else f"no event yet: {word}")
+        if mark in ("R", "D"):
+            if pos > 0 and self.doc.form(pos - 1) == MODAL:  # "will seek"
+                return Verdict(ANNOUNCED, f"{_quoted(self.doc, pos - 1)} {word}: it will be asked for")
+            return Verdict(REQUESTED, f"asked for: {word}")
+        if mark == "T":
+            return Verdict(TAKEN, f"done at someone's request: {word}")
+        if mark == "B":
+            return Verdict(BACKGROUND, f"recap: {word}")
+        return None
+
+    def _at(self, pos: int) -> Verdict | None:
+        """A word's verdict: a future or conditional form first, then cue phrases, then the verb."""
+        form = self.doc.form(pos)
+        if form in (FUTURE, CONDITIONAL, MODAL):
+            return self._verb(pos)
+        return self._cue(pos) or self._verb(pos)
+
+    # -- one step ---------------------------------------------------------------------------------
+
+    def verdict(self, hit: Hit, policy: dict[str, str]) -> Verdict:
+        """The status of one step mention, and why."""
+        found = self._verdict(hit, policy)
+        if found.status == REQUESTED and hit.rule.key == "statement":
+            return Verdict(TAKEN, f"a demand made is a statement: {found.reason}")
+        return found
+
+    def _verdict(self, hit: Hit, policy: dict[str, str]) -> Verdict:
+        doc = self.doc
+        lo, hi = doc.sentence(hit.start)
+        first = self._coordinated_with(hit, lo)
+        if first is not None:
+            verdict = self.verdict(first, policy)
+            return Verdict(verdict.status, f"coordinated with '{doc.span(first.start, first.end)}': {verdict.reason}")
+        if self._kicker(hit):
+            return Verdict(BACKGROUND, "a headline kicker naming the case, before the colon")
+        if hit.start < doc.title_tokens and (doc.toks[0] in lx.QUESTIONS or doc.text.lstrip().startswith("¿")):
+            return Verdict(BACKGROUND, "a question in the headline: an analysis, not news")
+        if self._operative(hit, lo):
+            return Verdict(TAKEN, f"the operative part of a resolution: {_quoted(doc, hit.start)}")
+        found = self._inside(hit, policy) or self._left(hit, lo) or self._right(hit, hi)
+        if found is None:
+            found = (Verdict(TAKEN, "named in the headline") if hit.start < doc.title_tokens
+                     else Verdict(BACKGROUND, "a noun phrase without a verb of action"))
+        if found.status == REQUESTED and hit.rule.key == "statement":
+            found = Verdict(TAKEN, f"a demand made is a statement: {found.reason}")
+        if found.reason.startswith("rejected") and hit.rule.key in lx.REJECTION_KEEPS:
+            found = Verdict(TAKEN, f"decided or taken as a position: {found.reason}")
+        if found.status == TAKEN:
+            dated = self._dated_participle(hit, hi)
+            if dated is not None:
+                return Verdict(BACKGROUND, f"participle with its own date {_quoted(doc, dated)}: an earlier step")
+        if found.status == TAKEN and self._in_relative_clause(hit, lo):
+            return Verdict(BACKGROUND, f"in a relative clause about the past; {found.reason}")
+        if found.status == TAKEN and hit.rule.key != "statement":
+            complement = self._complement_of(hit, lo)
+            if complement is not None and hit.rule.key in lx.DECIDED_BY_RULING and complement.rule.key == "ruling":
+                complement = None
+            if complement is not None:
+                return Verdict(BACKGROUND, f"complement of '{doc.span(complement.start, complement.end)}'")
+            preposition = self._preposition(hit)
+            if preposition is not None:
+                return Verdict(BACKGROUND, f"in a phrase with {_quoted(doc, preposition)}, not the object of a verb")
+            sentence = doc.sentence_no[hit.start]
+            if sentence >= LEAD_SENTENCES:
+                return Verdict(BACKGROUND, f"a recap further down (sentence {sentence + 1}); {found.reason}")
+        return self._governed(hit, lo, found)
+
+    def _dated_participle(self, hit: Hit, hi: int) -> int | None:
+        """"confirmó la medida dictada en agosto", "the order imposed in September": a participle right
+        after the step, dated, describes when the step was taken before."""
+        doc = self.doc
+        for pos in range(hit.end, min(hit.end + 2, hi)):
+            if doc.form(pos) == PARTICIPLE and doc.lemma(pos - 1) not in lx.AUXILIARIES | lx.PASSIVE:
+                window = doc.toks[pos + 1:min(pos + 5, hi)]
+                if any(t in lx.MONTHS or (t.isdigit() and len(t) == 4) for t in window):
+                    return pos
+                return None
+        return None
+
+    def _in_relative_clause(self, hit: Hit, lo: int) -> bool:
+        """The step's verb stands in a relative clause on a noun ("las diligencias, que incluyeron la
+        reconstrucción"): it describes the past, the sentence's news is elsewhere."""
+        doc = self.doc
+        verbs = 0
+        for pos in range(hit.start - 1, lo, -1):
+            if doc.form(pos) in (FINITE, IMPERFECT, FUTURE, CONDITIONAL):
+                verbs += 1
+            if doc.toks[pos] in lx.RELATIVES:
+                before = pos - 1
+                # "Familiares de las personas que murieron ... presentaron ayer": the second verb is the main one
+                return verbs < 2 and doc.form(before) is None and doc.toks[before] not in lx.REQUEST_NOUNS | lx.PURPOSE
+            if any(p in doc.before(pos + 1) for p in lx.CLAUSE_PUNCTUATION):
+                return False
+        return False
+
+    def has_verb(self, hit: Hit) -> bool:
+        return any(self.doc.form(p) in (FINITE, FUTURE, CONDITIONAL, PARTICIPLE) for p in range(hit.start, hit.end))
+
+    def yields_to(self, hit: Hit) -> Hit | None:
+        """A generic wording with a verb ("la Corte dictó", "el Congreso ... la denuncia") followed by a
+        more specific step that verb governs: the specific one is the step. A ruling on an appeal is the
+        appeal ("declaró infundado el recurso de apelación")."""
+        if not self.has_verb(hit) or hit.rule.key == "appeal":  # appealing a decision: the appeal is the step
+            return None
+        for o in self.steps:
+            if o is hit or o.rule.key == hit.rule.key or not hit.start < o.start <= hit.end + 3:
+                continue
+            if o.rule.priority > hit.rule.priority or (hit.rule.key == "ruling" and o.rule.key in lx.DECIDED_BY_RULING):
+                return o
+        return None
+
+    def _preposition(self, hit: Hit) -> int | None:
+        """The preposition that opens the step's phrase ("en la investigación"), if any; a step that is
+        itself a verb ("formalizó", "presentaron una denuncia") has none."""
+        doc = self.doc
+        if doc.form(hit.start) is not None:
+            return None
+        pos = hit.start - 1
+        while pos >= 0 and doc.toks[pos] in lx.SKIP_BEFORE_NOUN and not doc.before(pos + 1).strip():
+            pos -= 1
+        if pos < 0 or doc.before(pos + 1).strip():
+            return None
+        tok = doc.toks[pos]
+        if tok not in lx.PREPOSITIONS and not (tok in lx.PREPOSITIONS_BEFORE_ARTICLE and pos + 1 < hit.start):
+            return None
+        if doc.toks[pos] in ("de", "del", "of") and pos > 0 and doc.toks[pos - 1] in lx.CARRIERS:
+            return None  # "recibió los resultados de la pericia": the step's own product
+        return pos
+
+    def _operative(self, hit: Hit, lo: int) -> bool:
+        """"SE RESUELVE: Artículo Primero.- Conformar el Equipo Especial": an infinitive heading a resolution's
+        article is the decision itself."""
+        doc = self.doc
+        if doc.form(hit.start) != INFINITIVE or not any(t == "resuelve" for t in doc.toks[:hit.start]):
+            return False
+        return hit.start == lo or any(p in doc.before(hit.start) for p in (":", "-", "–"))
+
+    def _coordinated_with(self, hit: Hit, lo: int) -> Hit | None:
+        """The first of coordinated steps ("las pericias balísticas y los protocolos de necropsia"): the
+        later ones share its status."""
+        doc = self.doc
+        pos = hit.start - 1
+        while pos > lo and doc.toks[pos] in lx.SKIP_BEFORE_NOUN:
+            pos -= 1
+        if pos <= lo or doc.toks[pos] not in lx.COORDINATION:
+            return None
+        return next((o for o in self.steps if o.end == pos and o.start >= lo and o is not hit
+                     and doc.form(o.start) is None), None)
+
+    def _kicker(self, hit: Hit) -> bool:
+        """"Juicio por Juliaca: tribunal rechaza ...": a headline's label before a colon, without a verb."""
+        doc = self.doc
+        if hit.start >= doc.title_tokens:
+            return False
+        colon = next((p for p in range(hit.end, doc.title_tokens) if ":" in doc.before(p)), None)
+        return colon is not None and all(doc.form(p) is None for p in range(0, colon))
+
+    def _inside(self, hit: Hit, policy: dict[str, str]) -> Verdict | None:
+        doc = self.doc
+        if doc.form(hit.start) == PARTICIPLE and (hit.start == 0 or doc.lemma(hit.start - 1) not in
+                                                  lx.AUXILIARIES | lx.PASSIVE):
+            return Verdict(BACKGROUND, f"participle {_quoted(doc, hit.start)} describes someone or something")
+        for pos in range(hit.start + 1, hit.end):
+            if doc.form(pos) == GERUND and doc.lang == "en" and doc.lemma(pos - 1) not in lx.PASSIVE:
+                return Verdict(BACKGROUND, f"{_quoted(doc, pos)} describes who acts, not a step taken")
+        for pos in range(hit.start, hit.end):
+            mark = self.marks.get(pos)
+            if mark in ("R", "D") and policy.get("requested" if mark == "R" else "demanded") == TAKEN:
+                return Verdict(TAKEN, f"the request is the step: {_quoted(self.doc, pos)}")
+            verdict = self._at(pos)
+            if verdict is not None and verdict.status == REQUESTED and policy.get("requested") == TAKEN:
+                return Verdict(TAKEN, f"the request is the step: {_quoted(self.doc, pos)}")
+            if verdict is not None:
+                return verdict
+        return None
+
+    def _left(self, hit: Hit, lo: int) -> Verdict | None:
+        doc = self.doc
+        for pos in range(hit.start - 1, lo - 1, -1):
+            if any(p in doc.before(pos + 1) for p in lx.CLAUSE_PUNCTUATION):
+                return None
+            if doc.toks[pos] in lx.SUBORDINATORS:
+                return None
+            verdict = self._at(pos)
+            if verdict is not None:
+                return verdict
+        return None
+
+    def _right(self, hit: Hit, hi: int) -> Verdict | None:
+        """A verb after the step: passive or pronominal ("fue formalizada", "se realizó") or a participle
+        that describes it ("formalizada en julio"); else the step is the subject of another verb."""
+        doc = self.doc
+        for pos in range(hit.end, min(hit.end + RIGHT_WINDOW, hi)):
+            if doc.toks[pos] in lx.SUBORDINATORS or any(p in doc.before(pos) for p in lx.CLAUSE_PUNCTUATION):
+                return None
+            form = doc.form(pos)
+            if form is None:
+                continue
+            if form == PARTICIPLE and doc.lemma(pos - 1) not in lx.AUXILIARIES | lx.PASSIVE:
+                return Verdict(BACKGROUND, f"participle {_quoted(doc, pos)} describes an earlier step")
+            verdict = self._at(pos)
+            if verdict is None:
+                continue
+            if verdict.status == TAKEN:
+                passive = doc.form(pos) == PARTICIPLE or doc.toks[pos - 1] == "se"
+                if doc.toks[hit.start] in lx.ACTING_BODIES:
+                    return Verdict(TAKEN, f"the body of the step acts: {verdict.reason}")
+                if not passive:
+                    return Verdict(BACKGROUND, f"the subject of {_quoted(doc, pos)}, not its object")
+                if doc.sentence_no[hit.start] >= 1:
+                    return Verdict(BACKGROUND, f"passive {_quoted(doc, pos)} after the lead: a recap")
+            return verdict
+        return None
+
+    def _complement_of(self, hit: Hit, lo: int) -> Hit | None:
+        """Another step between this one and its verb: the verb governs that one ("dispuso la ampliación
+        del plazo de la investigación preliminar"), this one is its complement."""
+        for other in self.steps:
+            if other.rule.key == hit.rule.key or other.start >= hit.start or other.start < lo:
+                continue
+            if other.rule.priority < hit.rule.priority and self.has_verb(other) and other.rule.key != "appeal":
+                continue  # "la Corte IDH dictó medidas provisionales": the verb's object is the step
+            between = range(other.end, hit.start)
+            if any(self.doc.form(p) in (FINITE, FUTURE, CONDITIONAL, MODAL, IMPERFECT) for p in between):
+                continue
+            if any(self.doc.toks[p] in ("y", "e", "and", "o", "or") for p in between):
+                continue
+            return other
+        return None
+
+    def _governed(self, hit: Hit, lo: int, found: Verdict) -> Verdict:
+        """A clause under "que"/"si": a request or plan that governs it wins ("exigen que se formalice")."""
+        doc = self.doc
+        for pos in range(hit.start - 1, lo, -1):
+            tok = doc.toks[pos]
+            if tok in lx.CONDITIONAL_OPENERS and found.status == TAKEN:
+                return Verdict(ANNOUNCED, f"only a possibility: {_quoted(doc, pos)}")
+            if tok == "que" and doc.toks[pos - 1] == "para":
+                return Verdict(REQUESTED, f"wanted: {_quoted(doc, pos - 1)} {_quoted(doc, pos)}")
+            if tok in ("que", "that"):
+                for gov in range(pos - 1, max(lo, pos - 20) - 1, -1):
+                    if found.reason.startswith("pluperfect") and doc.lemma(gov) in lx.REPORTING \
+                            and doc.form(gov) == FINITE:  # reported speech shifts the tense back
+                        return Verdict(TAKEN, f"reported by {_quoted(doc, gov)}: {found.reason}")
+                    verdict = self._at(gov)
+                    if verdict is not None and verdict.reason.startswith("rejected or welcomed"):
+                        return Verdict(BACKGROUND, f"{verdict.reason} governs the clause")  # "saludan que ..."
+                    if verdict is not None and verdict.status in (REQUESTED, ANNOUNCED):
+                        return Verdict(verdict.status, f"{verdict.reason} governs the clause")
+                    if verdict is not None:
+                        break
+                return found
+        return found

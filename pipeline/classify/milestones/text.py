@@ -1,0 +1,248 @@
+"""One text read for the milestone finder: words, sentences, the punctuation between words, and
+the form of each verb (future, conditional, finite past/present, imperfect, participle, ...).
+
+Verb forms come from the lemma (simplemma) and the ending the word adds to the lemma's stem, so
+the status rules name lemmas and tenses ("a future of any verb", "a form of *exigir*") instead of
+listing inflections by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import simplemma
+
+from pipeline.classify.relevance import fold
+
+CACHE = 50_000
+SHORT_SENTENCE = 5  # words: shorter body sentences are datelines and kickers, not the lead
+
+# A line break inside a paragraph (wrapped text files, PDFs) is not a sentence end; a blank line is.
+SENTENCE_END = re.compile(r"[.!?…]+[\"'”»)\]]*\s+(?=[¿¡\"'“«(\[]*[A-ZÁÉÍÓÚÑ])|\n\s*\n")
+_TOKEN = re.compile(r"\w+")
+
+# Verb forms (Form values): what a verb says about time.
+FUTURE, CONDITIONAL, FINITE, IMPERFECT, PARTICIPLE, GERUND, INFINITIVE, MODAL = (
+    "future", "conditional", "finite", "imperfect", "participle", "gerund", "infinitive", "modal")
+
+# Words before a noun: a word after one of these is a noun ("el fallo", "la denuncia"), not a verb.
+_DETERMINERS = frozenset(
+    "el la los las un una unos unas del al su sus este esta estos estas ese esa esos esas aquel aquella cada "
+    "otro otra otros otras nuevo nueva nuevos nuevas mismo misma the a an this that these those its their his "
+    "her our each another new".split())
+# Spanish past participles that do not end in -ado/-ido (a closed class of the grammar).
+_IRREGULAR_PARTICIPLES = frozenset(
+    "abierto abierta abiertos abiertas dispuesto dispuesta dispuestos dispuestas puesto puesta puestos puestas "
+    "impuesto impuesta impuestos impuestas interpuesto interpuesta interpuestos interpuestas propuesto propuesta "
+    "expuesto expuesta hecho hecha hechos hechas dicho dicha resuelto resuelta resueltos resueltas escrito escrita "
+    "suscrito suscrita visto vista vuelto devuelto devuelta muerto muerta muertos muertas cubierto descubierto "
+    "impreso previsto prevista emitido".split())
+_ES_WORDS = frozenset("el la los las de del que y en por para con una se su al".split())
+_EN_WORDS = frozenset("the of and to in that was were on for with by is are his her its".split())
+PRESENT_S, BASE = "present_s", "base"
+_CLITICS = frozenset("lo la los las le les se me nos selo sela selos selas".split())
+_EN_MODALS = frozenset("will would could might shall may should must wo ll".split())
+_ES_VERB_ENDINGS = ("ar", "er", "ir", "ír")
+
+
+@lru_cache(maxsize=CACHE)
+def lemma(word: str, lang: str) -> str:
+    """The dictionary form of a word (lower case, accents kept) in ``lang`` (es | en)."""
+    return simplemma.lemmatize(word, lang=lang).lower()
+
+
+_PARTICIPLE_ENDINGS = {"ado": ("ar",), "ada": ("ar",), "ados": ("ar",), "adas": ("ar",), "ido": ("er", "ir"),
+                       "ida": ("er", "ir"), "idos": ("er", "ir"), "idas": ("er", "ir")}
+
+
+def _participle_of(word: str) -> str | None:
+    """"condenado" -> "condenar" when the dictionary lists it as an adjective, not a verb form."""
+    for ending, infinitives in _PARTICIPLE_ENDINGS.items():
+        if word.endswith(ending):
+            for inf in infinitives:
+                if simplemma.is_known(word[: -len(ending)] + inf, lang="es"):
+                    return word[: -len(ending)] + inf
+    return None
+
+
+@lru_cache(maxsize=CACHE)
+def _es_form(word: str) -> str | None:
+    lem = lemma(word, "es")
+    if len(lem) < 3 or not lem.endswith(_ES_VERB_ENDINGS):
+        return PARTICIPLE if lem == word and _participle_of(word) else None
+    if word == lem or (word.startswith(lem) and word[len(lem):] in _CLITICS):  # "formalizar", "calificarla"
+        return INFINITIVE
+    if word in (lem + "es", lem + "s"):  # "militares", "familiares": plural nouns
+        return None
+    if word.endswith(("rá", "rán", "ré", "rás", "remos", "réis")):
+        return FUTURE
+    if word.endswith(("ría", "rían", "ríamos")):
+        return CONDITIONAL
+    if word.endswith(("ando", "iendo", "yendo")):
+        return GERUND
+    if word.endswith(("ado", "ada", "ados", "adas", "ido", "ida", "idos", "idas", "ído", "ída")) \
+            or word in _IRREGULAR_PARTICIPLES:
+        return PARTICIPLE
+    if word.endswith(("aba", "aban", "ábamos")) or (lem.endswith(("er", "ir", "ír")) and word.endswith(("ía", "ían"))):
+        return IMPERFECT  # "amplía", "envía" are presents of -ar verbs
+    return FINITE
+
+
+# English headlines drop articles, so "officers", "deaths", "families" look like verbs in -s and
+# "appeal", "probe" like bare verbs: there, a present form is read as a verb only for these lemmas,
+# the verbs of legal and public action a headline reports (past forms in -ed need no list).
+_EN_AGENT_PREPS = frozenset("by for over in on during under".split())
+_EN_PRONOUNS = frozenset("he she it they we this its his".split())
+_EN_COMPOUND_HEADS = frozenset("court courts chamber judge panel team office hearing hearings".split())
+_EN_HEADLINE_VERBS = frozenset(
+    "order file charge open extend grant reject uphold rule sentence convict acquit appeal urge call ask demand "
+    "welcome say assign name appoint suspend remove publish release issue approve pass shelve archive dismiss "
+    "summon question testify hold set begin start launch seek request confirm deny annul overturn formalize "
+    "formalise indict accuse expand probe investigate impose ban detain arrest raid seize exhume deliver present "
+    "submit lodge vote debate reopen close drop clear jail condemn criticize criticise warn express march rally "
+    "meet hand recommend report find conclude move transfer create disband dissolve deactivate replace".split())
+
+
+@lru_cache(maxsize=CACHE)
+def _en_form(word: str) -> str | None:
+    if word in _EN_MODALS:
+        return MODAL
+    lem = lemma(word, "en")
+    if len(word) < 3:
+        return None
+    if word == lem:
+        return BASE if lem in _EN_HEADLINE_VERBS else None
+    if word.endswith("ing"):
+        return GERUND
+    if word in (lem + "s", lem + "es") or (lem.endswith("y") and word == lem[:-1] + "ies"):
+        # "files", "charges": a verb in a headline (Doc.form), else a plural noun
+        return PRESENT_S if lem in _EN_HEADLINE_VERBS else None
+    return FINITE  # "filed", "sought", "was": past (a participle after "has", "had", "was": Doc.form)
+
+
+@dataclass
+class Doc:
+    """Tokens of title + text with their sentences; ``sentence_no`` is -1 in the title, then 0, 1, ..."""
+
+    text: str
+    raw: list[str]  # tokens as written
+    toks: list[str]  # folded
+    starts: list[int]
+    ends: list[int]
+    sent_start: list[int]  # per token: first token of its sentence
+    sent_end: list[int]  # per token: first token after its sentence
+    title_tokens: int
+    sentence_no: list[int] = field(default_factory=list)
+    lang: str = "es"  # the language of the prose, from its function words: verb forms are read in it
+    title_case: bool = False  # a headline With Every Word Capitalised
+
+    @classmethod
+    def read(cls, title: str, text: str) -> Doc:
+        full = f"{title}\n\n{text}" if title else text
+        raw, starts, ends = [], [], []
+        for m in _TOKEN.finditer(full):
+            raw.append(m.group())
+            starts.append(m.start())
+            ends.append(m.end())
+        toks = [_fold_word(w) for w in raw]
+        n = len(raw)
+        sent_start, sent_end = [0] * n, [n] * n
+        first = 0
+        i = 0
+        for brk in SENTENCE_END.finditer(full):
+            while i < n and starts[i] < brk.start():
+                sent_start[i] = first
+                i += 1
+            if i > first:
+                sent_end[first:i] = [i] * (i - first)
+                first = i
+        sent_start[i:] = [first] * (n - i)
+        title_tokens = bisect_right(starts, len(title) - 1) if title else 0
+        es = sum(t in _ES_WORDS for t in toks)
+        en = sum(t in _EN_WORDS for t in toks)
+        capitals = sum(w[0].isupper() for w in raw[:title_tokens] if len(w) > 3)
+        long_words = sum(len(w) > 3 for w in raw[:title_tokens])
+        doc = cls(full, raw, toks, starts, ends, sent_start, sent_end, title_tokens, [-1] * n,
+                  "en" if en > es else "es", long_words > 2 and capitals > 0.7 * long_words)
+        doc.number_sentences()
+        return doc
+
+    def number_sentences(self) -> None:
+        """Body sentences numbered from 0; a dateline or kicker ("Nota de prensa – Corte Superior de
+        Justicia de Puno.": short, or without a verb) joins the next one."""
+        number, pos, n = -1, self.title_tokens, len(self.toks)
+        kicker = False
+        while pos < n:
+            end = self.sent_end[pos]
+            if not kicker:
+                number += 1
+            self.sentence_no[pos:end] = [number] * (end - pos)
+            kicker = end - pos < SHORT_SENTENCE or not any(
+                self.form(p) in (FINITE, IMPERFECT, FUTURE, CONDITIONAL, MODAL) for p in range(pos, end))
+            pos = end
+
+    def token_at(self, char: int) -> int:
+        return max(bisect_right(self.starts, char) - 1, 0)
+
+    def span(self, start: int, end: int) -> str:
+        return self.text[self.starts[start]:self.ends[end - 1]]
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        """The sentence of a word; the title is a sentence of its own."""
+        lo, hi = self.sent_start[pos], self.sent_end[pos]
+        if pos < self.title_tokens:
+            hi = min(hi, self.title_tokens)
+        else:
+            lo = max(lo, self.title_tokens)
+        return lo, hi
+
+    def before(self, pos: int) -> str:
+        """The punctuation and spaces between word ``pos - 1`` and word ``pos``."""
+        return self.text[self.ends[pos - 1]:self.starts[pos]] if pos > 0 else ""
+
+    def form(self, pos: int) -> str | None:
+        """The verb form of word ``pos`` (None: not a verb), read in both languages."""
+        word = self.raw[pos].lower()
+        prev = self.toks[pos - 1] if pos > 0 and not self.before(pos).strip() else ""
+        if prev in _DETERMINERS:
+            return None
+        if self.raw[pos][0].isupper() and pos != self.sentence(pos)[0] and not (
+                pos < self.title_tokens and self.title_case) and not any(p in self.before(pos) for p in ":-.–"):
+            return None  # a name mid-sentence ("Puno", "Durán"), unless the headline capitalises every word
+        if self.lang == "es":
+            return _es_form(word)
+        en = _en_form(word)
+        if en in (PRESENT_S, BASE):  # a headline's present ("Prosecutor files charges"); one main verb in it
+            if en == BASE and (prev == "to" or (pos > 0 and _en_form(self.toks[pos - 1]) == MODAL)):
+                return INFINITIVE
+            if pos >= self.title_tokens and en == PRESENT_S:
+                return None
+            if pos + 1 < len(self.toks) and self.toks[pos + 1] in _EN_COMPOUND_HEADS:
+                return None  # "Appeals court", "Charges filed": a noun before a noun
+            lo = self.sentence(pos)[0]
+            earlier = (_en_form(w.lower()) for w in self.raw[lo:pos])
+            return None if any(f in (FINITE, MODAL, PRESENT_S, BASE) for f in earlier) else FINITE
+        if en == FINITE and prev in ("has", "have", "had", "was", "were", "been", "be", "is", "are", "being"):
+            return PARTICIPLE
+        if en == FINITE and word.endswith("ed") and pos + 1 < len(self.toks) and self.toks[pos + 1] in _EN_AGENT_PREPS \
+                and prev.endswith("s") and prev not in _EN_PRONOUNS:
+            return PARTICIPLE  # "four officers investigated for the killings": describes them
+        return en
+
+    def lemma(self, pos: int) -> str:
+        return lemma(self.raw[pos].lower(), self.lang)
+
+
+_FOLDED: dict[str, str] = {}
+
+
+def _fold_word(word: str) -> str:
+    folded = _FOLDED.get(word)
+    if folded is None:
+        if len(_FOLDED) > CACHE:
+            _FOLDED.clear()
+        folded = _FOLDED[word] = fold(word)
+    return folded
