@@ -301,7 +301,8 @@ def test_B8_yaml_alias_bomb_in_params_refused_before_expansion(tmp_path: Path, p
     code = ("import resource, sys, time\nfrom config.schema import ConfigError, load_config\n"
             "t = time.monotonic()\ntry:\n    load_config(sys.argv[1])\nexcept ConfigError as e:\n"
             "    print(e)\nprint(round(time.monotonic() - t, 3))\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+            # VmHWM: this process image's own peak (ru_maxrss would include the forking pytest worker's)
+            "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')))\n")
     root = _config(tmp_path, yaml_text)
     # A child process with a 1 GiB address-space cap: the old code needed ~3 GB for this file.
     limit = "import resource; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"

@@ -10,7 +10,6 @@ delays, exactly as tests/support/spiders.py does for spider runs, then runs the 
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -129,6 +128,13 @@ def last_run(db_url: str, source_id: str) -> tuple[str, str | None, str, str | N
         db.dispose()
 
 
+def own_peak_kb() -> int:
+    """This process image's peak resident memory (VmHWM). Not ru_maxrss: Linux carries the forking
+    parent's peak (a big pytest worker) into the child's figure across fork and exec."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+
 def _child(overrides_json: str, rss_path: str, argv: list[str]) -> None:
     """Child body: patch the crawl's Scrapy settings, run the CLI, note the peak memory at exit."""
     import atexit
@@ -138,8 +144,7 @@ def _child(overrides_json: str, rss_path: str, argv: list[str]) -> None:
     overrides = json.loads(overrides_json)
     project_settings = runner.crawler_settings
     runner.crawler_settings = lambda **kw: project_settings(**{**kw, **overrides})  # type: ignore[assignment]
-    atexit.register(lambda: Path(rss_path).write_text(
-        str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+    atexit.register(lambda: Path(rss_path).write_text(str(own_peak_kb() / 1024)))
     from casewatch.cli import main
 
     sys.argv = ["casewatch", *argv]
