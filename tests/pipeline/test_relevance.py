@@ -178,6 +178,20 @@ def test_a_look_alike_named_in_the_headline_takes_the_text() -> None:
     assert in_body_only.relevant
 
 
+def test_default_config_special_team_and_macusani(default_config) -> None:
+    """The prosecutors' special team for the protest deaths concerns both cases; the Macusani deaths
+    (Puno, not Juliaca: case-vocabulary.md) are a look-alike even when their story recalls Juliaca."""
+    from pipeline.classify.relevance import classify
+
+    cases = [default_config.cases["juliaca-2023"], default_config.cases["ayacucho-2022"]]
+    team = classify(cases, "Desactivan el Equipo Especial de Fiscales para casos con víctimas durante las protestas "
+                    "sociales", "Tenía a su cargo las investigaciones por los fallecidos en Apurímac, Ayacucho y Puno.")
+    assert all(r.relevant for r in team), [r.explain() for r in team]
+    juliaca, ayacucho = classify(cases, "Prosecutors exhume bodies of two protesters killed in Macusani",
+                                 "The deaths came nine days after the killings in Juliaca, investigated separately.")
+    assert not juliaca.relevant and "macusani-2023" in juliaca.related and not ayacucho.relevant
+
+
 def test_explain_says_why() -> None:
     r = CaseMatcher(_case()).match("Juliaca: heladas", "")
     assert r.explain() == "c: not relevant (score 2.5 of 3: Juliaca)"
