@@ -5,7 +5,7 @@ Every decision is explainable: the score is the sum of the weights of the distin
 the change. Each case is decided on its own, from its own configuration: another configured case
 matching the same text never changes it (a text about two cases is relevant to both). Only the
 case's own look-alikes (``related``: the 2011 Juliaca airport deaths, other regions' cases) demote
-a text, and only one about the look-alike rather than the case (see ``CaseMatcher.match_words``).
+a text, and only one about the look-alike rather than the case (``CaseMatcher._about_look_alike``).
 """
 
 from __future__ import annotations
