@@ -6,7 +6,7 @@ so what a reviewer sees explained is exactly what decided the digest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -57,29 +57,34 @@ class Decision:
         }
 
 
+StepReader = Callable[[str, str, Case | None, str, datetime | None], tuple[Milestone, ...]]
+
+
+def read_steps(title: str, text: str, case: Case | None, language: str,
+               published: datetime | None) -> tuple[Milestone, ...]:
+    """Every step the text mentions, read with a case's actors (or none)."""
+    return tuple(find_milestones(title, text, case=case, language=language, published=published))
+
+
 def decide_case(case: Case, title: str, text: str, *, published: datetime | None = None, language: str = "es",
-                steps_in: str | None = None) -> Decision:
+                steps_in: str | None = None, reader: StepReader = read_steps) -> Decision:
     """The decision for one case, from this case's configuration and the text alone: `classify --case`,
     `classify` over every case, ingest and the evaluation all get a case's answer from here.
 
     A text not relevant to the case still gets its milestones found against no case, so `classify`
     can show what legal step a text reports even when it is about something else. ``steps_in``: look
     for milestones only there (an edit's added lines), while relevance reads the whole text.
+    ``reader``: ``read_steps``, or a memo of it shared by the cases of one text.
     """
     rel = matcher_for(case).match(title, text)
     if steps_in is not None:
         title, text = "", steps_in
-    return Decision(rel, _steps(title, text, case if rel.relevant else None, language, published))
+    return Decision(rel, reader(title, text, case if rel.relevant else None, language, published))
 
 
 def decide(cases: Sequence[Case], title: str, text: str, *, published: datetime | None = None,
            language: str = "es", steps_in: str | None = None) -> list[Decision]:
-    """``decide_case`` for each case, in case order."""
-    return [decide_case(c, title, text, published=published, language=language, steps_in=steps_in) for c in cases]
-
-
-@lru_cache(maxsize=8)
-def _steps(title: str, text: str, case: Case | None, language: str,
-           published: datetime | None) -> tuple[Milestone, ...]:
-    """Steps read with a case's actors (or none): cached, so the cases a text is not about share one reading."""
-    return tuple(find_milestones(title, text, case=case, language=language, published=published))
+    """``decide_case`` for each case, in case order; the cases the text is not about share one reading."""
+    reader = lru_cache(maxsize=None)(read_steps)
+    return [decide_case(c, title, text, published=published, language=language, steps_in=steps_in, reader=reader)
+            for c in cases]
