@@ -380,7 +380,8 @@ class NearRule(_Model):
 
 class RelatedCase(_Model):
     """A look-alike case (same place, other year; same kind of event, other region): a text matching
-    it is tagged as related, not counted as this case, unless it also names this case decisively."""
+    it is tagged as related, and counted as the look-alike's rather than this case's when it names this
+    case by no term weighing ``needs`` (or its headline names the look-alike and no such term)."""
 
     id: Id
     name: str = Field(min_length=1)

@@ -6,14 +6,15 @@ so what a reviewer sees explained is exactly what decided the digest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from config.schema import Case
 from pipeline.classify.milestones import Milestone, find_milestones, reported
-from pipeline.classify.relevance import Relevance, classify
+from pipeline.classify.relevance import Relevance, matcher_for
 
 
 @dataclass(frozen=True)
@@ -56,25 +57,34 @@ class Decision:
         }
 
 
-def decide(cases: Sequence[Case], title: str, text: str, *, published: datetime | None = None,
-           language: str = "es", steps_in: str | None = None) -> list[Decision]:
-    """Relevance to each case, in case order; milestones (with the case's actors) for relevant ones.
+StepReader = Callable[[str, str, Case | None, str, datetime | None], tuple[Milestone, ...]]
 
-    A text relevant to no case still gets its milestones found against no case, so `classify` can
-    show what legal step a text reports even when it is about something else. ``steps_in``: look
+
+def read_steps(title: str, text: str, case: Case | None, language: str,
+               published: datetime | None) -> tuple[Milestone, ...]:
+    """Every step the text mentions, read with a case's actors (or none)."""
+    return tuple(find_milestones(title, text, case=case, language=language, published=published))
+
+
+def decide_case(case: Case, title: str, text: str, *, published: datetime | None = None, language: str = "es",
+                steps_in: str | None = None, reader: StepReader = read_steps) -> Decision:
+    """The decision for one case, from this case's configuration and the text alone: `classify --case`,
+    `classify` over every case, ingest and the evaluation all get a case's answer from here.
+
+    A text not relevant to the case still gets its milestones found against no case, so `classify`
+    can show what legal step a text reports even when it is about something else. ``steps_in``: look
     for milestones only there (an edit's added lines), while relevance reads the whole text.
+    ``reader``: ``read_steps``, or a memo of it shared by the cases of one text.
     """
-    rels = classify(list(cases), title, text)
+    rel = matcher_for(case).match(title, text)
     if steps_in is not None:
         title, text = "", steps_in
-    out: list[Decision] = []
-    generic: tuple[Milestone, ...] | None = None
-    for case, rel in zip(cases, rels, strict=True):
-        if rel.relevant:
-            found = tuple(find_milestones(title, text, case=case, language=language, published=published))
-        else:
-            if generic is None:
-                generic = tuple(find_milestones(title, text, case=None, language=language, published=published))
-            found = generic
-        out.append(Decision(rel, found))
-    return out
+    return Decision(rel, reader(title, text, case if rel.relevant else None, language, published))
+
+
+def decide(cases: Sequence[Case], title: str, text: str, *, published: datetime | None = None,
+           language: str = "es", steps_in: str | None = None) -> list[Decision]:
+    """``decide_case`` for each case, in case order; the cases the text is not about share one reading."""
+    reader = lru_cache(maxsize=None)(read_steps)
+    return [decide_case(c, title, text, published=published, language=language, steps_in=steps_in, reader=reader)
+            for c in cases]

@@ -2,15 +2,17 @@
 
 Every decision is explainable: the score is the sum of the weights of the distinct terms found
 (plus ``near`` rules: words that only count close together), and the matched terms are kept with
-the change. A text matching a look-alike case (``related``: the 2011 Juliaca airport deaths, other
-regions' cases) is tagged with it and is only this case's if it names this case decisively.
+the change. Each case is decided on its own, from its own configuration: another configured case
+matching the same text never changes it (a text about two cases is relevant to both). Only the
+case's own look-alikes (``related``: the 2011 Juliaca airport deaths, other regions' cases) demote
+a text, and only one about the look-alike rather than the case (``CaseMatcher._about_look_alike``).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 from config.schema import Case
@@ -37,9 +39,10 @@ class Relevance:
     matched_terms: tuple[str, ...]
     relevant: bool
     excluded_by: str | None = None
-    related: tuple[str, ...] = ()  # look-alike cases the text is about
+    related: tuple[str, ...] = ()  # look-alike cases (``Case.related``) the text names
     threshold: float = 0.0
     decisive: bool = False  # a single matched term reaches the threshold (the event's name, a victim)
+    look_alike: str | None = None  # why the text is about a look-alike rather than this case
 
     def explain(self) -> str:
         """One line: why the text is (not) about the case."""
@@ -49,8 +52,10 @@ class Relevance:
             why += ": " + ", ".join(self.matched_terms)
         if self.excluded_by:
             why += f"; excluded by {self.excluded_by!r}"
-        if self.related:
-            why += f"; about the related case {', '.join(self.related)}"
+        if self.look_alike:
+            why += f"; {self.look_alike}"
+        elif self.related:
+            why += f"; also names the related case {', '.join(self.related)}"
         return f"{self.case_id}: {verdict} ({why})"
 
 
@@ -103,10 +108,11 @@ class CaseMatcher:
         self._needs = {r.id: r.needs if r.needs is not None else case.threshold for r in case.related}
 
     def match(self, title: str, text: str) -> Relevance:
-        return self.match_words(words(f"{title}\n{text}"))
+        return self.match_words(words(f"{title}\n{text}"), len(words(title)))
 
-    def match_words(self, toks: list[str]) -> Relevance:
-        """Relevance for already tokenised text (several cases share one tokenisation)."""
+    def match_words(self, toks: list[str], title_len: int = 0) -> Relevance:
+        """Relevance for already tokenised text (several cases share one tokenisation); the first
+        ``title_len`` words are the headline."""
         case = self.case
         found = self._index.positions(toks)
         hits = sorted(i for i in found if i < self._excl_base)
@@ -126,11 +132,28 @@ class CaseMatcher:
         related = tuple(dict.fromkeys(self._related[i - self._rel_base][0] for i in sorted(found)
                                       if i >= self._rel_base))
         relevant = score >= case.threshold and excluded_by is None
-        if relevant and related:
-            # A look-alike case's text stays this case's only with a term specific enough (by
-            # default a decisive one: the event's name, a victim, the case number).
-            relevant = all(max(weights, default=0.0) >= self._needs[r] for r in related)
-        return Relevance(case.id, score, tuple(matched), relevant, excluded_by, related, case.threshold, decisive)
+        look_alike = next((why for r in related if (why := self._about_look_alike(r, found, hits, title_len))),
+                          None) if relevant else None
+        return Relevance(case.id, score, tuple(matched), relevant and look_alike is None, excluded_by, related,
+                         case.threshold, decisive, look_alike)
+
+    def _about_look_alike(self, related_id: str, found: dict[int, list[int]], hits: list[int],
+                          title_len: int) -> str | None:
+        """Why a text naming this look-alike is about it rather than this case, or None when it is this
+        case's too. It is the look-alike's when no term of this case is specific enough (``needs``; by
+        default a decisive one: the event's name, a victim, the case number), or when its headline
+        names the look-alike and nothing that specific of this case: "Prosecutors exhume bodies of
+        protesters killed in Macusani" is Macusani's news even if its body recalls "the killings in
+        Juliaca". Nothing but this case's own configuration and the text decides."""
+        needs = self._needs[related_id]
+        if not any(self._weights[i] >= needs for i in hits):
+            return f"about the related case {related_id}: no term of this case weighs {needs:g}"
+        in_title = any(p < title_len for i, (rid, _) in enumerate(self._related) if rid == related_id
+                       for p in found.get(self._rel_base + i, ()))
+        if in_title and not any(self._weights[i] >= needs and found[i][0] < title_len for i in hits):
+            return (f"about the related case {related_id}: the headline names it and no term of this "
+                    f"case weighing {needs:g}")
+        return None
 
 
 @lru_cache(maxsize=32)
@@ -139,11 +162,7 @@ def matcher_for(case: Case) -> CaseMatcher:
 
 
 def classify(cases: list[Case] | tuple[Case, ...], title: str, text: str) -> list[Relevance]:
-    """Relevance of one document to each case, in case order (the text is tokenised once)."""
-    toks = words(f"{title}\n{text}")
-    rels = [matcher_for(c).match_words(toks) for c in cases]
-    decided = {r.case_id for r in rels if r.relevant and r.decisive}
-    # Two configured look-alike cases: a text naming one decisively and the other only in passing
-    # ("...while the Juliaca cases advanced") belongs to the first; the second is tagged related.
-    return [replace(r, relevant=False) if r.relevant and not r.decisive and decided.intersection(r.related)
-            else r for r in rels]
+    """Relevance of one document to each case, in case order (the text is tokenised once). Each
+    case's answer is ``matcher_for(case).match_words`` alone: the same whatever else is configured."""
+    toks, title_len = words(f"{title}\n{text}"), len(words(title))
+    return [matcher_for(c).match_words(toks, title_len) for c in cases]

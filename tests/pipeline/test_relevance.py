@@ -122,6 +122,76 @@ def test_default_config_second_case_is_not_juliaca(default_config) -> None:
     assert ayacucho.relevant and not juliaca.relevant and "ayacucho-2022" in juliaca.related
 
 
+# Texts about both configured cases (issue 13): a prosecutor's page naming one of them decisively and
+# the other by its place and date, and a families' march naming both by place only.
+BOTH_CASES = [
+    ("Fiscalía formaliza investigación por las muertes en Ayacucho y Juliaca",
+     "Nota de prensa. La Fiscalía Supraprovincial Especializada en Derechos Humanos formalizó la investigación "
+     "preparatoria contra mandos militares y policiales por las muertes ocurridas en Huamanga (Ayacucho) el 15 de "
+     "diciembre de 2022 y en Juliaca el 9 de enero de 2023, durante las protestas contra Dina Boluarte."),
+    ("Deudos de Juliaca y Ayacucho marchan en Lima",
+     "Los deudos de las víctimas de Juliaca y de Ayacucho exigieron justicia por las muertes en las protestas."),
+]
+
+
+@pytest.mark.parametrize(("title", "text"), BOTH_CASES)
+def test_a_text_about_two_configured_cases_is_relevant_to_both(default_config, title: str, text: str) -> None:
+    from pipeline.classify.decision import decide
+    from pipeline.classify.relevance import classify
+
+    cases = [default_config.cases["juliaca-2023"], default_config.cases["ayacucho-2022"]]
+    assert all(r.relevant for r in classify(cases, title, text)), [r.explain() for r in classify(cases, title, text)]
+    assert all(d.relevant for d in decide(cases, title, text))
+
+
+@pytest.mark.parametrize(("title", "text"), [*BOTH_CASES, (
+    "Masacre de Ayacucho: fiscalía cita a militares por las muertes en Huamanga",
+    "Las protestas contra Dina Boluarte dejaron diez muertos el 15 de diciembre de 2022, antes que en Juliaca.")])
+def test_each_case_is_decided_alone(default_config, title: str, text: str) -> None:
+    """A case's answer is the same whatever else is configured, in whatever order."""
+    from pipeline.classify.decision import decide, decide_case
+    from pipeline.classify.relevance import classify
+
+    cases = list(default_config.cases.values())
+    alone = {c.id: CaseMatcher(c).match(title, text) for c in cases}
+    assert {r.case_id: r for r in classify(cases, title, text)} == alone
+    assert {r.case_id: r for r in classify(cases[::-1], title, text)} == alone
+    for case in cases:
+        assert decide([case], title, text) == [decide_case(case, title, text)]
+        assert decide_case(case, title, text) in decide(cases, title, text)
+
+
+def test_a_look_alike_named_in_the_headline_takes_the_text() -> None:
+    """Macusani's news that recalls "the killings in Juliaca" (decisive) is Macusani's, not this case's;
+    a headline naming this case as well keeps it."""
+    matcher = CaseMatcher(_case(terms=[{"term": "Juliaca", "weight": 2.5}, {"term": "killings in Juliaca", "weight": 3},
+                                       {"term": "killed", "weight": 0.5}],
+                                related=[{"id": "macusani-2023", "name": "M", "phrases": ["Macusani"]}]))
+    body = "Two protesters were killed in Macusani nine days after the killings in Juliaca."
+    look_alike = matcher.match("Prosecutors exhume bodies of protesters killed in Macusani", body)
+    assert look_alike.score >= 3 and look_alike.decisive and not look_alike.relevant
+    assert look_alike.explain().endswith("about the related case macusani-2023: the headline names it and no term "
+                                         "of this case weighing 3)")
+    both = matcher.match("Killings in Juliaca and Macusani: prosecutors exhume bodies", body)
+    assert both.relevant and both.explain().endswith("; also names the related case macusani-2023)")
+    in_body_only = matcher.match("Prosecutors exhume bodies of protesters", body)
+    assert in_body_only.relevant
+
+
+def test_default_config_special_team_and_macusani(default_config) -> None:
+    """The prosecutors' special team for the protest deaths concerns both cases; the Macusani deaths
+    (Puno, not Juliaca: case-vocabulary.md) are a look-alike even when their story recalls Juliaca."""
+    from pipeline.classify.relevance import classify
+
+    cases = [default_config.cases["juliaca-2023"], default_config.cases["ayacucho-2022"]]
+    team = classify(cases, "Desactivan el Equipo Especial de Fiscales para casos con víctimas durante las protestas "
+                    "sociales", "Tenía a su cargo las investigaciones por los fallecidos en Apurímac, Ayacucho y Puno.")
+    assert all(r.relevant for r in team), [r.explain() for r in team]
+    juliaca, ayacucho = classify(cases, "Prosecutors exhume bodies of two protesters killed in Macusani",
+                                 "The deaths came nine days after the killings in Juliaca, investigated separately.")
+    assert not juliaca.relevant and "macusani-2023" in juliaca.related and not ayacucho.relevant
+
+
 def test_explain_says_why() -> None:
     r = CaseMatcher(_case()).match("Juliaca: heladas", "")
     assert r.explain() == "c: not relevant (score 2.5 of 3: Juliaca)"
