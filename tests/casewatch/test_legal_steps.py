@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from casewatch.localsite import LocalSite
-from tests.support.cli import ROOT, outbox_messages, plain_text, run_cli
+from tests.support.cli import ROOT, outbox_messages, plain_text, rss_feed, run_cli
 
 CASES = ("juliaca-2023", "ayacucho-2022")
 
@@ -41,12 +41,6 @@ EDITED = (NEW_FORMALIZATION[0], NEW_FORMALIZATION[1],
           NEW_FORMALIZATION[2] + " La disposición fue notificada a las defensas de los oficiales.")
 
 
-def _feed(base: str, items: list[tuple[str, str, str]]) -> bytes:
-    body = "".join(f"<item><title>{t}</title><link>{base}/{slug}</link><description>{d}</description>"
-                   f"<pubDate>Mon, 23 Nov 2026 10:00:00 -0500</pubDate></item>" for slug, t, d in items)
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Replica</title>{body}</channel></rss>'.encode()
-
-
 def _config(tmp: Path, base: str) -> Path:
     """Both configured cases, a prosecutor, a news outlet and an NGO; one daily subscriber of both cases."""
     config = tmp / "config"
@@ -71,9 +65,9 @@ def test_replica_week_steps_relevance_and_immediate_alerts(db_url: str, tmp_path
     var = tmp_path / "var"
     env = {"CASEWATCH_VAR_DIR": str(var)}
     with LocalSite() as site:
-        site.routes["/mpfn.xml"] = (200, "application/rss+xml", _feed(site.base, [RELEASE, TWO_CASES]))
-        site.routes["/diario.xml"] = (200, "application/rss+xml", _feed(site.base, [ARCHIVING]))
-        site.routes["/aprodeh.xml"] = (200, "application/rss+xml", _feed(site.base, [DEMAND]))
+        site.routes["/mpfn.xml"] = (200, "application/rss+xml", rss_feed(site.base, [RELEASE, TWO_CASES]))
+        site.routes["/diario.xml"] = (200, "application/rss+xml", rss_feed(site.base, [ARCHIVING]))
+        site.routes["/aprodeh.xml"] = (200, "application/rss+xml", rss_feed(site.base, [DEMAND]))
         cli = ("--config", str(_config(tmp_path, site.base)), "--db", db_url)
 
         first = run_cli(*cli, "crawl", env=env)
@@ -97,7 +91,7 @@ def test_replica_week_steps_relevance_and_immediate_alerts(db_url: str, tmp_path
             ["formal_investigation", "archived", "statement", "investigation_extended"])
 
         site.routes["/mpfn.xml"] = (200, "application/rss+xml",
-                                    _feed(site.base, [RELEASE, TWO_CASES, NEW_FORMALIZATION]))
+                                    rss_feed(site.base, [RELEASE, TWO_CASES, NEW_FORMALIZATION]))
         second = run_cli(*cli, "crawl", env=env)
         assert second.returncode == 0, second.stderr
         [alert] = outbox_messages(var)
@@ -105,7 +99,7 @@ def test_replica_week_steps_relevance_and_immediate_alerts(db_url: str, tmp_path
         assert NEW_FORMALIZATION[1] in text and RELEASE[1] not in text and ARCHIVING[1] not in text
         assert "1 immediate alert" in second.stderr
 
-        site.routes["/mpfn.xml"] = (200, "application/rss+xml", _feed(site.base, [RELEASE, TWO_CASES, EDITED]))
+        site.routes["/mpfn.xml"] = (200, "application/rss+xml", rss_feed(site.base, [RELEASE, TWO_CASES, EDITED]))
         third = run_cli(*cli, "crawl", env=env)
         assert third.returncode == 0, third.stderr
         assert len(outbox_messages(var)) == 1, third.stderr  # an edit of an alerted document: no new alert
