@@ -28,6 +28,7 @@ from config.schema import Subscriber as SubscriberConfig
 from pipeline.store import repository as repo
 from pipeline.store.models import Change, Digest, Source, Subscriber
 from pipeline.store.session import Database, Session
+from pipeline.timeline import SHOWN_STATUSES
 
 log = logging.getLogger(__name__)
 LIMA = ZoneInfo("America/Lima")
@@ -56,8 +57,9 @@ def change_view(change: Change, language: str = "es", story: repo.StoryInfo | No
         matched_terms=tuple(change.matched_terms or ()),
         milestones=tuple(
             MilestoneView(m["type"], milestone_label(language, m["type"], m.get("label", "")),
-                          actors=tuple(m.get("actors") or ()), status=m.get("status", "taken"))
-            for m in change.milestones or ()
+                          actors=tuple(m.get("actors") or ()), status=m.get("status") or "taken",
+                          republished=bool(m.get("republished")))
+            for m in change.milestones or () if (m.get("status") or "taken") in SHOWN_STATUSES
         ),
         summary=change.summary,
         diff=change.diff,
@@ -69,10 +71,13 @@ def change_view(change: Change, language: str = "es", story: repo.StoryInfo | No
 
 def timeline_views(session: Session, case_ids: Sequence[str], limit: int = TIMELINE_ENTRIES,
                    ) -> tuple[TimelineEntryView, ...]:
-    """The latest ``limit`` steps of each case, oldest first (pipeline.timeline)."""
+    """The latest ``limit`` taken steps of each case and, apart, its latest ``limit`` announced ones,
+    oldest first (pipeline.timeline)."""
     out: list[TimelineEntryView] = []
     for case_id in case_ids:
-        for e in repo.case_timeline(session, case_id)[-limit:] if limit > 0 else ():
+        steps = repo.case_timeline(session, case_id)
+        latest = [[e for e in steps if e.status == s][-limit:] if limit > 0 else [] for s in SHOWN_STATUSES]
+        for e in sorted((e for group in latest for e in group), key=lambda e: (e.date, e.first_detected_at)):
             out.append(TimelineEntryView(case_id, e.date, e.date_known, e.type, e.label, e.status,
                                          tuple(ReportView(s.source_id, s.source_name, s.url) for s in e.sources)))
     return tuple(out)
@@ -132,7 +137,9 @@ class Built:
     skipped: str | None = None
 
 
-Select = Callable[[SubscriberConfig | None, Change], bool]
+# (subscriber, change, held): ``held`` is True for a change that may never be an immediate alert
+# (repo.held_from_alerts: a source's baseline crawl, an edit of a document already alerted).
+Select = Callable[[SubscriberConfig | None, Change, bool], bool]
 
 
 def wanted(sub: SubscriberConfig | None, change: Change) -> bool:
@@ -144,11 +151,17 @@ def wanted(sub: SubscriberConfig | None, change: Change) -> bool:
     return sub.source_kinds is None or change.source.kind in sub.source_kinds
 
 
+def alert_step(milestone: Mapping[str, object], types: frozenset[str]) -> bool:
+    """A stored milestone worth an immediate alert: the document's primary step, taken (never one only
+    announced, requested or in the background), of one of ``types``, and not an edit re-publishing it."""
+    return (milestone.get("type") in types and milestone.get("status", "taken") == "taken"
+            and milestone.get("primary") is True and not milestone.get("republished"))
+
+
 def major(types: Sequence[str]) -> Select:
-    """Changes reporting a step taken (not only announced) of one of ``types``: immediate alerts."""
+    """Changes whose new taken primary step is one of ``types``: immediate alerts (never held ones)."""
     chosen = frozenset(types)
-    return lambda sub, change: any(m.get("type") in chosen and m.get("status", "taken") == "taken"
-                                   for m in change.milestones or ())
+    return lambda sub, change, held: not held and any(alert_step(m, chosen) for m in change.milestones or ())
 
 
 def build_digests(
@@ -211,8 +224,10 @@ def _build_one(
         return Built(sub.email, None, 0, skipped="unsubscribed")
     if repo.digest_exists(session, sub.id, period):
         return Built(sub.email, None, 0, skipped="already built for this period")
-    changes = [c for c in repo.pending_changes_for(session, sub)
-               if wanted(sub_cfg, c) and (select is None or select(sub_cfg, c))]
+    changes = [c for c in repo.pending_changes_for(session, sub) if wanted(sub_cfg, c)]
+    if select is not None:
+        held = repo.held_from_alerts(session, [c.id for c in changes], sub.id) if kind == "immediate" else set()
+        changes = [c for c in changes if select(sub_cfg, c, c.id in held)]
     if not changes:
         return Built(sub.email, None, 0, skipped="nothing new")
     unhealthy = health_views(config, repo.unhealthy_sources(session))
@@ -243,16 +258,17 @@ def build_immediate(db: Database, config: Config, *, now: datetime, base_url: st
     """The crawl cycle's alerts: one email per subscriber batching every major step just found.
 
     Subscribers with ``frequency: immediate`` get all their wanted changes this way; everyone else
-    only the steps of ``digest.immediate`` (taken, not announced), which their next digest then
-    names in one line instead of repeating them.
+    only a new taken primary step of ``digest.immediate`` types (never background or announced, never
+    from a source's baseline crawl, never again for an edit of a document already alerted), which
+    their next digest then names in one line instead of repeating them.
     """
     types = major(config.immediate_milestones)
     period = f"immediate:{now.astimezone(LIMA).strftime('%Y-%m-%dT%H:%M:%S.%f')}"
 
-    def select(sub: SubscriberConfig | None, change: Change) -> bool:
+    def select(sub: SubscriberConfig | None, change: Change, held: bool) -> bool:
         if change.kind == "reverted":  # back to a text already stored: never an alert of its own
             return False
-        return (sub is not None and sub.frequency == "immediate") or types(sub, change)
+        return (sub is not None and sub.frequency == "immediate") or types(sub, change, held)
 
     return build_digests(db, config, now=now, base_url=base_url, period=period, kind="immediate", select=select)
 

@@ -298,10 +298,12 @@ def build_subject(view: DigestView) -> str:
     return clean_header(f"casewatch · {middle} · {_period_text(view, lang)}", max_length=SUBJECT_MAX)
 
 
-def _milestone_text(lang: str, type_: str, label: str, status: str) -> str:
-    """'Audiencia' or 'Audiencia (anuncio)' for a step only announced."""
+def _milestone_text(lang: str, type_: str, label: str, status: str, republished: bool = False) -> str:
+    """'Audiencia', 'Audiencia (anuncio)' for a step only announced, 'Audiencia (re-publicado)' for an edit."""
     text = clean_header(labels.milestone_label(lang, type_, label), 80)
-    return f"{text} ({labels.text(lang, 'timeline_announced')})" if status == "announced" else text
+    if status == "announced":
+        return f"{text} ({labels.text(lang, 'timeline_announced')})"
+    return f"{text} ({labels.text(lang, 'republished')})" if republished else text
 
 
 def _full_href(view: DigestView, change: ChangeView) -> str | None:
@@ -333,7 +335,7 @@ def _item(change: ChangeView, view: DigestView, lang: str) -> dict[str, Any]:
         "cases": [clean_header(view.cases.get(c, c), 120) for c in change.cases],
         "matched_terms": [t for t in (clean_header(term, 80) for term in change.matched_terms) if t],
         "score": f"{change.relevance:g}",
-        "milestones": [_milestone_text(lang, m.type, m.label, m.status) for m in change.milestones],
+        "milestones": [_milestone_text(lang, m.type, m.label, m.status, m.republished) for m in change.milestones],
         "actors": list(dict.fromkeys(a for a in (clean_header(actor, 120) for m in change.milestones
                                                  for actor in m.actors) if a))[:8],
         "institution": "",  # set for the "other institutions" group, whose heading does not name it
@@ -363,16 +365,19 @@ def _timeline(view: DigestView, lang: str) -> list[dict[str, Any]]:
     for entry in view.timeline:
         by_case.setdefault(entry.case_id, []).append(entry)
     order = [c for c in view.cases if c in by_case] + [c for c in by_case if c not in view.cases]
-    return [{
-        "name": clean_header(view.cases.get(cid, cid), 120),
-        "entries": [{
+
+    def entries(cid: str, status: str) -> list[dict[str, Any]]:
+        return [{
             "date": format_date(e.date, lang),
             "approx": not e.date_known,
             "label": clean_header(labels.milestone_label(lang, e.type, e.label), 80),
             "announced": e.status == "announced",
             "sources": [_link(r) for r in e.sources],
-        } for e in sorted(by_case[cid], key=lambda e: e.date)],
-    } for cid in order]
+        } for e in sorted(by_case[cid], key=lambda e: e.date) if e.status == status]
+
+    # Stages reached are taken steps only; what an actor announced is listed apart, never as reached.
+    return [{"name": clean_header(view.cases.get(cid, cid), 120), "entries": entries(cid, "taken"),
+             "announced": entries(cid, "announced")} for cid in order]
 
 
 def _sections(view: DigestView, lang: str) -> dict[str, Any]:
@@ -445,7 +450,7 @@ def _context(view: DigestView) -> dict[str, Any]:
         "already_sent": _already_sent(view, lang),
         "total": len(_entries(view)),
         "timeline": timeline,
-        "timeline_approx": any(e["approx"] for group in timeline for e in group["entries"]),
+        "timeline_approx": any(e["approx"] for group in timeline for e in (*group["entries"], *group["announced"])),
         "footer_why": t("footer_why", email=email, cases=", ".join(case_names) or "casewatch"),
         "footer_sources": t("footer_sources", n=view.sources_watched) if view.sources_watched else "",
         "unhealthy": [{"name": h.source_name, "id": h.source_id, "reason": _multiline(h.reason, 400),

@@ -19,13 +19,15 @@ class MilestoneView:
     """A legal step the classifier found; `type` is from the DESIGN.md controlled list.
 
     ``actors``: canonical names of the people and institutions named near the step (the classifier's
-    ``actors``), from which the digest groups legal progress by institution; ``status``: taken | announced.
+    ``actors``), from which the digest groups legal progress by institution; ``status``: taken | announced;
+    ``republished``: an edit carrying the document's step again (milestone guide), not a new step.
     """
 
     type: str
     label: str
     actors: tuple[str, ...] = ()
     status: str = "taken"
+    republished: bool = False
 
 
 @dataclass(frozen=True, slots=True)

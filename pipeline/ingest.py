@@ -194,6 +194,8 @@ def _change(session: Session, kind: str, doc: Document, last: Version | None, ve
                     from_version=last, to_version=version, title=title,
                     summary=_summary(clean_text(snap.summary) or _without_title(normalized, title)), diff=diff)
     _attach_relevance(change, rels)
+    if kind in ("updated", "restored") and change.case_links:
+        _republish(change, repo.document_primary_step(session, doc.id))
     assign_story(session, change, title, normalized, now)
     session.add(change)
     session.flush()
@@ -208,19 +210,21 @@ def added_text(diff: str) -> str:
 def _attach_relevance(change: Change, decisions: Sequence[Decision]) -> None:
     """Relevance per case, matched terms and, for relevant changes, the legal steps reported."""
     matched: list[str] = []
-    milestones: list[dict[str, object]] = []
-    seen: set[tuple[object, ...]] = set()
+    # One step of the text is one milestone, whichever case's decision read it: a page about two cases
+    # must not report its step twice. When the decisions date it differently, the date is not known.
+    steps: dict[tuple[object, ...], dict[str, object]] = {}
     for decision in decisions:
         rel = decision.relevance
         if rel.relevant:
             change.case_links.append(ChangeCase(case_id=rel.case_id, score=rel.score,
                                                 matched_terms=list(rel.matched_terms)))
             for m in decision.milestones:
-                key = (m.type, m.status, m.date, m.evidence)
-                if key not in seen:
-                    seen.add(key)
-                    milestones.append(m.as_dict())
+                found = m.as_dict()
+                same = steps.setdefault((m.type, m.status, m.evidence), found)
+                if same is not found and same["date"] != found["date"]:
+                    same["date"] = None
         matched += [t for t in rel.matched_terms if t not in matched]
+    milestones = list(steps.values())
     change.relevant = any(d.relevant for d in decisions)
     change.relevance = max((d.relevance.score for d in decisions), default=0.0)
     change.matched_terms = matched
@@ -236,6 +240,15 @@ def _attach_relevance(change: Change, decisions: Sequence[Decision]) -> None:
     if change.relevant and change.document is not None and change.document.relevance_override == "irrelevant":
         change.relevant = False
         change.review_state = "irrelevant"
+
+
+def _republish(change: Change, step: dict[str, object] | None) -> None:
+    """An edit creates no new step (milestone guide): it carries the document's primary step marked
+    re-published (shown as such, never alerted again), with any step of another type the edit added."""
+    if step is None:
+        return
+    rest = [m for m in change.milestones or () if m.get("type") != step.get("type")]
+    change.milestones = [{**step, "republished": True}, *rest]
 
 
 def _without_title(text: str, title: str) -> str:

@@ -6,7 +6,8 @@ after it happened. So entries are keyed by *what* happened and *when*: same type
 same event date are one entry. A step reported without a date cannot be placed that way; it is one
 entry per story (the same event across outlets), dated by the report's publication (else detection)
 and flagged ``date_known=False``, and it joins a dated entry of the same type when a report of the same
-story dated it. Announced steps ("formalizará", "programó la audiencia") stay separate from taken ones.
+story dated it. Announced steps ("formalizará", "programó la audiencia") stay separate from taken ones;
+background and requested steps, and an edit's re-published step, are no entries at all.
 
 Pure: rows in, entries out (the query is ``pipeline.store.repository.case_timeline``).
 """
@@ -20,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 LIMA = ZoneInfo("America/Lima")  # the case's calendar: a 22:00 Lima publication is that day's news
+SHOWN_STATUSES = ("taken", "announced")  # the milestone guide: background and requested never reach the timeline
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,9 @@ def merge(rows: Iterable[MilestoneRow]) -> list[TimelineEntry]:
         mtype = str(row.milestone.get("type") or "")
         if not mtype:
             continue
-        status = "announced" if row.milestone.get("status") == "announced" else "taken"
+        status = str(row.milestone.get("status") or "taken")  # rows stored before statuses: taken
+        if status not in SHOWN_STATUSES or row.milestone.get("republished"):
+            continue  # background/requested steps are context; an edit re-publishing a step is no new one
         when = event_date(row.milestone)
         if when is None:
             undated.append((row, mtype, status))

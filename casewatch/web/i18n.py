@@ -172,6 +172,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "steps_one": "1 paso",
         "steps_many": "{n} pasos",
         "announced": "anunciado",
+        "step_taken": "tomado",
+        "step_primary": "paso principal",
+        "republished": "re-publicado",
         "no_steps": "Todavía no se encontraron pasos legales.",
         # outbox
         "outbox": "Bandeja de salida",
@@ -419,6 +422,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "steps_one": "1 step",
         "steps_many": "{n} steps",
         "announced": "announced",
+        "step_taken": "taken",
+        "step_primary": "main step",
+        "republished": "re-published",
         "no_steps": "No legal steps found yet.",
         "outbox": "Outbox",
         "outbox_intro": "Every digest and alert, stored before it is sent; “sent” once the mail server (or the "

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Update, and_, case, func, or_, select, update
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, aliased, defer, selectinload
 
 from config.schema import Source as SourceConfig
 from config.schema import Subscriber as SubscriberConfig
@@ -356,6 +356,33 @@ def immediate_changes_since_last_digest(session: Session, subscriber_id: int,
     return [(c, sent_at) for c, sent_at in session.execute(q).all()]
 
 
+BASELINE_DONE_STATUSES = ("ok", "partial")  # a run of these stored the source's baseline
+
+
+def held_from_alerts(session: Session, change_ids: Iterable[int], subscriber_id: int) -> set[int]:
+    """Of ``change_ids``, the changes that must never be an immediate alert to the subscriber (milestone
+    guide): found by a source's baseline crawl (no earlier run of that source finished ok or partial:
+    old documents fill the timeline, they are not news), or an edit of a document already alerted to them."""
+    ids = sorted(set(change_ids))
+    held: set[int] = set()
+    earlier_run = aliased(CrawlRun)
+    alerted = aliased(Change)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        baseline = (select(Change.id).where(Change.id.in_(chunk), Change.run_id.is_not(None))
+                    .where(~select(earlier_run.id).where(
+                        earlier_run.source_id == Change.source_id, earlier_run.id < Change.run_id,
+                        earlier_run.status.in_(BASELINE_DONE_STATUSES)).exists()))
+        reedited = (select(Change.id).where(Change.id.in_(chunk), Change.kind.in_(("updated", "restored")))
+                    .where(select(alerted.id).join(DigestItem, DigestItem.change_id == alerted.id)
+                           .join(Digest, Digest.id == DigestItem.digest_id)
+                           .where(alerted.document_id == Change.document_id, alerted.id != Change.id,
+                                  Digest.kind == "immediate", Digest.subscriber_id == subscriber_id).exists()))
+        held.update(session.scalars(baseline))
+        held.update(session.scalars(reedited))
+    return held
+
+
 def digest_exists(session: Session, subscriber_id: int, period: str) -> bool:
     return session.scalar(
         select(func.count()).select_from(Digest).where(Digest.subscriber_id == subscriber_id, Digest.period == period)
@@ -571,6 +598,17 @@ def timeline_rows(session: Session, case_id: str) -> list[MilestoneRow]:
                 rows.append(MilestoneRow(cid, did, detected, published, src, name, url, title or doc_title,
                                          story, m))
     return rows
+
+
+def document_primary_step(session: Session, document_id: int) -> dict[str, Any] | None:
+    """The taken primary step the document's latest earlier change stored (what an edit re-publishes)."""
+    q = (select(Change.milestones).where(Change.document_id == document_id, Change.withdrawn_at.is_(None))
+         .order_by(Change.id.desc()))
+    for milestones in session.scalars(q):
+        for m in milestones or ():
+            if isinstance(m, dict) and m.get("primary") is True and m.get("status", "taken") == "taken":
+                return {k: v for k, v in m.items() if k != "republished"}
+    return None
 
 
 def case_timeline(session: Session, case_id: str) -> list[TimelineEntry]:

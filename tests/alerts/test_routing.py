@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from alerts.digest import build_immediate, build_scheduled
 from config.schema import load_config
@@ -133,3 +134,50 @@ def test_a_flapping_page_is_alerted_once_even_to_immediate_subscribers(db: Datab
         daily = next(d for d in repo.all_digests(s) if d.kind == "digest")
         assert daily.subscriber.email == "todo@example.org"
         assert daily.text_body.count("Alterna entre dos versiones · 3 cambios en este periodo") == 1
+
+
+def test_an_edit_of_an_alerted_release_is_not_alerted_again(db: Database, tmp_path: Path) -> None:
+    """Issue 13: an edit carries the document's step marked re-published, and its alert is not sent again, even
+    when the added text words the step anew; a new document with a new formalization is alerted."""
+    config = _setup(db, tmp_path)
+    base = "http://127.0.0.1:8080"
+    assert [b.subscriber for b in build_immediate(db, config, now=TUESDAY, base_url=base)
+            if b.digest_id and b.subscriber == "todo@example.org"] == ["todo@example.org"]
+    cases = list(config.cases.values())
+    with db.write() as s:
+        out = ingest(s, Snapshot(
+            url="https://www.gob.pe/institucion/mpfn/noticias/1-formaliza", status=200,
+            title="Fiscalía formaliza investigación preparatoria por la masacre de Juliaca",
+            text="La Fiscalía formalizó investigación preparatoria en la carpeta fiscal 023-2023.\n"
+                 "La Fiscalía formalizó investigación preparatoria contra cinco mandos policiales."),
+            source_id="mpfn", cases=cases, now=TUESDAY + timedelta(hours=1))
+        assert out.result == "updated" and out.change is not None
+        assert [(m["type"], m.get("republished")) for m in out.change.milestones] == [("formal_investigation", True)]
+    assert not [b for b in build_immediate(db, config, now=TUESDAY + timedelta(hours=2), base_url=base)
+                if b.digest_id and b.subscriber == "todo@example.org"]
+    with db.write() as s:
+        ingest(s, Snapshot(url="https://www.gob.pe/institucion/mpfn/noticias/2-militares", status=200,
+                           title="Fiscalía formaliza investigación contra militares por las muertes en Juliaca",
+                           text="La Fiscalía formalizó ayer investigación preparatoria contra tres oficiales del "
+                                "Ejército por las muertes del 9 de enero de 2023 en Juliaca."),
+               source_id="mpfn", cases=cases, now=TUESDAY + timedelta(hours=3))
+    [alert] = [b for b in build_immediate(db, config, now=TUESDAY + timedelta(hours=4), base_url=base)
+               if b.digest_id and b.subscriber == "todo@example.org"]
+    assert alert.changes == 1
+
+
+def test_only_a_taken_primary_step_of_an_alert_type_is_major() -> None:
+    """The selection reads stored milestones: announced, background, secondary and re-published steps never alert."""
+    from types import SimpleNamespace
+
+    from alerts.digest import major
+
+    def change(**m: object) -> Any:
+        return SimpleNamespace(milestones=[{"type": "formal_investigation", "status": "taken", "primary": True, **m}])
+
+    select = major(["formal_investigation"])
+    assert select(None, change(), False)
+    assert not select(None, change(), True)  # held: baseline crawl, or an edit of an alerted document
+    for other in ({"status": "announced"}, {"status": "background"}, {"primary": False}, {"republished": True},
+                  {"type": "statement"}):
+        assert not select(None, change(**other), False), other

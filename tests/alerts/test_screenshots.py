@@ -103,7 +103,7 @@ def realistic_view(language: str) -> DigestView:
                 title="Expertos de la ONU piden celeridad en el caso Juliaca",
                 milestones=(MilestoneView("statement", "", ("Naciones Unidas",)),)),
         _change(108, "updated", title="Caso Juliaca: Fiscalía informa sobre la audiencia de prisión preventiva",
-                milestones=(MilestoneView("hearing", ""),), diff=_long_diff(),
+                milestones=(MilestoneView("hearing", "", republished=True),), diff=_long_diff(),
                 summary="Nota de prensa actualizada con la fecha de la audiencia."),
         _change(109, "removed", title="Comunicado 045-2026: equipo especial recibe pericias balísticas",
                 published_at=None),
@@ -206,6 +206,14 @@ def test_digest_fits_the_screen(browser: LazyBrowser, language: str, width: int)
     positions = [visible.find(heading) for heading in order]
     assert -1 not in positions and positions == sorted(positions), positions
     assert labels.text(language, "also_reported") in visible and NO_SPACES_TITLE[:40] in visible
+    # Issue 13: the case status lists stages reached (taken steps) and, apart and marked, what is only announced.
+    status = visible[positions[0]:positions[1]]
+    taken, _, announced = status.partition(labels.text(language, "timeline_announced_title"))
+    hearing = labels.milestone_label(language, "hearing")
+    assert announced and hearing not in taken
+    assert f"{hearing} ({labels.text(language, 'timeline_announced')})" in announced
+    assert labels.milestone_label(language, "investigation_extended") in taken
+    assert f"{hearing} ({labels.text(language, 'republished')})" in visible  # an edit's step is no new one
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -5,19 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from casewatch.localsite import LocalSite
-from tests.support.cli import CASE_FILE, outbox_messages, plain_text, run_cli
+from tests.support.cli import CASE_FILE, outbox_messages, plain_text, rss_feed, run_cli
 
 MAJOR_TITLE = "Fiscalía formaliza investigación preparatoria por la masacre de Juliaca"
 MAJOR_TEXT = ("La Fiscalía formalizó investigación preparatoria en la carpeta fiscal 023-2023 contra mandos "
               "policiales por las muertes del 9 de enero de 2023 en Juliaca.")
 MINOR_TITLE = "Tres años después, las familias de la masacre de Juliaca siguen esperando"
 MINOR_TEXT = "Familiares de las víctimas del 9 de enero recuerdan a los fallecidos, en sus casas de Juliaca."
-
-
-def _feed(base: str, items: list[tuple[str, str, str]]) -> bytes:
-    body = "".join(f"<item><title>{t}</title><link>{base}/{slug}</link><description>{d}</description>"
-                   f"<pubDate>Mon, 23 Nov 2026 10:00:00 -0500</pubDate></item>" for slug, t, d in items)
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Diario</title>{body}</channel></rss>'.encode()
 
 
 def test_major_step_mailed_in_the_crawl_cycle_and_referenced_in_the_digest(db_url: str, tmp_path: Path) -> None:
@@ -29,7 +23,7 @@ def test_major_step_mailed_in_the_crawl_cycle_and_referenced_in_the_digest(db_ur
         "subscribers:\n  - {email: familias@example.org, name: Familias, cases: [juliaca-2023]}\n", encoding="utf-8")
     env = {"CASEWATCH_VAR_DIR": str(var)}
     with LocalSite() as site:
-        site.routes["/feed"] = (200, "application/rss+xml", _feed(site.base, [("vigilia", MINOR_TITLE, MINOR_TEXT)]))
+        site.routes["/feed"] = (200, "application/rss+xml", rss_feed(site.base, [("vigilia", MINOR_TITLE, MINOR_TEXT)]))
         (config / "sources.yaml").write_text(
             f'sources:\n  - {{id: diario, name: Diario, kind: news, spider: feed, urls: ["{site.base}/feed"], '
             f"follow: never, allow_private: true, download_delay: 0}}\n", encoding="utf-8")
@@ -39,7 +33,7 @@ def test_major_step_mailed_in_the_crawl_cycle_and_referenced_in_the_digest(db_ur
         assert first.returncode == 0, first.stderr
         assert outbox_messages(var) == []  # a feature is news for the digest, not an immediate alert
 
-        site.routes["/feed"] = (200, "application/rss+xml", _feed(site.base, [
+        site.routes["/feed"] = (200, "application/rss+xml", rss_feed(site.base, [
             ("vigilia", MINOR_TITLE, MINOR_TEXT), ("formaliza", MAJOR_TITLE, MAJOR_TEXT)]))
         second = run_cli(*cli, "crawl", env=env)
         assert second.returncode == 0, second.stderr

@@ -197,3 +197,21 @@ def test_default_case_timeline_from_real_texts(db, default_config, now) -> None:
         ("preliminary_investigation", date(2023, 1, 10), ["infobae", "larepublica"]),
         ("formal_investigation", date(2024, 3, 12), ["mpfn"]),
     ], steps
+
+
+def test_background_requested_and_republished_steps_are_no_entries() -> None:
+    """Issue 13: the timeline shows steps taken (and announced, apart), never a step mentioned as context or
+    asked for, nor an edit re-publishing a step it already has; rows stored before statuses count as taken."""
+    legacy = milestone("hearing", "2026-11-10")
+    del legacy["status"]
+    entries = merge([
+        row(1, {**milestone("formal_investigation", "2026-11-20"), "primary": True}),
+        row(2, milestone("preliminary_investigation", "2026-11-20", "background")),
+        row(3, milestone("coercive_measure", None, "requested")),
+        row(4, {**milestone("formal_investigation", None), "primary": True, "republished": True}, document=1),
+        row(5, milestone("indictment", None, "announced")),
+        row(6, legacy),
+    ])
+    assert [(e.type, e.status) for e in entries] == [
+        ("hearing", "taken"), ("formal_investigation", "taken"), ("indictment", "announced")]
+    assert [s.change_id for s in entries[1].sources] == [1]

@@ -74,3 +74,10 @@ def outbox_messages(var: Path) -> list[email.message.EmailMessage]:
 def plain_text(message: email.message.EmailMessage) -> str:
     """The text/plain body of a filed email."""
     return message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def rss_feed(base: str, items: list[tuple[str, str, str]], channel: str = "Diario") -> bytes:
+    """An RSS feed of (slug, title, description) items linking to ``base``/slug, all published on 23 Nov 2026."""
+    body = "".join(f"<item><title>{t}</title><link>{base}/{slug}</link><description>{d}</description>"
+                   f"<pubDate>Mon, 23 Nov 2026 10:00:00 -0500</pubDate></item>" for slug, t, d in items)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{channel}</title>{body}</channel></rss>'.encode()

@@ -231,3 +231,28 @@ def test_the_page_reads_a_database_written_by_ingest_alone(cw: App, client: Test
     change = store(cw, "https://www.gob.pe/mpfn/solo", title="Fiscalía formaliza investigación por la masacre "
                    "de Juliaca", text="La Fiscalía formalizó la investigación por la masacre de Juliaca.")
     assert _log_ids(client) == [change]
+
+
+def test_change_page_shows_each_steps_status_and_never_background(cw: App, client: TestClient) -> None:
+    """Issue 13: the change view says whether a step was taken (the main one marked) or only announced, marks an
+    edit's re-published step, and never shows a background or requested step as one the document reports."""
+    s = seed(cw)
+    with cw.db.write() as session:
+        change = repo.get_change(session, s.hearing)
+        assert change is not None
+        change.milestones = [
+            {"type": "hearing", "label": "Audiencia", "status": "taken", "primary": True, "evidence": "programó"},
+            {"type": "indictment", "label": "Acusación", "status": "announced", "primary": False,
+             "evidence": "acusará"},
+            {"type": "complaint", "label": "Denuncia", "status": "background", "primary": False,
+             "evidence": "la denuncia"},
+            {"type": "coercive_measure", "label": "Medida", "status": "requested", "primary": False,
+             "evidence": "piden prisión"},
+        ]
+    steps = BeautifulSoup(client.get(f"/changes/{s.hearing}").text, "html.parser").select("ul.steps li")
+    assert [li.get_text(" ", strip=True) for li in steps] == [
+        "Hearing taken · main step «programó»", "Indictment announced «acusará»"]
+    edit = BeautifulSoup(client.get(f"/changes/{s.updated}").text, "html.parser").select("ul.steps li")
+    assert "re-published" in edit[0].get_text() and "Formal" in edit[0].get_text()  # the document's step, again
+    log = BeautifulSoup(client.get("/changes").text, "html.parser").get_text(" ")
+    assert "Complaint" not in log and "Indictment (announced)" in log
