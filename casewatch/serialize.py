@@ -55,11 +55,13 @@ def change_json(change: Change, language: str = "es", stories: Mapping[int, Stor
 
 def milestone_json(m: dict[str, Any], language: str = "es") -> dict[str, Any]:
     """A stored milestone as `show --json` / `changes --json` give it: {type, label, status, primary,
-    evidence, actors, identifiers, date} (rows stored before statuses existed read as taken, not primary)."""
+    evidence, actors, identifiers, date, republished} (rows stored before statuses existed read as taken,
+    not primary; ``republished``: an edit carrying the document's step again, not a new step)."""
     return {"type": m["type"], "label": milestone_label(language, m["type"], m.get("label", "")),
             "status": m.get("status") or "taken", "primary": bool(m.get("primary", False)),
             "evidence": m.get("evidence") or "", "actors": list(m.get("actors") or []),
-            "identifiers": list(m.get("identifiers") or []), "date": m.get("date")}
+            "identifiers": list(m.get("identifiers") or []), "date": m.get("date"),
+            "republished": bool(m.get("republished", False))}
 
 
 def timeline_json(entry: TimelineEntry, language: str = "es") -> dict[str, Any]:
