@@ -17,20 +17,25 @@ def test_demo_writes_digest_of_case_changes_only(tmp_path: Path) -> None:
     parsed = [(p, BytesParser(policy=policy.default).parsebytes(p.read_bytes())) for p in emls]
     alerts = [m for _, m in parsed if "· Alerta ·" in m["Subject"]]
     digests = [(p, m) for p, m in parsed if "· Alerta ·" not in m["Subject"]]
-    # Each crawl cycle mails its major legal steps at once; each digest then has the rest.
-    assert len(alerts) == 2 and len(digests) == 2
+    # The first cycle is the sources' baseline: its steps fill the digest and the timeline but send no
+    # immediate alert. The second cycle's new step (the indictment) is mailed at once; the edit of the
+    # formalisation release carries its step re-published (milestone guide): digest news, no alert.
+    assert len(alerts) == 1 and len(digests) == 2
+    baseline = digests[0][1].get_body(preferencelist=("plain",)).get_content()
     final_path, final = digests[-1]
     assert str(final_path) in result.stdout
     alert = alerts[-1].get_body(preferencelist=("plain",)).get_content()
     text = final.get_body(preferencelist=("plain",)).get_content()
-    assert "1 nuevo, 1 actualizado" in alerts[-1]["Subject"] and "1 eliminado" in final["Subject"]
+    assert "4 nuevos" in digests[0][1]["Subject"]
+    assert "1 nuevo" in alerts[-1]["Subject"] and "actualizado" not in alerts[-1]["Subject"]
+    assert "1 actualizado, 1 eliminado" in final["Subject"]
     new = ARTICLES["/noticias/acusacion-mandos-policiales-juliaca/"]["title"]
     updated = "Fiscalía formaliza investigación por muertes en Juliaca"
-    assert new in alert and updated in alert  # the indictment (new) and the widened formalisation (edit)
-    assert "+El juzgado de investigación preparatoria programó la audiencia" in alert  # the edit's diff
+    assert updated in baseline and new not in baseline
+    assert new in alert and updated not in alert  # the indictment (new); the edit is no new step
+    assert "+El juzgado de investigación preparatoria programó la audiencia" in text  # the edit's diff
     assert "Equipo especial recibe pericias balísticas del caso Juliaca" in text  # removed: digest news
-    assert text.count(new) == 1 and text.count(updated) == 1  # named once as "already sent", not repeated
-    assert "+El juzgado de investigación preparatoria" not in text
+    assert text.count(new) == 1 and text.count(updated) == 1  # the alert named once as "already sent"
     for unrelated in ("/noticias/heladas-juliaca/", "/noticias/seleccion-peruana/",
                       "/noticias/congreso-mesa-directiva/"):
         assert ARTICLES[unrelated]["title"] not in text and ARTICLES[unrelated]["title"] not in alert
