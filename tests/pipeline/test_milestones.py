@@ -741,3 +741,15 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
 ])
 def test_sentence_level_rules(title: str, text: str, mtype: str, status: str) -> None:
     assert statuses(title, text).get(mtype) == {status}, statuses(title, text)
+
+
+def test_the_body_that_archives_a_complaint_names_no_complaint() -> None:
+    """'La Subcomisión de Acusaciones Constitucionales archivó la denuncia': the committee's name says who
+    archives; the news is the archiving (the complaint is then background, milestone guide)."""
+    got = find_milestones("Subcomisión archiva denuncia constitucional por muertes en Juliaca",
+                          "La Subcomisión de Acusaciones Constitucionales archivó la denuncia constitucional contra "
+                          "la presidenta por las muertes del 9 de enero de 2023 en Juliaca.")
+    assert [m.type for m in reported(got)] == ["archived"]
+    acting = find_milestones("", "La Subcomisión de Acusaciones Constitucionales aprobó el informe de calificación "
+                                 "de la denuncia por las muertes de Juliaca.")
+    assert reported(acting)[0].type == "constitutional_complaint"  # the body acting on its own step still is one

@@ -347,6 +347,9 @@ class Reader:
             if verdict.status == TAKEN:
                 passive = doc.form(pos) == PARTICIPLE or doc.toks[pos - 1] == "se"
                 if doc.toks[hit.start] in lx.ACTING_BODIES:
+                    if any(o.rule.key != hit.rule.key and o.start <= pos < o.end for o in self.steps):
+                        # "la Subcomisión ... archivó la denuncia": the name says who takes that other step
+                        return Verdict(BACKGROUND, f"names the body that takes another step: {_quoted(doc, pos)}")
                     return Verdict(TAKEN, f"the body of the step acts: {verdict.reason}")
                 if not passive:
                     return Verdict(BACKGROUND, f"the subject of {_quoted(doc, pos)}, not its object")
