@@ -207,24 +207,38 @@ def _run(app: App, *, once: bool) -> None:
     scheduler.add_job(watcher.check, IntervalTrigger(seconds=app.config.scheduler.config_poll), id="config",
                       name="config check")
 
+    stopping, done = threading.Event(), threading.Event()
+
     def stop(why: str) -> None:
+        """Stop from a thread of its own, never inside the signal handler: the handler may interrupt the
+        main thread while it holds the scheduler's or the executor's lock, which shutdown needs too."""
+        if stopping.is_set():
+            return
+        stopping.set()
         log.info("%s: stopping; running crawls are asked to stop and recorded as such", why)
-        scheduler.shutdown(wait=False)
         stop_children()
+        while not scheduler.running and not done.is_set():  # a signal during start-up: wait for start()
+            done.wait(0.05)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        threading.Thread(target=stop, args=(f"signal {signum}",), name="stop", daemon=True).start()
 
     def reload(_signum: int, _frame: object) -> None:  # not inside the handler: it may interrupt a lock holder
         threading.Thread(target=watcher.check, kwargs={"forced": True}, name="sighup", daemon=True).start()
 
-    signal.signal(signal.SIGTERM, lambda signum, _frame: stop(f"signal {signum}"))
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGHUP, reload)
     log.info("watching %d sources; %d subscriber(s) get digests at their own times; Ctrl-C stops, "
              "SIGHUP reloads the config", len(sources), len(app.config.subscribers))
     for job in scheduler.get_jobs():
         log.info("scheduled %s: %s", job.name, job.trigger)
     try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        stop("interrupted")
+        if not stopping.is_set():
+            scheduler.start()
     finally:
+        done.set()
         watcher.close()
     log.info("stopped")
