@@ -41,12 +41,12 @@ test: install chromium
 demo: install
 	$(BIN)/casewatch demo
 
-## eval: relevance and legal-step figures on the labelled set (eval/v2/), dev split; the held-out
-## split once, at the end of the work: make eval SPLIT=test. The first set: make eval SET=v1 SPLIT=all
+## eval: relevance and legal-step figures on the tuning set (eval/v2/, both splits); the held-out set
+## once, at the end of the work: make eval SET=v3. One split: make eval SPLIT=dev. The first set: SET=v1
 SET   ?= v2
-SPLIT ?= dev
+SPLIT ?=
 eval: install
-	$(BIN)/python eval/run.py --set $(SET) --split $(SPLIT)
+	$(BIN)/python eval/run.py --set $(SET) $(if $(SPLIT),--split $(SPLIT))
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,4 +1,5 @@
-"""The v2 labelled set (eval/v2/{es,en}.{dev,test}.yaml): loading, and the rules every item must meet.
+"""The labelled sets v2 (eval/v2/{es,en}.{dev,test}.yaml) and v3 (eval/v3/{es,en}.test.yaml, held out
+whole): loading, and the rules every item must meet.
 
 Kept apart from the scoring so the structural check can read the held-out split without scoring it,
 and so a file that is still being written (a language missing, fewer items) loads as what it is.
@@ -18,6 +19,7 @@ import yaml
 from config.schema import MILESTONE_TYPES
 
 V2_DIR = Path(__file__).resolve().parent / "v2"
+V3_DIR = Path(__file__).resolve().parent / "v3"
 LANGS = ("es", "en")
 SPLITS = ("dev", "test")
 STATUSES = ("taken", "announced", "requested", "background")
@@ -28,6 +30,8 @@ KEYS = {"id", "lang", "source_kind", "published", "title", "text", "cases", "rel
 OPTIONAL = {"note"}
 STEP_KEYS = {"type", "status", "primary", "evidence", "event_date"}
 _ID = re.compile(r"^(es|en)-v2-(\d{3,4})$")
+# v3: three writers (a, b: Spanish; c: English) numbered their own items; every item is held out.
+_ID_V3 = re.compile(r"^(es|en)-v3-([a-z])(\d{3})$")
 
 
 class EvalSetError(ValueError):
@@ -75,8 +79,24 @@ def split_of(number: int) -> str:
     return "test" if number % 5 in (2, 4) else "dev"
 
 
+def _id_problem(ident: str, lang: Any, split: str) -> str | None:
+    """v2 ids follow the k % 5 split rule; v3 ids are all in the test split."""
+    if m := _ID_V3.match(ident):
+        if m.group(1) != lang:
+            return f"id {ident!r} does not match lang {lang!r}"
+        return None if split == "test" else f"id {ident!r} belongs to the test split (v3 is held out whole)"
+    m = _ID.match(ident)
+    if not m:
+        return f"id {ident!r} is not <lang>-v2-NNN or <lang>-v3-<writer>NNN"
+    if m.group(1) != lang:
+        return f"id {ident!r} does not match lang {lang!r}"
+    if split_of(int(m.group(2))) != split:
+        return f"id {ident!r} belongs to the {split_of(int(m.group(2)))} split (k % 5 rule)"
+    return None
+
+
 def problems(raw: Any, split: str) -> list[str]:
-    """Why one raw item breaks the format of BRIEF-EVAL.md (empty when it is well-formed)."""
+    """Why one raw item breaks the format of the writers' brief (empty when it is well-formed)."""
     if not isinstance(raw, dict):
         return ["not a mapping"]
     out: list[str] = []
@@ -85,13 +105,8 @@ def problems(raw: Any, split: str) -> list[str]:
         return [f"missing {', '.join(sorted(KEYS - keys))}"]
     if keys - KEYS - OPTIONAL:
         out.append(f"unknown field(s) {', '.join(sorted(keys - KEYS - OPTIONAL))}")
-    m = _ID.match(str(raw["id"]))
-    if not m:
-        out.append(f"id {raw['id']!r} is not <lang>-v2-NNN")
-    elif m.group(1) != raw["lang"]:
-        out.append(f"id {raw['id']!r} does not match lang {raw['lang']!r}")
-    elif split_of(int(m.group(2))) != split:
-        out.append(f"id {raw['id']!r} belongs to the {split_of(int(m.group(2)))} split (k % 5 rule)")
+    if bad_id := _id_problem(str(raw["id"]), raw["lang"], split):
+        out.append(bad_id)
     if raw["lang"] not in LANGS:
         out.append(f"lang {raw['lang']!r}")
     if raw["source_kind"] not in SOURCE_KINDS:

@@ -1,10 +1,12 @@
 """`make eval`: how well casewatch decides relevance and legal steps on a labelled set.
 
-    .venv/bin/python eval/run.py [--set v2|v1] [--split dev|test] [--errors] [--json] [--config DIR]
+    .venv/bin/python eval/run.py [--set v2|v3|v1] [--split dev|test|all] [--errors] [--json] [--config DIR]
 
 v2 (default; eval/v2/, see eval/v2/README.md): written independently from the milestone guide, every
-step labelled with its status. Tune on dev; run `--split test` (`make eval SPLIT=test`) once, at the
-end of the work: per-item results on it are never shown. v1 (eval/dev.yaml, eval/test.yaml): the
+step labelled with its status; the tuning set (dev and test, `--split all` by default: its test split
+was held out for two runs, then opened for tuning when v3 took its place). v3 (eval/v3/): written
+later by three other writers from the same brief, held out whole: run it (`make eval SET=v3`) once, at
+the end of the work; per-item results on it are never shown. v1 (eval/dev.yaml, eval/test.yaml): the
 first set, one main milestone per text, kept as it was (`--set v1`, splits dev, test and all).
 """
 
@@ -22,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from config.schema import Case, ConfigError, load_config
 from eval import v1
-from eval.evalset import LANGS, STATUSES, V2_DIR, EvalSetError, Item, load
+from eval.evalset import LANGS, STATUSES, V2_DIR, V3_DIR, EvalSetError, Item, load
 from eval.metrics import NONE, TARGETS, Outcome, Scores, normalise, score
 from pipeline.classify.milestones import find_milestones
 from pipeline.classify.relevance import classify
@@ -56,13 +58,13 @@ def _target(key: str, value: float | None) -> str:
     return f"(target >= {target:.2f}: {verdict})"
 
 
-def report(split: str, items: list[Item], s: Scores, case_ids: Sequence[str]) -> str:
+def report(name: str, items: list[Item], s: Scores, case_ids: Sequence[str]) -> str:
     """The human-readable report: headline figures with their targets, per-type table, confusion."""
     langs = ", ".join(f"{lang} {sum(i.lang == lang for i in items)}" for lang in LANGS)
     fig = s.figures()
     r, t = s.relevance, s.taken
     lines = [
-        f"v2 {split}: {s.texts} texts ({langs}); relevance over {s.texts * len(case_ids)} (text, case) pairs "
+        f"{name}: {s.texts} texts ({langs}); relevance over {s.texts * len(case_ids)} (text, case) pairs "
         f"for {', '.join(case_ids)}",
         f"  {LABELS['relevance_precision']:<38} {_fmt(fig['relevance_precision'])}  "
         f"{_target('relevance_precision', fig['relevance_precision'])}  tp {r.tp}, fp {r.fp}",
@@ -100,14 +102,17 @@ def report(split: str, items: list[Item], s: Scores, case_ids: Sequence[str]) ->
             cells[-1] = 0
         lines.append("    " + f"{row:<12}" + "".join(f"{n:>11}" for n in cells))
     missed = [LABELS[k] for k, v in fig.items() if v is not None and v < TARGETS[k]]
-    lines.append(f"targets of issue 13 on {split}: " + ("met" if not missed else "NOT met: " + "; ".join(missed)))
+    lines.append(f"targets of issue 13 on {name}: " + ("met" if not missed else "NOT met: " + "; ".join(missed)))
     return "\n".join(lines)
 
 
-def run_v2(split: str, cases: dict[str, Case], data: Path, errors: bool, as_json: bool) -> int:
-    items, missing = load(split, data)
-    for path in missing:
-        print(f"eval: {path} is missing; scoring the other language only", file=sys.stderr)
+def run_v2(evalset: str, split: str, cases: dict[str, Case], data: Path, errors: bool, as_json: bool) -> int:
+    items: list[Item] = []
+    for one in ("dev", "test") if split == "all" else (split,):
+        found, missing = load(one, data)
+        items += found
+        for path in missing:
+            print(f"eval: {path} is missing; scoring the other language only", file=sys.stderr)
     if not items:
         print(f"eval: no {split} items under {data}", file=sys.stderr)
         return 2
@@ -115,13 +120,13 @@ def run_v2(split: str, cases: dict[str, Case], data: Path, errors: bool, as_json
     case_ids = [c.id for c in ordered]
     scores = score((predict(i, ordered) for i in items), case_ids)
     if as_json:
-        doc = {"set": "v2", "split": split, "by_lang": {lang: sum(i.lang == lang for i in items) for lang in LANGS},
+        doc = {"set": evalset, "split": split, "by_lang": {lang: sum(i.lang == lang for i in items) for lang in LANGS},
                **scores.as_dict()}
         if errors:
             doc["errors"] = [{"id": m.id, "title": m.title, "mistakes": m.lines} for m in scores.mistakes]
         print(json.dumps(doc, indent=2, ensure_ascii=False))
         return 0
-    print(report(split, items, scores, case_ids))
+    print(report(f"{evalset} {split}", items, scores, case_ids))
     if errors:
         print(f"mistakes on {len(scores.mistakes)} of {scores.texts} texts:")
         for m in scores.mistakes:
@@ -133,18 +138,19 @@ def run_v2(split: str, cases: dict[str, Case], data: Path, errors: bool, as_json
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", dest="evalset", choices=["v2", "v1"], default="v2", help="labelled set (default v2)")
+    parser.add_argument("--set", dest="evalset", choices=["v2", "v3", "v1"], default="v2",
+                        help="labelled set: v2 the tuning set (default), v3 the held-out set, v1 the first set")
     parser.add_argument("--split", choices=["dev", "test", "all"], default=None,
-                        help="v2: dev (default) or test; v1: one split (default: dev, test and all)")
+                        help="v2: dev, test or all (default); v3: test (all of it); v1: one split (default: each)")
     parser.add_argument("--config", default=str(HERE.parent / "config"))
-    parser.add_argument("--data", default=str(V2_DIR), help="v2: directory of {es,en}.{dev,test}.yaml")
-    parser.add_argument("--errors", action="store_true", help="list every wrong decision (v2: dev only)")
+    parser.add_argument("--data", default=None, help="directory of {es,en}.{dev,test}.yaml (default: the set's)")
+    parser.add_argument("--errors", action="store_true", help="list every wrong decision (not on v3)")
     parser.add_argument("--json", action="store_true", help="one JSON document")
     args = parser.parse_args(argv)
-    if args.evalset == "v2" and args.split == "all":
-        parser.error("v2 scores one split at a time: --split dev or --split test")
-    if args.evalset == "v2" and args.split == "test" and args.errors:
-        print("eval: --errors is refused on the held-out test split (per-item results are for dev only)",
+    if args.evalset == "v3" and args.split not in (None, "test"):
+        parser.error("v3 is held out whole: its only split is test")
+    if args.evalset == "v3" and args.errors:
+        print("eval: --errors is refused on the held-out set v3 (per-item results are for the tuning set v2 only)",
               file=sys.stderr)
         return 2
     try:
@@ -152,7 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.evalset == "v1":
             v1.run(args.split, cases, args.errors, args.json)
             return 0
-        return run_v2(args.split or "dev", cases, Path(args.data), args.errors, args.json)
+        if args.evalset == "v3":
+            return run_v2("v3", "test", cases, Path(args.data or V3_DIR), args.errors, args.json)
+        return run_v2("v2", args.split or "all", cases, Path(args.data or V2_DIR), args.errors, args.json)
     except (EvalSetError, ConfigError) as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 2

@@ -208,10 +208,23 @@ def test_every_v2_item_is_well_formed() -> None:
         assert not missing and {i.lang for i in items} == set(LANGS)
 
 
-def test_the_cli_refuses_errors_on_the_test_split(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--split", "test", "--errors"]) == 2
+def test_the_cli_refuses_errors_on_the_held_out_set(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--set", "v3", "--errors"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--errors is refused on the held-out test split" in err
+    assert err.count("\n") == 1 and "--errors is refused on the held-out set v3" in err
+    with pytest.raises(SystemExit):
+        main(["--set", "v3", "--split", "dev"])
+    assert "v3 is held out whole" in capsys.readouterr().err
+
+
+def test_v3_ids_are_all_held_out() -> None:
+    item = {"id": "es-v3-b017", "lang": "es", "source_kind": "news", "published": date(2025, 1, 9),
+            "title": "Clima en Cusco", "text": "Lluvias fuertes.", "cases": [], "related": "other", "steps": []}
+    assert problems(item, "test") == []
+    assert problems(item, "dev") == ["id 'es-v3-b017' belongs to the test split (v3 is held out whole)"]
+    assert problems({**item, "lang": "en"}, "test") == ["id 'es-v3-b017' does not match lang 'en'"]
+    assert problems({**item, "id": "es-v3-17"}, "test") == [
+        "id 'es-v3-17' is not <lang>-v2-NNN or <lang>-v3-<writer>NNN"]
 
 
 def test_the_cli_scores_a_partial_set_and_names_what_is_missing(tmp_path: Path,
@@ -227,7 +240,7 @@ def test_the_cli_scores_a_partial_set_and_names_what_is_missing(tmp_path: Path,
               "title": "Clima en Cusco", "text": "Lluvias fuertes en Cusco esta semana.", "cases": [],
               "related": "other", "steps": []}]
     (tmp_path / "es.dev.yaml").write_text(yaml.safe_dump(items, allow_unicode=True), encoding="utf-8")
-    assert main(["--data", str(tmp_path), "--json", "--errors"]) == 0
+    assert main(["--data", str(tmp_path), "--split", "dev", "--json", "--errors"]) == 0
     out, err = capsys.readouterr()
     doc = json.loads(out)
     assert (doc["set"], doc["split"], doc["texts"], doc["by_lang"]) == ("v2", "dev", 2, {"es": 2, "en": 0})

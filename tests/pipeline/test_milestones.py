@@ -738,6 +738,27 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
      "investigation had been extended by eight months.", "investigation_extended", "taken"),
     # a negated step did not happen
     ("A cien días, ningún policía ha declarado ante la fiscalía", "", "testimony", "background"),
+    # a step its clause dates long before publication (2025-09-17) is told again, whatever its verb
+    ("Análisis: el caso Juliaca después de la vacancia", "La fiscalía abrió investigación preliminar contra la "
+     "presidenta en enero de 2023 y todavía no decide si la formaliza.", "preliminary_investigation", "background"),
+    ("Familias esperan fecha para el juicio", "La fiscalía presentó la acusación hace dos años y el juzgado aún "
+     "no programa la audiencia.", "indictment", "background"),
+    ("Prosecutors act in Juliaca case", "Prosecutors ordered new ballistic tests last week, two years after the "
+     "first ones.", "forensic", "taken"),  # "last week" is no year: the step stays news
+    # a court's decision reported with what it decided is that step
+    ("Juez dicta impedimento de salida a cuatro policías", "El juez declaró fundado el requerimiento de "
+     "impedimento de salida contra cuatro policías investigados por las muertes en Juliaca.", "ruling", "background"),
+    # a long subject whose verb says the step happened
+    ("Families fill a courtroom in Puno", "The trial of two police officers accused of shooting protesters near "
+     "the airport began on Monday in Puno.", "trial", "taken"),
+    # a participle dated this week reports what just happened; dated by a month, an earlier step
+    ("Fiscalía recibe resultados en Juliaca", "La necropsia practicada ayer en Juliaca confirmó que el agente murió "
+     "por traumatismo.", "forensic", "taken"),
+    ("Fiscalía recibe resultados en Juliaca", "La necropsia practicada en marzo confirmó que el agente murió "
+     "por traumatismo.", "forensic", "background"),
+    # at a trial under way, the years the prosecution asks for are the charge tried, not a new indictment
+    ("Se inicia juicio oral contra dos policías por muertes en Juliaca", "El juicio oral comenzó este lunes en "
+     "Puno y la fiscalía pide 25 años de prisión para ambos.", "indictment", "background"),
 ])
 def test_sentence_level_rules(title: str, text: str, mtype: str, status: str) -> None:
     assert statuses(title, text).get(mtype) == {status}, statuses(title, text)

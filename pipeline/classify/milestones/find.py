@@ -13,10 +13,12 @@ from typing import Any
 
 from config.schema import Case
 from pipeline.classify.dates import DateMention, find_dates, local_date
+from pipeline.classify.milestones import lexicon as lx
 from pipeline.classify.milestones.identifiers import actors as find_actors
 from pipeline.classify.milestones.identifiers import identifiers as find_identifiers
 from pipeline.classify.milestones.model import Milestone
 from pipeline.classify.milestones.patterns import Hit
+from pipeline.classify.milestones.recency import earlier_step
 from pipeline.classify.milestones.status import ANNOUNCED, BACKGROUND, STATUSES, TAKEN, Reader, Verdict
 from pipeline.classify.milestones.tables import CUE_KINDS, index, labels, tables
 from pipeline.classify.milestones.text import Doc
@@ -29,13 +31,6 @@ ACTOR_WINDOW = 30
 ID_WINDOW = 60
 WINDOW_HITS = 3  # mentions of a step whose surroundings give its date, actors, identifiers
 
-# A date right after these is a deadline or the event itself, not the day of the step.
-_NOT_STEP_DATE_BEFORE = frozenset(
-    "hasta desde until till through since plazo deadline muertes muertos fallecidos fallecidas victimas "
-    "asesinados heridos masacre matanza hechos sucesos ocurrido ocurridos ocurridas protestas represion "
-    "enfrentamientos tragedia aniversario massacre killings deaths dead killed victims events protests "
-    "anniversary".split()
-)
 
 
 class _Dates:
@@ -63,7 +58,7 @@ def _step_date(doc: Doc, hits: list[Hit], dates: _Dates, event_date: date | None
     for hit in hits:
         lo = doc.sentence(hit.start)[0]
         for _distance, pos, mention in sorted((abs(p - hit.start), p, m) for p, m in dates.in_sentence(hit.start)):
-            if any(doc.toks[p] in _NOT_STEP_DATE_BEFORE for p in range(max(pos - 3, lo), pos)):
+            if any(doc.toks[p] in lx.NOT_STEP_DATE_BEFORE for p in range(max(pos - 3, lo), pos)):
                 continue
             day = mention.resolve(published, forward=announced(hit))
             if day is not None and day != event_date:
@@ -146,11 +141,28 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 _specificity(o) > _specificity(h) and o.start < h.end and h.start < o.end and o.rule.key != h.rule.key
                 and verdicts[id(o)].status == TAKEN for o in mentions):
             verdicts[id(h)] = Verdict(BACKGROUND, "the same words read as a more specific step")
+    for h in mentions:  # "declaró fundado el pedido de impedimento de salida": the decision is that measure
+        if h.rule.key == "ruling" and verdicts[id(h)].status == TAKEN:
+            taken = {o.rule.key for o in mentions if verdicts[id(o)].status == TAKEN}
+            decided = next((o for o in mentions if o.rule.key in lx.RULING_IS & taken
+                            and doc.sentence(o.start) == doc.sentence(h.start)), None)
+            if decided is not None:
+                step = doc.span(decided.start, decided.end)
+                verdicts[id(h)] = Verdict(BACKGROUND, f"the decision is the step '{step}'")
+    if any(h.rule.key == "trial" and verdicts[id(h)].status == TAKEN for h in mentions):
+        for h in mentions:  # at a trial, "la fiscalía pide 20 años" is the charge tried, not a new indictment
+            if h.rule.key == "indictment" and verdicts[id(h)].reason.startswith("the request is the step"):
+                verdicts[id(h)] = Verdict(BACKGROUND, f"the charge at a trial under way; {verdicts[id(h)].reason}")
     for h in mentions:
         specific = reader.yields_to(h) if verdicts[id(h)].status == TAKEN else None
         if specific is not None and verdicts[id(specific)].status == TAKEN:
             step = doc.span(specific.start, specific.end)
             verdicts[id(h)] = Verdict(BACKGROUND, f"a generic wording: the step is '{step}'")
+    for h in mentions:  # "abrió investigación en enero de 2023", told in a 2025 analysis
+        if verdicts[id(h)].status == TAKEN and h.rule.key != "statement":
+            old = earlier_step(doc, h, local_date(published))
+            if old is not None:
+                verdicts[id(h)] = Verdict(BACKGROUND, f"{old}; {verdicts[id(h)].reason}")
     return _milestones(doc, mentions, verdicts, by_kind, case, language, published)
 
 

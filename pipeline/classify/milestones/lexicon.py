@@ -39,7 +39,7 @@ CLAUSE_PUNCTUATION = (";", ":", "(", ")", "—", "–")
 NOT_ACTIONS = words_of(
     "ser estar haber tener seguir continuar permanecer quedar existir mantener llevar recordar avanzar "
     "proseguir faltar cumplir afrontar enfrentar preceder be have remain continue exist keep stay recall "
-    "lack face follow precede")
+    "lack face follow precede basar base")
 # Verbs of a position taken on a step: what is welcomed or criticised is context, the position is the
 # statement ("saluda la acusación", "welcomes start of first trial").
 POSITIONS = words_of(
@@ -59,6 +59,9 @@ REJECTIONS = words_of("rechazar denegar desestimar negar reject deny dismiss ref
 REJECTION_KEEPS = frozenset(("appeal", "statement", "ruling"))  # a court rejecting a motion rules on it
 # A decision on an appeal is the appeal step ("declaró infundado el recurso de apelación").
 DECIDED_BY_RULING = frozenset(("appeal",))
+# A court's decision reported in the same sentence as what it decided is that step ("declaró fundado
+# el impedimento de salida", "la Sala confirmó la absolución").
+RULING_IS = frozenset(("appeal", "coercive_measure", "precautionary_measure"))
 REQUEST_NOUNS = words_of("pedido exigencia solicitud llamado demand call request")
 # A step named by the body that takes it ("la Subcomisión de Acusaciones Constitucionales aprobó"):
 # as the subject of a verb of action it is taken, unlike other steps ("la investigación sigue").
@@ -72,3 +75,20 @@ RELATIVES = words_of("que quien quienes cuyo cuya cuyos cuyas donde which who wh
 REPORTING = words_of(
     "decir informar senalar indicar comunicar explicar precisar confirmar say tell inform report state confirm "
     "explain")
+# Verbs that say a step happened when the step is their subject ("el juicio comenzó", "the trial opened").
+HAPPENINGS = words_of(
+    "empezar comenzar iniciar arrancar reanudar concluir culminar terminar begin start open resume conclude "
+    "end get")
+# Days of this week: a participle dated by one reports what just happened ("realizada ayer").
+RECENT_DAYS = words_of(
+    "ayer hoy anoche lunes martes miercoles jueves viernes sabado domingo yesterday today monday tuesday "
+    "wednesday thursday friday saturday sunday")
+THIS_OR_LAST = words_of("esta this last pasada")
+WEEK_WORDS = words_of("semana week")
+# A date right after these is a deadline or the event itself, not the day of the step.
+NOT_STEP_DATE_BEFORE = frozenset(
+    "hasta desde until till through since plazo deadline muertes muertos fallecidos fallecidas victimas "
+    "asesinados heridos masacre matanza hechos sucesos ocurrido ocurridos ocurridas protestas represion "
+    "enfrentamientos tragedia aniversario massacre killings deaths dead killed victims events protests "
+    "anniversary".split()
+)

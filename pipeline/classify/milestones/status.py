@@ -41,6 +41,8 @@ TAKEN, ANNOUNCED, REQUESTED, BACKGROUND = "taken", "announced", "requested", "ba
 STATUSES = (TAKEN, ANNOUNCED, REQUESTED, BACKGROUND)
 LEAD_SENTENCES = 2  # body sentences that, with the title, carry the news
 RIGHT_WINDOW = 5  # words after a step where its passive verb or describing participle may stand
+RECENT_WINDOW = 6  # words after a participle where the day that dates it may stand
+RIGHT_FAR = 18  # words after a step where the verb of a long subject may stand ("the trial of ... opened")
 
 
 
@@ -333,14 +335,28 @@ class Reader:
         """A verb after the step: passive or pronominal ("fue formalizada", "se realizó") or a participle
         that describes it ("formalizada en julio"); else the step is the subject of another verb."""
         doc = self.doc
-        for pos in range(hit.end, min(hit.end + RIGHT_WINDOW, hi)):
+        for pos in range(hit.end, min(hit.end + RIGHT_FAR, hi)):
             if doc.toks[pos] in lx.SUBORDINATORS or any(p in doc.before(pos) for p in lx.CLAUSE_PUNCTUATION):
                 return None
             form = doc.form(pos)
             if form is None:
                 continue
+            if form == FINITE and self._reduced_relative(pos, hi):
+                form = PARTICIPLE
+            if pos >= hit.end + RIGHT_WINDOW:  # beyond a long subject only the verb that says it happened
+                if form == FINITE and doc.lemma(pos) in lx.HAPPENINGS:
+                    return Verdict(TAKEN, f"the step happens: {_quoted(doc, pos)}")
+                if form in (FINITE, IMPERFECT, FUTURE, CONDITIONAL, MODAL):
+                    return None
+                continue
             if form == PARTICIPLE and doc.lemma(pos - 1) not in lx.AUXILIARIES | lx.PASSIVE:
+                if doc.lang == "en" and pos > hit.end + 1:  # "the trial of two officers accused of ...": the officers
+                    continue
+                if self._recent_after(pos, hi):  # "la audiencia realizada ayer", "a necropsy carried out on Tuesday"
+                    return Verdict(TAKEN, f"participle {_quoted(doc, pos)} with a recent day: it just happened")
                 return Verdict(BACKGROUND, f"participle {_quoted(doc, pos)} describes an earlier step")
+            if form == FINITE and doc.lemma(pos) in lx.HAPPENINGS and doc.toks[pos - 1] != "se":
+                return Verdict(TAKEN, f"the step happens: {_quoted(doc, pos)}")
             verdict = self._at(pos)
             if verdict is None:
                 continue
@@ -357,6 +373,25 @@ class Reader:
                     return Verdict(BACKGROUND, f"passive {_quoted(doc, pos)} after the lead: a recap")
             return verdict
         return None
+
+    def _reduced_relative(self, pos: int, hi: int) -> bool:
+        """English "-ed" before the clause's main verb is a participle: "the officers accused of ... began"."""
+        doc = self.doc
+        if doc.lang != "en" or not doc.toks[pos].endswith("ed") or doc.lemma(pos - 1) in lx.AUXILIARIES | lx.PASSIVE:
+            return False
+        for later in range(pos + 1, min(pos + RIGHT_FAR, hi)):
+            if doc.toks[later] in lx.SUBORDINATORS or any(p in doc.before(later) for p in lx.CLAUSE_PUNCTUATION):
+                return False
+            if doc.form(later) in (FINITE, FUTURE, CONDITIONAL, MODAL) and doc.lemma(later) not in lx.AUXILIARIES:
+                return True
+        return False
+
+    def _recent_after(self, pos: int, hi: int) -> bool:
+        """A day of this week right after a word ("ayer", "el lunes", "on Tuesday", "last week")."""
+        window = self.doc.toks[pos + 1:min(pos + 1 + RECENT_WINDOW, hi)]
+        return any(t in lx.RECENT_DAYS for t in window) or any(
+            a in lx.THIS_OR_LAST and b in lx.WEEK_WORDS for a, b in zip(window, window[1:], strict=False)) or any(
+            b in lx.THIS_OR_LAST and a in lx.WEEK_WORDS for a, b in zip(window, window[1:], strict=False))
 
     def _complement_of(self, hit: Hit, lo: int) -> Hit | None:
         """Another step between this one and its verb: the verb governs that one ("dispuso la ampliación
