@@ -756,12 +756,39 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
      "por traumatismo.", "forensic", "taken"),
     ("Fiscalía recibe resultados en Juliaca", "La necropsia practicada en marzo confirmó que el agente murió "
      "por traumatismo.", "forensic", "background"),
+    # a present tense the lemmatizer reads as a noun, before its object, is the verb of a position
+    ("Aprodeh y el caso Juliaca", "Aprodeh saluda la acusación contra los policías del caso Juliaca.", "statement",
+     "taken"),
+    # a relative clause with its own verb does not hold the step that follows it
+    ("Juicio por Juliaca", "El perito que examinó los proyectiles declaró hoy ante el juzgado colegiado en Puno.",
+     "testimony", "taken"),
+    # a count of times right after a step makes it a history
+    ("Fiscalía pide más plazo", "La investigación preliminar ha sido ampliada en varias ocasiones desde 2023 y "
+     "sigue sin imputados.", "investigation_extended", "background"),
+    # a march or sit-in held, a letter sent, a release "said today": positions taken in public
+    ("Families gather in Huamanga", "Relatives of the victims held a vigil outside the court on Tuesday.",
+     "statement", "taken"),
+    ("Congresistas de Puno escriben a la fiscal", "Cuatro congresistas enviaron ayer un oficio a la fiscal de la "
+     "Nación sobre el caso Juliaca.", "statement", "taken"),
+    # appearing before a commission to answer is testifying; a new office opened is an institutional step
+    ("Ministro acude al Congreso", "El ministro del Interior se presentó ayer ante la Comisión de Justicia por las "
+     "muertes en Juliaca.", "testimony", "taken"),
+    ("Fiscalía en Juliaca", "El equipo especial instaló ayer un despacho en Juliaca para el caso.", "institutional",
+     "taken"),
     # at a trial under way, the years the prosecution asks for are the charge tried, not a new indictment
     ("Se inicia juicio oral contra dos policías por muertes en Juliaca", "El juicio oral comenzó este lunes en "
      "Puno y la fiscalía pide 25 años de prisión para ambos.", "indictment", "background"),
 ])
 def test_sentence_level_rules(title: str, text: str, mtype: str, status: str) -> None:
     assert statuses(title, text).get(mtype) == {status}, statuses(title, text)
+
+
+def test_a_ruling_told_after_the_measure_the_lead_reports_is_that_measure() -> None:
+    got = find_milestones("Juez ordena impedimento de salida para cuatro policías",
+                          "El juez de Puno dictó ayer impedimento de salida contra cuatro policías investigados por "
+                          "las muertes en Juliaca. Así lo resolvió el juez tras una audiencia de seis horas.",
+                          published=PUBLISHED)
+    assert [m.type for m in reported(got)] == ["coercive_measure"]
 
 
 def test_the_body_that_archives_a_complaint_names_no_complaint() -> None:

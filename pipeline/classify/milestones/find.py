@@ -144,8 +144,10 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
     for h in mentions:  # "declaró fundado el pedido de impedimento de salida": the decision is that measure
         if h.rule.key == "ruling" and verdicts[id(h)].status == TAKEN:
             taken = {o.rule.key for o in mentions if verdicts[id(o)].status == TAKEN}
-            decided = next((o for o in mentions if o.rule.key in lx.RULING_IS & taken
-                            and doc.sentence(o.start) == doc.sentence(h.start)), None)
+            decided = next((o for o in mentions if o.rule.key in lx.RULING_IS & taken and (
+                doc.sentence(o.start) == doc.sentence(h.start)  # the same sentence, or a ruling told after the
+                or (h.start >= doc.title_tokens and verdicts[id(o)].status == TAKEN  # measure the lead reports
+                    and doc.sentence_no[o.start] < 1))), None)
             if decided is not None:
                 step = doc.span(decided.start, decided.end)
                 verdicts[id(h)] = Verdict(BACKGROUND, f"the decision is the step '{step}'")
@@ -159,7 +161,7 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
             step = doc.span(specific.start, specific.end)
             verdicts[id(h)] = Verdict(BACKGROUND, f"a generic wording: the step is '{step}'")
     for h in mentions:  # "abrió investigación en enero de 2023", told in a 2025 analysis
-        if verdicts[id(h)].status == TAKEN and h.rule.key != "statement":
+        if verdicts[id(h)].status == TAKEN:
             old = earlier_step(doc, h, local_date(published))
             if old is not None:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"{old}; {verdicts[id(h)].reason}")

@@ -194,6 +194,11 @@ class Reader:
             dated = self._dated_participle(hit, hi)
             if dated is not None:
                 return Verdict(BACKGROUND, f"participle with its own date {_quoted(doc, dated)}: an earlier step")
+        if found.status == TAKEN:
+            after = range(hit.end, min(hit.end + RECENT_WINDOW, hi))
+            count = next((p for p in after if self.marks.get(p) == "I"), None)
+            if count is not None:  # "has been extended several times": a history, not today's step
+                return Verdict(BACKGROUND, f"done {_quoted(doc, count)} ... times before: a recap")
         if found.status == TAKEN and self._in_relative_clause(hit, lo):
             return Verdict(BACKGROUND, f"in a relative clause about the past; {found.reason}")
         if found.status == TAKEN and hit.rule.key != "statement":
@@ -231,6 +236,8 @@ class Reader:
             if doc.form(pos) in (FINITE, IMPERFECT, FUTURE, CONDITIONAL):
                 verbs += 1
             if doc.toks[pos] in lx.RELATIVES:
+                if verbs and doc.form(hit.start) == FINITE:  # "el perito que practicó las necropsias declaró"
+                    return False  # the relative clause has its own verb; the step's verb is the main one
                 before = pos - 1
                 # "Familiares de las personas que murieron ... presentaron ayer": the second verb is the main one
                 return verbs < 2 and doc.form(before) is None and doc.toks[before] not in lx.REQUEST_NOUNS | lx.PURPOSE
@@ -395,7 +402,10 @@ class Reader:
 
     def _complement_of(self, hit: Hit, lo: int) -> Hit | None:
         """Another step between this one and its verb: the verb governs that one ("dispuso la ampliación
-        del plazo de la investigación preliminar"), this one is its complement."""
+        del plazo de la investigación preliminar"), this one is its complement. A step that is itself a
+        finite verb ("declaró ante el juzgado") is nobody's complement."""
+        if self.doc.form(hit.start) == FINITE:
+            return None
         for other in self.steps:
             if other.rule.key == hit.rule.key or other.start >= hit.start or other.start < lo:
                 continue

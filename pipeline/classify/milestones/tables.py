@@ -22,7 +22,7 @@ LANGUAGES = ("es", "en")  # every table is applied to every text; the first is t
 # Cue kinds of the rule tables and the mark each leaves on its words (pipeline.classify.milestones.status).
 CUE_KINDS: dict[str, str] = {
     "announced": "A", "future": "F", "requests": "R", "demands": "D", "granted": "T", "recap": "B",
-    "nonevent": "N",
+    "nonevent": "N", "iterative": "I",
 }
 
 @dataclass(frozen=True)

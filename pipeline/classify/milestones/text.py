@@ -68,6 +68,24 @@ def _participle_of(word: str) -> str | None:
     return None
 
 
+_ES_OBJECT_STARTS = frozenset("el la los las un una unos unas al que".split())
+_ES_PREPOSITIONS = frozenset("a ante bajo con contra de del desde durante en entre hacia hasta para por segun sin "
+                             "sobre tras y e o u ni su sus".split())
+
+
+_ES_FUNCTION_WORDS = frozenset("para contra hacia cada nada toda todas otra esta esa aquella misma ella nuestra "
+                               "alguna ninguna una ya ahora fuera apenas sea".split())
+
+
+@lru_cache(maxsize=CACHE)
+def _es_present_ar(word: str) -> bool:
+    """"saluda", "exhortan": a third-person present of a known -ar verb (the lemmatizer may read it as a noun)."""
+    if word in _ES_FUNCTION_WORDS:
+        return False
+    stem = word[:-2] if word.endswith("an") else word[:-1] if word.endswith("a") else ""
+    return len(stem) >= 3 and simplemma.is_known(stem + "ar", lang="es")
+
+
 @lru_cache(maxsize=CACHE)
 def _es_form(word: str) -> str | None:
     lem = lemma(word, "es")
@@ -213,7 +231,11 @@ class Doc:
                 pos < self.title_tokens and self.title_case) and not any(p in self.before(pos) for p in ":-.–"):
             return None  # a name mid-sentence ("Puno", "Durán"), unless the headline capitalises every word
         if self.lang == "es":
-            return _es_form(word)
+            form = _es_form(word)
+            if form is None and pos + 1 < len(self.toks) and self.toks[pos + 1] in _ES_OBJECT_STARTS \
+                    and prev not in _ES_PREPOSITIONS and _es_present_ar(word):
+                return FINITE  # "la Comisión saluda la formalización": a present the dictionary reads as a noun
+            return form
         en = _en_form(word)
         if en in (PRESENT_S, BASE):  # a headline's present ("Prosecutor files charges"); one main verb in it
             if en == BASE and (prev == "to" or (pos > 0 and _en_form(self.toks[pos - 1]) == MODAL)):
