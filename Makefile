@@ -41,9 +41,9 @@ test: install chromium
 demo: install
 	$(BIN)/casewatch demo
 
-## eval: relevance and legal-step figures on the tuning set (eval/v2/, both splits); the held-out set
-## once, at the end of the work: make eval SET=v3. One split: make eval SPLIT=dev. The first set: SET=v1
-SET   ?= v2
+## eval: relevance and legal-step figures on the tuning set (eval/v2/ and eval/v4/); the held-out set
+## once, at the end of the work: make eval SET=v3. One set: SET=v2 (SPLIT=dev), SET=v4; the first: SET=v1
+SET   ?= tune
 SPLIT ?=
 eval: install
 	$(BIN)/python eval/run.py --set $(SET) $(if $(SPLIT),--split $(SPLIT))

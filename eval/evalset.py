@@ -1,5 +1,5 @@
-"""The labelled sets v2 (eval/v2/{es,en}.{dev,test}.yaml) and v3 (eval/v3/{es,en}.test.yaml, held out
-whole): loading, and the rules every item must meet.
+"""The labelled sets v2 (eval/v2/{es,en}.{dev,test}.yaml), v3 (eval/v3/{es,en}.test.yaml, held out
+whole) and v4 (eval/v4/{es,en}.dev.yaml, for tuning): loading, and the rules every item must meet.
 
 Kept apart from the scoring so the structural check can read the held-out split without scoring it,
 and so a file that is still being written (a language missing, fewer items) loads as what it is.
@@ -20,6 +20,7 @@ from config.schema import MILESTONE_TYPES
 
 V2_DIR = Path(__file__).resolve().parent / "v2"
 V3_DIR = Path(__file__).resolve().parent / "v3"
+V4_DIR = Path(__file__).resolve().parent / "v4"
 LANGS = ("es", "en")
 SPLITS = ("dev", "test")
 STATUSES = ("taken", "announced", "requested", "background")
@@ -30,8 +31,9 @@ KEYS = {"id", "lang", "source_kind", "published", "title", "text", "cases", "rel
 OPTIONAL = {"note"}
 STEP_KEYS = {"type", "status", "primary", "evidence", "event_date"}
 _ID = re.compile(r"^(es|en)-v2-(\d{3,4})$")
-# v3: three writers (a, b: Spanish; c: English) numbered their own items; every item is held out.
-_ID_V3 = re.compile(r"^(es|en)-v3-([a-z])(\d{3})$")
+# v3 and v4: three writers each (a letter) numbered their own items; v3 is held out whole, v4 is for tuning.
+_ID_WRITERS = re.compile(r"^(es|en)-v([34])-([a-z])(\d{3})$")
+_WHOLE_SPLIT = {"3": ("test", "v3 is held out whole"), "4": ("dev", "v4 is for tuning whole")}
 
 
 class EvalSetError(ValueError):
@@ -80,14 +82,15 @@ def split_of(number: int) -> str:
 
 
 def _id_problem(ident: str, lang: Any, split: str) -> str | None:
-    """v2 ids follow the k % 5 split rule; v3 ids are all in the test split."""
-    if m := _ID_V3.match(ident):
+    """v2 ids follow the k % 5 split rule; v3 ids are all in the test split, v4 ids all in dev."""
+    if m := _ID_WRITERS.match(ident):
         if m.group(1) != lang:
             return f"id {ident!r} does not match lang {lang!r}"
-        return None if split == "test" else f"id {ident!r} belongs to the test split (v3 is held out whole)"
+        whole, why = _WHOLE_SPLIT[m.group(2)]
+        return None if split == whole else f"id {ident!r} belongs to the {whole} split ({why})"
     m = _ID.match(ident)
     if not m:
-        return f"id {ident!r} is not <lang>-v2-NNN or <lang>-v3-<writer>NNN"
+        return f"id {ident!r} is not <lang>-v2-NNN or <lang>-v3|v4-<writer>NNN"
     if m.group(1) != lang:
         return f"id {ident!r} does not match lang {lang!r}"
     if split_of(int(m.group(2))) != split:

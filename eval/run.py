@@ -1,13 +1,13 @@
 """`make eval`: how well casewatch decides relevance and legal steps on a labelled set.
 
-    .venv/bin/python eval/run.py [--set v2|v3|v1] [--split dev|test|all] [--errors] [--json] [--config DIR]
+    .venv/bin/python eval/run.py [--set tune|v2|v4|v3|v1] [--split dev|test|all] [--errors] [--json]
 
-v2 (default; eval/v2/, see eval/v2/README.md): written independently from the milestone guide, every
-step labelled with its status; the tuning set (dev and test, `--split all` by default: its test split
-was held out for two runs, then opened for tuning when v3 took its place). v3 (eval/v3/): written
-later by three other writers from the same brief, held out whole: run it (`make eval SET=v3`) once, at
-the end of the work; per-item results on it are never shown. v1 (eval/dev.yaml, eval/test.yaml): the
-first set, one main milestone per text, kept as it was (`--set v1`, splits dev, test and all).
+Sets written independently from the milestone guide, every step labelled with its status (see
+eval/v2/README.md): v2 (dev and test; its test split was held out for two runs, then opened for
+tuning when v3 took its place) and v4 (three later writers, for tuning) make the tuning set `tune`
+(the default). v3 (three other writers, same brief) is held out whole: run it (`make eval SET=v3`)
+once, at the end of the work; per-item results on it are never shown. v1 (eval/dev.yaml,
+eval/test.yaml): the first set, one main milestone per text, kept as it was (`--set v1`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from config.schema import Case, ConfigError, load_config
 from eval import v1
-from eval.evalset import LANGS, STATUSES, V2_DIR, V3_DIR, EvalSetError, Item, load
+from eval.evalset import LANGS, STATUSES, V2_DIR, V3_DIR, V4_DIR, EvalSetError, Item, load
 from eval.metrics import NONE, TARGETS, Outcome, Scores, normalise, score
 from pipeline.classify.milestones import find_milestones
 from pipeline.classify.relevance import classify
@@ -106,15 +106,18 @@ def report(name: str, items: list[Item], s: Scores, case_ids: Sequence[str]) -> 
     return "\n".join(lines)
 
 
-def run_v2(evalset: str, split: str, cases: dict[str, Case], data: Path, errors: bool, as_json: bool) -> int:
+def run_v2(evalset: str, split: str, cases: dict[str, Case], parts: Sequence[tuple[Path, Sequence[str]]],
+           errors: bool, as_json: bool) -> int:
+    """Score the items of ``parts`` (directory, splits) together."""
     items: list[Item] = []
-    for one in ("dev", "test") if split == "all" else (split,):
-        found, missing = load(one, data)
-        items += found
-        for path in missing:
-            print(f"eval: {path} is missing; scoring the other language only", file=sys.stderr)
+    for data, splits in parts:
+        for one in splits:
+            found, missing = load(one, data)
+            items += found
+            for path in missing:
+                print(f"eval: {path} is missing; scoring what is there", file=sys.stderr)
     if not items:
-        print(f"eval: no {split} items under {data}", file=sys.stderr)
+        print(f"eval: no {split} items under {', '.join(str(d) for d, _ in parts)}", file=sys.stderr)
         return 2
     ordered = list(cases.values())
     case_ids = [c.id for c in ordered]
@@ -138,8 +141,8 @@ def run_v2(evalset: str, split: str, cases: dict[str, Case], data: Path, errors:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", dest="evalset", choices=["v2", "v3", "v1"], default="v2",
-                        help="labelled set: v2 the tuning set (default), v3 the held-out set, v1 the first set")
+    parser.add_argument("--set", dest="evalset", choices=["tune", "v2", "v4", "v3", "v1"], default="tune",
+                        help="tune: the tuning set, v2 and v4 (default); v3: the held-out set; v1: the first set")
     parser.add_argument("--split", choices=["dev", "test", "all"], default=None,
                         help="v2: dev, test or all (default); v3: test (all of it); v1: one split (default: each)")
     parser.add_argument("--config", default=str(HERE.parent / "config"))
@@ -149,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.evalset == "v3" and args.split not in (None, "test"):
         parser.error("v3 is held out whole: its only split is test")
+    if args.evalset in ("v4", "tune") and args.split not in (None, "all"):
+        parser.error(f"{args.evalset} is scored whole (v4 has no held-out split); for one split of v2: --set v2")
     if args.evalset == "v3" and args.errors:
         print("eval: --errors is refused on the held-out set v3 (per-item results are for the tuning set v2 only)",
               file=sys.stderr)
@@ -158,9 +163,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.evalset == "v1":
             v1.run(args.split, cases, args.errors, args.json)
             return 0
+        both = ("dev", "test")
         if args.evalset == "v3":
-            return run_v2("v3", "test", cases, Path(args.data or V3_DIR), args.errors, args.json)
-        return run_v2("v2", args.split or "all", cases, Path(args.data or V2_DIR), args.errors, args.json)
+            return run_v2("v3", "test", cases, [(Path(args.data or V3_DIR), ["test"])], args.errors, args.json)
+        if args.evalset == "v4":
+            return run_v2("v4", "all", cases, [(Path(args.data or V4_DIR), ["dev"])], args.errors, args.json)
+        if args.evalset == "tune":
+            parts = [(Path(args.data), both)] if args.data else [(V2_DIR, both), (V4_DIR, ["dev"])]
+            return run_v2("tune (v2+v4)", "all", cases, parts, args.errors, args.json)
+        split = args.split or "all"
+        return run_v2("v2", split, cases, [(Path(args.data or V2_DIR), both if split == "all" else [split])],
+                      args.errors, args.json)
     except (EvalSetError, ConfigError) as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 2

@@ -231,7 +231,10 @@ def test_v3_ids_are_all_held_out() -> None:
     assert problems(item, "dev") == ["id 'es-v3-b017' belongs to the test split (v3 is held out whole)"]
     assert problems({**item, "lang": "en"}, "test") == ["id 'es-v3-b017' does not match lang 'en'"]
     assert problems({**item, "id": "es-v3-17"}, "test") == [
-        "id 'es-v3-17' is not <lang>-v2-NNN or <lang>-v3-<writer>NNN"]
+        "id 'es-v3-17' is not <lang>-v2-NNN or <lang>-v3|v4-<writer>NNN"]
+    assert problems({**item, "id": "es-v4-d003"}, "dev") == []
+    assert problems({**item, "id": "es-v4-d003"}, "test") == [
+        "id 'es-v4-d003' belongs to the dev split (v4 is for tuning whole)"]
 
 
 def test_the_cli_scores_a_partial_set_and_names_what_is_missing(tmp_path: Path,
@@ -247,7 +250,7 @@ def test_the_cli_scores_a_partial_set_and_names_what_is_missing(tmp_path: Path,
               "title": "Clima en Cusco", "text": "Lluvias fuertes en Cusco esta semana.", "cases": [],
               "related": "other", "steps": []}]
     (tmp_path / "es.dev.yaml").write_text(yaml.safe_dump(items, allow_unicode=True), encoding="utf-8")
-    assert main(["--data", str(tmp_path), "--split", "dev", "--json", "--errors"]) == 0
+    assert main(["--set", "v2", "--data", str(tmp_path), "--split", "dev", "--json", "--errors"]) == 0
     out, err = capsys.readouterr()
     doc = json.loads(out)
     assert (doc["set"], doc["split"], doc["texts"], doc["by_lang"]) == ("v2", "dev", 2, {"es": 2, "en": 0})

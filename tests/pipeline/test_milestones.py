@@ -775,6 +775,19 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
      "muertes en Juliaca.", "testimony", "taken"),
     ("Fiscalía en Juliaca", "El equipo especial instaló ayer un despacho en Juliaca para el caso.", "institutional",
      "taken"),
+    # a present in an English body is a verb before its object ("follows a complaint": no action on it)
+    ("Prosecutors widen Juliaca probe", "The decision follows a criminal complaint by relatives of the victims.",
+     "complaint", "background"),
+    # a recap word opening the clause of a step that is its own verb
+    ("Hearing still pending", "Five months after prosecutors indicted two officers, the court has not set a date.",
+     "indictment", "background"),
+    ("Audiencia pendiente", "Tres meses después de que la fiscalía acusara a dos policías, el juzgado no fija fecha.",
+     "indictment", "background"),
+    # what an appeals court upholds is the object of the appeal, which is the step
+    ("Appeals court rules in Juliaca case", "The appeals chamber rejected the defence appeal and upheld the travel "
+     "ban on four officers.", "coercive_measure", "background"),
+    # a bill that alarms: a position on it, the bill is context
+    ("UN experts alarmed by bill shielding police over protest deaths", "", "legislation", "background"),
     # at a trial under way, the years the prosecution asks for are the charge tried, not a new indictment
     ("Se inicia juicio oral contra dos policías por muertes en Juliaca", "El juicio oral comenzó este lunes en "
      "Puno y la fiscalía pide 25 años de prisión para ambos.", "indictment", "background"),

@@ -151,6 +151,11 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
             if decided is not None:
                 step = doc.span(decided.start, decided.end)
                 verdicts[id(h)] = Verdict(BACKGROUND, f"the decision is the step '{step}'")
+    if any(h.rule.key == "appeal" and verdicts[id(h)].status == TAKEN for h in mentions):
+        for h in mentions:  # "upheld the restricted-appearance order": the appeal decided is the step
+            verb = verdicts[id(h)].verb
+            if h.rule.key != "appeal" and verb is not None and doc.lemma(verb) in lx.APPELLATE:
+                verdicts[id(h)] = Verdict(BACKGROUND, f"decided on appeal: {verdicts[id(h)].reason}")
     if any(h.rule.key == "trial" and verdicts[id(h)].status == TAKEN for h in mentions):
         for h in mentions:  # at a trial, "la fiscalía pide 20 años" is the charge tried, not a new indictment
             if h.rule.key == "indictment" and verdicts[id(h)].reason.startswith("the request is the step"):

@@ -21,7 +21,7 @@ CONDITIONAL_OPENERS = words_of("si whether if")
 # "declaró en la investigación por esas muertes", "during the preliminary investigation".
 PREPOSITIONS = words_of(
     "en durante sobre segun con desde hasta sin de del por entre mediante in during about on over within "
-    "with without since of for into from under amid at towards toward regarding al against contra")
+    "with without since of for into from under amid at towards toward regarding al against contra by")
 # "to"/"a" open a phrase only before an article ("se incorpora a la investigación"): "envió a juicio",
 # "sent to trial" are the step.
 PREPOSITIONS_BEFORE_ARTICLE = words_of("to a")
@@ -59,6 +59,12 @@ REJECTIONS = words_of("rechazar denegar desestimar negar reject deny dismiss ref
 REJECTION_KEEPS = frozenset(("appeal", "statement", "ruling"))  # a court rejecting a motion rules on it
 # A decision on an appeal is the appeal step ("declaró infundado el recurso de apelación").
 DECIDED_BY_RULING = frozenset(("appeal",))
+# Recap words that open a clause of their own ("tras", "después de (que)", "after"): a step that is its
+# own verb inside one is the earlier step ("después de que la fiscalía acusara").
+RECAP_OPENERS = words_of("tras despues luego de after following since desde")
+# Verbs of an appeals court deciding: what they confirm or revoke is the object of the appeal step.
+APPELLATE = words_of(
+    "confirmar revocar ratificar anular uphold overturn confirm revoke annul reverse")
 # A court's decision reported in the same sentence as what it decided is that step ("declaró fundado
 # el impedimento de salida", "la Sala confirmó la absolución").
 RULING_IS = frozenset(("appeal", "coercive_measure", "precautionary_measure"))

@@ -41,6 +41,7 @@ TAKEN, ANNOUNCED, REQUESTED, BACKGROUND = "taken", "announced", "requested", "ba
 STATUSES = (TAKEN, ANNOUNCED, REQUESTED, BACKGROUND)
 LEAD_SENTENCES = 2  # body sentences that, with the title, carry the news
 RIGHT_WINDOW = 5  # words after a step where its passive verb or describing participle may stand
+RECAP_WINDOW = 6  # words before a step that is its own verb where a recap word may open its clause
 RECENT_WINDOW = 6  # words after a participle where the day that dates it may stand
 RIGHT_FAR = 18  # words after a step where the verb of a long subject may stand ("the trial of ... opened")
 
@@ -50,6 +51,7 @@ RIGHT_FAR = 18  # words after a step where the verb of a long subject may stand 
 class Verdict:
     status: str
     reason: str
+    verb: int | None = None  # the word of the verb of action that decided it, when one did
 
 
 def _quoted(doc: Doc, pos: int) -> str:
@@ -124,7 +126,7 @@ class Reader:
             return Verdict(BACKGROUND, f"{word} is no action on the step")
         if doc.toks[pos] in ("did",) or lem in lx.AUXILIARIES:
             return None
-        return Verdict(TAKEN, f"verb of action {word}")
+        return Verdict(TAKEN, f"verb of action {word}", pos)
 
     def _negated(self, pos: int) -> int | None:
         """A negation within the two words before a verb or its auxiliary ("no ha formalizado")."""
@@ -182,7 +184,10 @@ class Reader:
             return Verdict(BACKGROUND, "a question in the headline: an analysis, not news")
         if self._operative(hit, lo):
             return Verdict(TAKEN, f"the operative part of a resolution: {_quoted(doc, hit.start)}")
-        found = self._inside(hit, policy) or self._left(hit, lo) or self._right(hit, hi)
+        found = self._inside(hit, policy)
+        if found is not None and found.status == TAKEN and (recap := self._recap_before(hit, lo)) is not None:
+            return Verdict(BACKGROUND, f"recap: {_quoted(doc, recap)} ... {found.reason}")  # "after ... indicted"
+        found = found or self._left(hit, lo) or self._right(hit, hi)
         if found is None:
             found = (Verdict(TAKEN, "named in the headline") if hit.start < doc.title_tokens
                      else Verdict(BACKGROUND, "a noun phrase without a verb of action"))
@@ -379,6 +384,19 @@ class Reader:
                 if doc.sentence_no[hit.start] >= 1:
                     return Verdict(BACKGROUND, f"passive {_quoted(doc, pos)} after the lead: a recap")
             return verdict
+        return None
+
+    def _recap_before(self, hit: Hit, lo: int) -> int | None:
+        """A recap word opening the clause of a step that is its own verb ("four months after prosecutors
+        indicted", "después de que la fiscalía acusara"), with no other verb between."""
+        doc = self.doc
+        for pos in range(hit.start - 1, max(lo, hit.start - RECAP_WINDOW) - 1, -1):
+            if any(p in doc.before(pos + 1) for p in (*lx.CLAUSE_PUNCTUATION, ",")):
+                return None
+            if self.marks.get(pos) == "B" and doc.toks[pos] in lx.RECAP_OPENERS:  # not "ya formalizó": news
+                return pos
+            if doc.form(pos) in (FINITE, IMPERFECT, FUTURE, CONDITIONAL, MODAL):
+                return None
         return None
 
     def _reduced_relative(self, pos: int, hi: int) -> bool:

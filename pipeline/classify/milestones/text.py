@@ -124,6 +124,22 @@ _EN_HEADLINE_VERBS = frozenset(
     "meet hand recommend report find conclude move transfer create disband dissolve deactivate replace".split())
 
 
+_EN_OBJECT_STARTS = frozenset("a an the that its their his her this these those".split())
+_EN_PREPOSITIONS = frozenset("of in on at by for with from to into over under about against during after before "
+                             "and or".split())
+_EN_NOT_PRESENT = frozenset("is was has does this its his hers yours ours theirs news thus always perhaps "
+                            "whereas unless across towards besides".split())
+
+
+@lru_cache(maxsize=CACHE)
+def _en_present_s(word: str) -> bool:
+    """"follows", "finds": a third-person present (its lemma is another word, a verb's)."""
+    if word in _EN_NOT_PRESENT or not word.endswith("s") or len(word) < 4:
+        return False
+    lem = lemma(word, "en")
+    return lem != word and word in (lem + "s", lem + "es") or (lem.endswith("y") and word == lem[:-1] + "ies")
+
+
 @lru_cache(maxsize=CACHE)
 def _en_form(word: str) -> str | None:
     if word in _EN_MODALS:
@@ -233,10 +249,14 @@ class Doc:
         if self.lang == "es":
             form = _es_form(word)
             if form is None and pos + 1 < len(self.toks) and self.toks[pos + 1] in _ES_OBJECT_STARTS \
-                    and prev not in _ES_PREPOSITIONS and _es_present_ar(word):
+                    and not self.before(pos + 1).strip() and prev not in _ES_PREPOSITIONS and _es_present_ar(word):
                 return FINITE  # "la Comisión saluda la formalización": a present the dictionary reads as a noun
             return form
         en = _en_form(word)
+        if en is None and pos >= self.title_tokens and _en_present_s(word) and pos + 1 < len(self.toks) \
+                and self.toks[pos + 1] in _EN_OBJECT_STARTS and not self.before(pos + 1).strip() \
+                and prev not in _EN_PREPOSITIONS:
+            return FINITE  # "the decision follows a complaint", "the report finds that": a present in the body
         if en in (PRESENT_S, BASE):  # a headline's present ("Prosecutor files charges"); one main verb in it
             if en == BASE and (prev == "to" or (pos > 0 and _en_form(self.toks[pos - 1]) == MODAL)):
                 return INFINITIVE
