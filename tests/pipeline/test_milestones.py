@@ -22,6 +22,7 @@ from pipeline.classify.milestones import (
     find_milestones,
     labels,
     reported,
+    without_outlet,
 )
 
 PUBLISHED = datetime(2025, 9, 17, 15, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Lima
@@ -794,6 +795,17 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
 ])
 def test_sentence_level_rules(title: str, text: str, mtype: str, status: str) -> None:
     assert statuses(title, text).get(mtype) == {status}, statuses(title, text)
+
+
+def test_an_outlet_or_a_name_reports_no_step() -> None:
+    """A headline's trailing outlet ("- Peru Reports") and a capitalised name mid-sentence are no report."""
+    assert without_outlet("Juliaca probe extended again - Peru Reports") == "Juliaca probe extended again"
+    assert without_outlet("Fiscalía amplía investigación | La República") == "Fiscalía amplía investigación"
+    assert without_outlet("Caso Juliaca - claves de la investigación fiscal por las muertes") == \
+        "Caso Juliaca - claves de la investigación fiscal por las muertes"  # no outlet: too long, lower case
+    got = find_milestones("Prosecutors short of staff", "Prosecutors lack staff, according to a memo seen by Peru "
+                          "Reports.", language="en")
+    assert "report" not in {m.type for m in got}
 
 
 def test_a_ruling_told_after_the_measure_the_lead_reports_is_that_measure() -> None:

@@ -5,10 +5,11 @@ text mentions with its status (taken / announced / requested / background), the 
 first, each with its evidence sentence and the reason for its status; ``reported`` keeps what may
 reach digests, alerts and the timeline. Modules by job: patterns (phrase syntax and index), tables
 (rule tables), text (sentences and verb forms), status (the status of one mention), identifiers
-(numbers and actors), find (selection of the primary step), model (the Milestone record).
+(numbers and actors), recency (steps dated long before publication), find (selection of the primary
+step), model (the Milestone record).
 """
 
-from pipeline.classify.milestones.find import find_milestones
+from pipeline.classify.milestones.find import find_milestones, without_outlet
 from pipeline.classify.milestones.model import Milestone, reported
 from pipeline.classify.milestones.patterns import RuleError
 from pipeline.classify.milestones.patterns import compile_phrase as _compile
@@ -16,4 +17,4 @@ from pipeline.classify.milestones.tables import LANGUAGES, RULES_DIR, labels
 from pipeline.classify.milestones.tables import load_table as _load_table
 
 __all__ = ["LANGUAGES", "RULES_DIR", "Milestone", "RuleError", "_compile", "_load_table", "find_milestones",
-           "labels", "reported"]
+           "labels", "reported", "without_outlet"]

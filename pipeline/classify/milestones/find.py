@@ -29,6 +29,7 @@ LEAD_BONUS = 10
 PRIMARY_SENTENCES = 1  # the primary step is in the title or the first sentence(s) of the body
 ACTOR_WINDOW = 30
 ID_WINDOW = 60
+OUTLET_WORDS = 5  # at most this many words after the last " - " of a headline are the outlet's name
 WINDOW_HITS = 3  # mentions of a step whose surroundings give its date, actors, identifiers
 
 
@@ -97,7 +98,7 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                     published: datetime | None = None) -> list[Milestone]:
     """Every step a text mentions, with its status; the primary step first, then the other taken ones,
     then announced, requested and background ones (one per type and status)."""
-    doc = Doc.read(title or "", text or "")
+    doc = Doc.read(without_outlet(title or ""), text or "")
     if not doc.toks:
         return []
     by_kind: dict[str, list[Hit]] = {}
@@ -113,6 +114,8 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
         if look_back and hit.start >= doc.title_tokens and hit.rule.key != "statement":  # a march is news
             continue
         if any(v.start < hit.end and hit.start < v.end for v in vetoes.get(hit.rule.key, ())):
+            continue
+        if _inside_a_name(doc, hit):  # "an internal memo seen by Peru Reports"
             continue
         candidates.append(hit)
     if not candidates:
@@ -171,6 +174,25 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
             if old is not None:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"{old}; {verdicts[id(h)].reason}")
     return _milestones(doc, mentions, verdicts, by_kind, case, language, published)
+
+
+def _inside_a_name(doc: Doc, hit: Hit) -> bool:
+    """A one-word step capitalised mid-sentence after another capitalised word is part of a name."""
+    pos = hit.start
+    if hit.end - pos != 1 or pos < doc.title_tokens or pos == doc.sentence(pos)[0]:
+        return False
+    return doc.raw[pos][:1].isupper() and doc.raw[pos - 1][:1].isupper() and pos - 1 != doc.sentence(pos)[0] \
+        and not doc.before(pos).strip()
+
+
+def without_outlet(title: str) -> str:
+    """"Juliaca probe extended - Peru Reports" -> "Juliaca probe extended": a feed's or Google News'
+    headline ends with its outlet's name, whose words ("Reports", "Informe") report no step."""
+    for sep in (" - ", " | ", " – "):
+        head, found, tail = title.rpartition(sep)
+        if found and head.strip() and len(tail.split()) <= OUTLET_WORDS and tail[:1].isupper():
+            return head
+    return title
 
 
 def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_kind: dict[str, list[Hit]],

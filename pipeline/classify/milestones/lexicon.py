@@ -20,7 +20,7 @@ CONDITIONAL_OPENERS = words_of("si whether if")
 # A step inside a prepositional phrase is a circumstance of another action, not its object:
 # "declaró en la investigación por esas muertes", "during the preliminary investigation".
 PREPOSITIONS = words_of(
-    "en durante sobre segun con desde hasta sin de del por entre mediante in during about on over within "
+    "en durante sobre segun con desde hasta sin de del por para entre mediante in during about on over within "
     "with without since of for into from under amid at towards toward regarding al against contra by")
 # "to"/"a" open a phrase only before an article ("se incorpora a la investigación"): "envió a juicio",
 # "sent to trial" are the step.
@@ -39,7 +39,8 @@ CLAUSE_PUNCTUATION = (";", ":", "(", ")", "—", "–")
 NOT_ACTIONS = words_of(
     "ser estar haber tener seguir continuar permanecer quedar existir mantener llevar recordar avanzar "
     "proseguir faltar cumplir afrontar enfrentar preceder be have remain continue exist keep stay recall "
-    "lack face follow precede basar base")
+    "lack face follow precede basar base incorporar sumar anexar adjuntar agregar add attach sustentar "
+    "fundamentar apoyar rely concentrar centrar enfocar focus")
 # Verbs of a position taken on a step: what is welcomed or criticised is context, the position is the
 # statement ("saluda la acusación", "welcomes start of first trial").
 POSITIONS = words_of(

@@ -109,7 +109,9 @@ class Reader:
                     return Verdict(BACKGROUND, f"pluperfect {_quoted(doc, aux)} {word}: an earlier step")
                 if doc.lemma(aux) in lx.PASSIVE and doc.sentence_no[pos] >= 1:
                     return Verdict(BACKGROUND, f"passive {_quoted(doc, aux)} {word} after the lead: a recap")
-                return Verdict(TAKEN, f"{_quoted(doc, aux)} {word}")
+                if doc.verb_lemma(pos) in lx.NOT_ACTIONS:  # "se ha concentrado en", "has focused on"
+                    return Verdict(BACKGROUND, f"{_quoted(doc, aux)} {word} is no action on the step")
+                return Verdict(TAKEN, f"{_quoted(doc, aux)} {word}", pos)
             return None
         if form in (INFINITIVE, GERUND):
             if form == INFINITIVE and pos > 0 and doc.toks[pos - 1] in lx.PURPOSE:

@@ -277,6 +277,14 @@ class Doc:
     def lemma(self, pos: int) -> str:
         return lemma(self.raw[pos].lower(), self.lang)
 
+    def verb_lemma(self, pos: int) -> str:
+        """The infinitive of a verb form, participles the dictionary lists as adjectives included
+        ("concentrado" -> "concentrar")."""
+        lem = self.lemma(pos)
+        if self.lang == "es" and not lem.endswith(_ES_VERB_ENDINGS):
+            return _participle_of(self.raw[pos].lower()) or lem
+        return lem
+
 
 _FOLDED: dict[str, str] = {}
 
