@@ -2,9 +2,9 @@
 
 v1 (eval/dev.yaml, eval/test.yaml) labels one main step per text, taken or announced, written by the
 team that wrote the rules; v2 (eval/v2/, written independently from the milestone guide) labels every
-step with its status and the primary one. The rules are tuned on v1 dev and on all of v2 (its test split
-was opened for tuning after two held-out runs); v3 (eval/v3/, other writers) is held out whole and run
-once, at the end of the work (eval/v2/README.md), so it is not gated here.
+step with its status and the primary one. The rules are tuned on v1 dev, on all of v2 (its test split
+was opened for tuning after two held-out runs) and on v4 (three later writers); v3 (eval/v3/, three
+other writers) is held out whole and run once, at the end of the work, so it is not gated here.
 """
 
 from __future__ import annotations
@@ -58,9 +58,9 @@ def test_make_eval_meets_the_targets() -> None:
     assert held_out["precision"] >= 0.93 and held_out["recall"] >= 0.93, held_out
 
 
-def test_v2_meets_the_step_targets() -> None:
-    """Issue 13's targets for relevance and legal steps, on the tuning set (all of v2)."""
-    out = subprocess.run([sys.executable, "eval/run.py", "--set", "v2", "--split", "all", "--json"], cwd=ROOT,
+def test_the_tuning_set_meets_the_step_targets() -> None:
+    """Issue 13's targets for relevance and legal steps, on the tuning set (v2 and v4)."""
+    out = subprocess.run([sys.executable, "eval/run.py", "--set", "tune", "--json"], cwd=ROOT,
                          capture_output=True, text=True, check=True, timeout=300)
     targets = json.loads(out.stdout)["targets"]
     for name in ("relevance_precision", "relevance_recall", "taken_precision", "taken_recall", "primary_accuracy",

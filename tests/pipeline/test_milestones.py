@@ -789,12 +789,38 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
      "ban on four officers.", "coercive_measure", "background"),
     # a bill that alarms: a position on it, the bill is context
     ("UN experts alarmed by bill shielding police over protest deaths", "", "legislation", "background"),
+    # the title of a work is no step: quoted, or after "titled"
+    ("Se estrena 'Testimonio de Puno', documental sobre Juliaca", "", "testimony", None),
+    ("Film on Juliaca premieres", "A documentary titled Testimony premiered on Wednesday in Lima.", "testimony", None),
+    # a question headline heads an analysis: the body reports no step of its own
+    ("¿Qué viene para el caso Juliaca?", "La carpeta pasó a una fiscalía de Lima y el plazo vence en marzo.",
+     "institutional", None),
+    # a relative clause inside the step's words describes who acts
+    ("Fiscalía evalúa pedir prisión preventiva", "La fiscalía especializada que investiga las muertes de Huamanga "
+     "evalúa nuevas diligencias.", "preliminary_investigation", "background"),
+    # the subject of a future or conditional verb is announced, whatever verb stands before it
+    ("Boluarte sin inmunidad", "Boluarte perdió la inmunidad y las investigaciones por las muertes podrían "
+     "reactivarse.", "preliminary_investigation", "announced"),
+    # a press release names the document's genre, not a position
+    ("Press release: Prosecutor's Office files indictment in Juliaca case", "", "statement", None),
     # at a trial under way, the years the prosecution asks for are the charge tried, not a new indictment
     ("Se inicia juicio oral contra dos policías por muertes en Juliaca", "El juicio oral comenzó este lunes en "
      "Puno y la fiscalía pide 25 años de prisión para ambos.", "indictment", "background"),
 ])
-def test_sentence_level_rules(title: str, text: str, mtype: str, status: str) -> None:
-    assert statuses(title, text).get(mtype) == {status}, statuses(title, text)
+def test_sentence_level_rules(title: str, text: str, mtype: str, status: str | None) -> None:
+    assert statuses(title, text).get(mtype) == ({status} if status else None), statuses(title, text)
+
+
+def test_a_reaction_further_down_a_story_about_another_step_is_no_step_of_its_own() -> None:
+    """The guide: steps that appear only further down are background; the families' reaction in the
+    third sentence of a story on a formalization is part of that story, not a statement of its own."""
+    text = ("La fiscalía formalizó ayer investigación preparatoria contra cuatro policías por las muertes de "
+            "Juliaca. La disposición fue notificada a las partes. Los deudos saludaron la decisión.")
+    got = find_milestones("Fiscalía formaliza investigación por muertes en Juliaca", text, published=PUBLISHED)
+    assert [m.type for m in reported(got)] == ["formal_investigation"]
+    alone = find_milestones("Deudos de Juliaca", "Los deudos saludaron ayer la decisión de la fiscalía.",
+                            published=PUBLISHED)
+    assert [m.type for m in reported(alone)] == ["statement"]  # a reaction that is the news stays one
 
 
 def test_an_outlet_or_a_name_reports_no_step() -> None:

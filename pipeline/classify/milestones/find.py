@@ -30,6 +30,7 @@ PRIMARY_SENTENCES = 1  # the primary step is in the title or the first sentence(
 ACTOR_WINDOW = 30
 ID_WINDOW = 60
 OUTLET_WORDS = 5  # at most this many words after the last " - " of a headline are the outlet's name
+REACTION = 2  # body sentence from which a statement in a story about another step is a reaction
 WINDOW_HITS = 3  # mentions of a step whose surroundings give its date, actors, identifiers
 
 
@@ -107,15 +108,16 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
     vetoes: dict[str, list[Hit]] = {}
     for v in by_kind.get("veto", []):
         vetoes.setdefault(v.rule.key, []).append(v)
-    # A title that looks back ("las claves del caso", "cronología") reports no step of its own in the body.
-    look_back = any(h.start < doc.title_tokens for h in by_kind.get("background", []))
+    # A title that looks back ("las claves del caso", "cronología") or asks ("¿Qué pasará con el caso?")
+    # heads an analysis: its body reports no step of its own.
+    look_back = any(h.start < doc.title_tokens for h in by_kind.get("background", [])) or doc.question_title
     candidates = []
     for hit in by_kind.get("step", []):
         if look_back and hit.start >= doc.title_tokens and hit.rule.key != "statement":  # a march is news
             continue
         if any(v.start < hit.end and hit.start < v.end for v in vetoes.get(hit.rule.key, ())):
             continue
-        if _inside_a_name(doc, hit):  # "an internal memo seen by Peru Reports"
+        if _inside_a_name(doc, hit) or _in_a_title(doc, hit):  # "seen by Peru Reports", "el documental 'Testimonio'"
             continue
         candidates.append(hit)
     if not candidates:
@@ -185,6 +187,20 @@ def _inside_a_name(doc: Doc, hit: Hit) -> bool:
         and not doc.before(pos).strip()
 
 
+_QUOTES = "'\"‘’“”«»"
+_TITLED = frozenset("titled entitled called named titulado titulada denominado denominada llamado llamada".split())
+
+
+def _in_a_title(doc: Doc, hit: Hit) -> bool:
+    """A step word opening the title of a work: quoted ("'Testimonio del altiplano'") or named ("a
+    documentary titled Testimonio"), capitalised."""
+    if not doc.raw[hit.start][:1].isupper() or doc.form(hit.start) is not None:  # not a quote: “Presentaremos ...”
+        return False
+    if hit.start > 0 and doc.toks[hit.start - 1] in _TITLED:
+        return True
+    return any(q in doc.before(hit.start) for q in _QUOTES) and hit.start != doc.sentence(hit.start)[0]
+
+
 def without_outlet(title: str) -> str:
     """"Juliaca probe extended - Peru Reports" -> "Juliaca probe extended": a feed's or Google News'
     headline ends with its outlet's name, whose words ("Reports", "Informe") report no step."""
@@ -205,6 +221,12 @@ def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_
                   key=lambda h: (_score(doc, h), -h.start), default=None)
     if primary is None:
         primary = next((h for h in taken if h.rule.key == "statement"), None)
+    if primary is not None and primary.rule.key != "statement":
+        for h in taken:  # the families' or an NGO's reaction told further down a story about another step
+            if h.rule.key == "statement" and doc.sentence_no[h.start] >= REACTION:
+                why = "the report's own call" if primary.rule.key == "report" else "a reaction further down"
+                verdicts[id(h)] = Verdict(BACKGROUND, f"{why}; the news is '{doc.span(primary.start, primary.end)}'")
+        taken = [h for h in taken if verdicts[id(h)].status == TAKEN]
     groups: dict[tuple[str, str], list[Hit]] = {}
     for hit in sorted(mentions, key=lambda h: (h is not primary, -_score(doc, h), h.start)):
         groups.setdefault((hit.rule.key, verdicts[id(hit)].status), []).append(hit)

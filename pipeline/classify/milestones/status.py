@@ -189,6 +189,10 @@ class Reader:
         found = self._inside(hit, policy)
         if found is not None and found.status == TAKEN and (recap := self._recap_before(hit, lo)) is not None:
             return Verdict(BACKGROUND, f"recap: {_quoted(doc, recap)} ... {found.reason}")  # "after ... indicted"
+        if found is None:  # the subject of a future or conditional ("las investigaciones podrían reactivarse")
+            ahead = self._right(hit, hi)
+            if ahead is not None and ahead.reason.startswith((FUTURE, CONDITIONAL, MODAL)):
+                found = ahead
         found = found or self._left(hit, lo) or self._right(hit, hi)
         if found is None:
             found = (Verdict(TAKEN, "named in the headline") if hit.start < doc.title_tokens
@@ -322,6 +326,10 @@ class Reader:
         for pos in range(hit.start + 1, hit.end):
             if doc.form(pos) == GERUND and doc.lang == "en" and doc.lemma(pos - 1) not in lx.PASSIVE:
                 return Verdict(BACKGROUND, f"{_quoted(doc, pos)} describes who acts, not a step taken")
+        relative = next((p for p in range(hit.start + 1, hit.end - 1) if doc.toks[p] in lx.RELATIVES
+                         and any(doc.form(v) is not None for v in range(p + 1, hit.end))), None)
+        if relative is not None and doc.form(hit.start) is None:  # "la fiscalía que investiga las muertes"
+            return Verdict(BACKGROUND, f"{_quoted(doc, relative)} ... describes who acts, not a step taken")
         for pos in range(hit.start, hit.end):
             mark = self.marks.get(pos)
             if mark in ("R", "D") and policy.get("requested" if mark == "R" else "demanded") == TAKEN:
@@ -360,6 +368,8 @@ class Reader:
             if pos >= hit.end + RIGHT_WINDOW:  # beyond a long subject only the verb that says it happened
                 if form == FINITE and doc.lemma(pos) in lx.HAPPENINGS:
                     return Verdict(TAKEN, f"the step happens: {_quoted(doc, pos)}")
+                if form == FINITE and doc.lemma(pos) in lx.NOT_ACTIONS:  # "Apelación de ... sigue sin fecha"
+                    return Verdict(BACKGROUND, f"the subject of {_quoted(doc, pos)}: no action on it")
                 if form in (FINITE, IMPERFECT, FUTURE, CONDITIONAL, MODAL):
                     return None
                 continue

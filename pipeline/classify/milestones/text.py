@@ -218,6 +218,12 @@ class Doc:
                 self.form(p) in (FINITE, IMPERFECT, FUTURE, CONDITIONAL, MODAL) for p in range(pos, end))
             pos = end
 
+    @property
+    def question_title(self) -> bool:
+        """A headline that asks ("¿Qué pasará con el caso?", "What next for ...?")."""
+        title = self.text[:self.ends[self.title_tokens - 1]] if self.title_tokens else ""
+        return title.lstrip().startswith("¿") or title.rstrip().endswith("?")
+
     def token_at(self, char: int) -> int:
         return max(bisect_right(self.starts, char) - 1, 0)
 

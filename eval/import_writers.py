@@ -1,0 +1,60 @@
+"""Copy a set written by three writers into eval/v3/ or eval/v4/, byte for byte, after checking it.
+
+    .venv/bin/python eval/import_writers.py v3 /work/evalsets/v3     # held out whole: es.test, en.test
+    .venv/bin/python eval/import_writers.py v4 /work/evalsets/v4     # for tuning: es.dev, en.dev
+
+Each writer wrote one file (v3: es-v3-a, es-v3-b, en-v3-c; v4: es-v4-d, es-v4-e, en-v4-f); the Spanish
+files are joined. Only ids, counts and problems are printed, never texts or labels (nobody tuning
+casewatch reads v3). A missing writer's file is skipped and named.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from eval.evalset import V3_DIR, V4_DIR, problems
+
+SETS = {
+    "v3": (V3_DIR, "test", {"es": ("es-v3-a.yaml", "es-v3-b.yaml"), "en": ("en-v3-c.yaml",)}),
+    "v4": (V4_DIR, "dev", {"es": ("es-v4-d.yaml", "es-v4-e.yaml"), "en": ("en-v4-f.yaml",)}),
+}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[0] not in SETS:
+        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        return 2
+    target, split, writers = SETS[argv[0]]
+    source = Path(argv[1])
+    target.mkdir(exist_ok=True)
+    seen: set[str] = set()
+    for lang, names in writers.items():
+        parts = []
+        for name in names:
+            if not (source / name).exists():
+                print(f"{name}: missing in {source}, skipped")
+                continue
+            text = (source / name).read_text(encoding="utf-8")
+            items = yaml.safe_load(text) or []
+            for n, raw in enumerate(items, 1):
+                bad = problems(raw, split)
+                if bad or raw["id"] in seen:
+                    print(f"{source / name}: item {n} ({raw.get('id')}): {bad[0] if bad else 'duplicate id'}; "
+                          "nothing copied", file=sys.stderr)
+                    return 1
+                seen.add(raw["id"])
+            parts.append(text.rstrip("\n") + "\n")
+            print(f"{name}: {len(items)} items")
+        if parts:
+            (target / f"{lang}.{split}.yaml").write_text("".join(parts), encoding="utf-8")
+    print(f"eval/{argv[0]}: {len(seen)} items")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
