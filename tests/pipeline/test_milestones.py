@@ -801,6 +801,15 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
     # the subject of a future or conditional verb is announced, whatever verb stands before it
     ("Boluarte sin inmunidad", "Boluarte perdió la inmunidad y las investigaciones por las muertes podrían "
      "reactivarse.", "preliminary_investigation", "announced"),
+    # "charge" in English copy over a formalized investigation is that formalization
+    ("Prosecutors charge four officers over Juliaca deaths", "Prosecutors on Tuesday formally opened a preparatory "
+     "investigation into four police officers.", "indictment", "background"),
+    # a source's attribution is no statement; nouns whose lemma differs are no verbs ("media", "him")
+    ("Judge bars officers from leaving Peru", "The judge barred four officers from leaving the country, the "
+     "judiciary said in a statement.", "statement", None),
+    ("Rolex probe extended", "The case was opened in March after media reports.", "report", "background"),
+    ("Officers summoned in Juliaca case", "Prosecutors summoned four officers. They appeared on Monday. The forensic "
+     "report, by contrast, was read at an earlier hearing.", "forensic", "background"),
     # a press release names the document's genre, not a position
     ("Press release: Prosecutor's Office files indictment in Juliaca case", "", "statement", None),
     # at a trial under way, the years the prosecution asks for are the charge tried, not a new indictment

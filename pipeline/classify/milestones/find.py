@@ -30,6 +30,7 @@ PRIMARY_SENTENCES = 1  # the primary step is in the title or the first sentence(
 ACTOR_WINDOW = 30
 ID_WINDOW = 60
 OUTLET_WORDS = 5  # at most this many words after the last " - " of a headline are the outlet's name
+INDICTMENT_WORDS = 80  # below this priority an indictment is worded as a charge, not named ("indict", "acusación")
 REACTION = 2  # body sentence from which a statement in a story about another step is a reaction
 WINDOW_HITS = 3  # mentions of a step whose surroundings give its date, actors, identifiers
 
@@ -161,10 +162,17 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
             verb = verdicts[id(h)].verb
             if h.rule.key != "appeal" and verb is not None and doc.lemma(verb) in lx.APPELLATE:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"decided on appeal: {verdicts[id(h)].reason}")
-    if any(h.rule.key == "trial" and verdicts[id(h)].status == TAKEN for h in mentions):
-        for h in mentions:  # at a trial, "la fiscalía pide 20 años" is the charge tried, not a new indictment
-            if h.rule.key == "indictment" and verdicts[id(h)].reason.startswith("the request is the step"):
-                verdicts[id(h)] = Verdict(BACKGROUND, f"the charge at a trial under way; {verdicts[id(h)].reason}")
+    taken_keys = {h.rule.key for h in mentions if verdicts[id(h)].status == TAKEN}
+    for h in mentions:
+        if h.rule.key != "indictment" or verdicts[id(h)].status != TAKEN:
+            continue
+        if "trial" in taken_keys and (verdicts[id(h)].reason.startswith("the request is the step")
+                                      or h.rule.priority < INDICTMENT_WORDS):
+            # at a trial, "la fiscalía pide 20 años", "prosecutors accuse" is the charge tried
+            verdicts[id(h)] = Verdict(BACKGROUND, f"the charge at a trial under way; {verdicts[id(h)].reason}")
+        elif "formal_investigation" in taken_keys and h.rule.priority < INDICTMENT_WORDS:
+            # "prosecutors charge four officers" over a formalized investigation: the formalization
+            verdicts[id(h)] = Verdict(BACKGROUND, "a charge that is the formalization reported with it")
     for h in mentions:
         specific = reader.yields_to(h) if verdicts[id(h)].status == TAKEN else None
         if specific is not None and verdicts[id(specific)].status == TAKEN:

@@ -140,6 +140,19 @@ def _en_present_s(word: str) -> bool:
     return lem != word and word in (lem + "s", lem + "es") or (lem.endswith("y") and word == lem[:-1] + "ies")
 
 
+_EN_SUBJECT_PRONOUNS = frozenset("i we you they".split())
+_EN_IRREGULAR_PRESENT = frozenset("is are am has does".split())
+# Past forms of irregular verbs (a closed class); other words whose lemma differs are nouns or pronouns.
+_EN_IRREGULAR_PAST = frozenset(
+    "was were had did said made took gave told held sent led met found began begun brought thought knew left "
+    "kept went gone came saw seen put set paid heard stood sought fought won lost ran rose wrote spoke broke chose "
+    "drove fell felt got hid hit hurt laid lay meant read rode rang shot shut sat slept spent split spread stole "
+    "struck swore sworn swept threw understood woke wore bought caught taught built sold dealt drew drawn fled "
+    "forbade froze grew hung bound bore bent bid burnt cast cost cut dug fed flew forgave forgot lent let lit "
+    "overtook overturned quit sank shook shone slid sought stuck stung strove sprang upheld withdrew withheld "
+    "undertook".split())
+
+
 @lru_cache(maxsize=CACHE)
 def _en_form(word: str) -> str | None:
     if word in _EN_MODALS:
@@ -154,7 +167,9 @@ def _en_form(word: str) -> str | None:
     if word in (lem + "s", lem + "es") or (lem.endswith("y") and word == lem[:-1] + "ies"):
         # "files", "charges": a verb in a headline (Doc.form), else a plural noun
         return PRESENT_S if lem in _EN_HEADLINE_VERBS else None
-    return FINITE  # "filed", "sought", "was": past (a participle after "has", "had", "was": Doc.form)
+    if word.endswith(("ed", "en")) or word in _EN_IRREGULAR_PAST or word in _EN_IRREGULAR_PRESENT:
+        return FINITE  # "filed", "sought", "was": past (a participle after "has", "had", "was": Doc.form)
+    return None  # "media" (medium), "him" (he), "data": another word's form, not a verb's
 
 
 @dataclass
@@ -268,6 +283,8 @@ class Doc:
                 return INFINITIVE
             if pos >= self.title_tokens and en == PRESENT_S:
                 return None
+            if pos >= self.title_tokens and prev not in _EN_SUBJECT_PRONOUNS and not prev.endswith("s"):
+                return None  # "the forensic report concluded": a noun; "they appeal", "prosecutors appeal": a verb
             if pos + 1 < len(self.toks) and self.toks[pos + 1] in _EN_COMPOUND_HEADS:
                 return None  # "Appeals court", "Charges filed": a noun before a noun
             lo = self.sentence(pos)[0]
