@@ -810,6 +810,18 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
     ("Rolex probe extended", "The case was opened in March after media reports.", "report", "background"),
     ("Officers summoned in Juliaca case", "Prosecutors summoned four officers. They appeared on Monday. The forensic "
      "report, by contrast, was read at an earlier hearing.", "forensic", "background"),
+    # a court setting the date of a hearing has set the hearing, whatever the date
+    ("Juzgado programa audiencia en el caso Juliaca", "El juzgado fijó para el 26 de mayo de 2026 la audiencia de "
+     "control de acusación.", "hearing", "taken"),
+    ("Court sets date in Juliaca case", "The court on Thursday set 19 January 2027 as the date for the hearing.",
+     "hearing", "taken"),
+    # a list of demands after a colon: every "que se ..." in it is asked for
+    ("Deudos entregan pliego al fiscal", "Los deudos entregaron un pliego de demandas: que se formalice la "
+     "investigación y que se cite a declarar a los generales.", "testimony", "requested"),
+    # what an archiving in the same sentence closes is its object
+    ("Comisión Permanente archiva denuncia constitucional", "La Comisión Permanente aprobó el informe final que "
+     "dispone el archivamiento de la denuncia constitucional contra la presidenta.", "constitutional_complaint",
+     "background"),
     # a press release names the document's genre, not a position
     ("Press release: Prosecutor's Office files indictment in Juliaca case", "", "statement", None),
     # at a trial under way, the years the prosecution asks for are the charge tried, not a new indictment

@@ -162,6 +162,11 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
             verb = verdicts[id(h)].verb
             if h.rule.key != "appeal" and verb is not None and doc.lemma(verb) in lx.APPELLATE:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"decided on appeal: {verdicts[id(h)].reason}")
+    for h in mentions:  # "aprobó el informe que ... dispone el archivamiento de la denuncia": the archiving
+        if h.rule.key in lx.ARCHIVED_OBJECTS and verdicts[id(h)].status == TAKEN and any(
+                o.rule.key == "archived" and doc.sentence(o.start) == doc.sentence(h.start) for o in mentions) \
+                and any(o.rule.key == "archived" and verdicts[id(o)].status == TAKEN for o in mentions):
+            verdicts[id(h)] = Verdict(BACKGROUND, "what the archiving in its sentence archives")
     taken_keys = {h.rule.key for h in mentions if verdicts[id(h)].status == TAKEN}
     for h in mentions:
         if h.rule.key != "indictment" or verdicts[id(h)].status != TAKEN:
@@ -256,8 +261,9 @@ def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_
         near = hits[:WINDOW_HITS]
         day = _step_date(doc, near, dates, event_date, published,
                          lambda h: verdicts[id(h)].status == ANNOUNCED)
-        if day and published_day and day > published_day and status == TAKEN and not verdict.reason.startswith(
-                ("verb of action", "the request is", "a demand made")):  # "fijó para el 8 de setiembre": taken
+        if day and published_day and day > published_day and status == TAKEN and not any(
+                verdicts[id(h)].reason.startswith(("verb of action", "the request is", "a demand made"))
+                for h in hits):  # "fijó para el 8 de setiembre": taken
             status, verdict = ANNOUNCED, Verdict(ANNOUNCED, f"dated after publication ({day.isoformat()})")
         near_ids = _near(identifiers, near, ID_WINDOW)
         if best is primary and not near_ids:  # the main step carries the document's numbers

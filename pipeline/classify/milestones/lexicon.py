@@ -63,13 +63,16 @@ DECIDED_BY_RULING = frozenset(("appeal",))
 # Recap words that open a clause of their own ("tras", "después de (que)", "after"): a step that is its
 # own verb inside one is the earlier step ("después de que la fiscalía acusara").
 RECAP_OPENERS = words_of("tras despues luego de after following since desde")
+# Steps an archiving in the same sentence closes: the archiving is the step.
+ARCHIVED_OBJECTS = frozenset(("complaint", "constitutional_complaint", "preliminary_investigation"))
 # Verbs of an appeals court deciding: what they confirm or revoke is the object of the appeal step.
 APPELLATE = words_of(
     "confirmar revocar ratificar anular uphold overturn confirm revoke annul reverse")
 # A court's decision reported in the same sentence as what it decided is that step ("declaró fundado
 # el impedimento de salida", "la Sala confirmó la absolución").
 RULING_IS = frozenset(("appeal", "coercive_measure", "precautionary_measure"))
-REQUEST_NOUNS = words_of("pedido exigencia solicitud llamado demand call request")
+REQUEST_NOUNS = words_of(
+    "pedido pedidos exigencia exigencias solicitud llamado demandas pliego reclamos demand demands call request")
 # A step named by the body that takes it ("la Subcomisión de Acusaciones Constitucionales aprobó"):
 # as the subject of a verb of action it is taken, unlike other steps ("la investigación sigue").
 ACTING_BODIES = words_of("subcomision subcommittee")
@@ -80,8 +83,8 @@ RELATIVES = words_of("que quien quienes cuyo cuya cuyos cuyas donde which who wh
 # Verbs of reporting: a pluperfect under them is the news told in the past ("told families that the
 # investigation had been extended").
 REPORTING = words_of(
-    "decir informar senalar indicar comunicar explicar precisar confirmar say tell inform report state confirm "
-    "explain")
+    "decir informar senalar indicar comunicar explicar precisar confirmar sostener afirmar asegurar say tell "
+    "inform report state confirm explain argue claim")
 # Verbs that say a step happened when the step is their subject ("el juicio comenzó", "the trial opened").
 HAPPENINGS = words_of(
     "empezar comenzar iniciar arrancar reanudar concluir culminar terminar begin start open resume conclude "

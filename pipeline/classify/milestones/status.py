@@ -250,6 +250,8 @@ class Reader:
                 if verbs and doc.form(hit.start) == FINITE:  # "el perito que practicó las necropsias declaró"
                     return False  # the relative clause has its own verb; the step's verb is the main one
                 before = pos - 1
+                if doc.toks[before] in lx.COORDINATION:  # "que se formalice ... y que se cite": a second clause
+                    return False
                 # "Familiares de las personas que murieron ... presentaron ayer": the second verb is the main one
                 return verbs < 2 and doc.form(before) is None and doc.toks[before] not in lx.REQUEST_NOUNS | lx.PURPOSE
             if any(p in doc.before(pos + 1) for p in lx.CLAUSE_PUNCTUATION):
@@ -332,6 +334,8 @@ class Reader:
         if relative is not None and doc.form(hit.start) is None:  # "la fiscalía que investiga las muertes"
             return Verdict(BACKGROUND, f"{_quoted(doc, relative)} ... describes who acts, not a step taken")
         for pos in range(hit.start, hit.end):
+            if pos > hit.start and doc.lemma(pos) in lx.REPORTING:  # "el congresista sostuvo que la denuncia"
+                continue
             mark = self.marks.get(pos)
             if mark in ("R", "D") and policy.get("requested" if mark == "R" else "demanded") == TAKEN:
                 return Verdict(TAKEN, f"the request is the step: {_quoted(self.doc, pos)}")
@@ -459,7 +463,13 @@ class Reader:
                 return Verdict(ANNOUNCED, f"only a possibility: {_quoted(doc, pos)}")
             if tok == "que" and doc.toks[pos - 1] == "para":
                 return Verdict(REQUESTED, f"wanted: {_quoted(doc, pos - 1)} {_quoted(doc, pos)}")
+            if tok in ("que", "that") and doc.toks[pos - 1] in lx.COORDINATION:
+                continue  # "pidió que se identifique ... y que se realice": governed as the first "que" is
             if tok in ("que", "that"):
+                before = range(pos - 1, max(lo, pos - 20) - 1, -1)
+                asked = next((g for g in before if doc.toks[g] in lx.REQUEST_NOUNS), None)
+                if asked is not None:  # "un pliego de demandas: que se formalice ..., que se cite a declarar ..."
+                    return Verdict(REQUESTED, f"asked for: {_quoted(doc, asked)}")
                 for gov in range(pos - 1, max(lo, pos - 20) - 1, -1):
                     if found.reason.startswith("pluperfect") and doc.lemma(gov) in lx.REPORTING \
                             and doc.form(gov) == FINITE:  # reported speech shifts the tense back

@@ -144,7 +144,7 @@ _EN_SUBJECT_PRONOUNS = frozenset("i we you they".split())
 _EN_IRREGULAR_PRESENT = frozenset("is are am has does".split())
 # Past forms of irregular verbs (a closed class); other words whose lemma differs are nouns or pronouns.
 _EN_IRREGULAR_PAST = frozenset(
-    "was were had did said made took gave told held sent led met found began begun brought thought knew left "
+    "was were had did said made took gave told held sent led met found began begun brought thought knew left set "
     "kept went gone came saw seen put set paid heard stood sought fought won lost ran rose wrote spoke broke chose "
     "drove fell felt got hid hit hurt laid lay meant read rode rang shot shut sat slept spent split spread stole "
     "struck swore sworn swept threw understood woke wore bought caught taught built sold dealt drew drawn fled "
@@ -283,7 +283,8 @@ class Doc:
                 return INFINITIVE
             if pos >= self.title_tokens and en == PRESENT_S:
                 return None
-            if pos >= self.title_tokens and prev not in _EN_SUBJECT_PRONOUNS and not prev.endswith("s"):
+            if pos >= self.title_tokens and prev not in _EN_SUBJECT_PRONOUNS and not prev.endswith("s") \
+                    and word not in _EN_IRREGULAR_PAST:  # "on Thursday set the date": a past
                 return None  # "the forensic report concluded": a noun; "they appeal", "prosecutors appeal": a verb
             if pos + 1 < len(self.toks) and self.toks[pos + 1] in _EN_COMPOUND_HEADS:
                 return None  # "Appeals court", "Charges filed": a noun before a noun
