@@ -822,6 +822,12 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
     ("Comisión Permanente archiva denuncia constitucional", "La Comisión Permanente aprobó el informe final que "
      "dispone el archivamiento de la denuncia constitucional contra la presidenta.", "constitutional_complaint",
      "background"),
+    # a pluperfect told by a reporting verb right before it is the news, told in the past
+    ("Lima prosecutors act", "Prosecutors in Lima said they had opened an inquiry into the death.",
+     "preliminary_investigation", "taken"),
+    # a phrase dated this week by its participle reports the step it names
+    ("Juez dicta comparecencia", "En una audiencia virtual realizada ayer, el juez dictó comparecencia con "
+     "restricciones.", "hearing", "taken"),
     # a press release names the document's genre, not a position
     ("Press release: Prosecutor's Office files indictment in Juliaca case", "", "statement", None),
     # at a trial under way, the years the prosecution asks for are the charge tried, not a new indictment

@@ -84,7 +84,7 @@ RELATIVES = words_of("que quien quienes cuyo cuya cuyos cuyas donde which who wh
 # investigation had been extended").
 REPORTING = words_of(
     "decir informar senalar indicar comunicar explicar precisar confirmar sostener afirmar asegurar say tell "
-    "inform report state confirm explain argue claim")
+    "inform report state confirm explain argue claim announce")
 # Verbs that say a step happened when the step is their subject ("el juicio comenzó", "the trial opened").
 HAPPENINGS = words_of(
     "empezar comenzar iniciar arrancar reanudar concluir culminar terminar begin start open resume conclude "

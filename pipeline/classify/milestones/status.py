@@ -106,7 +106,7 @@ class Reader:
                 if aux_form in (FUTURE, CONDITIONAL, MODAL):
                     return Verdict(ANNOUNCED, f"{aux_form} {_quoted(doc, aux)} {word}")
                 if aux_form == IMPERFECT or doc.toks[aux] == "had":
-                    return Verdict(BACKGROUND, f"pluperfect {_quoted(doc, aux)} {word}: an earlier step")
+                    return Verdict(BACKGROUND, f"pluperfect {_quoted(doc, aux)} {word}: an earlier step", aux)
                 if doc.lemma(aux) in lx.PASSIVE and doc.sentence_no[pos] >= 1:
                     return Verdict(BACKGROUND, f"passive {_quoted(doc, aux)} {word} after the lead: a recap")
                 if doc.verb_lemma(pos) in lx.NOT_ACTIONS:  # "se ha concentrado en", "has focused on"
@@ -201,6 +201,11 @@ class Reader:
             found = Verdict(TAKEN, f"a demand made is a statement: {found.reason}")
         if found.reason.startswith("rejected") and hit.rule.key in lx.REJECTION_KEEPS:
             found = Verdict(TAKEN, f"decided or taken as a position: {found.reason}")
+        if found.reason.startswith("pluperfect") and found.verb is not None:
+            teller = next((p for p in range(found.verb - 1, max(lo, found.verb - 4) - 1, -1)
+                           if doc.form(p) == FINITE and doc.lemma(p) in lx.REPORTING), None)
+            if teller is not None:  # "prosecutors said they had opened an inquiry": told in the past, news now
+                return Verdict(TAKEN, f"reported by {_quoted(doc, teller)}: {found.reason}")
         if found.status == TAKEN:
             dated = self._dated_participle(hit, hi)
             if dated is not None:
@@ -218,7 +223,7 @@ class Reader:
                 complement = None
             if complement is not None:
                 return Verdict(BACKGROUND, f"complement of '{doc.span(complement.start, complement.end)}'")
-            preposition = self._preposition(hit)
+            preposition = self._preposition(hit) if not self._happened_just_now(hit, found) else None
             if preposition is not None:
                 return Verdict(BACKGROUND, f"in a phrase with {_quoted(doc, preposition)}, not the object of a verb")
             sentence = doc.sentence_no[hit.start]
@@ -402,6 +407,12 @@ class Reader:
                     return Verdict(BACKGROUND, f"passive {_quoted(doc, pos)} after the lead: a recap")
             return verdict
         return None
+
+    def _happened_just_now(self, hit: Hit, found: Verdict) -> bool:
+        """"en la audiencia realizada ayer": the participle right after the step dates it this week, so the
+        phrase it stands in reports it (a comma between would attach the participle elsewhere)."""
+        return "with a recent day" in found.reason and hit.end < len(self.doc.toks) \
+            and self.doc.form(hit.end) == PARTICIPLE and not self.doc.before(hit.end).strip()
 
     def _recap_before(self, hit: Hit, lo: int) -> int | None:
         """A recap word opening the clause of a step that is its own verb ("four months after prosecutors
