@@ -828,6 +828,10 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
     # a phrase dated this week by its participle reports the step it names
     ("Juez dicta comparecencia", "En una audiencia virtual realizada ayer, el juez dictó comparecencia con "
      "restricciones.", "hearing", "taken"),
+    # a trial that continues is under way (the guide); "denunciaron que" is a position, "la denuncia que" a noun
+    ("Continúa el juicio oral por las muertes de Juliaca", "", "trial", "taken"),
+    ("Deudos de Juliaca sin recursos", "Los deudos denunciaron que no tienen recursos para viajar a Lima.",
+     "statement", "taken"),
     # a press release names the document's genre, not a position
     ("Press release: Prosecutor's Office files indictment in Juliaca case", "", "statement", None),
     # at a trial under way, the years the prosecution asks for are the charge tried, not a new indictment

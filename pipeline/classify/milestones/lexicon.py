@@ -63,6 +63,9 @@ DECIDED_BY_RULING = frozenset(("appeal",))
 # Recap words that open a clause of their own ("tras", "después de (que)", "after"): a step that is its
 # own verb inside one is the earlier step ("después de que la fiscalía acusara").
 RECAP_OPENERS = words_of("tras despues luego de after following since desde")
+# A trial that continues is under way (milestone guide: "juicio oral opened or under way").
+ONGOING = frozenset(("trial",))
+UNDER_WAY = words_of("continuar proseguir seguir continue resume")
 # Steps an archiving in the same sentence closes: the archiving is the step.
 ARCHIVED_OBJECTS = frozenset(("complaint", "constitutional_complaint", "preliminary_investigation"))
 # Verbs of an appeals court deciding: what they confirm or revoke is the object of the appeal step.

@@ -125,7 +125,7 @@ class Reader:
         if lem in lx.NOT_ACTIONS:
             if lem in lx.AUXILIARIES | lx.PASSIVE and pos + 1 < len(doc.toks) and doc.form(pos + 1) == PARTICIPLE:
                 return None  # "ha formalizado", "fue remitida": the participle decides
-            return Verdict(BACKGROUND, f"{word} is no action on the step")
+            return Verdict(BACKGROUND, f"{word} is no action on the step", pos)
         if doc.toks[pos] in ("did",) or lem in lx.AUXILIARIES:
             return None
         return Verdict(TAKEN, f"verb of action {word}", pos)
@@ -201,6 +201,9 @@ class Reader:
             found = Verdict(TAKEN, f"a demand made is a statement: {found.reason}")
         if found.reason.startswith("rejected") and hit.rule.key in lx.REJECTION_KEEPS:
             found = Verdict(TAKEN, f"decided or taken as a position: {found.reason}")
+        if hit.rule.key in lx.ONGOING and found.verb is not None and doc.lemma(found.verb) in lx.UNDER_WAY \
+                and found.reason.endswith("is no action on the step"):  # "continúa el juicio oral": under way
+            found = Verdict(TAKEN, f"under way: {_quoted(doc, found.verb)}", found.verb)
         if found.reason.startswith("pluperfect") and found.verb is not None:
             teller = next((p for p in range(found.verb - 1, max(lo, found.verb - 4) - 1, -1)
                            if doc.form(p) == FINITE and doc.lemma(p) in lx.REPORTING), None)
