@@ -832,6 +832,21 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
     ("Continúa el juicio oral por las muertes de Juliaca", "", "trial", "taken"),
     ("Deudos de Juliaca sin recursos", "Los deudos denunciaron que no tienen recursos para viajar a Lima.",
      "statement", "taken"),
+    # a work's title opening the headline, in guillemets
+    ("«Testimonio de Juliaca», el documental sobre la masacre", "", "testimony", None),
+    # a headline's step still pending ("still without a date") is not taken; waiting for a step is no action
+    ("Detention hearing in Juliaca case still without a date", "", "hearing", "announced"),
+    ("Families wait for results of second autopsy in Juliaca case", "", "forensic", "background"),
+    # an opinion piece heads no news of its own
+    ("Opinion: Juliaca and impunity", "Congress shelved the first constitutional complaint within weeks.",
+     "archived", None),
+    # none of a step is no step ("cero sentencias"); what evidence finds, in the lead, is news
+    ("CNDDHH: cincuenta muertes, cero sentencias", "", "ruling", "background"),
+    ("Pericias confirman que las balas salieron de fusiles del Ejército", "", "forensic", "taken"),
+    # resources assigned are no appeal; a march during which something happened is its time, not a position
+    ("Ministerio destina recursos para la defensa de las víctimas", "", "appeal", None),
+    ("Fiscalía formaliza investigación por muerte en Lima", "La fiscalía formalizó investigación contra un policía "
+     "por la muerte de un hombre herido durante una marcha en Lima.", "statement", "background"),
     # a press release names the document's genre, not a position
     ("Press release: Prosecutor's Office files indictment in Juliaca case", "", "statement", None),
     # at a trial under way, the years the prosecution asks for are the charge tried, not a new indictment

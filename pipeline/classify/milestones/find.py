@@ -211,7 +211,8 @@ def _in_a_title(doc: Doc, hit: Hit) -> bool:
         return False
     if hit.start > 0 and doc.toks[hit.start - 1] in _TITLED:
         return True
-    return any(q in doc.before(hit.start) for q in _QUOTES) and hit.start != doc.sentence(hit.start)[0]
+    before = doc.before(hit.start) if hit.start else doc.text[:doc.starts[0]]
+    return any(q in before for q in _QUOTES)
 
 
 def without_outlet(title: str) -> str:
@@ -234,12 +235,15 @@ def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_
                   key=lambda h: (_score(doc, h), -h.start), default=None)
     if primary is None:
         primary = next((h for h in taken if h.rule.key == "statement"), None)
-    if primary is not None and primary.rule.key != "statement":
+    lead_news = any(doc.sentence_no[h.start] < REACTION for h in taken)
+    if primary is not None and (primary.rule.key != "statement" or not lead_news):
         for h in taken:  # the families' or an NGO's reaction told further down a story about another step
             if h.rule.key == "statement" and doc.sentence_no[h.start] >= REACTION:
                 why = "the report's own call" if primary.rule.key == "report" else "a reaction further down"
                 verdicts[id(h)] = Verdict(BACKGROUND, f"{why}; the news is '{doc.span(primary.start, primary.end)}'")
         taken = [h for h in taken if verdicts[id(h)].status == TAKEN]
+        if verdicts[id(primary)].status != TAKEN:
+            primary = None
     groups: dict[tuple[str, str], list[Hit]] = {}
     for hit in sorted(mentions, key=lambda h: (h is not primary, -_score(doc, h), h.start)):
         groups.setdefault((hit.rule.key, verdicts[id(hit)].status), []).append(hit)

@@ -40,7 +40,7 @@ NOT_ACTIONS = words_of(
     "ser estar haber tener seguir continuar permanecer quedar existir mantener llevar recordar avanzar "
     "proseguir faltar cumplir afrontar enfrentar preceder be have remain continue exist keep stay recall "
     "lack face follow precede basar base incorporar sumar anexar adjuntar agregar add attach sustentar "
-    "fundamentar apoyar rely concentrar centrar enfocar focus")
+    "fundamentar apoyar rely concentrar centrar enfocar focus esperar aguardar wait await")
 # Verbs of a position taken on a step: what is welcomed or criticised is context, the position is the
 # statement ("saluda la acusación", "welcomes start of first trial").
 POSITIONS = words_of(
@@ -66,6 +66,15 @@ RECAP_OPENERS = words_of("tras despues luego de after following since desde")
 # A trial that continues is under way (milestone guide: "juicio oral opened or under way").
 ONGOING = frozenset(("trial",))
 UNDER_WAY = words_of("continuar proseguir seguir continue resume")
+# Evidence and reports whose findings, told as their subject's verb, are the news ("Pericias confirman").
+FINDING_STEPS = frozenset(("forensic", "report"))
+FINDINGS = words_of(
+    "confirmar concluir determinar revelar establecer demostrar acreditar confirm conclude find show reveal "
+    "establish determine")
+# Prepositions of time before a march or a communiqué: it dates something else ("durante una marcha").
+CIRCUMSTANCE = words_of("durante tras desde antes during after since amid before")
+# A quantity of none before a step noun: no such step ("cero sentencias", "ninguna acusación", "no charges").
+NONE_OF = words_of("cero ninguna ninguno ningun sin zero no")
 # Steps an archiving in the same sentence closes: the archiving is the step.
 ARCHIVED_OBJECTS = frozenset(("complaint", "constitutional_complaint", "preliminary_investigation"))
 # Verbs of an appeals court deciding: what they confirm or revoke is the object of the appeal step.

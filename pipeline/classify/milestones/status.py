@@ -180,6 +180,11 @@ class Reader:
         if first is not None:
             verdict = self.verdict(first, policy)
             return Verdict(verdict.status, f"coordinated with '{doc.span(first.start, first.end)}': {verdict.reason}")
+        if hit.rule.key == "statement" and doc.form(hit.start) is None and hit.start > 1 and (
+                doc.toks[hit.start - 1] in lx.CIRCUMSTANCE or doc.toks[hit.start - 2] in lx.CIRCUMSTANCE):
+            return Verdict(BACKGROUND, "the time of something else: 'durante ...'")  # "durante una marcha"
+        if hit.start > 0 and doc.toks[hit.start - 1] in lx.NONE_OF and doc.form(hit.start) is None:
+            return Verdict(BACKGROUND, f"none: {_quoted(doc, hit.start - 1)}")  # "cero sentencias", "no charges"
         if self._kicker(hit):
             return Verdict(BACKGROUND, "a headline kicker naming the case, before the colon")
         if hit.start < doc.title_tokens and (doc.toks[0] in lx.QUESTIONS or doc.text.lstrip().startswith("¿")):
@@ -195,7 +200,10 @@ class Reader:
                 found = ahead
         found = found or self._left(hit, lo) or self._right(hit, hi)
         if found is None:
-            found = (Verdict(TAKEN, "named in the headline") if hit.start < doc.title_tokens
+            pending = next((p for p in range(hit.end, doc.title_tokens) if self.marks.get(p) in ("N", "A", "F")), None)
+            if hit.start < doc.title_tokens and pending is not None:  # "... hearing still without a date"
+                found = Verdict(ANNOUNCED, f"named in the headline, not yet: {_quoted(doc, pending)}")
+            found = found or (Verdict(TAKEN, "named in the headline") if hit.start < doc.title_tokens
                      else Verdict(BACKGROUND, "a noun phrase without a verb of action"))
         if found.status == REQUESTED and hit.rule.key == "statement":
             found = Verdict(TAKEN, f"a demand made is a statement: {found.reason}")
@@ -260,6 +268,8 @@ class Reader:
                 before = pos - 1
                 if doc.toks[before] in lx.COORDINATION:  # "que se formalice ... y que se cite": a second clause
                     return False
+                if any(doc.lemma(p) in lx.REQUEST_LEMMAS for p in range(max(lo, pos - 6), pos)):
+                    return False  # "pidieron a la fiscalía que cite a declarar": what is asked, not a relative
                 # "Familiares de las personas que murieron ... presentaron ayer": the second verb is the main one
                 return verbs < 2 and doc.form(before) is None and doc.toks[before] not in lx.REQUEST_NOUNS | lx.PURPOSE
             if any(p in doc.before(pos + 1) for p in lx.CLAUSE_PUNCTUATION):
@@ -397,6 +407,9 @@ class Reader:
             verdict = self._at(pos)
             if verdict is None:
                 continue
+            if verdict.status == TAKEN and hit.rule.key in lx.FINDING_STEPS and doc.verb_lemma(pos) in lx.FINDINGS \
+                    and doc.sentence_no[hit.start] < 1:
+                return Verdict(TAKEN, f"its findings are the news: {_quoted(doc, pos)}", pos)  # "Pericias confirman"
             if verdict.status == TAKEN:
                 passive = doc.form(pos) == PARTICIPLE or doc.toks[pos - 1] == "se"
                 if doc.toks[hit.start] in lx.ACTING_BODIES:
@@ -426,6 +439,8 @@ class Reader:
                 return None
             if self.marks.get(pos) == "B" and doc.toks[pos] in lx.RECAP_OPENERS:  # not "ya formalizó": news
                 return pos
+            if doc.lemma(pos) in lx.AUXILIARIES | lx.PASSIVE:  # "after the remains were exhumed"
+                continue
             if doc.form(pos) in (FINITE, IMPERFECT, FUTURE, CONDITIONAL, MODAL):
                 return None
         return None

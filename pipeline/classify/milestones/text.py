@@ -121,7 +121,8 @@ _EN_HEADLINE_VERBS = frozenset(
     "summon question testify hold set begin start launch seek request confirm deny annul overturn formalize "
     "formalise indict accuse expand probe investigate impose ban detain arrest raid seize exhume deliver present "
     "submit lodge vote debate reopen close drop clear jail condemn criticize criticise warn express march rally "
-    "meet hand recommend report find conclude move transfer create disband dissolve deactivate replace".split())
+    "meet hand recommend report find conclude move transfer create disband dissolve deactivate replace promise "
+    "vow pledge wait await".split())
 
 
 _EN_OBJECT_STARTS = frozenset("a an the that its their his her this these those".split())
