@@ -847,6 +847,14 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
     ("Ministerio destina recursos para la defensa de las víctimas", "", "appeal", None),
     ("Fiscalía formaliza investigación por muerte en Lima", "La fiscalía formalizó investigación contra un policía "
      "por la muerte de un hombre herido durante una marcha en Lima.", "statement", "background"),
+    # testifying today without "ante": "declararon ayer"; a conviction with a day between verb and object
+    ("Sobrevivientes hablan en el juicio", "Tres sobrevivientes de la balacera declararon ayer en Puno.",
+     "testimony", "taken"),
+    ("Corte Suprema resuelve caso", "La Corte Suprema condenó este jueves al exministro por cohecho.", "ruling",
+     "taken"),
+    ("Suprema resuelve recurso", "La Sala Suprema declaró no haber nulidad en la sentencia.", "appeal", "taken"),
+    # the year of a shooting before a step names the events, not the step's date
+    ("Puno: 2011 airport shooting trial enters final stage", "", "trial", "taken"),
     # a press release names the document's genre, not a position
     ("Press release: Prosecutor's Office files indictment in Juliaca case", "", "statement", None),
     # at a trial under way, the years the prosecution asks for are the charge tried, not a new indictment

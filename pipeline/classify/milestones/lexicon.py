@@ -112,5 +112,5 @@ NOT_STEP_DATE_BEFORE = frozenset(
     "hasta desde until till through since plazo deadline muertes muertos fallecidos fallecidas victimas "
     "asesinados heridos masacre matanza hechos sucesos ocurrido ocurridos ocurridas protestas represion "
     "enfrentamientos tragedia aniversario massacre killings deaths dead killed victims events protests "
-    "anniversary".split()
+    "anniversary shooting shootings balacera tiroteo unrest crackdown".split()
 )

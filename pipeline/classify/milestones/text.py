@@ -142,7 +142,7 @@ def _en_present_s(word: str) -> bool:
 
 
 _EN_SUBJECT_PRONOUNS = frozenset("i we you they".split())
-_EN_IRREGULAR_PRESENT = frozenset("is are am has does".split())
+_EN_IRREGULAR_PRESENT = frozenset("is are am has have does".split())
 # Past forms of irregular verbs (a closed class); other words whose lemma differs are nouns or pronouns.
 _EN_IRREGULAR_PAST = frozenset(
     "was were had did said made took gave told held sent led met found began begun brought thought knew left set "
@@ -158,6 +158,8 @@ _EN_IRREGULAR_PAST = frozenset(
 def _en_form(word: str) -> str | None:
     if word in _EN_MODALS:
         return MODAL
+    if word in _EN_IRREGULAR_PRESENT:
+        return FINITE
     lem = lemma(word, "en")
     if len(word) < 3:
         return None
