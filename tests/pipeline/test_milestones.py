@@ -855,6 +855,13 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
     ("Suprema resuelve recurso", "La Sala Suprema declaró no haber nulidad en la sentencia.", "appeal", "taken"),
     # the year of a shooting before a step names the events, not the step's date
     ("Puno: 2011 airport shooting trial enters final stage", "", "trial", "taken"),
+    # a tally is statistics, not a step; what is still pending has not happened
+    ("Fiscalía presenta balance", "En 2024 se realizaron más de 300 pericias y se recibieron 1 200 declaraciones.",
+     "forensic", "background"),
+    ("Equipo especial amplía plazos", "La medida responde a las pericias aún pendientes.", "forensic", "announced"),
+    # done "a inicios de año" in a text of August: an earlier step
+    ("Fijan fecha para audiencia", "La fiscalía presentó su acusación a inicios de año.", "indictment",
+     "background"),
     # a press release names the document's genre, not a position
     ("Press release: Prosecutor's Office files indictment in Juliaca case", "", "statement", None),
     # at a trial under way, the years the prosecution asks for are the charge tried, not a new indictment

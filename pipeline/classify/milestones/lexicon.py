@@ -40,12 +40,12 @@ NOT_ACTIONS = words_of(
     "ser estar haber tener seguir continuar permanecer quedar existir mantener llevar recordar avanzar "
     "proseguir faltar cumplir afrontar enfrentar preceder be have remain continue exist keep stay recall "
     "lack face follow precede basar base incorporar sumar anexar adjuntar agregar add attach sustentar "
-    "fundamentar apoyar rely concentrar centrar enfocar focus esperar aguardar wait await")
+    "fundamentar apoyar rely concentrar centrar enfocar focus esperar aguardar wait await ofrecer offer")
 # Verbs of a position taken on a step: what is welcomed or criticised is context, the position is the
 # statement ("saluda la acusación", "welcomes start of first trial").
 POSITIONS = words_of(
-    "saludar criticar lamentar cuestionar repudiar welcome criticize criticise condemn deplore praise "
-    "hail")
+    "saludar criticar lamentar cuestionar repudiar temer welcome criticize criticise condemn deplore praise "
+    "hail fear")
 # A negated verb reports no step: "ningún policía ha declarado", "la fiscalía no ha formalizado".
 NEGATIONS = words_of("no ningun ninguna ninguno nunca jamas tampoco not never no one nobody")
 COORDINATION = words_of("y e o ni and or")
@@ -71,6 +71,11 @@ FINDING_STEPS = frozenset(("forensic", "report"))
 FINDINGS = words_of(
     "confirmar concluir determinar revelar establecer demostrar acreditar confirm conclude find show reveal "
     "establish determine")
+# Units a number measures (a sentence of "15 años", "18 meses" of a travel ban): no tally of steps.
+UNITS = words_of("ano anos mes meses dia dias hora horas semana semanas voto votos soles year years month months "
+                 "day days hour hours week weeks vote votes")
+# Right after a step noun: it has not happened yet ("las pericias aún pendientes").
+PENDING = words_of("pendiente pendientes pending outstanding")
 # Prepositions of time before a march or a communiqué: it dates something else ("durante una marcha").
 CIRCUMSTANCE = words_of("durante tras desde antes during after since amid before")
 # A quantity of none before a step noun: no such step ("cero sentencias", "ninguna acusación", "no charges").

@@ -21,6 +21,7 @@ MONTH_NUMBERS = {name: n for names, n in (("enero january", 1), ("febrero februa
                                           ("diciembre december", 12)) for name in names.split()}
 _NUMBER_WORDS = {"un": 1, "una": 1, "a": 1, "an": 1, "one": 1, "dos": 2, "two": 2, "tres": 3, "three": 3,
                  "cuatro": 4, "four": 4, "cinco": 5, "five": 5, "seis": 6, "six": 6}
+_EARLY = frozenset("inicios principios comienzos earlier early beginning start".split())
 _UNIT_DAYS = {"ano": 365, "anos": 365, "year": 365, "years": 365, "mes": 30, "meses": 30, "month": 30, "months": 30}
 
 
@@ -42,6 +43,9 @@ def _ago_date(doc: Doc, hit: Hit, published: date) -> date | None:
         if (toks[pos] == "pasado" and toks[pos - 1] == "ano") or (
                 toks[pos] == "last" and pos + 1 < hi and toks[pos + 1] == "year"):
             return date(published.year - 1, 12, 31)
+        if toks[pos] in _EARLY and pos + 2 < hi and toks[pos + 1] in ("de", "del", "of", "this") \
+                and toks[pos + 2] in ("ano", "year", "este", "the"):  # "a inicios de año", "early this year"
+            return date(published.year, 1, 31)
         if toks[pos] == "hace" and pos + 2 < hi:  # "hace dos años"
             number, unit = toks[pos + 1], toks[pos + 2]
         elif pos + 2 < hi and toks[pos + 2] == "ago":  # "two years ago"

@@ -41,6 +41,7 @@ TAKEN, ANNOUNCED, REQUESTED, BACKGROUND = "taken", "announced", "requested", "ba
 STATUSES = (TAKEN, ANNOUNCED, REQUESTED, BACKGROUND)
 LEAD_SENTENCES = 2  # body sentences that, with the title, carry the news
 RIGHT_WINDOW = 5  # words after a step where its passive verb or describing participle may stand
+COUNT_FROM = 10  # a step noun counted from this number up is a tally ("1 200 declaraciones"), not a step
 RECAP_WINDOW = 6  # words before a step that is its own verb where a recap word may open its clause
 RECENT_WINDOW = 6  # words after a participle where the day that dates it may stand
 RIGHT_FAR = 18  # words after a step where the verb of a long subject may stand ("the trial of ... opened")
@@ -183,6 +184,9 @@ class Reader:
         if hit.rule.key == "statement" and doc.form(hit.start) is None and hit.start > 1 and (
                 doc.toks[hit.start - 1] in lx.CIRCUMSTANCE or doc.toks[hit.start - 2] in lx.CIRCUMSTANCE):
             return Verdict(BACKGROUND, "the time of something else: 'durante ...'")  # "durante una marcha"
+        count = self._count(hit, lo)
+        if count is not None:  # "más de 300 pericias", "54 testigos", "recibieron 1 200 declaraciones": statistics
+            return Verdict(BACKGROUND, f"a count ({_quoted(doc, count)} ...): statistics, not a step")
         if hit.start > 0 and doc.toks[hit.start - 1] in lx.NONE_OF and doc.form(hit.start) is None:
             return Verdict(BACKGROUND, f"none: {_quoted(doc, hit.start - 1)}")  # "cero sentencias", "no charges"
         if self._kicker(hit):
@@ -192,6 +196,10 @@ class Reader:
         if self._operative(hit, lo):
             return Verdict(TAKEN, f"the operative part of a resolution: {_quoted(doc, hit.start)}")
         found = self._inside(hit, policy)
+        pending = next((p for p in range(hit.end, min(hit.end + 3, hi))
+                        if self.marks.get(p) == "N" or doc.toks[p] in lx.PENDING), None)
+        if pending is not None and doc.form(hit.end - 1) is None:  # "las pericias aún pendientes": not yet
+            return Verdict(ANNOUNCED, f"not yet: {_quoted(doc, pending)}")
         if found is not None and found.status == TAKEN and (recap := self._recap_before(hit, lo)) is not None:
             return Verdict(BACKGROUND, f"recap: {_quoted(doc, recap)} ... {found.reason}")  # "after ... indicted"
         if found is None:  # the subject of a future or conditional ("las investigaciones podrían reactivarse")
@@ -424,6 +432,23 @@ class Reader:
             return verdict
         return None
 
+    def _count(self, hit: Hit, lo: int) -> int | None:
+        """A number of ten or more right before the step's last word, a noun: a tally, not one step."""
+        doc = self.doc
+        noun = hit.end - 1
+        if doc.form(noun) is not None:
+            return None
+        pos = noun - 1
+        if pos < lo or not doc.toks[pos].isdigit():
+            return None
+        while pos - 1 >= lo and doc.toks[pos - 1].isdigit():  # "1 200"
+            pos -= 1
+        value = int("".join(doc.toks[pos:noun]))
+        months = lx.MONTHS
+        if value < COUNT_FROM or (pos > 0 and doc.toks[pos - 1] in months) or doc.toks[noun] in months | lx.UNITS:
+            return None
+        return pos
+
     def _happened_just_now(self, hit: Hit, found: Verdict) -> bool:
         """"en la audiencia realizada ayer": the participle right after the step dates it this week, so the
         phrase it stands in reports it (a comma between would attach the participle elsewhere)."""
@@ -441,6 +466,8 @@ class Reader:
                 return pos
             if doc.lemma(pos) in lx.AUXILIARIES | lx.PASSIVE:  # "after the remains were exhumed"
                 continue
+            if doc.lang == "en" and doc.toks[pos].endswith("ed") and doc.lemma(pos - 1) not in lx.AUXILIARIES:
+                continue  # "after the remains of a man killed in Juliaca were exhumed": a participle
             if doc.form(pos) in (FINITE, IMPERFECT, FUTURE, CONDITIONAL, MODAL):
                 return None
         return None
