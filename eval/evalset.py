@@ -22,6 +22,9 @@ V2_DIR = Path(__file__).resolve().parent / "v2"
 V3_DIR = Path(__file__).resolve().parent / "v3"
 V4_DIR = Path(__file__).resolve().parent / "v4"
 V5_DIR = Path(__file__).resolve().parent / "v5"
+V6_DIR = Path(__file__).resolve().parent / "v6"
+# Sets written by three writers each, for tuning whole: name -> folder.
+TUNING_SETS = {"v4": V4_DIR, "v5": V5_DIR, "v6": V6_DIR}
 LANGS = ("es", "en")
 SPLITS = ("dev", "test")
 STATUSES = ("taken", "announced", "requested", "background")
@@ -32,10 +35,10 @@ KEYS = {"id", "lang", "source_kind", "published", "title", "text", "cases", "rel
 OPTIONAL = {"note"}
 STEP_KEYS = {"type", "status", "primary", "evidence", "event_date"}
 _ID = re.compile(r"^(es|en)-v2-(\d{3,4})$")
-# v3 and v4: three writers each (a letter) numbered their own items; v3 is held out whole, v4 is for tuning.
-_ID_WRITERS = re.compile(r"^(es|en)-v([345])-([a-z])(\d{3})$")
-_WHOLE_SPLIT = {"3": ("test", "v3 is held out whole"), "4": ("dev", "v4 is for tuning whole"),
-                "5": ("dev", "v5 is for tuning whole")}
+# v3 to v6: three writers each (a letter) numbered their own items; v3 is held out whole, the others tune.
+_ID_WRITERS = re.compile(r"^(es|en)-v([3-6])-([a-z])(\d{3})$")
+_WHOLE_SPLIT = {"3": ("test", "v3 is held out whole"),
+                **{name[1]: ("dev", f"{name} is for tuning whole") for name in TUNING_SETS}}
 
 
 class EvalSetError(ValueError):
@@ -92,7 +95,7 @@ def _id_problem(ident: str, lang: Any, split: str) -> str | None:
         return None if split == whole else f"id {ident!r} belongs to the {whole} split ({why})"
     m = _ID.match(ident)
     if not m:
-        return f"id {ident!r} is not <lang>-v2-NNN or <lang>-v3|v4|v5-<writer>NNN"
+        return f"id {ident!r} is not <lang>-v2-NNN or <lang>-v3..v6-<writer>NNN"
     if m.group(1) != lang:
         return f"id {ident!r} does not match lang {lang!r}"
     if split_of(int(m.group(2))) != split:

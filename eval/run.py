@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from config.schema import Case, ConfigError, load_config
 from eval import v1
-from eval.evalset import LANGS, STATUSES, V2_DIR, V3_DIR, V4_DIR, V5_DIR, EvalSetError, Item, load
+from eval.evalset import LANGS, STATUSES, TUNING_SETS, V2_DIR, V3_DIR, EvalSetError, Item, load
 from eval.metrics import NONE, TARGETS, Outcome, Scores, normalise, score
 from pipeline.classify.milestones import find_milestones
 from pipeline.classify.relevance import classify
@@ -141,8 +141,8 @@ def run_v2(evalset: str, split: str, cases: dict[str, Case], parts: Sequence[tup
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", dest="evalset", choices=["tune", "v2", "v4", "v5", "v3", "v1"], default="tune",
-                        help="tune: the tuning set, v2, v4 and v5 (default); v3: the held-out set; v1: the first set")
+    parser.add_argument("--set", dest="evalset", choices=["tune", "v2", *TUNING_SETS, "v3", "v1"], default="tune",
+                        help="tune: the tuning set, v2, v4, v5 and v6 (default); v3: the held-out set; v1: the first")
     parser.add_argument("--split", choices=["dev", "test", "all"], default=None,
                         help="v2: dev, test or all (default); v3: test (all of it); v1: one split (default: each)")
     parser.add_argument("--config", default=str(HERE.parent / "config"))
@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.evalset == "v3" and args.split not in (None, "test"):
         parser.error("v3 is held out whole: its only split is test")
-    if args.evalset in ("v4", "v5", "tune") and args.split not in (None, "all"):
+    if (args.evalset in TUNING_SETS or args.evalset == "tune") and args.split not in (None, "all"):
         parser.error(f"{args.evalset} is scored whole (no held-out split); for one split of v2: --set v2")
     if args.evalset == "v3" and args.errors:
         print("eval: --errors is refused on the held-out set v3 (per-item results are for the tuning set v2 only)",
@@ -166,12 +166,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         both = ("dev", "test")
         if args.evalset == "v3":
             return run_v2("v3", "test", cases, [(Path(args.data or V3_DIR), ["test"])], args.errors, args.json)
-        if args.evalset in ("v4", "v5"):
-            folder = V4_DIR if args.evalset == "v4" else V5_DIR
-            return run_v2(args.evalset, "all", cases, [(Path(args.data or folder), ["dev"])], args.errors, args.json)
+        if args.evalset in TUNING_SETS:
+            folder = Path(args.data or TUNING_SETS[args.evalset])
+            return run_v2(args.evalset, "all", cases, [(folder, ["dev"])], args.errors, args.json)
         if args.evalset == "tune":
-            parts = [(Path(args.data), both)] if args.data else [(V2_DIR, both), (V4_DIR, ["dev"]), (V5_DIR, ["dev"])]
-            return run_v2("tune (v2+v4+v5)", "all", cases, parts, args.errors, args.json)
+            parts = [(Path(args.data), both)] if args.data else [
+                (V2_DIR, both), *((folder, ["dev"]) for folder in TUNING_SETS.values())]
+            return run_v2("tune (v2 + " + " + ".join(TUNING_SETS) + ")", "all", cases, parts, args.errors, args.json)
         split = args.split or "all"
         return run_v2("v2", split, cases, [(Path(args.data or V2_DIR), both if split == "all" else [split])],
                       args.errors, args.json)

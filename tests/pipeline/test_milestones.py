@@ -862,6 +862,10 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
     # done "a inicios de año" in a text of August: an earlier step
     ("Fijan fecha para audiencia", "La fiscalía presentó su acusación a inicios de año.", "indictment",
      "background"),
+    # a request granted is done; "ubicación y captura", a reconstruction of the shootings
+    ("Juez amplía plazo", "El juez aprobó el pedido de la fiscalía de ampliar la investigación por ocho meses.",
+     "investigation_extended", "taken"),
+    ("Tribunal condena a exministro", "El tribunal ordenó su ubicación y captura.", "coercive_measure", "taken"),
     # a press release names the document's genre, not a position
     ("Press release: Prosecutor's Office files indictment in Juliaca case", "", "statement", None),
     # at a trial under way, the years the prosecution asks for are the charge tried, not a new indictment

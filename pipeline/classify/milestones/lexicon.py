@@ -27,8 +27,8 @@ PREPOSITIONS = words_of(
 PREPOSITIONS_BEFORE_ARTICLE = words_of("to a")
 # Nouns that carry the step they are "of": "los resultados de la pericia", "la diligencia de incautación".
 CARRIERS = words_of(
-    "resultado resultados diligencia diligencias disposicion acta ampliacion conclusiones entrega results "
-    "findings conclusions")
+    "resultado resultados diligencia diligencias disposicion acta ampliacion conclusiones entrega realizacion "
+    "practica results findings conclusions")
 SKIP_BEFORE_NOUN = words_of(
     "el la los las un una unos unas su sus este esta estos estas ese esa dicha dicho the a an its their "
     "this that these those his her")

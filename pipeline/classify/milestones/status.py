@@ -120,6 +120,8 @@ class Reader:
                 asker = next((p for p in range(pos - 2, max(lo, pos - 6) - 1, -1)
                               if doc.lemma(p) in lx.REQUEST_LEMMAS), None)
                 if asker is not None:  # "urged prosecutors to charge": asked for
+                    if self.marks.get(asker) == "T":  # "approved the prosecution's request to extend": granted
+                        return Verdict(TAKEN, f"granted: {_quoted(doc, asker)} ... {word}", pos)
                     return Verdict(REQUESTED, f"asked for: {_quoted(doc, asker)} ... {word}")
                 return Verdict(ANNOUNCED, f"purpose: {_quoted(doc, pos - 1)} {word}")
             return None
