@@ -866,6 +866,11 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
     ("Juez amplía plazo", "El juez aprobó el pedido de la fiscalía de ampliar la investigación por ocho meses.",
      "investigation_extended", "taken"),
     ("Tribunal condena a exministro", "El tribunal ordenó su ubicación y captura.", "coercive_measure", "taken"),
+    # a hearing is taken when held or set for a date: held days ago, even told further down; set ahead
+    ("Juez dicta impedimento de salida", "El juez dictó ayer impedimento de salida contra cuatro policías. La "
+     "defensa anunció que apelará. La audiencia se realizó el lunes 15 de setiembre en Juliaca.", "hearing", "taken"),
+    ("Juicio por Juliaca", "El juicio oral continuó hoy. La próxima audiencia será el 2 de octubre.", "hearing",
+     "taken"),
     # a press release names the document's genre, not a position
     ("Press release: Prosecutor's Office files indictment in Juliaca case", "", "statement", None),
     # at a trial under way, the years the prosecution asks for are the charge tried, not a new indictment

@@ -188,7 +188,35 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
             old = earlier_step(doc, h, local_date(published))
             if old is not None:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"{old}; {verdicts[id(h)].reason}")
+    _dated_hearings(doc, mentions, verdicts, case, published)
     return _milestones(doc, mentions, verdicts, by_kind, case, language, published)
+
+
+def _dated_hearings(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], case: Case | None,
+                    published: datetime | None) -> None:
+    """A hearing is taken when held or set for a date (milestone guide): one the text dates within the
+    last two weeks is news even further down ("la audiencia se realizó el lunes 20"), and one set for a
+    coming day ("la próxima audiencia será el 19 de mayo") has been set."""
+    published_day = local_date(published)
+    if published_day is None:
+        return
+    dates = _Dates(doc)
+    event_date = case.event_date if case else None
+    for h in mentions:
+        verdict = verdicts[id(h)]
+        if h.rule.key not in lx.DATED_STEPS or verdict.status not in (BACKGROUND, ANNOUNCED):
+            continue
+        recap = verdict.status == BACKGROUND and verdict.reason.startswith(("a recap further down", "passive"))
+        coming = verdict.status == ANNOUNCED and verdict.reason.startswith("future")
+        if not (recap or coming):
+            continue
+        day = _step_date(doc, [h], dates, event_date, published, lambda _h, ahead=coming: ahead)
+        if day is None:
+            continue
+        if recap and 0 <= (published_day - day).days <= lx.DATED_WITHIN:
+            verdicts[id(h)] = Verdict(TAKEN, f"held {day.isoformat()}, days before publication; {verdict.reason}")
+        elif coming and day > published_day:
+            verdicts[id(h)] = Verdict(TAKEN, f"set for {day.isoformat()}; {verdict.reason}")
 
 
 def _inside_a_name(doc: Doc, hit: Hit) -> bool:
@@ -264,7 +292,7 @@ def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_
         verdict = verdicts[id(best)]
         near = hits[:WINDOW_HITS]
         day = _step_date(doc, near, dates, event_date, published,
-                         lambda h: verdicts[id(h)].status == ANNOUNCED)
+                         lambda h: verdicts[id(h)].status == ANNOUNCED or verdicts[id(h)].reason.startswith("set for"))
         if day and published_day and day > published_day and status == TAKEN and not any(
                 verdicts[id(h)].reason.startswith(("verb of action", "the request is", "a demand made"))
                 for h in hits):  # "fijó para el 8 de setiembre": taken

@@ -80,6 +80,10 @@ PENDING = words_of("pendiente pendientes pending outstanding")
 CIRCUMSTANCE = words_of("durante tras desde antes during after since amid before")
 # A quantity of none before a step noun: no such step ("cero sentencias", "ninguna acusación", "no charges").
 NONE_OF = words_of("cero ninguna ninguno ningun sin zero no")
+# Steps taken when held or set for a date (milestone guide: hearing): dated within DATED_WITHIN days before
+# publication, or for a coming day, they are news wherever the text gives them.
+DATED_STEPS = frozenset(("hearing",))
+DATED_WITHIN = 14
 # Steps an archiving in the same sentence closes: the archiving is the step.
 ARCHIVED_OBJECTS = frozenset(("complaint", "constitutional_complaint", "preliminary_investigation"))
 # Verbs of an appeals court deciding: what they confirm or revoke is the object of the appeal step.
