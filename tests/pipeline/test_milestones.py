@@ -279,7 +279,6 @@ ANNOUNCED = [
     "El fiscal evalúa formalizar investigación preparatoria contra los mandos de la Dinoes.",
     "Los abogados de las víctimas preparan una denuncia constitucional contra Boluarte.",
     "La defensa apelará la sentencia ante la Sala Superior.",
-    "La audiencia de control de acusación se realizará el próximo lunes.",
     "El Congreso podría archivar la denuncia constitucional esta semana.",
     "Prosecutors will seek pretrial detention for the commander.",
     "The victims' lawyers plan to file a criminal complaint next month.",
@@ -297,6 +296,8 @@ TAKEN = [
     "La Fiscalía ya formalizó la investigación, aunque la defensa anunció que la cuestionará en otro proceso.",
     "Prosecutors filed charges against the police commander.",
     "A judge ordered pretrial detention for the officers.",
+    # a hearing set for a date has been set (milestone guide; every writer of v5 and v6 labels it so)
+    "La audiencia de control de acusación se realizará el próximo lunes.",
 ]
 
 

@@ -294,7 +294,7 @@ def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_
         day = _step_date(doc, near, dates, event_date, published,
                          lambda h: verdicts[id(h)].status == ANNOUNCED or verdicts[id(h)].reason.startswith("set for"))
         if day and published_day and day > published_day and status == TAKEN and not any(
-                verdicts[id(h)].reason.startswith(("verb of action", "the request is", "a demand made"))
+                verdicts[id(h)].reason.startswith(("verb of action", "the request is", "a demand made", "set for"))
                 for h in hits):  # "fijó para el 8 de setiembre": taken
             status, verdict = ANNOUNCED, Verdict(ANNOUNCED, f"dated after publication ({day.isoformat()})")
         near_ids = _near(identifiers, near, ID_WINDOW)
