@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import socket
 import sys
 from datetime import UTC, datetime
@@ -108,7 +109,7 @@ def sources(app: App, as_json: bool) -> None:
 @click.pass_obj
 def crawl(app: App, source_ids: tuple[str, ...], all_enabled: bool, verbose: bool) -> None:
     """Fetch sources now and record what changed (exit 3 if a source failed)."""
-    from casewatch.crawl import after_crawl, die_with_parent, went_offline
+    from casewatch.crawl import REPORT_ENV, after_crawl, die_with_parent, went_offline
     from casewatch.crawl import crawl as run
 
     scheduled = die_with_parent()  # a scheduler's child ends with its scheduler (no-op when run by hand)
@@ -117,7 +118,7 @@ def crawl(app: App, source_ids: tuple[str, ...], all_enabled: bool, verbose: boo
         _fail("no enabled sources to crawl")
     # A scheduled crawl of one source: the scheduler logs its result, so the child prints nothing of
     # its own (one line per failure in `make run`, not three).
-    quiet = scheduled and len(selected) == 1
+    quiet = scheduled and len(selected) == 1 and not os.environ.get(REPORT_ENV)
     summary = run(app, selected, stream=None if quiet else sys.stderr, verbose=verbose)
     if not quiet:
         click.echo(summary.line())
@@ -449,9 +450,12 @@ def status(app: App, as_json: bool) -> None:
 def run(app: App, once: bool, log_format: str) -> None:
     """The main job: crawl each source on its schedule and send digests (foreground; Ctrl-C stops)."""
     from alerts.outbox import lease_from_env
+    from casewatch.crawl import REPORT_ENV
     from casewatch.scheduler import run_scheduler
 
     lease_from_env(app.settings.smtp_timeout)  # a lease shorter than a send: one line before anything runs
+    if once:  # the scheduler logs no per-source result in this mode: its crawl child prints them
+        os.environ[REPORT_ENV] = "1"
     run_scheduler(app, once=once, log_format=log_format)
 
 
@@ -470,8 +474,6 @@ def demo(keep: bool) -> None:
 @click.pass_obj
 def serve(app: App, host: str, port: int) -> None:
     """The review page: dashboard, change log with diffs, timeline, outbox, JSON API and Atom feeds."""
-    import os
-
     import uvicorn
 
     from casewatch.web.app import create_app, serve_refusal, serve_warnings

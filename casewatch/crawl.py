@@ -157,6 +157,9 @@ _children_lock = threading.Lock()
 
 
 DIE_WITH_ENV = "CASEWATCH_DIE_WITH"  # set by the scheduler: its crawl children end when it dies
+# A scheduler's crawl child of one source prints nothing (the scheduler logs its result) unless this
+# is set: `run --once`, whose scheduler logs no per-source result.
+REPORT_ENV = "CASEWATCH_CRAWL_REPORT"
 
 
 def die_with_parent() -> bool:

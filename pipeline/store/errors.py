@@ -7,7 +7,9 @@ in its message and which would push the cause past any length limit.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
+from pathlib import Path
 
 DISK_FULL = "disk full"
 READ_ONLY = "read-only storage"
@@ -18,6 +20,7 @@ IO_ERROR = "disk I/O error"
 CANNOT_CONNECT = "cannot connect to the database"
 CANNOT_OPEN = "cannot open the database file"
 BUSY = "database busy (locked by another process)"
+LOW_SPACE = 256 * 1024  # bytes: below this, SQLite's I/O errors are a full disk
 
 # Phrases of SQLite, libpq/psycopg and PostgreSQL's server, lower-cased, first match wins.
 _PHRASES: tuple[tuple[str, str], ...] = (
@@ -99,6 +102,18 @@ def storage_error_line(exc: BaseException, where: str) -> str:
         where = str(inner.filename)
     detail = inner.strerror if isinstance(inner, OSError) and inner.strerror else _first_line(inner)
     cause = storage_cause(exc) or "database error"
+    if cause in (IO_ERROR, CANNOT_OPEN, "database error") and where.startswith("sqlite:///"):
+        # SQLite says "disk I/O error" or "unable to open" when a full or read-only disk leaves no room
+        # for its WAL index (-shm): the file system says which
+        folder = Path(where[len("sqlite:///"):]).parent
+        try:
+            stats = os.statvfs(folder)
+        except OSError:
+            stats = None
+        if stats is not None and stats.f_flag & os.ST_RDONLY:
+            cause, detail = READ_ONLY, f"{detail}; {folder} is on a read-only file system"
+        elif stats is not None and stats.f_bavail * stats.f_frsize < LOW_SPACE:
+            cause, detail = DISK_FULL, f"{detail}; {stats.f_bavail * stats.f_frsize} bytes free in {folder}"
     return f"{cause}: {where}: {detail}"
 
 

@@ -189,21 +189,28 @@ def display_url(url: str) -> str:
 
 
 def quick_check(path: Path) -> str | None:
-    """``PRAGMA quick_check`` on a read-only connection: None when sound, else the first problem."""
+    """``PRAGMA quick_check`` on a read-only connection: None when sound, else the first problem.
+
+    Only damage counts: a file that cannot be read for another reason (a full disk that leaves no room
+    for the WAL index, permissions) is left to the normal open, which names that cause.
+    """
     import sqlite3
 
     try:
         connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        return str(exc)
-    try:
-        rows = connection.execute("PRAGMA quick_check").fetchall()
-    except sqlite3.Error as exc:
-        return str(exc)
-    finally:
-        connection.close()
+        try:
+            rows = connection.execute("PRAGMA quick_check").fetchall()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as exc:
+        return str(exc) if isinstance(exc, sqlite3.DatabaseError) and _damaged(exc) else None
     first = " ".join(str(rows[0][0]).split()) if rows else "no answer"
     return None if first == "ok" else f"quick_check: {first}" + (f" (+{len(rows) - 1} more)" if len(rows) > 1 else "")
+
+
+def _damaged(exc: Exception) -> bool:
+    message = str(exc).lower()
+    return "malformed" in message or "not a database" in message or "corrupt" in message
 
 
 def alembic_config(url: str) -> Any:
