@@ -126,7 +126,14 @@ class Database:
         if not self.is_sqlite:
             return
         path = make_url(self.url).database
-        if not path or path == ":memory:" or not Path(path).is_file() or Path(path).stat().st_size == 0:
+        if not path or path == ":memory:":
+            return
+        fstype = filesystem_type(Path(path).parent)
+        if fstype in NETWORK_FILESYSTEMS:
+            raise DatabaseError(f"database folder {Path(path).parent.absolute()} is on a network file system "
+                                f"({fstype}), where SQLite's locks do not hold and the file can be corrupted: "
+                                "put it on a local disk, or use PostgreSQL (DATABASE_URL=postgresql://...)")
+        if not Path(path).is_file() or Path(path).stat().st_size == 0:
             return
         problem = quick_check(Path(path))
         if problem is not None:
@@ -181,6 +188,30 @@ def sqlite_folder(url: str) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     return Path(parsed.database).parent
+
+
+MOUNTS = Path("/proc/self/mounts")
+NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "lustre",
+                                 "gpfs", "davfs", "fuse.sshfs", "fuse.glusterfs", "fuse.s3fs", "fuse.rclone"})
+
+
+def filesystem_type(folder: Path) -> str | None:
+    """The type of the file system holding ``folder`` (the longest mount point above it), from
+    ``MOUNTS``; None when the mount table cannot be read (not Linux)."""
+    try:
+        table = MOUNTS.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    target = folder.absolute().resolve()
+    best: tuple[int, str] | None = None
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        mount = Path(fields[1].replace("\\040", " ").replace("\\011", "\t"))
+        if (mount == target or mount in target.parents) and (best is None or len(mount.parts) >= best[0]):
+            best = (len(mount.parts), fields[2])
+    return best[1] if best else None
 
 
 def display_url(url: str) -> str:

@@ -191,10 +191,10 @@ class Blocker:
     """Holds ACCESS EXCLUSIVE on one table of the test's schema, so a child touching it waits inside
     its transaction, where the test terminates that child's backend."""
 
-    def __init__(self, pg_url: str, table: str):
+    def __init__(self, pg_url: str, table: str, mode: str = "ACCESS EXCLUSIVE"):
         self.admin = psycopg.connect(_plain(pg_url), autocommit=True)
         self.holder = psycopg.connect(_plain(pg_url))
-        self.holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        self.holder.execute(f"LOCK TABLE {table} IN {mode} MODE")
 
     def terminate_waiting(self, app_name: str, proc: subprocess.Popen[bytes], log: Path) -> None:
         def waiting() -> list[int]:
