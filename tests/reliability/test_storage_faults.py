@@ -46,20 +46,6 @@ def server() -> Iterator[LocalHTTPServer]:
         yield srv
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MB tmpfs of the test's own (mount needs root, which this suite has)."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0755", "tmpfs", str(disk)],
-                             capture_output=True, text=True, check=False)
-    assert mounted.returncode == 0, f"this test mounts a small tmpfs and needs root: {mounted.stderr}"
-    try:
-        yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
-
-
 def fill(disk: Path, leave: int = 0) -> Path:
     """Fill ``disk`` to the last byte, then give ``leave`` bytes back; returns the filler file."""
     filler = disk / "filler"
