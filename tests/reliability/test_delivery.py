@@ -12,11 +12,13 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from alerts.digest import build_digests
 from config.schema import load_config
@@ -165,3 +167,34 @@ def test_D10_building_an_already_built_period_again_is_a_no_op(db_url: str, tmp_
             assert [d.id for d in session.query(Digest).all()] == [first.digest_id]
     finally:
         db.dispose()
+
+
+def test_D6_overlapping_digest_runs_send_once(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digest job is one instance at a time (``max_instances=1``); and should two digest ticks
+    overlap anyway (a slow one and the next), each subscriber still gets one digest, sent once: the
+    period's unique key and the outbox claim decide, not timing."""
+    from casewatch.app import App
+    from casewatch.scheduler import build_scheduler, digest_tick
+    from config.settings import get_settings
+
+    emails = ["ana@example.org", "luis@example.org"]
+    cli, _ids = _setup(tmp_path, db_url, emails)
+    with smtp_server() as smtp:
+        for key, value in _smtp_env(smtp, tmp_path).items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+        try:
+            app = App(config_dir=Path(cli[1]), db_url=db_url)
+            assert build_scheduler(app)._job_defaults["max_instances"] == 1  # the digest job sets no other
+            since = datetime.now(UTC) - timedelta(days=8)
+            ticks = [threading.Thread(target=digest_tick, args=(app,), kwargs={"since": since}) for _ in range(2)]
+            for tick in ticks:
+                tick.start()
+            for tick in ticks:
+                tick.join(120)
+            app.db.dispose()
+        finally:
+            get_settings.cache_clear()
+        assert sorted(str(m["To"]) for m in smtp.messages) == emails
+    rows = _rows(cli)
+    assert sorted((r["to"], r["status"]) for r in rows) == [(e, "sent") for e in emails]
