@@ -119,6 +119,7 @@ def run_crawls(
     # The reactor now, not with the first crawler: a spider that raises while it is being made (in
     # __init__ or from_crawler) would leave none installed, and every later source would fail too.
     install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
+    logging.getLogger("scrapy.utils.signal").addFilter(_closed_before_open)
     loader = SpiderLoader.from_settings(settings)
     context = RunContext(db=db, cases=tuple(cases), progress=progress, results=results)
     with db.read() as session:
@@ -137,6 +138,13 @@ def run_crawls(
         started.addErrback(_did_not_start, db, source, results, progress)
     process.start()
     return results
+
+
+def _closed_before_open(record: logging.LogRecord) -> bool:
+    """Drop Scrapy's own traceback for closing a spider that never opened (its CoreStats extension
+    asserts a start time): ``_did_not_start`` reports that source, with the error that stopped it."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not (isinstance(exc, AssertionError) and "CoreStats.spider_closed" in record.getMessage())
 
 
 def _did_not_start(failure: Any, db: Database, source: Source, results: dict[str, RunCounters],
