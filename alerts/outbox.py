@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)
 LEASE_ENV = "CASEWATCH_OUTBOX_LEASE"
+SMTP_WAITS = 12  # blocking steps of one SMTP session, each bounded by SMTP_TIMEOUT (longest_send)
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
 FAULT_ENV = "CASEWATCH_FAULT"
@@ -62,18 +63,41 @@ def backoff(attempt: int) -> timedelta:
     return min(BACKOFF_FIRST * 2 ** max(attempt - 1, 0), BACKOFF_MAX)
 
 
-def lease_from_env() -> timedelta:
-    """``LEASE``, or ``CASEWATCH_OUTBOX_LEASE`` seconds; a bad value is a clear error, not a default."""
+def longest_send(smtp_timeout: float) -> timedelta:
+    """The longest one SMTP send can take: smtplib applies ``SMTP_TIMEOUT`` to each blocking step
+    (connect, greeting, EHLO, STARTTLS, EHLO, AUTH, MAIL, RCPT, DATA, the message, its end, QUIT)."""
+    return timedelta(seconds=smtp_timeout * SMTP_WAITS)
+
+
+def lease_from_env(smtp_timeout: float | None = None) -> timedelta:
+    """``LEASE``, or ``CASEWATCH_OUTBOX_LEASE`` seconds; a bad value is a clear error, not a default.
+
+    The lease must outlast the longest send (``longest_send(SMTP_TIMEOUT)``): a shorter one lets a
+    second sender re-claim a row that is still being sent, and the digest goes out twice.
+    """
     raw = os.environ.get(LEASE_ENV, "").strip()
-    if not raw:
-        return LEASE
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not seconds > 0 or seconds == float("inf"):
-        raise ConfigError([f"{LEASE_ENV} must be a positive number of seconds, got {raw!r}"])
-    return timedelta(seconds=seconds)
+    lease = LEASE
+    if raw:
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = -1.0
+        if not seconds > 0 or seconds == float("inf"):
+            raise ConfigError([f"{LEASE_ENV} must be a positive number of seconds, got {raw!r}"])
+        lease = timedelta(seconds=seconds)
+    if smtp_timeout is None:
+        from config.settings import get_settings
+
+        smtp_timeout = get_settings().smtp_timeout
+    if not smtp_timeout > 0 or smtp_timeout == float("inf"):
+        raise ConfigError([f"SMTP_TIMEOUT must be a positive number of seconds, got {smtp_timeout:g}"])
+    longest = longest_send(smtp_timeout)
+    if lease <= longest:
+        name = LEASE_ENV if raw else f"the outbox lease ({LEASE.total_seconds():g} s by default)"
+        raise ConfigError([f"{name} must exceed the longest SMTP send, {longest.total_seconds():g} s "
+                           f"(SMTP_TIMEOUT {smtp_timeout:g} s x {SMTP_WAITS} steps): got "
+                           f"{lease.total_seconds():g} s; raise {LEASE_ENV} or lower SMTP_TIMEOUT"])
+    return lease
 
 
 def _fault(point: str) -> None:

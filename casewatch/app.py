@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
+from casewatch.hints import known
 from config.schema import Config, Source, load_config
 from config.settings import Settings, get_settings
 from pipeline.store import repository as repo
-from pipeline.store.session import Database
+from pipeline.store.session import Database, sqlite_folder
 
 
 class UserError(Exception):
@@ -39,11 +40,26 @@ class App:
     def database_url(self) -> str:
         return self.db_url or self.settings.resolved_database_url()
 
+    @property
+    def db_display(self) -> str:
+        """The database for messages (no password), even when it cannot be opened; never raises."""
+        from pipeline.store.session import display_url
+
+        try:
+            return display_url(self.database_url)
+        except Exception:  # a bad setting: the error that reports it names the variable
+            return "the database"
+
     @cached_property
     def db(self) -> Database:
         """The database, migrated to the newest schema and in step with the configuration."""
-        database = Database(self.database_url)
-        database.upgrade()
+        # casewatch makes its own data folder (CASEWATCH_VAR_DIR) and nothing else: a SQLite file
+        # elsewhere must be in an existing folder, or a typo would start an empty database there.
+        folder = sqlite_folder(self.database_url)
+        var = self.settings.var_dir.absolute()
+        own = folder is not None and (folder.absolute() == var or var in folder.absolute().parents)
+        database = Database(self.database_url, create_folder=own)
+        database.upgrade()  # refuses a damaged SQLite file (PRAGMA quick_check) before writing to it
         with database.write() as session:
             now = datetime.now(UTC)
             repo.sync_sources(session, self.config.sources, now)
@@ -54,8 +70,8 @@ class App:
         """Resolve source ids (or all enabled sources) with a clear error for unknown ones."""
         if all_enabled or not ids:
             return list(self.config.enabled_sources)
-        known = {s.id: s for s in self.config.sources}
-        unknown = [i for i in ids if i not in known]
+        known_ids = {s.id: s for s in self.config.sources}
+        unknown = [i for i in ids if i not in known_ids]
         if unknown:
-            raise UserError(f"unknown source {', '.join(repr(u) for u in unknown)} (see `casewatch sources`)")
-        return [known[i] for i in ids]
+            raise UserError(f"unknown source {', '.join(repr(u) for u in unknown)} {known(known_ids)}")
+        return [known_ids[i] for i in ids]

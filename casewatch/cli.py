@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,14 +16,17 @@ import click
 
 from casewatch import since
 from casewatch.app import App, UserError
+from casewatch.hints import command, known, see
 from casewatch.logs import redact_log_records
 from config.redact import redact
-from config.schema import ConfigError
+from config.schema import MILESTONE_TYPES, ConfigError
+from pipeline.store.errors import is_storage_error, storage_error_line
 from pipeline.store.session import DatabaseError
 
 EXIT_USER_ERROR = 1
 EXIT_SOURCES_FAILED = 3
 LIMA = ZoneInfo("America/Lima")
+_app: App | None = None  # the command's context, for main() to name the database in a storage error
 
 
 def _fail(lines: list[str] | str) -> NoReturn:
@@ -38,7 +44,7 @@ def parse_since(value: str | None, now: datetime) -> datetime | None:
     try:
         return since.parse_since(value, now)
     except since.BadTime as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(str(exc), param_hint="'--since'") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,8 +56,9 @@ def parse_since(value: str | None, now: datetime) -> datetime | None:
 @click.pass_context
 def cli(ctx: click.Context, config_dir: Path, db_url: str | None) -> None:
     """casewatch: watch the public record of a legal case and report when it moves."""
+    global _app
     redact_log_records()
-    ctx.obj = App(config_dir=config_dir, db_url=db_url)
+    ctx.obj = _app = App(config_dir=config_dir, db_url=db_url)
 
 
 @cli.command()
@@ -102,15 +109,21 @@ def sources(app: App, as_json: bool) -> None:
 @click.pass_obj
 def crawl(app: App, source_ids: tuple[str, ...], all_enabled: bool, verbose: bool) -> None:
     """Fetch sources now and record what changed (exit 3 if a source failed)."""
-    from casewatch.crawl import after_crawl, die_with_parent
+    from casewatch.crawl import REPORT_ENV, after_crawl, die_with_parent, went_offline
     from casewatch.crawl import crawl as run
 
-    die_with_parent()  # a scheduler's child ends with its scheduler (no-op when run by hand)
+    scheduled = die_with_parent()  # a scheduler's child ends with its scheduler (no-op when run by hand)
     selected = app.sources(source_ids, all_enabled=all_enabled)
     if not selected:
         _fail("no enabled sources to crawl")
-    summary = run(app, selected, stream=sys.stderr, verbose=verbose)
-    click.echo(summary.line())
+    # A scheduled crawl of one source: the scheduler logs its result, so the child prints nothing of
+    # its own (one line per failure in `make run`, not three).
+    quiet = scheduled and len(selected) == 1 and not os.environ.get(REPORT_ENV)
+    summary = run(app, selected, stream=None if quiet else sys.stderr, verbose=verbose)
+    if not quiet:
+        click.echo(summary.line())
+    if (offline := went_offline(app, selected[0].id) if quiet else summary.offline_hint()) is not None:
+        click.echo(f"casewatch: {offline}", err=True)
     immediate, health = after_crawl(app)
     if immediate:
         click.echo(f"{immediate} immediate alert(s) on major legal steps", err=True)
@@ -125,9 +138,10 @@ def crawl(app: App, source_ids: tuple[str, ...], all_enabled: bool, verbose: boo
 @click.option("--source", "source_id", help="Only this source.")
 @click.option("--case", "case_id", help="Only changes relevant to this case.")
 @click.option("--kind", type=click.Choice(["new", "updated", "reverted", "removed", "restored"]))
-@click.option("--milestone", help="Only changes reporting this milestone type.")
+@click.option("--milestone", metavar="TYPE",
+              help=f"Only changes reporting this legal step: {', '.join(MILESTONE_TYPES)}.")
 @click.option("--relevant", is_flag=True, help="Only changes relevant to some case.")
-@click.option("--limit", type=int, default=None, help="At most this many (newest first).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many (newest first).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_obj
 def changes(app: App, since: str | None, source_id: str | None, case_id: str | None, kind: str | None,
@@ -137,7 +151,11 @@ def changes(app: App, since: str | None, source_id: str | None, case_id: str | N
     from pipeline.store import repository as repo
 
     if case_id and case_id not in app.config.cases:
-        _fail(f"unknown case {case_id!r} (known: {', '.join(app.config.cases)})")
+        _fail(f"unknown case {case_id!r} {known(app.config.cases)}")
+    if source_id:
+        app.sources([source_id])  # an unknown source is a UserError listing the known ones
+    if milestone and milestone not in MILESTONE_TYPES:
+        _fail(f"unknown milestone type {milestone!r} {known(MILESTONE_TYPES)}")
     flt = repo.ChangeFilter(since=parse_since(since, datetime.now(UTC)), source_id=source_id, case_id=case_id,
                             kind=kind, milestone=milestone, relevant_only=relevant, limit=limit)
     with app.db.read() as session:
@@ -213,7 +231,7 @@ def pin(app: App, url: str, off: bool) -> None:
     with app.db.write() as session:
         doc = repo.set_pinned(session, canonical_url(url), not off)
         if doc is None:
-            _fail(f"no stored document with URL {url!r} (see `casewatch changes`)")
+            _fail(f"no stored document with URL {url!r} {see('changes')}")
         click.echo(f"{'unpinned' if off else 'pinned'}: {doc.url} ({doc.source_id})")
 
 
@@ -230,7 +248,7 @@ def timeline(app: App, case_id: str | None, lang: str, as_json: bool) -> None:
     from pipeline.store import repository as repo
 
     if case_id is not None and case_id not in app.config.cases:
-        _fail(f"unknown case {case_id!r} (known: {', '.join(app.config.cases)})")
+        _fail(f"unknown case {case_id!r} {known(app.config.cases)}")
     cases = [app.config.cases[case_id]] if case_id is not None else list(app.config.cases.values())
     with app.db.read() as session:
         found = [(case, repo.case_timeline(session, case.id)) for case in cases]
@@ -268,13 +286,16 @@ def digest(app: App, email: str | None, dry_run: bool, status: bool, resubscribe
     from pipeline.store import repository as repo
 
     now = datetime.now(UTC)
-    if email and not any(s.email.lower() == email.lower() for s in app.config.subscribers):
-        _fail(f"unknown subscriber {email!r}")
-    lease = lease_from_env()  # a bad CASEWATCH_OUTBOX_LEASE is a ConfigError: one line, exit 1
+    emails = [s.email for s in app.config.subscribers]
+    if email and email.lower() not in {e.lower() for e in emails}:
+        _fail(f"unknown subscriber {email!r} {known(emails)}")
+    if resubscribe and resubscribe.lower() not in {e.lower() for e in emails}:
+        _fail(f"unknown subscriber {resubscribe!r} {known(emails)}")
+    lease = lease_from_env(app.settings.smtp_timeout)  # bad or shorter than a send: ConfigError, exit 1
     if resubscribe:
         with app.db.write() as session:
             if not repo.resubscribe(session, resubscribe):
-                _fail(f"{resubscribe!r} has not unsubscribed: nothing to undo (see `casewatch status`)")
+                _fail(f"{resubscribe!r} has not unsubscribed: nothing to undo {see('status')}")
         click.echo(f"{resubscribe}: subscribed again; the next digest goes to them")
         return
     if status:
@@ -342,8 +363,8 @@ def digest(app: App, email: str | None, dry_run: bool, status: bool, resubscribe
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_obj
 def try_source_cmd(app: App, source_id: str, file: Path | None, url: str | None, as_json: bool) -> None:
-    """Show what a source extracts, storing nothing (exit 3 if it extracted nothing)."""
-    from casewatch.trysource import item_json, try_source
+    """Show what a source extracts, storing nothing (exit 3 if no item has a title and text)."""
+    from casewatch.trysource import incomplete_items, item_json, try_source
 
     if file and url:
         _fail("use either --file or --url, not both")
@@ -359,7 +380,9 @@ def try_source_cmd(app: App, source_id: str, file: Path | None, url: str | None,
         click.echo(f"{len(items)} items, {len(run.errors)} errors", err=True)
     for error in run.errors:
         click.echo(f"error: {error}", err=True)
-    if not items:
+    for warning in incomplete_items(items):
+        click.echo(f"warning: {warning}", err=True)
+    if not any(it.get("title") and it.get("text") for it in items):  # nothing a digest could show
         sys.exit(EXIT_SOURCES_FAILED)
 
 
@@ -387,7 +410,7 @@ def classify(app: App, case_id: str | None, title: str, text_file: Path | None, 
     cases = list(app.config.cases.values())
     if case_id is not None:
         if case_id not in app.config.cases:
-            _fail(f"unknown case '{case_id}' (configured: {', '.join(app.config.cases)})")
+            _fail(f"unknown case {case_id!r} {known(app.config.cases)}")
         cases = [app.config.cases[case_id]]
     decisions = decide(cases, title, text, language=lang)
     if as_json:
@@ -426,8 +449,13 @@ def status(app: App, as_json: bool) -> None:
 @click.pass_obj
 def run(app: App, once: bool, log_format: str) -> None:
     """The main job: crawl each source on its schedule and send digests (foreground; Ctrl-C stops)."""
+    from alerts.outbox import lease_from_env
+    from casewatch.crawl import REPORT_ENV
     from casewatch.scheduler import run_scheduler
 
+    lease_from_env(app.settings.smtp_timeout)  # a lease shorter than a send: one line before anything runs
+    if once:  # the scheduler logs no per-source result in this mode: its crawl child prints them
+        os.environ[REPORT_ENV] = "1"
     run_scheduler(app, once=once, log_format=log_format)
 
 
@@ -446,8 +474,6 @@ def demo(keep: bool) -> None:
 @click.pass_obj
 def serve(app: App, host: str, port: int) -> None:
     """The review page: dashboard, change log with diffs, timeline, outbox, JSON API and Atom feeds."""
-    import os
-
     import uvicorn
 
     from casewatch.web.app import create_app, serve_refusal, serve_warnings
@@ -456,11 +482,34 @@ def serve(app: App, host: str, port: int) -> None:
     auth = AuthConfig.from_env(os.environ, base_url=app.settings.base_url)  # a bad CASEWATCH_REVIEWERS: exit 1
     if (refusal := serve_refusal(host, auth)) is not None:
         _fail(refusal)
+    listening = listen(host, port)  # a busy port is one line and exit 1, before anything is announced
     for line in serve_warnings(host, auth):
         click.echo(f"casewatch: {line}", err=True)
     web = create_app(app, auth=auth)
+    port = listening.getsockname()[1]
     click.echo(f"casewatch review page on http://{host}:{port}/ ({app.db.display_url}); Ctrl-C stops", err=True)
-    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False, server_header=False)
+    config = uvicorn.Config(web, host=host, port=port, log_level="warning", proxy_headers=False,
+                            server_header=False)
+    uvicorn.Server(config).run(sockets=[listening])
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The review page's listening socket, bound before the page is announced."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        _fail(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restart over TIME_WAIT
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        busy = " (another program uses it: stop it or choose --port)" if exc.errno == errno.EADDRINUSE else ""
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}{busy}")
+    sock.set_inheritable(True)
+    return sock
 
 
 def parse_until(value: str | None, now: datetime) -> datetime | None:
@@ -468,7 +517,7 @@ def parse_until(value: str | None, now: datetime) -> datetime | None:
     try:
         return since.parse_until(value, now)
     except since.BadTime as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(str(exc), param_hint="'--until'") from None
 
 
 @cli.command()
@@ -496,7 +545,7 @@ def export(app: App, fmt: str, document_id: int | None, url: str | None, source_
     if source_id:
         app.sources([source_id])  # an unknown source is a UserError: one line
     if case_id and case_id not in app.config.cases:
-        _fail(f"unknown case {case_id!r} (known: {', '.join(app.config.cases)})")
+        _fail(f"unknown case {case_id!r} {known(app.config.cases)}")
     if url:
         with app.db.read() as session:
             doc = repo.get_document(session, url)
@@ -506,7 +555,7 @@ def export(app: App, fmt: str, document_id: int | None, url: str | None, source_
                 except ValueError:
                     doc = None
         if doc is None:
-            _fail(f"no stored document with URL {url!r} (see `casewatch changes`)")
+            _fail(f"no stored document with URL {url!r} {see('changes')}")
         document_id = doc.id
     elif document_id is not None:
         with app.db.read() as session:
@@ -567,11 +616,18 @@ def main() -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path.removeprefix("casewatch").strip() if exc.ctx else ""
+        _fail(f"{exc.format_message()} (see `{command()} {where + ' ' if where else ''}--help`)")
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USER_ERROR if exc.exit_code == 2 else exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:
+        if not is_storage_error(exc):
+            raise
+        _fail(storage_error_line(exc, _app.db_display if _app is not None else "the database"))
 
 
 if __name__ == "__main__":

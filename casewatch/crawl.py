@@ -25,13 +25,15 @@ STATUS_MARK = {"ok": "✓", "empty": "∅", "partial": "!", "failed": "✗", "ru
 class ProgressPrinter:
     """Per-source progress: one live line on a terminal, one final line per source everywhere."""
 
-    def __init__(self, stream: TextIO, live: bool):
+    def __init__(self, stream: TextIO | None, live: bool):
         self.stream, self.live = stream, live
         self._states: dict[str, RunCounters] = {}
         self._last_draw = 0.0
 
     def __call__(self, c: RunCounters) -> None:
         self._states[c.source_id] = c
+        if self.stream is None:
+            return
         if c.status != "running":
             self._clear()
             self.stream.write(describe(c) + "\n")
@@ -44,7 +46,7 @@ class ProgressPrinter:
             self.stream.flush()
 
     def _clear(self) -> None:
-        if self.live:
+        if self.live and self.stream is not None:
             self.stream.write("\r\x1b[2K")
 
 
@@ -76,16 +78,50 @@ class CrawlSummary:
                 f"{sum(c.items for c in total)} items, {sum(c.new for c in total)} new, "
                 f"{sum(c.updated for c in total)} updated, {sum(c.removed for c in total)} removed")
 
+    def offline_hint(self) -> str | None:
+        """When two or more sources all failed their DNS lookup, the fault is this machine's network."""
+        runs = list(self.results.values())
+        if len(runs) < 2 or not all(c.status == "failed" and failed_on_dns(c.first_error) for c in runs):
+            return None
+        return OFFLINE_HINT.format(n=f"all {len(runs)}")
 
-def crawl(app: App, sources: Sequence[Source], *, stream: TextIO, verbose: bool = False) -> CrawlSummary:
+
+DNS_FAILED = "DNS lookup failed"  # Scrapy's words (twisted DNSLookupError), kept in the run's error
+OFFLINE_HINT = ("{n} sources failed their DNS lookup: this machine looks offline (check its network "
+                "connection and DNS server); the sources themselves may be fine")
+
+
+def failed_on_dns(error: str | None) -> bool:
+    return error is not None and DNS_FAILED in error
+
+
+def went_offline(app: App, source_id: str) -> str | None:
+    """For a scheduled crawl of one source: the offline hint when this failure completes the picture
+    (every enabled source's last run failed on DNS, and this source's run before did not), so a
+    scheduler on an offline machine says it once, not once per source per schedule."""
+    from pipeline.store import repository as repo
+
+    enabled = [s.id for s in app.config.enabled_sources]
+    with app.db.read() as session:
+        last = repo.last_finished_runs(session)
+        mine = repo.recent_finished_runs(session, source_id, 2)
+    if len(enabled) < 2 or not all(i in last and last[i].status == "failed" and failed_on_dns(last[i].error)
+                                   for i in enabled):
+        return None
+    if len(mine) > 1 and mine[1].status == "failed" and failed_on_dns(mine[1].error):
+        return None
+    return OFFLINE_HINT.format(n=f"all {len(enabled)}")
+
+
+def crawl(app: App, sources: Sequence[Source], *, stream: TextIO | None, verbose: bool = False) -> CrawlSummary:
     """Crawl in this process (Scrapy's reactor: once per process), with the revisits that are due."""
     from crawler.runner import run_crawls
     from pipeline import revisit
 
-    printer = ProgressPrinter(stream, live=stream.isatty())
+    printer = ProgressPrinter(stream, live=stream is not None and stream.isatty())
     policy = app.config.scheduler
     due = revisit.due(app.db, [s.id for s in sources], policy.revisit, datetime.now(UTC), policy.revisit_max_per_crawl)
-    if verbose and due:
+    if verbose and due and stream is not None:
         stream.write(f"re-checking {sum(map(len, due.values()))} known document(s) due for a revisit\n")
     results = run_crawls(sources, cases=app.config.cases.values(), db=app.db, progress=printer, revisit=due,
                          log_level="INFO" if verbose else "WARNING")
@@ -121,22 +157,29 @@ _children_lock = threading.Lock()
 
 
 DIE_WITH_ENV = "CASEWATCH_DIE_WITH"  # set by the scheduler: its crawl children end when it dies
+# A scheduler's crawl child of one source prints nothing (the scheduler logs its result) unless this
+# is set: `run --once`, whose scheduler logs no per-source result.
+REPORT_ENV = "CASEWATCH_CRAWL_REPORT"
 
 
-def die_with_parent() -> None:
+def die_with_parent() -> bool:
     """In a scheduler's crawl child: die when the scheduler dies, even by SIGKILL (Linux PDEATHSIG).
 
     Without it an orphaned crawl keeps writing while the restarted scheduler crawls the same source.
     SIGKILL, not SIGTERM: Scrapy's graceful stop waits for hanging downloads. Every item is one
     transaction, so nothing is left half done; the next crawl closes the run as interrupted.
+    Returns whether this process is a scheduler's child.
     """
     parent = os.environ.get(DIE_WITH_ENV, "")
-    if not parent.isdigit() or not sys.platform.startswith("linux"):
-        return
+    if not parent.isdigit():
+        return False
+    if not sys.platform.startswith("linux"):
+        return True
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
     libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
     if os.getppid() != int(parent):  # the scheduler died before prctl: stop now
         os.kill(os.getpid(), signal.SIGKILL)
+    return True
 
 
 TIMED_OUT = 124  # crawl_in_subprocess's code for a child killed at its time limit (as timeout(1) says)

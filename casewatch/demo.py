@@ -21,6 +21,7 @@ from alerts.send.file import FileSender
 from casewatch.app import App
 from casewatch.crawl import crawl_in_subprocess
 from casewatch.demo_site import SUBSCRIBERS_YAML, ReplicaSite, sources_yaml
+from casewatch.hints import command
 from config.settings import get_settings
 
 DEFAULT_CASE = Path(__file__).resolve().parents[1] / "config" / "cases" / "juliaca-2023.yaml"
@@ -63,7 +64,7 @@ def run_demo(*, keep_serving: bool = False, workdir: Path | None = None) -> Path
             click.echo(f"\nThe digest is in {path}. It contains:\n")
             click.echo(_text_part(path))
         click.echo(f"\ndemo finished in {time.monotonic() - started:.0f} s; explore it with:\n"
-                   f"  casewatch --config {work / 'config'} --db sqlite:///{work / 'casewatch.db'} changes")
+                   f"  {command()} --config {work / 'config'} --db sqlite:///{work / 'casewatch.db'} changes")
         if keep_serving:
             click.echo(f"serving the replica on {site.base} until Ctrl-C")
             try:

@@ -54,3 +54,14 @@ def item_json(item: Any) -> dict[str, Any]:
     data = golden_dict(item)
     return {k: data[k] for k in ("url", "title", "published_at", "text", "status", "summary", "authors", "tags")
             if k in data}
+
+
+def incomplete_items(items: list[dict[str, Any]]) -> list[str]:
+    """One warning per missing field (title, text, date) naming how many items lack it and the first
+    one's URL: a spider whose links did not resolve "extracts" items that carry nothing."""
+    warnings = []
+    for key, what in (("title", "no title"), ("text", "no text"), ("published_at", "no date")):
+        lacking = [it for it in items if not str(it.get(key) or "").strip()]
+        if lacking:
+            warnings.append(f"{len(lacking)} of {len(items)} items have {what} (first: {lacking[0].get('url') or '?'})")
+    return warnings

@@ -15,9 +15,11 @@ from config.redact import redact
 from crawler.spiders.base import EMPTY_MARK
 from pipeline.health import update_health
 from pipeline.store import repository as repo
+from pipeline.store.errors import describe_failure, is_storage_error
 from pipeline.store.session import Database
 
 log = logging.getLogger(__name__)
+CONTEXT_MAX = 200  # a logged error message longer than this goes after its exception (one_line cuts at 300)
 
 
 @dataclass
@@ -98,16 +100,23 @@ class RunContext:
 class _ErrorCapture(logging.Handler):
     """Counts ERROR log records that belong to one spider (Scrapy passes ``extra={'spider': ...}``)."""
 
-    def __init__(self, spider: Spider, counters: RunCounters):
+    def __init__(self, spider: Spider, counters: RunCounters, where: str):
         super().__init__(logging.ERROR)
-        self.spider, self.counters = spider, counters
+        self.spider, self.counters, self.where = spider, counters, where
 
     def emit(self, record: logging.LogRecord) -> None:
         if getattr(record, "spider", None) is not self.spider:
             return
         message = record.getMessage()
-        if record.exc_info and record.exc_info[1] is not None and str(record.exc_info[1]) not in message:
-            message = f"{message}: {record.exc_info[1]}"
+        if isinstance(record.args, dict) and "item" in record.args:  # "Error processing {the whole item}"
+            message = f"storing {getattr(record.args['item'], 'url', '?')}"
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and (is_storage_error(exc) or len(message) > CONTEXT_MAX):
+            # the cause first: Scrapy's "Error processing {item}" quotes the item's whole text, and a
+            # storage error's own message carries the SQL and its parameters
+            message = f"{describe_failure(exc, self.where)} ({message})"
+        elif exc is not None and str(exc) not in message:
+            message = f"{message}: {exc}"
         if EMPTY_MARK in message:
             self.counters.empty(message)
         else:
@@ -148,7 +157,7 @@ class CrawlRunRecorder:
         spider.casewatch_counters = counters  # type: ignore[attr-defined]
         if ctx.results is not None:
             ctx.results[source.id] = counters
-        capture = self._captures[id(spider)] = _ErrorCapture(spider, counters)
+        capture = self._captures[id(spider)] = _ErrorCapture(spider, counters, ctx.db.display_url)
         logging.getLogger().addHandler(capture)
         _report(spider, counters)
 
@@ -164,11 +173,12 @@ class CrawlRunRecorder:
 
     def item_error(self, item: Any, response: Any, spider: Spider, failure: Any) -> None:
         if (counters := getattr(spider, "casewatch_counters", None)) is not None:
-            counters.error(f"storing {getattr(item, 'url', '?')} failed: {failure.value!r}")
+            where = spider.casewatch.db.display_url  # type: ignore[attr-defined]
+            counters.error(f"{describe_failure(failure.value, where)} (storing {getattr(item, 'url', '?')})")
 
     def spider_error(self, failure: Any, response: Any, spider: Spider) -> None:
         if (counters := getattr(spider, "casewatch_counters", None)) is not None:
-            counters.error(f"parsing {getattr(response, 'url', '?')} failed: {failure.value!r}")
+            counters.error(f"{describe_failure(failure.value)} (parsing {getattr(response, 'url', '?')})")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         counters: RunCounters | None = getattr(spider, "casewatch_counters", None)

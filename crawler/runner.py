@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.reactor import install_reactor
 
 from config.schema import Case, ConfigError, Source
 from crawler.extensions import RunContext, RunCounters
@@ -23,6 +24,7 @@ from crawler.items import DocumentItem
 from crawler.tls import TLS_CA_HOSTS_SETTING, TLS_CA_SETTING
 from pipeline.health import update_health
 from pipeline.store import repository as repo
+from pipeline.store.errors import describe_failure
 from pipeline.store.session import Database
 
 DEFAULT_TIME_LIMIT = 900  # seconds a single source may crawl before it is closed
@@ -114,6 +116,10 @@ def run_crawls(
     )
     logging.getLogger("scrapy").setLevel(log_level)
     process = CrawlerProcess(settings)
+    # The reactor now, not with the first crawler: a spider that raises while it is being made (in
+    # __init__ or from_crawler) would leave none installed, and every later source would fail too.
+    install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
+    logging.getLogger("scrapy.utils.signal").addFilter(_closed_before_open)
     loader = SpiderLoader.from_settings(settings)
     context = RunContext(db=db, cases=tuple(cases), progress=progress, results=results)
     with db.read() as session:
@@ -127,10 +133,29 @@ def run_crawls(
                 progress(results[source.id])
             continue
         crawler = source_crawler(process, spider_cls, source)
-        process.crawl(crawler, source=source, revisit=tuple((revisit or {}).get(source.id, ())),
-                      known=known[source.id], casewatch=context)
+        started = process.crawl(crawler, source=source, revisit=tuple((revisit or {}).get(source.id, ())),
+                                known=known[source.id], casewatch=context)
+        started.addErrback(_did_not_start, db, source, results, progress)
     process.start()
     return results
+
+
+def _closed_before_open(record: logging.LogRecord) -> bool:
+    """Drop Scrapy's own traceback for closing a spider that never opened (its CoreStats extension
+    asserts a start time): ``_did_not_start`` reports that source, with the error that stopped it."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not (isinstance(exc, AssertionError) and "CoreStats.spider_closed" in record.getMessage())
+
+
+def _did_not_start(failure: Any, db: Database, source: Source, results: dict[str, RunCounters],
+                   progress: Callable[[RunCounters], None] | None) -> None:
+    """A spider that raised before its run was opened (``__init__``, ``from_crawler``, a pipeline's
+    ``open_spider``): a failed run naming the error, instead of a traceback and a silent source."""
+    if source.id in results:  # its run was opened: the recorder closes it
+        return
+    _record_refused(db, source, f"the spider did not start: {describe_failure(failure.value)}", results)
+    if progress is not None:
+        progress(results[source.id])
 
 
 @dataclass

@@ -19,7 +19,8 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.exc import IntegrityError as IntegrityError  # re-exported: callers catch a lost race
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.redact import redact, redact_url
+from config.redact import redact_url
+from pipeline.store.errors import storage_error_line
 
 BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -54,8 +55,10 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the pragmas and transaction behaviour above; creates the SQLite folder."""
+def make_engine(url: str, *, create_folder: bool = True) -> Engine:
+    """An engine with the pragmas and transaction behaviour above. The SQLite file's folder is created
+    when ``create_folder`` (the default location); otherwise a missing folder is a DatabaseError, so a
+    mistyped ``--db`` never quietly creates a database somewhere else."""
     url = normalize_url(url)
     try:
         parsed = make_url(url)
@@ -63,7 +66,12 @@ def make_engine(url: str) -> Engine:
         raise DatabaseError(f"invalid database URL {redact_url(url)!r}") from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).parent
+            if create_folder:
+                folder.mkdir(parents=True, exist_ok=True)
+            elif not folder.is_dir():
+                raise DatabaseError(f"database folder {str(folder.absolute())!r} does not exist "
+                                    f"(create it, or correct the URL {redact_url(url)!r})")
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -76,9 +84,9 @@ def make_engine(url: str) -> Engine:
 class Database:
     """Engine plus session factories; ``write()`` is the unit of work (commit or roll back whole)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, create_folder: bool = True):
         self.url = normalize_url(url)
-        self.engine = make_engine(self.url)
+        self.engine = make_engine(self.url, create_folder=create_folder)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
@@ -100,14 +108,37 @@ class Database:
         """Bring the schema to the newest migration (the only way the schema is created)."""
         from alembic import command
 
+        self.check_file()
         try:
             with self.engine.begin() as connection:
                 cfg = alembic_config(self.url)
                 cfg.attributes["connection"] = connection
                 command.upgrade(cfg, "head")
         except OperationalError as exc:
-            reason = " ".join(str(exc.orig).split())  # one line: libpq adds a hint on a second line
-            raise DatabaseError(redact(f"cannot open database {self.display_url}: {reason}")) from None
+            raise DatabaseError(storage_error_line(exc, self.display_url)) from None
+
+    def check_file(self) -> None:
+        """SQLite: ``PRAGMA quick_check`` on an existing file, read-only, before anything writes to it.
+
+        A damaged file is refused with one line and left exactly as it is (no journal-mode switch, no
+        migration), so a backup or a recovery tool still sees what was there.
+        """
+        if not self.is_sqlite:
+            return
+        path = make_url(self.url).database
+        if not path or path == ":memory:":
+            return
+        fstype = filesystem_type(Path(path).parent)
+        if fstype in NETWORK_FILESYSTEMS:
+            raise DatabaseError(f"database folder {Path(path).parent.absolute()} is on a network file system "
+                                f"({fstype}), where SQLite's locks do not hold and the file can be corrupted: "
+                                "put it on a local disk, or use PostgreSQL (DATABASE_URL=postgresql://...)")
+        if not Path(path).is_file() or Path(path).stat().st_size == 0:
+            return
+        problem = quick_check(Path(path))
+        if problem is not None:
+            raise DatabaseError(f"database file {path} is corrupted ({problem}): it was left untouched; "
+                                "restore it from a backup")
 
     def optimize(self) -> bool:
         """Refresh the planner's statistics (ANALYZE) and, on SQLite, give freed pages back (VACUUM)
@@ -142,10 +173,75 @@ class Database:
     @property
     def display_url(self) -> str:
         """The URL without its password, for messages and logs."""
-        return make_url(self.url).render_as_string(hide_password=True)
+        return display_url(self.url)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def sqlite_folder(url: str) -> Path | None:
+    """The folder of a SQLite database file, None for PostgreSQL, memory or an unparsable URL."""
+    try:
+        parsed = make_url(normalize_url(url))
+    except (ArgumentError, ValueError):
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).parent
+
+
+MOUNTS = Path("/proc/self/mounts")
+NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "lustre",
+                                 "gpfs", "davfs", "fuse.sshfs", "fuse.glusterfs", "fuse.s3fs", "fuse.rclone"})
+
+
+def filesystem_type(folder: Path) -> str | None:
+    """The type of the file system holding ``folder`` (the longest mount point above it), from
+    ``MOUNTS``; None when the mount table cannot be read (not Linux)."""
+    try:
+        table = MOUNTS.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    target = folder.absolute().resolve()
+    best: tuple[int, str] | None = None
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        mount = Path(fields[1].replace("\\040", " ").replace("\\011", "\t"))
+        if (mount == target or mount in target.parents) and (best is None or len(mount.parts) >= best[0]):
+            best = (len(mount.parts), fields[2])
+    return best[1] if best else None
+
+
+def display_url(url: str) -> str:
+    """``url`` without its password, for messages and logs."""
+    return make_url(normalize_url(url)).render_as_string(hide_password=True)
+
+
+def quick_check(path: Path) -> str | None:
+    """``PRAGMA quick_check`` on a read-only connection: None when sound, else the first problem.
+
+    Only damage counts: a file that cannot be read for another reason (a full disk that leaves no room
+    for the WAL index, permissions) is left to the normal open, which names that cause.
+    """
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = connection.execute("PRAGMA quick_check").fetchall()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as exc:
+        return str(exc) if isinstance(exc, sqlite3.DatabaseError) and _damaged(exc) else None
+    first = " ".join(str(rows[0][0]).split()) if rows else "no answer"
+    return None if first == "ok" else f"quick_check: {first}" + (f" (+{len(rows) - 1} more)" if len(rows) > 1 else "")
+
+
+def _damaged(exc: Exception) -> bool:
+    message = str(exc).lower()
+    return "malformed" in message or "not a database" in message or "corrupt" in message
 
 
 def alembic_config(url: str) -> Any:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from alerts.message import make_message_id
-from alerts.outbox import BACKOFF_MAX, LEASE, backoff, deliver_pending, lease_from_env
+from alerts.outbox import BACKOFF_MAX, LEASE, SMTP_WAITS, backoff, deliver_pending, lease_from_env, longest_send
 from alerts.send.smtp import SmtpSender
 from config.schema import Config, ConfigError, load_config
 from pipeline.ingest import Snapshot, ingest
@@ -198,13 +198,28 @@ def test_repeated_failures_wait_longer_each_time(
 
 def test_lease_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CASEWATCH_OUTBOX_LEASE", raising=False)
-    assert lease_from_env() == LEASE == timedelta(minutes=10)
+    assert lease_from_env(30) == LEASE == timedelta(minutes=10)
     monkeypatch.setenv("CASEWATCH_OUTBOX_LEASE", "1.5")
-    assert lease_from_env() == timedelta(seconds=1.5)
+    assert lease_from_env(0.1) == timedelta(seconds=1.5)
     for bad in ("0", "-3", "ten", "nan", "inf"):
         monkeypatch.setenv("CASEWATCH_OUTBOX_LEASE", bad)
         with pytest.raises(ConfigError, match="CASEWATCH_OUTBOX_LEASE must be a positive number of seconds"):
-            lease_from_env()
+            lease_from_env(0.1)
+
+
+def test_lease_must_outlast_the_longest_send(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lease shorter than one SMTP session lets a second sender re-claim a row mid-send (a double send)."""
+    monkeypatch.setenv("CASEWATCH_OUTBOX_LEASE", "60")
+    assert longest_send(30) == timedelta(seconds=30 * SMTP_WAITS) > timedelta(seconds=60)
+    with pytest.raises(ConfigError) as refused:
+        lease_from_env(30)
+    assert refused.value.lines == [
+        f"CASEWATCH_OUTBOX_LEASE must exceed the longest SMTP send, {30 * SMTP_WAITS} s (SMTP_TIMEOUT 30 s x "
+        f"{SMTP_WAITS} steps): got 60 s; raise CASEWATCH_OUTBOX_LEASE or lower SMTP_TIMEOUT"]
+    assert lease_from_env(4) == timedelta(seconds=60)  # 48 s < 60 s
+    monkeypatch.delenv("CASEWATCH_OUTBOX_LEASE")
+    with pytest.raises(ConfigError, match=r"^the outbox lease \(600 s by default\) must exceed"):
+        lease_from_env(60)
 
 
 # --- claims and leases -------------------------------------------------------------------------------

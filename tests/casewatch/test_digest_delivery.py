@@ -82,9 +82,10 @@ def test_crash_after_accept_is_resent_once_after_the_lease(db_url: str, tmp_path
         assert delivered_change_ids(db) == []  # not delivered until recorded
 
         claimed = datetime.fromisoformat(row["claimed_at"])
-        while datetime.now(UTC) <= claimed + timedelta(seconds=1):
+        while datetime.now(UTC) <= claimed + timedelta(seconds=5):
             time.sleep(0.1)
-        short = {**env, "CASEWATCH_OUTBOX_LEASE": "1"}
+        # a 5 s lease must outlast the longest send: SMTP_TIMEOUT x 12 steps (alerts.outbox.longest_send)
+        short = {**env, "CASEWATCH_OUTBOX_LEASE": "5", "SMTP_TIMEOUT": "0.4"}
         assert "lease expired" in run_cli(*cli, "digest", "--status", env=short).stdout
         resent = run_cli(*cli, "digest", env=short)
         assert resent.returncode == 0, resent.stderr

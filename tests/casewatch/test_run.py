@@ -108,12 +108,17 @@ def test_run_crawls_every_enabled_source_once_then_keeps_running(tmp_path: Path,
         assert sorted(r.source_id for r in runs) == sorted(ENABLED), "each enabled source runs once; never 'apagada'"
         assert {r.source_id: r.status for r in runs} == dict.fromkeys(ENABLED, "ok"), [r.error for r in runs]
         assert sum(r.new for r in runs) == 5
+        # the scheduler logs each result once the crawl process has ended
+        wait_for(lambda: all(f"source {s}: ok" in log.read_text(encoding="utf-8") for s in ENABLED), proc=proc,
+                 log=log, timeout=30, what="the scheduler's line for each source")
 
         _assert_keeps_running(proc, log)
         assert len(_runs(db_url)) == 3, "no second round of crawls right after the first"
         text = _stop(proc, log, signum)
-    lines = text.splitlines()
-    assert [line for line in lines if line.startswith("✓")] and not [line for line in lines if line.startswith("✗")]
+    lines = text.splitlines()  # each result once, from the scheduler (its crawl children print none of their own)
+    assert sorted(line.split("casewatch.scheduler: source ")[1].split(",")[0] for line in lines
+                  if "casewatch.scheduler: source " in line and ", " in line) == sorted(f"{s}: ok" for s in ENABLED)
+    assert not [line for line in lines if line.startswith(("✓", "✗")) or " sources: " in line], text
 
 
 def _closed_port() -> socket.socket:
@@ -152,10 +157,12 @@ def _offline_config(tmp: Path, port: int) -> Path:
     return config
 
 
-def _failure_lines(text: str, port: int) -> dict[str, str]:
-    """The one '✗ <source>' line per source, each naming the address and the reason."""
-    lines = [line for line in text.splitlines() if line.startswith("✗")]
-    by_source = {line.split()[1]: line for line in lines}
+def _failure_lines(text: str, port: int, *, mark: str = "✗ ") -> dict[str, str]:
+    """The one '✗ <source>' line per source (``mark``: the scheduler's 'source <id>: failed' line in
+    `run`), each naming the address and the reason."""
+    lines = [line for line in text.splitlines()
+             if (line.startswith(mark) if mark == "✗ " else mark in line and ": failed, " in line)]
+    by_source = {line.split(mark, 1)[1].split()[0].rstrip(":"): line for line in lines}
     assert len(lines) == len(by_source) == 3, lines
     for source in ("diario-local", "fiscalia-local"):
         assert f"127.0.0.1:{port}" in by_source[source] and "refused" in by_source[source].lower(), by_source[source]
@@ -197,12 +204,13 @@ def test_run_offline_reports_each_failure_and_keeps_running(tmp_path: Path, star
         runs = wait_for(_finished_runs(db_url, {"diario-local", "fiscalia-local", "ong-sin-dns"}), proc=proc, log=log,
                      timeout=90, what="a finished run of every source")
         assert [r.status for r in runs] == ["failed"] * 3 and all(r.error for r in runs)
-        # The crawl processes print their summary after the runs are recorded: wait for all three lines.
-        wait_for(lambda: log.read_text(encoding="utf-8").count("\n✗ ") >= 3, proc=proc, log=log, timeout=30,
-              what="one failure line per source")
+        # The scheduler logs each result once its crawl process has ended: wait for all three lines.
+        wait_for(lambda: log.read_text(encoding="utf-8").count(": failed, 0 items") >= 3, proc=proc, log=log,
+                 timeout=30, what="one failure line per source")
         _assert_keeps_running(proc, log)
         text = _stop(proc, log, signal.SIGTERM)
-    _failure_lines(text, port)
+    _failure_lines(text, port, mark="casewatch.scheduler: source ")
+    assert not [line for line in text.splitlines() if line.startswith("✗") or " sources: " in line], text
 
 
 def test_sigterm_during_a_hanging_crawl_stops_promptly_and_records_it(tmp_path: Path, start_run) -> None:
