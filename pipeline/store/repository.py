@@ -132,6 +132,20 @@ def close_stale_runs(session: Session, source_id: str, now: datetime, reason: st
     return len(stale)
 
 
+def child_runs(session: Session, source_id: str, pid: int, since: datetime) -> list[CrawlRun]:
+    """The runs one crawl process (``pid``, started at ``since``) opened for ``source_id``, oldest first."""
+    return list(session.scalars(select(CrawlRun).where(
+        CrawlRun.source_id == source_id, CrawlRun.pid == pid, CrawlRun.started_at >= since - timedelta(seconds=1),
+    ).order_by(CrawlRun.id)))
+
+
+def close_run(session: Session, run: CrawlRun, status: str, error: str, now: datetime) -> None:
+    """Close a run its process left open (killed, or stopped with the scheduler)."""
+    run.status, run.finished_at, run.error = status, now, error
+    if status != "cancelled":
+        run.errors = max(run.errors or 0, 1)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
