@@ -45,12 +45,13 @@ class Gate:
 
     def run(self, cmd: Sequence[str], env: Mapping[str, str], *, timeout: float, what: str = "") -> Finished:
         with self._lock:
+            checked = time.monotonic()
             if self.closed or (self._check is not None and not self._check()):
                 return Finished(NOT_LAUNCHED)
             started = datetime.now(UTC)
             child = subprocess.Popen(list(cmd), env=dict(env))
             self._children.add(child)
-            probe.trace(f"launch {what} {child.pid}")
+            probe.trace(f"launch {what} {child.pid}", at=checked)
         probe.pause("crawling", lambda: self.closed)
         try:
             try:

@@ -29,13 +29,14 @@ def _dir() -> Path | None:
     return Path(value) if value else None
 
 
-def trace(event: str) -> None:
-    """Append ``<monotonic time> <event>`` to ``<dir>/trace.log`` (one line, written whole)."""
+def trace(event: str, at: float | None = None) -> None:
+    """Append ``<monotonic time> <event>`` to ``<dir>/trace.log`` (one line, written whole); ``at``: the
+    moment it was decided, when that came before this call (a job's lock check)."""
     folder = _dir()
     if folder is None:
         return
     with _lock, (folder / "trace.log").open("a", encoding="utf-8") as f:
-        f.write(f"{time.monotonic():.6f} {event}\n")
+        f.write(f"{time.monotonic() if at is None else at:.6f} {event}\n")
 
 
 def pause(stage: str, released: Callable[[], bool]) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -210,9 +211,10 @@ def housekeeping_job(app: App) -> None:
 
 def guarded(runtime: Runtime | None, name: str, func: Any, *args: Any, **kwargs: Any) -> None:
     """Run a non-crawl job unless the scheduler is stopping or lost its lock (checked first)."""
+    checked = time.monotonic()
     if runtime is not None and not runtime.may_run():
         return
-    probe.trace(f"job {name}")
+    probe.trace(f"job {name}", at=checked)
     func(*args, **kwargs)
 
 
@@ -358,8 +360,8 @@ def _stop(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
 
     def announce() -> None:
         probe.trace("stop")
-        log.info("%s: stopping; no new crawl starts, running crawls are asked to stop and recorded as cancelled",
-                 why)
+        log.log(logging.ERROR if stop.lost else logging.INFO,
+                "%s: stopping; no new crawl starts, running crawls are asked to stop and recorded as cancelled", why)
 
     runtime.gate.close(on_close=announce)
     scheduler.shutdown(wait=False)
