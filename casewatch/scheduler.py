@@ -109,8 +109,15 @@ def crawl_job(app: App, source_id: str, *, command: Sequence[str] | None = None,
             return
         try:
             settle(app, source_id, done, limit)
-        except Exception:  # the database failed under it: say so, keep the scheduler running
-            log.exception("source %s: could not record how its crawl ended", source_id, extra={"source": source_id})
+        except Exception as exc:  # the database failed under it: say so in one line, keep the scheduler running
+            log.error("source %s: could not record how its crawl ended (exit %s): %s", source_id, done.code,
+                      _cause(exc), extra={"source": source_id})
+
+
+def _cause(exc: BaseException) -> str:
+    """One line for a log: the exception's own first line, never a traceback (it names the cause)."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
 def settle(app: App, source_id: str, done: Finished, limit: int) -> None:
@@ -153,8 +160,9 @@ def settle(app: App, source_id: str, done: Finished, limit: int) -> None:
         update_health(session, source_id, threshold, now)  # (the source may have left a reloaded config)
     try:  # the child sends alerts itself when it finishes; a killed one could not
         after_crawl(app)  # immediate alerts for what it stored before dying, health alerts
-    except Exception:  # an alert failure must not stop the scheduler; the outbox retries it
-        log.exception("source %s: alerts after the killed crawl failed", source_id, extra={"source": source_id})
+    except Exception as exc:  # an alert failure must not stop the scheduler; the outbox retries it
+        log.error("source %s: alerts after the killed crawl failed: %s", source_id, _cause(exc),
+                  extra={"source": source_id})
 
 
 DIGEST_MARK = "digests-checked"  # delivery times up to this moment were handled (kept across restarts)

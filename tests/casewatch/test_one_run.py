@@ -122,3 +122,18 @@ def test_a_reload_keeps_the_snapshot_of_a_starting_crawl_until_it_ends(app: App,
     finally:
         watcher.close()
     assert not watcher.snapshot_dir.exists()
+
+
+def test_a_crawl_that_recorded_nothing_is_never_reported_with_the_previous_result(
+        app: App, caplog: pytest.LogCaptureFixture) -> None:
+    """The scheduler used to log the source's newest run, which may be an older crawl's "ok, 2 new"."""
+    earlier = datetime.now(UTC)
+    with app.db.write() as s:
+        run = repo.start_run(s, "uno", earlier)
+        run.status, run.finished_at, run.new, run.pid = "ok", earlier, 2, os.getpid() + 100_000
+    caplog.set_level("INFO", logger="casewatch.scheduler")
+    settle(app, "uno", Finished(1, os.getpid() + 100_001, datetime.now(UTC)), 5)
+    lines = [r.getMessage() for r in caplog.records]
+    assert not [line for line in lines if "2 new" in line or ": ok" in line], lines
+    assert [line for line in lines if "ended with 1 before finishing" in line], lines
+    assert [r.status for r in _runs(app)] == ["ok", "failed"]
