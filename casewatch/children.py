@@ -49,7 +49,9 @@ class Gate:
             if self.closed or (self._check is not None and not self._check()):
                 return Finished(NOT_LAUNCHED)
             started = datetime.now(UTC)
-            child = subprocess.Popen(list(cmd), env=dict(env))
+            # its own session: a terminal's Ctrl-C reaches the scheduler, which stops its children itself
+            # (a child still importing would print a KeyboardInterrupt traceback)
+            child = subprocess.Popen(list(cmd), env=dict(env), start_new_session=True)
             self._children.add(child)
             probe.trace(f"launch {what} {child.pid}", at=checked)
         probe.pause("crawling", lambda: self.closed)

@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 from pipeline.store.session import Database, DatabaseError
 
 LOCK_OFFSET = 1 << 40  # SQLite locks bytes near 1 GiB (its pending byte); nothing of it comes here
+OFD = hasattr(fcntl, "F_OFD_SETLK")  # Linux 3.15+
 _FLOCK = "hhxxxxqqi4x"  # struct flock on Linux x86-64/arm64: type, whence, start, len, pid
 
 
@@ -156,7 +157,10 @@ def _take_file_lock(db: Database) -> SchedulerLock:
         return _FileLock(None)
     fd = os.open(path, os.O_RDWR)
     try:
-        fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _flock(fcntl.F_WRLCK))
+        if OFD:
+            fcntl.fcntl(fd, fcntl.F_OFD_SETLK, _flock(fcntl.F_WRLCK))
+        else:  # no OFD locks (not Linux): flock on the same file, also tied to the file, not the path
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         os.close(fd)
         holder = sqlite_holder(path)
@@ -177,10 +181,13 @@ def sqlite_holder(path: Path) -> Holder | None:
     except FileNotFoundError:
         return None
     try:
-        answer = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, _flock(fcntl.F_WRLCK))
+        if OFD:  # asked without taking it: a `status` never makes a starting scheduler fail
+            held = struct.unpack(_FLOCK, fcntl.fcntl(fd, fcntl.F_OFD_GETLK, _flock(fcntl.F_WRLCK)))[0] != fcntl.F_UNLCK
+        else:  # without OFD there is no way to ask: trust the note
+            held = _info_path(path).exists()
     finally:
         os.close(fd)
-    if struct.unpack(_FLOCK, answer)[0] == fcntl.F_UNLCK:
+    if not held:
         return None
     try:
         note = json.loads(_info_path(path).read_text(encoding="utf-8"))

@@ -8,6 +8,7 @@ stage's marker file, then signals; no sleeps stand in for "the process has reach
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import subprocess
@@ -129,3 +130,19 @@ def test_sigterm_at_random_moments_stops_cleanly(tmp_path: Path, hanging_site: s
     reached = {k: sum(r.get(k, 0) for r, _ in lanes) for k in {k for r, _ in lanes for k in r}}
     print(f"\n30 random stops: last stage reached {reached}; slowest exit {max(s for _, s in lanes):.1f} s")
     assert sum(reached.values()) == 30 and len(reached) >= 2, f"moments spread over start-up: {reached}"
+
+
+def test_ctrl_c_in_a_terminal_reaches_only_the_scheduler(tmp_path: Path, hanging_site: str) -> None:
+    """A terminal sends SIGINT to its whole foreground process group; crawl children have their own,
+    so the scheduler stops them itself (a child still importing would print a traceback)."""
+    config = hanging_config(tmp_path, hanging_site, parallel=2)
+    db_url = f"sqlite:///{tmp_path / 'c.db'}"
+    run = start(tmp_path, config, db_url, "ctrl-c", group=True, **{PAUSE_AT_ENV: "crawling"})
+    wait_for(lambda: (run.probe / "crawling.reached").exists(), proc=run.proc, timeout=60, what="a launched crawl",
+             log=run.log)
+    os.killpg(run.proc.pid, signal.SIGINT)
+    code = run.proc.wait(timeout=EXIT_WITHIN)
+    text = run.log.read_text(encoding="utf-8")
+    assert code == 0 and "Traceback" not in text and "KeyboardInterrupt" not in text, text
+    assert "signal 2: stopping" in text and text.rstrip().endswith("stopped"), text
+    check_nothing_counted(db_url, tmp_path / "var")

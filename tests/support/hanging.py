@@ -72,14 +72,15 @@ class Started:
         return [(float(t), event) for t, event in lines]
 
 
-def start(tmp: Path, config: Path, db_url: str, name: str, **env: str) -> Started:
+def start(tmp: Path, config: Path, db_url: str, name: str, *, group: bool = False, **env: str) -> Started:
+    """``group``: in a process group of its own, as a terminal runs it (for a Ctrl-C to the group)."""
     probe = tmp / f"probe-{name}"
     probe.mkdir()
     log = tmp / f"run-{name}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "casewatch", "--config", str(config), "--db", db_url, "run"],
                                 cwd=ROOT, env=child_env(tmp / "var", **{PROBE_DIR_ENV: str(probe), **env}),
-                                stdout=out, stderr=subprocess.STDOUT)
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=group)
     return Started(proc, log, probe)
 
 
