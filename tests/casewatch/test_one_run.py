@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from casewatch.app import App
 from casewatch.children import TIMED_OUT, Finished
+from casewatch.crawljob import crawl_job, settle
 from casewatch.reload import ConfigWatcher
-from casewatch.scheduler import crawl_job, settle
 from config.settings import get_settings
 from pipeline.store import repository as repo
 from pipeline.store.models import CrawlRun, Source
