@@ -62,7 +62,7 @@ class Stop:
     def wake(self) -> None:
         try:
             os.write(self._w, b"\0")
-        except BlockingIOError:  # the pipe is full of wake-ups already
+        except OSError:  # the pipe is full of wake-ups already, or closed: the main loop is gone
             pass
 
     def wait(self, timeout: float) -> None:
