@@ -70,9 +70,8 @@ def check_nothing_counted(db_url: str, var: Path) -> list[CrawlRun]:
     return runs
 
 
-def test_sigterm_at_each_start_up_stage_stops_cleanly(tmp_path: Path, hanging_site: str) -> None:
+def test_sigterm_at_each_start_up_stage_stops_cleanly(db_url: str, tmp_path: Path, hanging_site: str) -> None:
     config = hanging_config(tmp_path, hanging_site, parallel=2)
-    db_url = f"sqlite:///{tmp_path / 'c.db'}"
     assert run_cli("--config", str(config), "--db", db_url, "init").returncode == 0
     launched = {}
     for stage in STAGES:
