@@ -74,10 +74,7 @@ def sources(app: App, as_json: bool) -> None:
     from pipeline.store import repository as repo
 
     with app.db.read() as session:
-        live, finished = repo.live_runs(session), repo.last_finished_runs(session)
-        # a 'running' row whose process is gone is no crawl: show the last result instead
-        runs = {sid: run if run.status != "running" or sid in live else finished.get(sid)
-                for sid, run in repo.last_runs(session).items()}
+        runs = repo.current_runs(session)  # never 'running' for a crawl whose process is gone
         rows = repo.all_sources(session)
         if as_json:
             _print_json([source_json(s, runs.get(s.id), rows.get(s.id)) for s in app.config.sources])

@@ -653,6 +653,20 @@ def live_runs(session: Session) -> dict[str, CrawlRun]:
     return {r.source_id: r for r in session.scalars(q) if r.pid and _alive(r.pid)}
 
 
+def current_runs(session: Session) -> dict[str, CrawlRun]:
+    """Per source, what to show as its run: the latest one, unless it says 'running' while its process
+    is gone (killed with its scheduler): then the last finished one, so nothing shows as running
+    that is not."""
+    live, finished = live_runs(session), last_finished_runs(session)
+    shown = {}
+    for source_id, run in last_runs(session).items():
+        if run.status != "running" or source_id in live:
+            shown[source_id] = run
+        elif source_id in finished:
+            shown[source_id] = finished[source_id]
+    return shown
+
+
 def latest_run(session: Session, source_id: str) -> CrawlRun | None:
     """The source's newest run, so the scheduler's log lines can name it and its result."""
     return session.scalars(select(CrawlRun).where(CrawlRun.source_id == source_id)

@@ -169,3 +169,17 @@ def test_status_before_any_run(db_url: str, tmp_path: Path) -> None:
     assert data["outbox"] == {"pending": 0, "sending": 0, "sent_7d": 0, "rows": []}
     text = run_cli("--config", str(config), "--db", db_url, "status").stdout
     assert "never run" in text and "at run start" in text and "due now" not in text
+
+
+def test_sources_never_show_a_crawl_whose_process_is_gone_as_running(db: Database, db_url: str,
+                                                                      tmp_path: Path) -> None:
+    """`sources`, the review page and the API show a 'running' row left by a killed crawl as the
+    source's last result; a crawl whose process lives is still shown running."""
+    config = _config(tmp_path)
+    ids = _populate(db, config)
+    with db.read() as s:
+        shown = {sid: run.id for sid, run in repo.current_runs(s).items()}
+    assert shown == {"diario": ids["ok"], "fiscalia": ids["live"]}
+    listed = json.loads(run_cli("--config", str(config), "--db", db_url, "sources", "--json").stdout)
+    assert {s["id"]: (s["last_run"] or {}).get("status") for s in listed} == {
+        "diario": "ok", "fiscalia": "running", "apagada": None}
