@@ -67,7 +67,11 @@ def _health(app: App) -> str:
 
 
 def test_a_crawl_killed_in_teardown_after_recording_ok_keeps_its_one_ok_run(app: App) -> None:
-    """The real thing: a child process records ok, hangs, and is killed at the time limit (5 s)."""
+    """The real thing: a child process records ok, hangs, and is killed at the time limit (10 s: time
+    enough to start and record on a loaded machine)."""
+    (app.config_dir / "sources.yaml").write_text(SOURCES.format(limit=10, schedule="1h"), encoding="utf-8")
+    app.__dict__.pop("config", None)  # App.config is cached: read the edit
+    assert app.config.scheduler.crawl_time_limit == 10
     crawl_job(app, "uno", command=[sys.executable, "-c", OK_THEN_HANG])
     assert [(r.status, r.error) for r in _runs(app)] == [("ok", None)]
     assert _health(app) == "healthy"

@@ -38,7 +38,9 @@ def test_one_crawl_at_a_time_and_digests_and_reloads_on_time(tmp_path: Path, han
                  timeout=30, what="the config reload", log=run.log)
         ticks = _after(run, "job digest", launched)
         gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
-        assert max(gaps) < TICK + 3, f"the digest tick kept its {TICK} s rhythm: {gaps}"
+        # Kept its rhythm (held up by the crawl, the first gap would last its 300 s limit); the margin
+        # is for a loaded machine.
+        assert max(gaps) < TICK + 10, f"the digest tick kept its {TICK} s rhythm: {gaps}"
         launches = [e for _, e in run.trace() if e.startswith("launch")]
         assert len(launches) == 1, f"one crawl at a time, and the first one still hangs: {launches}"
     finally:
