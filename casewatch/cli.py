@@ -81,7 +81,7 @@ def sources(app: App, as_json: bool) -> None:
     from pipeline.store import repository as repo
 
     with app.db.read() as session:
-        runs = repo.last_runs(session)
+        runs = repo.current_runs(session)  # never 'running' for a crawl whose process is gone
         rows = repo.all_sources(session)
         if as_json:
             _print_json([source_json(s, runs.get(s.id), rows.get(s.id)) for s in app.config.sources])

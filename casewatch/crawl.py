@@ -6,20 +6,21 @@ import ctypes
 import ctypes.util
 import os
 import signal
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
+from casewatch import probe
 from casewatch.app import App
+from casewatch.children import Finished, Gate
 from config.schema import Source
 from crawler.extensions import RunCounters
 
-STATUS_MARK = {"ok": "✓", "empty": "∅", "partial": "!", "failed": "✗", "running": "…"}
+STATUS_MARK = {"ok": "✓", "empty": "∅", "partial": "!", "failed": "✗", "running": "…", "cancelled": "-"}
 
 
 class ProgressPrinter:
@@ -152,10 +153,6 @@ def after_crawl(app: App) -> tuple[int, int]:
     return len(built), health
 
 
-_children: set[subprocess.Popen[bytes]] = set()
-_children_lock = threading.Lock()
-
-
 DIE_WITH_ENV = "CASEWATCH_DIE_WITH"  # set by the scheduler: its crawl children end when it dies
 # A scheduler's crawl child of one source prints nothing (the scheduler logs its result) unless this
 # is set: `run --once`, whose scheduler logs no per-source result.
@@ -173,6 +170,7 @@ def die_with_parent() -> bool:
     parent = os.environ.get(DIE_WITH_ENV, "")
     if not parent.isdigit():
         return False
+    probe.pause(probe.CHILD_START, lambda: False)  # a test can hold a scheduler's child before it reads its config
     if not sys.platform.startswith("linux"):
         return True
     libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
@@ -182,46 +180,19 @@ def die_with_parent() -> bool:
     return True
 
 
-TIMED_OUT = 124  # crawl_in_subprocess's code for a child killed at its time limit (as timeout(1) says)
-
-
-def crawl_command(app: App, source_ids: Sequence[str]) -> list[str]:
+def crawl_command(app: App, source_ids: Sequence[str], config_dir: Path | None = None) -> list[str]:
     """`casewatch crawl SOURCE...` reading the accepted config snapshot; the database URL travels in the
     environment (crawl_in_subprocess), not in argv, where `ps` would show its password to every user."""
-    return [sys.executable, "-m", "casewatch", "--config", str(app.crawl_config_dir or app.config_dir),
-            "crawl", *source_ids]
+    folder = config_dir or app.crawl_config_dir or app.config_dir
+    return [sys.executable, "-m", "casewatch", "--config", str(folder), "crawl", *source_ids]
 
 
 def crawl_in_subprocess(app: App, source_ids: Sequence[str], *, timeout: float,
-                        command: Sequence[str] | None = None) -> int:
-    """Run ``command`` (default: `casewatch crawl`) in a child process with a time limit; returns its
-    exit code (TIMED_OUT if it was killed at the limit, a negative signal number if something else
-    stopped it)."""
-    cmd = list(command) if command is not None else crawl_command(app, source_ids)
+                        command: Sequence[str] | None = None, gate: Gate | None = None,
+                        config_dir: Path | None = None) -> Finished:
+    """Run ``command`` (default: `casewatch crawl`) in a child process with a time limit, through
+    ``gate`` (none: always open); the Finished says how it ended (code TIMED_OUT if it was killed at
+    the limit, NOT_LAUNCHED if the gate was closed, a negative signal number if something stopped it)."""
+    cmd = list(command) if command is not None else crawl_command(app, source_ids, config_dir)
     env = {**os.environ, DIE_WITH_ENV: str(os.getpid()), "DATABASE_URL": app.database_url}
-    with subprocess.Popen(cmd, env=env) as child:
-        with _children_lock:
-            _children.add(child)
-        try:
-            return child.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-            return TIMED_OUT
-        finally:
-            with _children_lock:
-                _children.discard(child)
-
-
-def stop_children(grace: float = 10.0) -> None:
-    """Ask running crawls to stop (Scrapy closes cleanly on SIGTERM); kill those still running after ``grace``."""
-    with _children_lock:
-        children = list(_children)
-    for child in children:
-        child.terminate()
-    deadline = time.monotonic() + grace
-    for child in children:
-        try:
-            child.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
+    return (gate or Gate()).run(cmd, env, timeout=timeout, what=" ".join(source_ids))

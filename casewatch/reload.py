@@ -3,7 +3,9 @@
 A new configuration is loaded and validated completely before anything changes; a broken edit is
 reported once (one line per mistake, naming file and field) and the running configuration stays.
 Crawl children read an accepted *snapshot* of the config folder, never the live one, so an edit
-half-saved or broken on disk cannot break the crawls that run before it is fixed.
+half-saved or broken on disk cannot break the crawls that run before it is fixed. A snapshot is
+leased by every child started from it and removed only when the last of them has ended: a reload
+never deletes the folder under a crawl that is still starting.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import logging
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -64,6 +67,8 @@ class ConfigWatcher:
         self.rejected: str | None = None
         self.snapshot_dir = snapshot(app.config_dir, snapshots)
         app.crawl_config_dir = self.snapshot_dir
+        self._leases: dict[Path, int] = {}  # snapshot -> children started from it and still running
+        self._retired: set[Path] = set()  # replaced snapshots, removed when their last lease ends
 
     def check(self, *, forced: bool = False) -> bool | None:
         """Reload if the files changed (or ``forced``, on SIGHUP). True: reloaded; False: refused;
@@ -93,8 +98,34 @@ class ConfigWatcher:
             self.app.crawl_config_dir = self.snapshot_dir
             self.accepted, self.rejected = current, None
             self.apply(old, new)
-            shutil.rmtree(previous_snapshot, ignore_errors=True)
+            self._retire(previous_snapshot)
             return True
 
+    @contextmanager
+    def lease(self) -> Iterator[Path]:
+        """The current snapshot, kept on disk until the ``with`` block (the child's life) ends."""
+        with self._lock:
+            folder = self.snapshot_dir
+            self._leases[folder] = self._leases.get(folder, 0) + 1
+        try:
+            yield folder
+        finally:
+            with self._lock:
+                self._leases[folder] -= 1
+                if not self._leases[folder]:
+                    del self._leases[folder]
+                    if folder in self._retired:
+                        self._retire(folder)
+
+    def _retire(self, folder: Path) -> None:
+        """Remove a replaced snapshot now, or when its last lease ends (caller holds the lock)."""
+        if self._leases.get(folder):
+            self._retired.add(folder)
+            return
+        self._retired.discard(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
     def close(self) -> None:
-        shutil.rmtree(self.snapshot_dir, ignore_errors=True)
+        with self._lock:
+            for folder in {self.snapshot_dir, *self._retired}:
+                shutil.rmtree(folder, ignore_errors=True)

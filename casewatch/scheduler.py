@@ -1,89 +1,55 @@
-"""`casewatch run`: APScheduler 3 in the foreground: one job per source, a digest tick every minute
-(each subscriber's own delivery time), nightly housekeeping and a config check.
+"""`casewatch run`: APScheduler 3 in a background thread: one job per source, a digest tick every
+minute (each subscriber's own delivery time), nightly housekeeping and a config check.
 
 Choices (see README "Scheduling"): jobs are rebuilt from config at every start (no pickled job store
 to trust), each source job has ``max_instances=1`` (a slow crawl is never doubled), ``coalesce=True``
 (missed runs collapse into one) and a misfire grace of an hour (a late run still happens). Each crawl
-runs in its own process with a time limit, so a hanging or crashing spider cannot take the scheduler
-down. Config edits are applied by ``casewatch.reload`` through ``plan_jobs``.
+runs in its own process with a time limit (casewatch.crawljob), so a hanging or crashing spider
+cannot take the scheduler down; crawls have a pool of their own (``max_parallel_crawls`` threads),
+the digest tick, housekeeping and config check another, so a hanging source never delays them.
+Config edits are applied by ``casewatch.reload`` through ``plan_jobs``.
+
+Stopping (casewatch.stopping): a signal handler only notes the signal and wakes the main thread;
+the main thread closes the crawl gate (nothing launches after that), asks running crawls to stop,
+kills what is left after a grace period and closes their runs as ``cancelled``.
 """
 
 from __future__ import annotations
 
 import logging
-import signal
 import sys
-import threading
-from collections.abc import Sequence
+import time
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from casewatch import probe
 from casewatch.app import App
-from casewatch.crawl import TIMED_OUT, after_crawl, crawl_in_subprocess, stop_children
+from casewatch.children import STOP_GRACE
+from casewatch.crawl import crawl_in_subprocess
+from casewatch.crawljob import Runtime, crawl_job
 from casewatch.logs import setup_logging
 from casewatch.reload import ConfigWatcher
+from casewatch.stopping import Stop
 from config.schema import Config
-from pipeline.health import update_health
 from pipeline.store import repository as repo
-from pipeline.store.lock import scheduler_lock
-
-if TYPE_CHECKING:
-    from pipeline.store.models import CrawlRun
+from pipeline.store.lock import LockLost, scheduler_lock
 
 log = logging.getLogger("casewatch.scheduler")
 LIMA = ZoneInfo("America/Lima")
 MISFIRE_GRACE = 3600
 
 
-def crawl_job(app: App, source_id: str, *, command: Sequence[str] | None = None) -> None:
-    """One scheduled crawl of one source in its own process (``command``: another program to run as
-    that process, for the memory test), then what the parent owes a crawl that could not finish."""
-    limit = app.config.scheduler.crawl_time_limit
-    started = datetime.now(UTC)
-    code = crawl_in_subprocess(app, [source_id], timeout=limit, command=command)
-    run = _last_run(app, source_id)
-    where = {"source": source_id, "run": run.id if run else None}
-    if code == TIMED_OUT:
-        log.error("source %s: crawl killed at the time limit (%s s)", source_id, limit, extra=where)
-    elif code not in (0, 3):
-        log.error("source %s: crawl process exited with %s", source_id, code, extra=where)
-    elif run is not None:  # the child printed its own line; this one reaches structured logs too
-        log.log(logging.WARNING if run.status == "failed" else logging.INFO,
-                "source %s: %s, %d items, %d new, %d updated%s", source_id, run.status, run.items, run.new,
-                run.updated, f" ({run.error})" if run.error and run.status != "ok" else "", extra=where)
-    if code not in (0, 3):  # the child could not close its run itself: do it, so health stays truthful
-        now = datetime.now(UTC)
-        reason = (f"killed at the crawl time limit ({limit} s)" if code == TIMED_OUT
-                  else f"interrupted: the crawl process ended with {code} before finishing")
-        with app.db.write() as session:
-            if not repo.close_stale_runs(session, source_id, now, reason):
-                # killed before it could even record its run (a slow start): record it here, so the
-                # failure shows in `sources`, `status` and source health like any other
-                repo.record_failed_run(session, source_id, started, now, reason)
-            session.flush()
-            threshold = next((s.unhealthy_after for s in app.config.sources if s.id == source_id), 3)
-            update_health(session, source_id, threshold, now)  # (the source may have left a reloaded config)
-        try:  # the child sends alerts itself when it finishes; a killed one could not
-            after_crawl(app)  # immediate alerts for what it stored before dying, health alerts
-        except Exception:  # an alert failure must not stop the scheduler; the outbox retries it
-            log.exception("source %s: alerts after the killed crawl failed", source_id, extra=where)
-
-
-def _last_run(app: App, source_id: str) -> CrawlRun | None:
-    """The source's newest run for the log lines; a database hiccup only costs the run id."""
-    try:
-        with app.db.read() as session:
-            return repo.latest_run(session, source_id)
-    except Exception:
-        log.warning("source %s: could not read its last run", source_id, exc_info=True, extra={"source": source_id})
-        return None
+LOCK_HEARTBEAT = 10.0  # seconds between checks that the scheduler lock is still held
+HEARTBEAT_ENV = "CASEWATCH_LOCK_HEARTBEAT"  # tests check more often
+DIGEST_TICK_ENV = "CASEWATCH_DIGEST_TICK"  # tests tick every few seconds instead of every minute
+CRAWLS, OTHERS = "crawls", "default"  # the two executors: crawls never hold up the other jobs
 
 
 DIGEST_MARK = "digests-checked"  # delivery times up to this moment were handled (kept across restarts)
@@ -138,21 +104,34 @@ def housekeeping_job(app: App) -> None:
              done.pruned, done.delivered, done.undelivered, ", database vacuumed" if done.vacuumed else "")
 
 
-def build_scheduler(app: App, *, run_now: bool = True) -> BlockingScheduler:
-    scheduler = BlockingScheduler(
+def guarded(runtime: Runtime | None, name: str, func: Any, *args: Any, **kwargs: Any) -> None:
+    """Run a non-crawl job unless the scheduler is stopping or lost its lock (checked first)."""
+    checked = time.monotonic()
+    if runtime is not None and not runtime.may_run():
+        return
+    probe.trace(f"job {name}", at=checked)
+    func(*args, **kwargs)
+
+
+def build_scheduler(app: App, *, run_now: bool = True, runtime: Runtime | None = None) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(
         timezone=LIMA,
-        # K crawl processes at once (scheduler.max_parallel_crawls), plus threads for the digest tick,
-        # housekeeping and the config check
-        executors={"default": ThreadPoolExecutor(app.config.scheduler.max_parallel_crawls + 3)},
+        # K crawl processes at once (scheduler.max_parallel_crawls) in a pool of their own; the digest
+        # tick, housekeeping and the config check in another, never queued behind a hanging crawl
+        executors={CRAWLS: ThreadPoolExecutor(app.config.scheduler.max_parallel_crawls),
+                   OTHERS: ThreadPoolExecutor(3)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
     )
-    plan_jobs(scheduler, app, None, app.config, run_now=run_now)
-    scheduler.add_job(digest_tick, CronTrigger(minute="*", timezone=LIMA), args=(app,), id="digest",
-                      name="digest tick", replace_existing=True, next_run_time=datetime.now(UTC))
+    plan_jobs(scheduler, app, None, app.config, run_now=run_now, runtime=runtime)
+    tick = probe.seconds(DIGEST_TICK_ENV)
+    trigger = IntervalTrigger(seconds=tick) if tick else CronTrigger(minute="*", timezone=LIMA)
+    scheduler.add_job(guarded, trigger, args=(runtime, "digest", digest_tick, app), id="digest",
+                      name="digest tick", replace_existing=True, next_run_time=datetime.now(UTC), executor=OTHERS)
     return scheduler
 
 
-def plan_jobs(scheduler: BaseScheduler, app: App, old: Config | None, new: Config, *, run_now: bool) -> None:
+def plan_jobs(scheduler: BaseScheduler, app: App, old: Config | None, new: Config, *, run_now: bool,
+              runtime: Runtime | None = None) -> None:
     """Make the crawl and housekeeping jobs match ``new`` (``old``: the config they were made from).
 
     Unchanged sources keep their next run; a new or re-enabled source runs at once; a removed or
@@ -171,8 +150,8 @@ def plan_jobs(scheduler: BaseScheduler, app: App, old: Config | None, new: Confi
         trigger = source.schedule.trigger(jitter=jitter)
         if scheduler.get_job(job_id) is None:
             extra: dict[str, Any] = {"next_run_time": now} if run_now or old is not None else {}
-            scheduler.add_job(crawl_job, trigger, args=(app, source.id), id=job_id, name=f"crawl {source.id}",
-                              **extra)
+            scheduler.add_job(crawl_job, trigger, args=(app, source.id), kwargs={"runtime": runtime}, id=job_id,
+                              name=f"crawl {source.id}", executor=CRAWLS, **extra)
             if old is not None:
                 log.info("source %s: added, crawling now", source.id, extra={"source": source.id})
         elif before.get(source.id) is not None and before[source.id].schedule != source.schedule:
@@ -180,8 +159,9 @@ def plan_jobs(scheduler: BaseScheduler, app: App, old: Config | None, new: Confi
             log.info("source %s: schedule now %s", source.id, source.schedule.expression, extra={"source": source.id})
     if old is None or old.scheduler.housekeeping_at != new.scheduler.housekeeping_at:
         hour, minute = (int(p) for p in new.scheduler.housekeeping_at.split(":"))
-        scheduler.add_job(housekeeping_job, CronTrigger(hour=hour, minute=minute, timezone=LIMA), args=(app,),
-                          id="housekeeping", name="housekeeping", replace_existing=True)
+        scheduler.add_job(guarded, CronTrigger(hour=hour, minute=minute, timezone=LIMA),
+                          args=(runtime, "housekeeping", housekeeping_job, app), id="housekeeping",
+                          name="housekeeping", replace_existing=True, executor=OTHERS)
     if old is not None and old.scheduler.max_parallel_crawls != new.scheduler.max_parallel_crawls:
         log.warning("scheduler.max_parallel_crawls changed: it takes effect at the next restart")
 
@@ -190,55 +170,98 @@ def run_scheduler(app: App, *, once: bool = False, log_format: str = "text") -> 
     setup_logging(log_format, stream=sys.stderr)
     for noisy in ("alembic", "apscheduler"):  # their per-job INFO lines drown the per-source results
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    app.db  # noqa: B018 - migrate and sync before anything is scheduled
-    with scheduler_lock(app.db):  # a second scheduler on this database refuses to start (LockHeld)
-        _run(app, once=once)
-
-
-def _run(app: App, *, once: bool) -> None:
-    sources = app.config.enabled_sources
     if once:  # one cycle now: every source, then every subscriber's latest due digest
-        crawl_in_subprocess(app, [s.id for s in sources], timeout=app.config.scheduler.crawl_time_limit)
-        digest_tick(app, since=datetime.now(UTC) - timedelta(days=8))
+        app.db  # noqa: B018 - migrate and sync before anything runs
+        with scheduler_lock(app.db):
+            crawl_in_subprocess(app, [s.id for s in app.config.enabled_sources],
+                                timeout=app.config.scheduler.crawl_time_limit)
+            digest_tick(app, since=datetime.now(UTC) - timedelta(days=8))
         return
-    scheduler = build_scheduler(app)
-    watcher = ConfigWatcher(app, lambda old, new: plan_jobs(scheduler, app, old, new, run_now=False),
-                            app.settings.var_dir / "run")
-    scheduler.add_job(watcher.check, IntervalTrigger(seconds=app.config.scheduler.config_poll), id="config",
-                      name="config check")
-
-    stopping, done = threading.Event(), threading.Event()
-
-    def stop(why: str) -> None:
-        """Stop from a thread of its own, never inside the signal handler: the handler may interrupt the
-        main thread while it holds the scheduler's or the executor's lock, which shutdown needs too."""
-        if stopping.is_set():
-            return
-        stopping.set()
-        log.info("%s: stopping; running crawls are asked to stop and recorded as such", why)
-        stop_children()
-        while not scheduler.running and not done.is_set():  # a signal during start-up: wait for start()
-            done.wait(0.05)
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
-
-    def on_signal(signum: int, _frame: object) -> None:
-        threading.Thread(target=stop, args=(f"signal {signum}",), name="stop", daemon=True).start()
-
-    def reload(_signum: int, _frame: object) -> None:  # not inside the handler: it may interrupt a lock holder
-        threading.Thread(target=watcher.check, kwargs={"forced": True}, name="sighup", daemon=True).start()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGHUP, reload)
-    log.info("watching %d sources; %d subscriber(s) get digests at their own times; Ctrl-C stops, "
-             "SIGHUP reloads the config", len(sources), len(app.config.subscribers))
-    for job in scheduler.get_jobs():
-        log.info("scheduled %s: %s", job.name, job.trigger)
+    stop = Stop()
+    stop.install()  # first: from here on a signal only sets a flag, at any moment of start-up
     try:
-        if not stopping.is_set():
-            scheduler.start()
+        _serve(app, stop)
     finally:
-        done.set()
-        watcher.close()
+        stop.uninstall()
+
+
+def _serve(app: App, stop: Stop) -> None:
+    """Start up stage by stage, checking for a stop between stages; run until told; stop cleanly."""
+    probe.pause("signals", stop.requested)
+    if stop.requested():
+        log.info("signal %s during start-up: stopped", stop.signum)
+        return
+    app.db  # noqa: B018 - migrate and sync before anything is scheduled
+    probe.pause("database", stop.requested)
+    if stop.requested():
+        log.info("signal %s during start-up: stopped", stop.signum)
+        return
+    with scheduler_lock(app.db) as lock:  # a second scheduler on this database refuses to start (LockHeld)
+        probe.pause("lock", stop.requested)
+        runtime = Runtime(stop, lock)
+        try:
+            _supervise(app, runtime)
+        finally:
+            if stop.lost is not None:
+                probe.trace("lost")
+    if stop.lost is not None:
+        raise LockLost(f"{stop.lost} on {app.db.display_url}: stopped, and started nothing after that")
     log.info("stopped")
+
+
+def _supervise(app: App, runtime: Runtime) -> None:
+    stop = runtime.stop
+    if stop.requested():
+        return
+    watcher = ConfigWatcher(app, lambda old, new: plan_jobs(scheduler, app, old, new, run_now=False,
+                                                            runtime=runtime), app.settings.var_dir / "run")
+    runtime.watcher = watcher
+    try:
+        probe.pause("snapshot", stop.requested)
+        if stop.requested():
+            return
+        scheduler = build_scheduler(app, runtime=runtime)
+        scheduler.add_job(guarded, IntervalTrigger(seconds=app.config.scheduler.config_poll),
+                          args=(runtime, "config", watcher.check), id="config", name="config check", executor=OTHERS)
+        probe.pause("jobs", stop.requested)
+        if stop.requested():
+            return
+        log.info("watching %d sources; %d subscriber(s) get digests at their own times; Ctrl-C stops, "
+                 "SIGHUP reloads the config", len(app.config.enabled_sources), len(app.config.subscribers))
+        for job in scheduler.get_jobs():
+            log.info("scheduled %s: %s", job.name, job.trigger)
+        scheduler.start()
+        try:
+            probe.pause("started", stop.requested)
+            heartbeat = probe.seconds(HEARTBEAT_ENV) or LOCK_HEARTBEAT
+            while not stop.requested():
+                stop.wait(heartbeat)
+                if stop.take_hup():
+                    scheduler.add_job(guarded, args=(runtime, "config", watcher.check), kwargs={"forced": True},
+                                      name="config reload (SIGHUP)", executor=OTHERS)
+                if not stop.requested():
+                    runtime.may_run()  # the heartbeat: is the lock still ours?
+        finally:
+            _stop(scheduler, runtime)
+    finally:
+        watcher.close()
+
+
+def _stop(scheduler: BackgroundScheduler, runtime: Runtime) -> None:
+    """No launch after this; running crawls asked to stop, killed after a grace period, their runs
+    closed as cancelled by their jobs (waited for)."""
+    stop = runtime.stop
+    why = f"signal {stop.signum}" if stop.signum is not None else (stop.lost or "stop")
+
+    def announce() -> None:
+        probe.trace("stop")
+        log.log(logging.ERROR if stop.lost else logging.INFO,
+                "%s: stopping; no new crawl starts, running crawls are asked to stop and recorded as cancelled", why)
+
+    runtime.gate.close(on_close=announce)
+    scheduler.shutdown(wait=False)
+    killed = runtime.gate.stop_children()
+    if killed:
+        log.info("%d crawl(s) did not stop within %.0f s and were killed", killed, STOP_GRACE)
+    if not runtime.wait_idle(STOP_GRACE + 10):
+        log.warning("some crawl runs could not be closed in time; the next crawl of their source closes them")

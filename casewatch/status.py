@@ -1,8 +1,9 @@
 """`casewatch status`: the operator's glance, from the database and the config alone.
 
 No scheduler process is asked anything: next run times are computed from each schedule's trigger
-and the start of the source's last run, the way `casewatch run` would schedule them, so the command
-works the same whether the scheduler is up, down or on another machine.
+and the start of the source's last run, the way `casewatch run` would schedule them. Whether a
+scheduler runs is read from its lock (pipeline.store.lock), which is held exactly as long as it
+runs: with none running nothing is "due now", it waits for `casewatch run`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from casewatch.app import App
 from config.redact import redact
 from config.schema import Schedule
 from pipeline.store import repository as repo
+from pipeline.store.lock import lock_holder
 from pipeline.store.models import CrawlRun, Digest
 
 LIMA = ZoneInfo("America/Lima")
@@ -56,6 +58,9 @@ def _digest_json(d: Digest) -> dict[str, Any]:
 def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
     """The whole status as one JSON-ready document: sources, each subscriber's next digest, outbox."""
     now = now or datetime.now(UTC)
+    holder = lock_holder(app.db)
+    scheduler = {"running": holder is not None, "pid": holder.pid if holder else None,
+                 "host": holder.host if holder else None, "started_at": iso(holder.started_at) if holder else None}
     with app.db.read() as session:
         started = repo.last_runs(session)
         finished = repo.last_finished_runs(session)
@@ -90,6 +95,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
                    for sub in app.config.subscribers]
     upcoming = [s["next_run"] for s in subscribers if s["next_run"] and not s["unsubscribed_at"]]
     return {
+        "scheduler": scheduler,
         "sources": sources,
         "digest": {"next_run": min(upcoming, key=datetime.fromisoformat) if upcoming else None,
                    "subscribers": subscribers},
@@ -105,9 +111,18 @@ def _lima(value: str | None) -> str:
 def render_text(data: dict[str, Any]) -> list[str]:
     """Compact aligned lines (Lima time): one per source, then the digest and the outbox."""
     lines = []
-    width = max([len(s["id"]) for s in data["sources"]] + [6])
+    width = max([len(s["id"]) for s in data["sources"]] + [9])
+    sched = data["scheduler"]
+    if sched["running"]:
+        who = f"pid {sched['pid']} on {sched['host']}" if sched["pid"] else "details unknown"
+        lines.append(f"{'scheduler':<{width}}  running ({who}) since {_lima(sched['started_at'])}")
+    else:
+        lines.append(f"{'scheduler':<{width}}  NOT RUNNING: nothing is crawled or sent until `casewatch run` starts")
     for s in data["sources"]:
-        when = "due now" if s["due"] else _lima(s["next_run"])
+        if s["due"]:
+            when = "due now" if sched["running"] else "at run start"
+        else:
+            when = _lima(s["next_run"])
         if s["running"]:
             state = f"RUNNING since {_lima(s['running']['started_at'])} (run {s['running']['run']}, " \
                     f"pid {s['running']['pid']})"

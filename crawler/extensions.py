@@ -63,12 +63,14 @@ class RunCounters:
             self.first_error = one_line(message)
 
     def judge(self, finish_reason: str | None) -> str:
-        """ok | partial | failed | empty, from what was seen (not from the process exit code).
+        """ok | partial | failed | empty | cancelled, from what was seen (not from the process exit code).
 
         A feed that answered "not modified", or whose entries were all filtered out, is a quiet
         day (``ok``); a listing that matched nothing is ``empty``.
         """
         seen = self.items or self.not_modified or self.filtered
+        if finish_reason == "shutdown":  # stopped by a signal (the scheduler stopping, Ctrl-C): not the source's fault
+            return "cancelled"
         if finish_reason not in (None, "finished"):
             self.error(f"crawl stopped early: {finish_reason}")
             return "partial" if seen else "failed"

@@ -114,7 +114,7 @@ class Api:
 
     def sources(self, request: Request) -> Response:
         with self.app.db.read() as session:
-            runs = repo.last_runs(session)
+            runs = repo.current_runs(session)
             rows = repo.all_sources(session)
             return JSONResponse([source_json(s, runs.get(s.id), rows.get(s.id)) for s in self.app.config.sources])
 

@@ -63,7 +63,7 @@ class Pages:
         """Sources with health and last runs, what is waiting for review, the latest relevant changes."""
         now = datetime.now(UTC)
         with self.app.db.read() as session:
-            runs = repo.last_runs(session)
+            runs = repo.current_runs(session)
             rows = repo.all_sources(session)
             sources = [{"cfg": s, "run": runs.get(s.id), "row": rows.get(s.id),
                         "unhealthy": s.enabled and (r := rows.get(s.id)) is not None and r.health == "unhealthy"}

@@ -238,7 +238,7 @@ class CrawlRun(Base):
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|partial|failed|empty
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|partial|failed|empty|cancelled
     pages: Mapped[int] = mapped_column(Integer, default=0)
     items: Mapped[int] = mapped_column(Integer, default=0)
     new: Mapped[int] = mapped_column(Integer, default=0)

@@ -132,6 +132,20 @@ def close_stale_runs(session: Session, source_id: str, now: datetime, reason: st
     return len(stale)
 
 
+def child_runs(session: Session, source_id: str, pid: int, since: datetime) -> list[CrawlRun]:
+    """The runs one crawl process (``pid``, started at ``since``) opened for ``source_id``, oldest first."""
+    return list(session.scalars(select(CrawlRun).where(
+        CrawlRun.source_id == source_id, CrawlRun.pid == pid, CrawlRun.started_at >= since - timedelta(seconds=1),
+    ).order_by(CrawlRun.id)))
+
+
+def close_run(session: Session, run: CrawlRun, status: str, error: str, now: datetime) -> None:
+    """Close a run its process left open (killed, or stopped with the scheduler)."""
+    run.status, run.finished_at, run.error = status, now, error
+    if status != "cancelled":
+        run.errors = max(run.errors or 0, 1)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -637,6 +651,20 @@ def live_runs(session: Session) -> dict[str, CrawlRun]:
     """
     q = select(CrawlRun).where(CrawlRun.status == "running").order_by(CrawlRun.id)
     return {r.source_id: r for r in session.scalars(q) if r.pid and _alive(r.pid)}
+
+
+def current_runs(session: Session) -> dict[str, CrawlRun]:
+    """Per source, what to show as its run: the latest one, unless it says 'running' while its process
+    is gone (killed with its scheduler): then the last finished one, so nothing shows as running
+    that is not."""
+    live, finished = live_runs(session), last_finished_runs(session)
+    shown = {}
+    for source_id, run in last_runs(session).items():
+        if run.status != "running" or source_id in live:
+            shown[source_id] = run
+        elif source_id in finished:
+            shown[source_id] = finished[source_id]
+    return shown
 
 
 def latest_run(session: Session, source_id: str) -> CrawlRun | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from casewatch.probe import CHILD_START, PAUSE_AT_ENV, PROBE_DIR_ENV
 from pipeline.store.models import CrawlRun
 from pipeline.store.session import Database
 from tests.support.cli import CASE_FILE, ROOT, child_env, wait_for
@@ -39,7 +40,7 @@ def site() -> Iterator[LocalHTTPServer]:
 class Running:
     """A `casewatch run` in the background with its config folder and log."""
 
-    def __init__(self, tmp: Path, site: LocalHTTPServer, poll: int) -> None:
+    def __init__(self, tmp: Path, site: LocalHTTPServer, poll: int, env: dict[str, str] | None = None) -> None:
         self.config = tmp / "config"
         (self.config / "cases").mkdir(parents=True)
         (self.config / "cases" / CASE_FILE.name).write_bytes(CASE_FILE.read_bytes())
@@ -50,7 +51,7 @@ class Running:
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "casewatch", "--config", str(self.config), "--db", self.db_url, "run"],
-                cwd=ROOT, env=child_env(tmp / "var"), stdout=out, stderr=subprocess.STDOUT)
+                cwd=ROOT, env=child_env(tmp / "var", **(env or {})), stdout=out, stderr=subprocess.STDOUT)
 
     def write(self, *sources: tuple[str, str], broken: str = "") -> None:
         body = "".join(SOURCE.format(id=sid, url=self.site.url(f"/feed{i}"), schedule=schedule)
@@ -148,3 +149,23 @@ def test_sighup_reloads_at_once_and_crawls_read_the_accepted_config(start) -> No
     run.proc.send_signal(signal.SIGHUP)  # asked again: reported again (the operator asked)
     run.wait_log("config edit refused:", timeout=20, count=2)
     assert run.proc.poll() is None and "Traceback" not in run.text()
+
+
+def test_a_reload_never_deletes_the_snapshot_under_a_starting_crawl(tmp_path: Path, site: LocalHTTPServer) -> None:
+    """The start-up crawl is held before it reads its config snapshot; a reload replaces the snapshot
+    meanwhile; released, the crawl still reads the one it was started from, and succeeds."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    run = Running(tmp_path, site, 3600, env={PROBE_DIR_ENV: str(probe), PAUSE_AT_ENV: CHILD_START})
+    try:
+        wait_for(lambda: (probe / f"{CHILD_START}.reached").exists(), proc=run.proc, timeout=60, log=run.log,
+                 what="the crawl child, before it reads its config")
+        run.write(("uno", "2h"))
+        run.proc.send_signal(signal.SIGHUP)
+        run.wait_log("source uno: schedule now 2h", timeout=30)
+        (probe / f"{CHILD_START}.go").touch()
+        [uno] = run.wait_runs("uno", 1)
+        assert uno.status == "ok", uno.error
+        assert "Traceback" not in run.text() and "not found" not in run.text(), run.text()
+    finally:
+        run.stop()

@@ -96,7 +96,8 @@ def test_status_json(db: Database, db_url: str, tmp_path: Path) -> None:
     result = run_cli("--config", str(config), "--db", db_url, "status", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"sources", "digest", "outbox"}
+    assert set(data) == {"scheduler", "sources", "digest", "outbox"}
+    assert data["scheduler"] == {"running": False, "pid": None, "host": None, "started_at": None}
     diario, fiscalia = data["sources"]
     assert [diario["id"], fiscalia["id"]] == ["diario", "fiscalia"], "enabled sources only, in config order"
 
@@ -142,9 +143,11 @@ def test_status_text(db: Database, db_url: str, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     by_head = {line.split()[0]: line for line in lines if not line.startswith(" ")}
-    assert set(by_head) == {"diario", "fiscalia", "digest", "outbox"}, lines
-    assert "due now" in by_head["diario"] and "ok" in by_head["diario"] and "5 items, 2 new, 1 updated" in \
-        by_head["diario"]
+    assert set(by_head) == {"scheduler", "diario", "fiscalia", "digest", "outbox"}, lines
+    assert "NOT RUNNING" in by_head["scheduler"]
+    # No scheduler: nothing is "due now"; it runs when `casewatch run` starts.
+    assert "at run start" in by_head["diario"] and "due now" not in result.stdout
+    assert "ok" in by_head["diario"] and "5 items, 2 new, 1 updated" in by_head["diario"]
     assert "RUNNING since" in by_head["fiscalia"] and f"run {ids['live']}" in by_head["fiscalia"]
     assert by_head["fiscalia"].endswith("UNHEALTHY") and "-01-01 03:00" in by_head["fiscalia"]
     assert "↳ unhealthy: 3 failed runs in a row" in result.stdout
@@ -165,4 +168,18 @@ def test_status_before_any_run(db_url: str, tmp_path: Path) -> None:
         ("diario", True, None, None, None), ("fiscalia", True, None, None, None)]
     assert data["outbox"] == {"pending": 0, "sending": 0, "sent_7d": 0, "rows": []}
     text = run_cli("--config", str(config), "--db", db_url, "status").stdout
-    assert "never run" in text and "due now" in text
+    assert "never run" in text and "at run start" in text and "due now" not in text
+
+
+def test_sources_never_show_a_crawl_whose_process_is_gone_as_running(db: Database, db_url: str,
+                                                                      tmp_path: Path) -> None:
+    """`sources`, the review page and the API show a 'running' row left by a killed crawl as the
+    source's last result; a crawl whose process lives is still shown running."""
+    config = _config(tmp_path)
+    ids = _populate(db, config)
+    with db.read() as s:
+        shown = {sid: run.id for sid, run in repo.current_runs(s).items()}
+    assert shown == {"diario": ids["ok"], "fiscalia": ids["live"]}
+    listed = json.loads(run_cli("--config", str(config), "--db", db_url, "sources", "--json").stdout)
+    assert {s["id"]: (s["last_run"] or {}).get("status") for s in listed} == {
+        "diario": "ok", "fiscalia": "running", "apagada": None}

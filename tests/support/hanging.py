@@ -1,0 +1,86 @@
+"""`casewatch run` against sources that never answer, held and traced through casewatch.probe."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from casewatch.probe import PROBE_DIR_ENV
+from tests.support.cli import CASE_FILE, ROOT, child_env
+
+
+@pytest.fixture(scope="module")
+def hanging_site() -> Iterator[str]:
+    """A local server that accepts every request and never answers while the tests run."""
+    release = threading.Event()
+
+    class Hang(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/robots.txt":
+                self.send_response(404)
+                self.end_headers()
+                return
+            release.wait(120)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hang)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def hanging_config(tmp: Path, base: str, *, parallel: int, extra: str = "", count: int = 6,
+                   poll: int = 30) -> Path:
+    config = tmp / "config"
+    (config / "cases").mkdir(parents=True, exist_ok=True)
+    (config / "cases" / CASE_FILE.name).write_bytes(CASE_FILE.read_bytes())
+    sources = "".join(
+        f'  - {{id: colgada-{i}, name: Colgada {i}, kind: news, spider: page, urls: ["{base}/p{i}"], '
+        f"allow_private: true, download_delay: 0, schedule: 1h, unhealthy_after: 1}}\n" for i in range(count))
+    (config / "sources.yaml").write_text(
+        f"maintainers: [mantenimiento@example.org]\nscheduler: {{max_parallel_crawls: {parallel}, jitter: 0, "
+        f"crawl_time_limit: 300, config_poll: {poll}}}\n{extra}sources:\n{sources}", encoding="utf-8")
+    return config
+
+
+@dataclass
+class Started:
+    proc: subprocess.Popen[bytes]
+    log: Path
+    probe: Path
+
+    def trace(self) -> list[tuple[float, str]]:
+        path = self.probe / "trace.log"
+        if not path.exists():
+            return []
+        lines = [line.split(" ", 1) for line in path.read_text(encoding="utf-8").splitlines()]
+        return [(float(t), event) for t, event in lines]
+
+
+def start(tmp: Path, config: Path, db_url: str, name: str, *, group: bool = False, **env: str) -> Started:
+    """``group``: in a process group of its own, as a terminal runs it (for a Ctrl-C to the group)."""
+    probe = tmp / f"probe-{name}"
+    probe.mkdir()
+    log = tmp / f"run-{name}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "casewatch", "--config", str(config), "--db", db_url, "run"],
+                                cwd=ROOT, env=child_env(tmp / "var", **{PROBE_DIR_ENV: str(probe), **env}),
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=group)
+    return Started(proc, log, probe)
+
+
