@@ -23,6 +23,9 @@ V3_DIR = Path(__file__).resolve().parent / "v3"
 V4_DIR = Path(__file__).resolve().parent / "v4"
 V5_DIR = Path(__file__).resolve().parent / "v5"
 V6_DIR = Path(__file__).resolve().parent / "v6"
+V7_DIR = Path(__file__).resolve().parent / "v7"
+# Sets held out whole, each run once at the end of a round of work: name -> folder.
+HELD_OUT_SETS = {"v3": V3_DIR, "v7": V7_DIR}
 # Sets written by three writers each, for tuning whole: name -> folder.
 TUNING_SETS = {"v4": V4_DIR, "v5": V5_DIR, "v6": V6_DIR}
 LANGS = ("es", "en")
@@ -35,9 +38,9 @@ KEYS = {"id", "lang", "source_kind", "published", "title", "text", "cases", "rel
 OPTIONAL = {"note"}
 STEP_KEYS = {"type", "status", "primary", "evidence", "event_date"}
 _ID = re.compile(r"^(es|en)-v2-(\d{3,4})$")
-# v3 to v6: three writers each (a letter) numbered their own items; v3 is held out whole, the others tune.
-_ID_WRITERS = re.compile(r"^(es|en)-v([3-6])-([a-z])(\d{3})$")
-_WHOLE_SPLIT = {"3": ("test", "v3 is held out whole"),
+# v3 to v7: three writers each (a letter) numbered their own items; v3 and v7 are held out whole.
+_ID_WRITERS = re.compile(r"^(es|en)-v([3-7])-([a-z])(\d{3})$")
+_WHOLE_SPLIT = {**{name[1]: ("test", f"{name} is held out whole") for name in HELD_OUT_SETS},
                 **{name[1]: ("dev", f"{name} is for tuning whole") for name in TUNING_SETS}}
 
 
@@ -95,7 +98,7 @@ def _id_problem(ident: str, lang: Any, split: str) -> str | None:
         return None if split == whole else f"id {ident!r} belongs to the {whole} split ({why})"
     m = _ID.match(ident)
     if not m:
-        return f"id {ident!r} is not <lang>-v2-NNN or <lang>-v3..v6-<writer>NNN"
+        return f"id {ident!r} is not <lang>-v2-NNN or <lang>-v3..v7-<writer>NNN"
     if m.group(1) != lang:
         return f"id {ident!r} does not match lang {lang!r}"
     if split_of(int(m.group(2))) != split:

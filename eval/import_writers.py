@@ -4,6 +4,7 @@
     .venv/bin/python eval/import_writers.py v4 /work/evalsets/v4     # for tuning: es.dev, en.dev
     .venv/bin/python eval/import_writers.py v5 /work/evalsets/v5     # a check on fresh text, then tuning
     .venv/bin/python eval/import_writers.py v6 /work/evalsets/v6     # the same
+    .venv/bin/python eval/import_writers.py v7 /work/evalsets/v7     # held out whole, like v3
 
 Each writer wrote one file (v3: es-v3-a, es-v3-b, en-v3-c; v4: es-v4-d, es-v4-e, en-v4-f); the Spanish
 files are joined. Only ids, counts and problems are printed, never texts or labels (nobody tuning
@@ -19,13 +20,14 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval.evalset import V3_DIR, V4_DIR, V5_DIR, V6_DIR, problems
+from eval.evalset import V3_DIR, V4_DIR, V5_DIR, V6_DIR, V7_DIR, problems
 
 SETS = {
     "v3": (V3_DIR, "test", {"es": ("es-v3-a.yaml", "es-v3-b.yaml"), "en": ("en-v3-c.yaml",)}),
     "v4": (V4_DIR, "dev", {"es": ("es-v4-d.yaml", "es-v4-e.yaml"), "en": ("en-v4-f.yaml",)}),
     "v5": (V5_DIR, "dev", {"es": ("es-v5-g.yaml", "es-v5-h.yaml"), "en": ("en-v5-i.yaml",)}),
     "v6": (V6_DIR, "dev", {"es": ("es-v6-j.yaml", "es-v6-k.yaml"), "en": ("en-v6-l.yaml",)}),
+    "v7": (V7_DIR, "test", {"es": ("es-v7-m.yaml", "es-v7-n.yaml"), "en": ("en-v7-o.yaml",)}),
 }
 
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from config.schema import Case, ConfigError, load_config
 from eval import v1
-from eval.evalset import LANGS, STATUSES, TUNING_SETS, V2_DIR, V3_DIR, EvalSetError, Item, load
+from eval.evalset import HELD_OUT_SETS, LANGS, STATUSES, TUNING_SETS, V2_DIR, EvalSetError, Item, load
 from eval.metrics import NONE, TARGETS, Outcome, Scores, normalise, score
 from pipeline.classify.milestones import find_milestones
 from pipeline.classify.relevance import classify
@@ -141,8 +141,9 @@ def run_v2(evalset: str, split: str, cases: dict[str, Case], parts: Sequence[tup
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", dest="evalset", choices=["tune", "v2", *TUNING_SETS, "v3", "v1"], default="tune",
-                        help="tune: the tuning set, v2, v4, v5 and v6 (default); v3: the held-out set; v1: the first")
+    parser.add_argument("--set", dest="evalset", choices=["tune", "v2", *TUNING_SETS, *HELD_OUT_SETS, "v1"],
+                        default="tune", help="tune: the tuning set, v2, v4, v5 and v6 (default); v3, v7: held-out "
+                                             "sets, each run once; v1: the first set")
     parser.add_argument("--split", choices=["dev", "test", "all"], default=None,
                         help="v2: dev, test or all (default); v3: test (all of it); v1: one split (default: each)")
     parser.add_argument("--config", default=str(HERE.parent / "config"))
@@ -150,13 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="list every wrong decision (not on v3)")
     parser.add_argument("--json", action="store_true", help="one JSON document")
     args = parser.parse_args(argv)
-    if args.evalset == "v3" and args.split not in (None, "test"):
-        parser.error("v3 is held out whole: its only split is test")
+    if args.evalset in HELD_OUT_SETS and args.split not in (None, "test"):
+        parser.error(f"{args.evalset} is held out whole: its only split is test")
     if (args.evalset in TUNING_SETS or args.evalset == "tune") and args.split not in (None, "all"):
         parser.error(f"{args.evalset} is scored whole (no held-out split); for one split of v2: --set v2")
-    if args.evalset == "v3" and args.errors:
-        print("eval: --errors is refused on the held-out set v3 (per-item results are for the tuning set v2 only)",
-              file=sys.stderr)
+    if args.evalset in HELD_OUT_SETS and args.errors:
+        print(f"eval: --errors is refused on the held-out set {args.evalset} (per-item results are for the tuning "
+              "sets only)", file=sys.stderr)
         return 2
     try:
         cases = load_config(args.config).cases
@@ -164,8 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             v1.run(args.split, cases, args.errors, args.json)
             return 0
         both = ("dev", "test")
-        if args.evalset == "v3":
-            return run_v2("v3", "test", cases, [(Path(args.data or V3_DIR), ["test"])], args.errors, args.json)
+        if args.evalset in HELD_OUT_SETS:
+            folder = Path(args.data or HELD_OUT_SETS[args.evalset])
+            return run_v2(args.evalset, "test", cases, [(folder, ["test"])], args.errors, args.json)
         if args.evalset in TUNING_SETS:
             folder = Path(args.data or TUNING_SETS[args.evalset])
             return run_v2(args.evalset, "all", cases, [(folder, ["dev"])], args.errors, args.json)

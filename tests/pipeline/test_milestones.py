@@ -872,6 +872,17 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
      "defensa anunció que apelará. La audiencia se realizó el lunes 15 de setiembre en Juliaca.", "hearing", "taken"),
     ("Juicio por Juliaca", "El juicio oral continuó hoy. La próxima audiencia será el 2 de octubre.", "hearing",
      "taken"),
+    # a hearing the text dates this week is taken wherever it is told, "tras" included; a session set ahead too
+    ("Juez rechaza prisión preventiva", "El juez rechazó ayer la prisión preventiva. La defensa celebró. El juez "
+     "decidió tras una audiencia de diez horas realizada el lunes 15 de setiembre.", "hearing", "taken"),
+    ("Juicio por Juliaca", "El juicio oral continuó hoy en Puno. La próxima sesión será el 30 de setiembre.",
+     "hearing", "taken"),
+    # a measure with its length ("nueve meses de prisión preventiva") is the measure
+    ("Juez dicta medidas", "El juez dictó nueve meses de prisión preventiva contra uno de los acusados.",
+     "coercive_measure", "taken"),
+    # a member of Congress filing a criminal complaint files a complaint, not a constitutional one
+    ("Congresista denuncia a exministro", "Una congresista presentó una denuncia penal ante la Fiscalía contra el "
+     "exministro.", "complaint", "taken"),
     # a press release names the document's genre, not a position
     ("Press release: Prosecutor's Office files indictment in Juliaca case", "", "statement", None),
     # at a trial under way, the years the prosecution asks for are the charge tried, not a new indictment

@@ -206,7 +206,7 @@ def _dated_hearings(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict],
         verdict = verdicts[id(h)]
         if h.rule.key not in lx.DATED_STEPS or verdict.status not in (BACKGROUND, ANNOUNCED):
             continue
-        recap = verdict.status == BACKGROUND and verdict.reason.startswith(("a recap further down", "passive"))
+        recap = verdict.status == BACKGROUND and not verdict.reason.startswith(("negated", "none", "a count"))
         coming = verdict.status == ANNOUNCED and verdict.reason.startswith("future")
         if not (recap or coming):
             continue

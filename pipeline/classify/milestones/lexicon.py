@@ -74,6 +74,9 @@ FINDINGS = words_of(
 # Units a number measures (a sentence of "15 años", "18 meses" of a travel ban): no tally of steps.
 UNITS = words_of("ano anos mes meses dia dias hora horas semana semanas voto votos soles year years month months "
                  "day days hour hours week weeks vote votes")
+NUMBER_WORDS = words_of(
+    "un una dos tres cuatro cinco seis siete ocho nueve diez once doce quince dieciocho veinte treinta "
+    "one two three four five six seven eight nine ten eleven twelve fifteen eighteen twenty thirty")
 # Right after a step noun: it has not happened yet ("las pericias aún pendientes").
 PENDING = words_of("pendiente pendientes pending outstanding")
 # Prepositions of time before a march or a communiqué: it dates something else ("durante una marcha").

@@ -149,7 +149,8 @@ class Reader:
         mark = self.marks.get(pos)
         word = _quoted(self.doc, pos)
         if mark in ("A", "F", "N"):
-            return Verdict(ANNOUNCED, f"announced: {word}" if mark != "N" else f"no event yet: {word}")
+            why = {"N": "no event yet", "F": f"{FUTURE} word"}.get(mark, "announced")
+            return Verdict(ANNOUNCED, f"{why}: {word}")
         if mark in ("R", "D"):
             if pos > 0 and self.doc.form(pos - 1) == MODAL:  # "will seek"
                 return Verdict(ANNOUNCED, f"{_quoted(self.doc, pos - 1)} {word}: it will be asked for")
@@ -318,6 +319,9 @@ class Reader:
             return None
         if doc.toks[pos] in ("de", "del", "of") and pos > 0 and doc.toks[pos - 1] in lx.CARRIERS:
             return None  # "recibió los resultados de la pericia": the step's own product
+        if doc.toks[pos] in ("de", "of") and pos > 1 and doc.toks[pos - 1] in lx.UNITS and (
+                doc.toks[pos - 2].isdigit() or doc.toks[pos - 2] in lx.NUMBER_WORDS):
+            return None  # "dictó nueve meses de prisión preventiva": the measure, with its length
         return pos
 
     def _operative(self, hit: Hit, lo: int) -> bool:
