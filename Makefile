@@ -41,8 +41,8 @@ test: install chromium
 demo: install
 	$(BIN)/casewatch demo
 
-## eval: relevance and legal-step figures on the tuning set (eval/v2/ and eval/v4/); the held-out set
-## once, at the end of the work: make eval SET=v3. One set: SET=v2 (SPLIT=dev), SET=v4; the first: SET=v1
+## eval: relevance and legal-step figures on the tuning set (eval/v2, v4, v5, v6); a held-out set
+## once, at the end of a round of work: make eval SET=v7 (SET=v3 was the first). One set: SET=v2, v4..v6
 SET   ?= tune
 SPLIT ?=
 eval: install

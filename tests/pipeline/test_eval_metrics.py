@@ -11,7 +11,19 @@ from pathlib import Path
 import pytest
 import yaml
 
-from eval.evalset import LANGS, SPLITS, STATUSES, V2_DIR, V3_DIR, EvalSetError, Item, Step, load, problems, read_raw
+from eval.evalset import (
+    HELD_OUT_SETS,
+    LANGS,
+    SPLITS,
+    STATUSES,
+    V2_DIR,
+    EvalSetError,
+    Item,
+    Step,
+    load,
+    problems,
+    read_raw,
+)
 from eval.import_v2 import complete_items
 from eval.metrics import Found, Outcome, normalise, pair_steps, score
 from eval.run import main
@@ -208,11 +220,12 @@ def test_every_v2_item_is_well_formed() -> None:
         assert not missing and {i.lang for i in items} == set(LANGS)
 
 
-def test_every_v3_item_is_well_formed() -> None:
-    """Structure only: the held-out set loads whole, in both languages (its texts are never read here)."""
-    items, missing = load("test", V3_DIR)
+@pytest.mark.parametrize("name", sorted(HELD_OUT_SETS))
+def test_every_held_out_item_is_well_formed(name: str) -> None:
+    """Structure only: each held-out set loads whole, in both languages (its texts are never read here)."""
+    items, missing = load("test", HELD_OUT_SETS[name])
     assert not missing and {i.lang for i in items} == set(LANGS)
-    assert len(items) >= 200 and all(i.id.split("-")[1] == "v3" for i in items)
+    assert len(items) >= 200 and all(i.id.split("-")[1] == name for i in items)
 
 
 def test_the_cli_refuses_errors_on_the_held_out_set(capsys: pytest.CaptureFixture[str]) -> None:

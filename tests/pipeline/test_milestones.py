@@ -883,6 +883,9 @@ def test_only_taken_and_announced_steps_reach_digests_alerts_and_the_timeline() 
     # a member of Congress filing a criminal complaint files a complaint, not a constitutional one
     ("Congresista denuncia a exministro", "Una congresista presentó una denuncia penal ante la Fiscalía contra el "
      "exministro.", "complaint", "taken"),
+    # expert evidence cited as the basis of something else is no step of its own
+    ("Peritos declaran en el juicio", "Los peritos sostuvieron ayer las conclusiones de su pericia sobre los "
+     "disparos.", "forensic", "background"),
     # a press release names the document's genre, not a position
     ("Press release: Prosecutor's Office files indictment in Juliaca case", "", "statement", None),
     # at a trial under way, the years the prosecution asks for are the charge tried, not a new indictment

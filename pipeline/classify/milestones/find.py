@@ -167,6 +167,11 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 o.rule.key == "archived" and doc.sentence(o.start) == doc.sentence(h.start) for o in mentions) \
                 and any(o.rule.key == "archived" and verdicts[id(o)].status == TAKEN for o in mentions):
             verdicts[id(h)] = Verdict(BACKGROUND, "what the archiving in its sentence archives")
+    for h in mentions:  # expert evidence is a step when ordered, produced or delivered, not when cited ("sostuvieron
+        verb = verdicts[id(h)].verb  # las conclusiones de su pericia", "sistematiza los protocolos de necropsia")
+        if h.rule.key == "forensic" and verdicts[id(h)].status == TAKEN and verb is not None \
+                and doc.verb_lemma(verb) not in lx.PRODUCING:
+            verdicts[id(h)] = Verdict(BACKGROUND, f"cited, not produced: {verdicts[id(h)].reason}")
     taken_keys = {h.rule.key for h in mentions if verdicts[id(h)].status == TAKEN}
     for h in mentions:
         if h.rule.key != "indictment" or verdicts[id(h)].status != TAKEN:

@@ -66,6 +66,13 @@ RECAP_OPENERS = words_of("tras despues luego de after following since desde")
 # A trial that continues is under way (milestone guide: "juicio oral opened or under way").
 ONGOING = frozenset(("trial",))
 UNDER_WAY = words_of("continuar proseguir seguir continue resume")
+# Expert evidence (forensic) is taken when these verbs act on it: ordered, produced, delivered, received.
+PRODUCING = words_of(
+    "realizar practicar efectuar entregar remitir recibir concluir culminar terminar completar presentar "
+    "emitir elaborar llevar exhumar determinar confirmar revelar establecer demostrar hallar encontrar "
+    "disponer ordenar encargar coordinar iniciar ampliar incorporar obtener "
+    "perform carry conduct deliver hand submit receive complete conclude finish present issue produce exhume "
+    "determine confirm reveal establish show find order commission begin start obtain")
 # Evidence and reports whose findings, told as their subject's verb, are the news ("Pericias confirman").
 FINDING_STEPS = frozenset(("forensic", "report"))
 FINDINGS = words_of(
