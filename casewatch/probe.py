@@ -18,7 +18,7 @@ from pathlib import Path
 PROBE_DIR_ENV = "CASEWATCH_PROBE_DIR"
 PAUSE_AT_ENV = "CASEWATCH_PAUSE_AT"
 # In the order `casewatch run` passes them.
-STAGES = ("signals", "database", "lock", "snapshot", "jobs", "started", "crawling")
+STAGES = ("imports", "signals", "database", "lock", "snapshot", "jobs", "started", "crawling")
 CHILD_START = "child-start"  # in a crawl child, before it reads its config
 PAUSE_LIMIT = 60.0  # a forgotten pause must not hang a test run forever
 

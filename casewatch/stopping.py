@@ -13,6 +13,8 @@ import select
 import signal
 from typing import Any
 
+from casewatch import early
+
 
 class Stop:
     """Set by a signal (SIGTERM, SIGINT) or by a lost lock; read by every thread, acted on by the main one."""
@@ -31,7 +33,9 @@ class Stop:
         """From the main thread, as early as possible: from here on a signal only sets a flag."""
         self._previous_wakeup = signal.set_wakeup_fd(self._w, warn_on_full_buffer=False)
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            self._previous[signum] = signal.signal(signum, self._on_signal)
+            self._previous[signum] = early.python_default(signum, signal.signal(signum, self._on_signal))
+        for signum in early.taken():  # arrived while casewatch was still importing
+            self._note(signum)
 
     def uninstall(self) -> None:
         for signum, handler in self._previous.items():

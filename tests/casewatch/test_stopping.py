@@ -145,3 +145,15 @@ def test_ctrl_c_in_a_terminal_reaches_only_the_scheduler(tmp_path: Path, hanging
     assert code == 0 and "Traceback" not in text and "KeyboardInterrupt" not in text, text
     assert "signal 2: stopping" in text and text.rstrip().endswith("stopped"), text
     check_nothing_counted(db_url, tmp_path / "var")
+
+
+def test_only_casewatch_run_holds_signals_while_importing() -> None:
+    """casewatch.early acts for `casewatch run` alone: every other command, `run --once` and any other
+    program importing casewatch (pytest here) keep Python's default signal handling."""
+    from casewatch.early import command
+
+    assert command(["/x/.venv/bin/casewatch", "--config", "cfg", "run"]) == "run"
+    assert command(["-m", "--db", "sqlite:///x.db", "run", "--once"]) == "run"  # hold() skips --once itself
+    assert command(["/x/.venv/bin/casewatch", "changes", "--source", "run"]) == "changes"
+    assert command(["/usr/bin/pytest", "run"]) is None
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # importing casewatch here changed nothing
