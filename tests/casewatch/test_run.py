@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -21,6 +20,9 @@ from casewatch.demo_site import ReplicaSite
 from pipeline.store.models import CrawlRun
 from pipeline.store.session import Database
 from tests.support.cli import CASE_FILE, ROOT, child_env, replica_config, run_cli, wait_for
+from tests.support.hanging import hanging_site
+
+__all__ = ["hanging_site"]  # a fixture
 
 ENABLED = {"noticias-del-sur", "fiscalia", "ong-ddhh"}
 DISABLED_SOURCE = """  - id: apagada
@@ -213,52 +215,30 @@ def test_run_offline_reports_each_failure_and_keeps_running(tmp_path: Path, star
     assert not [line for line in text.splitlines() if line.startswith("✗") or " sources: " in line], text
 
 
-def test_sigterm_during_a_hanging_crawl_stops_promptly_and_records_it(tmp_path: Path, start_run) -> None:
+def test_sigterm_during_a_hanging_crawl_stops_promptly_and_records_it(tmp_path: Path, start_run,
+                                                                      hanging_site: str) -> None:
     """A service manager's SIGTERM reaches the running crawl: it stops cleanly, its run is cancelled."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    release = threading.Event()
-
-    class Hang(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/robots.txt":
-                self.send_response(404)
-                self.end_headers()
-                return
-            release.wait(60)  # never answers while the test runs
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hang)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        config = tmp_path / "config"
-        (config / "cases").mkdir(parents=True)
-        (config / "cases" / CASE_FILE.name).write_bytes(CASE_FILE.read_bytes())
-        (config / "sources.yaml").write_text(
-            "sources:\n  - id: lenta\n    name: Lenta\n    kind: news\n    spider: page\n"
-            f"    urls: [\"http://127.0.0.1:{server.server_address[1]}/p\"]\n    allow_private: true\n",
-            encoding="utf-8")
-        db_url = f"sqlite:///{tmp_path / 'var' / 'casewatch.db'}"
-        proc, log = start_run(config, db_url)
-        wait_for(lambda: "watching 1 sources" in log.read_text(encoding="utf-8"), proc=proc, log=log, timeout=30,
-              what="the scheduler to start")
-        wait_for(lambda: [r for r in _runs(db_url) if r.status == "running"], proc=proc, log=log, timeout=60,
-              what="the crawl to start")
-        time.sleep(1)
-        started = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=30)
-        assert code == 0 and time.monotonic() - started < 25, log.read_text()
-        [run] = _runs(db_url)
-        # An operator's stop is not the source's fault: cancelled, which never counts toward health.
-        assert run.status == "cancelled" and run.finished_at is not None, (run.status, run.error)
-    finally:
-        release.set()
-        server.shutdown()
-        server.server_close()
+    config = tmp_path / "config"
+    (config / "cases").mkdir(parents=True)
+    (config / "cases" / CASE_FILE.name).write_bytes(CASE_FILE.read_bytes())
+    (config / "sources.yaml").write_text(
+        "sources:\n  - id: lenta\n    name: Lenta\n    kind: news\n    spider: page\n"
+        f"    urls: [\"{hanging_site}/p\"]\n    allow_private: true\n",
+        encoding="utf-8")
+    db_url = f"sqlite:///{tmp_path / 'var' / 'casewatch.db'}"
+    proc, log = start_run(config, db_url)
+    wait_for(lambda: "watching 1 sources" in log.read_text(encoding="utf-8"), proc=proc, log=log, timeout=30,
+             what="the scheduler to start")
+    wait_for(lambda: [r for r in _runs(db_url) if r.status == "running"], proc=proc, log=log, timeout=60,
+             what="the crawl to start")
+    time.sleep(1)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=30)
+    assert code == 0 and time.monotonic() - started < 25, log.read_text()
+    [run] = _runs(db_url)
+    # An operator's stop is not the source's fault: cancelled, which never counts toward health.
+    assert run.status == "cancelled" and run.finished_at is not None, (run.status, run.error)
 
 
 def test_a_second_scheduler_on_the_same_database_refuses_to_start(db_url: str, tmp_path: Path, start_run) -> None:

@@ -12,12 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
-from pipeline.store.models import CrawlRun
-from pipeline.store.session import Database
 from tests.support.cli import run_cli, wait_for
-from tests.support.hanging import hanging_config, hanging_site, start
+from tests.support.hanging import hanging_config, hanging_site, open_runs, start
 
 __all__ = ["hanging_site"]  # a fixture
 
@@ -30,15 +26,6 @@ def _status(config: Path, db_url: str) -> tuple[dict[str, Any], str, str]:
     for result in (as_json, text, listed):
         assert result.returncode == 0 and not result.stderr, result.stderr
     return json.loads(as_json.stdout), text.stdout, listed.stdout
-
-
-def _open_runs(db_url: str) -> list[CrawlRun]:
-    db = Database(db_url)
-    try:
-        with db.read() as s:
-            return list(s.scalars(select(CrawlRun).where(CrawlRun.status == "running")))
-    finally:
-        db.dispose()
 
 
 def _stopped(config: Path, db_url: str) -> None:
@@ -56,7 +43,7 @@ def test_status_tells_whether_a_scheduler_runs(db_url: str, tmp_path: Path, hang
 
     run = start(tmp_path, config, db_url, "one")
     try:
-        wait_for(lambda: _open_runs(db_url), proc=run.proc, timeout=60, what="the hanging crawl", log=run.log)
+        wait_for(lambda: open_runs(db_url), proc=run.proc, timeout=60, what="the hanging crawl", log=run.log)
         data, text, listed = _status(config, db_url)
         sched = data["scheduler"]
         assert sched["running"] and sched["pid"] == run.proc.pid and sched["host"] == socket.gethostname()
@@ -74,7 +61,7 @@ def test_status_tells_whether_a_scheduler_runs(db_url: str, tmp_path: Path, hang
     # Killed outright: the kernel (SQLite) or the server (PostgreSQL) drops the lock with the process,
     # and the crawl row it could not close is not shown as running.
     run = start(tmp_path, config, db_url, "two")
-    wait_for(lambda: _open_runs(db_url), proc=run.proc, timeout=60, what="the hanging crawl", log=run.log)
+    wait_for(lambda: open_runs(db_url), proc=run.proc, timeout=60, what="the hanging crawl", log=run.log)
     run.proc.kill()
     run.proc.wait()
 
@@ -89,4 +76,4 @@ def test_status_tells_whether_a_scheduler_runs(db_url: str, tmp_path: Path, hang
     while not settled():
         assert time.monotonic() < deadline, "status still saw the killed scheduler after 20 s"
         time.sleep(0.2)
-    assert _open_runs(db_url), "the killed crawl's row is still 'running' in the database, and not shown so"
+    assert open_runs(db_url), "the killed crawl's row is still 'running' in the database, and not shown so"

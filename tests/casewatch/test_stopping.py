@@ -22,7 +22,7 @@ from casewatch.probe import PAUSE_AT_ENV, STAGES
 from pipeline.store.models import CrawlRun, Digest, Source
 from pipeline.store.session import Database
 from tests.support.cli import outbox_messages, run_cli, wait_for
-from tests.support.hanging import Started, hanging_config, hanging_site, start
+from tests.support.hanging import Started, hanging_config, hanging_site, open_runs, start
 
 __all__ = ["hanging_site"]  # a fixture
 EXIT_WITHIN = 10.0
@@ -85,19 +85,10 @@ def test_sigterm_at_each_start_up_stage_stops_cleanly(db_url: str, tmp_path: Pat
     assert launched["crawling"] >= 1, launched
     # Last, with two crawls hanging mid-run (their runs open): both are closed as cancelled.
     run = start(tmp_path, config, db_url, "hanging")
-    wait_for(lambda: len(_open_runs(db_url)) == 2, proc=run.proc, timeout=60, what="two hanging crawls", log=run.log)
+    wait_for(lambda: len(open_runs(db_url)) == 2, proc=run.proc, timeout=60, what="two hanging crawls", log=run.log)
     stop_and_check(run)
     runs = check_nothing_counted(db_url, tmp_path / "var")
-    assert len(runs) >= 2 and not _open_runs(db_url)
-
-
-def _open_runs(db_url: str) -> list[CrawlRun]:
-    db = Database(db_url)
-    try:
-        with db.read() as s:
-            return list(s.scalars(select(CrawlRun).where(CrawlRun.status == "running")))
-    finally:
-        db.dispose()
+    assert len(runs) >= 2 and not open_runs(db_url)
 
 
 def test_sigterm_at_random_moments_stops_cleanly(tmp_path: Path, hanging_site: str) -> None:

@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from casewatch.probe import PROBE_DIR_ENV
+from pipeline.store.models import CrawlRun
+from pipeline.store.session import Database
 from tests.support.cli import CASE_FILE, ROOT, child_env
 
 
@@ -42,6 +45,16 @@ def hanging_site() -> Iterator[str]:
         release.set()
         server.shutdown()
         server.server_close()
+
+
+def open_runs(db_url: str) -> list[CrawlRun]:
+    """The crawl runs still marked running (a hanging crawl's, while it hangs)."""
+    db = Database(db_url)
+    try:
+        with db.read() as s:
+            return list(s.scalars(select(CrawlRun).where(CrawlRun.status == "running")))
+    finally:
+        db.dispose()
 
 
 def hanging_config(tmp: Path, base: str, *, parallel: int, extra: str = "", count: int = 6,
