@@ -147,10 +147,11 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 _specificity(o) > _specificity(h) and o.start < h.end and h.start < o.end and o.rule.key != h.rule.key
                 and verdicts[id(o)].status == TAKEN for o in mentions):
             verdicts[id(h)] = Verdict(BACKGROUND, "the same words read as a more specific step")
+    # Types a ruling may be the decision of (demoting a ruling never changes this set: it is not in it).
+    decisions = lx.RULING_IS & {o.rule.key for o in mentions if verdicts[id(o)].status == TAKEN}
     for h in mentions:  # "declaró fundado el pedido de impedimento de salida": the decision is that measure
         if h.rule.key == "ruling" and verdicts[id(h)].status == TAKEN:
-            taken = {o.rule.key for o in mentions if verdicts[id(o)].status == TAKEN}
-            decided = next((o for o in mentions if o.rule.key in lx.RULING_IS & taken and (
+            decided = next((o for o in mentions if o.rule.key in decisions and (
                 doc.sentence(o.start) == doc.sentence(h.start)  # the same sentence, or a ruling told after the
                 or (h.start >= doc.title_tokens and verdicts[id(o)].status == TAKEN  # measure the lead reports
                     and doc.sentence_no[o.start] < 1))), None)
@@ -188,24 +189,25 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
         if specific is not None and verdicts[id(specific)].status == TAKEN:
             step = doc.span(specific.start, specific.end)
             verdicts[id(h)] = Verdict(BACKGROUND, f"a generic wording: the step is '{step}'")
+    published_day = local_date(published)
     for h in mentions:  # "abrió investigación en enero de 2023", told in a 2025 analysis
         if verdicts[id(h)].status == TAKEN:
-            old = earlier_step(doc, h, local_date(published))
+            old = earlier_step(doc, h, published_day)
             if old is not None:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"{old}; {verdicts[id(h)].reason}")
-    _dated_hearings(doc, mentions, verdicts, case, published)
-    return _milestones(doc, mentions, verdicts, by_kind, case, language, published)
+    dates = _Dates(doc)  # read once, by sentence, for the hearings and for every step's date
+    _dated_hearings(doc, mentions, verdicts, case, published, dates)
+    return _milestones(doc, mentions, verdicts, by_kind, case, language, published, dates)
 
 
 def _dated_hearings(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], case: Case | None,
-                    published: datetime | None) -> None:
+                    published: datetime | None, dates: _Dates) -> None:
     """A hearing is taken when held or set for a date (milestone guide): one the text dates within the
     last two weeks is news even further down ("la audiencia se realizó el lunes 20"), and one set for a
     coming day ("la próxima audiencia será el 19 de mayo") has been set."""
     published_day = local_date(published)
     if published_day is None:
         return
-    dates = _Dates(doc)
     event_date = case.event_date if case else None
     for h in mentions:
         verdict = verdicts[id(h)]
@@ -259,7 +261,8 @@ def without_outlet(title: str) -> str:
 
 
 def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_kind: dict[str, list[Hit]],
-                case: Case | None, language: str, published: datetime | None) -> list[Milestone]:
+                case: Case | None, language: str, published: datetime | None,
+                dates: _Dates) -> list[Milestone]:
     """One milestone per (type, status), its best mention first; dates, actors and identifiers near it."""
     taken = [h for h in mentions if verdicts[id(h)].status == TAKEN]
     # The primary step: the headline's and lead's taken step, specific types first; a text whose lead
@@ -285,7 +288,6 @@ def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_
         (_, status), hits = item
         return (hits[0] is not primary, STATUSES.index(status), -_score(doc, hits[0]), hits[0].start)
 
-    dates = _Dates(doc)
     event_date = case.event_date if case else None
     published_day = local_date(published)
     names = labels(language)

@@ -6,6 +6,8 @@ Lemmas ("pedir", "ask") are matched against simplemma's lemma of a word; the oth
 
 from __future__ import annotations
 
+from pipeline.classify import dates
+
 
 def words_of(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -107,9 +109,7 @@ REQUEST_NOUNS = words_of(
 # A step named by the body that takes it ("la Subcomisión de Acusaciones Constitucionales aprobó"):
 # as the subject of a verb of action it is taken, unlike other steps ("la investigación sigue").
 ACTING_BODIES = words_of("subcomision subcommittee")
-MONTHS = words_of(
-    "enero febrero marzo abril mayo junio julio agosto setiembre septiembre octubre noviembre diciembre "
-    "january february march april may june july august september october november december")
+MONTHS = frozenset(dates.MONTHS)
 RELATIVES = words_of("que quien quienes cuyo cuya cuyos cuyas donde which who whom whose where")
 # Verbs of reporting: a pluperfect under them is the news told in the past ("told families that the
 # investigation had been extended").
@@ -121,9 +121,7 @@ HAPPENINGS = words_of(
     "empezar comenzar iniciar arrancar reanudar concluir culminar terminar begin start open resume conclude "
     "end get")
 # Days of this week: a participle dated by one reports what just happened ("realizada ayer").
-RECENT_DAYS = words_of(
-    "ayer hoy anoche lunes martes miercoles jueves viernes sabado domingo yesterday today monday tuesday "
-    "wednesday thursday friday saturday sunday")
+RECENT_DAYS = frozenset(dates.WEEKDAYS) | words_of("ayer hoy anoche yesterday today")
 THIS_OR_LAST = words_of("esta this last pasada")
 WEEK_WORDS = words_of("semana week")
 # A date right after these is a deadline or the event itself, not the day of the step.

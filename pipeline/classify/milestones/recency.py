@@ -8,17 +8,13 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
+from pipeline.classify.dates import MAX_YEAR, MIN_YEAR, MONTHS
 from pipeline.classify.milestones import lexicon as lx
 from pipeline.classify.milestones.patterns import Hit
 from pipeline.classify.milestones.text import Doc
 
 OLD_STEP_DAYS = 60  # a taken step dated this long before publication is a recap
 YEAR_OPENING, YEAR_AFTER = 4, 10  # where a year dates a step: opening its sentence, or just after it
-MONTH_NUMBERS = {name: n for names, n in (("enero january", 1), ("febrero february", 2), ("marzo march", 3),
-                                          ("abril april", 4), ("mayo may", 5), ("junio june", 6), ("julio july", 7),
-                                          ("agosto august", 8), ("setiembre septiembre september", 9),
-                                          ("octubre october", 10), ("noviembre november", 11),
-                                          ("diciembre december", 12)) for name in names.split()}
 _NUMBER_WORDS = {"un": 1, "una": 1, "a": 1, "an": 1, "one": 1, "dos": 2, "two": 2, "tres": 3, "three": 3,
                  "cuatro": 4, "four": 4, "cinco": 5, "five": 5, "seis": 6, "six": 6}
 _EARLY = frozenset("inicios principios comienzos earlier early beginning start".split())
@@ -66,13 +62,13 @@ def _year_date(doc: Doc, hit: Hit) -> date | None:
     opening = range(lo, min(lo + YEAR_OPENING, hit.start))  # "En enero de 2023, la fiscalía abrió ..."
     for pos in (*opening, *range(hit.start, min(hi, hit.end + YEAR_AFTER))):
         tok = toks[pos]
-        if not (tok.isdigit() and len(tok) == 4 and 1990 <= int(tok) <= 2100):
+        if not (tok.isdigit() and len(tok) == 4 and MIN_YEAR <= int(tok) <= MAX_YEAR):
             continue
         if pos + 1 < len(toks) and toks[pos + 1].isdigit() and "-" in doc.before(pos + 1):
             continue  # a case number: "023-2023"
         around = (*range(max(lo, pos - 5), pos), *range(pos + 1, min(hi, pos + 4)))
         if any(toks[p] in lx.NOT_STEP_DATE_BEFORE for p in around):
             continue  # the events' year: "las muertes de enero de 2023", "the 2022 protest killings"
-        month = next((MONTH_NUMBERS[toks[p]] for p in range(max(lo, pos - 2), pos) if toks[p] in MONTH_NUMBERS), 12)
+        month = next((MONTHS[toks[p]] for p in range(max(lo, pos - 2), pos) if toks[p] in MONTHS), 12)
         return date(int(tok), month, calendar.monthrange(int(tok), month)[1])  # "el 30 de julio de 2024" too
     return None

@@ -138,7 +138,12 @@ def _en_present_s(word: str) -> bool:
     if word in _EN_NOT_PRESENT or not word.endswith("s") or len(word) < 4:
         return False
     lem = lemma(word, "en")
-    return lem != word and word in (lem + "s", lem + "es") or (lem.endswith("y") and word == lem[:-1] + "ies")
+    return lem != word and _s_form(word, lem)
+
+
+def _s_form(word: str, lem: str) -> bool:
+    """``word`` is ``lem`` + -s/-es/-ies: a third-person present, or a plural."""
+    return word in (lem + "s", lem + "es") or (lem.endswith("y") and word == lem[:-1] + "ies")
 
 
 _EN_SUBJECT_PRONOUNS = frozenset("i we you they".split())
@@ -167,7 +172,7 @@ def _en_form(word: str) -> str | None:
         return BASE if lem in _EN_HEADLINE_VERBS else None
     if word.endswith("ing"):
         return GERUND
-    if word in (lem + "s", lem + "es") or (lem.endswith("y") and word == lem[:-1] + "ies"):
+    if _s_form(word, lem):
         # "files", "charges": a verb in a headline (Doc.form), else a plural noun
         return PRESENT_S if lem in _EN_HEADLINE_VERBS else None
     if word.endswith(("ed", "en")) or word in _EN_IRREGULAR_PAST or word in _EN_IRREGULAR_PRESENT:
