@@ -937,3 +937,17 @@ def test_the_body_that_archives_a_complaint_names_no_complaint() -> None:
     acting = find_milestones("", "La Subcomisión de Acusaciones Constitucionales aprobó el informe de calificación "
                                  "de la denuncia por las muertes de Juliaca.")
     assert reported(acting)[0].type == "constitutional_complaint"  # the body acting on its own step still is one
+
+
+@pytest.mark.parametrize(("title", "text", "earlier"), [
+    ("Fiscalía acusa a cuatro policías por las muertes de Juliaca", "La fiscalía presentó acusación contra cuatro "
+     "suboficiales. En julio la fiscalía formalizó la investigación preparatoria contra ellos.",
+     "formal_investigation"),
+    ("Sala confirma la condena de dos policías", "La Sala de Apelaciones confirmó la condena. El fiscal acusó a "
+     "ambos suboficiales por homicidio.", "indictment"),
+])
+def test_an_earlier_stage_of_the_proceeding_further_down_is_its_history(title: str, text: str, earlier: str) -> None:
+    found = find_milestones(title, text, published=PUBLISHED)
+    assert found[0].primary and found[0].type != earlier
+    got = {m.type: m for m in found if m.type == earlier}
+    assert got[earlier].status == "background" and "earlier stage" in got[earlier].reason, got

@@ -280,6 +280,13 @@ def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_
         taken = [h for h in taken if verdicts[id(h)].status == TAKEN]
         if verdicts[id(primary)].status != TAKEN:
             primary = None
+    if primary is not None and primary.rule.key in lx.STAGES:
+        stage = lx.STAGES[primary.rule.key]
+        for h in taken:  # "acusó a cuatro policías ... la investigación formalizada en 2024": the news is later
+            if h is not primary and lx.STAGES.get(h.rule.key, stage) < stage and doc.sentence_no[h.start] >= 1:
+                verdicts[id(h)] = Verdict(BACKGROUND, f"an earlier stage of the proceeding than the news "
+                                                      f"'{doc.span(primary.start, primary.end)}'")
+        taken = [h for h in taken if verdicts[id(h)].status == TAKEN]
     groups: dict[tuple[str, str], list[Hit]] = {}
     for hit in sorted(mentions, key=lambda h: (h is not primary, -_score(doc, h), h.start)):
         groups.setdefault((hit.rule.key, verdicts[id(hit)].status), []).append(hit)

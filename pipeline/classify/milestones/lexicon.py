@@ -131,3 +131,7 @@ NOT_STEP_DATE_BEFORE = frozenset(
     "enfrentamientos tragedia aniversario massacre killings deaths dead killed victims events protests "
     "anniversary shooting shootings balacera tiroteo unrest crackdown".split()
 )
+
+# The order of a criminal proceeding: a step of an earlier stage than the one a text reports is its history.
+STAGES = {"complaint": 0, "preliminary_investigation": 1, "formal_investigation": 2, "indictment": 4,
+          "trial": 5, "ruling": 6, "appeal": 7}
