@@ -5,6 +5,8 @@
     .venv/bin/python eval/import_writers.py v5 /work/evalsets/v5     # a check on fresh text, then tuning
     .venv/bin/python eval/import_writers.py v6 /work/evalsets/v6     # the same
     .venv/bin/python eval/import_writers.py v7 /work/evalsets/v7     # held out whole, like v3
+    .venv/bin/python eval/import_writers.py v8 /work/evalsets/v8     # held out whole, like v3 and v7
+    .venv/bin/python eval/import_writers.py v9 /work/evalsets/v9     # a check on fresh text, then tuning
 
 Each writer wrote one file (v3: es-v3-a, es-v3-b, en-v3-c; v4: es-v4-d, es-v4-e, en-v4-f); the Spanish
 files are joined. Only ids, counts and problems are printed, never texts or labels (nobody tuning
@@ -20,7 +22,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval.evalset import V3_DIR, V4_DIR, V5_DIR, V6_DIR, V7_DIR, problems
+from eval.evalset import V3_DIR, V4_DIR, V5_DIR, V6_DIR, V7_DIR, V8_DIR, V9_DIR, problems
 
 SETS = {
     "v3": (V3_DIR, "test", {"es": ("es-v3-a.yaml", "es-v3-b.yaml"), "en": ("en-v3-c.yaml",)}),
@@ -28,6 +30,8 @@ SETS = {
     "v5": (V5_DIR, "dev", {"es": ("es-v5-g.yaml", "es-v5-h.yaml"), "en": ("en-v5-i.yaml",)}),
     "v6": (V6_DIR, "dev", {"es": ("es-v6-j.yaml", "es-v6-k.yaml"), "en": ("en-v6-l.yaml",)}),
     "v7": (V7_DIR, "test", {"es": ("es-v7-m.yaml", "es-v7-n.yaml"), "en": ("en-v7-o.yaml",)}),
+    "v8": (V8_DIR, "test", {"es": ("es-v8-p.yaml", "es-v8-q.yaml"), "en": ("en-v8-r.yaml",)}),
+    "v9": (V9_DIR, "dev", {"es": ("es-v9-s.yaml", "es-v9-t.yaml"), "en": ("en-v9-u.yaml",)}),
 }
 
 

@@ -142,8 +142,8 @@ def run_v2(evalset: str, split: str, cases: dict[str, Case], parts: Sequence[tup
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", dest="evalset", choices=["tune", "v2", *TUNING_SETS, *HELD_OUT_SETS, "v1"],
-                        default="tune", help="tune: the tuning set, v2, v4, v5 and v6 (default); v3, v7: held-out "
-                                             "sets, each run once; v1: the first set")
+                        default="tune", help="tune: the tuning set, v2, v4, v5, v6 and v9 (default); v3, v7, "
+                                             "v8: held-out sets, each run once; v1: the first set")
     parser.add_argument("--split", choices=["dev", "test", "all"], default=None,
                         help="v2: dev, test or all (default); v3: test (all of it); v1: one split (default: each)")
     parser.add_argument("--config", default=str(HERE.parent / "config"))
