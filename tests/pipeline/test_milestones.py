@@ -951,3 +951,51 @@ def test_an_earlier_stage_of_the_proceeding_further_down_is_its_history(title: s
     assert found[0].primary and found[0].type != earlier
     got = {m.type: m for m in found if m.type == earlier}
     assert got[earlier].status == "background" and "earlier stage" in got[earlier].reason, got
+
+
+@pytest.mark.parametrize(("title", "text", "mtype", "status", "why"), [
+    # what a speaker recalls is history; a verb coordinated after the recalled clause is a new main clause
+    ("Defensoría recomienda formalizar investigaciones por Juliaca", "La Defensoría recomendó al Ministerio "
+     "Público formalizar las investigaciones. La institución recordó que en 2023 publicó un informe sobre los "
+     "fallecidos.", "report", "background", "recalled"),
+    ("Illariy demands formalisation of charges", "The institute issued a communiqué demanding charges. The "
+     "communiqué recalls that the IACHR granted precautionary measures to the families.", "precautionary_measure",
+     "background", "recalled"),
+    ("ONU pide a Perú no aplicar la amnistía", "El Alto Comisionado pidió a Perú no aplicar la ley. Su portavoz "
+     "recordó que el derecho internacional prohíbe las amnistías y exhortó a los jueces a ejercer control.",
+     "statement", "taken", "the request is the step"),
+    # the Congress report that carries the archiving
+    ("Congress committee archives constitutional complaint 509 against Boluarte", "The Permanent Committee on "
+     "Wednesday approved the final report recommending the archiving of constitutional complaint 509.", "report",
+     "background", "carries the step"),
+    # a demand's or a report's body: the other steps it tells after the lead are its context
+    ("Macusani families demand justice", "Relatives protested on Monday outside the prosecutor's office and "
+     "demanded charges. The prosecutor's office opened its inquiry into the deaths in January.",
+     "preliminary_investigation", "background", "context of the statement"),
+    # an investigation that goes on is no new step
+    ("Four Juliaca police officers testify as preparatory investigation continues", "Four officers gave statements "
+     "on Monday before the prosecutor.", "formal_investigation", "background", "under way"),
+    # a report that recommends: its call is part of it
+    ("Ombudsman publishes report on protest deaths, recommends reparations", "The Ombudsman's Office on Tuesday "
+     "presented a report on the protests.", "statement", "background", "the call of the report"),
+])
+def test_voices_recalls_and_vehicles(title: str, text: str, mtype: str, status: str, why: str) -> None:
+    found = [m for m in find_milestones(title, text, published=PUBLISHED) if m.type == mtype]
+    assert found and found[0].status == status and why in found[0].reason, found
+
+
+@pytest.mark.parametrize(("title", "text", "primary"), [
+    ("Juliaca preparatory investigation extended by seven months", "A judge granted the request to extend by seven "
+     "months the preparatory investigation against four officers.", "investigation_extended"),
+    ("Prosecutor's Office formalises investigation against army officers", "The prosecutor formalised the "
+     "preparatory investigation against three officers.", "formal_investigation"),
+    ("Police search home of former general in Juliaca killings probe", "Prosecutors and police on Monday searched "
+     "the home of a retired general.", "coercive_measure"),
+    ("Ombudsman publishes report on protest deaths, recommends reparations", "The Ombudsman's Office on Tuesday "
+     "presented a report on the protests.", "report"),
+    ("Carpetas del caso Juliaca pasan a la fiscalía de derechos humanos de Puno", "La Fiscalía de la Nación "
+     "dispuso el martes que las carpetas sean asumidas por la fiscalía de Puno.", "institutional"),
+])
+def test_primary_step_wordings(title: str, text: str, primary: str) -> None:
+    found = find_milestones(title, text, published=PUBLISHED)
+    assert found and found[0].primary and found[0].type == primary, found

@@ -21,7 +21,7 @@ from pipeline.classify.milestones.patterns import Hit
 from pipeline.classify.milestones.recency import earlier_step
 from pipeline.classify.milestones.status import ANNOUNCED, BACKGROUND, STATUSES, TAKEN, Reader, Verdict
 from pipeline.classify.milestones.tables import CUE_KINDS, index, labels, tables
-from pipeline.classify.milestones.text import Doc
+from pipeline.classify.milestones.text import FINITE, Doc
 
 # Ranking: a step named in the headline is what the story is about; the lead sentence comes next.
 TITLE_BONUS = 40
@@ -168,6 +168,23 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 o.rule.key == "archived" and doc.sentence(o.start) == doc.sentence(h.start) for o in mentions) \
                 and any(o.rule.key == "archived" and verdicts[id(o)].status == TAKEN for o in mentions):
             verdicts[id(h)] = Verdict(BACKGROUND, "what the archiving in its sentence archives")
+    for h in mentions:  # "approved the final report recommending the archiving": the report carries the step
+        if h.rule.key == "report" and verdicts[id(h)].status == TAKEN and any(
+                o.rule.key in lx.CARRIED_BY_A_REPORT and verdicts[id(o)].status == TAKEN
+                and (doc.sentence(o.start) == doc.sentence(h.start)
+                     or (o.start < doc.title_tokens and doc.sentence_no[h.start] < 1)) for o in mentions):
+            verdicts[id(h)] = Verdict(BACKGROUND, "the report that carries the step taken in its sentence")
+    for h in mentions:  # "as preparatory investigation continues": an investigation under way is no new step
+        if h.rule.key in lx.INVESTIGATIONS and verdicts[id(h)].status == TAKEN:
+            hi = doc.sentence(h.start)[1]
+            going = next((p for p in range(h.end, min(hi, h.end + 3)) if doc.lemma(p) in lx.UNDER_WAY), None)
+            if going is not None:
+                verdicts[id(h)] = Verdict(BACKGROUND, f"under way ('{doc.span(going, going + 1)}'): no new step")
+    for h in mentions:  # "publishes report on protest deaths, recommends reparations": the report's own call
+        if h.rule.key == "statement" and verdicts[id(h)].status == TAKEN and any(
+                o.rule.key == "report" and verdicts[id(o)].status == TAKEN
+                and doc.sentence(o.start) == doc.sentence(h.start) for o in mentions):
+            verdicts[id(h)] = Verdict(BACKGROUND, "the call of the report published in its sentence")
     for h in mentions:  # expert evidence is a step when ordered, produced or delivered, not when cited ("sostuvieron
         verb = verdicts[id(h)].verb  # las conclusiones de su pericia", "sistematiza los protocolos de necropsia")
         if h.rule.key == "forensic" and verdicts[id(h)].status == TAKEN and verb is not None \
@@ -189,6 +206,11 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
         if specific is not None and verdicts[id(specific)].status == TAKEN:
             step = doc.span(specific.start, specific.end)
             verdicts[id(h)] = Verdict(BACKGROUND, f"a generic wording: the step is '{step}'")
+    for h in mentions:  # "recordó que en 2023 publicó un informe": what the speaker brings back is history
+        if verdicts[id(h)].status == TAKEN:
+            recall = _recalled_in(doc, h)
+            if recall is not None:
+                verdicts[id(h)] = Verdict(BACKGROUND, f"recalled: '{recall}'; {verdicts[id(h)].reason}")
     published_day = local_date(published)
     for h in mentions:  # "abrió investigación en enero de 2023", told in a 2025 analysis
         if verdicts[id(h)].status == TAKEN:
@@ -224,6 +246,17 @@ def _dated_hearings(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict],
             verdicts[id(h)] = Verdict(TAKEN, f"held {day.isoformat()}, days before publication; {verdict.reason}")
         elif coming and day > published_day:
             verdicts[id(h)] = Verdict(TAKEN, f"set for {day.isoformat()}; {verdict.reason}")
+
+
+def _recalled_in(doc: Doc, hit: Hit) -> str | None:
+    """The words "recordó que" / "recalls that" opening the clause of the step, earlier in its sentence."""
+    lo, _hi = doc.sentence(hit.start)
+    for pos in range(hit.start - 1, lo - 1, -1):
+        if doc.toks[pos] in lx.COORDINATION and doc.form(pos + 1) == FINITE:
+            return None  # "recordó que ... y exhortó a los jueces": a new main clause
+        if doc.toks[pos] in lx.COMPLEMENTIZERS and pos > lo and doc.lemma(pos - 1) in lx.RECALLING:
+            return doc.span(pos - 1, pos + 1)
+    return None
 
 
 def _inside_a_name(doc: Doc, hit: Hit) -> bool:
@@ -280,6 +313,12 @@ def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_
         taken = [h for h in taken if verdicts[id(h)].status == TAKEN]
         if verdicts[id(primary)].status != TAKEN:
             primary = None
+    if primary is not None and primary.rule.key in lx.VOICES:
+        for h in taken:  # "families protested ... The prosecutor opened its inquiry in January": context of a demand
+            if h is not primary and h.rule.key != "statement" and doc.sentence_no[h.start] >= 1:
+                verdicts[id(h)] = Verdict(BACKGROUND, f"context of the {primary.rule.key} "
+                                                      f"'{doc.span(primary.start, primary.end)}'")
+        taken = [h for h in taken if verdicts[id(h)].status == TAKEN]
     if primary is not None and primary.rule.key in lx.STAGES:
         stage = lx.STAGES[primary.rule.key]
         for h in taken:  # "acusó a cuatro policías ... la investigación formalizada en 2024": the news is later

@@ -135,3 +135,15 @@ NOT_STEP_DATE_BEFORE = frozenset(
 # The order of a criminal proceeding: a step of an earlier stage than the one a text reports is its history.
 STAGES = {"complaint": 0, "preliminary_investigation": 1, "formal_investigation": 2, "indictment": 4,
           "trial": 5, "ruling": 6, "appeal": 7}
+
+# Verbs that bring back what happened before: a step in the clause they open is history ("la institución
+# recordó que en 2023 publicó un informe", "the communiqué recalls that the IACHR granted ...").
+RECALLING = words_of("recordar rememorar evocar recall remind")
+COMPLEMENTIZERS = words_of("que that")
+# Steps a body takes by approving a report (Congress's "informe final"): the report is their vehicle.
+CARRIED_BY_A_REPORT = frozenset(("archived", "constitutional_complaint", "indictment"))
+# Steps that are a voice (a demand, a report): the other steps their body tells after the lead are their
+# context, not news of their own ("families protested ... The prosecutor opened its inquiry in January").
+VOICES = frozenset(("statement", "report"))
+# Investigations: opened or formalized is a step; one that goes on ("sigue", "continues") is not.
+INVESTIGATIONS = frozenset(("preliminary_investigation", "formal_investigation"))

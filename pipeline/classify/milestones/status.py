@@ -297,8 +297,8 @@ class Reader:
         if not self.has_verb(hit) or hit.rule.key == "appeal":  # appealing a decision: the appeal is the step
             return None
         for o in self.steps:
-            if o is hit or o.rule.key == hit.rule.key or not hit.start < o.start <= hit.end + 3:
-                continue
+            if o is hit or o.rule.key in (hit.rule.key, "statement") or not hit.start < o.start <= hit.end + 3:
+                continue  # a statement never makes a step its generic wording ("publishes report, recommends")
             if o.rule.priority > hit.rule.priority or (hit.rule.key == "ruling" and o.rule.key in lx.DECIDED_BY_RULING):
                 return o
         return None

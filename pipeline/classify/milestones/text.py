@@ -147,6 +147,9 @@ def _s_form(word: str, lem: str) -> bool:
 
 
 _EN_SUBJECT_PRONOUNS = frozenset("i we you they".split())
+# A number before a plural is a count ("extend by seven months the investigation"), never a subject.
+_EN_COUNTS = frozenset("two three four five six seven eight nine ten eleven twelve eighteen twenty several many few "
+                       "more".split())
 _EN_IRREGULAR_PRESENT = frozenset("is are am has have does".split())
 # Past forms of irregular verbs (a closed class); other words whose lemma differs are nouns or pronouns.
 _EN_IRREGULAR_PAST = frozenset(
@@ -284,7 +287,7 @@ class Doc:
         en = _en_form(word)
         if en is None and pos >= self.title_tokens and _en_present_s(word) and pos + 1 < len(self.toks) \
                 and self.toks[pos + 1] in _EN_OBJECT_STARTS and not self.before(pos + 1).strip() \
-                and prev not in _EN_PREPOSITIONS:
+                and prev not in _EN_PREPOSITIONS and prev not in _EN_COUNTS and not prev.isdigit():
             return FINITE  # "the decision follows a complaint", "the report finds that": a present in the body
         if en in (PRESENT_S, BASE):  # a headline's present ("Prosecutor files charges"); one main verb in it
             if en == BASE and (prev == "to" or (pos > 0 and _en_form(self.toks[pos - 1]) == MODAL)):
