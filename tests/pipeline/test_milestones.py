@@ -999,3 +999,22 @@ def test_voices_recalls_and_vehicles(title: str, text: str, mtype: str, status: 
 def test_primary_step_wordings(title: str, text: str, primary: str) -> None:
     found = find_milestones(title, text, published=PUBLISHED)
     assert found and found[0].primary and found[0].type == primary, found
+
+
+@pytest.mark.parametrize(("title", "text", "absent"), [
+    ("Ombudsman's Office reports 17 deaths in Juliaca, urges prompt investigation", "The Ombudsman's Office "
+     "reported that 17 civilians died and called for an investigation.", "report"),
+    ("Ministerio Público presenta estadísticas", "El Ministerio Público presentó su reporte sobre las 49 "
+     "investigaciones abiertas por muertes de civiles y 230 declaraciones testimoniales.", "testimony"),
+    ("CIDH otorga medidas cautelares a deudos de Juliaca", "La CIDH otorgó medidas cautelares a los familiares. "
+     "La Comisión realizó una visita in loco, durante la cual recogió testimonios en Puno.", "testimony"),
+    ("Juez dicta auto de enjuiciamiento contra policías", "El juzgado dictó auto de enjuiciamiento contra tres "
+     "suboficiales y remitió el expediente al Juzgado Penal Colegiado.", "institutional"),
+    ("Court orders trial of army officers over Andahuaylas deaths", "A court on Wednesday ordered that army "
+     "officers stand trial over the deaths.", "trial"),
+    ("IDL: el juicio por Juliaca es un paso, pero faltan los mandos", "El Instituto de Defensa Legal saluda el "
+     "inicio del juicio oral contra tres policías.", "trial"),
+])
+def test_wordings_that_report_no_such_step(title: str, text: str, absent: str) -> None:
+    found = find_milestones(title, text, published=PUBLISHED)
+    assert not [m for m in found if m.type == absent and m.status == "taken"], found

@@ -180,6 +180,11 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
             going = next((p for p in range(h.end, min(hi, h.end + 3)) if doc.lemma(p) in lx.UNDER_WAY), None)
             if going is not None:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"under way ('{doc.span(going, going + 1)}'): no new step")
+    for h in mentions:  # "el IDL saluda el inicio del juicio oral": the step a position is about was news before
+        if h.rule.key == "statement" and verdicts[id(h)].status == TAKEN and doc.toks[h.start].startswith(lx.REACTING):
+            for o in mentions:
+                if o.rule.key != "statement" and verdicts[id(o)].status == TAKEN and h.start < o.start <= h.end + 3:
+                    verdicts[id(o)] = Verdict(BACKGROUND, f"what '{doc.span(h.start, h.end)}' reacts to")
     for h in mentions:  # "publishes report on protest deaths, recommends reparations": the report's own call
         if h.rule.key == "statement" and verdicts[id(h)].status == TAKEN and any(
                 o.rule.key == "report" and verdicts[id(o)].status == TAKEN

@@ -147,3 +147,8 @@ CARRIED_BY_A_REPORT = frozenset(("archived", "constitutional_complaint", "indict
 VOICES = frozenset(("statement", "report"))
 # Investigations: opened or formalized is a step; one that goes on ("sigue", "continues") is not.
 INVESTIGATIONS = frozenset(("preliminary_investigation", "formal_investigation"))
+# Verbs of a position taken on a step ("saluda el inicio del juicio", "welcomed the ruling"): the position
+# is the statement, the step it is about was reported before.
+# Stems, as the lemmatizer leaves many of their present forms as they are ("saluda").
+REACTING = tuple(
+    "salud celebr valor lament critic cuestion conden deplor repudi welcom prais hail condemn regret".split())

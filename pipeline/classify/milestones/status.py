@@ -296,6 +296,8 @@ class Reader:
         appeal ("declaró infundado el recurso de apelación")."""
         if not self.has_verb(hit) or hit.rule.key == "appeal":  # appealing a decision: the appeal is the step
             return None
+        if hit.rule.key == "statement" and self.doc.toks[hit.start].startswith(lx.REACTING):
+            return None  # "saluda el inicio del juicio": the position is the statement, not a wording of the trial
         for o in self.steps:
             if o is hit or o.rule.key in (hit.rule.key, "statement") or not hit.start < o.start <= hit.end + 3:
                 continue  # a statement never makes a step its generic wording ("publishes report, recommends")
@@ -439,9 +441,16 @@ class Reader:
         return None
 
     def _count(self, hit: Hit, lo: int) -> int | None:
-        """A number of ten or more right before the step's last word, a noun: a tally, not one step."""
+        """A number of ten or more right before the step's first or last word, a noun: a tally, not one step
+        ("54 testigos", "las 49 investigaciones abiertas por muertes", "230 declaraciones testimoniales")."""
+        for noun in dict.fromkeys((hit.end - 1, hit.start)):
+            found = self._count_before(noun, lo)
+            if found is not None:
+                return found
+        return None
+
+    def _count_before(self, noun: int, lo: int) -> int | None:
         doc = self.doc
-        noun = hit.end - 1
         if doc.form(noun) is not None:
             return None
         pos = noun - 1
