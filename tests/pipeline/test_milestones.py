@@ -1018,3 +1018,13 @@ def test_primary_step_wordings(title: str, text: str, primary: str) -> None:
 def test_wordings_that_report_no_such_step(title: str, text: str, absent: str) -> None:
     found = find_milestones(title, text, published=PUBLISHED)
     assert not [m for m in found if m.type == absent and m.status == "taken"], found
+
+
+def test_no_number_placeholder_is_lost_to_a_yaml_comment() -> None:
+    """An unquoted phrase ending in " #" (a number) loses it to a YAML comment and then matches every time
+    its words occur ("reports|reported #" became "reports|reported"): such phrases must be quoted."""
+    rules = Path(__file__).resolve().parents[2] / "pipeline" / "classify" / "rules"
+    for path in sorted(rules.glob("milestones.*.yaml")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            item = line.strip()
+            assert not (item.startswith("- ") and item[2:3] not in "\"'" and item.endswith(" #")), (path.name, n)
