@@ -111,6 +111,8 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
         vetoes.setdefault(v.rule.key, []).append(v)
     # A title that looks back ("las claves del caso", "cronología") or asks ("¿Qué pasará con el caso?")
     # heads an analysis: its body reports no step of its own.
+    # An "Analysis:" or "Opinión:" kicker heads a piece that reports nothing, its headline included.
+    kicker = doc.title_tokens > 1 and doc.toks[0] in lx.LOOK_BACK_KICKERS and ":" in doc.before(1)
     look_back = any(h.start < doc.title_tokens for h in by_kind.get("background", [])) or doc.question_title
     candidates = []
     for hit in by_kind.get("step", []):
@@ -130,6 +132,11 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
     reader.steps = mentions
     policies = tables().policies
     verdicts = {id(h): reader.verdict(h, policies[h.rule.key]) for h in mentions}
+    if kicker:  # kept, for the explanation, as what the analysis looks back on
+        for h in mentions:
+            if verdicts[id(h)].status == TAKEN and h.rule.key != "statement":
+                verdicts[id(h)] = Verdict(BACKGROUND, f"an analysis ('{doc.raw[0]}:') reports no step; "
+                                                      f"{verdicts[id(h)].reason}")
     for h in mentions:  # the body that acts ("la Subcomisión ... aprobó") yields to a step it takes
         if verdicts[id(h)].reason.startswith("the body of the step acts") and any(
                 verdicts[id(o)].status == TAKEN and o is not h and doc.sentence(o.start) == doc.sentence(h.start)
@@ -211,6 +218,12 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
         if specific is not None and verdicts[id(specific)].status == TAKEN:
             step = doc.span(specific.start, specific.end)
             verdicts[id(h)] = Verdict(BACKGROUND, f"a generic wording: the step is '{step}'")
+    for h in mentions:  # "Congress archived an earlier complaint": a step on an earlier object is history
+        if verdicts[id(h)].status == TAKEN:
+            earlier = next((p for p in range(h.start, min(doc.sentence(h.start)[1], h.end + 2))
+                            if doc.toks[p] in lx.EARLIER), None)
+            if earlier is not None:
+                verdicts[id(h)] = Verdict(BACKGROUND, f"about an earlier one ('{doc.span(earlier, earlier + 1)}')")
     for h in mentions:  # "recordó que en 2023 publicó un informe": what the speaker brings back is history
         if verdicts[id(h)].status == TAKEN:
             recall = _recalled_in(doc, h)

@@ -152,3 +152,7 @@ INVESTIGATIONS = frozenset(("preliminary_investigation", "formal_investigation")
 # Stems, as the lemmatizer leaves many of their present forms as they are ("saluda").
 REACTING = tuple(
     "salud celebr valor lament critic cuestion conden deplor repudi welcom prais hail condemn regret".split())
+# Words that make a step's object an earlier one ("archived an earlier complaint", "una denuncia anterior").
+EARLIER = words_of("earlier previous prior anterior anteriores previa previo previas previos")
+# Headline kickers of a piece that looks back rather than reports ("Analysis: Can Peru's cases survive?").
+LOOK_BACK_KICKERS = words_of("analysis analisis opinion editorial column columna explainer perspective")
