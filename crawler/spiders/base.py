@@ -59,7 +59,9 @@ class SourceSpider(scrapy.Spider):
     ``source`` is a Source, or a source id looked up in the ``config`` directory (for
     ``scrapy crawl feed -a source=<id>``). ``revisit`` lists URLs of known documents the runner wants
     re-checked (removed? edited?); those not produced by the normal crawl are fetched when the spider
-    goes idle, and yield an item with their status (404/410 give empty text).
+    goes idle, and yield an item with their status (404/410 give empty text). ``fragments`` names
+    those of them whose stored text came from another response (a feed entry, a listing card): they
+    are only checked for presence (``recheck_fragment``), so a revisit compares like with like.
 
     ``accepts`` is what the family's own source URLs may answer with; documents it follows (and
     revisits) are pages or PDFs. The ContentTypeMiddleware refuses anything else before a callback
