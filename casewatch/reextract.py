@@ -36,14 +36,12 @@ from crawler.items import DocumentItem
 from crawler.runner import crawler_settings, params_error
 from crawler.spiders.base import SourceSpider
 from pipeline import reextract as recompute
+from pipeline.revisit import is_page
 from pipeline.store import repository as repo
 from pipeline.store.models import Version
 
 # The stored body was decoded by Scrapy before it was stored: these headers no longer describe it.
 DECODED_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
-# What a whole page or PDF starts with; a feed entry's XML or a listing card (stored as the evidence
-# of items that were never fetched on their own) starts otherwise and cannot be re-extracted as a page.
-PAGE_STARTS = (b"<!doctype", b"<html", b"%pdf-")
 MAX_PROBLEMS = 10  # reasons listed per source in the report; the counts are complete
 PROGRESS_EVERY = 2.0  # seconds between progress lines
 
@@ -158,8 +156,7 @@ def stored_response(version: Version, document_url: str) -> Response:
         raise NotReextractable("raw body pruned")
     body = zlib.decompress(version.raw_body)
     url = version.fetched_url or document_url
-    if canonical_url(url) != document_url and not body[:64].lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(
-            PAGE_STARTS):
+    if canonical_url(url) != document_url and not is_page(body):
         # Fetched at another URL and not a whole page: a feed entry or a listing card, not a page.
         raise NotReextractable(f"the stored body is a fragment of {url}, not the document's own page")
     headers = Headers({k: v for k, v in (version.headers or {}).items() if k.lower() not in DECODED_HEADERS})

@@ -22,6 +22,7 @@ from config.schema import Case, ConfigError, Source
 from crawler.extensions import RunContext, RunCounters
 from crawler.items import DocumentItem
 from crawler.tls import TLS_CA_HOSTS_SETTING, TLS_CA_SETTING
+from pipeline import revisit as revisit_policy
 from pipeline.health import update_health
 from pipeline.store import repository as repo
 from pipeline.store.errors import describe_failure
@@ -125,6 +126,8 @@ def run_crawls(
     with db.read() as session:
         known = {s.id: repo.known_validators(session, s.id, s.config_sha()) if conditional else {}
                  for s in sources}
+    # Revisits of documents stored from a feed entry or a listing card: checked for presence only.
+    fragments = revisit_policy.fragments(db, [u for urls in (revisit or {}).values() for u in urls])
     for source in sources:
         spider_cls = loader.load(source.spider)
         if (error := params_error(spider_cls, source)) is not None:
@@ -133,7 +136,8 @@ def run_crawls(
                 progress(results[source.id])
             continue
         crawler = source_crawler(process, spider_cls, source)
-        started = process.crawl(crawler, source=source, revisit=tuple((revisit or {}).get(source.id, ())),
+        mine = tuple((revisit or {}).get(source.id, ()))
+        started = process.crawl(crawler, source=source, revisit=mine, fragments=[u for u in mine if u in fragments],
                                 known=known[source.id], casewatch=context)
         started.addErrback(_did_not_start, db, source, results, progress)
     process.start()

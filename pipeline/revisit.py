@@ -5,16 +5,29 @@ unnoticed. Edits and removals cluster in a document's first days, so young docum
 often and old ones rarely (by default: daily for two weeks, weekly until three months, then
 monthly). Removal (two 404/410 answers in a row, pipeline.ingest) and restoration are found on these
 revisits. The spider skips revisits of documents its listing produced anyway.
+
+A revisit compares like with like: a document whose stored text is a fragment of another response
+(a feed entry's own full text, a listing card) cannot be compared with its web page, whose title and
+text are worded differently, without recording an edit at every revisit. ``fragments`` names those
+documents, so the spider only checks that their page is still there; their edits are found while the
+feed or listing still shows them, read the same way as before.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from config.schema import RevisitStep
 from pipeline.store import repository as repo
+from pipeline.store.models import Version
 from pipeline.store.session import Database
+
+# What a whole page or PDF starts with. A feed entry's XML or a listing card (stored as the evidence of
+# items that were never fetched on their own) starts otherwise.
+PAGE_STARTS: tuple[bytes, ...] = (b"<!doctype", b"<html", b"%pdf-")
+FEED_TYPES: tuple[str, ...] = ("xml", "rss", "atom", "json")  # a pruned body: the response's type decides
 
 
 def tiers(steps: Sequence[RevisitStep], now: datetime) -> list[repo.RevisitTier]:
@@ -35,3 +48,35 @@ def due(db: Database, source_ids: Iterable[str], steps: Sequence[RevisitStep], n
         return {}
     with db.read() as session:
         return repo.revisit_due(session, source_ids, tiers(steps, now), limit)
+
+
+def is_page(body: bytes) -> bool:
+    """Whether a stored raw body is a whole page or PDF (not a feed entry or a listing card)."""
+    return body[:64].lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(PAGE_STARTS)
+
+
+def read_from_elsewhere(document_url: str, version: Version) -> bool:
+    """Whether ``version`` was read from another response than the document's own page (a feed
+    entry's text, a listing card): fetched at another URL, and its evidence is not a whole page."""
+    fetched = version.fetched_url or document_url
+    if fetched == document_url:
+        return False
+    if version.raw_pruned_at is not None or not version.raw_body:
+        return any(t in version.content_type.lower() for t in FEED_TYPES)
+    try:
+        head = zlib.decompressobj().decompress(version.raw_body, 256)
+    except zlib.error:
+        return False
+    return not is_page(head)
+
+
+def fragments(db: Database, urls: Iterable[str]) -> set[str]:
+    """Those of ``urls`` whose stored text was read from another response (see ``read_from_elsewhere``).
+
+    A removed document is not among them: if its page answers again, it is read as a page and
+    recorded as restored.
+    """
+    with db.read() as session:
+        known = repo.current_versions(session, urls)
+        return {url for url, (doc, version) in known.items()
+                if doc.state != "removed" and read_from_elsewhere(url, version)}

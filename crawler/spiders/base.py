@@ -59,7 +59,9 @@ class SourceSpider(scrapy.Spider):
     ``source`` is a Source, or a source id looked up in the ``config`` directory (for
     ``scrapy crawl feed -a source=<id>``). ``revisit`` lists URLs of known documents the runner wants
     re-checked (removed? edited?); those not produced by the normal crawl are fetched when the spider
-    goes idle, and yield an item with their status (404/410 give empty text).
+    goes idle, and yield an item with their status (404/410 give empty text). ``fragments`` names
+    those of them whose stored text came from another response (a feed entry, a listing card): they
+    are only checked for presence (``recheck_fragment``), so a revisit compares like with like.
 
     ``accepts`` is what the family's own source URLs may answer with; documents it follows (and
     revisits) are pages or PDFs. The ContentTypeMiddleware refuses anything else before a callback
@@ -74,11 +76,15 @@ class SourceSpider(scrapy.Spider):
         config: str | Path = "config",
         revisit: Iterable[str] | str = (),
         known: Mapping[str, Validators] | None = None,
+        fragments: Iterable[str] | str = (),
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
         self.source: Source = self._load_source(source, config)
         self.revisit: list[str] = _split_urls(revisit)
+        # Those of ``revisit`` whose stored text is a fragment of another response (a feed entry's own
+        # text, a listing card): their page is not what was stored, so only its presence is checked.
+        self.fragments: set[str] = {canonical_url(u) for u in _split_urls(fragments)}
         # What the last fetches returned (canonical URL -> etag, last-modified, body sha256): the
         # ConditionalRequestMiddleware asks "changed since?" with it and flags unchanged answers.
         self.known: Mapping[str, Validators] = known or {}
@@ -159,8 +165,9 @@ class SourceSpider(scrapy.Spider):
         if not pending:
             return
         for url in pending:
-            req = self.request(url, self.parse_revisit, accepts=DOCUMENT, dont_filter=True,
-                               cb_kwargs={"key": canonical_url(url)})
+            key = canonical_url(url)
+            callback = self.recheck_fragment if key in self.fragments else self.parse_revisit
+            req = self.request(url, callback, accepts=DOCUMENT, dont_filter=True, cb_kwargs={"key": key})
             self.crawler.engine.crawl(req)
         raise DontCloseSpider
 
@@ -168,6 +175,27 @@ class SourceSpider(scrapy.Spider):
         """A known document fetched again: same extraction as a watched page."""
         if (item := self.page_item(response, key)) is not None:
             yield item
+
+    def recheck_fragment(self, response: Response, key: str) -> Iterable[DocumentItem]:
+        """A document stored from a fragment of another response (a feed entry's own text, a listing
+        card), re-checked at its own URL: is it still there?
+
+        Its page is not what was stored: read as a page, its title and text differ from the feed's
+        and every revisit would record an edit. So its words are not compared: 404/410 gives an item
+        with that status (the pipeline's removal rule), any other answer counts as checked and
+        unchanged. Its edits are found while its feed or listing shows it, read as before.
+        """
+        if self.unchanged(response, key):
+            return
+        if response.status in REMOVED_STATUSES:
+            yield self.make_item(response, key)
+            return
+        canonical = canonical_url(key)
+        self.produced.add(canonical)
+        self.not_modified.add(canonical)  # recorded as a check (last_checked_at), not as a version
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("casewatch/not_modified")
+            self.crawler.stats.inc_value("casewatch/not_modified/fragment")
 
     # -- helpers ---------------------------------------------------------------------------------
 

@@ -15,7 +15,10 @@ Site structure (context/sources.md A.2):
 * A release page: a "Comunicado de prensa" label, the title, the date ("9 de enero de 2023" /
   "January 9, 2023"), an "enlaces útiles" link, then the body, which opens "Oficina de Prensa de la
   CIDH" / "IACHR Press Office" and "Washington, D.C. – La Comisión…", and ends with the number
-  ("No. 006/23") and the time of publication.
+  ("No. 006/23") and the time of publication. Newer pages put a press-contact box (the same
+  "Oficina de Prensa de la CIDH" line, an e-mail, a phone) between the date and the body: the
+  dateline, not that line, is where the body starts. The printed time (Washington's clock) is part
+  of the date; a date printed without one is kept as that day in Lima.
 
 The document key is the frame URL in one spelling (``/es/CIDH/jsForm/?File=<lower-case path>``), so
 the same release linked with another case, encoding or tracking tags stays one document (the server
@@ -34,9 +37,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 import scrapy
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
@@ -78,9 +82,14 @@ GENERIC_HEADINGS: frozenset[str] = frozenset({
 })
 HEADINGS: tuple[str, ...] = ("h1", "h2", "h3", "h4", "h5")
 INLINE_TAGS: frozenset[str] = frozenset({"strong", "b", "em", "i", "span", "a", "font", "u"})
-RELEASE_NUMBER = re.compile(r"^No\.?\s*\d{1,4}/\d{2}$", re.IGNORECASE)
-RELEASE_TIME = re.compile(r"^(?P<H>\d{1,2}):(?P<M>\d{2})\s*(?P<ampm>[AaPp])\.?\s?[Mm]\.?$")
-RELEASE_TZ = "America/New_York"  # releases are dated in Washington, D.C.
+# "No. 152/26", alone on its line or followed by the time ("No. 152/26 - 9:15 AM").
+RELEASE_NUMBER = re.compile(r"^No\.?\s*\d{1,4}/\d{2}(?!\d)", re.IGNORECASE)
+# "9:15 AM", "9:05 p.m.", "21:15" (hours checked by the reader).
+RELEASE_TIME = re.compile(r"^(?P<H>\d{1,2}):(?P<M>\d{2})(?:\s*(?P<ampm>[AaPp])\.?\s?[Mm]\.?)?$")
+HAS_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
+RELEASE_TZ = "America/New_York"  # releases are timed in Washington, D.C.
+LIMA_TZ = "America/Lima"  # where a date without a time is read (the case's readers)
+MIN_BODY_CHARS = 200  # a body opened by the press-office line alone (no dateline) is at least this long
 DROP_TAGS: tuple[str, ...] = (*INVISIBLE_TAGS, "nav", "header", "footer", "aside", "form")
 
 
@@ -190,7 +199,7 @@ def release_card(anchor: Selector, link: ReleaseLink, base: str) -> ReleaseCard:
         heading = card.xpath("string(.//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6])")
         title = " ".join((heading.get("") or "").split()) or title
     published = next((d for line in text.splitlines() if line and len(line) <= 40
-                      and (d := parse_date(line, default_tz=RELEASE_TZ)) is not None), None)
+                      and (d := release_date(line)) is not None), None)
     return ReleaseCard(title=title, text=text, published_at=published, html=html)
 
 
@@ -226,21 +235,52 @@ def _select(soup: BeautifulSoup, selector: str) -> list[Tag]:
         raise SelectorError(f"invalid CSS selector {selector!r}: {str(exc).splitlines()[0]}") from None
 
 
-def _is_opening(text: str) -> bool:
-    return bool(OFFICE_LINE.match(text) or DATELINE.match(text))
+def _block(node: NavigableString, region: Tag) -> Tag | None:
+    """The block element a text node belongs to (climbing out of <strong>, <span>...), inside ``region``."""
+    block = node.parent
+    while isinstance(block, Tag) and block.name in INLINE_TAGS and block.parent is not None:
+        block = block.parent
+    return block if isinstance(block, Tag) and block is not region else None
+
+
+def _blocks_matching(region: Tag, pattern: re.Pattern[str]) -> Iterator[Tag]:
+    """Block elements whose own text starts like ``pattern``, in document order, each once."""
+    seen: set[int] = set()
+    for node in region.find_all(string=True):
+        if isinstance(node, Comment) or not node.strip() or (block := _block(node, region)) is None:
+            continue
+        if id(block) in seen:
+            continue
+        seen.add(id(block))
+        if pattern.match(" ".join(block.get_text(" ").split())):
+            yield block
+
+
+def _previous_block(block: Tag) -> Tag | None:
+    sibling = block.previous_sibling
+    while sibling is not None and not isinstance(sibling, Tag):
+        if str(sibling).strip():
+            return None
+        sibling = sibling.previous_sibling
+    return sibling
 
 
 def _opening(region: Tag) -> Tag | None:
-    """The block element that opens the body (the press-office line or the Washington dateline)."""
-    for node in region.find_all(string=True):
-        if isinstance(node, Comment) or not _is_opening(" ".join(node.split())):
-            continue
-        block = node.parent
-        while isinstance(block, Tag) and block.name in INLINE_TAGS and block.parent is not None:
-            block = block.parent
-        if isinstance(block, Tag) and block is not region:
-            return block
-    return None
+    """The block element that opens the body: the Washington dateline, with the press-office byline
+    when it is the block just before it.
+
+    The dateline is the anchor, not the first "Oficina de Prensa de la CIDH" line: a press-contact box
+    above the body says the same words, and the body read from there was the box alone (issue 14).
+    Without a dateline, a press-office line followed in its container by a body of real length.
+    """
+    dateline = next(_blocks_matching(region, DATELINE), None)
+    if dateline is not None:
+        byline = _previous_block(dateline)
+        if byline is not None and OFFICE_LINE.match(" ".join(byline.get_text(" ").split())):
+            return byline
+        return dateline
+    offices = [b for b in _blocks_matching(region, OFFICE_LINE) if len(_body(b)) >= MIN_BODY_CHARS]
+    return offices[0] if offices else None
 
 
 def _before(region: Tag, opening: Tag) -> tuple[str, list[str]]:
@@ -266,26 +306,52 @@ def _body(opening: Tag) -> str:
     return block_text(BeautifulSoup(f"<div>{html}</div>", "lxml"))
 
 
-def _with_time(day: datetime, body: str) -> datetime:
-    """Add the time printed after the release number at the end ("No. 006/23", then "7:40 PM")."""
-    lines = [line for line in body.splitlines() if line]
-    for number, after in zip(lines, lines[1:], strict=False):
-        if RELEASE_NUMBER.match(number) and (m := RELEASE_TIME.match(after)):
-            hour, minute = int(m.group("H")), int(m.group("M"))
-            if 1 <= hour <= 12 and minute < 60:
-                return day.replace(hour=hour % 12 + (12 if m.group("ampm").lower() == "p" else 0), minute=minute)
-    return day
+def _printed_time(lines: list[str]) -> time | None:
+    """The time printed after the release number ("No. 152/26", then "9:15 AM" or "No. 152/26 - 21:15")."""
+    for i, line in enumerate(lines):
+        if (number := RELEASE_NUMBER.match(line)) is None:
+            continue
+        for text in (line[number.end():].strip(" -–—·|,"), *lines[i + 1:i + 2]):
+            if (m := RELEASE_TIME.match(text)) is None:
+                continue
+            hour, minute, ampm = int(m.group("H")), int(m.group("M")), (m.group("ampm") or "").lower()
+            if ampm:
+                if not 1 <= hour <= 12:
+                    continue
+                hour = hour % 12 + (12 if ampm == "p" else 0)
+            if hour < 24 and minute < 60:
+                return time(hour, minute)
+    return None
 
 
-def _date(lines: list[str], title: str, body: str) -> datetime | None:
-    """A short date line above the body, else the dateline ("Washington, D.C., 9 de enero de 2023 –")."""
+def release_date(line: str, clock: time | None = None) -> datetime | None:
+    """The date a release line gives, at the time printed on the page (Washington's clock).
+
+    A date printed without a time is a calendar day, not midnight in Washington: midnight there in
+    summer is 23:00 of the day before in Lima, which moved releases to the previous day (issue 14).
+    Such a day is kept as midnight in Lima, which is the same day in both cities.
+    """
+    found = parse_date(line, default_tz=RELEASE_TZ)
+    if found is None:
+        return None
+    if HAS_CLOCK.search(line):  # "20 de julio de 2026 - 9:15 AM": the line prints its own time
+        return found
+    if clock is not None:
+        return datetime.combine(found.date(), clock, tzinfo=ZoneInfo(RELEASE_TZ))
+    return datetime.combine(found.date(), time(), tzinfo=ZoneInfo(LIMA_TZ))
+
+
+def _date(lines: list[str], title: str, body: str, page_lines: list[str]) -> datetime | None:
+    """A short date line above the body, else the dateline ("Washington, D.C., 9 de enero de 2023 –"),
+    with the time printed after the release number (in the body or just below it)."""
     candidates = [line for line in lines if line != title and len(line) <= 40]
     for line in body.splitlines()[:4]:
         if (m := DATELINE.match(line)) and m.group("date").strip(" ,"):
             candidates.append(m.group("date"))
+    clock = _printed_time([line for line in body.splitlines() if line]) or _printed_time(page_lines)
     for line in candidates:
-        if (found := parse_date(line, default_tz=RELEASE_TZ)) is not None:
-            return _with_time(found, body)
+        if (found := release_date(line, clock)) is not None:
+            return found
     return None
 
 
@@ -310,8 +376,9 @@ def extract_release(html: str, *, remove: tuple[str, ...] = (), scope: str | Non
         return None
     title, lines = _before(region, opening)
     body = _body(opening)
+    page_lines = [line for line in block_text(region).splitlines() if line]
     return Release(title=title or fallback_title, text=body,
-                   published_at=_date(lines, title, body) or meta_date)
+                   published_at=_date(lines, title, body, page_lines) or meta_date)
 
 
 class CidhSpider(SourceSpider):

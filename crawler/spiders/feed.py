@@ -5,6 +5,11 @@ feedparser copes with real-world feeds; lxml is used beside it only to read each
 ``media:description`` into ``entry.content`` too (La República's feed has both), so its content list
 alone cannot tell the article body from an image caption.
 
+Revisits (pipeline.revisit) compare like with like: an article stored from its page is read again
+from its page (``parse_revisit``); one stored from the feed's own text is re-read from the feed while
+the feed shows it, and afterwards only checked for presence (``recheck_fragment``): a 404/410 still
+makes it removed, and nothing records an edit that is only the page's other wording.
+
 Item body: the article page's response body when the item was followed; otherwise the entry's own
 XML fragment (``<item>…</item>``, re-serialised by lxml, UTF-8), or its content HTML if the feed is
 not well-formed XML. ``status``, ``headers`` and ``content_type`` are then the feed response's.
@@ -373,6 +378,16 @@ class FeedSpider(SourceSpider):
     def _fields(entry: FeedEntry) -> dict[str, Any]:
         return {"title": entry.title, "published_at": entry.published_at, "summary": entry.summary,
                 "authors": list(entry.authors), "tags": list(entry.tags)}
+
+    def parse_revisit(self, response: Response, key: str) -> Iterator[DocumentItem]:
+        """A known article the feed no longer shows, re-read the way it was stored.
+
+        Only articles stored from their page get here, and they are read by ``parse_article`` as when
+        they were followed (the feed's metadata is not at hand: the page's own stands). Articles stored
+        from the feed's own text are only checked for presence (``recheck_fragment``): read as pages
+        they would differ from the feed's title and text at every revisit.
+        """
+        yield from self.parse_article(response, FeedEntry(url=key))
 
     def parse_article(self, response: Response, entry: FeedEntry) -> Iterator[DocumentItem]:
         """The followed article page: its main text, with the feed's metadata as fallback."""

@@ -726,6 +726,16 @@ def revisit_due(session: Session, source_ids: Iterable[str], tiers: Sequence[Rev
     return out
 
 
+def current_versions(session: Session, urls: Iterable[str]) -> dict[str, tuple[Document, Version]]:
+    """URL -> (document, the version its site showed last) for the known ones among ``urls``."""
+    out: dict[str, tuple[Document, Version]] = {}
+    for url in urls:
+        doc = get_document(session, url)
+        if doc is not None and (version := current_version(session, doc.id)) is not None:
+            out[url] = (doc, version)
+    return out
+
+
 def set_pinned(session: Session, url: str, pinned: bool) -> Document | None:
     doc = get_document(session, url)
     if doc is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from scrapy import Request
@@ -146,6 +148,57 @@ def test_extract_release_summer_time_in_washington() -> None:
     release = extract_release(html)
     assert release is not None and release.published_at is not None
     assert release.published_at.isoformat() == "2025-07-01T10:00:00-04:00"
+
+
+CONTACT_BOX = ("<div class='contacto'><p><strong>Oficina de Prensa de la CIDH</strong></p>"
+               "<p>Contacto: cidhprensa@oas.org</p><p>Tel.: +1 (202) 370-9000</p></div>")
+LIMA = ZoneInfo("America/Lima")
+
+
+@pytest.mark.parametrize(("name", "start", "day", "lima"), [
+    # no byline; the time inside the body
+    ("es_2026_152.html", "Washington, D.C. – La Comisión", date(2026, 7, 20), "2026-07-20T08:15:00-05:00"),
+    # the byline just above the dateline; "No. 153/26 - 6:40 PM" below the body
+    ("es_2026_153.html", "Oficina de Prensa de la CIDH\n\nWashington, D.C. – La Comisión", date(2026, 7, 21),
+     "2026-07-21T17:40:00-05:00"),
+])
+def test_contact_box_before_the_dateline_is_not_the_body(name: str, start: str, day: date, lima: str) -> None:
+    """Issue 14: the press-contact box opens with the same words as the byline; the body starts at the
+    dateline, and the time printed on the page keeps the release on its own day in Lima."""
+    release = extract_release((FIXTURES / "releases" / name).read_text(encoding="utf-8"))
+    assert release is not None and release.published_at is not None
+    assert release.text.startswith(start)
+    assert "Juliaca" in release.text and len(release.text) > 1000
+    assert "cidhprensa@oas.org" not in release.text and "Fax" not in release.text
+    assert release.published_at.astimezone(LIMA).isoformat() == lima
+    assert release.published_at.astimezone(LIMA).date() == day
+
+
+def test_summer_date_without_a_time_stays_on_its_day_in_lima() -> None:
+    html = PAGE.format(date="<p>20 de julio de 2026</p>", body=CONTACT_BOX + "<div><p>Washington, D.C. – La "
+                       "CIDH saluda la formalización de la investigación por Juliaca.</p><p>No. 152/26</p></div>")
+    release = extract_release(html)
+    assert release is not None and release.published_at is not None
+    assert release.text.startswith("Washington, D.C. – La CIDH saluda")
+    assert release.published_at.astimezone(LIMA).date() == date(2026, 7, 20)
+    assert release.published_at.astimezone(ZoneInfo("America/New_York")).date() == date(2026, 7, 20)
+
+
+def test_time_on_the_number_line_and_twenty_four_hour_clock() -> None:
+    html = PAGE.format(date="<p>20 de julio de 2026</p>", body="<p>Washington, D.C. – La CIDH saluda la "
+                       "formalización.</p><p>No. 152/26 – 21:05</p>")
+    release = extract_release(html)
+    assert release is not None and release.published_at is not None
+    assert release.published_at.isoformat() == "2026-07-20T21:05:00-04:00"
+
+
+def test_press_office_line_without_dateline_opens_a_body_only_if_one_follows() -> None:
+    body = "La Comisión Interamericana de Derechos Humanos saluda la formalización de la investigación. " * 4
+    with_body = PAGE.format(date="<p>20 de julio de 2026</p>",
+                            body=f"<p>Oficina de Prensa de la CIDH</p><p>{body}</p><p>No. 152/26</p>")
+    release = extract_release(with_body)
+    assert release is not None and release.text.startswith("Oficina de Prensa de la CIDH\n\nLa Comisión")
+    assert extract_release(PAGE.format(date="<p>20 de julio de 2026</p>", body=CONTACT_BOX)) is None
 
 
 def test_not_a_release_page() -> None:
