@@ -295,3 +295,26 @@ def test_a_copy_caught_mid_write_keeps_the_complete_items_only() -> None:
     broken_first = one.replace('evidence: "court ruled"', 'evidence: "not there"')
     with pytest.raises(ValueError, match=r"item 1 \(en-v2-001\): steps\[0\]: evidence"):
         complete_items(broken_first + one.replace("en-v2-001", "en-v2-006"), "dev")
+
+
+def test_agreement_with_itself_is_perfect_and_a_changed_label_shows(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """eval/agreement.py scores a second labelling like the classifier: the set against itself is 1.0 on every
+    figure; one taken step relabelled background costs recall and nothing else."""
+    from eval import agreement
+
+    source = Path(__file__).resolve().parents[2] / "eval" / "v9" / "en.dev.yaml"
+    items = yaml.safe_load(source.read_text(encoding="utf-8"))
+    (tmp_path / "labels-u.yaml").write_text(yaml.safe_dump(items, allow_unicode=True, sort_keys=False))
+    assert agreement.main(["v9", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count(" 1.000  (target") == 6 and "status accuracy (steps found)          1.000" in out
+    one = next(i for i in items if sum(s["status"] == "taken" for s in i["steps"]) >= 2)
+    step = next(s for s in one["steps"] if s["status"] == "taken" and not s["primary"])
+    step["status"] = "background"
+    (tmp_path / "labels-u.yaml").write_text(yaml.safe_dump(items, allow_unicode=True, sort_keys=False))
+    assert agreement.main(["v9", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    recall = next(line for line in out.splitlines() if "taken-type recall" in line)
+    precision = next(line for line in out.splitlines() if "taken-type precision" in line)
+    assert "fn 1" in recall and "fp 0" in precision, out
