@@ -105,3 +105,5 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 # Logging
 LOG_LEVEL = "INFO"
+# Scrapy's default logs every item's repr (a document's whole text) at DEBUG, made even when dropped.
+LOG_FORMATTER = "crawler.logformatter.QuietLogFormatter"
