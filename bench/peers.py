@@ -287,6 +287,10 @@ class SiteServer:
     def __init__(self, site: NewsSite) -> None:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # One send per response and no Nagle: otherwise a keep-alive client's delayed ACK stalls each
+            # response ~40 ms (headers and body as two small writes), which would time the socket, not the system.
+            wbufsize = 1 << 20
+            disable_nagle_algorithm = True
 
             def do_GET(self) -> None:
                 status, headers, body = site.answer(self.path, self.headers)
@@ -531,8 +535,13 @@ def ratios(cycles: list[Cycle], n: int) -> list[str]:
                  max(c.maxrss_kb for c in uw.values()) / 1024, "{:.0f}")]
 
 
-def profile(n: int, out: Path) -> None:
-    """cProfile one casewatch first cycle (fresh database, all pages new); print the top 25 by cumulative time."""
+def profile(n: int, out: Path, *, sampler: bool) -> None:
+    """One casewatch first cycle (fresh database, all pages new) under a profiler.
+
+    cProfile (``sampler`` false): OUT gets the stats; prints the top 25 by cumulative time, then the
+    top 25 of casewatch's own code. py-spy (``sampler`` true, from bench/.peers-venv): OUT gets the
+    collapsed stacks sampled at 250 Hz with no tracing overhead; prints where the samples fall.
+    """
     import pstats
 
     site = NewsSite(n)
@@ -541,15 +550,57 @@ def profile(n: int, out: Path) -> None:
         site.warm()
         system.prepare()
         cmd = system.command()
-        cmd[1:1] = ["-m", "cProfile", "-o", str(out.resolve())]
-        # python -m cProfile -o OUT -m casewatch ...: the profiler runs the module in the same process
-        wall, cpu, rss, code = run_child(cmd, env=system.env, cwd=system.dir, out=system.dir / "profile.log")
+        if sampler:
+            spy = PEERS / "bin" / "py-spy"
+            if not spy.exists():
+                raise SystemExit(f"py-spy is not installed: {PEERS}/bin/pip install py-spy")
+            cmd = [str(spy), "record", "--format", "raw", "--rate", "250", "--output", str(out.resolve()),
+                   "--", *cmd]
+        else:  # python -m cProfile -o OUT -m casewatch ...: the profiler runs the module in the same process
+            cmd[1:1] = ["-m", "cProfile", "-o", str(out.resolve())]
+        wall, cpu, _, code = run_child(cmd, env=system.env, cwd=system.dir, out=system.dir / "profile.log")
         if code not in (0, 3):
             raise SystemExit(f"profiled crawl failed ({code}):\n{(system.dir / 'profile.log').read_text()[-3000:]}")
         kinds, errors = system.outcome(system.dir / "profile.log")
     print(f"profiled casewatch cycle 1, N={n}: wall {wall:.1f}s, CPU {cpu:.1f}s ({1000 * cpu / n:.1f} ms/page "
-          f"with profiler overhead), {len(kinds['new'])} new, {errors} errors; profile in {out}")
-    pstats.Stats(str(out)).sort_stats("cumulative").print_stats(25)
+          f"under the profiler), {len(kinds['new'])} new, {errors} errors; {out}")
+    if sampler:
+        print("\n".join(breakdown(out)))
+        return
+    stats = pstats.Stats(str(out))
+    stats.sort_stats("cumulative").print_stats(25)
+    stats.print_stats(r"/(casewatch|crawler|pipeline|config)/[^/]*(/[^/]*)?\.py", 25)
+
+
+# Where a py-spy sample's time goes: the first rule whose marker is on its stack (outermost frame first
+# does not matter: the rules are ordered from the most specific part of the pipeline to the least).
+BUCKETS = (
+    ("raw body storage (zlib, sha256, the Version row)", ("_version (pipeline/ingest.py",)),
+    ("classification (relevance, milestones)", ("(pipeline/classify/",)),
+    ("change detection (normalise, diff, summary)", ("(pipeline/detect/", "_summary (pipeline/ingest.py",
+                                                      "added_text (pipeline/ingest.py")),
+    ("DB writes and reads (SQLAlchemy, sqlite3)", ("(sqlalchemy/", "(pipeline/store/")),
+    ("extraction (scope, main text, dates)", ("(crawler/extract/", "page_item (crawler/spiders/base.py")),
+    ("imports", ("_find_and_load (<frozen importlib._bootstrap>",)),
+    ("crawl engine (Scrapy, Twisted, HTTP, middlewares)", ("(scrapy/", "(twisted/", "(crawler/")),
+)
+
+
+def breakdown(collapsed: Path) -> list[str]:
+    """Share of py-spy samples per bucket; the process's other work (config, logging, exit) is "other"."""
+    counts: Counter[str] = Counter()
+    total = 0
+    for line in collapsed.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        total += int(count)
+        frames = stack.replace(str(ROOT) + "/", "").replace("site-packages/", "")
+        bucket = next((name for name, marks in BUCKETS if any(m in frames for m in marks)), "other (config, "
+                      "logging, start-up and exit outside imports)")
+        counts[bucket] += int(count)
+    return [f"| {name} | {count} | {count / max(total, 1):.1%} |" for name, count in counts.most_common()] + [
+        f"| total samples | {total} | 100% |"]
 
 
 def main() -> None:
@@ -561,9 +612,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders (logs, databases)")
     parser.add_argument("--profile", type=Path, metavar="FILE",
                         help="instead: cProfile one casewatch first cycle into FILE and print the top 25")
+    parser.add_argument("--sample", type=Path, metavar="FILE",
+                        help="instead: py-spy one casewatch first cycle into FILE and print where the time goes")
     ns = parser.parse_args()
-    if ns.profile:
-        profile(ns.pages, ns.profile)
+    if ns.profile or ns.sample:
+        profile(ns.pages, ns.profile or ns.sample, sampler=ns.sample is not None)
         return
     info = machine()
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
