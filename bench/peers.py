@@ -579,7 +579,7 @@ BUCKETS = (
     ("classification (relevance, milestones)", ("(pipeline/classify/",)),
     ("change detection (normalise, diff, summary)", ("(pipeline/detect/", "_summary (pipeline/ingest.py",
                                                       "added_text (pipeline/ingest.py")),
-    ("DB writes and reads (SQLAlchemy, sqlite3)", ("(sqlalchemy/", "(pipeline/store/")),
+    ("DB writes and reads (SQLAlchemy, sqlite3)", ("(sqlalchemy/", "(pipeline/store/", "(sqlite3/")),
     ("extraction (scope, main text, dates)", ("(crawler/extract/", "page_item (crawler/spiders/base.py")),
     ("imports", ("_find_and_load (<frozen importlib._bootstrap>",)),
     ("crawl engine (Scrapy, Twisted, HTTP, middlewares)", ("(scrapy/", "(twisted/", "(crawler/")),
@@ -595,7 +595,7 @@ def breakdown(collapsed: Path) -> list[str]:
         if not count.isdigit():
             continue
         total += int(count)
-        frames = stack.replace(str(ROOT) + "/", "").replace("site-packages/", "")
+        frames = re.sub(r"\((?:[^();]*?/site-packages/|" + re.escape(str(ROOT)) + "/)", "(", stack)
         bucket = next((name for name, marks in BUCKETS if any(m in frames for m in marks)), "other (config, "
                       "logging, start-up and exit outside imports)")
         counts[bucket] += int(count)
