@@ -572,16 +572,17 @@ def profile(n: int, out: Path, *, sampler: bool) -> None:
     stats.print_stats(r"/(casewatch|crawler|pipeline|config)/[^/]*(/[^/]*)?\.py", 25)
 
 
-# Where a py-spy sample's time goes: the first rule whose marker is on its stack (outermost frame first
-# does not matter: the rules are ordered from the most specific part of the pipeline to the least).
+# Where a py-spy sample's time goes: the first rule with a marker on its stack. Imports first (a lazy
+# import inside the classifier is import time), then from the most specific part of the pipeline to the
+# least (a DB query made by the classifier counts as classification).
 BUCKETS = (
+    ("imports", ("_find_and_load (<frozen importlib._bootstrap>",)),
     ("raw body storage (zlib, sha256, the Version row)", ("_version (pipeline/ingest.py",)),
     ("classification (relevance, milestones)", ("(pipeline/classify/",)),
     ("change detection (normalise, diff, summary)", ("(pipeline/detect/", "_summary (pipeline/ingest.py",
                                                       "added_text (pipeline/ingest.py")),
     ("DB writes and reads (SQLAlchemy, sqlite3)", ("(sqlalchemy/", "(pipeline/store/", "(sqlite3/")),
     ("extraction (scope, main text, dates)", ("(crawler/extract/", "page_item (crawler/spiders/base.py")),
-    ("imports", ("_find_and_load (<frozen importlib._bootstrap>",)),
     ("crawl engine (Scrapy, Twisted, HTTP, middlewares)", ("(scrapy/", "(twisted/", "(crawler/")),
 )
 
