@@ -542,8 +542,6 @@ def profile(n: int, out: Path, *, sampler: bool) -> None:
     top 25 of casewatch's own code. py-spy (``sampler`` true, from bench/.peers-venv): OUT gets the
     collapsed stacks sampled at 250 Hz with no tracing overhead; prints where the samples fall.
     """
-    import pstats
-
     site = NewsSite(n)
     with tempfile.TemporaryDirectory(prefix="peers-") as tmp, SiteServer(site):
         system = Casewatch(Path(tmp), site)
@@ -564,19 +562,32 @@ def profile(n: int, out: Path, *, sampler: bool) -> None:
         kinds, errors = system.outcome(system.dir / "profile.log")
     print(f"profiled casewatch cycle 1, N={n}: wall {wall:.1f}s, CPU {cpu:.1f}s ({1000 * cpu / n:.1f} ms/page "
           f"under the profiler), {len(kinds['new'])} new, {errors} errors; {out}")
-    if sampler:
-        print("\n".join(breakdown(out)))
-        return
-    stats = pstats.Stats(str(out))
-    stats.sort_stats("cumulative").print_stats(25)
-    stats.print_stats(r"/(casewatch|crawler|pipeline|config)/[^/]*(/[^/]*)?\.py", 25)
+    print("\n".join(read_profile(out)))
+
+
+def read_profile(path: Path) -> list[str]:
+    """A saved profile as text: cProfile stats (top 25 cumulative, then the top 25 of casewatch's own
+    code), or py-spy collapsed stacks (where the samples fall)."""
+    import io
+    import pstats
+
+    if not path.read_bytes()[:64].isascii():  # cProfile's marshal file, not py-spy's text
+        buf = io.StringIO()
+        stats = pstats.Stats(str(path), stream=buf)
+        stats.sort_stats("cumulative").print_stats(25)
+        stats.print_stats(re.escape(str(ROOT)) + r"/(casewatch|crawler|pipeline|config)/", 25)
+        return buf.getvalue().splitlines()
+    return breakdown(path)
 
 
 # Where a py-spy sample's time goes: the first rule with a marker on its stack. Imports first (a lazy
 # import inside the classifier is import time), then from the most specific part of the pipeline to the
 # least (a DB query made by the classifier counts as classification).
 BUCKETS = (
+    ("idle worker threads (waiting, no CPU)", ("Condition.wait (threading.py",)),
     ("imports", ("_find_and_load (<frozen importlib._bootstrap>",)),
+    ("log records (Scrapy's per-item message: built, then redacted)", ("(casewatch/logs.py", "(config/redact.py",
+                                                                         "(logging/__init__.py")),
     ("raw body storage (zlib, sha256, the Version row)", ("_version (pipeline/ingest.py",)),
     ("classification (relevance, milestones)", ("(pipeline/classify/",)),
     ("change detection (normalise, diff, summary)", ("(pipeline/detect/", "_summary (pipeline/ingest.py",
@@ -615,7 +626,11 @@ def main() -> None:
                         help="instead: cProfile one casewatch first cycle into FILE and print the top 25")
     parser.add_argument("--sample", type=Path, metavar="FILE",
                         help="instead: py-spy one casewatch first cycle into FILE and print where the time goes")
+    parser.add_argument("--read", type=Path, metavar="FILE", help="instead: print a profile saved by the above")
     ns = parser.parse_args()
+    if ns.read:
+        print("\n".join(read_profile(ns.read)))
+        return
     if ns.profile or ns.sample:
         profile(ns.pages, ns.profile or ns.sample, sampler=ns.sample is not None)
         return
