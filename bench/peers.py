@@ -291,6 +291,7 @@ class SiteServer:
             # response ~40 ms (headers and body as two small writes), which would time the socket, not the system.
             wbufsize = 1 << 20
             disable_nagle_algorithm = True
+            timeout = 30  # a keep-alive connection the client leaves open (urlwatch's) ends, and its thread
 
             def do_GET(self) -> None:
                 status, headers, body = site.answer(self.path, self.headers)
