@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install chromium run test demo lint eval clean
+.PHONY: install chromium run test demo lint eval bench clean
 
 install: $(STAMP)
 
@@ -47,6 +47,20 @@ SET   ?= tune
 SPLIT ?=
 eval: install
 	$(BIN)/python eval/run.py --set $(SET) $(if $(SPLIT),--split $(SPLIT))
+
+## bench: casewatch beside urlwatch 2.29 on a local news site of N pages (N=1000, or N=10000), two
+## cycles each; prints the figures and appends them to bench/RESULTS.md. urlwatch goes into its own
+## environment, bench/.peers-venv (from PyPI, once). More runs: make bench N=1000 RUNS=3
+N     ?= 1000
+RUNS  ?= 1
+PEERS := bench/.peers-venv
+bench: install $(PEERS)/.installed
+	$(BIN)/python bench/peers.py --pages $(N) --runs $(RUNS)
+
+$(PEERS)/.installed:
+	test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet "urlwatch==2.29" lxml cssselect
+	touch $@
 
 lint: install
 	$(BIN)/ruff check .
