@@ -58,7 +58,7 @@ def change_view(change: Change, language: str = "es", story: repo.StoryInfo | No
         milestones=tuple(
             MilestoneView(m["type"], milestone_label(language, m["type"], m.get("label", "")),
                           actors=tuple(m.get("actors") or ()), status=m.get("status") or "taken",
-                          republished=bool(m.get("republished")))
+                          republished=bool(m.get("republished")), primary=m.get("primary") is True)
             for m in change.milestones or () if (m.get("status") or "taken") in SHOWN_STATUSES
         ),
         summary=change.summary,
