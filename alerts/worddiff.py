@@ -95,9 +95,10 @@ def _merge(parts: list[Segment]) -> tuple[Segment, ...]:
 def word_diff(old: str, new: str) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
     """(old, new) as segments with the differing words marked; unmarked when the lines are unrelated."""
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.ratio() < SIMILAR_ENOUGH:
+    words = SequenceMatcher(None, [t for t in a if not t.isspace()], [t for t in b if not t.isspace()], autojunk=False)
+    if words.ratio() < SIMILAR_ENOUGH:  # shared spaces say nothing about shared content
         return _merge([(old, False)]), _merge([(new, False)])
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
     left: list[Segment] = []
     right: list[Segment] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
