@@ -31,6 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from casewatch import probe
 from casewatch.app import App
+from casewatch.baseurl import loopback_warning
 from casewatch.children import STOP_GRACE
 from casewatch.crawl import crawl_in_subprocess
 from casewatch.crawljob import Runtime, crawl_job
@@ -170,6 +171,8 @@ def run_scheduler(app: App, *, once: bool = False, log_format: str = "text") -> 
     setup_logging(log_format, stream=sys.stderr)
     for noisy in ("alembic", "apscheduler"):  # their per-job INFO lines drown the per-source results
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if (warning := loopback_warning(app.settings)) is not None:
+        log.warning(warning)
     if once:  # one cycle now: every source, then every subscriber's latest due digest
         app.db  # noqa: B018 - migrate and sync before anything runs
         with scheduler_lock(app.db):
