@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install chromium run test demo lint eval clean
+.PHONY: install chromium run test demo lint eval screenshots clean
 
 install: $(STAMP)
 
@@ -47,6 +47,14 @@ SET   ?= tune
 SPLIT ?=
 eval: install
 	$(BIN)/python eval/run.py --set $(SET) $(if $(SPLIT),--split $(SPLIT))
+
+## screenshots: a digest at 375 and 800 px and the change log at 375 px, in Chromium, into docs/screenshots/
+screenshots: install chromium
+	$(BIN)/pytest -q -n 0 tests/alerts/test_screenshots.py tests/web/test_changelog_phone.py \
+	  -k "(digest_fits_the_screen and es) or (change_log_on_a_phone and sqlite)"
+	mkdir -p docs/screenshots
+	cp test-artifacts/digest-es-375.png test-artifacts/digest-es-800.png docs/screenshots/
+	cp test-artifacts/changelog-375-sqlite.png docs/screenshots/changelog-375.png
 
 lint: install
 	$(BIN)/ruff check .

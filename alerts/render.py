@@ -340,6 +340,14 @@ def _lead(entries: Sequence[ChangeView]) -> ChangeView | None:
     return fresh[0] if fresh else (entries[0] if entries else None)
 
 
+def _shorten(line: str, max_length: int = SUBJECT_TITLE_MAX) -> str:
+    """A one-line headline cut at a word boundary ('… del 9 de enero…', not '… en Juli…')."""
+    if len(line) <= max_length:
+        return line
+    cut = line[:max_length].rsplit(" ", 1)[0] if " " in line[:max_length] else line[:max_length - 1]
+    return cut.rstrip(" ,;:·-–—") + "…"
+
+
 def build_subject(view: DigestView) -> str:
     """What moved, in one line: 'Fiscalía formaliza investigación contra 4 policías · Masacre de Juliaca
     · +2 más'. The lead entry's headline (scraped: one line, capped), the case, how many more entries."""
@@ -349,8 +357,8 @@ def build_subject(view: DigestView) -> str:
     if lead is None:
         head = labels.text(lang, "subject_nothing")
     else:
-        head = (clean_header(lead.title, SUBJECT_TITLE_MAX) or clean_header(lead.url, 60)
-                or labels.text(lang, "untitled"))
+        head = _shorten(clean_header(lead.title, SUBJECT_MAX)) or clean_header(lead.url, 60) \
+            or labels.text(lang, "untitled")
         if lead.kind != "new":
             head = f"{_kind_text(lead, lang).split(' · ')[0]}: {head}"
     parts = [head]
