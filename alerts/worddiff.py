@@ -10,6 +10,7 @@ untrusted: segments are plain strings, escaped by the templates.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import zip_longest
@@ -18,6 +19,10 @@ from alerts.message import strip_controls
 
 SIMILAR_ENOUGH = 0.4  # below this share of equal characters two lines are a rewrite, not an edit
 SHORT_EDIT_WORDS = 8  # a replacement this short is named in the "changed words" line
+# Bounds against hostile sizes: word matching is quadratic in the worst case, so only lines of up to
+# MAX_TOKENS words and spaces are compared, and only in the first MARKED_ROWS rows (an email shows 20).
+MAX_TOKENS = 3000
+MARKED_ROWS = 400
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
 
 Segment = tuple[str, bool]  # (text, changed)
@@ -26,7 +31,11 @@ Pair = tuple[tuple[Segment, ...] | None, tuple[Segment, ...] | None]  # (old lin
 
 def diff_lines(diff: str | None) -> list[tuple[str, str]]:
     """Classify unified-diff lines as add / del / hunk / ctx, dropping file headers and control chars."""
-    result: list[tuple[str, str]] = []
+    return list(_lines(diff))
+
+
+def _lines(diff: str | None) -> Iterator[tuple[str, str]]:
+    """diff_lines, one at a time (a reader that needs only the start stops early)."""
     in_hunk = False
     for raw in (diff or "").splitlines():
         line = strip_controls(raw, keep="\t").replace("\t", "    ")
@@ -34,37 +43,34 @@ def diff_lines(diff: str | None) -> list[tuple[str, str]]:
             continue  # file headers name versions, not content
         if line.startswith("@@"):
             in_hunk = True
-            result.append(("hunk", line))
+            yield "hunk", line
         elif line.startswith("\\"):
             continue  # "\ No newline at end of file"
         elif line.startswith("+"):
-            result.append(("add", line))
+            yield "add", line
         elif line.startswith("-"):
-            result.append(("del", line))
+            yield "del", line
         else:
-            result.append(("ctx", line))
-    return result
+            yield "ctx", line
 
 
-def _runs(diff: str | None) -> list[tuple[str, str] | tuple[list[str], list[str]]]:
-    """The diff as context lines (kind, line) and edit runs (removed texts, added texts)."""
-    out: list[tuple[str, str] | tuple[list[str], list[str]]] = []
+def _runs(diff: str | None) -> Iterator[tuple[str, str] | tuple[list[str], list[str]]]:
+    """The diff as context lines (kind, line) and edit runs (removed texts, added texts), lazily."""
     removed: list[str] = []
     added: list[str] = []
-    for kind, line in diff_lines(diff):
+    for kind, line in _lines(diff):
         if kind in ("del", "add") and not (kind == "del" and added):
             (removed if kind == "del" else added).append(line[1:])
             continue
         if removed or added:
-            out.append((removed, added))
+            yield removed, added
             removed, added = [], []
         if kind == "del":  # a removal after additions starts a new run
             removed.append(line[1:])
         else:
-            out.append((kind, line))
+            yield kind, line
     if removed or added:
-        out.append((removed, added))
-    return out
+        yield removed, added
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +101,8 @@ def _merge(parts: list[Segment]) -> tuple[Segment, ...]:
 def word_diff(old: str, new: str) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
     """(old, new) as segments with the differing words marked; unmarked when the lines are unrelated."""
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    if len(a) + len(b) > MAX_TOKENS:
+        return _merge([(old, False)]), _merge([(new, False)])
     words = SequenceMatcher(None, [t for t in a if not t.isspace()], [t for t in b if not t.isspace()], autojunk=False)
     if words.ratio() < SIMILAR_ENOUGH:  # shared spaces say nothing about shared content
         return _merge([(old, False)]), _merge([(new, False)])
@@ -111,11 +119,11 @@ def word_diff(old: str, new: str) -> tuple[tuple[Segment, ...], tuple[Segment, .
     return _merge(left), _merge(right)
 
 
-def pair_lines(removed: list[str], added: list[str]) -> list[Pair]:
-    """Removed and added lines of one run, paired first with first, each with its words marked."""
+def pair_lines(removed: list[str], added: list[str], mark: bool = True) -> list[Pair]:
+    """Removed and added lines of one run, paired first with first, each with its words marked (``mark``)."""
     pairs: list[Pair] = []
     for old, new in zip_longest(removed, added):
-        if old is not None and new is not None:
+        if mark and old is not None and new is not None:
             pairs.append(word_diff(old, new))
         else:
             pairs.append((_merge([(old, False)]) if old is not None else None,
@@ -133,7 +141,7 @@ def diff_rows(diff: str | None) -> list[DiffRow]:
             text = line if kind == "hunk" else line[1:]
             rows.append(DiffRow(kind, "" if kind == "hunk" else line[:1], _merge([(text, False)])))
             continue
-        pairs = pair_lines(*run)  # type: ignore[arg-type]
+        pairs = pair_lines(*run, mark=len(rows) < MARKED_ROWS)  # type: ignore[misc]
         rows.extend(DiffRow("del", "-", old) for old, _ in pairs if old is not None)
         rows.extend(DiffRow("add", "+", new) for _, new in pairs if new is not None)
     return rows
@@ -142,9 +150,14 @@ def diff_rows(diff: str | None) -> list[DiffRow]:
 def changed_words(diff: str | None, limit: int = 3) -> list[tuple[str, str]]:
     """Short replacements inside edited lines, as (old words, new words): the edit in one glance."""
     out: list[tuple[str, str]] = []
+    lines = 0
     for run in _runs(diff):
         if isinstance(run[0], str):
+            lines += 1
             continue
+        lines += len(run[0]) + len(run[1])
+        if lines > MARKED_ROWS or len(out) >= limit:
+            break
         for old, new in pair_lines(*run):  # type: ignore[arg-type]
             if old is None or new is None:
                 continue
