@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from alerts.digest import build_scheduled
 from alerts.outbox import deliver_pending
 from alerts.send.smtp import SmtpSender
@@ -141,3 +143,18 @@ def test_base_url_warning(tmp_path: Path) -> None:
     assert given.returncode == 0 and "CASEWATCH_BASE_URL" not in given.stderr
     unknown = run_cli(*cli, "digest", "--preview", "nadie@example.org")
     assert unknown.returncode == 1 and "unknown subscriber 'nadie@example.org'" in unknown.stderr
+
+
+def test_loopback_links_are_named_only_when_the_base_url_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `run` logs and `digest` prints: only for the default, which points to this machine."""
+    from casewatch.baseurl import loopback_warning, points_to_loopback
+    from config.settings import Settings
+
+    monkeypatch.delenv("CASEWATCH_BASE_URL", raising=False)
+    unset = loopback_warning(Settings())
+    assert unset is not None and "CASEWATCH_BASE_URL is not set" in unset and "\n" not in unset
+    assert loopback_warning(Settings(CASEWATCH_BASE_URL=BASE)) is None
+    assert loopback_warning(Settings(CASEWATCH_BASE_URL="http://localhost:8080")) is None  # chosen, not default
+    assert [points_to_loopback(u) for u in ("http://127.0.0.2:1/", "http://[::1]:8080", "http://localhost",
+                                            "https://casewatch.example.org", "http://10.0.0.5")] == [
+        True, True, True, False, False]
