@@ -105,3 +105,24 @@ def test_no_classifier_jargon_in_subscriber_emails(make_view: Callable[..., Dige
     for body in (rendered.text, rendered.html, rendered.subject):
         assert "24.5" not in body and "Eficavip" not in body
         assert labels.text(language, "matched_terms") not in body and labels.text(language, "score") not in body
+
+
+def test_review_page_side_by_side_marks_the_words() -> None:
+    """The review page (casewatch/web) marks the same words in both of its diff views, escaped."""
+    from casewatch.web.app import environment
+    from casewatch.web.views import side_by_side
+
+    rows = side_by_side(EDIT + "@@ -9 +9 @@\n-<b>seis</b> agentes\n+<i>nueve</i> agentes\n")
+    old, new = next((o, n) for o, n in rows if o.kind == "del" and "efectivos" in o.text)
+    assert [t for t, changed in old.segments if changed] == ["seis"] and new.kind == "add"
+    env = environment()
+    env.globals.update(t=lambda key, **_: key)
+    html = env.from_string('{% from "macros.html.j2" import side_by_side with context %}{{ side_by_side(rows) }}'
+                           ).render(rows=rows)
+    assert '<del class="word">seis</del>' in html and '<ins class="word">nueve</ins>' in html
+    tags = set(re.findall(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9]*)", html))
+    assert tags == {"table", "thead", "tbody", "tr", "th", "td", "del", "ins"}, tags  # no <b>, no <i>
+    assert "&lt;b&gt;seis&lt;/b&gt;" in re.sub(r"</?(ins|del)\b[^>]*>", "", html)
+    inline = env.from_string('{% from "macros/diff.html.j2" import render_diff %}{{ render_diff(d, m, 50) }}'
+                             ).render(d=EDIT, m=str)
+    assert re.search(r"contra <ins [^>]*>nueve</ins> efectivos", inline)
