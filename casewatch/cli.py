@@ -337,13 +337,19 @@ def digest(app: App, email: str | None, dry_run: bool, preview_email: str | None
         if not data and not as_json:
             click.echo("the outbox is empty")
         return
-    if (warning := loopback_warning(app.settings)) is not None:
-        click.echo(f"casewatch: {warning}", err=True)
+
+    def warn_links() -> None:
+        """Once the database answered (a storage error stays the one line it is): links to loopback."""
+        if (warning := loopback_warning(app.settings)) is not None:
+            click.echo(f"casewatch: {warning}", err=True)
+
     if preview_email:
         _write_preview(app, preview_email, now, as_json)
+        warn_links()
         return
     if dry_run:
         previews = preview(app.db, app.config, now=now, base_url=app.settings.base_url, subscriber_email=email)
+        warn_links()
         if as_json:
             _print_json([{"to": p.email, "subject": p.subject, "text": p.text, "changes": p.changes} for p in previews])
         for p in [] if as_json else previews:
@@ -352,6 +358,7 @@ def digest(app: App, email: str | None, dry_run: bool, preview_email: str | None
             click.echo("nothing pending")
         return
     built = build_digests(app.db, app.config, now=now, base_url=app.settings.base_url, subscriber_email=email)
+    warn_links()
     # A manual run retries failed digests now (the operator asked); a live claim is still respected.
     deliveries = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from,
                                  reply_to=app.settings.reply_to,
