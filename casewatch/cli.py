@@ -339,7 +339,7 @@ def digest(app: App, email: str | None, dry_run: bool, preview_email: str | None
         return
 
     def warn_links() -> None:
-        """Once the database answered (a storage error stays the one line it is): links to loopback."""
+        """After the work (a storage error stays the one line it is): links in emails point to loopback."""
         if (warning := loopback_warning(app.settings)) is not None:
             click.echo(f"casewatch: {warning}", err=True)
 
@@ -358,7 +358,6 @@ def digest(app: App, email: str | None, dry_run: bool, preview_email: str | None
             click.echo("nothing pending")
         return
     built = build_digests(app.db, app.config, now=now, base_url=app.settings.base_url, subscriber_email=email)
-    warn_links()
     # A manual run retries failed digests now (the operator asked); a live claim is still respected.
     deliveries = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from,
                                  reply_to=app.settings.reply_to,
@@ -370,6 +369,7 @@ def digest(app: App, email: str | None, dry_run: bool, preview_email: str | None
             click.echo(f"{b.subscriber}: " + (b.skipped or f"digest {b.digest_id} with {b.changes} change(s)"))
         for d in deliveries:
             click.echo(f"{'sent' if d.ok else 'NOT sent'} digest {d.digest_id} to {d.to}: {d.where}")
+    warn_links()
     if any(not d.ok for d in deliveries):
         sys.exit(EXIT_SOURCES_FAILED)
 
