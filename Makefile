@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install chromium run test demo lint eval bench clean
+.PHONY: install chromium run test demo lint eval bench screenshots clean
 
 install: $(STAMP)
 
@@ -61,6 +61,14 @@ $(PEERS)/.installed:
 	test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
 	$(PEERS)/bin/python -m pip install --quiet "urlwatch==2.29" lxml cssselect
 	touch $@
+
+## screenshots: a digest at 375 and 800 px and the change log at 375 px, in Chromium, into docs/screenshots/
+screenshots: install chromium
+	$(BIN)/pytest -q -n 0 tests/alerts/test_screenshots.py tests/web/test_changelog_phone.py \
+	  -k "(digest_fits_the_screen and es) or (change_log_on_a_phone and sqlite)"
+	mkdir -p docs/screenshots
+	cp test-artifacts/digest-es-375.png test-artifacts/digest-es-800.png docs/screenshots/
+	cp test-artifacts/changelog-375-sqlite.png docs/screenshots/changelog-375.png
 
 lint: install
 	$(BIN)/ruff check .

@@ -58,7 +58,7 @@ def change_view(change: Change, language: str = "es", story: repo.StoryInfo | No
         milestones=tuple(
             MilestoneView(m["type"], milestone_label(language, m["type"], m.get("label", "")),
                           actors=tuple(m.get("actors") or ()), status=m.get("status") or "taken",
-                          republished=bool(m.get("republished")))
+                          republished=bool(m.get("republished")), primary=m.get("primary") is True)
             for m in change.milestones or () if (m.get("status") or "taken") in SHOWN_STATUSES
         ),
         summary=change.summary,
@@ -213,6 +213,27 @@ def build_digests(
     return built
 
 
+def _compose(
+    session: Session, config: Config, sub: Subscriber, now: datetime, base_url: str, *, kind: str = "digest",
+    sub_cfg: SubscriberConfig | None = None, select: Select | None = None, key: bytes | None = None,
+) -> tuple[list[Change], DigestView] | None:
+    """The subscriber's changes (their own filters, then ``select``) and the view of their email; None when
+    there is nothing to send. The one path for digests, alerts, `digest --dry-run` and `digest --preview`."""
+    changes = [c for c in repo.pending_changes_for(session, sub) if wanted(sub_cfg, c)]
+    if select is not None:
+        held = repo.held_from_alerts(session, [c.id for c in changes], sub.id) if kind == "immediate" else set()
+        changes = [c for c in changes if select(sub_cfg, c, c.id in held)]
+    if not changes:
+        return None
+    unhealthy = health_views(config, repo.unhealthy_sources(session))
+    view = _view(session, config, sub, changes, now, base_url, unhealthy, key)
+    if kind == "digest":  # steps already mailed as immediate alerts: one line each, not again in full
+        view = replace(view, already_sent=already_sent_views(session, sub))
+    else:
+        view = replace(view, immediate=True)
+    return changes, view
+
+
 def _build_one(
     session: Session, config: Config, subscriber_id: int, period: str, now: datetime, base_url: str, *,
     kind: str = "digest", sub_cfg: SubscriberConfig | None = None, select: Select | None = None,
@@ -224,18 +245,10 @@ def _build_one(
         return Built(sub.email, None, 0, skipped="unsubscribed")
     if repo.digest_exists(session, sub.id, period):
         return Built(sub.email, None, 0, skipped="already built for this period")
-    changes = [c for c in repo.pending_changes_for(session, sub) if wanted(sub_cfg, c)]
-    if select is not None:
-        held = repo.held_from_alerts(session, [c.id for c in changes], sub.id) if kind == "immediate" else set()
-        changes = [c for c in changes if select(sub_cfg, c, c.id in held)]
-    if not changes:
+    composed = _compose(session, config, sub, now, base_url, kind=kind, sub_cfg=sub_cfg, select=select, key=key)
+    if composed is None:
         return Built(sub.email, None, 0, skipped="nothing new")
-    unhealthy = health_views(config, repo.unhealthy_sources(session))
-    view = _view(session, config, sub, changes, now, base_url, unhealthy, key)
-    if kind == "digest":  # steps already mailed as immediate alerts: one line each, not again in full
-        view = replace(view, already_sent=already_sent_views(session, sub))
-    else:
-        view = replace(view, immediate=True)
+    changes, view = composed
     rendered = render_digest(view)
     digest = Digest(
         subscriber_id=sub.id,
@@ -262,15 +275,21 @@ def build_immediate(db: Database, config: Config, *, now: datetime, base_url: st
     from a source's baseline crawl, never again for an edit of a document already alerted), which
     their next digest then names in one line instead of repeating them.
     """
-    types = major(config.immediate_milestones)
     period = f"immediate:{now.astimezone(LIMA).strftime('%Y-%m-%dT%H:%M:%S.%f')}"
+    return build_digests(db, config, now=now, base_url=base_url, period=period, kind="immediate",
+                         select=immediate_select(config))
+
+
+def immediate_select(config: Config) -> Select:
+    """What an immediate alert carries: everything for ``frequency: immediate`` subscribers, else major steps."""
+    types = major(config.immediate_milestones)
 
     def select(sub: SubscriberConfig | None, change: Change, held: bool) -> bool:
         if change.kind == "reverted":  # back to a text already stored: never an alert of its own
             return False
         return (sub is not None and sub.frequency == "immediate") or types(sub, change, held)
 
-    return build_digests(db, config, now=now, base_url=base_url, period=period, kind="immediate", select=select)
+    return select
 
 
 def _delivery_on(sub: SubscriberConfig, day: date) -> datetime | None:
@@ -370,20 +389,55 @@ def build_quiet_weeks(db: Database, config: Config, *, since: datetime, now: dat
     return built
 
 
+@dataclass(frozen=True)
+class Preview:
+    """What one subscriber's next email would be: exactly what the builder would store and send."""
+
+    email: str
+    period: str
+    at: datetime  # when it would be built: the subscriber's next delivery time (now for immediate ones)
+    subject: str
+    text: str
+    html: str
+    changes: int
+
+
+def next_email(sub: SubscriberConfig | None, now: datetime) -> tuple[str, datetime, str]:
+    """(kind, when, period) of the subscriber's next email: their next scheduled digest, or for
+    ``frequency: immediate`` (and subscribers missing from the config) an alert built now."""
+    fire = next_delivery_time(sub, now) if sub is not None else None
+    if sub is None or fire is None:
+        return "immediate", now, f"immediate:{now.astimezone(LIMA).strftime('%Y-%m-%dT%H:%M:%S.%f')}"
+    return "digest", fire, _period(sub, fire)
+
+
 def preview(
-    db: Database, config: Config, *, now: datetime, base_url: str, subscriber_email: str | None = None
-) -> list[tuple[str, str, str]]:
-    """(address, subject, text) of what the next digest would hold, storing nothing (not even the link key:
-    without one yet, the preview's footer has no link)."""
-    out = []
-    key = unsubscribe.signing_key(db, create=False)
+    db: Database, config: Config, *, now: datetime, base_url: str, subscriber_email: str | None = None,
+    scheduled: bool = False,
+) -> list[Preview]:
+    """What each subscriber (or only ``subscriber_email``) would be sent, storing no digest, with the same
+    filters as the real run (``want``, ``source_kinds``, what is pending for them).
+
+    ``scheduled`` False: a manual `casewatch digest` now (``--dry-run``; without a link key yet, stores
+    nothing and the footer has no unsubscribe link). True: each subscriber's next email as the scheduler
+    will build it at their next delivery time (``--preview``; makes the link key if there is none, so
+    the footer is the one that will be sent).
+    """
+    key = unsubscribe.signing_key(db, create=scheduled)
+    configured = {s.email.lower(): s for s in config.subscribers}
+    out: list[Preview] = []
     with db.read() as session:
-        unhealthy = health_views(config, repo.unhealthy_sources(session))
         for sub in repo.active_subscribers(session):
             if subscriber_email and sub.email.lower() != subscriber_email.lower():
                 continue
-            changes = repo.pending_changes_for(session, sub)
-            if changes:
-                rendered = render_digest(_view(session, config, sub, changes, now, base_url, unhealthy, key))
-                out.append((sub.email, rendered.subject, rendered.text))
+            sub_cfg = configured.get(sub.email.lower())
+            kind, at, period = next_email(sub_cfg, now) if scheduled else ("digest", now, "manual")
+            select = immediate_select(config) if kind == "immediate" else None
+            composed = _compose(session, config, sub, at, base_url, kind=kind, sub_cfg=sub_cfg, select=select,
+                                key=key)
+            if composed is None:
+                continue
+            changes, view = composed
+            rendered = render_digest(view)
+            out.append(Preview(sub.email, period, at, rendered.subject, rendered.text, rendered.html, len(changes)))
     return out

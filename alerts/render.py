@@ -22,7 +22,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from alerts import labels
 from alerts.message import RenderedDigest, clean_header, strip_controls
-from alerts.views import ChangeView, DigestView, QuietWeekView, ReportView, TimelineEntryView
+from alerts.views import (
+    ChangeView,
+    DigestView,
+    MilestoneView,
+    QuietWeekView,
+    ReportView,
+    SourceHealthView,
+    TimelineEntryView,
+)
+from alerts.worddiff import changed_words, diff_lines, diff_rows
 from pipeline.classify.relevance import words
 from pipeline.store.repository import ALTERNATING_KINDS
 
@@ -36,6 +45,13 @@ SUMMARY_MAX = 1500
 TITLE_MAX = 300
 SUBJECT_MAX = 200
 SUBJECT_CASE_MAX = 80
+SUBJECT_TITLE_MAX = 110  # a headline a phone still shows most of, with the case after it
+EMAIL_SUMMARY_MAX = 600  # the email shows the lead paragraph; the review page has the whole text
+# Which new step leads the subject and the first screen: the further it takes the case, the earlier here.
+STEP_WEIGHT = ("ruling", "indictment", "trial", "formal_investigation", "coercive_measure", "archived",
+               "constitutional_complaint", "precautionary_measure", "investigation_extended",
+               "preliminary_investigation", "hearing", "complaint", "appeal", "institutional", "report",
+               "forensic", "testimony", "legislation", "statement")
 # Which report of a story leads its entry: the institution's own word before the press, then the earliest.
 OFFICIAL_KINDS = ("prosecutor", "court", "congress", "gazette", "iachr", "un", "ombudsman")
 
@@ -78,6 +94,7 @@ def _build_environment() -> Environment:
         auto_reload=False,
     )
     env.filters["diff_lines"] = diff_lines
+    env.filters["diff_rows"] = diff_rows
     return env
 
 
@@ -96,28 +113,6 @@ def safe_href(url: str | None) -> str | None:
     if parts.scheme.lower() not in {"http", "https"} or not host:
         return None
     return candidate
-
-
-def diff_lines(diff: str | None) -> list[tuple[str, str]]:
-    """Classify unified-diff lines as add / del / hunk / ctx, dropping file headers and control chars."""
-    result: list[tuple[str, str]] = []
-    in_hunk = False
-    for raw in (diff or "").splitlines():
-        line = strip_controls(raw, keep="\t").replace("\t", "    ")
-        if not in_hunk and line.startswith(("---", "+++")):
-            continue  # file headers name versions, not content
-        if line.startswith("@@"):
-            in_hunk = True
-            result.append(("hunk", line))
-        elif line.startswith("\\"):
-            continue  # "\ No newline at end of file"
-        elif line.startswith("+"):
-            result.append(("add", line))
-        elif line.startswith("-"):
-            result.append(("del", line))
-        else:
-            result.append(("ctx", line))
-    return result
 
 
 def _lima(moment: datetime) -> datetime:
@@ -150,6 +145,44 @@ def _multiline(value: str, max_length: int) -> str:
     if len(text) > max_length:
         text = text[: max_length - 1].rstrip() + "…"
     return text
+
+
+_MONTH_NAMES = "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre"
+_SEP = r"\s*(?:[-–—|·:,/]\s*)?"
+# What pages put before their first sentence: a machine timestamp ("2026-11-10T09:00:00"), a numeric date
+# or a time, and a written date only when a separator or a time follows it ("10 de noviembre de 2026 -"),
+# since "9 de enero de 2023 murieron ..." would be the sentence itself.
+_LEADING_STAMP = re.compile(
+    r"^(?:"
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?=[\s|·,–—-]|$)"
+    r"|\d{1,2}/\d{1,2}/\d{2,4}(?=\s|$)"
+    r"|\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[ap]\.?\s?m\.?|h(?:rs?|oras)?\b))?(?=\s|$)"
+    rf"|(?:(?:lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo),?\s+)?\d{{1,2}}\s+de\s+(?:{_MONTH_NAMES})"
+    r"(?:\s+(?:de|del)\s+\d{4})?(?=\s*(?:[-–—|·]|\d{1,2}:\d{2}))"
+    r")" + _SEP,
+    re.IGNORECASE,
+)
+
+
+def clean_summary(value: str, title: str = "", max_length: int = EMAIL_SUMMARY_MAX) -> str:
+    """A summary that reads as sentences: no timestamp, date or time before the first word, not the
+    headline again, cut after a sentence when it is long (scraped text: controls dropped)."""
+    text = _multiline(value, SUMMARY_MAX)
+    for _ in range(4):  # "2026-11-10T09:00:00 | 09:00 h La Fiscalía ..."
+        stripped = _LEADING_STAMP.sub("", text, count=1).lstrip()
+        if stripped == text:
+            break
+        text = stripped
+    heading = " ".join(title.split())
+    if heading and text.startswith(heading) and len(text) > len(heading):
+        text = text[len(heading):].lstrip(" .:-–—|\n")
+    if len(text) <= max_length:
+        return text
+    cut = text[:max_length]
+    end = max(cut.rfind(". "), cut.rfind(".\n"))
+    if end >= max_length // 2:
+        return cut[:end + 1]
+    return cut[:max_length - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def _period_text(view: DigestView, lang: str) -> str:
@@ -276,26 +309,68 @@ def institution_of(change: ChangeView) -> tuple[str, str] | None:
     return (key, change.source_name or change.source_id) if key else None
 
 
-def _counts(view: DigestView) -> dict[str, int]:
-    """Entries per kind (a story counts once), known kinds in display order, anything else as 'other'."""
-    counts = dict.fromkeys(labels.KIND_ORDER, 0)
-    for change in _entries(view):
-        key = change.kind if change.kind in counts else "other"
-        counts[key] = counts.get(key, 0) + 1
-    return {kind: n for kind, n in counts.items() if n}
+def new_steps(change: ChangeView) -> tuple[MilestoneView, ...]:
+    """The legal steps a new report says were taken (not announced, not an edit re-publishing one), the
+    document's main step first, then the furthest along the case."""
+    if change.kind != "new":
+        return ()
+    steps = [m for m in change.milestones if m.status == "taken" and not m.republished]
+    return tuple(sorted(steps, key=lambda m: (not m.primary, _step_rank(m.type))))
+
+
+def _step_rank(type_: str) -> int:
+    return STEP_WEIGHT.index(type_) if type_ in STEP_WEIGHT else len(STEP_WEIGHT)
+
+
+def _stepped(entries: Sequence[ChangeView]) -> list[tuple[ChangeView, MilestoneView]]:
+    """Entries reporting a new taken step with that step, the most significant first (official first)."""
+    found = [(c, new_steps(c)[0]) for c in entries if new_steps(c)]
+    return sorted(found, key=lambda pair: (_step_rank(pair[1].type), pair[0].source_kind not in OFFICIAL_KINDS,
+                                           pair[0].detected_at, pair[0].id))
+
+
+def _lead(entries: Sequence[ChangeView]) -> ChangeView | None:
+    """What the subject names: the most significant new step, else the first new document (official
+    first), else the first edit or removal."""
+    stepped = _stepped(entries)
+    if stepped:
+        return stepped[0][0]
+    fresh = sorted((c for c in entries if c.kind == "new"),
+                   key=lambda c: (c.source_kind not in OFFICIAL_KINDS, c.detected_at, c.id))
+    return fresh[0] if fresh else (entries[0] if entries else None)
+
+
+def _shorten(line: str, max_length: int = SUBJECT_TITLE_MAX) -> str:
+    """A one-line headline cut at a word boundary ('… del 9 de enero…', not '… en Juli…')."""
+    if len(line) <= max_length:
+        return line
+    cut = line[:max_length].rsplit(" ", 1)[0] if " " in line[:max_length] else line[:max_length - 1]
+    return cut.rstrip(" ,;:·-–—") + "…"
 
 
 def build_subject(view: DigestView) -> str:
-    """'casewatch · Masacre de Juliaca: 2 nuevos, 1 actualizado · 27 nov 2026', one line, capped."""
+    """What moved, in one line: 'Fiscalía formaliza investigación contra 4 policías · Masacre de Juliaca
+    · +2 más'. The lead entry's headline (scraped: one line, capped), the case, how many more entries."""
     lang = labels.language(view.language)
-    counts = _counts(view)
-    summary = ", ".join(labels.count_phrase(lang, kind, n) for kind, n in counts.items())
-    summary = summary or labels.text(lang, "no_changes")
+    entries = _entries(view)
+    lead = _lead(entries)
+    if lead is None:
+        head = labels.text(lang, "subject_nothing")
+    else:
+        head = _shorten(clean_header(lead.title, SUBJECT_MAX)) or clean_header(lead.url, 60) \
+            or labels.text(lang, "untitled")
+        if lead.kind != "new":
+            head = f"{_kind_text(lead, lang).split(' · ')[0]}: {head}"
+    parts = [head]
     case = _case_title(view, lang)
-    middle = f"{case}: {summary}" if case else summary
+    if case:
+        parts.append(case)
+    if len(entries) > 1:
+        parts.append(labels.text(lang, "subject_more", n=len(entries) - 1))
+    subject = " · ".join(parts)
     if view.immediate:
-        middle = f"{labels.text(lang, 'alert')} · {middle}"
-    return clean_header(f"casewatch · {middle} · {_period_text(view, lang)}", max_length=SUBJECT_MAX)
+        subject = f"{labels.text(lang, 'alert')}: {subject}"
+    return clean_header(subject, max_length=SUBJECT_MAX)
 
 
 def _milestone_text(lang: str, type_: str, label: str, status: str, republished: bool = False) -> str:
@@ -333,14 +408,13 @@ def _item(change: ChangeView, view: DigestView, lang: str) -> dict[str, Any]:
         "detected": detected,
         "dates": dates,
         "cases": [clean_header(view.cases.get(c, c), 120) for c in change.cases],
-        "matched_terms": [t for t in (clean_header(term, 80) for term in change.matched_terms) if t],
-        "score": f"{change.relevance:g}",
         "milestones": [_milestone_text(lang, m.type, m.label, m.status, m.republished) for m in change.milestones],
         "actors": list(dict.fromkeys(a for a in (clean_header(actor, 120) for m in change.milestones
                                                  for actor in m.actors) if a))[:8],
         "institution": "",  # set for the "other institutions" group, whose heading does not name it
-        "summary": _multiline(change.summary or "", SUMMARY_MAX),
+        "summary": clean_summary(change.summary or "", change.title),
         "diff": change.diff if change.kind in ("updated", "alternating") and change.diff else None,
+        "changed_words": changed_words(change.diff) if change.kind in ("updated", "alternating") else [],
         "full_href": _full_href(view, change) if change.kind != "new" else None,
         "also": [_link(r) for r in change.also if r.url != change.url],
     }
@@ -412,6 +486,44 @@ def _sections(view: DigestView, lang: str) -> dict[str, Any]:
     }
 
 
+def _new_step_lines(entries: Sequence[ChangeView], lang: str) -> list[dict[str, Any]]:
+    """The first screen: each new taken step in one line (step, who took it, when), most significant first,
+    pointing at its entry below."""
+    lines = []
+    for change, step in _stepped(entries):
+        institution = institution_of(change)
+        if institution is None:
+            who = clean_header(change.source_name, 200)
+        else:  # the group's name ("Fiscalía / Ministerio Público"); an "other" institution by its own name
+            who = clean_header(institution[1], 120) if institution[0] == "other" \
+                else labels.institution_label(lang, institution[0])
+        when = change.published_at or change.detected_at
+        lines.append({"label": _milestone_text(lang, step.type, step.label, step.status), "who": who,
+                      "date": format_date(_lima(when).date(), lang), "anchor": f"c{int(change.id)}"})
+    return lines
+
+
+def _overview(lang: str, steps: int, changed: int, total: int) -> str:
+    """'En este resumen: 2 pasos legales nuevos, 1 documento modificado, 3 noticias o documentos nuevos.'"""
+    parts = [labels.text(lang, f"overview_{key}_one" if n == 1 else f"overview_{key}_many", n=n)
+             for key, n in (("steps", steps), ("changed", changed), ("other", total - steps - changed)) if n > 0]
+    return labels.text(lang, "overview", parts=", ".join(parts)) if parts else ""
+
+
+# pipeline.health's reasons ("the last 3 runs failed: <error>"): the subscriber gets the gist in their
+# language; the error itself, in English and technical, goes to the maintainers' alert.
+_HEALTH_REASON = re.compile(r"^the last (\d+) runs (found no items|failed or found nothing|failed)\b")
+_HEALTH_KEYS = {"found no items": "health_empty", "failed": "health_failed", "failed or found nothing": "health_mixed"}
+
+
+def health_line(health: SourceHealthView, lang: str) -> str:
+    """Why a source is unhealthy, in the subscriber's language."""
+    match = _HEALTH_REASON.match(" ".join(health.reason.split()))
+    if match is None:
+        return labels.text(lang, "health_unknown")
+    return labels.text(lang, _HEALTH_KEYS[match.group(2)], n=int(match.group(1)))
+
+
 def _already_sent(view: DigestView, lang: str) -> list[dict[str, Any]]:
     """Steps mailed as immediate alerts since the last digest: one line each."""
     return [{"title": clean_header(a.title, TITLE_MAX) or clean_header(a.url, 2048) or labels.text(lang, "untitled"),
@@ -432,6 +544,9 @@ def _context(view: DigestView) -> dict[str, Any]:
     email = clean_header(view.subscriber_email, max_length=254)
     case_names = _case_names(view)
     timeline = _timeline(view, lang)
+    entries = _entries(view)
+    sections = _sections(view, lang)
+    steps = _new_step_lines(entries, lang)
     return {
         "lang": lang,
         "t": t,
@@ -446,14 +561,16 @@ def _context(view: DigestView) -> dict[str, Any]:
         "immediate": view.immediate,
         "intro": t("intro_immediate") if view.immediate else t("intro"),
         "section_titles": labels.SECTION_LABELS[lang],
-        **_sections(view, lang),
+        **sections,
+        "new_steps": steps,
+        "overview": _overview(lang, len(steps), len(sections["changed"]), len(entries)),
         "already_sent": _already_sent(view, lang),
-        "total": len(_entries(view)),
+        "total": len(entries),
         "timeline": timeline,
         "timeline_approx": any(e["approx"] for group in timeline for e in (*group["entries"], *group["announced"])),
         "footer_why": t("footer_why", email=email, cases=", ".join(case_names) or "casewatch"),
         "footer_sources": t("footer_sources", n=view.sources_watched) if view.sources_watched else "",
-        "unhealthy": [{"name": h.source_name, "id": h.source_id, "reason": _multiline(h.reason, 400),
+        "unhealthy": [{"name": clean_header(h.source_name, 200), "id": h.source_id, "reason": health_line(h, lang),
                        "since": format_datetime(h.since, lang) if h.since else ""} for h in view.unhealthy],
         "base_href": safe_href(view.base_url),
         "base_url": clean_header(view.base_url, max_length=300),

@@ -20,7 +20,8 @@ class MilestoneView:
 
     ``actors``: canonical names of the people and institutions named near the step (the classifier's
     ``actors``), from which the digest groups legal progress by institution; ``status``: taken | announced;
-    ``republished``: an edit carrying the document's step again (milestone guide), not a new step.
+    ``republished``: an edit carrying the document's step again (milestone guide), not a new step;
+    ``primary``: the step the document is about (it leads the subject and the first screen).
     """
 
     type: str
@@ -28,6 +29,7 @@ class MilestoneView:
     actors: tuple[str, ...] = ()
     status: str = "taken"
     republished: bool = False
+    primary: bool = False
 
 
 @dataclass(frozen=True, slots=True)

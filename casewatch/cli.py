@@ -273,16 +273,21 @@ def timeline(app: App, case_id: str | None, lang: str, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--subscriber", "email", help="Only this subscriber.")
-@click.option("--dry-run", is_flag=True, help="Show what would be sent; store and send nothing.")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent now (same filters); store and send nothing.")
+@click.option("--preview", "preview_email", metavar="EMAIL",
+              help="Write the exact HTML of this subscriber's next email (their next scheduled digest, with what is "
+                   "pending now) to a file and print its path; sends nothing.")
 @click.option("--status", "status", is_flag=True, help="List the outbox and its delivery state.")
 @click.option("--resubscribe", metavar="EMAIL", help="Undo this subscriber's unsubscribe (made with their link).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_obj
-def digest(app: App, email: str | None, dry_run: bool, status: bool, resubscribe: str | None, as_json: bool) -> None:
+def digest(app: App, email: str | None, dry_run: bool, preview_email: str | None, status: bool,
+           resubscribe: str | None, as_json: bool) -> None:
     """Write digests of pending relevant changes and deliver them (files, or SMTP if SMTP_HOST is set)."""
     from alerts.digest import build_digests, preview
     from alerts.outbox import deliver_pending, lease_from_env
     from alerts.send import from_settings
+    from casewatch.baseurl import loopback_warning
     from pipeline.store import repository as repo
 
     now = datetime.now(UTC)
@@ -291,6 +296,8 @@ def digest(app: App, email: str | None, dry_run: bool, status: bool, resubscribe
         _fail(f"unknown subscriber {email!r} {known(emails)}")
     if resubscribe and resubscribe.lower() not in {e.lower() for e in emails}:
         _fail(f"unknown subscriber {resubscribe!r} {known(emails)}")
+    if preview_email and preview_email.lower() not in {e.lower() for e in emails}:
+        _fail(f"unknown subscriber {preview_email!r} {known(emails)}")
     lease = lease_from_env(app.settings.smtp_timeout)  # bad or shorter than a send: ConfigError, exit 1
     if resubscribe:
         with app.db.write() as session:
@@ -330,12 +337,23 @@ def digest(app: App, email: str | None, dry_run: bool, status: bool, resubscribe
         if not data and not as_json:
             click.echo("the outbox is empty")
         return
+
+    def warn_links() -> None:
+        """After the work (a storage error stays the one line it is): links in emails point to loopback."""
+        if (warning := loopback_warning(app.settings)) is not None:
+            click.echo(f"casewatch: {warning}", err=True)
+
+    if preview_email:
+        _write_preview(app, preview_email, now, as_json)
+        warn_links()
+        return
     if dry_run:
         previews = preview(app.db, app.config, now=now, base_url=app.settings.base_url, subscriber_email=email)
+        warn_links()
         if as_json:
-            _print_json([{"to": to, "subject": subj, "text": text} for to, subj, text in previews])
-        for to, subj, text in [] if as_json else previews:
-            click.echo(f"To: {to}\nSubject: {subj}\n\n{text}\n")
+            _print_json([{"to": p.email, "subject": p.subject, "text": p.text, "changes": p.changes} for p in previews])
+        for p in [] if as_json else previews:
+            click.echo(f"To: {p.email}\nSubject: {p.subject}\n\n{p.text}\n")
         if not previews and not as_json:
             click.echo("nothing pending")
         return
@@ -351,8 +369,36 @@ def digest(app: App, email: str | None, dry_run: bool, status: bool, resubscribe
             click.echo(f"{b.subscriber}: " + (b.skipped or f"digest {b.digest_id} with {b.changes} change(s)"))
         for d in deliveries:
             click.echo(f"{'sent' if d.ok else 'NOT sent'} digest {d.digest_id} to {d.to}: {d.where}")
+    warn_links()
     if any(not d.ok for d in deliveries):
         sys.exit(EXIT_SOURCES_FAILED)
+
+
+def _write_preview(app: App, email: str, now: datetime, as_json: bool) -> None:
+    """`digest --preview EMAIL`: the HTML body of the subscriber's next email, byte for byte, in a file."""
+    from alerts.digest import preview
+
+    found = preview(app.db, app.config, now=now, base_url=app.settings.base_url, subscriber_email=email,
+                    scheduled=True)
+    if not found:
+        if as_json:
+            _print_json({"to": email, "path": None, "changes": 0})
+        else:
+            click.echo(f"nothing pending for {email}: their next digest would not be sent", err=True)
+        return
+    p = found[0]
+    folder = app.settings.var_dir / "previews"
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = "".join(ch if ch.isalnum() or ch in "@.-_" else "_" for ch in f"{p.email}-{p.period}")
+    path = (folder / f"{safe}.html").absolute()
+    path.write_text(p.html, encoding="utf-8")
+    if as_json:
+        _print_json({"to": p.email, "path": str(path), "period": p.period, "at": p.at.isoformat(),
+                     "subject": p.subject, "changes": p.changes})
+        return
+    click.echo(f"{p.email}: {p.period} at {p.at.astimezone(LIMA):%Y-%m-%d %H:%M} (Lima), {p.changes} change(s) "
+               f"pending now; subject: {p.subject}", err=True)
+    click.echo(str(path))
 
 
 @cli.command("try-source")

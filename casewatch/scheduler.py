@@ -31,6 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from casewatch import probe
 from casewatch.app import App
+from casewatch.baseurl import loopback_warning
 from casewatch.children import STOP_GRACE
 from casewatch.crawl import crawl_in_subprocess
 from casewatch.crawljob import Runtime, crawl_job
@@ -173,6 +174,7 @@ def run_scheduler(app: App, *, once: bool = False, log_format: str = "text") -> 
     if once:  # one cycle now: every source, then every subscriber's latest due digest
         app.db  # noqa: B018 - migrate and sync before anything runs
         with scheduler_lock(app.db):
+            _warn_loopback_links(app)
             crawl_in_subprocess(app, [s.id for s in app.config.enabled_sources],
                                 timeout=app.config.scheduler.crawl_time_limit)
             digest_tick(app, since=datetime.now(UTC) - timedelta(days=8))
@@ -183,6 +185,12 @@ def run_scheduler(app: App, *, once: bool = False, log_format: str = "text") -> 
         _serve(app, stop)
     finally:
         stop.uninstall()
+
+
+def _warn_loopback_links(app: App) -> None:
+    """Once this scheduler runs (a refused second one says only why): links in emails to loopback."""
+    if (warning := loopback_warning(app.settings)) is not None:
+        log.warning(warning)
 
 
 def _serve(app: App, stop: Stop) -> None:
@@ -197,6 +205,7 @@ def _serve(app: App, stop: Stop) -> None:
         log.info("signal %s during start-up: stopped", stop.signum)
         return
     with scheduler_lock(app.db) as lock:  # a second scheduler on this database refuses to start (LockHeld)
+        _warn_loopback_links(app)
         probe.pause("lock", stop.requested)
         runtime = Runtime(stop, lock)
         try:

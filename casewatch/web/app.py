@@ -43,6 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from alerts.labels import MILESTONE_LABELS
 from alerts.render import TEMPLATES_DIR as ALERTS_TEMPLATES
 from alerts.render import diff_lines, safe_href
+from alerts.worddiff import diff_rows
 from casewatch.app import App
 from casewatch.web.auth import (
     EXEMPT,
@@ -114,6 +115,7 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.filters["diff_lines"] = diff_lines
+    env.filters["diff_rows"] = diff_rows
     env.filters["lima"] = lima
     env.filters["redact"] = redact  # run errors and outbox errors may quote a URL with credentials
     env.globals["safe_href"] = safe_href

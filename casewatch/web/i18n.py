@@ -83,6 +83,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_change": "Cambio",
         "col_title": "Título",
         "col_relevance": "Relevancia",
+        "col_review": "Revisión",
         "no_match": "Ningún cambio coincide con estos filtros.",
         # pagination
         "pages": "páginas",
@@ -342,6 +343,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_change": "Change",
         "col_title": "Title",
         "col_relevance": "Relevance",
+        "col_review": "Review",
         "no_match": "No changes match these filters.",
         "pages": "pages",
         "newer": "← Newer",

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from itertools import zip_longest
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -15,6 +14,7 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from alerts.message import strip_controls
 from alerts.render import diff_lines
+from alerts.worddiff import Segment, pair_lines
 from casewatch.web.i18n import text
 from pipeline.store.repository import REVIEW_STATES, ChangeQuery
 
@@ -151,30 +151,38 @@ class Pager:
 class Cell:
     kind: str  # add | del | ctx | hunk | empty
     text: str
+    segments: tuple[Segment, ...] = ()  # (text, changed): the words an edit changed are marked
 
 
 def side_by_side(diff: str | None) -> list[tuple[Cell, Cell]]:
-    """A unified diff as (old, new) rows: runs of removed lines face the added lines that replaced them."""
+    """A unified diff as (old, new) rows: runs of removed lines face the added lines that replaced them,
+    with the changed words marked (alerts.worddiff)."""
     rows: list[tuple[Cell, Cell]] = []
     removed: list[str] = []
     added: list[str] = []
 
+    def cell(kind: str, segments: tuple[Segment, ...] | None) -> Cell:
+        if segments is None:
+            return Cell("empty", "")
+        return Cell(kind, "".join(t for t, _ in segments), segments)
+
     def flush() -> None:
-        for old, new in zip_longest(removed, added):
-            rows.append((Cell("del", old) if old is not None else Cell("empty", ""),
-                         Cell("add", new) if new is not None else Cell("empty", "")))
+        for old, new in pair_lines(removed, added):
+            rows.append((cell("del", old), cell("add", new)))
         removed.clear()
         added.clear()
 
     for kind, line in diff_lines(diff):
         if kind == "del":
+            if added:
+                flush()
             removed.append(line[1:])
         elif kind == "add":
             added.append(line[1:])
         else:
             flush()
             text = line if kind == "hunk" else line[1:]
-            rows.append((Cell(kind, text), Cell(kind, text)))
+            rows.append((Cell(kind, text, ((text, False),)), Cell(kind, text, ((text, False),))))
     flush()
     return rows
 

@@ -56,6 +56,10 @@ def _long_diff() -> str:
     """An edited prosecutor page: a paragraph added, one reworded, a 300-character unbroken token."""
     lines = ["--- version 812", "+++ new version", "@@ -3,12 +3,60 @@"]
     lines += [" La Fiscalía Supraprovincial Especializada en Derechos Humanos e Interculturalidad de Puno informa:"]
+    lines += ["-La Fiscalía formalizó la investigación preparatoria contra seis mandos policiales por las muertes "
+              "del 9 de enero de 2023 en Juliaca, dentro de la carpeta fiscal 023-2023."]
+    lines += ["+La Fiscalía formalizó la investigación preparatoria contra nueve mandos policiales por las muertes "
+              "del 9 de enero de 2023 en Juliaca, dentro de la carpeta fiscal 023-2023."]
     lines += ["-La audiencia de prisión preventiva se realizará en fecha por definir."]
     lines += ["+La audiencia de prisión preventiva se realizará el 4 de diciembre de 2026 a las 09:00 horas, de "
               "manera virtual, ante el Juzgado de Investigación Preparatoria de Juliaca, con la participación de "
@@ -131,8 +135,8 @@ def realistic_view(language: str) -> DigestView:
     )
     unhealthy = (
         SourceHealthView("gobpe-mpfn", "Ministerio Público (gob.pe)",
-                         f"3 runs in a row failed: HTTP 503 from {LONG_URL}", _t(24, 5)),
-        SourceHealthView("cidh", "CIDH", "the page returned no press releases (the site may have changed)", None),
+                         f"the last 3 runs failed: HTTP 503 from {LONG_URL}", _t(24, 5)),
+        SourceHealthView("cidh", "CIDH", "the last 3 runs found no items", None),
     )
     return DigestView(
         subscriber_email="abogada.familias@example.org", subscriber_name="Ana Quispe", language=language,
@@ -199,15 +203,20 @@ def test_digest_fits_the_screen(browser: LazyBrowser, language: str, width: int)
     shot = ARTIFACTS / f"digest-{language}-{width}.png"
     _, visible = _open(browser, render_digest(realistic_view(language)).html, width, shot)
     assert _png_size(shot)[1] > 900  # the whole, long page
-    # Every section is there, in the decided order, as the reader sees it.
-    order = [labels.text(language, "timeline_title"), labels.section_label(language, "legal"),
+    # Every section is there, in the decided order, as the reader sees it: first what is new (issue 14).
+    order = [labels.text(language, "new_steps_title"), labels.section_label(language, "legal"),
              labels.section_label(language, "changed"), labels.section_label(language, "news"),
-             labels.text(language, "health_title")]
+             labels.text(language, "timeline_title"), labels.text(language, "health_title")]
     positions = [visible.find(heading) for heading in order]
     assert -1 not in positions and positions == sorted(positions), positions
     assert labels.text(language, "also_reported") in visible and NO_SPACES_TITLE[:40] in visible
+    # The first screen: the new steps, one line each, the most significant first.
+    first = visible[positions[0]:positions[1]].splitlines()[1:]
+    assert first[0].startswith(labels.milestone_label(language, "formal_investigation") + " · ")
+    assert len([line for line in first if line.strip()]) == 5
+    assert labels.text(language, "health_failed", n=3) in visible  # health in the reader's language
     # Issue 13: the case status lists stages reached (taken steps) and, apart and marked, what is only announced.
-    status = visible[positions[0]:positions[1]]
+    status = visible[positions[4]:positions[5]]
     taken, _, announced = status.partition(labels.text(language, "timeline_announced_title"))
     hearing = labels.milestone_label(language, "hearing")
     assert announced and hearing not in taken

@@ -115,9 +115,7 @@ def test_smtp_delivers_to_real_server(message: EmailMessage) -> None:
     assert envelope.mail_from == "bounce@example.org"
     assert envelope.rcpt_tos == ["ana@example.org"]
     assert received["Message-ID"] == message["Message-ID"]
-    assert str(received["Subject"]) == (
-        "casewatch · Masacre de Juliaca: 2 nuevos, 1 actualizado, 1 eliminado · 27 nov 2026"
-    )
+    assert str(received["Subject"]) == "Fiscalía informa avance 1 en el caso Juliaca · Masacre de Juliaca · +3 más"
     assert received.get_content_type() == "multipart/alternative"
     text, html = received.iter_parts()
     assert text.get_content_type() == "text/plain" and html.get_content_type() == "text/html"

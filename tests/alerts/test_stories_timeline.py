@@ -41,7 +41,7 @@ def test_a_story_is_shown_once_with_its_other_sources(make_view: Callable[..., D
     assert f'<a href="{EC}" style="color:#0b4f9c;">El Comercio</a>' in rendered.html
     assert f'<a href="{IB}" style="color:#0b4f9c;">Infobae</a>' in rendered.html
     assert f"    - El Comercio: {EC}" in rendered.text and f"    - Infobae: {IB}" in rendered.text
-    assert labels.count_phrase(language, "new", 2) in rendered.subject  # two events, not three reports
+    assert rendered.subject.endswith(labels.text(language, "subject_more", n=1))  # two events, not three reports
     # A milestone only the merged report found is still shown on the entry.
     assert labels.milestone_label(language, "investigation_extended") in rendered.text
 
@@ -75,12 +75,15 @@ def timeline() -> tuple[TimelineEntryView, ...]:
 
 
 @pytest.mark.parametrize("language", ["es", "en"])
-def test_case_status_on_top(make_view: Callable[..., DigestView], language: str) -> None:
+def test_case_status_after_the_entries(make_view: Callable[..., DigestView], language: str) -> None:
+    """The first screen is what is new; where the case stands comes after the entries, as context."""
     view = make_view(language)
     rendered = render_digest(DigestView(**{**{f: getattr(view, f) for f in view.__slots__}, "timeline": timeline()}))
     title = labels.text(language, "timeline_title")
-    for body in (rendered.text, rendered.html):
-        assert body.index(title) < body.index(labels.section_label(language, "new"))
+    for whole in (rendered.text, rendered.html):
+        assert whole.index(labels.text(language, "new_steps_title")) < whole.index(title)
+        assert whole.index(labels.section_label(language, "new")) < whole.index(title)
+        body = whole[whole.index(title):]
         steps = [labels.milestone_label(language, t) for t in
                  ("constitutional_complaint", "investigation_extended", "statement", "formal_investigation")]
         positions = [body.index(step) for step in steps]

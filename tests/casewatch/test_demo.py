@@ -15,8 +15,8 @@ def test_demo_writes_digest_of_case_changes_only(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     emls = sorted((tmp_path / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime)
     parsed = [(p, BytesParser(policy=policy.default).parsebytes(p.read_bytes())) for p in emls]
-    alerts = [m for _, m in parsed if "· Alerta ·" in m["Subject"]]
-    digests = [(p, m) for p, m in parsed if "· Alerta ·" not in m["Subject"]]
+    alerts = [m for _, m in parsed if m["Subject"].startswith("Alerta: ")]
+    digests = [(p, m) for p, m in parsed if not m["Subject"].startswith("Alerta: ")]
     # The first cycle is the sources' baseline: its steps fill the digest and the timeline but send no
     # immediate alert. The second cycle's new step (the indictment) is mailed at once; the edit of the
     # formalisation release carries its step re-published (milestone guide): digest news, no alert.
@@ -26,11 +26,13 @@ def test_demo_writes_digest_of_case_changes_only(tmp_path: Path) -> None:
     assert str(final_path) in result.stdout
     alert = alerts[-1].get_body(preferencelist=("plain",)).get_content()
     text = final.get_body(preferencelist=("plain",)).get_content()
-    assert "4 nuevos" in digests[0][1]["Subject"]
-    assert "1 nuevo" in alerts[-1]["Subject"] and "actualizado" not in alerts[-1]["Subject"]
-    assert "1 actualizado, 1 eliminado" in final["Subject"]
     new = ARTICLES["/noticias/acusacion-mandos-policiales-juliaca/"]["title"]
     updated = "Fiscalía formaliza investigación por muertes en Juliaca"
+    # Each subject says what moved (issue 14): the lead step's headline, the case, how many more entries.
+    case = "Masacre de Juliaca (9 de enero de 2023)"
+    assert digests[0][1]["Subject"] == f"{updated} · {case} · +3 más"  # the prosecutor's formalisation leads
+    assert alerts[-1]["Subject"] == f"Alerta: {new} · {case}"
+    assert final["Subject"] == f"Actualizado: {updated} · {case} · +1 más"  # the edit, then the removal
     assert updated in baseline and new not in baseline
     assert new in alert and updated not in alert  # the indictment (new); the edit is no new step
     assert "+El juzgado de investigación preparatoria programó la audiencia" in text  # the edit's diff

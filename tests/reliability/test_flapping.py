@@ -74,7 +74,8 @@ def test_B5_page_alternating_A_B_A_B_is_one_edit_then_reverts_and_one_alert(db_u
     body = plain_text(later)
     assert body.count("Alterna entre dos versiones") == 1
     assert "3 cambios en este periodo" in body  # new and both returns; the edit went out as the alert
-    assert "1 alternante" in later["Subject"] and "actualizado" not in later["Subject"]
+    subject = " ".join(str(later["Subject"]).split())  # as unfolded from its encoded words
+    assert subject.startswith(f"Alterna entre dos versiones: {TITLE} · ")  # what moved: the page
     assert body.count(f"* {TITLE}") == 2 and body.index("Alterna entre dos versiones") < body.index("Ya enviados")
     steps = [line for line in body.splitlines() if line.strip().startswith("Hitos:")]
     assert len(steps) <= 1 and not any("Investigación preparatoria formalizada" in line for line in steps), steps

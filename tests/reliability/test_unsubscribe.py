@@ -130,7 +130,7 @@ def test_F8_digest_carries_one_click_unsubscribe_and_its_post_stops_the_next_dig
 
         later = NOW + timedelta(days=1)
         ingest_reports(db, config, later, REPORTS[1:])
-        assert [to for to, _, _ in preview(db, config, now=later, base_url=BASE)] == [LUIS]  # digest --dry-run
+        assert [p.email for p in preview(db, config, now=later, base_url=BASE)] == [LUIS]  # digest --dry-run
         second = digest_run(db, config, smtp, later)
         assert [str(m["To"]) for m in second] == [LUIS]  # Luis still gets theirs, Ana nothing
         assert [e.rcpt_tos for e in smtp.envelopes[2:]] == [[LUIS]]
