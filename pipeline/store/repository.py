@@ -78,6 +78,33 @@ def get_document(session: Session, url: str) -> Document | None:
     return session.scalars(select(Document).where(Document.url == url)).one_or_none()
 
 
+OUTLET_MATCH_DOCUMENTS = 5000  # the newest documents an unresolved aggregator headline is compared with
+
+
+def _plain(text: str) -> str:
+    """Accent-, case- and punctuation-free words: "¿Juliaca: Fiscalía…?" = "juliaca fiscalia"."""
+    from pipeline.classify.relevance import fold
+
+    return " ".join("".join(c if c.isalnum() else " " for c in fold(text)).split())
+
+
+def outlet_headline_document(session: Session, outlet: str, title: str, *,
+                             exclude_source: str | None = None) -> Document | None:
+    """A stored article of ``outlet`` (its source's name or the document's outlet) with the same
+    normalised headline: what an aggregator's unresolved result points at."""
+    want_outlet, want_title = _plain(outlet), _plain(title)
+    if not want_outlet or not want_title:
+        return None
+    q = (select(Document, Source.name).join(Source, Source.id == Document.source_id)
+         .order_by(Document.id.desc()).limit(OUTLET_MATCH_DOCUMENTS))
+    if exclude_source is not None:
+        q = q.where(Document.source_id != exclude_source)
+    for doc, source_name in session.execute(q):
+        if _plain(doc.title or "") == want_title and want_outlet in (_plain(doc.outlet or ""), _plain(source_name)):
+            return doc
+    return None
+
+
 def latest_version(session: Session, document_id: int) -> Version | None:
     return session.scalars(
         select(Version).where(Version.document_id == document_id).order_by(Version.id.desc()).limit(1)
@@ -575,13 +602,15 @@ def document_story_id(session: Session, document_id: int) -> int | None:
 
 
 def stories(session: Session, story_ids: Iterable[int]) -> dict[int, StoryInfo]:
-    """The stories with their reports (one per document, in detection order)."""
+    """The stories with their reports (one per document, in detection order); a report found through an
+    aggregator is named by its outlet (Infobae, not Google News)."""
     ids = sorted({i for i in story_ids if i is not None})
     out: dict[int, StoryInfo] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         rows = session.execute(
-            select(Change.story_id, Change.id, Change.document_id, Change.source_id, Source.name, Source.kind,
+            select(Change.story_id, Change.id, Change.document_id, Change.source_id,
+                   func.coalesce(func.nullif(Document.outlet, ""), Source.name), Source.kind,
                    Document.url, Change.title, Change.detected_at)
             .join(Source, Source.id == Change.source_id).join(Document, Document.id == Change.document_id)
             .where(Change.story_id.in_(chunk))
