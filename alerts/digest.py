@@ -70,16 +70,18 @@ def change_view(change: Change, language: str = "es", story: repo.StoryInfo | No
 
 
 def timeline_views(session: Session, case_ids: Sequence[str], limit: int = TIMELINE_ENTRIES,
-                   ) -> tuple[TimelineEntryView, ...]:
+                   shown: frozenset[str] = frozenset()) -> tuple[TimelineEntryView, ...]:
     """The latest ``limit`` taken steps of each case and, apart, its latest ``limit`` announced ones,
-    oldest first (pipeline.timeline)."""
+    oldest first (pipeline.timeline). A source whose URL the digest's items already link (``shown``)
+    keeps its name without the link: a URL never appears twice in one digest."""
     out: list[TimelineEntryView] = []
     for case_id in case_ids:
         steps = repo.case_timeline(session, case_id)
         latest = [[e for e in steps if e.status == s][-limit:] if limit > 0 else [] for s in SHOWN_STATUSES]
         for e in sorted((e for group in latest for e in group), key=lambda e: (e.date, e.first_detected_at)):
             out.append(TimelineEntryView(case_id, e.date, e.date_known, e.type, e.label, e.status,
-                                         tuple(ReportView(s.source_id, s.source_name, s.url) for s in e.sources)))
+                                         tuple(ReportView(s.source_id, s.source_name, "" if s.url in shown else s.url)
+                                               for s in e.sources)))
     return tuple(out)
 
 
@@ -124,7 +126,8 @@ def _view(session: Session, config: Config, sub: Subscriber, changes: Sequence[C
     """The digest view with what it needs from the database: stories of the changes, the case timeline,
     and the subscriber's unsubscribe link (signed with ``key``)."""
     stories = repo.stories(session, {c.story_id for c in changes if c.story_id is not None})
-    timeline = timeline_views(session, [cid for cid in sub.cases if cid in config.cases])
+    shown = frozenset({c.document.url for c in changes} | {r.url for s in stories.values() for r in s.reports})
+    timeline = timeline_views(session, [cid for cid in sub.cases if cid in config.cases], shown=shown)
     return digest_view(config, sub, changes, now, base_url, unhealthy, stories, timeline,
                        unsubscribe.link(base_url, key, sub.email) or "")
 

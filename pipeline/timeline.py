@@ -38,6 +38,7 @@ class MilestoneRow:
     title: str
     story_id: int | None
     milestone: Mapping[str, Any]
+    removed: bool = False  # the document is gone from its site now
 
 
 @dataclass(frozen=True)

@@ -627,19 +627,22 @@ def stories(session: Session, story_ids: Iterable[int]) -> dict[int, StoryInfo]:
 
 
 def timeline_rows(session: Session, case_id: str) -> list[MilestoneRow]:
-    """Every milestone that relevant changes of the case reported (a removal reports nothing new)."""
+    """Every milestone that relevant changes of the case reported (a removal reports nothing new); a
+    report found through an aggregator is named by its outlet; ``removed``: its document is gone now."""
     q = (select(Change.id, Change.document_id, Change.detected_at, Document.published_at, Change.source_id,
-                Source.name, Document.url, Change.title, Document.title, Change.story_id, Change.milestones)
+                func.coalesce(func.nullif(Document.outlet, ""), Source.name), Document.url, Change.title,
+                Document.title, Change.story_id, Change.milestones, Document.state)
          .join(Source, Source.id == Change.source_id).join(Document, Document.id == Change.document_id)
          .where(Change.id.in_(select(ChangeCase.change_id).where(ChangeCase.case_id == case_id)),
                 Change.relevant.is_(True), Change.kind != "removed", Change.withdrawn_at.is_(None))
          .order_by(Change.detected_at, Change.id))
     rows: list[MilestoneRow] = []
-    for cid, did, detected, published, src, name, url, title, doc_title, story, milestones in session.execute(q):
+    for cid, did, detected, published, src, name, url, title, doc_title, story, milestones, state in \
+            session.execute(q):
         for m in milestones or ():  # a JSON list: filtered here, the same way on both databases
             if isinstance(m, dict) and m.get("type"):
                 rows.append(MilestoneRow(cid, did, detected, published, src, name, url, title or doc_title,
-                                         story, m))
+                                         story, m, removed=state == "removed"))
     return rows
 
 
