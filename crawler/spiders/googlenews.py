@@ -32,11 +32,11 @@ endpoint (``https://news.google.com/rss/search``); the spider adds the query str
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
-import base64
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 import feedparser
@@ -271,11 +271,11 @@ class GoogleNewsSpider(FeedSpider):
     def follow_or_item(self, response: Response, entry: FeedEntry) -> Any:
         """A Google link: fetch the article its id names, else follow the link hoping for an HTTP
         redirect; the headline-only item is the fallback. Publisher links as in any feed."""
-        if not is_google_article(entry.url):
-            return super().follow_or_item(response, entry)
         fallback = self.headline_item(response, entry)
         if self.source.follow == "never":
-            return fallback
+            return fallback  # a result read from the feed alone is its headline, whatever the link
+        if not is_google_article(entry.url):
+            return super().follow_or_item(response, entry)
         target = decode_article_url(entry.url) or entry.url
         request = self.request(target, self.parse_resolved, accepts=DOCUMENT,
                                cb_kwargs={"entry": entry, "fallback": fallback})

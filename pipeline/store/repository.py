@@ -90,8 +90,9 @@ def _plain(text: str) -> str:
 
 def outlet_headline_document(session: Session, outlet: str, title: str, *,
                              exclude_source: str | None = None) -> Document | None:
-    """A stored article of ``outlet`` (its source's name or the document's outlet) with the same
-    normalised headline: what an aggregator's unresolved result points at."""
+    """A stored article of ``outlet`` (its source's name or the document's outlet, one naming the other:
+    "El Comercio Perú" is "El Comercio") with the same normalised headline: what an aggregator's
+    unresolved result points at."""
     want_outlet, want_title = _plain(outlet), _plain(title)
     if not want_outlet or not want_title:
         return None
@@ -100,9 +101,15 @@ def outlet_headline_document(session: Session, outlet: str, title: str, *,
     if exclude_source is not None:
         q = q.where(Document.source_id != exclude_source)
     for doc, source_name in session.execute(q):
-        if _plain(doc.title or "") == want_title and want_outlet in (_plain(doc.outlet or ""), _plain(source_name)):
+        if _plain(doc.title or "") == want_title and any(
+                _same_outlet(want_outlet, _plain(name)) for name in (doc.outlet or "", source_name)):
             return doc
     return None
+
+
+def _same_outlet(a: str, b: str) -> bool:
+    """"el comercio peru" (Google's name) is "el comercio" (the source's): one names the other, word-wise."""
+    return bool(a and b) and (a == b or a.startswith(b + " ") or b.startswith(a + " "))
 
 
 def latest_version(session: Session, document_id: int) -> Version | None:

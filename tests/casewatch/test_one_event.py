@@ -143,7 +143,7 @@ def _site(srv: LocalHTTPServer) -> None:
     srv.set_route("/rss/search", body=_google(base, [
         (GOOGLE_ID, INFOBAE[1], "Infobae", "https://www.infobae.com"),
         ("CBMiLaRepublicaRedirect", LAREPUBLICA[1], "La República", "https://larepublica.pe"),
-        (GOOGLE_JS_ID, ELCOMERCIO[1], "El Comercio", "https://elcomercio.pe"),
+        (GOOGLE_JS_ID, ELCOMERCIO[1], "El Comercio Perú", "https://elcomercio.pe"),
     ]), headers={"Content-Type": "application/xml; charset=UTF-8"})
     srv.set_route(f"/rss/articles/{GOOGLE_ID}", status=302, headers={"Location": base + INFOBAE[0] + "?ref=gnews"})
     srv.set_route("/rss/articles/CBMiLaRepublicaRedirect", status=302,
