@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from alerts import unsubscribe
+from alerts import labels, unsubscribe
 from alerts.labels import milestone_label
 from alerts.message import make_message_id
 from alerts.render import render_digest, render_quiet_week
@@ -50,7 +50,7 @@ def change_view(change: Change, language: str = "es", story: repo.StoryInfo | No
         source_name=change.document.outlet or change.source.name,  # an aggregator's result: its outlet
         source_kind=change.source.kind,
         url=change.document.url,
-        title=change.title or change.document.title,
+        title=_title(change, language),
         published_at=change.document.published_at,
         cases=tuple(link.case_id for link in change.case_links),
         relevance=change.relevance,
@@ -67,6 +67,12 @@ def change_view(change: Change, language: str = "es", story: repo.StoryInfo | No
         also=also,
         versions=tuple(v for v in (change.from_version_id, change.to_version_id) if v is not None),
     )
+
+
+def _title(change: Change, language: str) -> str:
+    """The report's headline; an aggregator's result kept as its headline alone says so."""
+    title = change.title or change.document.title
+    return f"{title} ({labels.text(language, 'headline_only')})" if change.document.headline_only else title
 
 
 def timeline_views(session: Session, case_ids: Sequence[str], limit: int = TIMELINE_ENTRIES,

@@ -182,6 +182,7 @@ def _remember_fetch(doc: Document, snap: Snapshot) -> None:
     doc.raw_sha256 = sha256_bytes(snap.body)
     if snap.outlet:
         doc.outlet = clean_text(snap.outlet).replace("\n", " ")[:200]
+    doc.headline_only = snap.headline_only
 
 
 def _version(doc: Document, snap: Snapshot, title: str, text: str, sha: str, run_id: int | None,
