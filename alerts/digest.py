@@ -87,7 +87,7 @@ def timeline_views(session: Session, case_ids: Sequence[str], limit: int = TIMEL
         for e in sorted((e for group in latest for e in group), key=lambda e: (e.date, e.first_detected_at)):
             out.append(TimelineEntryView(case_id, e.date, e.date_known, e.type, e.label, e.status,
                                          tuple(ReportView(s.source_id, s.source_name, "" if s.url in shown else s.url)
-                                               for s in e.sources)))
+                                               for s in e.sources), removed=e.removed))
     return tuple(out)
 
 
