@@ -62,6 +62,8 @@ WHEN = re.compile(r"^[1-9]\d*[hdmy]$")
 ARTICLE_PATH = re.compile(r"^(?:/__i/rss/rd)?(?:/rss)?/articles/[A-Za-z0-9_-]+/?$")
 # The cluster's last link ("Ver cobertura completa en Google Noticias") points to a story page.
 STORY_PATH = re.compile(r"/stories/")
+# Where a redirect may stop short of the publisher: Google's consent or sign-in pages.
+GOOGLE_HOST = re.compile(r"(?:^|\.)google\.[a-z]{2,3}(?:\.[a-z]{2})?$")
 
 
 @dataclass(frozen=True)
@@ -290,8 +292,9 @@ class GoogleNewsSpider(FeedSpider):
 
     def parse_resolved(self, response: Response, entry: FeedEntry, fallback: DocumentItem) -> Iterator[Any]:
         """The publisher's article (after any redirect), stored under its canonical URL; Google's own
-        page (JavaScript redirect) or a failed fetch leaves the headline-only item."""
-        if is_google_article(response.url) or response.status >= 300:
+        page (JavaScript redirect, consent page) or a failed fetch leaves the headline-only item."""
+        if is_google_article(response.url) or GOOGLE_HOST.search(urlsplit(response.url).hostname or "") \
+                or response.status >= 300:
             yield fallback
             return
         key = canonical_url(response.url)

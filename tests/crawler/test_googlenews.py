@@ -22,6 +22,7 @@ from crawler.spiders.googlenews import (
     strip_outlet,
     without_query,
 )
+from tests.support.crawl import HOSTS_SETTING
 from tests.support.httpserver import LocalHTTPServer
 from tests.support.spiders import run_spider
 
@@ -195,6 +196,23 @@ def test_an_unresolvable_google_link_keeps_the_headline() -> None:
     assert (rpp.url, rpp.text, rpp.headline_only) == (f"{base}/rss/articles/CBMiqwFBVV95cUxX",
                                                       "Nota de Google (RPP)", True)
     assert run.errors == []
+
+
+def test_a_redirect_to_googles_consent_page_is_not_an_article() -> None:
+    """Outside Peru Google may redirect to its consent page: that is no publisher, the headline stays."""
+    with LocalHTTPServer() as server:
+        serve(server)
+        port = server.base_url.rsplit(":", 1)[1]
+        server.set_route("/rss/articles/CBMiqwFBVV95cUxX", status=302,
+                         headers={"Location": f"http://consent.google.com:{port}/ml?continue=x"})
+        server.set_route("/ml", body="<html><body><h1>Antes de ir a Google</h1><p>Usamos cookies.</p></body></html>")
+        run = run_spider(GoogleNewsSpider, gn_source(server.url("/rss/search")),
+                         settings={"TWISTED_DNS_RESOLVER": "tests.support.crawl.HostsResolver",
+                                   HOSTS_SETTING: {"consent.google.com": "127.0.0.1"}})
+        fetched = [p for p in server.requests if p != "/robots.txt"]
+    assert "/ml?continue=x" in fetched  # the redirect was followed, and recognised
+    rpp = next(i for i in run.items if i.outlet == "RPP")
+    assert rpp.headline_only and rpp.url.endswith("/rss/articles/CBMiqwFBVV95cUxX")
 
 
 def _old_id(url: str) -> str:
