@@ -128,14 +128,18 @@ def digest_view(
 
 
 def _view(session: Session, config: Config, sub: Subscriber, changes: Sequence[Change], now: datetime,
-          base_url: str, unhealthy: tuple[SourceHealthView, ...], key: bytes | None) -> DigestView:
-    """The digest view with what it needs from the database: stories of the changes, the case timeline,
-    and the subscriber's unsubscribe link (signed with ``key``)."""
+          base_url: str, unhealthy: tuple[SourceHealthView, ...], key: bytes | None,
+          already_sent: tuple[AlreadySentView, ...] = ()) -> DigestView:
+    """The digest view with what it needs from the database: stories of the changes, the case timeline
+    (without links the items or the ``already_sent`` lines carry), and the subscriber's unsubscribe link
+    (signed with ``key``)."""
     stories = repo.stories(session, {c.story_id for c in changes if c.story_id is not None})
-    shown = frozenset({c.document.url for c in changes} | {r.url for s in stories.values() for r in s.reports})
+    shown = frozenset({c.document.url for c in changes} | {r.url for s in stories.values() for r in s.reports}
+                      | {a.url for a in already_sent})
     timeline = timeline_views(session, [cid for cid in sub.cases if cid in config.cases], shown=shown)
-    return digest_view(config, sub, changes, now, base_url, unhealthy, stories, timeline,
+    view = digest_view(config, sub, changes, now, base_url, unhealthy, stories, timeline,
                        unsubscribe.link(base_url, key, sub.email) or "")
+    return replace(view, already_sent=already_sent) if already_sent else view
 
 
 @dataclass(frozen=True)
@@ -240,10 +244,10 @@ def _build_one(
     if not changes:
         return Built(sub.email, None, 0, skipped="nothing new")
     unhealthy = health_views(config, repo.unhealthy_sources(session))
-    view = _view(session, config, sub, changes, now, base_url, unhealthy, key)
-    if kind == "digest":  # steps already mailed as immediate alerts: one line each, not again in full
-        view = replace(view, already_sent=already_sent_views(session, sub))
-    else:
+    # A digest names the steps already mailed as immediate alerts in one line each, not again in full.
+    already = already_sent_views(session, sub) if kind == "digest" else ()
+    view = _view(session, config, sub, changes, now, base_url, unhealthy, key, already)
+    if kind != "digest":
         view = replace(view, immediate=True)
     rendered = render_digest(view)
     digest = Digest(

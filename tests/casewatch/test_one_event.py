@@ -210,6 +210,11 @@ def test_one_event_is_one_story_one_step_one_digest_entry(db_url: str, tmp_path:
     archiving = by_url[base + ARCHIVING[0]]
     assert archiving["story"]["id"] != story["id"] and archiving["story"]["size"] == 1
 
+    # Each report dates the step from its own words, against its publication day (1 December): "el 30 de
+    # noviembre de 2026", "ayer", "este lunes", "el 30 de noviembre".
+    for path in (RELEASE_PATH, LAREPUBLICA[0], ELCOMERCIO[0], INFOBAE[0]):
+        [primary] = [m for m in by_url[base + path]["milestones"] if m["primary"]]
+        assert (primary["type"], primary["status"], primary["date"]) == ("formal_investigation", "taken", EVENT_DAY)
     # One timeline entry for the formalization, dated by the text (not the publication day), four sources.
     timeline = _cli(config, db_url, "timeline", "--case", "juliaca-2023", "--json")["entries"]
     formal = [e for e in timeline if e["type"] == "formal_investigation"]
