@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from alerts import unsubscribe
+from alerts import labels, unsubscribe
 from alerts.labels import milestone_label
 from alerts.message import make_message_id
 from alerts.render import render_digest, render_quiet_week
@@ -47,10 +47,10 @@ def change_view(change: Change, language: str = "es", story: repo.StoryInfo | No
         kind=change.kind,
         detected_at=change.detected_at,
         source_id=change.source_id,
-        source_name=change.source.name,
+        source_name=change.document.outlet or change.source.name,  # an aggregator's result: its outlet
         source_kind=change.source.kind,
         url=change.document.url,
-        title=change.title or change.document.title,
+        title=_title(change, language),
         published_at=change.document.published_at,
         cases=tuple(link.case_id for link in change.case_links),
         relevance=change.relevance,
@@ -69,17 +69,25 @@ def change_view(change: Change, language: str = "es", story: repo.StoryInfo | No
     )
 
 
+def _title(change: Change, language: str) -> str:
+    """The report's headline; an aggregator's result kept as its headline alone says so."""
+    title = change.title or change.document.title
+    return f"{title} ({labels.text(language, 'headline_only')})" if change.document.headline_only else title
+
+
 def timeline_views(session: Session, case_ids: Sequence[str], limit: int = TIMELINE_ENTRIES,
-                   ) -> tuple[TimelineEntryView, ...]:
+                   shown: frozenset[str] = frozenset()) -> tuple[TimelineEntryView, ...]:
     """The latest ``limit`` taken steps of each case and, apart, its latest ``limit`` announced ones,
-    oldest first (pipeline.timeline)."""
+    oldest first (pipeline.timeline). A source whose URL the digest's items already link (``shown``)
+    keeps its name without the link: a URL never appears twice in one digest."""
     out: list[TimelineEntryView] = []
     for case_id in case_ids:
         steps = repo.case_timeline(session, case_id)
         latest = [[e for e in steps if e.status == s][-limit:] if limit > 0 else [] for s in SHOWN_STATUSES]
         for e in sorted((e for group in latest for e in group), key=lambda e: (e.date, e.first_detected_at)):
             out.append(TimelineEntryView(case_id, e.date, e.date_known, e.type, e.label, e.status,
-                                         tuple(ReportView(s.source_id, s.source_name, s.url) for s in e.sources)))
+                                         tuple(ReportView(s.source_id, s.source_name, "" if s.url in shown else s.url)
+                                               for s in e.sources), removed=e.removed))
     return tuple(out)
 
 
@@ -120,13 +128,18 @@ def digest_view(
 
 
 def _view(session: Session, config: Config, sub: Subscriber, changes: Sequence[Change], now: datetime,
-          base_url: str, unhealthy: tuple[SourceHealthView, ...], key: bytes | None) -> DigestView:
-    """The digest view with what it needs from the database: stories of the changes, the case timeline,
-    and the subscriber's unsubscribe link (signed with ``key``)."""
+          base_url: str, unhealthy: tuple[SourceHealthView, ...], key: bytes | None,
+          already_sent: tuple[AlreadySentView, ...] = ()) -> DigestView:
+    """The digest view with what it needs from the database: stories of the changes, the case timeline
+    (without links the items or the ``already_sent`` lines carry), and the subscriber's unsubscribe link
+    (signed with ``key``)."""
     stories = repo.stories(session, {c.story_id for c in changes if c.story_id is not None})
-    timeline = timeline_views(session, [cid for cid in sub.cases if cid in config.cases])
-    return digest_view(config, sub, changes, now, base_url, unhealthy, stories, timeline,
+    shown = frozenset({c.document.url for c in changes} | {r.url for s in stories.values() for r in s.reports}
+                      | {a.url for a in already_sent})
+    timeline = timeline_views(session, [cid for cid in sub.cases if cid in config.cases], shown=shown)
+    view = digest_view(config, sub, changes, now, base_url, unhealthy, stories, timeline,
                        unsubscribe.link(base_url, key, sub.email) or "")
+    return replace(view, already_sent=already_sent) if already_sent else view
 
 
 @dataclass(frozen=True)
@@ -226,10 +239,10 @@ def _compose(
     if not changes:
         return None
     unhealthy = health_views(config, repo.unhealthy_sources(session))
-    view = _view(session, config, sub, changes, now, base_url, unhealthy, key)
-    if kind == "digest":  # steps already mailed as immediate alerts: one line each, not again in full
-        view = replace(view, already_sent=already_sent_views(session, sub))
-    else:
+    # A digest names the steps already mailed as immediate alerts in one line each, not again in full.
+    already = already_sent_views(session, sub) if kind == "digest" else ()
+    view = _view(session, config, sub, changes, now, base_url, unhealthy, key, already)
+    if kind != "digest":
         view = replace(view, immediate=True)
     return changes, view
 

@@ -444,7 +444,8 @@ def _timeline(view: DigestView, lang: str) -> list[dict[str, Any]]:
         return [{
             "date": format_date(e.date, lang),
             "approx": not e.date_known,
-            "label": clean_header(labels.milestone_label(lang, e.type, e.label), 80),
+            "label": clean_header(labels.milestone_label(lang, e.type, e.label), 80)
+                     + (f" ({labels.text(lang, 'timeline_removed')})" if e.removed else ""),
             "announced": e.status == "announced",
             "sources": [_link(r) for r in e.sources],
         } for e in sorted(by_case[cid], key=lambda e: e.date) if e.status == status]

@@ -87,6 +87,7 @@ class TimelineEntryView:
     label: str
     status: str  # taken | announced
     sources: tuple[ReportView, ...]
+    removed: bool = False  # every report of the step is gone from its site
 
 
 @dataclass(frozen=True, slots=True)

@@ -261,7 +261,7 @@ def timeline(app: App, case_id: str | None, lang: str, as_json: bool) -> None:
         click.echo(f"{case.name} ({case.id}): {len(entries)} step(s)")
         for e in entries:
             day = e.date.isoformat() if e.date_known else f"~{e.date.isoformat()}"
-            status = " (announced)" if e.announced else ""
+            status = (" (announced)" if e.announced else "") + (" (removed from its sources)" if e.removed else "")
             click.echo(f"  {day:<11} {milestone_label(lang, e.type, e.label)}{status}")
             for src in e.sources:
                 click.echo(f"  {'':<11}   {src.source_id}: {src.title[:70]} <{src.url}>")

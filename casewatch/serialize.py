@@ -38,6 +38,7 @@ def change_json(change: Change, language: str = "es", stories: Mapping[int, Stor
         "source_kind": change.source.kind,
         "url": change.document.url,
         "title": change.title,
+        "headline_only": bool(change.document.headline_only),  # an aggregator's headline, no article text
         "published_at": iso(change.document.published_at),
         "cases": [link.case_id for link in change.case_links],
         "relevance": change.relevance,

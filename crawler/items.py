@@ -25,6 +25,8 @@ class DocumentItem:
     outlet: str = ""  # publisher when it differs from the source (aggregators: Google News's <source>)
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    # An aggregator's result that could not be resolved to the publisher's article: only its headline.
+    headline_only: bool = False
 
 
 GOLDEN_EXCLUDED: frozenset[str] = frozenset({"body", "headers"})
@@ -34,8 +36,8 @@ def golden_dict(item: DocumentItem) -> dict[str, Any]:
     """JSON-able fields for golden files: everything but the raw body and headers, dates in ISO 8601."""
     out: dict[str, Any] = {}
     for f in fields(item):
-        if f.name in GOLDEN_EXCLUDED:
-            continue
+        if f.name in GOLDEN_EXCLUDED or (f.name == "headline_only" and not item.headline_only):
+            continue  # the marker shows only where it is set: other spiders' golden files stay as they were
         value = getattr(item, f.name)
         if isinstance(value, datetime):
             value = value.isoformat()

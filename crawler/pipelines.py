@@ -23,7 +23,7 @@ def snapshot_from_item(item: Any) -> Snapshot:
         url=a["url"], status=int(a.get("status") or 200), title=a.get("title") or "", text=a.get("text") or "",
         published_at=a.get("published_at"), fetched_url=a.get("fetched_url") or "", body=a.get("body") or b"",
         headers=a.get("headers") or {}, content_type=a.get("content_type") or "", summary=a.get("summary") or "",
-        outlet=a.get("outlet") or "",
+        outlet=a.get("outlet") or "", headline_only=bool(a.get("headline_only")),
         own_response=canonical_url(a.get("fetched_url") or a["url"]) == a["url"],
     )
 
@@ -45,7 +45,7 @@ class IngestPipeline:
         with ctx.db.write() as session:
             outcome = ingest(session, snap, source_id=source.id, cases=cases,
                              ignore_patterns=source.ignore.patterns, run_id=counters.run_id,
-                             now=datetime.now(UTC))
+                             now=datetime.now(UTC), aggregated=source.kind == "aggregator")
             never_stored = outcome.result == "missing" and repo.get_document(session, snap.url) is None
         if never_stored and snap.url in {canonical_url(u) for u in source.urls}:
             # A watched URL that is gone before anything was stored is a config mistake, not a removal

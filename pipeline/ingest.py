@@ -1,6 +1,8 @@
 """One fetched document in, one decision out: classify -> detect -> store, in one transaction.
 
 The whole change-detection loop is here, in the order a reader expects:
+0. an aggregator's result (Google News) for an article another source already stores, by URL or, for
+   a headline-only result, by the same outlet and headline, is that article: nothing is recorded;
 1. a 404/410 counts as missing; the second one in a row makes a ``removed`` change;
 2. the text is normalised (ignore rules applied) and fingerprinted;
 3. unknown URL -> ``new``; same fingerprint as the version the site showed last -> nothing; the
@@ -52,6 +54,7 @@ class Snapshot:
     summary: str = ""
     outlet: str = ""
     own_response: bool = True  # False for a feed entry or a redirect target: its ETag is not the URL's
+    headline_only: bool = False  # an aggregator's result not resolved to the article: its headline alone
 
 
 @dataclass(frozen=True)
@@ -75,9 +78,15 @@ def ingest(
     ignore_patterns: Sequence[str] = (),
     run_id: int | None = None,
     now: datetime,
+    aggregated: bool = False,
 ) -> Outcome:
-    """Decide what ``snapshot`` means for the stored record and add it to ``session`` (not committed)."""
+    """Decide what ``snapshot`` means for the stored record and add it to ``session`` (not committed).
+
+    ``aggregated``: the source only points at other outlets' articles (Google News).
+    """
     doc = repo.get_document(session, snapshot.url)
+    if aggregated and _reported_elsewhere(session, doc, snapshot, source_id):
+        return Outcome("duplicate")
     if snapshot.status in GONE_STATUSES:
         return _missing(session, doc, source_id=source_id, cases=cases, run_id=run_id, now=now)
     if snapshot.status >= 400:
@@ -133,6 +142,16 @@ def ingest(
                    source_id=source_id, run_id=run_id, now=now, ignore_patterns=ignore_patterns)
 
 
+def _reported_elsewhere(session: Session, doc: Document | None, snap: Snapshot, source_id: str) -> bool:
+    """An aggregator's result that another source already stores: the same URL (the outlet's feed
+    reached the article first), or a headline-only result with that outlet's stored headline."""
+    if doc is not None:
+        return doc.source_id != source_id
+    if not snap.headline_only or not snap.outlet or not snap.title:
+        return False
+    return repo.outlet_headline_document(session, snap.outlet, snap.title, exclude_source=source_id) is not None
+
+
 def _missing(session: Session, doc: Document | None, *, source_id: str, cases: Sequence[Case],
              run_id: int | None, now: datetime) -> Outcome:
     if doc is None:
@@ -163,6 +182,7 @@ def _remember_fetch(doc: Document, snap: Snapshot) -> None:
     doc.raw_sha256 = sha256_bytes(snap.body)
     if snap.outlet:
         doc.outlet = clean_text(snap.outlet).replace("\n", " ")[:200]
+    doc.headline_only = snap.headline_only
 
 
 def _version(doc: Document, snap: Snapshot, title: str, text: str, sha: str, run_id: int | None,

@@ -2,7 +2,8 @@
 
 Called by ingest for every change, inside its transaction. Only a relevant ``new`` report is compared
 (with the signed reports of the last ``WINDOW``, at most ``MAX_CANDIDATES``): it joins the story of its
-most similar report if that is at least ``THRESHOLD`` alike, else starts a story. Later versions of a
+most similar report if ``pipeline.classify.stories.decide`` (text, step, date, case numbers, actors,
+outlet and headline) puts them at least ``THRESHOLD`` alike, else starts a story. Later versions of a
 document (updated, restored) stay in the story its first version joined; they are not re-compared, so a
 story never changes under a reader's feet.
 """
@@ -11,9 +12,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pipeline.classify.stories import THRESHOLD, Signature, signature, similarity
+from pipeline.classify.stories import THRESHOLD, Signature, decide, signature
 from pipeline.store import repository as repo
-from pipeline.store.models import Change
+from pipeline.store.models import Change, Source
 from pipeline.store.session import Session
 
 WINDOW = timedelta(days=14)  # outlets report an event within days; older look-alikes are other steps
@@ -23,16 +24,20 @@ MAX_CANDIDATES = 2000  # bounds the work per report (a signature comparison is a
 def best_story(sig: Signature, candidates: list[tuple[int, Signature]],
                threshold: float = THRESHOLD) -> tuple[int | None, float]:
     """The story of the most similar candidate report, if it reaches ``threshold`` (else None), and the score."""
-    if not sig.comparable:
-        return None, 0.0
     best: tuple[int | None, float] = (None, 0.0)
     for story_id, other in candidates:
-        if not other.comparable:
-            continue
-        score = similarity(sig, other)
+        score = decide(sig, other)
         if score > best[1]:
             best = (story_id, score)
     return best if best[1] >= threshold else (None, best[1])
+
+
+def _outlet(session: Session, change: Change) -> str:
+    """Who wrote the report: an aggregator's outlet, else the source's name."""
+    if change.document is not None and change.document.outlet:
+        return change.document.outlet
+    source = change.source if change.source is not None else session.get(Source, change.source_id)
+    return source.name if source is not None else change.source_id
 
 
 def assign_story(session: Session, change: Change, title: str, text: str, now: datetime) -> int | None:
@@ -43,7 +48,7 @@ def assign_story(session: Session, change: Change, title: str, text: str, now: d
         return change.story_id
     if not change.relevant:
         return None
-    sig = signature(title, text)
+    sig = signature(title, text, milestones=change.milestones or (), outlet=_outlet(session, change))
     change.signature = sig.to_json()
     candidates = [(sid, s) for sid, data in repo.story_candidates(session, now - WINDOW, MAX_CANDIDATES)
                   if (s := Signature.from_json(data)) is not None]

@@ -2,18 +2,24 @@
 
 Changes carry milestones (``{type, label, identifiers, actors, date, status, evidence}``) as their
 documents reported them; several outlets report the same step, and a step is often reported days
-after it happened. So entries are keyed by *what* happened and *when*: same type, same status and
-same event date are one entry. A step reported without a date cannot be placed that way; it is one
+after it happened. So entries are keyed by *what* happened and *when*: same type and status, event
+dates at most ``DATE_TOLERANCE`` days apart (one outlet's "ayer" is another's "el lunes" when they
+publish either side of midnight) and the same case: reports of one step on the same day are one entry
+unless their case numbers differ (two formalizations in two case files); a day apart they must also
+share the story, a case number or ``SHARED_ACTORS`` actors. The entry's date is the one most of its
+reports give (the earliest on a tie). A step reported without a date cannot be placed that way; it is one
 entry per story (the same event across outlets), dated by the report's publication (else detection)
 and flagged ``date_known=False``, and it joins a dated entry of the same type when a report of the same
 story dated it. Announced steps ("formalizará", "programó la audiencia") stay separate from taken ones;
-background and requested steps, and an edit's re-published step, are no entries at all.
+background and requested steps, and an edit's re-published step, are no entries at all. An entry
+whose every report is gone from its site (a release taken down) stays, marked ``removed``.
 
 Pure: rows in, entries out (the query is ``pipeline.store.repository.case_timeline``).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -22,6 +28,8 @@ from zoneinfo import ZoneInfo
 
 LIMA = ZoneInfo("America/Lima")  # the case's calendar: a 22:00 Lima publication is that day's news
 SHOWN_STATUSES = ("taken", "announced")  # the milestone guide: background and requested never reach the timeline
+DATE_TOLERANCE = 1  # days between two reports' dates of one step (publication either side of midnight)
+SHARED_ACTORS = 2  # a day apart, one shared actor (often the institution acting) is no evidence of one step
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class MilestoneRow:
     title: str
     story_id: int | None
     milestone: Mapping[str, Any]
+    removed: bool = False  # the document is gone from its site now
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,7 @@ class TimelineEntry:
     sources: tuple[TimelineSource, ...]
     first_detected_at: datetime
     evidence: str = ""
+    removed: bool = False  # every report of it is gone from its site: shown, but marked
 
     @property
     def announced(self) -> bool:
@@ -77,7 +87,7 @@ class TimelineEntry:
             "type": self.type, "label": self.label, "date": self.date.isoformat(), "date_known": self.date_known,
             "status": self.status, "identifiers": [dict(i) for i in self.identifiers], "actors": list(self.actors),
             "sources": [s.as_json() for s in self.sources], "first_detected_at": self.first_detected_at.isoformat(),
-            "evidence": self.evidence,
+            "evidence": self.evidence, "removed": self.removed,
         }
 
 
@@ -89,12 +99,43 @@ class _Group:
     date_known: bool
     rows: list[MilestoneRow] = field(default_factory=list)
     stories: set[tuple[str, int]] = field(default_factory=set)
+    identifiers: set[str] = field(default_factory=set)
+    actors: set[str] = field(default_factory=set)
+    dates: Counter[date] = field(default_factory=Counter)
 
-    def add(self, row: MilestoneRow, fallback: date | None = None) -> None:
+    def add(self, row: MilestoneRow, fallback: date | None = None, when: date | None = None) -> None:
         self.rows.append(row)
         self.stories.add(_story_key(row))
+        self.identifiers |= _identifiers(row)
+        self.actors |= _actors(row)
+        if when is not None:  # a dated step: the date most reports give, the earliest on a tie
+            self.dates[when] += 1
+            self.date = min(self.dates, key=lambda d: (-self.dates[d], d))
         if fallback is not None and not self.date_known:
             self.date = min(self.date, fallback)
+
+    def takes(self, row: MilestoneRow, when: date) -> bool:
+        """Whether a report of the same type and status dated ``when`` tells this group's step."""
+        if any(abs((when - d).days) > DATE_TOLERANCE for d in self.dates):
+            return False
+        ids = _identifiers(row)
+        if ids and self.identifiers and not ids & self.identifiers:
+            return False  # another case file
+        if when in self.dates:
+            return True
+        return (_story_key(row) in self.stories or bool(ids & self.identifiers)
+                or len(_actors(row) & self.actors) >= SHARED_ACTORS)
+
+
+def _identifiers(row: MilestoneRow) -> set[str]:
+    """The case numbers a report gives for the step ("023-2023"), spacing and case aside."""
+    return {"".join(str(i["value"]).split()).casefold() for i in row.milestone.get("identifiers") or ()
+            if isinstance(i, Mapping) and i.get("value")}
+
+
+def _actors(row: MilestoneRow) -> set[str]:
+    names = (a.get("name") if isinstance(a, Mapping) else a for a in row.milestone.get("actors") or ())
+    return {" ".join(str(n).split()).casefold() for n in names if n}
 
 
 def _story_key(row: MilestoneRow) -> tuple[str, int]:
@@ -124,9 +165,10 @@ def fallback_date(row: MilestoneRow) -> date:
 
 
 def merge(rows: Iterable[MilestoneRow]) -> list[TimelineEntry]:
-    """One entry per step (type, status, event date; or, undated, per story), by event date then detection."""
+    """One entry per step (type, status, event date within tolerance, case; or, undated, per story), by
+    event date then detection."""
     ordered = sorted(rows, key=lambda r: (r.detected_at, r.change_id))
-    dated: dict[tuple[str, str, date], _Group] = {}
+    dated: list[_Group] = []
     undated: list[tuple[MilestoneRow, str, str]] = []
     for row in ordered:
         mtype = str(row.milestone.get("type") or "")
@@ -139,13 +181,17 @@ def merge(rows: Iterable[MilestoneRow]) -> list[TimelineEntry]:
         if when is None:
             undated.append((row, mtype, status))
             continue
-        key = (mtype, status, when)
-        dated.setdefault(key, _Group(mtype, status, when, True)).add(row)
+        fits = [g for g in dated if g.type == mtype and g.status == status and g.takes(row, when)]
+        group = min(fits, key=lambda g: (min(abs((when - d).days) for d in g.dates), g.date), default=None)
+        if group is None:
+            group = _Group(mtype, status, when, True)
+            dated.append(group)
+        group.add(row, when=when)
     by_story: dict[tuple[str, str, tuple[str, int]], _Group] = {}
     for row, mtype, status in undated:
         story = _story_key(row)
         # Another report of the same event dated this step: it is that entry.
-        same = next((g for g in sorted(dated.values(), key=lambda g: g.date)
+        same = next((g for g in sorted(dated, key=lambda g: g.date)
                      if g.type == mtype and g.status == status and story in g.stories), None)
         if same is not None:
             same.add(row)
@@ -154,7 +200,7 @@ def merge(rows: Iterable[MilestoneRow]) -> list[TimelineEntry]:
         if key not in by_story:
             by_story[key] = _Group(mtype, status, fallback_date(row), False)
         by_story[key].add(row, fallback_date(row))
-    entries = [_entry(g) for g in [*dated.values(), *by_story.values()]]
+    entries = [_entry(g) for g in [*dated, *by_story.values()]]
     return sorted(entries, key=lambda e: (e.date, e.first_detected_at, e.type, e.status))
 
 
@@ -186,4 +232,5 @@ def _entry(group: _Group) -> TimelineEntry:
         sources=tuple(sources.values()),
         first_detected_at=rows[0].detected_at,
         evidence=str(first.get("evidence") or ""),
+        removed=all(r.removed for r in rows),
     )

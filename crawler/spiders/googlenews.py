@@ -5,17 +5,23 @@ Site structure (context/sources.md A.3): ``https://news.google.com/rss/search?q=
 go inside ``q`` (``when:7d``, ``site:``, quotes, ``OR``). Each ``<item>`` has:
 
 * ``<title>``: "Headline - Outlet";
-* ``<link>``: ``https://news.google.com/rss/articles/CBMi…?oc=5``, a redirect that needs JavaScript
-  to reach the publisher, so it is kept as the document URL (without its query, which only says how
-  the reader arrived: ``oc=5``, ``hl``/``gl``/``ceid``);
+* ``<link>``: ``https://news.google.com/rss/articles/CBMi…?oc=5``, Google's link to the publisher's
+  article. Older ids are base64 of a small protobuf holding the article URL; newer ones (``AU_yqL…``)
+  hold only an opaque key and the page answers with JavaScript, though some answer an HTTP redirect;
 * ``<guid isPermaLink="false">``: the article id; ``<pubDate>``: RFC 822, GMT;
 * ``<description>``: HTML: the headline as a link and ``<font color="#6f6f6f">Outlet</font>``, or for
   a story cluster an ``<ol>`` of such links plus a "full coverage" link;
 * ``<source url="https://larepublica.pe">La República</source>``: the publisher.
 
-Item: title without the " - Outlet" suffix, ``outlet`` from ``<source>``, text and summary from the
-description (one line per headline, "Headline (Outlet)"). Links are not followed unless the source
-sets ``follow`` explicitly, and Google redirect links never are.
+Each result is resolved to the publisher's article where the link allows it: an id that decodes to
+a URL is fetched directly; otherwise the Google link is requested and an HTTP redirect leads to the
+article. A resolved article is stored like any page, under its canonical URL (tracking such as
+``?ref=``/``utm_*`` stripped), with the outlet from ``<source>``: the same article reached from the
+outlet's own feed and from Google is one document. A result that cannot be resolved (JavaScript
+page, error, ``follow: never``) is a **headline-only** item (``headline_only``: title without the
+" - Outlet" suffix, text and summary from the description, one line per headline "Headline
+(Outlet)", the Google link without its query as the URL); ingest matches it to an article of the
+same outlet already stored under the same headline, else keeps it, marked.
 
 ``params``: ``query`` (required), ``hl`` (default ``es-419``), ``gl`` (default ``PE``), ``ceid``
 (default ``<gl>:<hl>``, with the region dropped from ``hl`` when it equals ``gl``: ``PE:es-419``,
@@ -26,6 +32,7 @@ endpoint (``https://news.google.com/rss/search``); the spider adds the query str
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, fields
@@ -36,9 +43,13 @@ import feedparser
 import scrapy
 from bs4 import BeautifulSoup, Tag
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from config.schema import Source
+from crawler.contenttypes import DOCUMENT
 from crawler.extract.text import normalize_text
+from crawler.extract.urls import canonical_url
+from crawler.items import DocumentItem
 from crawler.spiders.base import NOT_MODIFIED_META
 from crawler.spiders.feed import EntryFilter, FeedEntry, FeedSpider, RawEntry, feed_text, raw_entries
 
@@ -51,6 +62,8 @@ WHEN = re.compile(r"^[1-9]\d*[hdmy]$")
 ARTICLE_PATH = re.compile(r"^(?:/__i/rss/rd)?(?:/rss)?/articles/[A-Za-z0-9_-]+/?$")
 # The cluster's last link ("Ver cobertura completa en Google Noticias") points to a story page.
 STORY_PATH = re.compile(r"/stories/")
+# Where a redirect may stop short of the publisher: Google's consent or sign-in pages.
+GOOGLE_HOST = re.compile(r"(?:^|\.)google\.[a-z]{2,3}(?:\.[a-z]{2})?$")
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,47 @@ def is_google_article(url: str) -> bool:
     return bool(ARTICLE_PATH.match(urlsplit(url).path))
 
 
+def article_id(url: str) -> str:
+    """The id in a Google article link's path (``/rss/articles/<id>``)."""
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _varint(data: bytes, at: int) -> tuple[int, int]:
+    """A protobuf varint at ``at``: (value, index after it); (-1, at) if truncated."""
+    value = shift = 0
+    for i in range(at, min(len(data), at + 5)):
+        value |= (data[i] & 0x7F) << shift
+        if not data[i] & 0x80:
+            return value, i + 1
+        shift += 7
+    return -1, at
+
+
+def decode_article_url(url: str) -> str | None:
+    """The publisher URL inside a Google article id (old ``CBMi…`` ids), or None if it holds none.
+
+    The id is URL-safe base64 of a protobuf message; the article URL is a length-delimited field
+    (tag byte 0x22) whose bytes start with ``http``. Newer ids hold an opaque key instead.
+    """
+    key = article_id(url)
+    try:
+        data = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+    except (ValueError, TypeError):
+        return None
+    for at in range(len(data) - 1):
+        if data[at] != 0x22:
+            continue
+        length, start = _varint(data, at + 1)
+        chunk = data[start:start + length] if length > 0 else b""
+        if len(chunk) == length and chunk.startswith((b"http://", b"https://")):
+            try:
+                found = chunk.decode("ascii")
+            except UnicodeDecodeError:
+                return None
+            return found if not any(c.isspace() for c in found) else None
+    return None
+
+
 def without_query(url: str) -> str:
     """A Google article link's query only says how the reader came (``oc=5``, ``hl``...): not the key."""
     parts = urlsplit(url)
@@ -167,10 +221,11 @@ class GoogleNewsEntry(FeedEntry):
 
 
 class GoogleNewsSpider(FeedSpider):
-    """A Google News RSS search read as a feed: one item per result, publisher in ``outlet``.
+    """A Google News RSS search read as a feed: one item per result, resolved to the publisher's article.
 
     The FeedSpider's entry filters (``keywords``, ``exclude_keywords``, ``categories``, ``match``)
-    work here too, next to the search params.
+    work here too, next to the search params. ``follow`` defaults to ``always`` (resolve and fetch
+    each article); ``never`` keeps every result headline-only.
     """
 
     name = "googlenews"
@@ -180,8 +235,8 @@ class GoogleNewsSpider(FeedSpider):
         super().__init__(*args, **kwargs)  # FeedSpider validates params through check_params
         self.search = SearchParams.from_source(self.source)
         if "follow" not in self.source.model_fields_set:
-            # Result links are Google redirects needing JavaScript: by default read the feed only.
-            self.source = self.source.model_copy(update={"follow": "never"})
+            # A result is only a headline: its article is what an outlet reported.
+            self.source = self.source.model_copy(update={"follow": "always"})
 
     @classmethod
     def check_params(cls, source: Source) -> EntryFilter:
@@ -216,13 +271,48 @@ class GoogleNewsSpider(FeedSpider):
         })
 
     def follow_or_item(self, response: Response, entry: FeedEntry) -> Any:
-        """Never follow a Google redirect link, even with ``follow: always``; publisher links as usual."""
-        if self.source.follow != "never" and is_google_article(entry.url):
-            # Following would fetch Google's JavaScript redirect page, not the article.
-            item = self.make_item(response, entry.url, **self._fields(entry), text=entry.content or entry.summary)
-            item.body = entry.raw
-            return item
-        return super().follow_or_item(response, entry)
+        """A Google link: fetch the article its id names, else follow the link hoping for an HTTP
+        redirect; the headline-only item is the fallback. Publisher links as in any feed."""
+        fallback = self.headline_item(response, entry)
+        if self.source.follow == "never":
+            return fallback  # a result read from the feed alone is its headline, whatever the link
+        if not is_google_article(entry.url):
+            return super().follow_or_item(response, entry)
+        target = decode_article_url(entry.url) or entry.url
+        request = self.request(target, self.parse_resolved, accepts=DOCUMENT,
+                               cb_kwargs={"entry": entry, "fallback": fallback})
+        return request.replace(errback=self.unresolved)
+
+    def headline_item(self, response: Response, entry: FeedEntry) -> DocumentItem:
+        """What the search result alone says: headline, outlet, date; marked ``headline_only``."""
+        item = self.make_item(response, entry.url, **self._fields(entry), text=entry.content or entry.summary,
+                              headline_only=True)
+        item.body = entry.raw
+        return item
+
+    def parse_resolved(self, response: Response, entry: FeedEntry, fallback: DocumentItem) -> Iterator[Any]:
+        """The publisher's article (after any redirect), stored under its canonical URL; Google's own
+        page (JavaScript redirect, consent page) or a failed fetch leaves the headline-only item."""
+        if is_google_article(response.url) or GOOGLE_HOST.search(urlsplit(response.url).hostname or "") \
+                or response.status >= 300:
+            yield fallback
+            return
+        key = canonical_url(response.url)
+        if key != canonical_url(entry.url) and not self.claim(key):
+            return  # another result of this search already led to this article
+        fields = {**self._fields(entry), "text": entry.content}
+        item = self.page_item(response, key, **fields)
+        if item is not None:
+            yield item
+
+    def unresolved(self, failure: Failure) -> Iterator[Any]:
+        """The article could not be fetched: keep the result as a headline (logged, not a source error)."""
+        request = getattr(failure, "request", None)
+        fallback = request.cb_kwargs.get("fallback") if request is not None else None
+        self.logger.warning("source %s: %s: %s; keeping the headline only", self.source.id,
+                            getattr(request, "url", "?"), failure.getErrorMessage())
+        if isinstance(fallback, DocumentItem):
+            yield fallback
 
     @staticmethod
     def _fields(entry: FeedEntry) -> dict[str, Any]:

@@ -26,8 +26,9 @@ report joins a story when it is that close to *one* of its reports, so a story t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from pipeline.classify.relevance import fold, words
@@ -39,6 +40,17 @@ SKETCH_SIZE = 256
 TITLE_WEIGHT = 0.1
 THRESHOLD = 0.34
 MIN_TEXT_FEATURES = 25  # fewer stems (a bare headline, a teaser) cannot tell events of one case apart
+DATE_TOLERANCE = 2  # days: "ayer" in a late-night story, or a release the morning after the step
+SUPPORTED = 0.2  # the text score that, with the same step, date and shared case number or actors, merges
+# The classifier's primary step of one event varies between outlets: one reads the prosecutor's
+# extension as the investigation itself, another leads with a family's statement. So only steps that
+# cannot be one event veto a merge: soft steps (what someone said, testified or reported) never do,
+# and the stages of one investigation are one family (the text tells an extension from a formalization).
+SOFT_STEPS = frozenset({"statement", "testimony", "report", "forensic", "institutional"})
+STEP_FAMILIES: tuple[frozenset[str], ...] = (
+    frozenset({"preliminary_investigation", "investigation_extended", "formal_investigation"}),
+)
+SHARED_ACTORS = 2  # one shared actor is often an institution every step names (Ministerio Público)
 
 # Spanish (and a few English) function words and newsroom fillers: they say nothing about the event.
 STOP_WORDS = frozenset(fold(w) for w in """
@@ -61,9 +73,28 @@ class Signature:
     title: frozenset[int]
     text: frozenset[int]  # bottom-k sketch: the SKETCH_SIZE smallest hashes
     text_size: int  # how many stems the full set had (the sketch may hold fewer)
+    # What happened, from the classifier's milestones: the primary taken step's type and event date,
+    # the case numbers (all steps' identifiers) and the actors named. Empty when unknown.
+    step: str = ""
+    step_date: date | None = None
+    identifiers: frozenset[str] = frozenset()
+    actors: frozenset[str] = frozenset()
+    # Who wrote it: the outlet (folded, no spaces) and the folded headline.
+    outlet: str = ""
+    headline: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"v": VERSION, "title": sorted(self.title), "text": sorted(self.text), "n": self.text_size}
+        data: dict[str, Any] = {"v": VERSION, "title": sorted(self.title), "text": sorted(self.text),
+                                "n": self.text_size}
+        if self.step:
+            data["step"] = [self.step, self.step_date.isoformat() if self.step_date else None]
+        if self.identifiers:
+            data["ids"] = sorted(self.identifiers)
+        if self.actors:
+            data["actors"] = sorted(self.actors)
+        if self.outlet or self.headline:
+            data["outlet"], data["headline"] = self.outlet, self.headline
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Signature | None:
@@ -71,9 +102,14 @@ class Signature:
         if not data or data.get("v") != VERSION:
             return None
         try:
+            step = data.get("step") or ["", None]
             return cls(frozenset(int(h) for h in data["title"]), frozenset(int(h) for h in data["text"]),
-                       int(data.get("n", len(data["text"]))))
-        except (KeyError, TypeError, ValueError):
+                       int(data.get("n", len(data["text"]))), step=str(step[0] or ""),
+                       step_date=date.fromisoformat(step[1]) if step[1] else None,
+                       identifiers=frozenset(str(i) for i in data.get("ids") or ()),
+                       actors=frozenset(str(a) for a in data.get("actors") or ()),
+                       outlet=str(data.get("outlet") or ""), headline=str(data.get("headline") or ""))
+        except (KeyError, TypeError, ValueError, IndexError):
             return None
 
     @property
@@ -96,12 +132,49 @@ def _sketch(items: Iterable[str]) -> tuple[frozenset[int], int]:
     return frozenset(hashes[:SKETCH_SIZE]), len(hashes)
 
 
-def signature(title: str, text: str, lead_words: int = LEAD_WORDS) -> Signature:
-    """The signature of a report: its headline, and its headline plus the first ``lead_words`` words."""
+def plain(text: str) -> str:
+    """Folded words only: "¿Juliaca: Fiscalía…?" -> "juliaca fiscalia"."""
+    return " ".join(words(text))
+
+
+def _milestone_facts(milestones: Sequence[Mapping[str, Any]]) -> tuple[str, date | None, frozenset[str],
+                                                                         frozenset[str]]:
+    """(primary taken step type, its event date, case numbers, actors) of a report's milestones."""
+    step, when = "", None
+    ids: set[str] = set()
+    actors: set[str] = set()
+    for m in milestones:
+        if not isinstance(m, Mapping):
+            continue
+        status = m.get("status") or "taken"
+        if m.get("primary") is True and status == "taken" and not step and m.get("type"):
+            step = str(m["type"])
+            try:
+                when = date.fromisoformat(str(m.get("date"))[:10]) if m.get("date") else None
+            except ValueError:
+                when = None
+        if status == "background":
+            continue  # the case's history (an earlier complaint) is no fact of this event
+        for ident in m.get("identifiers") or ():
+            if isinstance(ident, Mapping) and ident.get("value"):
+                ids.add(plain(str(ident["value"])).replace(" ", "-"))
+        for actor in m.get("actors") or ():
+            name = actor.get("name") if isinstance(actor, Mapping) else actor
+            if name:
+                actors.add(plain(str(name)))
+    return step, when, frozenset(ids), frozenset(actors)
+
+
+def signature(title: str, text: str, lead_words: int = LEAD_WORDS, *,
+              milestones: Sequence[Mapping[str, Any]] = (), outlet: str = "") -> Signature:
+    """The signature of a report: its headline, and its headline plus the first ``lead_words`` words;
+    with ``milestones`` (as the classifier stores them) and ``outlet``, the facts ``decide`` weighs."""
     lead = " ".join(text.split()[:lead_words])
     title_hashes, _ = _sketch(stems(title))
     text_hashes, size = _sketch(stems(f"{title}\n{lead}"))
-    return Signature(title_hashes, text_hashes, size)
+    step, when, ids, actors = _milestone_facts(milestones)
+    return Signature(title_hashes, text_hashes, size, step=step, step_date=when, identifiers=ids, actors=actors,
+                     outlet=plain(outlet).replace(" ", ""), headline=plain(title))
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
@@ -118,6 +191,44 @@ def similarity(a: Signature, b: Signature) -> float:
     return round((1 - TITLE_WEIGHT) * jaccard(a.text, b.text) + TITLE_WEIGHT * jaccard(a.title, b.title), 4)
 
 
+def steps_conflict(a: str, b: str) -> bool:
+    """Two primary steps that cannot be one event (an archiving and a formalization)."""
+    if not a or not b or a == b or a in SOFT_STEPS or b in SOFT_STEPS:
+        return False
+    return not any(a in family and b in family for family in STEP_FAMILIES)
+
+
+def conflict(a: Signature, b: Signature) -> str | None:
+    """Why two reports cannot tell the same event (their facts disagree), or None."""
+    if steps_conflict(a.step, b.step):
+        return "different steps"
+    if a.step_date and b.step_date and abs((a.step_date - b.step_date).days) > DATE_TOLERANCE:
+        return "steps on different days"
+    if a.identifiers and b.identifiers and not a.identifiers & b.identifiers:
+        return "different case numbers"
+    return None
+
+
+def same_facts(a: Signature, b: Signature) -> bool:
+    """The same primary step on the same day (within tolerance), with a case number or ``SHARED_ACTORS``
+    actors in common."""
+    return (bool(a.step) and a.step == b.step and a.step_date is not None and b.step_date is not None
+            and abs((a.step_date - b.step_date).days) <= DATE_TOLERANCE
+            and (bool(a.identifiers & b.identifiers) or len(a.actors & b.actors) >= SHARED_ACTORS))
+
+
+def decide(a: Signature, b: Signature) -> float:
+    """0..1, compared with ``THRESHOLD``: the text score, overruled by the facts (see the module doc)."""
+    if a.outlet and a.outlet == b.outlet and a.headline and a.headline == b.headline:
+        return 1.0  # one outlet's report reached twice (its feed and an aggregator)
+    if not (a.comparable and b.comparable) or conflict(a, b) is not None:
+        return 0.0
+    score = similarity(a, b)
+    if score < THRESHOLD and score >= SUPPORTED and same_facts(a, b):
+        return THRESHOLD
+    return score
+
+
 def same_story(a: Signature, b: Signature, threshold: float = THRESHOLD) -> bool:
-    """Both have enough text and are at least ``threshold`` alike."""
-    return a.comparable and b.comparable and similarity(a, b) >= threshold
+    """The two reports tell one event: ``decide`` reaches ``threshold``."""
+    return decide(a, b) >= threshold

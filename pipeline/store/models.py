@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -93,6 +94,9 @@ class Document(Base):
     missing_count: Mapped[int] = mapped_column(Integer, default=0)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     outlet: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # An aggregator's result (Google News) that could not be resolved to the publisher's article:
+    # only its headline is stored, and every reader is told so.
+    headline_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Validators of the last fetch (stored or not): the next fetch asks "changed since?" with them.
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(128))

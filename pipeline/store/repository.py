@@ -78,6 +78,40 @@ def get_document(session: Session, url: str) -> Document | None:
     return session.scalars(select(Document).where(Document.url == url)).one_or_none()
 
 
+OUTLET_MATCH_DOCUMENTS = 5000  # the newest documents an unresolved aggregator headline is compared with
+
+
+def _plain(text: str) -> str:
+    """Accent-, case- and punctuation-free words: "¿Juliaca: Fiscalía…?" = "juliaca fiscalia"."""
+    from pipeline.classify.relevance import fold
+
+    return " ".join("".join(c if c.isalnum() else " " for c in fold(text)).split())
+
+
+def outlet_headline_document(session: Session, outlet: str, title: str, *,
+                             exclude_source: str | None = None) -> Document | None:
+    """A stored article of ``outlet`` (its source's name or the document's outlet, one naming the other:
+    "El Comercio Perú" is "El Comercio") with the same normalised headline: what an aggregator's
+    unresolved result points at."""
+    want_outlet, want_title = _plain(outlet), _plain(title)
+    if not want_outlet or not want_title:
+        return None
+    q = (select(Document, Source.name).join(Source, Source.id == Document.source_id)
+         .order_by(Document.id.desc()).limit(OUTLET_MATCH_DOCUMENTS))
+    if exclude_source is not None:
+        q = q.where(Document.source_id != exclude_source)
+    for doc, source_name in session.execute(q):
+        if _plain(doc.title or "") == want_title and any(
+                _same_outlet(want_outlet, _plain(name)) for name in (doc.outlet or "", source_name)):
+            return doc
+    return None
+
+
+def _same_outlet(a: str, b: str) -> bool:
+    """"el comercio peru" (Google's name) is "el comercio" (the source's): one names the other, word-wise."""
+    return bool(a and b) and (a == b or a.startswith(b + " ") or b.startswith(a + " "))
+
+
 def latest_version(session: Session, document_id: int) -> Version | None:
     return session.scalars(
         select(Version).where(Version.document_id == document_id).order_by(Version.id.desc()).limit(1)
@@ -575,13 +609,15 @@ def document_story_id(session: Session, document_id: int) -> int | None:
 
 
 def stories(session: Session, story_ids: Iterable[int]) -> dict[int, StoryInfo]:
-    """The stories with their reports (one per document, in detection order)."""
+    """The stories with their reports (one per document, in detection order); a report found through an
+    aggregator is named by its outlet (Infobae, not Google News)."""
     ids = sorted({i for i in story_ids if i is not None})
     out: dict[int, StoryInfo] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         rows = session.execute(
-            select(Change.story_id, Change.id, Change.document_id, Change.source_id, Source.name, Source.kind,
+            select(Change.story_id, Change.id, Change.document_id, Change.source_id,
+                   func.coalesce(func.nullif(Document.outlet, ""), Source.name), Source.kind,
                    Document.url, Change.title, Change.detected_at)
             .join(Source, Source.id == Change.source_id).join(Document, Document.id == Change.document_id)
             .where(Change.story_id.in_(chunk))
@@ -598,19 +634,22 @@ def stories(session: Session, story_ids: Iterable[int]) -> dict[int, StoryInfo]:
 
 
 def timeline_rows(session: Session, case_id: str) -> list[MilestoneRow]:
-    """Every milestone that relevant changes of the case reported (a removal reports nothing new)."""
+    """Every milestone that relevant changes of the case reported (a removal reports nothing new); a
+    report found through an aggregator is named by its outlet; ``removed``: its document is gone now."""
     q = (select(Change.id, Change.document_id, Change.detected_at, Document.published_at, Change.source_id,
-                Source.name, Document.url, Change.title, Document.title, Change.story_id, Change.milestones)
+                func.coalesce(func.nullif(Document.outlet, ""), Source.name), Document.url, Change.title,
+                Document.title, Change.story_id, Change.milestones, Document.state)
          .join(Source, Source.id == Change.source_id).join(Document, Document.id == Change.document_id)
          .where(Change.id.in_(select(ChangeCase.change_id).where(ChangeCase.case_id == case_id)),
                 Change.relevant.is_(True), Change.kind != "removed", Change.withdrawn_at.is_(None))
          .order_by(Change.detected_at, Change.id))
     rows: list[MilestoneRow] = []
-    for cid, did, detected, published, src, name, url, title, doc_title, story, milestones in session.execute(q):
+    for cid, did, detected, published, src, name, url, title, doc_title, story, milestones, state in \
+            session.execute(q):
         for m in milestones or ():  # a JSON list: filtered here, the same way on both databases
             if isinstance(m, dict) and m.get("type"):
                 rows.append(MilestoneRow(cid, did, detected, published, src, name, url, title or doc_title,
-                                         story, m))
+                                         story, m, removed=state == "removed"))
     return rows
 
 

@@ -86,6 +86,9 @@ def test_routing_over_a_week(db: Database, tmp_path: Path) -> None:
         daily = next(d for d in repo.all_digests(s) if d.subscriber.email == "todo@example.org" and d.kind == "digest")
         assert "Tres años después, las familias de la masacre de Juliaca siguen esperando" in daily.text_body
         assert daily.text_body.count("Fiscalía formaliza investigación preparatoria") == 1  # one "already sent" line
+        # The case status names the step's source without linking it again: the "already sent" line does.
+        assert daily.text_body.count("https://www.gob.pe/institucion/mpfn/noticias/1-formaliza") == 1
+        assert daily.html_body.count('href="https://www.gob.pe/institucion/mpfn/noticias/1-formaliza"') == 1
 
     build_scheduled(db, config, since=TUESDAY + timedelta(hours=21), now=NEXT_MONDAY, base_url=base)
     sent = _sent(db)

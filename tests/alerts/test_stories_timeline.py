@@ -125,3 +125,24 @@ def test_views_default_to_no_story_and_no_timeline() -> None:
     """Views with neither stories nor a timeline render as before (defaults)."""
     view = DigestView("a@b.pe", "", "es", "2026-11-27", {}, (change(1, "new"),), datetime(2026, 11, 27, tzinfo=UTC), "")
     assert view.timeline == () and view.changes[0].also == () and view.changes[0].story_id is None
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_a_step_gone_from_its_sources_and_linked_sources(make_view: Callable[..., DigestView], language: str) -> None:
+    """A step whose every report was taken down is marked; a source the items already link is named without
+    its link (the digest's selection blanks it: alerts.digest.timeline_views), so no URL appears twice."""
+    steps = (TimelineEntryView("juliaca-2023", date(2026, 11, 20), True, "archived", "", "taken",
+                               (ReportView("mpfn", "Ministerio Público", "https://www.gob.pe/mpfn/9"),), removed=True),
+             TimelineEntryView("juliaca-2023", date(2026, 11, 21), True, "investigation_extended", "", "taken",
+                               (ReportView("larepublica", "La República", ""), ReportView("elcomercio", "El Comercio",
+                                                                                          EC))))
+    view = make_view(language)
+    rendered = render_digest(DigestView(**{**{f: getattr(view, f) for f in view.__slots__}, "timeline": steps}))
+    gone = f"{labels.milestone_label(language, 'archived')} ({labels.text(language, 'timeline_removed')})"
+    extended = labels.milestone_label(language, "investigation_extended")
+    assert gone in rendered.text and gone in rendered.html
+    assert f"({labels.text(language, 'timeline_removed')})" not in rendered.text.split(extended, 1)[1]
+    status = rendered.text[rendered.text.index(extended):]
+    assert "La República, El Comercio" in status and f"\n  {EC}\n" in status  # the first source with a link
+    assert "La República</a>" not in rendered.html and f'<a href="{EC}" style="color:#0b4f9c;">El Comercio</a>' in \
+        rendered.html

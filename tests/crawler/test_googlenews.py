@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from scrapy import Request
 from scrapy.http import XmlResponse
@@ -13,12 +15,14 @@ from crawler.spiders.googlenews import (
     GoogleNewsSpider,
     SearchParams,
     cluster_text,
+    decode_article_url,
     default_ceid,
     is_google_article,
     search_url,
     strip_outlet,
     without_query,
 )
+from tests.support.crawl import HOSTS_SETTING
 from tests.support.httpserver import LocalHTTPServer
 from tests.support.spiders import run_spider
 
@@ -144,30 +148,97 @@ def serve(server: LocalHTTPServer) -> None:
     server.set_route("/2024/05/17/nota-directa/", body=ARTICLE)
 
 
-def test_links_not_followed_by_default() -> None:
+def test_follow_never_keeps_every_result_as_its_headline() -> None:
     with LocalHTTPServer() as server:
         serve(server)
-        run = run_spider(GoogleNewsSpider, gn_source(server.url("/rss/search")))
+        run = run_spider(GoogleNewsSpider, gn_source(server.url("/rss/search"), follow="never"))
         fetched = [p for p in server.requests if p != "/robots.txt"]
         base = server.base_url
     assert fetched == ["/rss/search?q=Juliaca&hl=es-419&gl=PE&ceid=PE:es-419"]
-    assert sorted((i.url, i.title, i.outlet, i.text) for i in run.items) == [
-        (f"{base}/2024/05/17/nota-directa/", "Nota directa", "Wayka", "Nota directa (Wayka)"),
-        (f"{base}/rss/articles/CBMiqwFBVV95cUxX", "Nota de Google", "RPP", "Nota de Google (RPP)"),
+    assert sorted((i.url, i.title, i.outlet, i.text, i.headline_only) for i in run.items) == [
+        (f"{base}/2024/05/17/nota-directa/", "Nota directa", "Wayka", "Nota directa (Wayka)", True),
+        (f"{base}/rss/articles/CBMiqwFBVV95cUxX", "Nota de Google", "RPP", "Nota de Google (RPP)", True),
     ]
     assert run.errors == []
 
 
-def test_follow_always_fetches_publisher_links_only_and_keeps_the_outlet() -> None:
+def test_results_are_resolved_to_the_article_by_default() -> None:
+    """A publisher link is fetched; a Google link is followed: an HTTP redirect reaches the article, stored
+    under its canonical URL (tracking dropped); Google's JavaScript page leaves the headline, marked."""
     with LocalHTTPServer() as server:
         serve(server)
-        run = run_spider(GoogleNewsSpider, gn_source(server.url("/rss/search"), follow="always"))
+        server.set_route("/rss/articles/CBMiqwFBVV95cUxX", status=302,
+                         headers={"Location": server.url("/rpp/nota-de-google?ref=gnews&utm_medium=rss")})
+        server.set_route("/rpp/nota-de-google", body=ARTICLE.replace("Nota directa", "Nota de Google"))
+        run = run_spider(GoogleNewsSpider, gn_source(server.url("/rss/search")))
         fetched = sorted(p for p in server.requests if p != "/robots.txt")
-    assert fetched == ["/2024/05/17/nota-directa/", "/rss/search?q=Juliaca&hl=es-419&gl=PE&ceid=PE:es-419"]
+        base = server.base_url
+    assert fetched == ["/2024/05/17/nota-directa/", "/rpp/nota-de-google?ref=gnews&utm_medium=rss",
+                       "/rss/articles/CBMiqwFBVV95cUxX",
+                       "/rss/search?q=Juliaca&hl=es-419&gl=PE&ceid=PE:es-419"]
     items = {i.outlet: i for i in run.items}
-    assert items["Wayka"].text == "Nota directa\n\nTexto completo de la nota."
-    assert items["Wayka"].title == "Nota directa"
-    assert items["RPP"].text == "Nota de Google (RPP)"  # the Google redirect was not fetched
+    assert (items["Wayka"].url, items["Wayka"].text) == (f"{base}/2024/05/17/nota-directa/",
+                                                       "Nota directa\n\nTexto completo de la nota.")
+    rpp = items["RPP"]
+    assert (rpp.url, rpp.title, rpp.text, rpp.headline_only) == (
+        f"{base}/rpp/nota-de-google", "Nota de Google", "Nota de Google\n\nTexto completo de la nota.", False)
+    assert run.errors == []
+
+
+def test_an_unresolvable_google_link_keeps_the_headline() -> None:
+    with LocalHTTPServer() as server:
+        serve(server)
+        server.set_route("/rss/articles/CBMiqwFBVV95cUxX",
+                         body="<html><body><script>location.replace('x')</script>Redirigiendo…</body></html>")
+        run = run_spider(GoogleNewsSpider, gn_source(server.url("/rss/search")))
+        base = server.base_url
+    rpp = next(i for i in run.items if i.outlet == "RPP")
+    assert (rpp.url, rpp.text, rpp.headline_only) == (f"{base}/rss/articles/CBMiqwFBVV95cUxX",
+                                                      "Nota de Google (RPP)", True)
+    assert run.errors == []
+
+
+def test_a_redirect_to_googles_consent_page_is_not_an_article() -> None:
+    """Outside Peru Google may redirect to its consent page: that is no publisher, the headline stays."""
+    with LocalHTTPServer() as server:
+        serve(server)
+        port = server.base_url.rsplit(":", 1)[1]
+        server.set_route("/rss/articles/CBMiqwFBVV95cUxX", status=302,
+                         headers={"Location": f"http://consent.google.com:{port}/ml?continue=x"})
+        server.set_route("/ml", body="<html><body><h1>Antes de ir a Google</h1><p>Usamos cookies.</p></body></html>")
+        run = run_spider(GoogleNewsSpider, gn_source(server.url("/rss/search")),
+                         settings={"TWISTED_DNS_RESOLVER": "tests.support.crawl.HostsResolver",
+                                   HOSTS_SETTING: {"consent.google.com": "127.0.0.1"}})
+        fetched = [p for p in server.requests if p != "/robots.txt"]
+    assert "/ml?continue=x" in fetched  # the redirect was followed, and recognised
+    rpp = next(i for i in run.items if i.outlet == "RPP")
+    assert rpp.headline_only and rpp.url.endswith("/rss/articles/CBMiqwFBVV95cUxX")
+
+
+def _old_id(url: str) -> str:
+    """An id as Google wrote them until 2024: base64 of a protobuf with the article URL (field 4)."""
+    raw = url.encode()
+    return base64.urlsafe_b64encode(b"\x08\x13\x22" + bytes([len(raw)]) + raw + b"\xd2\x01\x00").decode().rstrip("=")
+
+
+def test_ids_that_hold_the_url_are_decoded_and_the_article_fetched_directly() -> None:
+    assert decode_article_url(f"https://news.google.com/rss/articles/{_old_id('https://rpp.pe/a?x=1')}?oc=5") == (
+        "https://rpp.pe/a?x=1")
+    assert decode_article_url("https://news.google.com/rss/articles/CBMiqwFBVV95cUxX?oc=5") is None  # truncated
+    assert decode_article_url("https://news.google.com/rss/articles/AU_yqLopaque") is None
+    assert decode_article_url("https://news.google.com/rss/articles/!!!") is None
+    with LocalHTTPServer() as server:
+        serve(server)
+        gid = _old_id(server.url("/rpp/nota-de-google"))
+        server.set_route("/rss/search", body=FEED.replace("{base}", server.base_url).replace("CBMiqwFBVV95cUxX", gid),
+                         headers={"Content-Type": "application/rss+xml"})
+        server.set_route("/rpp/nota-de-google", body=ARTICLE.replace("Nota directa", "Nota de Google"))
+        run = run_spider(GoogleNewsSpider, gn_source(server.url("/rss/search")))
+        fetched = [p for p in server.requests if p != "/robots.txt"]
+        base = server.base_url
+    assert not any("/rss/articles/" in p for p in fetched) and "/rpp/nota-de-google" in fetched
+    rpp = next(i for i in run.items if i.outlet == "RPP")
+    assert (rpp.url, rpp.headline_only) == (f"{base}/rpp/nota-de-google", False)
 
 
 def test_unchanged_search_is_quiet(caplog: pytest.LogCaptureFixture) -> None:

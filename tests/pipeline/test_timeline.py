@@ -75,6 +75,53 @@ def test_different_dates_or_types_are_different_steps() -> None:
     assert [(e.type, e.date.day) for e in entries] == [("hearing", 10), ("hearing", 24), ("testimony", 24)]
 
 
+CASE_023 = [{"kind": "carpeta_fiscal", "value": "023-2023"}]
+CASE_031 = [{"kind": "carpeta_fiscal", "value": "031-2023"}]
+
+
+def test_reports_a_day_apart_of_one_case_are_one_step_dated_as_most_say() -> None:
+    """"ayer" in a story published after midnight is a day off: the same case file makes it one step."""
+    entries = merge([
+        row(1, milestone("formal_investigation", "2026-11-30", identifiers=CASE_023), source="mpfn"),
+        row(2, milestone("formal_investigation", "2026-12-01", identifiers=CASE_023), source="larepublica"),
+        row(3, milestone("formal_investigation", "2026-11-30", identifiers=[{"kind": "carpeta_fiscal",
+                                                                            "value": "023 - 2023"}]),
+            source="elcomercio"),
+    ])
+    [entry] = entries
+    assert entry.date == date(2026, 11, 30) and [s.source_id for s in entry.sources] == [
+        "mpfn", "larepublica", "elcomercio"]
+
+
+def test_other_case_files_or_no_common_facts_are_other_steps() -> None:
+    same_day = merge([row(1, milestone("formal_investigation", "2026-11-30", identifiers=CASE_023)),
+                      row(2, milestone("formal_investigation", "2026-11-30", identifiers=CASE_031), source="rpp")])
+    assert [(e.date.day, e.identifiers) for e in same_day] == [(30, tuple(CASE_023)), (30, tuple(CASE_031))]
+    # A day apart, one shared institution is no evidence; two shared actors or the story are.
+    one = ["Ministerio Público"]
+    two = ["Ministerio Público", "Julio Santos Mauricio Contreras"]
+    apart = merge([row(1, milestone("hearing", "2026-11-10", actors=one)),
+                   row(2, milestone("hearing", "2026-11-11", actors=one), source="rpp")])
+    assert [e.date.day for e in apart] == [10, 11]
+    assert len(merge([row(1, milestone("hearing", "2026-11-10", actors=two)),
+                      row(2, milestone("hearing", "2026-11-11", actors=two), source="rpp")])) == 1
+    assert len(merge([row(1, milestone("hearing", "2026-11-10"), story=4),
+                      row(2, milestone("hearing", "2026-11-11"), story=4, source="rpp")])) == 1
+    # Two days apart is another step even in the same case file (two sessions of one hearing).
+    assert len(merge([row(1, milestone("hearing", "2026-11-10", identifiers=CASE_023)),
+                      row(2, milestone("hearing", "2026-11-12", identifiers=CASE_023), source="rpp")])) == 2
+
+
+def test_an_entry_all_of_whose_reports_are_gone_is_marked() -> None:
+    gone = MilestoneRow(change_id=1, document_id=1, detected_at=T0, published_at=None, source_id="mpfn",
+                        source_name="MPFN", url="https://mpfn.pe/1", title="Nota 1", story_id=None,
+                        milestone=milestone("archived", "2026-11-20"), removed=True)
+    [alone] = merge([gone])
+    assert alone.removed and alone.as_json()["removed"] is True
+    [both] = merge([gone, row(2, milestone("archived", "2026-11-20"), source="rpp")])
+    assert not both.removed and len(both.sources) == 2
+
+
 def test_undated_steps_fall_back_to_publication_then_detection() -> None:
     published = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 24 Nov, 22:00 in Lima
     entries = merge([
@@ -158,9 +205,15 @@ def test_case_timeline_query(db: Database) -> None:
     assert [(src.source_id, src.source_name, src.url) for src in extended.sources] == [
         ("larepublica", "LAREPUBLICA", "https://larepublica.pe/1"), ("elcomercio", "ELCOMERCIO", "https://elcomercio.pe/2")]
     assert extended.first_detected_at == T0
+    assert not any(e.removed for e in entries)
     with db.read() as s:
         assert repo.case_timeline(s, "ayacucho-2022")[0].type == "archived"
         assert repo.case_timeline(s, "nadie") == []
+    with db.write() as s:  # the complaint's only report is taken down: the step stays, marked
+        complaint = s.query(Document).filter(Document.url == "https://rpp.pe/3").one()
+        complaint.state = "removed"
+    with db.read() as s:
+        assert [e.type for e in repo.case_timeline(s, "juliaca-2023") if e.removed] == ["constitutional_complaint"]
 
 
 def test_default_case_timeline_from_real_texts(db, default_config, now) -> None:
