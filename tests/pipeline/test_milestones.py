@@ -1052,3 +1052,12 @@ def test_earlier_objects_look_back_kickers_and_calls(title: str, text: str, mtyp
         assert "taken" not in got.get(mtype, set()), got
     else:
         assert status in got.get(mtype, set()), got
+
+
+def test_a_hearing_set_in_a_demands_body_is_still_news() -> None:
+    """A voice's body tells context after the lead, except a hearing a court set or held (milestone guide)."""
+    text = ("La CIDH pidió al Estado peruano investigar las muertes de Juliaca. El juzgado programó la audiencia "
+            "para el 4 de diciembre. La fiscalía abrió investigación preliminar en enero.")
+    got = statuses("CIDH sigue el caso Juliaca", text)
+    assert got["statement"] == {"taken"} and "taken" in got["hearing"], got
+    assert "taken" not in got.get("preliminary_investigation", set()), got

@@ -333,7 +333,8 @@ def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_
             primary = None
     if primary is not None and primary.rule.key in lx.VOICES:
         for h in taken:  # "families protested ... The prosecutor opened its inquiry in January": context of a demand
-            if h is not primary and h.rule.key != "statement" and doc.sentence_no[h.start] >= 1:
+            if h is not primary and h.rule.key != "statement" and doc.sentence_no[h.start] >= 1 \
+                    and h.rule.key not in lx.DATED_STEPS:  # a hearing set or held is news wherever it is told
                 verdicts[id(h)] = Verdict(BACKGROUND, f"context of the {primary.rule.key} "
                                                       f"'{doc.span(primary.start, primary.end)}'")
         taken = [h for h in taken if verdicts[id(h)].status == TAKEN]
