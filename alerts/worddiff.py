@@ -54,7 +54,7 @@ def _lines(diff: str | None) -> Iterator[tuple[str, str]]:
             yield "ctx", line
 
 
-def _runs(diff: str | None) -> Iterator[tuple[str, str] | tuple[list[str], list[str]]]:
+def runs(diff: str | None) -> Iterator[tuple[str, str] | tuple[list[str], list[str]]]:
     """The diff as context lines (kind, line) and edit runs (removed texts, added texts), lazily."""
     removed: list[str] = []
     added: list[str] = []
@@ -134,7 +134,7 @@ def pair_lines(removed: list[str], added: list[str], mark: bool = True) -> list[
 def diff_rows(diff: str | None) -> list[DiffRow]:
     """The unified diff's lines with the changed words marked in edited lines (removed lines first)."""
     rows: list[DiffRow] = []
-    for run in _runs(diff):
+    for run in runs(diff):
         if isinstance(run[0], str):
             kind, line = run
             assert isinstance(line, str)
@@ -151,7 +151,7 @@ def changed_words(diff: str | None, limit: int = 3) -> list[tuple[str, str]]:
     """Short replacements inside edited lines, as (old words, new words): the edit in one glance."""
     out: list[tuple[str, str]] = []
     lines = 0
-    for run in _runs(diff):
+    for run in runs(diff):
         if isinstance(run[0], str):
             lines += 1
             continue

@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 from starlette.convertors import Convertor, register_url_convertor
 
 from alerts.message import strip_controls
-from alerts.render import diff_lines
-from alerts.worddiff import Segment, pair_lines
+from alerts.worddiff import Segment, pair_lines, runs
 from casewatch.web.i18n import text
 from pipeline.store.repository import REVIEW_STATES, ChangeQuery
 
@@ -158,32 +157,20 @@ def side_by_side(diff: str | None) -> list[tuple[Cell, Cell]]:
     """A unified diff as (old, new) rows: runs of removed lines face the added lines that replaced them,
     with the changed words marked (alerts.worddiff)."""
     rows: list[tuple[Cell, Cell]] = []
-    removed: list[str] = []
-    added: list[str] = []
 
     def cell(kind: str, segments: tuple[Segment, ...] | None) -> Cell:
         if segments is None:
             return Cell("empty", "")
         return Cell(kind, "".join(t for t, _ in segments), segments)
 
-    def flush() -> None:
-        for old, new in pair_lines(removed, added):
-            rows.append((cell("del", old), cell("add", new)))
-        removed.clear()
-        added.clear()
-
-    for kind, line in diff_lines(diff):
-        if kind == "del":
-            if added:
-                flush()
-            removed.append(line[1:])
-        elif kind == "add":
-            added.append(line[1:])
-        else:
-            flush()
+    for run in runs(diff):
+        if isinstance(run[0], str):
+            kind, line = run
+            assert isinstance(line, str)
             text = line if kind == "hunk" else line[1:]
             rows.append((Cell(kind, text, ((text, False),)), Cell(kind, text, ((text, False),))))
-    flush()
+            continue
+        rows.extend((cell("del", old), cell("add", new)) for old, new in pair_lines(*run))  # type: ignore[misc]
     return rows
 
 
