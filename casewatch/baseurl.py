@@ -12,18 +12,21 @@ from urllib.parse import urlsplit
 from config.settings import Settings
 
 
+def loopback_host(host: str) -> bool:
+    """True for a host name or address of this machine (127.0.0.0/8, [::1], localhost)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def points_to_loopback(url: str) -> bool:
-    """True for a link to this machine (127.0.0.0/8, ::1, localhost)."""
+    """True for a link to this machine (127.0.0.0/8, ::1, localhost and its subdomains)."""
     try:
         host = urlsplit(url).hostname or ""
     except ValueError:
         return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return loopback_host(host) or host.endswith(".localhost")
 
 
 def loopback_warning(settings: Settings) -> str | None:

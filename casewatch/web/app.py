@@ -45,6 +45,7 @@ from alerts.render import TEMPLATES_DIR as ALERTS_TEMPLATES
 from alerts.render import diff_lines, safe_href
 from alerts.worddiff import diff_rows
 from casewatch.app import App
+from casewatch.baseurl import loopback_host
 from casewatch.web.auth import (
     EXEMPT,
     PROTECTED,
@@ -244,19 +245,10 @@ def create_app(app: App, *, auth: AuthConfig | None = None) -> Starlette:
     return starlette
 
 
-def _loopback(host: str) -> bool:
-    import ipaddress
-
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 def serve_refusal(host: str, auth: AuthConfig) -> str | None:
     """Why ``casewatch serve`` must not listen on ``host``: off loopback, only with reviewers and a session
     key (fail closed, catalogue row G8); None when it may."""
-    if _loopback(host) or (auth.configured and auth.secret_from_env):
+    if loopback_host(host) or (auth.configured and auth.secret_from_env):
         return None
     missing = [name for name, ok in (("CASEWATCH_REVIEWERS", auth.configured),
                                      ("CASEWATCH_SECRET_KEY", auth.secret_from_env)) if not ok]
