@@ -41,8 +41,8 @@ test: install chromium
 demo: install
 	$(BIN)/casewatch demo
 
-## eval: relevance and legal-step figures on the tuning set (eval/v2, v4, v5, v6, v9); a held-out set
-## once, at the end of a round of work: make eval SET=v8 (v3, v7 are spent). One set: SET=v2, v4..v6, v9
+## eval: relevance and legal-step figures on the tuning set (eval/v2, v4, v5, v6, v9, v10 dev); held out
+## once, at the end of a round: make eval SET=v10 SPLIT=test (v3, v7, v8 are spent). One set: SET=v2, v4..v6, v9
 SET   ?= tune
 SPLIT ?=
 eval: install

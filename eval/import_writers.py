@@ -7,6 +7,7 @@
     .venv/bin/python eval/import_writers.py v7 /work/evalsets/v7     # held out whole, like v3
     .venv/bin/python eval/import_writers.py v8 /work/evalsets/v8     # held out whole, like v3 and v7
     .venv/bin/python eval/import_writers.py v9 /work/evalsets/v9     # a check on fresh text, then tuning
+    .venv/bin/python eval/import_writers.py v10 /work/evalsets/v10   # split by k % 5: dev tunes, test held out
 
 Each writer wrote one file (v3: es-v3-a, es-v3-b, en-v3-c; v4: es-v4-d, es-v4-e, en-v4-f); the Spanish
 files are joined. Only ids, counts and problems are printed, never texts or labels (nobody tuning
@@ -22,7 +23,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval.evalset import V3_DIR, V4_DIR, V5_DIR, V6_DIR, V7_DIR, V8_DIR, V9_DIR, problems
+from eval.evalset import V3_DIR, V4_DIR, V5_DIR, V6_DIR, V7_DIR, V8_DIR, V9_DIR, V10_DIR, problems, split_of
 
 SETS = {
     "v3": (V3_DIR, "test", {"es": ("es-v3-a.yaml", "es-v3-b.yaml"), "en": ("en-v3-c.yaml",)}),
@@ -32,7 +33,19 @@ SETS = {
     "v7": (V7_DIR, "test", {"es": ("es-v7-m.yaml", "es-v7-n.yaml"), "en": ("en-v7-o.yaml",)}),
     "v8": (V8_DIR, "test", {"es": ("es-v8-p.yaml", "es-v8-q.yaml"), "en": ("en-v8-r.yaml",)}),
     "v9": (V9_DIR, "dev", {"es": ("es-v9-s.yaml", "es-v9-t.yaml"), "en": ("en-v9-u.yaml",)}),
+    "v10": (V10_DIR, "k % 5", {"es": ("es-v10-v.yaml", "es-v10-w.yaml"), "en": ("en-v10-x.yaml",)}),
 }
+
+
+def _chunks(text: str) -> list[str]:
+    """The items of a writer's YAML list as written: each starts with a "- " line at column 0."""
+    out: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("- ") or not out:
+            out.append(line)
+        else:
+            out[-1] += line
+    return out
 
 
 def main(argv: list[str]) -> int:
@@ -45,23 +58,36 @@ def main(argv: list[str]) -> int:
     seen: set[str] = set()
     for lang, names in writers.items():
         parts = []
+        by_split: dict[str, list[str]] = {"dev": [], "test": []}
         for name in names:
             if not (source / name).exists():
                 print(f"{name}: missing in {source}, skipped")
                 continue
             text = (source / name).read_text(encoding="utf-8")
             items = yaml.safe_load(text) or []
+            chunks = _chunks(text) if split == "k % 5" else []
+            if chunks and [yaml.safe_load(c)[0] for c in chunks] != items:
+                print(f"{source / name}: items do not start at column 0 ('- id:'); nothing copied", file=sys.stderr)
+                return 1
             for n, raw in enumerate(items, 1):
-                bad = problems(raw, split)
+                part = split_of(int(str(raw.get("id", ""))[-3:] or 0)) if split == "k % 5" else split
+                bad = problems(raw, part)
                 if bad or raw["id"] in seen:
                     print(f"{source / name}: item {n} ({raw.get('id')}): {bad[0] if bad else 'duplicate id'}; "
                           "nothing copied", file=sys.stderr)
                     return 1
                 seen.add(raw["id"])
-            parts.append(text.rstrip("\n") + "\n")
+                if chunks:
+                    by_split[part].append(chunks[n - 1].rstrip("\n") + "\n")
+            if not chunks:
+                parts.append(text.rstrip("\n") + "\n")
             print(f"{name}: {len(items)} items")
         if parts:
             (target / f"{lang}.{split}.yaml").write_text("".join(parts), encoding="utf-8")
+        for part, texts in by_split.items():
+            if texts:
+                (target / f"{lang}.{part}.yaml").write_text("".join(texts), encoding="utf-8")
+                print(f"eval/{argv[0]}/{lang}.{part}.yaml: {len(texts)} items")
     print(f"eval/{argv[0]}: {len(seen)} items")
     return 0
 

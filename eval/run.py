@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from config.schema import Case, ConfigError, load_config
 from eval import v1
-from eval.evalset import HELD_OUT_SETS, LANGS, STATUSES, TUNING_SETS, V2_DIR, EvalSetError, Item, load
+from eval.evalset import HELD_OUT_SETS, LANGS, SPLIT_SETS, STATUSES, TUNING_SETS, V2_DIR, EvalSetError, Item, load
 from eval.metrics import NONE, TARGETS, Outcome, Scores, normalise, score
 from pipeline.classify.milestones import find_milestones
 from pipeline.classify.relevance import classify
@@ -141,8 +141,10 @@ def run_v2(evalset: str, split: str, cases: dict[str, Case], parts: Sequence[tup
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", dest="evalset", choices=["tune", "v2", *TUNING_SETS, *HELD_OUT_SETS, "v1"],
-                        default="tune", help="tune: the tuning set, v2, v4, v5, v6 and v9 (default); v3, v7, "
+    parser.add_argument("--set", dest="evalset",
+                        choices=["tune", "v2", *TUNING_SETS, *SPLIT_SETS, *HELD_OUT_SETS, "v1"],
+                        default="tune", help="tune: the tuning set, v2, v4, v5, v6, v9 and v10's dev split "
+                                             "(default); v10: --split dev, or test once at the end; v3, v7, "
                                              "v8: held-out sets, each run once; v1: the first set")
     parser.add_argument("--split", choices=["dev", "test", "all"], default=None,
                         help="v2: dev, test or all (default); v3: test (all of it); v1: one split (default: each)")
@@ -155,7 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"{args.evalset} is held out whole: its only split is test")
     if (args.evalset in TUNING_SETS or args.evalset == "tune") and args.split not in (None, "all"):
         parser.error(f"{args.evalset} is scored whole (no held-out split); for one split of v2: --set v2")
-    if args.evalset in HELD_OUT_SETS and args.errors:
+    if args.evalset in SPLIT_SETS and args.split not in (None, "dev", "test"):
+        parser.error(f"{args.evalset} has a dev split (tuning) and a test split (held out): --split dev or test")
+    held_out = args.evalset in HELD_OUT_SETS or (args.evalset in SPLIT_SETS and args.split == "test")
+    if held_out and args.errors:
         print(f"eval: --errors is refused on the held-out set {args.evalset} (per-item results are for the tuning "
               "sets only)", file=sys.stderr)
         return 2
@@ -168,13 +173,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.evalset in HELD_OUT_SETS:
             folder = Path(args.data or HELD_OUT_SETS[args.evalset])
             return run_v2(args.evalset, "test", cases, [(folder, ["test"])], args.errors, args.json)
+        if args.evalset in SPLIT_SETS:
+            folder = Path(args.data or SPLIT_SETS[args.evalset])
+            return run_v2(args.evalset, args.split or "dev", cases, [(folder, [args.split or "dev"])], args.errors,
+                          args.json)
         if args.evalset in TUNING_SETS:
             folder = Path(args.data or TUNING_SETS[args.evalset])
             return run_v2(args.evalset, "all", cases, [(folder, ["dev"])], args.errors, args.json)
         if args.evalset == "tune":
             parts = [(Path(args.data), both)] if args.data else [
-                (V2_DIR, both), *((folder, ["dev"]) for folder in TUNING_SETS.values())]
-            return run_v2("tune (v2 + " + " + ".join(TUNING_SETS) + ")", "all", cases, parts, args.errors, args.json)
+                (V2_DIR, both), *((folder, ["dev"]) for folder in TUNING_SETS.values()),
+                *((folder, ["dev"]) for folder in SPLIT_SETS.values())]
+            names = [*TUNING_SETS, *(f"{name} dev" for name in SPLIT_SETS)]
+            return run_v2("tune (v2 + " + " + ".join(names) + ")", "all", cases, parts, args.errors, args.json)
         split = args.split or "all"
         return run_v2("v2", split, cases, [(Path(args.data or V2_DIR), both if split == "all" else [split])],
                       args.errors, args.json)

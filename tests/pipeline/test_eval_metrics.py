@@ -14,6 +14,7 @@ import yaml
 from eval.evalset import (
     HELD_OUT_SETS,
     LANGS,
+    SPLIT_SETS,
     SPLITS,
     STATUSES,
     V2_DIR,
@@ -23,6 +24,7 @@ from eval.evalset import (
     load,
     problems,
     read_raw,
+    split_of,
 )
 from eval.import_v2 import complete_items
 from eval.metrics import Found, Outcome, normalise, pair_steps, score
@@ -228,6 +230,22 @@ def test_every_held_out_item_is_well_formed(name: str) -> None:
     assert len(items) >= 200 and all(i.id.split("-")[1] == name for i in items)
 
 
+@pytest.mark.parametrize("name", sorted(SPLIT_SETS))
+def test_a_split_set_keeps_the_k_mod_5_rule(name: str) -> None:
+    """Structure only: each item sits in the split its writer's number gives (k % 5 in {2, 4}: test)."""
+    for split in SPLITS:
+        items, missing = load(split, SPLIT_SETS[name])
+        assert not missing and {i.lang for i in items} == set(LANGS)
+        assert items and all(split_of(int(i.id[-3:])) == split for i in items)
+    bad = {**read_raw(SPLIT_SETS[name] / "es.dev.yaml")[0], "id": f"es-{name}-v002"}
+    assert any("belongs to the test split (k % 5 rule)" in p for p in problems(bad, "dev"))
+
+
+def test_the_cli_refuses_errors_on_a_held_out_split(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--set", "v10", "--split", "test", "--errors"]) == 2
+    assert "--errors is refused on the held-out set v10" in capsys.readouterr().err
+
+
 def test_the_cli_refuses_errors_on_the_held_out_set(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--set", "v3", "--errors"]) == 2
     err = capsys.readouterr().err
@@ -244,7 +262,7 @@ def test_v3_ids_are_all_held_out() -> None:
     assert problems(item, "dev") == ["id 'es-v3-b017' belongs to the test split (v3 is held out whole)"]
     assert problems({**item, "lang": "en"}, "test") == ["id 'es-v3-b017' does not match lang 'en'"]
     assert problems({**item, "id": "es-v3-17"}, "test") == [
-        "id 'es-v3-17' is not <lang>-v2-NNN or <lang>-v3..v9-<writer>NNN"]
+        "id 'es-v3-17' is not <lang>-v2-NNN or <lang>-v3..v10-<writer>NNN"]
     assert problems({**item, "id": "es-v4-d003"}, "dev") == []
     assert problems({**item, "id": "es-v4-d003"}, "test") == [
         "id 'es-v4-d003' belongs to the dev split (v4 is for tuning whole)"]
