@@ -202,17 +202,42 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
         if h.rule.key == "forensic" and verdicts[id(h)].status == TAKEN and verb is not None \
                 and doc.verb_lemma(verb) not in lx.PRODUCING:
             verdicts[id(h)] = Verdict(BACKGROUND, f"cited, not produced: {verdicts[id(h)].reason}")
+    for h in mentions:  # "La acusación fiscal, presentada en marzo, solicita penas de 25 años": the earlier step asks
+        if verdicts[id(h)].status == TAKEN and verdicts[id(h)].reason.startswith("the request is the step"):
+            subject = next((o for o in mentions if o.rule.key == h.rule.key and o.start < h.start
+                            and doc.sentence(o.start) == doc.sentence(h.start)
+                            and verdicts[id(o)].status == BACKGROUND
+                            and verdicts[id(o)].reason.startswith("participle")), None)
+            if subject is not None:
+                verdicts[id(h)] = Verdict(BACKGROUND, f"what the earlier '{doc.span(subject.start, subject.end)}' asks")
+    for h in mentions:  # "entregan informe de las necropsias": the report delivered is the expert evidence
+        if h.rule.key == "report" and verdicts[id(h)].status == TAKEN:
+            expert = next((o for o in mentions if o.rule.key == "forensic" and h.end <= o.start <= h.end + 3
+                           and any(doc.toks[p] in lx.OF for p in range(h.end, o.start))), None)
+            if expert is not None:
+                verdicts[id(expert)] = Verdict(TAKEN, f"the report of '{doc.span(h.start, h.end)}': "
+                                                      f"{verdicts[id(h)].reason}", verdicts[id(h)].verb)
+                evidence = doc.span(expert.start, expert.end)
+                verdicts[id(h)] = Verdict(BACKGROUND, f"a report of expert evidence: '{evidence}'")
     taken_keys = {h.rule.key for h in mentions if verdicts[id(h)].status == TAKEN}
     for h in mentions:
         if h.rule.key != "indictment" or verdicts[id(h)].status != TAKEN:
+            continue
+        verb = verdicts[id(h)].verb
+        if verb is not None and doc.verb_lemma(verb) in lx.ADMITTING and "ruling" in taken_keys:
+            # "declaró procedente la acusación y dictó el auto de enjuiciamiento": the court's decision
+            verdicts[id(h)] = Verdict(BACKGROUND, f"what the court admitted ('{doc.span(verb, verb + 1)}'): "
+                                                  "the step is the ruling")
             continue
         if "trial" in taken_keys and (verdicts[id(h)].reason.startswith("the request is the step")
                                       or h.rule.priority < INDICTMENT_WORDS):
             # at a trial, "la fiscalía pide 20 años", "prosecutors accuse" is the charge tried
             verdicts[id(h)] = Verdict(BACKGROUND, f"the charge at a trial under way; {verdicts[id(h)].reason}")
-        elif "formal_investigation" in taken_keys and h.rule.priority < INDICTMENT_WORDS:
-            # "prosecutors charge four officers" over a formalized investigation: the formalization
-            verdicts[id(h)] = Verdict(BACKGROUND, "a charge that is the formalization reported with it")
+        elif (charged := next((k for k in lx.CHARGED_BY if k in taken_keys), None)) \
+                and h.rule.priority < INDICTMENT_WORDS:
+            # "prosecutors charge four officers" over a formalized investigation (or a constitutional
+            # complaint filed): the charge is that step
+            verdicts[id(h)] = Verdict(BACKGROUND, f"a charge that is the {charged.replace('_', ' ')} reported with it")
     for h in mentions:
         specific = reader.yields_to(h) if verdicts[id(h)].status == TAKEN else None
         if specific is not None and verdicts[id(specific)].status == TAKEN:

@@ -103,7 +103,12 @@ APPELLATE = words_of(
     "confirmar revocar ratificar anular uphold overturn confirm revoke annul reverse")
 # A court's decision reported in the same sentence as what it decided is that step ("declaró fundado
 # el impedimento de salida", "la Sala confirmó la absolución").
-RULING_IS = frozenset(("appeal", "coercive_measure", "precautionary_measure"))
+RULING_IS = frozenset(("appeal", "coercive_measure", "precautionary_measure", "investigation_extended"))
+OF = words_of("de del of")
+# A court declaring a charge admissible rules on it ("declaró procedente la acusación").
+ADMITTING = words_of("declarar admitir admit")
+# Steps a charge worded as a verb ("prosecutors accuse", "acusan") is the wording of, when reported with it.
+CHARGED_BY = ("formal_investigation", "constitutional_complaint")
 REQUEST_NOUNS = words_of(
     "pedido pedidos exigencia exigencias solicitud llamado demandas pliego reclamos demand demands call request")
 # A step named by the body that takes it ("la Subcomisión de Acusaciones Constitucionales aprobó"):
