@@ -18,7 +18,7 @@ from pipeline.classify.milestones.identifiers import actors as find_actors
 from pipeline.classify.milestones.identifiers import identifiers as find_identifiers
 from pipeline.classify.milestones.model import Milestone
 from pipeline.classify.milestones.patterns import Hit
-from pipeline.classify.milestones.recency import earlier_step
+from pipeline.classify.milestones.recency import earlier_month, earlier_step
 from pipeline.classify.milestones.status import ANNOUNCED, BACKGROUND, STATUSES, TAKEN, Reader, Verdict
 from pipeline.classify.milestones.tables import CUE_KINDS, index, labels, tables
 from pipeline.classify.milestones.text import FINITE, Doc
@@ -257,7 +257,8 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
     published_day = local_date(published)
     for h in mentions:  # "abrió investigación en enero de 2023", told in a 2025 analysis
         if verdicts[id(h)].status == TAKEN:
-            old = earlier_step(doc, h, published_day)
+            old = earlier_step(doc, h, published_day) or (
+                earlier_month(doc, h, published_day) if doc.sentence_no[h.start] >= 1 else None)
             if old is not None:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"{old}; {verdicts[id(h)].reason}")
     dates = _Dates(doc)  # read once, by sentence, for the hearings and for every step's date

@@ -31,6 +31,29 @@ def earlier_step(doc: Doc, hit: Hit, published: date | None) -> str | None:
     return f"dated {day.strftime('%m/%Y')}, long before publication: an earlier step"
 
 
+def earlier_month(doc: Doc, hit: Hit, published: date | None) -> str | None:
+    """A step told below the lead and dated by a bare month before the month of publication ("The trial
+    opened in March" in an April story, "la apelación fue presentada en julio"): a recap of an earlier step."""
+    if published is None:
+        return None
+    _lo, hi = doc.sentence(hit.start)
+    toks = doc.toks
+    for pos in range(hit.end, min(hi, hit.end + YEAR_AFTER)):
+        if toks[pos] not in MONTHS or toks[pos - 1] not in _IN:
+            continue
+        if any(t.isdigit() for t in toks[max(0, pos - 3):min(hi, pos + 3)]):
+            return None  # a day or a year: other rules read it
+        month = MONTHS[toks[pos]]
+        if month == published.month:
+            return None
+        year = published.year if month < published.month else published.year - 1
+        return f"dated {calendar.month_name[month]} {year}, before the month of publication: an earlier step"
+    return None
+
+
+_IN = frozenset("en in since desde durante during".split())
+
+
 def _ago_date(doc: Doc, hit: Hit, published: date) -> date | None:
     """"hace dos años", "a year ago", "el año pasado", "last year" just after the step: how long before."""
     _lo, hi = doc.sentence(hit.start)

@@ -211,7 +211,8 @@ class Reader:
                 found = ahead
         found = found or self._left(hit, lo) or self._right(hit, hi)
         if found is None:
-            pending = next((p for p in range(hit.end, doc.title_tokens) if self.marks.get(p) in ("N", "A", "F")), None)
+            pending = next((p for p in (*range(hit.end, doc.title_tokens), *range(hit.start))
+                            if self.marks.get(p) in ("N", "A", "F")), None)
             if hit.start < doc.title_tokens and pending is not None:  # "... hearing still without a date"
                 found = Verdict(ANNOUNCED, f"named in the headline, not yet: {_quoted(doc, pending)}")
             found = found or (Verdict(TAKEN, "named in the headline") if hit.start < doc.title_tokens
