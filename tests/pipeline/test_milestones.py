@@ -970,8 +970,14 @@ def test_an_earlier_stage_of_the_proceeding_further_down_is_its_history(title: s
      "background", "carries the step"),
     # a demand's or a report's body: the other steps it tells after the lead are its context
     ("Macusani families demand justice", "Relatives protested on Monday outside the prosecutor's office and "
-     "demanded charges. The prosecutor's office opened its inquiry into the deaths in January.",
+     "demanded charges. The prosecutor's office opened its inquiry into the deaths.",
      "preliminary_investigation", "background", "context of the statement"),
+    # a step dated by a bare month before the month of publication, below the lead, is told again
+    ("Macusani families demand justice", "Relatives protested on Monday outside the prosecutor's office and "
+     "demanded charges. The prosecutor's office opened its inquiry into the deaths in January.",
+     "preliminary_investigation", "background", "before the month of publication"),
+    ("Former police commander testifies", "A former colonel testified on Tuesday before the judges. The trial "
+     "opened in January.", "trial", "background", "before the month of publication"),
     # an investigation that goes on is no new step
     ("Four Juliaca police officers testify as preparatory investigation continues", "Four officers gave statements "
      "on Monday before the prosecutor.", "formal_investigation", "background", "under way"),
@@ -1061,3 +1067,42 @@ def test_a_hearing_set_in_a_demands_body_is_still_news() -> None:
     got = statuses("CIDH sigue el caso Juliaca", text)
     assert got["statement"] == {"taken"} and "taken" in got["hearing"], got
     assert "taken" not in got.get("preliminary_investigation", set()), got
+
+
+@pytest.mark.parametrize(("title", "text", "mtype", "status", "why"), [
+    # the defence asking for a dismissal asks for it
+    ("Audiencia de control de acusación en el caso Juliaca", "El juzgado realizó ayer la audiencia. Durante la "
+     "sesión, las defensas plantearon el sobreseimiento del caso.", "archived", "requested", "asked for"),
+    # a dismissal worded as a rejection is the archiving itself
+    ("Judge dismisses case against protesters", "A judge in Juliaca on Monday dismissed the case against eleven "
+     "protesters.", "archived", "taken", "the rejection is the step"),
+    # a verdict welcomed is what the statement is about, not a new ruling
+    ("UN rights office welcomes Juliaca verdict", "The office called it an important step against impunity.",
+     "ruling", "background", "a position on it"),
+    # a headline's step that the body tells as asked for
+    ("Prosecutors ask court to bar former president from leaving Peru", "Prosecutors on Wednesday requested an "
+     "18-month travel ban for the former president.", "coercive_measure", "requested", "told in the body"),
+    # a report of autopsies delivered is expert evidence
+    ("Peritos entregan informe de las necropsias", "Medicina Legal entregó a la fiscalía el documento.",
+     "forensic", "taken", "the report of"),
+    # a court declaring a charge admissible rules on it
+    ("Juez declara procedente acusación contra cuatro policías y los envía a juicio", "El juzgado dictó el auto "
+     "de enjuiciamiento.", "indictment", "background", "what the court admitted"),
+    # a verb charge beside a constitutional complaint filed is that complaint
+    ("Prosecutors accuse former minister over 2020 deaths", "Prosecutors filed a constitutional complaint on "
+     "Tuesday against the former minister.", "indictment", "background", "constitutional complaint"),
+    # what an earlier indictment asks for is background
+    ("Poder Judicial programa audiencia de control de acusación", "El juzgado programó la audiencia para el 18 "
+     "de mayo. La acusación fiscal, presentada en marzo, solicita penas de 25 años de prisión.",
+     "indictment", "background", ""),
+])
+def test_steps_told_through_other_words(title: str, text: str, mtype: str, status: str, why: str) -> None:
+    found = [m for m in find_milestones(title, text, published=PUBLISHED) if m.type == mtype]
+    assert found and found[0].status == status and why in found[0].reason, found
+    assert status == "taken" or all(m.status != "taken" for m in found), found
+
+
+def test_according_to_a_statement_names_a_source() -> None:
+    found = find_milestones("Prosecutors formalize investigation against four officers", "The officers are "
+                            "suspected of homicide, according to a statement.", published=PUBLISHED)
+    assert [m.type for m in found if m.status == "taken"] == ["formal_investigation"], found

@@ -19,7 +19,7 @@ from pipeline.classify.milestones.identifiers import identifiers as find_identif
 from pipeline.classify.milestones.model import Milestone
 from pipeline.classify.milestones.patterns import Hit
 from pipeline.classify.milestones.recency import earlier_month, earlier_step
-from pipeline.classify.milestones.status import ANNOUNCED, BACKGROUND, STATUSES, TAKEN, Reader, Verdict
+from pipeline.classify.milestones.status import ANNOUNCED, BACKGROUND, REQUESTED, STATUSES, TAKEN, Reader, Verdict
 from pipeline.classify.milestones.tables import CUE_KINDS, index, labels, tables
 from pipeline.classify.milestones.text import FINITE, Doc
 
@@ -202,6 +202,12 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
         if h.rule.key == "forensic" and verdicts[id(h)].status == TAKEN and verb is not None \
                 and doc.verb_lemma(verb) not in lx.PRODUCING:
             verdicts[id(h)] = Verdict(BACKGROUND, f"cited, not produced: {verdicts[id(h)].reason}")
+    for h in mentions:  # "Prosecutors seek pretrial detention" over "requested pretrial detention": the body tells
+        if verdicts[id(h)].status == TAKEN and verdicts[id(h)].reason == "named in the headline":
+            body = [verdicts[id(o)] for o in mentions if o.rule.key == h.rule.key and o.start >= doc.title_tokens]
+            told = next((v for v in body if v.status == REQUESTED), None)
+            if told is not None and not any(v.status == TAKEN for v in body):
+                verdicts[id(h)] = Verdict(told.status, f"named in the headline, told in the body: {told.reason}")
     for h in mentions:  # "La acusación fiscal, presentada en marzo, solicita penas de 25 años": the earlier step asks
         if verdicts[id(h)].status == TAKEN and verdicts[id(h)].reason.startswith("the request is the step"):
             subject = next((o for o in mentions if o.rule.key == h.rule.key and o.start < h.start

@@ -54,12 +54,14 @@ COORDINATION = words_of("y e o ni and or")
 AUXILIARIES = words_of("haber have")
 PASSIVE = words_of("ser be")
 REQUEST_LEMMAS = words_of(
-    "pedir exigir solicitar reclamar exhortar instar demandar requerir urgir clamar recomendar ask demand "
+    "pedir exigir solicitar reclamar exhortar instar demandar requerir urgir clamar recomendar plantear ask demand "
     "request urge call seek recommend")
 # A step rejected or denied did not happen: "rechazó la prisión preventiva" (an appeal rejected was
 # decided, and rejecting is what a statement does: those two types keep the verb's status).
 REJECTIONS = words_of("rechazar denegar desestimar negar reject deny dismiss refuse")
 REJECTION_KEEPS = frozenset(("appeal", "statement", "ruling"))  # a court rejecting a motion rules on it
+# Steps worded as a rejection ("dismissed the case", "desestimó la denuncia"): the verb is the step.
+REJECTION_IS_STEP = frozenset(("archived",))
 # A decision on an appeal is the appeal step ("declaró infundado el recurso de apelación").
 DECIDED_BY_RULING = frozenset(("appeal",))
 # Recap words that open a clause of their own ("tras", "después de (que)", "after"): a step that is its

@@ -219,8 +219,12 @@ class Reader:
                      else Verdict(BACKGROUND, "a noun phrase without a verb of action"))
         if found.status == REQUESTED and hit.rule.key == "statement":
             found = Verdict(TAKEN, f"a demand made is a statement: {found.reason}")
-        if found.reason.startswith("rejected") and hit.rule.key in lx.REJECTION_KEEPS:
+        if found.reason.startswith("rejected") and hit.rule.key in lx.REJECTION_KEEPS and not (
+                hit.rule.key == "ruling" and found.reason.startswith("rejected or welcomed")):  # "welcomes verdict"
             found = Verdict(TAKEN, f"decided or taken as a position: {found.reason}")
+        if found.reason.startswith("rejected: ") and hit.rule.key in lx.REJECTION_IS_STEP and any(
+                doc.lemma(p) in lx.REJECTIONS for p in range(hit.start, hit.end)):  # "dismissed the case"
+            found = Verdict(TAKEN, f"the rejection is the step: {found.reason}", found.verb)
         if hit.rule.key in lx.ONGOING and found.verb is not None and doc.lemma(found.verb) in lx.UNDER_WAY \
                 and found.reason.endswith("is no action on the step"):  # "continúa el juicio oral": under way
             found = Verdict(TAKEN, f"under way: {_quoted(doc, found.verb)}", found.verb)
