@@ -1106,3 +1106,17 @@ def test_according_to_a_statement_names_a_source() -> None:
     found = find_milestones("Prosecutors formalize investigation against four officers", "The officers are "
                             "suspected of homicide, according to a statement.", published=PUBLISHED)
     assert [m.type for m in found if m.status == "taken"] == ["formal_investigation"], found
+
+
+@pytest.mark.parametrize(("title", "text", "mtype"), [
+    ("Juicio por Juliaca", "En la sesión de ayer declararon dos peritos de balística ante el colegiado.", "testimony"),
+    ("Caso Juliaca", "La fiscalía recabó las primeras declaraciones de heridos el lunes.", "testimony"),
+    ("Former minister questioned", "The former minister appeared before prosecutors on Tuesday.", "testimony"),
+    ("Peru opens probe", "Prosecutors opened preliminary proceedings against army officers on Monday.",
+     "preliminary_investigation"),
+    ("Fiscal de la Nación", "El fiscal de la Nación ratificó ayer al equipo especial que investiga las muertes.",
+     "institutional"),
+])
+def test_wordings_of_a_step_taken(title: str, text: str, mtype: str) -> None:
+    found = find_milestones(title, text, published=PUBLISHED)
+    assert any(m.type == mtype and m.status == "taken" for m in found), found
