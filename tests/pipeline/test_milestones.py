@@ -1120,3 +1120,16 @@ def test_according_to_a_statement_names_a_source() -> None:
 def test_wordings_of_a_step_taken(title: str, text: str, mtype: str) -> None:
     found = find_milestones(title, text, published=PUBLISHED)
     assert any(m.type == mtype and m.status == "taken" for m in found), found
+
+
+@pytest.mark.parametrize(("title", "text", "mtype"), [
+    # the investigation as the subject of what is ordered is no investigation opened
+    ("Caso Juliaca pasa a la Fiscalía de Derechos Humanos", "La Fiscalía de la Nación dispuso que la investigación "
+     "por las muertes sea trasladada a la fiscalía supraprovincial.", "preliminary_investigation"),
+    # the prosecution restating at trial the sentence it asks for is the charge, not a public position
+    ("Arranca el juicio oral por las muertes de Juliaca", "El colegiado dio inicio ayer al juicio oral. En la "
+     "primera sesión, la fiscalía reiteró el pedido de hasta 35 años de prisión.", "statement"),
+])
+def test_words_that_report_no_step_of_that_type(title: str, text: str, mtype: str) -> None:
+    found = find_milestones(title, text, published=PUBLISHED)
+    assert not any(m.type == mtype and m.status == "taken" for m in found), found
