@@ -8,6 +8,7 @@
     .venv/bin/python eval/import_writers.py v8 /work/evalsets/v8     # held out whole, like v3 and v7
     .venv/bin/python eval/import_writers.py v9 /work/evalsets/v9     # a check on fresh text, then tuning
     .venv/bin/python eval/import_writers.py v10 /work/evalsets/v10   # split by k % 5: dev tunes, test held out
+    .venv/bin/python eval/import_writers.py v11 /work/evalsets/v11   # the same
 
 Each writer wrote one file (v3: es-v3-a, es-v3-b, en-v3-c; v4: es-v4-d, es-v4-e, en-v4-f); the Spanish
 files are joined. Only ids, counts and problems are printed, never texts or labels (nobody tuning
@@ -23,7 +24,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval.evalset import V3_DIR, V4_DIR, V5_DIR, V6_DIR, V7_DIR, V8_DIR, V9_DIR, V10_DIR, problems, split_of
+from eval.evalset import V3_DIR, V4_DIR, V5_DIR, V6_DIR, V7_DIR, V8_DIR, V9_DIR, V10_DIR, V11_DIR, problems, split_of
 
 SETS = {
     "v3": (V3_DIR, "test", {"es": ("es-v3-a.yaml", "es-v3-b.yaml"), "en": ("en-v3-c.yaml",)}),
@@ -34,6 +35,7 @@ SETS = {
     "v8": (V8_DIR, "test", {"es": ("es-v8-p.yaml", "es-v8-q.yaml"), "en": ("en-v8-r.yaml",)}),
     "v9": (V9_DIR, "dev", {"es": ("es-v9-s.yaml", "es-v9-t.yaml"), "en": ("en-v9-u.yaml",)}),
     "v10": (V10_DIR, "k % 5", {"es": ("es-v10-v.yaml", "es-v10-w.yaml"), "en": ("en-v10-x.yaml",)}),
+    "v11": (V11_DIR, "k % 5", {"es": ("es-v11-y.yaml", "es-v11-z.yaml"), "en": ("en-v11-a.yaml",)}),
 }
 
 
