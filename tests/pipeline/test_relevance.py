@@ -24,6 +24,8 @@ RELEVANT = [
     "Peru: prosecutors charge police commander over Juliaca massacre",
     "Protestas en Juliaca: Fiscalía abre investigación por homicidio calificado",
     "MASACRE DE JULIACA: FISCALIA CITA A JEFES POLICIALES",  # case and accents do not matter
+    # the police officer who died in Juliaca the same night is part of the case, not a look-alike
+    "Fiscalía acusa a cinco personas por la muerte del policía José Luis Soncco en Juliaca",
 ]
 NOT_RELEVANT = [
     "Senamhi: heladas de hasta -15 °C en Juliaca y zonas altas de Puno",
