@@ -1133,3 +1133,29 @@ def test_wordings_of_a_step_taken(title: str, text: str, mtype: str) -> None:
 def test_words_that_report_no_step_of_that_type(title: str, text: str, mtype: str) -> None:
     found = find_milestones(title, text, published=PUBLISHED)
     assert not any(m.type == mtype and m.status == "taken" for m in found), found
+
+
+@pytest.mark.parametrize(("title", "text", "mtype", "status", "why"), [
+    # going to the prosecutor to testify is testifying
+    ("Exministro acude a la Fiscalía", "El exministro acudió ayer a la sede de la Fiscalía de la Nación para rendir "
+     "su declaración en la investigación por las muertes.", "testimony", "taken", "went to testify"),
+    # the witnesses' own verb is the testimony
+    ("Testigos declaran en juicio por muertes en Juliaca", "La sesión se realizó en San Román.", "testimony",
+     "taken", "the witnesses testify"),
+    # what happened at the place just named goes on with the story
+    ("Exjefe policial ante la fiscalía", "El exjefe de la Región Policial Puno acudió ayer a la sede del Equipo "
+     "Especial de Fiscales, donde declaró durante cinco horas como investigado.", "testimony", "taken", ""),
+    # the investigation extended is what the extension acts on
+    ("Prosecutors extend Juliaca investigation by eight months", "The special team has extended the preparatory "
+     "investigation by eight months.", "formal_investigation", "background", "extends"),
+])
+def test_status_read_from_the_sentence(title: str, text: str, mtype: str, status: str, why: str) -> None:
+    found = [m for m in find_milestones(title, text, published=PUBLISHED) if m.type == mtype]
+    assert found and found[0].status == status and why in found[0].reason, found
+
+
+def test_lost_immunity_is_no_constitutional_complaint() -> None:
+    found = find_milestones("Judge bars former president from leaving Peru", "A judge on Tuesday barred the former "
+                            "president from leaving Peru. She was removed by Congress and lost presidential immunity.",
+                            published=PUBLISHED)
+    assert not any(m.type == "constitutional_complaint" and m.status == "taken" for m in found), found

@@ -181,6 +181,12 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 and (doc.sentence(o.start) == doc.sentence(h.start)
                      or (o.start < doc.title_tokens and doc.sentence_no[h.start] < 1)) for o in mentions):
             verdicts[id(h)] = Verdict(BACKGROUND, "the report that carries the step taken in its sentence")
+    if any(o.rule.key == "investigation_extended" and verdicts[id(o)].status == TAKEN for o in mentions):
+        for h in mentions:  # "has extended the preparatory investigation by eight months": what is extended
+            verb = verdicts[id(h)].verb
+            if h.rule.key in lx.INVESTIGATIONS and verdicts[id(h)].status == TAKEN and verb is not None \
+                    and doc.verb_lemma(verb) in lx.EXTENDING:
+                verdicts[id(h)] = Verdict(BACKGROUND, f"what '{doc.span(verb, verb + 1)}' extends")
     for h in mentions:  # "as preparatory investigation continues": an investigation under way is no new step
         if h.rule.key in lx.INVESTIGATIONS and verdicts[id(h)].status == TAKEN:
             hi = doc.sentence(h.start)[1]
@@ -202,6 +208,19 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
         if h.rule.key == "forensic" and verdicts[id(h)].status == TAKEN and verb is not None \
                 and doc.verb_lemma(verb) not in lx.PRODUCING:
             verdicts[id(h)] = Verdict(BACKGROUND, f"cited, not produced: {verdicts[id(h)].reason}")
+    for h in mentions:  # "acudió ayer a la Fiscalía para rendir su declaración": went to testify, and did
+        verdict = verdicts[id(h)]
+        if h.rule.key == "testimony" and verdict.status == ANNOUNCED and verdict.reason.startswith("purpose"):
+            lo = doc.sentence(h.start)[0]
+            went = next((p for p in range(h.start - 1, max(lo, h.start - 12) - 1, -1)
+                         if doc.form(p) == FINITE and doc.verb_lemma(p) in lx.ATTENDING), None)
+            if went is not None:
+                verdicts[id(h)] = Verdict(TAKEN, f"went to testify: '{doc.span(went, went + 1)}'", went)
+        elif h.rule.key == "testimony" and verdict.status == BACKGROUND and verdict.reason.startswith(
+                "the subject of") and verdict.verb is not None and doc.verb_lemma(verdict.verb) in lx.TESTIFYING:
+            # "Testigos declaran en juicio": the witnesses' verb is the testimony
+            verdicts[id(h)] = Verdict(TAKEN, f"the witnesses testify: '{doc.span(verdict.verb, verdict.verb + 1)}'",
+                                      verdict.verb)
     for h in mentions:  # "Prosecutors seek pretrial detention" over "requested pretrial detention": the body tells
         if verdicts[id(h)].status == TAKEN and verdicts[id(h)].reason == "named in the headline":
             body = [verdicts[id(o)] for o in mentions if o.rule.key == h.rule.key and o.start >= doc.title_tokens]

@@ -107,6 +107,9 @@ APPELLATE = words_of(
 # el impedimento de salida", "la Sala confirmó la absolución").
 RULING_IS = frozenset(("appeal", "coercive_measure", "precautionary_measure", "investigation_extended"))
 OF = words_of("de del of")
+# Going somewhere to testify ("acudió a la Fiscalía para declarar") is testifying; so is a witness's verb.
+ATTENDING = words_of("acudir llegar asistir comparecer concurrir attend appear arrive go come")
+TESTIFYING = words_of("declarar testificar atestiguar testify")
 # A court declaring a charge admissible rules on it ("declaró procedente la acusación").
 ADMITTING = words_of("declarar admitir admit")
 # Steps a charge worded as a verb ("prosecutors accuse", "acusan") is the wording of, when reported with it.
@@ -117,6 +120,7 @@ REQUEST_NOUNS = words_of(
 # as the subject of a verb of action it is taken, unlike other steps ("la investigación sigue").
 ACTING_BODIES = words_of("subcomision subcommittee")
 MONTHS = frozenset(dates.MONTHS)
+NARRATIVE_RELATIVES = words_of("donde where")  # after a comma: what happened at the place just named
 RELATIVES = words_of("que quien quienes cuyo cuya cuyos cuyas donde which who whom whose where")
 # Verbs of reporting: a pluperfect under them is the news told in the past ("told families that the
 # investigation had been extended").
@@ -154,6 +158,7 @@ CARRIED_BY_A_REPORT = frozenset(("archived", "constitutional_complaint", "indict
 VOICES = frozenset(("statement", "report"))
 # Investigations: opened or formalized is a step; one that goes on ("sigue", "continues") is not.
 INVESTIGATIONS = frozenset(("preliminary_investigation", "formal_investigation"))
+EXTENDING = words_of("ampliar prorrogar extender extend prolong")
 # Verbs of a position taken on a step ("saluda el inicio del juicio", "welcomed the ruling"): the position
 # is the statement, the step it is about was reported before.
 # Stems, as the lemmatizer leaves many of their present forms as they are ("saluda").

@@ -279,6 +279,8 @@ class Reader:
             if doc.form(pos) in (FINITE, IMPERFECT, FUTURE, CONDITIONAL):
                 verbs += 1
             if doc.toks[pos] in lx.RELATIVES:
+                if doc.toks[pos] in lx.NARRATIVE_RELATIVES and "," in doc.before(pos):
+                    return False  # "acudió ayer a la sede, donde declaró": the story goes on there
                 if verbs and doc.form(hit.start) == FINITE:  # "el perito que practicó las necropsias declaró"
                     return False  # the relative clause has its own verb; the step's verb is the main one
                 before = pos - 1
@@ -413,7 +415,7 @@ class Reader:
                 if form == FINITE and doc.lemma(pos) in lx.HAPPENINGS:
                     return Verdict(TAKEN, f"the step happens: {_quoted(doc, pos)}")
                 if form == FINITE and doc.lemma(pos) in lx.NOT_ACTIONS:  # "Apelación de ... sigue sin fecha"
-                    return Verdict(BACKGROUND, f"the subject of {_quoted(doc, pos)}: no action on it")
+                    return Verdict(BACKGROUND, f"the subject of {_quoted(doc, pos)}: no action on it", pos)
                 if form in (FINITE, IMPERFECT, FUTURE, CONDITIONAL, MODAL):
                     return None
                 continue
@@ -439,7 +441,7 @@ class Reader:
                         return Verdict(BACKGROUND, f"names the body that takes another step: {_quoted(doc, pos)}")
                     return Verdict(TAKEN, f"the body of the step acts: {verdict.reason}")
                 if not passive:
-                    return Verdict(BACKGROUND, f"the subject of {_quoted(doc, pos)}, not its object")
+                    return Verdict(BACKGROUND, f"the subject of {_quoted(doc, pos)}, not its object", pos)
                 if doc.sentence_no[hit.start] >= 1:
                     return Verdict(BACKGROUND, f"passive {_quoted(doc, pos)} after the lead: a recap")
             return verdict
