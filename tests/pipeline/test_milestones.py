@@ -1159,3 +1159,18 @@ def test_lost_immunity_is_no_constitutional_complaint() -> None:
                             "president from leaving Peru. She was removed by Congress and lost presidential immunity.",
                             published=PUBLISHED)
     assert not any(m.type == "constitutional_complaint" and m.status == "taken" for m in found), found
+
+
+@pytest.mark.parametrize(("title", "text", "mtype"), [
+    # a recap word opening the clause of the verb that acts on the step
+    ("Families say threats continue", "Two years after the IACHR granted precautionary measures to leaders of the "
+     "association, the families say threats have not stopped.", "precautionary_measure"),
+    # an English headline's "to be" / "to travel" tells what is coming
+    ("Boluarte to be questioned by prosecutors next month", "The former president will answer questions.",
+     "testimony"),
+    ("Ayacucho families to travel to Washington for IACHR hearing", "Relatives will take part next month.",
+     "hearing"),
+])
+def test_recaps_and_headline_futures_report_no_step(title: str, text: str, mtype: str) -> None:
+    found = find_milestones(title, text, published=PUBLISHED)
+    assert not any(m.type == mtype and m.status == "taken" for m in found), found

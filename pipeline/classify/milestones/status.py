@@ -106,6 +106,8 @@ class Reader:
                 aux_form = doc.form(aux)
                 if aux_form in (FUTURE, CONDITIONAL, MODAL):
                     return Verdict(ANNOUNCED, f"{aux_form} {_quoted(doc, aux)} {word}")
+                if aux > 0 and doc.toks[aux - 1] == "to" and doc.toks[aux] == "be":  # "to be questioned"
+                    return Verdict(ANNOUNCED, f"to come: 'to be' {word}")
                 if aux_form == IMPERFECT or doc.toks[aux] == "had":
                     return Verdict(BACKGROUND, f"pluperfect {_quoted(doc, aux)} {word}: an earlier step", aux)
                 if doc.lemma(aux) in lx.PASSIVE and doc.sentence_no[pos] >= 1:
@@ -210,6 +212,9 @@ class Reader:
             if ahead is not None and ahead.reason.startswith((FUTURE, CONDITIONAL, MODAL)):
                 found = ahead
         found = found or self._left(hit, lo) or self._right(hit, hi)
+        if found is not None and found.status == TAKEN and found.verb is not None and found.verb < hit.start \
+                and (recap := self._recap_before(hit, lo, found.verb)) is not None:
+            return Verdict(BACKGROUND, f"recap: {_quoted(doc, recap)} ... {found.reason}")  # "after X granted measures"
         if found is None:
             pending = next((p for p in (*range(hit.end, doc.title_tokens), *range(hit.start))
                             if self.marks.get(p) in ("N", "A", "F")), None)
@@ -477,11 +482,13 @@ class Reader:
         return "with a recent day" in found.reason and hit.end < len(self.doc.toks) \
             and self.doc.form(hit.end) == PARTICIPLE and not self.doc.before(hit.end).strip()
 
-    def _recap_before(self, hit: Hit, lo: int) -> int | None:
+    def _recap_before(self, hit: Hit, lo: int, start: int | None = None) -> int | None:
         """A recap word opening the clause of a step that is its own verb ("four months after prosecutors
-        indicted", "después de que la fiscalía acusara"), with no other verb between."""
+        indicted", "después de que la fiscalía acusara"), or of the verb acting on it (``start``), with no
+        other verb between."""
         doc = self.doc
-        for pos in range(hit.start - 1, max(lo, hit.start - RECAP_WINDOW) - 1, -1):
+        start = hit.start if start is None else start
+        for pos in range(start - 1, max(lo, start - RECAP_WINDOW) - 1, -1):
             if any(p in doc.before(pos + 1) for p in (*lx.CLAUSE_PUNCTUATION, ",")):
                 return None
             if self.marks.get(pos) == "B" and doc.toks[pos] in lx.RECAP_OPENERS:  # not "ya formalizó": news
