@@ -29,9 +29,9 @@ from pipeline.store import repository as repo
 from pipeline.store.models import Change, Digest, Source, Subscriber
 from pipeline.store.session import Database, Session
 from pipeline.timeline import SHOWN_STATUSES
+from textkit import LIMA
 
 log = logging.getLogger(__name__)
-LIMA = ZoneInfo("America/Lima")
 TIMELINE_ENTRIES = 5  # per case, at the top of every digest: where the case stands, not its history
 
 

@@ -16,7 +16,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -32,13 +31,12 @@ from alerts.views import (
     TimelineEntryView,
 )
 from alerts.worddiff import changed_words, diff_lines, diff_rows
-from pipeline.classify.relevance import words
 from pipeline.store.repository import ALTERNATING_KINDS
+from textkit import LIMA, SPANISH_MONTHS, words
 
 __all__ = ["RenderedDigest", "render_digest", "render_quiet_week", "safe_href", "diff_lines", "environment",
            "collapse_stories", "collapse_alternating", "institution_of"]
 
-LIMA = ZoneInfo("America/Lima")
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 DIFF_MAX_LINES = 20  # enough to see the edit on a phone; the review page (full_href) has the whole diff
 SUMMARY_MAX = 1500
@@ -147,7 +145,7 @@ def _multiline(value: str, max_length: int) -> str:
     return text
 
 
-_MONTH_NAMES = "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre"
+_MONTH_NAMES = "|".join(SPANISH_MONTHS)
 _SEP = r"\s*(?:[-–—|·:,/]\s*)?"
 # What pages put before their first sentence: a machine timestamp ("2026-11-10T09:00:00"), a numeric date
 # or a time, and a written date only when a separator or a time follows it ("10 de noviembre de 2026 -"),

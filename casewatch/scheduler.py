@@ -21,7 +21,6 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -41,9 +40,9 @@ from casewatch.stopping import Stop
 from config.schema import Config
 from pipeline.store import repository as repo
 from pipeline.store.lock import LockLost, scheduler_lock
+from textkit import LIMA
 
 log = logging.getLogger("casewatch.scheduler")
-LIMA = ZoneInfo("America/Lima")
 MISFIRE_GRACE = 3600
 
 

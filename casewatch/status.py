@@ -19,8 +19,8 @@ from config.schema import Schedule
 from pipeline.store import repository as repo
 from pipeline.store.lock import lock_holder
 from pipeline.store.models import CrawlRun, Digest
+from textkit import LIMA
 
-LIMA = ZoneInfo("America/Lima")
 SENT_WINDOW = timedelta(days=7)
 
 

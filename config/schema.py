@@ -34,6 +34,7 @@ from pydantic import (
 
 from config.files import ConfigFileError, check_not_writable_by_others, read_limited_yaml
 from config.redact import redact, redact_url
+from textkit import LIMA_TZ
 
 SourceKind = Literal[
     "prosecutor", "court", "congress", "gazette", "iachr", "un", "ombudsman", "ngo", "news", "aggregator"
@@ -50,7 +51,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _EMAIL = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+$")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-DEFAULT_TIMEZONE = "America/Lima"
+DEFAULT_TIMEZONE = LIMA_TZ
 
 
 class ConfigError(Exception):

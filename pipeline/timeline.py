@@ -24,9 +24,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-LIMA = ZoneInfo("America/Lima")  # the case's calendar: a 22:00 Lima publication is that day's news
+from textkit import LIMA  # the case's calendar: a 22:00 Lima publication is that day's news
+
 SHOWN_STATUSES = ("taken", "announced")  # the milestone guide: background and requested never reach the timeline
 DATE_TOLERANCE = 1  # days between two reports' dates of one step (publication either side of midnight)
 SHARED_ACTORS = 2  # a day apart, one shared actor (often the institution acting) is no evidence of one step

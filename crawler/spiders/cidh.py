@@ -54,6 +54,7 @@ from crawler.extract.text import INVISIBLE_TAGS, SelectorError, block_text, page
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
 from crawler.spiders.base import REMOVED_STATUSES, SourceSpider
+from textkit import LIMA_TZ  # where a date without a time is read (the case's readers)
 
 # The frame page: /<lang>/<cidh|iachr>/jsForm/ (any case, trailing slash optional).
 FRAME_PATH = re.compile(r"^/(?P<lang>[a-z]{2})/(?:cidh|iachr)/jsform/?$", re.IGNORECASE)
@@ -88,7 +89,6 @@ RELEASE_NUMBER = re.compile(r"^No\.?\s*\d{1,4}/\d{2}(?!\d)", re.IGNORECASE)
 RELEASE_TIME = re.compile(r"^(?P<H>\d{1,2}):(?P<M>\d{2})(?:\s*(?P<ampm>[AaPp])\.?\s?[Mm]\.?)?$")
 HAS_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
 RELEASE_TZ = "America/New_York"  # releases are timed in Washington, D.C.
-LIMA_TZ = "America/Lima"  # where a date without a time is read (the case's readers)
 MIN_BODY_CHARS = 200  # a body opened by the press-office line alone (no dateline) is at least this long
 DROP_TAGS: tuple[str, ...] = (*INVISIBLE_TAGS, "nav", "header", "footer", "aside", "form")
 

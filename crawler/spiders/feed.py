@@ -47,7 +47,7 @@ from crawler.extract.text import html_to_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
 from crawler.spiders.base import REMOVED_STATUSES, SourceSpider
-from pipeline.classify.relevance import fold  # 'Fiscalía' = 'FISCALIA': feeds mix both
+from textkit import fold  # 'Fiscalía' = 'FISCALIA': feeds mix both
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 ATOM_NS = "http://www.w3.org/2005/Atom"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from config.schema import Case
-from pipeline.classify.relevance import CaseMatcher, fold
+from pipeline.classify.relevance import CaseMatcher
+from textkit import fold
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "spiders" / "feed"
 
