@@ -78,7 +78,7 @@ class SourceHealthView:
 
 @dataclass(frozen=True, slots=True)
 class TimelineEntryView:
-    """One legal step of a case for the digest's "case status" section (pipeline.timeline)."""
+    """One legal step of a case for the digest's "case status" section (pipeline.store.timeline)."""
 
     case_id: str
     date: date  # when it happened; when ``date_known`` is False, when it was published

@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from config.cron import check_cron
 from config.files import ConfigFileError, check_not_writable_by_others, read_limited_yaml
 from config.redact import redact, redact_url
 from textkit import LIMA_TZ
@@ -82,16 +83,6 @@ class Schedule(_Model):
         m = _INTERVAL.match(self.expression)
         return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))}) if m else None
 
-    def trigger(self, jitter: int | None = None) -> Any:
-        """The APScheduler trigger for this schedule (imported lazily: config stays light)."""
-        from apscheduler.triggers.cron import CronTrigger
-        from apscheduler.triggers.interval import IntervalTrigger
-
-        tz = ZoneInfo(self.timezone)
-        if (every := self.interval) is not None:
-            return IntervalTrigger(seconds=int(every.total_seconds()), timezone=tz, jitter=jitter)
-        return CronTrigger.from_crontab(self.expression, timezone=tz)
-
 
 def parse_schedule(value: str, timezone: str = DEFAULT_TIMEZONE) -> Schedule:
     """Validate a schedule string; raises ValueError with the message users see."""
@@ -102,10 +93,8 @@ def parse_schedule(value: str, timezone: str = DEFAULT_TIMEZONE) -> Schedule:
         if int(m.group(1)) <= 0:
             raise ValueError(f"interval must be positive: '{value}'")
         return Schedule(expression=value.strip(), timezone=timezone)
-    from apscheduler.triggers.cron import CronTrigger
-
     try:
-        CronTrigger.from_crontab(value.strip())
+        check_cron(value.strip())
     except (ValueError, TypeError) as exc:
         raise ValueError(f"invalid cron expression '{value}' ({exc})") from None
     return Schedule(expression=value.strip(), timezone=timezone)

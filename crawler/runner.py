@@ -23,10 +23,8 @@ from crawler.extensions import RunContext, RunCounters
 from crawler.items import DocumentItem
 from crawler.tls import TLS_CA_HOSTS_SETTING, TLS_CA_SETTING
 from pipeline import revisit as revisit_policy
-from pipeline.health import update_health
-from pipeline.store import repository as repo
-from pipeline.store.errors import describe_failure
-from pipeline.store.session import Database
+from pipeline import runs
+from pipeline.runs import Database, describe_failure
 
 DEFAULT_TIME_LIMIT = 900  # seconds a single source may crawl before it is closed
 
@@ -84,10 +82,8 @@ def params_error(spider_cls: type, source: Source) -> str | None:
 def _record_refused(db: Database, source: Source, error: str, results: dict[str, RunCounters]) -> None:
     """A source whose config its spider refuses: a failed run, so health and `sources` show it."""
     now = datetime.now(UTC)
-    with db.write() as session:
-        run = repo.record_failed_run(session, source.id, now, now, error)
-        update_health(session, source.id, source.unhealthy_after, now, run.id)
-    results[source.id] = RunCounters(source_id=source.id, run_id=run.id, status="failed", errors=1,
+    run_id = runs.record_refused(db, source.id, source.unhealthy_after, error, now)
+    results[source.id] = RunCounters(source_id=source.id, run_id=run_id, status="failed", errors=1,
                                      first_error=error, started=now, finished=now)
 
 
@@ -123,9 +119,8 @@ def run_crawls(
     logging.getLogger("scrapy.utils.signal").addFilter(_closed_before_open)
     loader = SpiderLoader.from_settings(settings)
     context = RunContext(db=db, cases=tuple(cases), progress=progress, results=results)
-    with db.read() as session:
-        known = {s.id: repo.known_validators(session, s.id, s.config_sha()) if conditional else {}
-                 for s in sources}
+    known = runs.known_validators(db, {s.id: s.config_sha() for s in sources}) if conditional \
+        else {s.id: {} for s in sources}
     # Revisits of documents stored from a feed entry or a listing card: checked for presence only.
     fragments = revisit_policy.fragments(db, [u for urls in (revisit or {}).values() for u in urls])
     for source in sources:

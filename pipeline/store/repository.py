@@ -32,7 +32,7 @@ from pipeline.store.models import (
     Unsubscribe,
     Version,
 )
-from pipeline.timeline import MilestoneRow, TimelineEntry, merge
+from pipeline.store.timeline import MilestoneRow, TimelineEntry, merge
 
 # ------------------------------------------------------------------------------ config mirrors
 
@@ -665,7 +665,7 @@ def document_primary_step(session: Session, document_id: int) -> dict[str, Any] 
 
 
 def case_timeline(session: Session, case_id: str) -> list[TimelineEntry]:
-    """The case's legal steps by event date, each once with all its sources (pipeline.timeline)."""
+    """The case's legal steps by event date, each once with all its sources (pipeline.store.timeline)."""
     return merge(timeline_rows(session, case_id))
 
 

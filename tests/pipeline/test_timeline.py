@@ -8,7 +8,7 @@ from typing import Any
 from pipeline.store import repository as repo
 from pipeline.store.models import Change, ChangeCase, Document, Source
 from pipeline.store.session import Database
-from pipeline.timeline import MilestoneRow, fallback_date, merge
+from pipeline.store.timeline import MilestoneRow, fallback_date, merge
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

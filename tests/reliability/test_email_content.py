@@ -23,7 +23,7 @@ from bs4 import BeautifulSoup
 from alerts import render
 from alerts.message import RenderedDigest, build_message
 from alerts.views import DigestView
-from casewatch.web import app as web_app
+from casewatch.web import context as web_context
 from config import schema
 from config.settings import Settings
 from tests.alerts.conftest import change, make_view  # noqa: F401 - the make_view fixture
@@ -183,8 +183,8 @@ def test_F5_templates_ship_in_the_package_not_in_config() -> None:
     from packaging.version import Version
 
     assert render.environment.loader.searchpath == [str(render.TEMPLATES_DIR)]  # type: ignore[union-attr]
-    web_paths = web_app.environment().loader.searchpath  # type: ignore[union-attr]
-    assert {Path(p) for p in web_paths} == {web_app.TEMPLATES, render.TEMPLATES_DIR}
+    web_paths = web_context.environment().loader.searchpath  # type: ignore[union-attr]
+    assert {Path(p) for p in web_paths} == {web_context.TEMPLATES, render.TEMPLATES_DIR}
     assert all(Path(p).is_relative_to(ROOT) for p in web_paths)
     models = [m for m in vars(schema).values() if isinstance(m, type) and hasattr(m, "model_fields")]
     fields = {f"{m.__name__}.{name}" for m in [*models, Settings] for name in m.model_fields}

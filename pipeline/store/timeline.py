@@ -14,7 +14,7 @@ story dated it. Announced steps ("formalizará", "programó la audiencia") stay 
 background and requested steps, and an edit's re-published step, are no entries at all. An entry
 whose every report is gone from its site (a release taken down) stays, marked ``removed``.
 
-Pure: rows in, entries out (the query is ``pipeline.store.repository.case_timeline``).
+Pure: rows in, entries out (the query is ``repository.case_timeline``, beside it in the store).
 """
 
 from __future__ import annotations
