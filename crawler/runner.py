@@ -18,7 +18,7 @@ from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.reactor import install_reactor
 
-from config.schema import Case, ConfigError, Source
+from config.schema import Case, ConfigError, ParamsCheck, Source, params_errors
 from crawler.extensions import RunContext, RunCounters
 from crawler.items import DocumentItem
 from crawler.tls import TLS_CA_HOSTS_SETTING, TLS_CA_SETTING
@@ -66,17 +66,17 @@ def source_crawler(process: CrawlerProcess, spider_cls: type, source: Source,
     return crawler
 
 
+def spider_checks() -> dict[str, ParamsCheck | None]:
+    """Spider families that exist, each with its params check: what ``load_config(spiders=...)`` takes, so
+    a wrong spider param is reported when the config loads."""
+    loader = SpiderLoader.from_settings(crawler_settings())
+    return {name: getattr(loader.load(name), "check_params", None) for name in sorted(loader.list())}
+
+
 def params_error(spider_cls: type, source: Source) -> str | None:
     """The one-line reason ``source``'s params are unusable for its spider, else None."""
     check = getattr(spider_cls, "check_params", None)
-    if check is None:
-        return None
-    try:
-        check(source)
-    except ValueError as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return message if source.id in message else f"source '{source.id}': {message}"
-    return None
+    return next(iter(params_errors(check, source)), None) if check is not None else None
 
 
 def _record_refused(db: Database, source: Source, error: str, results: dict[str, RunCounters]) -> None:
