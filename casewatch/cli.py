@@ -1,4 +1,4 @@
-"""The `casewatch` command line (contract in DESIGN.md): thin commands over the packages."""
+"""The `casewatch` command line (contract in docs/architecture.md): thin commands over the packages."""
 
 from __future__ import annotations
 

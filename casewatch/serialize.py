@@ -1,4 +1,4 @@
-"""The JSON shapes of the CLI contract (DESIGN.md): changes and sources, exactly those fields."""
+"""The JSON shapes of the CLI contract (docs/architecture.md): changes and sources, exactly those fields."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """IACHR (CIDH) press releases on oas.org, found through the Commission's home page.
 
-Site structure (context/sources.md A.2):
+Site structure:
 
 * The old listing ``/es/cidh/prensa/comunicados.asp`` redirects to ``wearesorry.htm``; the home page
   (``https://www.oas.org/es/cidh/``, English ``https://www.oas.org/en/IACHR/``) links the recent
@@ -270,7 +270,7 @@ def _opening(region: Tag) -> Tag | None:
     when it is the block just before it.
 
     The dateline is the anchor, not the first "Oficina de Prensa de la CIDH" line: a press-contact box
-    above the body says the same words, and the body read from there was the box alone (issue 14).
+    above the body says the same words, and the body read from there was the box alone.
     Without a dateline, a press-office line followed in its container by a body of real length.
     """
     dateline = next(_blocks_matching(region, DATELINE), None)
@@ -328,7 +328,7 @@ def release_date(line: str, clock: time | None = None) -> datetime | None:
     """The date a release line gives, at the time printed on the page (Washington's clock).
 
     A date printed without a time is a calendar day, not midnight in Washington: midnight there in
-    summer is 23:00 of the day before in Lima, which moved releases to the previous day (issue 14).
+    summer is 23:00 of the day before in Lima, which moved releases to the previous day.
     Such a day is kept as midnight in Lima, which is the same day in both cities.
     """
     found = parse_date(line, default_tz=RELEASE_TZ)

@@ -1,6 +1,6 @@
 """Google News RSS searches: what outlets we do not crawl directly say about the case.
 
-Site structure (context/sources.md A.3): ``https://news.google.com/rss/search?q=<query>&hl=<hl>&gl=<gl>
+Site structure: ``https://news.google.com/rss/search?q=<query>&hl=<hl>&gl=<gl>
 &ceid=<gl>:<lang>`` answers an RSS 2.0 channel (no pagination, ~100 items at most). Search operators
 go inside ``q`` (``when:7d``, ``site:``, quotes, ``OR``). Each ``<item>`` has:
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from textkit import LIMA  # the case's calendar: a 22:00 Lima publication is that day's news
 
-SHOWN_STATUSES = ("taken", "announced")  # the milestone guide: background and requested never reach the timeline
+SHOWN_STATUSES = ("taken", "announced")  # docs/architecture.md: background and requested never reach the timeline
 DATE_TOLERANCE = 1  # days between two reports' dates of one step (publication either side of midnight)
 SHARED_ACTORS = 2  # a day apart, one shared actor (often the institution acting) is no evidence of one step
 

@@ -1,4 +1,4 @@
-"""Issue 14: a digest a person reads at a glance: clean summaries, the changed words marked inside a long
+"""A digest a person reads at a glance: clean summaries, the changed words marked inside a long
 line, health lines in the subscriber's language, and nothing of the classifier's workings."""
 
 from __future__ import annotations

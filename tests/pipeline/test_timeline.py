@@ -253,7 +253,7 @@ def test_default_case_timeline_from_real_texts(db, default_config, now) -> None:
 
 
 def test_background_requested_and_republished_steps_are_no_entries() -> None:
-    """Issue 13: the timeline shows steps taken (and announced, apart), never a step mentioned as context or
+    """The timeline shows steps taken (and announced, apart), never a step mentioned as context or
     asked for, nor an edit re-publishing a step it already has; rows stored before statuses count as taken."""
     legacy = milestone("hearing", "2026-11-10")
     del legacy["status"]

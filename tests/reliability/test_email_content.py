@@ -153,7 +153,7 @@ def test_F10_long_and_non_ascii_headers_encoded_and_folded(received: Received) -
     assert b"=?utf-8?" in raw_head and b"\r\n Subject" not in raw_head
     subject = str(received.message["Subject"])  # decoded from its encoded words, unfolded
     assert "\n" not in subject and "\r" not in subject and len(subject) <= render.SUBJECT_MAX
-    # The Subject says what moved (issue 14): a scraped headline, on one line and cut at a word boundary,
+    # The Subject says what moved: a scraped headline, on one line and cut at a word boundary,
     # then the case; in the body the long non-ASCII title is kept whole up to the title cap.
     assert " · Masacre de Juliaca (9 de enero de 2023)" in subject
     head = subject.split(" · ")[0]

@@ -1,7 +1,7 @@
 """Catalogue section E, scheduler and crawl runner: E1, E2, E4-E9 (E3, a hanging source killed at its
-limit, is tests/casewatch/test_run.py; the scheduler's signals, lock and pools are issue 15's
-scheduler work). The crawls are real `casewatch crawl` processes started the way the scheduler
-starts them (``casewatch.scheduler.crawl_job``)."""
+limit, is tests/casewatch/test_run.py; the scheduler's signals, lock and pools are in
+tests/casewatch/test_stopping.py, test_lock.py and test_pools.py). The crawls are real `casewatch crawl`
+processes started the way the scheduler starts them (``casewatch.scheduler.crawl_job``)."""
 
 from __future__ import annotations
 
