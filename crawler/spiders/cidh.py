@@ -38,13 +38,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from parsel import Selector
+from pydantic import field_validator
 from scrapy.http import Response, TextResponse
 from soupsieve import SelectorSyntaxError
 
@@ -54,6 +55,7 @@ from crawler.extract.text import INVISIBLE_TAGS, SelectorError, block_text, page
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
 from crawler.spiders.base import REMOVED_STATUSES, SourceSpider
+from crawler.spiders.params import SpiderParams, whole_number
 from textkit import LIMA_TZ  # where a date without a time is read (the case's readers)
 
 # The frame page: /<lang>/<cidh|iachr>/jsForm/ (any case, trailing slash optional).
@@ -66,7 +68,6 @@ RELEASE_FILE = re.compile(
 )
 # Link parameters that are the Commission's own tags (country-per, class-mon).
 TAG_PARAMS: frozenset[str] = frozenset({"utm_content", "utm_term"})
-KNOWN_PARAMS: tuple[str, ...] = ("probe",)
 MAX_PROBE = 50
 
 # What opens a release body (after the label, title and date): the press-office line, or the dateline
@@ -93,22 +94,18 @@ MIN_BODY_CHARS = 200  # a body opened by the press-office line alone (no datelin
 DROP_TAGS: tuple[str, ...] = (*INVISIBLE_TAGS, "nav", "header", "footer", "aside", "form")
 
 
-@dataclass(frozen=True)
-class CidhParams:
-    """The ``params`` a cidh source may set, validated once so a typo fails before any request."""
+class CidhParams(SpiderParams):
+    """The ``params`` a cidh source may set, validated when the config loads so a typo fails before any
+    request."""
+
+    FAMILY: ClassVar[str] = "cidh"
 
     probe: int = 0  # next release numbers tried after the highest one linked from the home page
 
+    @field_validator("probe", mode="before")
     @classmethod
-    def from_source(cls, source: Source) -> CidhParams:
-        """Read ``source.params``; ValueError (one line naming the source and param) if one is bad."""
-        for key, value in source.params.items():
-            where = f"source '{source.id}': params.{key}"
-            if key != "probe":
-                raise ValueError(f"{where}: unknown parameter for the cidh spider (known: {', '.join(KNOWN_PARAMS)})")
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PROBE:
-                raise ValueError(f"{where}: expected a whole number from 0 to {MAX_PROBE}, got {value!r}")
-        return cls(probe=source.params.get("probe", 0))
+    def _probe(cls, value: Any) -> int:
+        return whole_number(value, 0, MAX_PROBE)
 
 
 @dataclass(frozen=True)
