@@ -9,6 +9,7 @@ so a wrong param is refused when the config loads, before any crawl.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -27,11 +28,23 @@ class SpiderParams(BaseModel):
     def from_source(cls, source: Source) -> Self:
         """The source's params through this model; ValueError (one line: source, param, reason) if wrong."""
         try:
-            return cls.model_validate(dict(source.params))
+            return cls.from_params(source.params, context={"source": source})
+        except ValueError as exc:
+            raise ValueError(f"source '{source.id}': {exc}") from None
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], context: dict[str, Any] | None = None) -> Self:
+        """``params`` through this model; ValueError ("params.<field>: reason", one line) if wrong.
+        ``context``: ``{"source": Source}`` for validators that check a param against the source's URLs."""
+        try:
+            return cls.model_validate(dict(params), context=context)
         except ValidationError as exc:
             err = exc.errors()[0]
-            key = ".".join(str(part) for part in err["loc"])
-            raise ValueError(f"source '{source.id}': params.{key}: {cls.problem(err)}") from None
+            where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"])
+            problem = (err.get("ctx") or {}).get("error")
+            if isinstance(problem, ParamProblem):  # a validator naming an item: "params.categories[1]"
+                where += problem.at
+            raise ValueError(f"params{where}: {cls.problem(err)}") from None
 
     @classmethod
     def problem(cls, err: Any) -> str:
@@ -39,6 +52,14 @@ class SpiderParams(BaseModel):
         if err["type"] == "extra_forbidden":
             return f"unknown parameter for the {cls.FAMILY} spider (known: {', '.join(sorted(cls.model_fields))})"
         return str(err["msg"]).removeprefix("Value error, ")
+
+
+class ParamProblem(ValueError):
+    """A validator's reason that names a part of the param (``at``: "[1]" for its second item)."""
+
+    def __init__(self, message: str, at: str = ""):
+        super().__init__(message)
+        self.at = at
 
 
 def whole_number(value: Any, low: int, high: int) -> int:
