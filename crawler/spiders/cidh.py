@@ -54,8 +54,8 @@ from crawler.extract.dates import parse_date
 from crawler.extract.text import INVISIBLE_TAGS, SelectorError, block_text, page_title, published_date
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
+from crawler.params import SpiderParams, whole_number
 from crawler.spiders.base import REMOVED_STATUSES, SourceSpider
-from crawler.spiders.params import SpiderParams, whole_number
 from textkit import LIMA_TZ  # where a date without a time is read (the case's readers)
 
 # The frame page: /<lang>/<cidh|iachr>/jsForm/ (any case, trailing slash optional).

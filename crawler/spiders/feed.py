@@ -47,8 +47,8 @@ from crawler.contenttypes import DOCUMENT, FEED, ContentKind
 from crawler.extract.text import html_to_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
+from crawler.params import ParamProblem, SpiderParams
 from crawler.spiders.base import REMOVED_STATUSES, SourceSpider
-from crawler.spiders.params import ParamProblem, SpiderParams
 from textkit import fold  # 'Fiscalía' = 'FISCALIA': feeds mix both
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"

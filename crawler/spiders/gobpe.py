@@ -46,8 +46,8 @@ from crawler.contenttypes import HTML, JSON
 from crawler.extract.text import html_to_text, normalize_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
+from crawler.params import SpiderParams, whole_number
 from crawler.spiders.base import ACCEPTS_META, REMOVED_STATUSES, SourceSpider
-from crawler.spiders.params import SpiderParams, whole_number
 
 # /noticias/<id>-<slug>, with or without the slug or a trailing slash.
 NEWS_PATH = re.compile(r"/noticias/(?P<id>\d+)(?:-[^/]*)?/?$")

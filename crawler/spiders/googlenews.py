@@ -42,7 +42,7 @@ from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 import feedparser
 import scrapy
 from bs4 import BeautifulSoup, Tag
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -51,15 +51,22 @@ from crawler.contenttypes import DOCUMENT
 from crawler.extract.text import normalize_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
+from crawler.params import SpiderParams
 from crawler.spiders.base import NOT_MODIFIED_META
 from crawler.spiders.feed import EntryFilter, FeedEntry, FeedSpider, RawEntry, feed_text, raw_entries
-from crawler.spiders.params import SpiderParams
 
 SEARCH_PARAMS: tuple[str, ...] = ("query", "hl", "gl", "ceid", "when")
 HL = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,4})?$")
 GL = re.compile(r"^[A-Za-z]{2}$")
 CEID = re.compile(r"^[A-Za-z]{2}:[a-z]{2,3}(?:-[A-Za-z0-9]{2,4})?$")
 WHEN = re.compile(r"^[1-9]\d*[hdmy]$")
+# What each search param must look like: (pattern, what the message asks for).
+SEARCH_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
+    "hl": (HL, "an interface language like 'es-419' or 'en-US'"),
+    "gl": (GL, "a two-letter country code like 'PE'"),
+    "ceid": (CEID, "'<country>:<language>' like 'PE:es-419'"),
+    "when": (WHEN, "a period like '1h', '7d', '1m' or '1y'"),
+}
 # Google's redirect pages: /rss/articles/<id>, /articles/<id>, /__i/rss/rd/articles/<id>.
 ARTICLE_PATH = re.compile(r"^(?:/__i/rss/rd)?(?:/rss)?/articles/[A-Za-z0-9_-]+/?$")
 # The cluster's last link ("Ver cobertura completa en Google Noticias") points to a story page.
@@ -103,33 +110,16 @@ class SearchParams(SpiderParams):
             raise ValueError(f"required: the search, like 'Juliaca fiscalía' or '\"masacre de Juliaca\"'{got}")
         return " ".join(value.split())
 
-    @field_validator("hl", mode="before")
+    @field_validator("hl", "gl", "ceid", "when", mode="before")
     @classmethod
-    def _hl(cls, value: Any) -> str:
-        if not isinstance(value, str) or not HL.match(value):
-            raise ValueError(f"expected an interface language like 'es-419' or 'en-US', got {value!r}")
-        return value
-
-    @field_validator("gl", mode="before")
-    @classmethod
-    def _gl(cls, value: Any) -> str:
-        if not isinstance(value, str) or not GL.match(value):
-            raise ValueError(f"expected a two-letter country code like 'PE', got {value!r}")
-        return value.upper()
-
-    @field_validator("ceid", mode="before")
-    @classmethod
-    def _ceid(cls, value: Any) -> str:
-        if not isinstance(value, str) or not CEID.match(value):
-            raise ValueError(f"expected '<country>:<language>' like 'PE:es-419', got {value!r}")
-        return value
-
-    @field_validator("when", mode="before")
-    @classmethod
-    def _when(cls, value: Any) -> str | None:
-        if value is not None and (not isinstance(value, str) or not WHEN.match(value)):
-            raise ValueError(f"expected a period like '1h', '7d', '1m' or '1y', got {value!r}")
-        return value
+    def _format(cls, value: Any, info: ValidationInfo) -> str | None:
+        name = str(info.field_name)
+        if value is None and name == "when":
+            return None
+        pattern, expected = SEARCH_FORMATS[name]
+        if not isinstance(value, str) or not pattern.match(value):
+            raise ValueError(f"expected {expected}, got {value!r}")
+        return value.upper() if name == "gl" else value
 
     @model_validator(mode="after")
     def _default_ceid(self) -> SearchParams:

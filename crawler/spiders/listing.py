@@ -54,8 +54,8 @@ from config.schema import Source, check_url
 from crawler.extract.text import normalize_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
+from crawler.params import ParamProblem, SpiderParams
 from crawler.spiders.base import REMOVED_STATUSES, SourceSpider
-from crawler.spiders.params import ParamProblem, SpiderParams
 
 MAX_PAGES_LIMIT = 50  # a listing is a recent-news window, not an archive to mirror
 CARD_FIELDS: tuple[str, ...] = ("link", "title", "date", "summary", "author", "category")
