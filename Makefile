@@ -32,9 +32,11 @@ chromium:
 run: install
 	$(BIN)/casewatch run
 
-## test: lint, then the whole suite, on SQLite and on the local PostgreSQL server
+## test: lint and the layers (import contracts, no import cycle), then the whole suite, on SQLite and on
+## the local PostgreSQL server
 test: install chromium
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q -n 2
 
 ## demo: offline replica sites change, casewatch notices, a digest lands in var/outbox/
@@ -72,6 +74,7 @@ screenshots: install chromium
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

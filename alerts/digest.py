@@ -28,10 +28,10 @@ from config.schema import Subscriber as SubscriberConfig
 from pipeline.store import repository as repo
 from pipeline.store.models import Change, Digest, Source, Subscriber
 from pipeline.store.session import Database, Session
-from pipeline.timeline import SHOWN_STATUSES
+from pipeline.store.timeline import SHOWN_STATUSES
+from textkit import LIMA
 
 log = logging.getLogger(__name__)
-LIMA = ZoneInfo("America/Lima")
 TIMELINE_ENTRIES = 5  # per case, at the top of every digest: where the case stands, not its history
 
 
@@ -78,7 +78,7 @@ def _title(change: Change, language: str) -> str:
 def timeline_views(session: Session, case_ids: Sequence[str], limit: int = TIMELINE_ENTRIES,
                    shown: frozenset[str] = frozenset()) -> tuple[TimelineEntryView, ...]:
     """The latest ``limit`` taken steps of each case and, apart, its latest ``limit`` announced ones,
-    oldest first (pipeline.timeline). A source whose URL the digest's items already link (``shown``)
+    oldest first (pipeline.store.timeline). A source whose URL the digest's items already link (``shown``)
     keeps its name without the link: a URL never appears twice in one digest."""
     out: list[TimelineEntryView] = []
     for case_id in case_ids:

@@ -16,7 +16,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -32,13 +31,13 @@ from alerts.views import (
     TimelineEntryView,
 )
 from alerts.worddiff import changed_words, diff_lines, diff_rows
-from pipeline.classify.relevance import words
+from pipeline.classify.institutions import acting_institution
 from pipeline.store.repository import ALTERNATING_KINDS
+from textkit import LIMA, SPANISH_MONTHS
 
 __all__ = ["RenderedDigest", "render_digest", "render_quiet_week", "safe_href", "diff_lines", "environment",
            "collapse_stories", "collapse_alternating", "institution_of"]
 
-LIMA = ZoneInfo("America/Lima")
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 DIFF_MAX_LINES = 20  # enough to see the edit on a phone; the review page (full_href) has the whole diff
 SUMMARY_MAX = 1500
@@ -54,28 +53,6 @@ STEP_WEIGHT = ("ruling", "indictment", "trial", "formal_investigation", "coerciv
                "forensic", "testimony", "legislation", "statement")
 # Which report of a story leads its entry: the institution's own word before the press, then the earliest.
 OFFICIAL_KINDS = ("prosecutor", "court", "congress", "gazette", "iachr", "un", "ombudsman")
-
-# Which institution acts in a legal step. Actors are the canonical names of
-# pipeline/classify/rules/milestones.*.yaml (`institutions`) and of the case files (EFICAVIP, the
-# Subcomisión de Acusaciones Constitucionales, ...), matched on accent-free lowercase words; the first
-# rule that matches wins, so "Comisión de Fiscalización" is Congress and "Corte IDH" is not the Judiciary.
-# People (Dina Boluarte, ...) match nothing.
-_INSTITUTION_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((key, re.compile(pattern)) for key, pattern in (
-    ("constitutional_court", r"\btribunal constitucional\b|\bconstitutional (court|tribunal)\b"),
-    ("other", r"\bcorte (idh|interamericana)\b|\binter american court\b|\bjunta nacional de justicia\b|\bjnj\b"
-              r"|\bpolicia nacional\b|\bpnp\b|\bnaciones unidas\b|\bonu\b|\boacnudh\b|\bunited nations\b|\bohchr\b"),
-    ("iachr", r"\bcidh\b|\bcomision interamericana\b|\biachr\b|\binter american commission\b"),
-    ("congress", r"\bcongreso\b|\bcongress\b|\bparlamento\b|\bparliament\b|\bsubcomision de acusaciones\b"
-                 r"|\bcomision (permanente|de fiscalizacion|de justicia)\b"),
-    ("judiciary", r"\bpoder judicial\b|\bjuzgados?\b|\bjue(z|za|ces)\b|\bsala (penal|suprema|superior)\b"
-                  r"|\bcorte (superior|suprema)\b|\bjudiciary\b"),
-    ("ombudsman", r"\bdefensoria del pueblo\b|\bombuds(man|person)\b"),
-    ("prosecutor", r"\bministerio publico\b|\bfiscal\w*|\beficavip\b|\bprosecutor\w*|\bpublic ministry\b"),
-))
-# When no actor names an institution, an official source speaks for its own.
-SOURCE_KIND_INSTITUTIONS = {"prosecutor": "prosecutor", "court": "judiciary", "congress": "congress",
-                            "iachr": "iachr", "ombudsman": "ombudsman", "un": "other", "gazette": "other"}
-
 
 def _build_environment() -> Environment:
     """One environment for both bodies; autoescape decided by file name (.html.j2 yes, .txt.j2 no)."""
@@ -147,7 +124,7 @@ def _multiline(value: str, max_length: int) -> str:
     return text
 
 
-_MONTH_NAMES = "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre"
+_MONTH_NAMES = "|".join(SPANISH_MONTHS)
 _SEP = r"\s*(?:[-–—|·:,/]\s*)?"
 # What pages put before their first sentence: a machine timestamp ("2026-11-10T09:00:00"), a numeric date
 # or a time, and a written date only when a separator or a time follows it ("10 de noviembre de 2026 -"),
@@ -279,17 +256,6 @@ def _entries(view: DigestView) -> tuple[ChangeView, ...]:
     return collapse_stories(collapse_alternating(view.changes))
 
 
-def _fold(value: str) -> str:
-    """Accent-free lowercase words, for matching institution names."""
-    return " ".join(words(value))
-
-
-def institution_key(name: str) -> str | None:
-    """The legal-progress group of an actor name ('Fiscalía de la Nación' -> 'prosecutor'), None for people."""
-    folded = _fold(name)
-    return next((key for key, pattern in _INSTITUTION_RULES if pattern.search(folded)), None)
-
-
 def institution_of(change: ChangeView) -> tuple[str, str] | None:
     """(group, display name) of the institution whose legal step a change reports, or None.
 
@@ -300,13 +266,8 @@ def institution_of(change: ChangeView) -> tuple[str, str] | None:
     """
     if not change.milestones:
         return None
-    for milestone in change.milestones:
-        for actor in milestone.actors:
-            key = institution_key(actor)
-            if key:
-                return key, actor
-    key = SOURCE_KIND_INSTITUTIONS.get(change.source_kind)
-    return (key, change.source_name or change.source_id) if key else None
+    actors = (actor for milestone in change.milestones for actor in milestone.actors)
+    return acting_institution(actors, change.source_kind, change.source_name or change.source_id)
 
 
 def new_steps(change: ChangeView) -> tuple[MilestoneView, ...]:

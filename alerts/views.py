@@ -16,11 +16,11 @@ Language = Literal["es", "en"]
 
 @dataclass(frozen=True, slots=True)
 class MilestoneView:
-    """A legal step the classifier found; `type` is from the DESIGN.md controlled list.
+    """A legal step the classifier found; `type` is from the controlled list of docs/architecture.md.
 
     ``actors``: canonical names of the people and institutions named near the step (the classifier's
     ``actors``), from which the digest groups legal progress by institution; ``status``: taken | announced;
-    ``republished``: an edit carrying the document's step again (milestone guide), not a new step;
+    ``republished``: an edit carrying the document's step again (docs/architecture.md), not a new step;
     ``primary``: the step the document is about (it leads the subject and the first screen).
     """
 
@@ -78,7 +78,7 @@ class SourceHealthView:
 
 @dataclass(frozen=True, slots=True)
 class TimelineEntryView:
-    """One legal step of a case for the digest's "case status" section (pipeline.timeline)."""
+    """One legal step of a case for the digest's "case status" section (pipeline.store.timeline)."""
 
     case_id: str
     date: date  # when it happened; when ``date_known`` is False, when it was published

@@ -1,4 +1,4 @@
-"""Benchmark: the memory of a real `casewatch run` over many crawl cycles (issue 6, acceptance 6).
+"""Benchmark: the memory of a real `casewatch run` over many crawl cycles.
 
     .venv/bin/python bench/scheduler_memory.py [--cycles 500] [--sources 2]
 

@@ -32,9 +32,9 @@ class App:
 
     @cached_property
     def config(self) -> Config:
-        from crawler.runner import spider_names
+        from crawler.runner import spider_checks
 
-        return load_config(self.config_dir, spiders=spider_names())
+        return load_config(self.config_dir, spiders=spider_checks())
 
     @cached_property
     def database_url(self) -> str:

@@ -1,4 +1,4 @@
-"""The `casewatch` command line (contract in DESIGN.md): thin commands over the packages."""
+"""The `casewatch` command line (contract in docs/architecture.md): thin commands over the packages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
-from zoneinfo import ZoneInfo
 
 import click
 
@@ -22,10 +21,10 @@ from config.redact import redact
 from config.schema import MILESTONE_TYPES, ConfigError
 from pipeline.store.errors import is_storage_error, storage_error_line
 from pipeline.store.session import DatabaseError
+from textkit import LIMA
 
 EXIT_USER_ERROR = 1
 EXIT_SOURCES_FAILED = 3
-LIMA = ZoneInfo("America/Lima")
 _app: App | None = None  # the command's context, for main() to name the database in a storage error
 
 

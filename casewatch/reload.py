@@ -77,10 +77,10 @@ class ConfigWatcher:
             current = fingerprint(self.app.config_dir)
             if not forced and (current == self.accepted or current == self.rejected):
                 return None
-            from crawler.runner import spider_names
+            from crawler.runner import spider_checks
 
             try:
-                new = load_config(self.app.config_dir, spiders=spider_names())
+                new = load_config(self.app.config_dir, spiders=spider_checks())
             except ConfigError as exc:
                 self.rejected = current
                 for line in exc.lines:

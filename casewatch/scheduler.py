@@ -21,7 +21,6 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -38,12 +37,13 @@ from casewatch.crawljob import Runtime, crawl_job
 from casewatch.logs import setup_logging
 from casewatch.reload import ConfigWatcher
 from casewatch.stopping import Stop
+from casewatch.triggers import trigger_for
 from config.schema import Config
 from pipeline.store import repository as repo
 from pipeline.store.lock import LockLost, scheduler_lock
+from textkit import LIMA
 
 log = logging.getLogger("casewatch.scheduler")
-LIMA = ZoneInfo("America/Lima")
 MISFIRE_GRACE = 3600
 
 
@@ -148,7 +148,7 @@ def plan_jobs(scheduler: BaseScheduler, app: App, old: Config | None, new: Confi
             log.info("source %s: removed or disabled, no longer crawled", job.id[len("crawl:"):])
     for source in wanted.values():
         job_id = f"crawl:{source.id}"
-        trigger = source.schedule.trigger(jitter=jitter)
+        trigger = trigger_for(source.schedule, jitter=jitter)
         if scheduler.get_job(job_id) is None:
             extra: dict[str, Any] = {"next_run_time": now} if run_now or old is not None else {}
             scheduler.add_job(crawl_job, trigger, args=(app, source.id), kwargs={"runtime": runtime}, id=job_id,

@@ -1,4 +1,4 @@
-"""The JSON shapes of the CLI contract (DESIGN.md): changes and sources, exactly those fields."""
+"""The JSON shapes of the CLI contract (docs/architecture.md): changes and sources, exactly those fields."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from config.schema import Source
 from pipeline.store.models import Change, CrawlRun
 from pipeline.store.models import Source as SourceRow
 from pipeline.store.repository import StoryInfo
-from pipeline.timeline import TimelineEntry
+from pipeline.store.timeline import TimelineEntry
 
 
 def iso(moment: datetime | None) -> str | None:

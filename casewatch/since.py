@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-LIMA = ZoneInfo("America/Lima")
+from textkit import LIMA
+
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 EXPECTED = "expected 7d, 12h, 2w or a date like 2026-11-01"
 

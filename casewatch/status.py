@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 
 from alerts.digest import next_delivery_time
 from casewatch.app import App
+from casewatch.triggers import trigger_for
 from config.redact import redact
 from config.schema import Schedule
 from pipeline.store import repository as repo
 from pipeline.store.lock import lock_holder
 from pipeline.store.models import CrawlRun, Digest
+from textkit import LIMA
 
-LIMA = ZoneInfo("America/Lima")
 SENT_WINDOW = timedelta(days=7)
 
 
@@ -36,7 +37,7 @@ def next_fire(schedule: Schedule, last_start: datetime | None, now: datetime) ->
     if last_start is None:
         return None
     tz = ZoneInfo(schedule.timezone)
-    moment: datetime | None = schedule.trigger().get_next_fire_time(last_start.astimezone(tz), now.astimezone(tz))
+    moment: datetime | None = trigger_for(schedule).get_next_fire_time(last_start.astimezone(tz), now.astimezone(tz))
     return moment.astimezone(LIMA) if moment else None
 
 

@@ -12,7 +12,7 @@ import json
 import re
 import socket
 import ssl
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -32,8 +32,10 @@ from pydantic import (
     model_validator,
 )
 
+from config.cron import check_cron
 from config.files import ConfigFileError, check_not_writable_by_others, read_limited_yaml
 from config.redact import redact, redact_url
+from textkit import LIMA_TZ
 
 SourceKind = Literal[
     "prosecutor", "court", "congress", "gazette", "iachr", "un", "ombudsman", "ngo", "news", "aggregator"
@@ -50,7 +52,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _EMAIL = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+$")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-DEFAULT_TIMEZONE = "America/Lima"
+DEFAULT_TIMEZONE = LIMA_TZ
 
 
 class ConfigError(Exception):
@@ -81,16 +83,6 @@ class Schedule(_Model):
         m = _INTERVAL.match(self.expression)
         return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))}) if m else None
 
-    def trigger(self, jitter: int | None = None) -> Any:
-        """The APScheduler trigger for this schedule (imported lazily: config stays light)."""
-        from apscheduler.triggers.cron import CronTrigger
-        from apscheduler.triggers.interval import IntervalTrigger
-
-        tz = ZoneInfo(self.timezone)
-        if (every := self.interval) is not None:
-            return IntervalTrigger(seconds=int(every.total_seconds()), timezone=tz, jitter=jitter)
-        return CronTrigger.from_crontab(self.expression, timezone=tz)
-
 
 def parse_schedule(value: str, timezone: str = DEFAULT_TIMEZONE) -> Schedule:
     """Validate a schedule string; raises ValueError with the message users see."""
@@ -101,10 +93,8 @@ def parse_schedule(value: str, timezone: str = DEFAULT_TIMEZONE) -> Schedule:
         if int(m.group(1)) <= 0:
             raise ValueError(f"interval must be positive: '{value}'")
         return Schedule(expression=value.strip(), timezone=timezone)
-    from apscheduler.triggers.cron import CronTrigger
-
     try:
-        CronTrigger.from_crontab(value.strip())
+        check_cron(value.strip())
     except (ValueError, TypeError) as exc:
         raise ValueError(f"invalid cron expression '{value}' ({exc})") from None
     return Schedule(expression=value.strip(), timezone=timezone)
@@ -652,11 +642,29 @@ def _maintainers(value: Any, disp: str, errors: list[str]) -> list[str]:
     return out
 
 
-def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) -> Config:
+ParamsCheck = Callable[["Source"], object]  # a spider family's check of a source's params: ValueError if wrong
+
+
+def params_errors(check: ParamsCheck, source: Source) -> list[str]:
+    """The one-line reason ``source``'s params are wrong for its spider family (naming the source and the
+    field, e.g. "source 'x': params.match: ..."), or nothing."""
+    try:
+        check(source)
+    except ValueError as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return [message if source.id in message else f"source '{source.id}': {message}"]
+    return []
+
+
+def load_config(directory: str | Path, *, spiders: Iterable[str] | Mapping[str, ParamsCheck | None] | None = None,
+                ) -> Config:
     """Load ``cases/*.yaml``, ``sources.yaml`` and ``subscribers.yaml`` (or the example) from a folder.
 
     Raises ConfigError listing every problem found, each on one line naming file and field.
-    ``spiders`` is the set of spider names that exist; sources naming another are rejected.
+    ``spiders`` is the set of spider names that exist; sources naming another are rejected. As a
+    mapping, each name's value checks an enabled source's ``params`` for that spider family (the
+    family's params model, e.g. ``crawler.runner.spider_checks``): a wrong param is a load error, not
+    a crawl-time one.
     """
     root = Path(directory)
     errors: list[str] = []
@@ -735,6 +743,7 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
                     immediate = tuple(types)
             seen: dict[str, int] = {}
             known = set(spiders) if spiders is not None else None
+            checks: Mapping[str, ParamsCheck | None] = spiders if isinstance(spiders, Mapping) else {}
             for i, raw in enumerate(data["sources"]):
                 where = f"sources[{i}]"
                 if not isinstance(raw, dict):
@@ -757,6 +766,8 @@ def load_config(directory: str | Path, *, spiders: Iterable[str] | None = None) 
                     errors.append(
                         f"{disp}: {where}.spider: unknown spider '{src.spider}' (known: {', '.join(sorted(known))})"
                     )
+                elif src.enabled and (check := checks.get(src.spider)) is not None:
+                    errors.extend(f"{disp}: {where}: {line}" for line in params_errors(check, src))
                 for j, case_id in enumerate(src.cases or ()):
                     if cases and case_id not in cases and case_id not in broken:
                         errors.append(f"{disp}: {where}.cases[{j}]: unknown case '{case_id}'")

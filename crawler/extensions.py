@@ -13,10 +13,8 @@ from scrapy.crawler import Crawler
 
 from config.redact import redact
 from crawler.spiders.base import EMPTY_MARK
-from pipeline.health import update_health
-from pipeline.store import repository as repo
-from pipeline.store.errors import describe_failure, is_storage_error
-from pipeline.store.session import Database
+from pipeline import runs
+from pipeline.runs import Database, describe_failure, is_storage_error
 
 log = logging.getLogger(__name__)
 CONTEXT_MAX = 200  # a logged error message longer than this goes after its exception (one_line cuts at 300)
@@ -152,9 +150,7 @@ class CrawlRunRecorder:
             return
         source = spider.source  # type: ignore[attr-defined]
         now = datetime.now(UTC)
-        with ctx.db.write() as session:
-            repo.close_stale_runs(session, source.id, now)
-            run_id = repo.start_run(session, source.id, now).id
+        run_id = runs.open_run(ctx.db, source.id, now)
         counters = RunCounters(source_id=source.id, run_id=run_id, started=now)
         spider.casewatch_counters = counters  # type: ignore[attr-defined]
         if ctx.results is not None:
@@ -197,34 +193,13 @@ class CrawlRunRecorder:
         counters.status = counters.judge(reason)
         counters.finished = now = datetime.now(UTC)
         source = spider.source  # type: ignore[attr-defined]
-        with ctx.db.write() as session:
-            run = repo.get_run(session, counters.run_id or 0)
-            if run is not None:
-                run.finished_at, run.status = counters.finished, counters.status
-                for name in ("pages", "items", "new", "updated", "removed", "restored", "unchanged", "errors"):
-                    setattr(run, name, getattr(counters, name))
-                run.error = counters.first_error
-            _save_validators(session, spider, source, counters.status, now)
-            session.flush()
-            update_health(session, source.id, source.unhealthy_after, now, counters.run_id)
+        produced: set[str] = getattr(spider, "produced", set())
+        pages = {url: v for url, v in getattr(spider, "fetched", {}).items() if url not in produced}
+        runs.finish_run(ctx.db, source.id, source.config_sha(), source.unhealthy_after, runs.FinishedRun(
+            run_id=counters.run_id, finished=now, status=counters.status,
+            counts={name: getattr(counters, name) for name in runs.COUNTS}, error=counters.first_error,
+            not_modified=getattr(spider, "not_modified", set()), pages=pages))
         _report(spider, counters)
-
-
-def _save_validators(session: Any, spider: Spider, source: Any, status: str, now: datetime) -> None:
-    """Note documents that answered "not modified"; after a clean run, keep listing/feed validators.
-
-    Only a clean run saves them: a feed that is skipped next time must not hide an article that
-    failed to load this time.
-    """
-    not_modified: set[str] = getattr(spider, "not_modified", set())
-    if not_modified:
-        repo.touch_documents(session, sorted(not_modified), now)
-    if status != "ok":
-        return
-    produced: set[str] = getattr(spider, "produced", set())
-    pages = {url: v for url, v in getattr(spider, "fetched", {}).items() if url not in produced}
-    if pages:
-        repo.save_fetch_states(session, source.id, source.config_sha(), pages, now)
 
 
 def _report(spider: Spider, counters: RunCounters) -> None:

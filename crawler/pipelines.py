@@ -12,7 +12,7 @@ from scrapy import Spider
 from crawler.extensions import RunContext, RunCounters
 from crawler.extract.urls import canonical_url
 from pipeline.ingest import Snapshot, ingest
-from pipeline.store import repository as repo
+from pipeline.runs import never_stored as no_version_of
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class IngestPipeline:
             outcome = ingest(session, snap, source_id=source.id, cases=cases,
                              ignore_patterns=source.ignore.patterns, run_id=counters.run_id,
                              now=datetime.now(UTC), aggregated=source.kind == "aggregator")
-            never_stored = outcome.result == "missing" and repo.get_document(session, snap.url) is None
+            never_stored = outcome.result == "missing" and no_version_of(session, snap.url)
         if never_stored and snap.url in {canonical_url(u) for u in source.urls}:
             # A watched URL that is gone before anything was stored is a config mistake, not a removal
             # (and not an item: a source with only such URLs failed).

@@ -18,15 +18,13 @@ from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.reactor import install_reactor
 
-from config.schema import Case, ConfigError, Source
+from config.schema import Case, ConfigError, ParamsCheck, Source, params_errors
 from crawler.extensions import RunContext, RunCounters
 from crawler.items import DocumentItem
 from crawler.tls import TLS_CA_HOSTS_SETTING, TLS_CA_SETTING
 from pipeline import revisit as revisit_policy
-from pipeline.health import update_health
-from pipeline.store import repository as repo
-from pipeline.store.errors import describe_failure
-from pipeline.store.session import Database
+from pipeline import runs
+from pipeline.runs import Database, describe_failure
 
 DEFAULT_TIME_LIMIT = 900  # seconds a single source may crawl before it is closed
 
@@ -68,26 +66,24 @@ def source_crawler(process: CrawlerProcess, spider_cls: type, source: Source,
     return crawler
 
 
+def spider_checks() -> dict[str, ParamsCheck | None]:
+    """Spider families that exist, each with its params check: what ``load_config(spiders=...)`` takes, so
+    a wrong spider param is reported when the config loads."""
+    loader = SpiderLoader.from_settings(crawler_settings())
+    return {name: getattr(loader.load(name), "check_params", None) for name in sorted(loader.list())}
+
+
 def params_error(spider_cls: type, source: Source) -> str | None:
     """The one-line reason ``source``'s params are unusable for its spider, else None."""
     check = getattr(spider_cls, "check_params", None)
-    if check is None:
-        return None
-    try:
-        check(source)
-    except ValueError as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return message if source.id in message else f"source '{source.id}': {message}"
-    return None
+    return next(iter(params_errors(check, source)), None) if check is not None else None
 
 
 def _record_refused(db: Database, source: Source, error: str, results: dict[str, RunCounters]) -> None:
     """A source whose config its spider refuses: a failed run, so health and `sources` show it."""
     now = datetime.now(UTC)
-    with db.write() as session:
-        run = repo.record_failed_run(session, source.id, now, now, error)
-        update_health(session, source.id, source.unhealthy_after, now, run.id)
-    results[source.id] = RunCounters(source_id=source.id, run_id=run.id, status="failed", errors=1,
+    run_id = runs.record_refused(db, source.id, source.unhealthy_after, error, now)
+    results[source.id] = RunCounters(source_id=source.id, run_id=run_id, status="failed", errors=1,
                                      first_error=error, started=now, finished=now)
 
 
@@ -123,9 +119,8 @@ def run_crawls(
     logging.getLogger("scrapy.utils.signal").addFilter(_closed_before_open)
     loader = SpiderLoader.from_settings(settings)
     context = RunContext(db=db, cases=tuple(cases), progress=progress, results=results)
-    with db.read() as session:
-        known = {s.id: repo.known_validators(session, s.id, s.config_sha()) if conditional else {}
-                 for s in sources}
+    known = runs.known_validators(db, {s.id: s.config_sha() for s in sources}) if conditional \
+        else {s.id: {} for s in sources}
     # Revisits of documents stored from a feed entry or a listing card: checked for presence only.
     fragments = revisit_policy.fragments(db, [u for urls in (revisit or {}).values() for u in urls])
     for source in sources:

@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from casewatch.serialize import change_json, iso, source_json, timeline_json
 from casewatch.since import BadTime, parse_since
-from casewatch.web.app import Web
+from casewatch.web.context import Web
 from casewatch.web.views import KINDS, BadQuery, LogParams
 from pipeline.store import repository as repo
 

@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from alerts.message import strip_controls
 from alerts.render import safe_href
-from casewatch.web.app import Refusal, Web
+from casewatch.web.context import Refusal, Web
 from casewatch.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, kind_label, milestone_label, text
 from pipeline.store import repository as repo
 

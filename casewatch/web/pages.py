@@ -19,8 +19,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from alerts.labels import alternating_phrases
-from casewatch.web.app import Refusal, Web, request_language
 from casewatch.web.auth import NO_REVIEWERS, action, current_reviewer, log_in, log_out, safe_next
+from casewatch.web.context import Refusal, Web, request_language
 from casewatch.web.i18n import text
 from casewatch.web.views import KINDS, BadQuery, LogParams, Pager, explain, number, query_string, side_by_side
 from pipeline.store import repository as repo

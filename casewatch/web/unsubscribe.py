@@ -20,8 +20,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from alerts.unsubscribe import subscriber_for
-from casewatch.web.app import Web
 from casewatch.web.auth import exempt
+from casewatch.web.context import Web
 from pipeline.store import repository as repo
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from starlette.convertors import Convertor, register_url_convertor
 
@@ -16,8 +15,8 @@ from alerts.message import strip_controls
 from alerts.worddiff import Segment, pair_lines, runs
 from casewatch.web.i18n import text
 from pipeline.store.repository import REVIEW_STATES, ChangeQuery
+from textkit import LIMA
 
-LIMA = ZoneInfo("America/Lima")
 PER_PAGE = 50
 MAX_PER_PAGE = 500
 KINDS = ("new", "updated", "reverted", "removed", "restored")

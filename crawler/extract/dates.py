@@ -21,30 +21,14 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from pipeline.classify.relevance import fold  # 'Sáb' = 'sab', 'Setiembre' = 'setiembre'
-
-DEFAULT_TZ = "America/Lima"
+from textkit import LIMA_TZ as DEFAULT_TZ
+from textkit import MONTH_ABBREVIATIONS, SPANISH_MONTHS, fold  # 'Sáb' = 'sab', 'Setiembre' = 'setiembre'
+from textkit import MONTHS as MONTH_NAMES
 
 # Month names and abbreviations, accents stripped and lower-cased (Spanish first, English too).
-MONTHS: dict[str, int] = {
-    "enero": 1, "ene": 1, "january": 1, "jan": 1,
-    "febrero": 2, "feb": 2, "february": 2,
-    "marzo": 3, "mar": 3, "march": 3,
-    "abril": 4, "abr": 4, "april": 4, "apr": 4,
-    "mayo": 5, "may": 5,
-    "junio": 6, "jun": 6, "june": 6,
-    "julio": 7, "jul": 7, "july": 7,
-    "agosto": 8, "ago": 8, "august": 8, "aug": 8,
-    "setiembre": 9, "septiembre": 9, "set": 9, "sep": 9, "sept": 9, "setiem": 9, "september": 9,
-    "octubre": 10, "oct": 10, "october": 10,
-    "noviembre": 11, "nov": 11, "november": 11,
-    "diciembre": 12, "dic": 12, "december": 12, "dec": 12,
-}
+MONTHS: dict[str, int] = {**MONTH_NAMES, **MONTH_ABBREVIATIONS}
 # Only full Spanish names are trusted in a date without a year: "3 de mar" or "1 set" are other words.
-YEARLESS_MONTHS: tuple[str, ...] = (
-    "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "setiembre", "septiembre",
-    "octubre", "noviembre", "diciembre",
-)
+YEARLESS_MONTHS: tuple[str, ...] = tuple(SPANISH_MONTHS)
 
 # Zone abbreviations that email.utils does not know but Peruvian sites print.
 ZONE_ABBREVIATIONS: dict[str, str] = {"PET": "-0500", "UTC": "+0000", "Z": "+0000"}

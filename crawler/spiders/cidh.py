@@ -1,6 +1,6 @@
 """IACHR (CIDH) press releases on oas.org, found through the Commission's home page.
 
-Site structure (context/sources.md A.2):
+Site structure:
 
 * The old listing ``/es/cidh/prensa/comunicados.asp`` redirects to ``wearesorry.htm``; the home page
   (``https://www.oas.org/es/cidh/``, English ``https://www.oas.org/en/IACHR/``) links the recent
@@ -38,13 +38,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import scrapy
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from parsel import Selector
+from pydantic import field_validator
 from scrapy.http import Response, TextResponse
 from soupsieve import SelectorSyntaxError
 
@@ -53,7 +54,9 @@ from crawler.extract.dates import parse_date
 from crawler.extract.text import INVISIBLE_TAGS, SelectorError, block_text, page_title, published_date
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
+from crawler.params import SpiderParams, whole_number
 from crawler.spiders.base import REMOVED_STATUSES, SourceSpider
+from textkit import LIMA_TZ  # where a date without a time is read (the case's readers)
 
 # The frame page: /<lang>/<cidh|iachr>/jsForm/ (any case, trailing slash optional).
 FRAME_PATH = re.compile(r"^/(?P<lang>[a-z]{2})/(?:cidh|iachr)/jsform/?$", re.IGNORECASE)
@@ -65,7 +68,6 @@ RELEASE_FILE = re.compile(
 )
 # Link parameters that are the Commission's own tags (country-per, class-mon).
 TAG_PARAMS: frozenset[str] = frozenset({"utm_content", "utm_term"})
-KNOWN_PARAMS: tuple[str, ...] = ("probe",)
 MAX_PROBE = 50
 
 # What opens a release body (after the label, title and date): the press-office line, or the dateline
@@ -88,27 +90,22 @@ RELEASE_NUMBER = re.compile(r"^No\.?\s*\d{1,4}/\d{2}(?!\d)", re.IGNORECASE)
 RELEASE_TIME = re.compile(r"^(?P<H>\d{1,2}):(?P<M>\d{2})(?:\s*(?P<ampm>[AaPp])\.?\s?[Mm]\.?)?$")
 HAS_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
 RELEASE_TZ = "America/New_York"  # releases are timed in Washington, D.C.
-LIMA_TZ = "America/Lima"  # where a date without a time is read (the case's readers)
 MIN_BODY_CHARS = 200  # a body opened by the press-office line alone (no dateline) is at least this long
 DROP_TAGS: tuple[str, ...] = (*INVISIBLE_TAGS, "nav", "header", "footer", "aside", "form")
 
 
-@dataclass(frozen=True)
-class CidhParams:
-    """The ``params`` a cidh source may set, validated once so a typo fails before any request."""
+class CidhParams(SpiderParams):
+    """The ``params`` a cidh source may set, validated when the config loads so a typo fails before any
+    request."""
+
+    FAMILY: ClassVar[str] = "cidh"
 
     probe: int = 0  # next release numbers tried after the highest one linked from the home page
 
+    @field_validator("probe", mode="before")
     @classmethod
-    def from_source(cls, source: Source) -> CidhParams:
-        """Read ``source.params``; ValueError (one line naming the source and param) if one is bad."""
-        for key, value in source.params.items():
-            where = f"source '{source.id}': params.{key}"
-            if key != "probe":
-                raise ValueError(f"{where}: unknown parameter for the cidh spider (known: {', '.join(KNOWN_PARAMS)})")
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PROBE:
-                raise ValueError(f"{where}: expected a whole number from 0 to {MAX_PROBE}, got {value!r}")
-        return cls(probe=source.params.get("probe", 0))
+    def _probe(cls, value: Any) -> int:
+        return whole_number(value, 0, MAX_PROBE)
 
 
 @dataclass(frozen=True)
@@ -270,7 +267,7 @@ def _opening(region: Tag) -> Tag | None:
     when it is the block just before it.
 
     The dateline is the anchor, not the first "Oficina de Prensa de la CIDH" line: a press-contact box
-    above the body says the same words, and the body read from there was the box alone (issue 14).
+    above the body says the same words, and the body read from there was the box alone.
     Without a dateline, a press-office line followed in its container by a body of real length.
     """
     dateline = next(_blocks_matching(region, DATELINE), None)
@@ -328,7 +325,7 @@ def release_date(line: str, clock: time | None = None) -> datetime | None:
     """The date a release line gives, at the time printed on the page (Washington's clock).
 
     A date printed without a time is a calendar day, not midnight in Washington: midnight there in
-    summer is 23:00 of the day before in Lima, which moved releases to the previous day (issue 14).
+    summer is 23:00 of the day before in Lima, which moved releases to the previous day.
     Such a day is kept as midnight in Lima, which is the same day in both cities.
     """
     found = parse_date(line, default_tz=RELEASE_TZ)

@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 from lxml import etree
+from pydantic import field_validator
 from scrapy.http import Response
 
 from config.schema import Source
@@ -46,8 +47,9 @@ from crawler.contenttypes import DOCUMENT, FEED, ContentKind
 from crawler.extract.text import html_to_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
+from crawler.params import ParamProblem, SpiderParams
 from crawler.spiders.base import REMOVED_STATUSES, SourceSpider
-from pipeline.classify.relevance import fold  # 'Fiscalía' = 'FISCALIA': feeds mix both
+from textkit import fold  # 'Fiscalía' = 'FISCALIA': feeds mix both
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -164,21 +166,51 @@ def category_key(text: str) -> str:
     return re.sub(r"[\s_-]+", "-", fold(text).strip()).strip("-")
 
 
-def _word_list(params: Mapping[str, Any], name: str) -> tuple[str, ...]:
-    value = params.get(name)
+def _word_list(value: Any) -> tuple[str, ...]:
+    """A YAML list of words or phrases, each on one line; a string or a number is a clear error."""
     if value is None:
         return ()
     if isinstance(value, str):
         # A string would silently become one long "keyword" that never matches: say so.
-        raise ValueError(f"params.{name}: expected a list, like [Juliaca, Puno] (got the string {value!r})")
+        raise ValueError(f"expected a list, like [Juliaca, Puno] (got the string {value!r})")
     if not isinstance(value, list | tuple):
-        raise ValueError(f"params.{name}: expected a list of words, like [Juliaca, Puno] (got {value!r})")
+        raise ValueError(f"expected a list of words, like [Juliaca, Puno] (got {value!r})")
     out: list[str] = []
     for i, word in enumerate(value):
         if not isinstance(word, str) or not word.strip():
-            raise ValueError(f"params.{name}[{i}]: expected a non-empty text (got {word!r}; quote numbers)")
+            raise ParamProblem(f"expected a non-empty text (got {word!r}; quote numbers)", at=f"[{i}]")
         out.append(" ".join(word.split()))
     return tuple(out)
+
+
+class FeedParams(SpiderParams):
+    """The entry filters a feed source may set (``params.match``/``categories``/``keywords``/``exclude_keywords``)."""
+
+    FAMILY: ClassVar[str] = "feed"
+
+    match: str = "any"
+    categories: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    exclude_keywords: tuple[str, ...] = ()
+
+    @field_validator("match", mode="before")
+    @classmethod
+    def _any_or_all(cls, value: Any) -> str:
+        if value not in ("any", "all"):
+            raise ValueError(f"expected 'any' or 'all' (got {value!r})")
+        return str(value)
+
+    @field_validator("categories", "keywords", "exclude_keywords", mode="before")
+    @classmethod
+    def _words(cls, value: Any) -> tuple[str, ...]:
+        return _word_list(value)
+
+    @field_validator("categories")
+    @classmethod
+    def _category_keys(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not category_key(c) for c in value):
+            raise ValueError(f"a category has no letters or digits (got {list(value)!r})")
+        return value
 
 
 def _words_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
@@ -199,23 +231,18 @@ class EntryFilter:
     exclude: re.Pattern[str] | None = None
     match: str = "any"
 
-    PARAMS: ClassVar[frozenset[str]] = frozenset({"categories", "keywords", "exclude_keywords", "match"})
+    PARAMS: ClassVar[frozenset[str]] = frozenset(FeedParams.model_fields)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> EntryFilter:
-        """Validate the filter params; ValueError with one line naming the param otherwise."""
-        match = params.get("match", "any")
-        if match not in ("any", "all"):
-            raise ValueError(f"params.match: expected 'any' or 'all' (got {match!r})")
-        categories = _word_list(params, "categories")
-        keys = frozenset(category_key(c) for c in categories)
-        if "" in keys:
-            raise ValueError(f"params.categories: a category has no letters or digits (got {list(categories)!r})")
+        """The filter of ``params`` (FeedParams; other keys are not the filter's); ValueError with one line
+        naming the param otherwise."""
+        read = FeedParams.from_params({k: v for k, v in params.items() if k in FeedParams.model_fields})
         return cls(
-            categories=keys,
-            keywords=_words_pattern(_word_list(params, "keywords")),
-            exclude=_words_pattern(_word_list(params, "exclude_keywords")),
-            match=match,
+            categories=frozenset(category_key(c) for c in read.categories),
+            keywords=_words_pattern(read.keywords),
+            exclude=_words_pattern(read.exclude_keywords),
+            match=read.match,
         )
 
     @property

@@ -35,6 +35,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
 from parsel import Selector
+from pydantic import ValidationInfo, field_validator
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -45,6 +46,7 @@ from crawler.contenttypes import HTML, JSON
 from crawler.extract.text import html_to_text, normalize_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
+from crawler.params import SpiderParams, whole_number
 from crawler.spiders.base import ACCEPTS_META, REMOVED_STATUSES, SourceSpider
 
 # /noticias/<id>-<slug>, with or without the slug or a trailing slash.
@@ -56,32 +58,29 @@ MAX_SHEETS = 100  # a typo must not turn into thousands of requests to a state s
 CARD_XPATH = "ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' p-6 ')][1]"
 
 
-@dataclass(frozen=True)
-class GobPeParams:
-    """The ``params`` a gobpe source may set, validated once so a typo fails before any request."""
+class GobPeParams(SpiderParams):
+    """The ``params`` a gobpe source may set, validated when the config loads so a typo fails before any
+    request."""
+
+    FAMILY: ClassVar[str] = "gobpe"
 
     sheets: int = 3  # HTML sheets read when the JSON listing fails
     backfill_sheets: int = 0  # HTML sheets read even when the JSON listing works
     institution: str | None = None  # gob.pe slug; by default taken from the URL
 
+    @field_validator("sheets", "backfill_sheets", mode="before")
     @classmethod
-    def from_source(cls, source: Source) -> GobPeParams:
-        """Read ``source.params``; ValueError (one line naming the source and param) if one is bad."""
-        known = ("backfill_sheets", "institution", "sheets")
-        values: dict[str, Any] = {}
-        for key, value in source.params.items():
-            where = f"source '{source.id}': params.{key}"
-            if key == "institution":
-                if not isinstance(value, str) or not SLUG.match(value):
-                    raise ValueError(f"{where}: expected a gob.pe institution slug like 'mpfn', got {value!r}")
-            elif key in ("sheets", "backfill_sheets"):
-                low = 1 if key == "sheets" else 0
-                if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_SHEETS:
-                    raise ValueError(f"{where}: expected a whole number from {low} to {MAX_SHEETS}, got {value!r}")
-            else:
-                raise ValueError(f"{where}: unknown parameter for the gobpe spider (known: {', '.join(known)})")
-            values[key] = value
-        return cls(**values)
+    def _sheets(cls, value: Any, info: ValidationInfo) -> int:
+        return whole_number(value, 1 if info.field_name == "sheets" else 0, MAX_SHEETS)
+
+    @field_validator("institution", mode="before")
+    @classmethod
+    def _slug(cls, value: Any) -> str | None:
+        if value is None:  # the default: taken from the URL
+            return None
+        if not isinstance(value, str) or not SLUG.match(value):
+            raise ValueError(f"expected a gob.pe institution slug like 'mpfn', got {value!r}")
+        return value
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Google News RSS searches: what outlets we do not crawl directly say about the case.
 
-Site structure (context/sources.md A.3): ``https://news.google.com/rss/search?q=<query>&hl=<hl>&gl=<gl>
+Site structure: ``https://news.google.com/rss/search?q=<query>&hl=<hl>&gl=<gl>
 &ceid=<gl>:<lang>`` answers an RSS 2.0 channel (no pagination, ~100 items at most). Search operators
 go inside ``q`` (``when:7d``, ``site:``, quotes, ``OR``). Each ``<item>`` has:
 
@@ -42,6 +42,7 @@ from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 import feedparser
 import scrapy
 from bs4 import BeautifulSoup, Tag
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -50,6 +51,7 @@ from crawler.contenttypes import DOCUMENT
 from crawler.extract.text import normalize_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
+from crawler.params import SpiderParams
 from crawler.spiders.base import NOT_MODIFIED_META
 from crawler.spiders.feed import EntryFilter, FeedEntry, FeedSpider, RawEntry, feed_text, raw_entries
 
@@ -58,6 +60,13 @@ HL = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,4})?$")
 GL = re.compile(r"^[A-Za-z]{2}$")
 CEID = re.compile(r"^[A-Za-z]{2}:[a-z]{2,3}(?:-[A-Za-z0-9]{2,4})?$")
 WHEN = re.compile(r"^[1-9]\d*[hdmy]$")
+# What each search param must look like: (pattern, what the message asks for).
+SEARCH_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
+    "hl": (HL, "an interface language like 'es-419' or 'en-US'"),
+    "gl": (GL, "a two-letter country code like 'PE'"),
+    "ceid": (CEID, "'<country>:<language>' like 'PE:es-419'"),
+    "when": (WHEN, "a period like '1h', '7d', '1m' or '1y'"),
+}
 # Google's redirect pages: /rss/articles/<id>, /articles/<id>, /__i/rss/rd/articles/<id>.
 ARTICLE_PATH = re.compile(r"^(?:/__i/rss/rd)?(?:/rss)?/articles/[A-Za-z0-9_-]+/?$")
 # The cluster's last link ("Ver cobertura completa en Google Noticias") points to a story page.
@@ -66,14 +75,15 @@ STORY_PATH = re.compile(r"/stories/")
 GOOGLE_HOST = re.compile(r"(?:^|\.)google\.[a-z]{2,3}(?:\.[a-z]{2})?$")
 
 
-@dataclass(frozen=True)
-class SearchParams:
+class SearchParams(SpiderParams):
     """The search a googlenews source runs (``params`` query, hl, gl, ceid, when), validated."""
 
-    query: str
+    FAMILY: ClassVar[str] = "googlenews"
+
+    query: str = Field(default=None, validate_default=True)  # type: ignore[assignment]  # required, own message
     hl: str = "es-419"
     gl: str = "PE"
-    ceid: str = ""
+    ceid: str = ""  # default: from hl and gl (``default_ceid``)
     when: str | None = None
 
     @classmethod
@@ -83,33 +93,39 @@ class SearchParams:
         Only the search keys are read here; the feed filters (keywords, categories...) and unknown
         keys are the FeedSpider's to check.
         """
-        params = source.params
-
-        def bad(key: str, why: str) -> ValueError:
-            got = f", got {params[key]!r}" if key in params else ""
-            return ValueError(f"source '{source.id}': params.{key}: {why}{got}")
-
         for i, url in enumerate(source.urls):
             if urlsplit(url).query:
                 raise ValueError(f"source '{source.id}': urls[{i}]: give the bare search endpoint (like "
                                  f"https://news.google.com/rss/search); the search goes in params.query")
-        query = params.get("query")
-        if not isinstance(query, str) or not query.strip():
-            raise bad("query", "required: the search, like 'Juliaca fiscalía' or '\"masacre de Juliaca\"'")
-        hl = params.get("hl", cls.hl)
-        if not isinstance(hl, str) or not HL.match(hl):
-            raise bad("hl", "expected an interface language like 'es-419' or 'en-US'")
-        gl = params.get("gl", cls.gl)
-        if not isinstance(gl, str) or not GL.match(gl):
-            raise bad("gl", "expected a two-letter country code like 'PE'")
-        gl = gl.upper()
-        ceid = params.get("ceid", default_ceid(hl, gl))
-        if not isinstance(ceid, str) or not CEID.match(ceid):
-            raise bad("ceid", "expected '<country>:<language>' like 'PE:es-419'")
-        when = params.get("when")
-        if when is not None and (not isinstance(when, str) or not WHEN.match(when)):
-            raise bad("when", "expected a period like '1h', '7d', '1m' or '1y'")
-        return cls(query=" ".join(query.split()), hl=hl, gl=gl, ceid=ceid, when=when)
+        try:
+            return cls.from_params({k: v for k, v in source.params.items() if k in SEARCH_PARAMS})
+        except ValueError as exc:
+            raise ValueError(f"source '{source.id}': {exc}") from None
+
+    @field_validator("query", mode="before")
+    @classmethod
+    def _query(cls, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            got = f", got {value!r}" if value is not None else ""
+            raise ValueError(f"required: the search, like 'Juliaca fiscalía' or '\"masacre de Juliaca\"'{got}")
+        return " ".join(value.split())
+
+    @field_validator("hl", "gl", "ceid", "when", mode="before")
+    @classmethod
+    def _format(cls, value: Any, info: ValidationInfo) -> str | None:
+        name = str(info.field_name)
+        if value is None and name == "when":
+            return None
+        pattern, expected = SEARCH_FORMATS[name]
+        if not isinstance(value, str) or not pattern.match(value):
+            raise ValueError(f"expected {expected}, got {value!r}")
+        return value.upper() if name == "gl" else value
+
+    @model_validator(mode="after")
+    def _default_ceid(self) -> SearchParams:
+        if not self.ceid:
+            object.__setattr__(self, "ceid", default_ceid(self.hl, self.gl))
+        return self
 
     @property
     def q(self) -> str:

@@ -47,12 +47,14 @@ from urllib.parse import urljoin
 import scrapy
 from cssselect import SelectorError as CSSSelectorError
 from parsel import Selector, SelectorList
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from scrapy.http import Response, TextResponse
 
 from config.schema import Source, check_url
 from crawler.extract.text import normalize_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
+from crawler.params import ParamProblem, SpiderParams
 from crawler.spiders.base import REMOVED_STATUSES, SourceSpider
 
 MAX_PAGES_LIMIT = 50  # a listing is a recent-news window, not an archive to mirror
@@ -99,6 +101,111 @@ def field_selector(param: str, value: Any, *, relative: bool) -> FieldSelector:
     return FieldSelector(param, expr, is_xpath)
 
 
+def _pages_template(source: Source | None, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or "{n}" not in value:
+        raise ValueError(f"params.pages: expected a URL template containing {{n}}, like '/page/{{n}}' (got {value!r})")
+    try:
+        example = value.format(n=2)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(f"params.pages: only {{n}} may appear in braces (got {value!r}: {exc!r})") from None
+    for url in source.urls if source is not None else ():  # relative templates resolve against each listing URL
+        try:
+            check_url(urljoin(url, example), allow_private=source.allow_private)
+        except ValueError as exc:
+            raise ValueError(f"params.pages: {exc}") from None
+    return value
+
+
+def _selector(name: str, value: Any, *, relative: bool) -> FieldSelector:
+    """``field_selector`` for a params model: the reason without its "params.<name>: " (the model adds it)."""
+    try:
+        return field_selector(name, value, relative=relative)
+    except ValueError as exc:
+        raise ValueError(str(exc).removeprefix(f"params.{name}: ")) from None
+
+
+class ListingParams(SpiderParams):
+    """The ``params`` of a listing source: the card selectors, an optional link filter and pagination."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    FAMILY: ClassVar[str] = "listing"
+
+    item: FieldSelector = Field(default=None, validate_default=True)  # type: ignore[assignment]  # required
+    link: FieldSelector = Field(default="a::attr(href)", validate_default=True)  # type: ignore[assignment]
+    title: FieldSelector | None = None
+    date: FieldSelector | None = None
+    summary: FieldSelector | None = None
+    author: FieldSelector | None = None
+    category: FieldSelector | None = None
+    link_pattern: re.Pattern[str] | None = None
+    next: FieldSelector | None = None
+    pages: str | None = None
+    max_pages: int = Field(default=1, validate_default=True)
+
+    @classmethod
+    def problem(cls, err: Any) -> str:
+        if err["type"] == "extra_forbidden":
+            return f"unknown parameter (known: {', '.join(sorted(cls.model_fields))})"
+        return super().problem(err)
+
+    @field_validator("item", mode="before")
+    @classmethod
+    def _item(cls, value: Any) -> FieldSelector:
+        if value is None:
+            raise ValueError("required: the selector of each card, e.g. 'article.news'")
+        return _selector("item", value, relative=False)
+
+    @field_validator("link", *CARD_FIELDS[1:], mode="before")
+    @classmethod
+    def _card_field(cls, value: Any, info: ValidationInfo) -> FieldSelector | None:
+        return None if value is None else _selector(str(info.field_name), value, relative=True)
+
+    @field_validator("next", mode="before")
+    @classmethod
+    def _next(cls, value: Any) -> FieldSelector | None:
+        return None if value is None else _selector("next", value, relative=False)
+
+    @field_validator("link_pattern", mode="before")
+    @classmethod
+    def _link_pattern(cls, value: Any) -> re.Pattern[str] | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"expected a regular expression (got {value!r})")
+        try:
+            return re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+
+    @field_validator("pages", mode="before")
+    @classmethod
+    def _pages(cls, value: Any, info: ValidationInfo) -> str | None:
+        source = (info.context or {}).get("source")
+        try:
+            return _pages_template(source, value)
+        except ValueError as exc:
+            raise ValueError(str(exc).removeprefix("params.pages: ")) from None
+
+    @field_validator("max_pages", mode="before")
+    @classmethod
+    def _max_pages(cls, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGES_LIMIT:
+            raise ValueError(f"expected a whole number from 1 to {MAX_PAGES_LIMIT} (got {value!r})")
+        return value
+
+    @model_validator(mode="after")
+    def _pagination(self) -> ListingParams:
+        if self.next is not None and self.pages is not None:
+            raise ParamProblem("use either next (a link on the page) or pages (a URL template), not both", at=".pages")
+        if (self.next is not None or self.pages is not None) and "max_pages" not in self.model_fields_set:
+            which = "next" if self.next is not None else "pages"
+            raise ParamProblem(f"required with params.{which}: how many pages to read per run (e.g. 3)",
+                               at=".max_pages")
+        return self
+
+
 @dataclass(frozen=True)
 class ListingConfig:
     """A listing source's validated params."""
@@ -110,61 +217,14 @@ class ListingConfig:
     pages: str | None = None
     max_pages: int = 1
 
-    PARAMS: ClassVar[frozenset[str]] = frozenset(
-        {"item", *CARD_FIELDS, "link_pattern", "next", "pages", "max_pages"}
-    )
+    PARAMS: ClassVar[frozenset[str]] = frozenset(ListingParams.model_fields)
 
     @classmethod
     def from_source(cls, source: Source) -> ListingConfig:
-        params = source.params
-        for key in sorted(params):
-            if key not in cls.PARAMS:
-                raise ValueError(f"params.{key}: unknown parameter (known: {', '.join(sorted(cls.PARAMS))})")
-        if "item" not in params:
-            raise ValueError("params.item: required: the selector of each card, e.g. 'article.news'")
-        item = field_selector("item", params["item"], relative=False)
-        fields = {"link": field_selector("link", params.get("link", "a::attr(href)"), relative=True)}
-        for name in CARD_FIELDS[1:]:
-            if params.get(name) is not None:
-                fields[name] = field_selector(name, params[name], relative=True)
-        link_pattern = None
-        if params.get("link_pattern") is not None:
-            raw = params["link_pattern"]
-            if not isinstance(raw, str) or not raw:
-                raise ValueError(f"params.link_pattern: expected a regular expression (got {raw!r})")
-            try:
-                link_pattern = re.compile(raw)
-            except re.error as exc:
-                raise ValueError(f"params.link_pattern: invalid regular expression {raw!r}: {exc}") from None
-        nxt = field_selector("next", params["next"], relative=False) if params.get("next") is not None else None
-        pages = _pages_template(source, params.get("pages"))
-        if nxt is not None and pages is not None:
-            raise ValueError("params.pages: use either next (a link on the page) or pages (a URL template), not both")
-        max_pages = params.get("max_pages", 1)
-        if isinstance(max_pages, bool) or not isinstance(max_pages, int) or not 1 <= max_pages <= MAX_PAGES_LIMIT:
-            raise ValueError(f"params.max_pages: expected a whole number from 1 to {MAX_PAGES_LIMIT} "
-                             f"(got {max_pages!r})")
-        if (nxt is not None or pages is not None) and "max_pages" not in params:
-            which = "next" if nxt is not None else "pages"
-            raise ValueError(f"params.max_pages: required with params.{which}: how many pages to read per run (e.g. 3)")
-        return cls(item=item, fields=fields, link_pattern=link_pattern, next=nxt, pages=pages, max_pages=max_pages)
-
-
-def _pages_template(source: Source, value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or "{n}" not in value:
-        raise ValueError(f"params.pages: expected a URL template containing {{n}}, like '/page/{{n}}' (got {value!r})")
-    try:
-        example = value.format(n=2)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise ValueError(f"params.pages: only {{n}} may appear in braces (got {value!r}: {exc!r})") from None
-    for url in source.urls:  # relative templates resolve against each listing URL
-        try:
-            check_url(urljoin(url, example), allow_private=source.allow_private)
-        except ValueError as exc:
-            raise ValueError(f"params.pages: {exc}") from None
-    return value
+        read = ListingParams.from_params(source.params, context={"source": source})
+        fields = {name: sel for name in CARD_FIELDS if (sel := getattr(read, name)) is not None}
+        return cls(item=read.item, fields=fields, link_pattern=read.link_pattern, next=read.next, pages=read.pages,
+                   max_pages=read.max_pages)
 
 
 @dataclass

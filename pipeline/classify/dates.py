@@ -13,23 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from pipeline.classify.relevance import fold
-
-LOCAL_TZ = ZoneInfo("America/Lima")
+from textkit import LIMA as LOCAL_TZ
 
 # Full month names only: abbreviations ("mar", "may", "set") are ordinary words in prose.
-MONTHS: dict[str, int] = {
-    "enero": 1, "january": 1, "febrero": 2, "february": 2, "marzo": 3, "march": 3, "abril": 4, "april": 4,
-    "mayo": 5, "may": 5, "junio": 6, "june": 6, "julio": 7, "july": 7, "agosto": 8, "august": 8,
-    "setiembre": 9, "septiembre": 9, "september": 9, "octubre": 10, "october": 10,
-    "noviembre": 11, "november": 11, "diciembre": 12, "december": 12,
-}
-WEEKDAYS: dict[str, int] = {
-    "lunes": 0, "monday": 0, "martes": 1, "tuesday": 1, "miercoles": 2, "wednesday": 2, "jueves": 3,
-    "thursday": 3, "viernes": 4, "friday": 4, "sabado": 5, "saturday": 5, "domingo": 6, "sunday": 6,
-}
+from textkit import MONTHS, WEEKDAYS, fold
+
 # Words that are a day relative to publication.
 RELATIVE_DAYS: dict[str, int] = {
     "hoy": 0, "today": 0, "ayer": -1, "yesterday": -1, "anteayer": -2, "manana": 1, "tomorrow": 1,

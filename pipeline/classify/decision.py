@@ -39,7 +39,7 @@ class Decision:
         return self.relevance.relevant
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON of `casewatch classify --json` (DESIGN.md: case, relevant, score, matched_terms,
+        """The JSON of `casewatch classify --json` (docs/architecture.md: case, relevant, score, matched_terms,
         milestones: every step found, {type, label, status, primary, evidence, actors, identifiers, date}
         plus the reason for its status and its sentence; ``reported``: the types that reach readers)."""
         r = self.relevance

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pipeline.classify.relevance import fold, words
+from textkit import fold, words
 
 VERSION = 1
 LEAD_WORDS = 300  # the headline and lead carry the event; later paragraphs drift into background

@@ -1,4 +1,4 @@
-"""The stored record: SQLAlchemy 2.0 typed models for the vocabulary of DESIGN.md.
+"""The stored record: SQLAlchemy 2.0 typed models for the vocabulary of docs/architecture.md.
 
 The schema is created and changed only by the Alembic migrations next to this module.
 """

@@ -32,7 +32,7 @@ from pipeline.store.models import (
     Unsubscribe,
     Version,
 )
-from pipeline.timeline import MilestoneRow, TimelineEntry, merge
+from pipeline.store.timeline import MilestoneRow, TimelineEntry, merge
 
 # ------------------------------------------------------------------------------ config mirrors
 
@@ -83,7 +83,7 @@ OUTLET_MATCH_DOCUMENTS = 5000  # the newest documents an unresolved aggregator h
 
 def _plain(text: str) -> str:
     """Accent-, case- and punctuation-free words: "¿Juliaca: Fiscalía…?" = "juliaca fiscalia"."""
-    from pipeline.classify.relevance import fold
+    from textkit import fold
 
     return " ".join("".join(c if c.isalnum() else " " for c in fold(text)).split())
 
@@ -665,7 +665,7 @@ def document_primary_step(session: Session, document_id: int) -> dict[str, Any] 
 
 
 def case_timeline(session: Session, case_id: str) -> list[TimelineEntry]:
-    """The case's legal steps by event date, each once with all its sources (pipeline.timeline)."""
+    """The case's legal steps by event date, each once with all its sources (pipeline.store.timeline)."""
     return merge(timeline_rows(session, case_id))
 
 
@@ -934,7 +934,7 @@ class ChangeQuery:
 def _folded(session: Session, column: Any) -> ColumnElement[str]:
     """``column`` lower-cased without accents, the same way on SQLite (a Python function) and PostgreSQL."""
     if session.get_bind().dialect.name == "sqlite":
-        from pipeline.classify.relevance import fold
+        from textkit import fold
 
         raw = session.connection().connection.driver_connection
         raw.create_function("casewatch_fold", 1, lambda v: fold(v) if isinstance(v, str) else v,  # type: ignore[union-attr]
@@ -957,7 +957,7 @@ def _has_milestone(session: Session, milestone: str) -> ColumnElement[bool]:
 
 
 def _change_conditions(session: Session, q: ChangeQuery) -> list[ColumnElement[bool]]:
-    from pipeline.classify.relevance import fold
+    from textkit import fold
 
     conds: list[ColumnElement[bool]] = [] if q.include_withdrawn else [Change.withdrawn_at.is_(None)]
     if q.case_id:

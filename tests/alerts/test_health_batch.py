@@ -1,5 +1,5 @@
 """Maintainer alerts are batched: one message per check listing every source that turned unhealthy
-or recovered, each with its real last error and its run history one line per run (issue 15)."""
+or recovered, each with its real last error and its run history one line per run."""
 
 from __future__ import annotations
 

@@ -15,12 +15,12 @@ from alerts.render import (
     SUBJECT_TITLE_MAX,
     diff_lines,
     environment,
-    institution_key,
     institution_of,
     render_digest,
     safe_href,
 )
 from alerts.views import AlreadySentView, DigestView, MilestoneView
+from pipeline.classify.institutions import institution_key
 from tests.alerts.conftest import change
 
 

@@ -140,7 +140,7 @@ def test_a_flapping_page_is_alerted_once_even_to_immediate_subscribers(db: Datab
 
 
 def test_an_edit_of_an_alerted_release_is_not_alerted_again(db: Database, tmp_path: Path) -> None:
-    """Issue 13: an edit carries the document's step marked re-published, and its alert is not sent again, even
+    """An edit carries the document's step marked re-published, and its alert is not sent again, even
     when the added text words the step anew; a new document with a new formalization is alerted."""
     config = _setup(db, tmp_path)
     base = "http://127.0.0.1:8080"

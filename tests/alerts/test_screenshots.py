@@ -203,7 +203,7 @@ def test_digest_fits_the_screen(browser: LazyBrowser, language: str, width: int)
     shot = ARTIFACTS / f"digest-{language}-{width}.png"
     _, visible = _open(browser, render_digest(realistic_view(language)).html, width, shot)
     assert _png_size(shot)[1] > 900  # the whole, long page
-    # Every section is there, in the decided order, as the reader sees it: first what is new (issue 14).
+    # Every section is there, in the decided order, as the reader sees it: first what is new.
     order = [labels.text(language, "new_steps_title"), labels.section_label(language, "legal"),
              labels.section_label(language, "changed"), labels.section_label(language, "news"),
              labels.text(language, "timeline_title"), labels.text(language, "health_title")]
@@ -215,7 +215,7 @@ def test_digest_fits_the_screen(browser: LazyBrowser, language: str, width: int)
     assert first[0].startswith(labels.milestone_label(language, "formal_investigation") + " · ")
     assert len([line for line in first if line.strip()]) == 5
     assert labels.text(language, "health_failed", n=3) in visible  # health in the reader's language
-    # Issue 13: the case status lists stages reached (taken steps) and, apart and marked, what is only announced.
+    # The case status lists stages reached (taken steps) and, apart and marked, what is only announced.
     status = visible[positions[4]:positions[5]]
     taken, _, announced = status.partition(labels.text(language, "timeline_announced_title"))
     hearing = labels.milestone_label(language, "hearing")

@@ -1,4 +1,4 @@
-"""Issue 14: a digest a person reads at a glance: clean summaries, the changed words marked inside a long
+"""A digest a person reads at a glance: clean summaries, the changed words marked inside a long
 line, health lines in the subscriber's language, and nothing of the classifier's workings."""
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def test_no_classifier_jargon_in_subscriber_emails(make_view: Callable[..., Dige
 
 def test_review_page_side_by_side_marks_the_words() -> None:
     """The review page (casewatch/web) marks the same words in both of its diff views, escaped."""
-    from casewatch.web.app import environment
+    from casewatch.web.context import environment
     from casewatch.web.views import side_by_side
 
     rows = side_by_side(EDIT + "@@ -9 +9 @@\n-<b>seis</b> agentes\n+<i>nueve</i> agentes\n")

@@ -59,7 +59,7 @@ def test_classify_mistakes_are_one_line(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "no.txt: cannot read" in missing.stderr and "Traceback" not in missing.stderr
 
 
-# A prosecutor's page about both configured cases (issue 13), one about Juliaca only, and a look-alike.
+# A prosecutor's page about both configured cases, one about Juliaca only, and a look-alike.
 SAME_EITHER_WAY = [
     ("Fiscalía formaliza investigación por las muertes en Ayacucho y Juliaca",
      "Nota de prensa. La Fiscalía Supraprovincial Especializada en Derechos Humanos formalizó la investigación "

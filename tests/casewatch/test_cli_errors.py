@@ -36,8 +36,14 @@ def _replace(path: Path, old: str, new: str) -> None:
          r"sources.yaml: line \d+, column \d+: YAML syntax error"),
         (lambda c: _replace(c / "cases" / "juliaca-2023.yaml", "threshold:", "treshold:"),
          r"juliaca-2023.yaml: treshold: unknown field"),
+        (lambda c: _replace(c / "sources.yaml", "backfill_sheets: 3", "backfil_sheets: 3"),
+         r"sources.yaml: sources\[\d+\]: source 'mpfn': params.backfil_sheets: unknown parameter for the gobpe "
+         r"spider"),
+        (lambda c: _replace(c / "sources.yaml", "sheets: 3\n", "sheets: tres\n"),
+         r"sources.yaml: sources\[\d+\]: source 'mpfn': params.sheets: "),
     ],
-    ids=["unknown-spider", "bad-cron", "missing-field", "yaml-syntax", "unknown-case-field"],
+    ids=["unknown-spider", "bad-cron", "missing-field", "yaml-syntax", "unknown-case-field", "unknown-spider-param",
+         "wrong-spider-param"],
 )
 def test_broken_config_is_one_line_exit_1(config: Path, tmp_path: Path, edit, expected: str) -> None:
     import re
@@ -82,6 +88,8 @@ BAD_LISTING = """sources:
 
 
 def test_bad_spider_params_are_one_line_for_crawl_and_try_source(tmp_path: Path) -> None:
+    """The spider family checks its params when the config loads: every command refuses the config with
+    one line naming the source and the param, before anything is fetched or stored."""
     config = tmp_path / "config"
     shutil.copytree(ROOT / "config" / "cases", config / "cases")
     (config / "sources.yaml").write_text(BAD_LISTING, encoding="utf-8")
@@ -90,8 +98,7 @@ def test_bad_spider_params_are_one_line_for_crawl_and_try_source(tmp_path: Path)
     assert tried.returncode == 1 and "Traceback" not in tried.stderr
     assert tried.stderr.strip().splitlines() == [line for line in tried.stderr.strip().splitlines()
                                                    if "listado-roto" in line and "params.item" in line]
-    crawled = run_cli(*cli, "crawl")
-    assert crawled.returncode == 3 and "Traceback" not in crawled.stderr
-    assert "listado-roto" in crawled.stderr and "params.item" in crawled.stderr
-    listed = run_cli(*cli, "sources")
-    assert "failed" in listed.stdout and "params.item" in listed.stdout
+    for command in ("crawl", "sources"):
+        refused = run_cli(*cli, command)
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr and refused.stdout == ""
+        assert refused.stderr.strip().splitlines() == tried.stderr.strip().splitlines()

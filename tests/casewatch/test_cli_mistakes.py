@@ -1,4 +1,4 @@
-"""The CLI never answers a mistake with silence (issue 15, acceptance 7): each mistake is one line on
+"""The CLI never answers a mistake with silence: each mistake is one line on
 stderr naming it (and the known values), exit code 1, never a traceback or a quiet "no changes"."""
 
 from __future__ import annotations

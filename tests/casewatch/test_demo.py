@@ -19,7 +19,7 @@ def test_demo_writes_digest_of_case_changes_only(tmp_path: Path) -> None:
     digests = [(p, m) for p, m in parsed if not m["Subject"].startswith("Alerta: ")]
     # The first cycle is the sources' baseline: its steps fill the digest and the timeline but send no
     # immediate alert. The second cycle's new step (the indictment) is mailed at once; the edit of the
-    # formalisation release carries its step re-published (milestone guide): digest news, no alert.
+    # formalisation release carries its step re-published (docs/architecture.md): digest news, no alert.
     assert len(alerts) == 1 and len(digests) == 2
     baseline = digests[0][1].get_body(preferencelist=("plain",)).get_content()
     final_path, final = digests[-1]
@@ -28,7 +28,7 @@ def test_demo_writes_digest_of_case_changes_only(tmp_path: Path) -> None:
     text = final.get_body(preferencelist=("plain",)).get_content()
     new = ARTICLES["/noticias/acusacion-mandos-policiales-juliaca/"]["title"]
     updated = "Fiscalía formaliza investigación por muertes en Juliaca"
-    # Each subject says what moved (issue 14): the lead step's headline, the case, how many more entries.
+    # Each subject says what moved: the lead step's headline, the case, how many more entries.
     case = "Masacre de Juliaca (9 de enero de 2023)"
     assert digests[0][1]["Subject"] == f"{updated} · {case} · +3 más"  # the prosecutor's formalisation leads
     assert alerts[-1]["Subject"] == f"Alerta: {new} · {case}"

@@ -1,4 +1,4 @@
-"""Issue 14, acceptance 3: `casewatch digest --preview EMAIL` writes the exact HTML body the subscriber will
+"""`casewatch digest --preview EMAIL` writes the exact HTML body the subscriber will
 get. The real command writes each preview; later the scheduler's build for that period runs and the outbox
 delivers to aiosmtpd on loopback; each delivered HTML body equals its preview, byte for byte, on SQLite and
 PostgreSQL, for a subscriber of everything, one with ``want: milestones`` and ``source_kinds: [prosecutor]``

@@ -1,4 +1,4 @@
-"""`casewatch export` (issue 7, evidence): standard WARC files that warcio reads and verifies, and the
+"""`casewatch export` (evidence): standard WARC files that warcio reads and verifies, and the
 change log as JSON or CSV for reports; on SQLite and PostgreSQL, against a page served on 127.0.0.1."""
 
 from __future__ import annotations

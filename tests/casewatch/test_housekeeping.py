@@ -1,4 +1,4 @@
-"""Daily housekeeping (issue 6): raw bodies of never-relevant documents past retention are pruned (the
+"""Daily housekeeping: raw bodies of never-relevant documents past retention are pruned (the
 evidence of relevant ones never is), the outbox is retried, and SQLite gives freed space back."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 13, acceptance 2: legal steps read right from a loopback replica, end to end (real `casewatch crawl`).
+"""Legal steps read right from a loopback replica, end to end (real `casewatch crawl`).
 
 A prosecutor release that formalizes and mentions an earlier complaint, a news story on the archiving of a
 constitutional complaint, an NGO demand and a page about both configured cases: each change carries only

@@ -1,4 +1,4 @@
-"""One scheduler per database, checked while held (issue 15, acceptance 2).
+"""One scheduler per database, checked while held.
 
 PostgreSQL: when the lock's backend is terminated, the first scheduler starts no further job (it
 checks the lock before each job and on a heartbeat) and stops with one clear line; a second one

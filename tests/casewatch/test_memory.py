@@ -1,4 +1,4 @@
-"""The scheduler process's memory stays flat over 500 crawl cycles (issue 6, acceptance 6).
+"""The scheduler process's memory stays flat over 500 crawl cycles.
 
 What runs for months is the scheduler process; each crawl is a child process that returns all its
 memory to the system when it exits, so it cannot leak into the scheduler. This test runs the

@@ -1,4 +1,4 @@
-"""Issue 14, acceptance 1, on both databases: one event crawled from a loopback replica is one entry.
+"""One event crawled from a loopback replica is one entry.
 
 The prosecutor's release (gob.pe JSON listing and article page), the same formalization in two outlets'
 feeds (one link carrying ``?ref=`` tracking), a third outlet only through a Google News result whose link
@@ -86,7 +86,7 @@ TRACKED = "?ref=ecr&utm_source=rss&utm_medium=feed"
 
 
 def _page(base: str, title: str, paragraphs: list[str], *, gobpe: bool = False) -> bytes:
-    """An article page; gob.pe's structure for the release (context/sources.md), a news page otherwise."""
+    """An article page; gob.pe's structure for the release, a news page otherwise."""
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     if gobpe:
         main = (f'<main id="main"><article class="max-w-3xl"><p class="text-sm font-bold uppercase">Nota de prensa</p>'
@@ -110,7 +110,7 @@ def _rss(base: str, channel: str, items: list[tuple[str, str, str]]) -> bytes:
 
 
 def _google(base: str, results: list[tuple[str, str, str, str]]) -> bytes:
-    """A Google News search answer: (article id, headline, outlet, outlet home) results (context/sources.md A.3)."""
+    """A Google News search answer: (article id, headline, outlet, outlet home) results."""
     items = "".join(
         f"<item><title>{title} - {outlet}</title><link>{base}/rss/articles/{gid}?oc=5</link>"
         f'<guid isPermaLink="false">{gid}</guid><pubDate>{PUBLISHED}</pubDate>'

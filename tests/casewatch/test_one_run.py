@@ -1,5 +1,5 @@
 """One crawl, one run: the crawl child's own record wins and the scheduler adds only what the child
-could not record; a config snapshot lives as long as the crawls started from it (issue 15)."""
+could not record; a config snapshot lives as long as the crawls started from it."""
 
 from __future__ import annotations
 

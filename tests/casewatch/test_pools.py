@@ -1,5 +1,5 @@
 """`max_parallel_crawls` is enforced, and a hanging crawl delays nothing else: crawls have a pool of
-their own; the digest tick and the config check run in another (issue 15, acceptance 3)."""
+their own; the digest tick and the config check run in another."""
 
 from __future__ import annotations
 

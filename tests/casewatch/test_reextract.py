@@ -1,4 +1,4 @@
-"""`casewatch reextract` (issue 7): after an ignore rule changes, the stored raw bodies are extracted
+"""`casewatch reextract`: after an ignore rule changes, the stored raw bodies are extracted
 again, offline, and the changes the rule now ignores are withdrawn (kept as records, gone from the
 change log, digests, the timeline and exports) while real edits stay; on SQLite and PostgreSQL."""
 

@@ -1,4 +1,4 @@
-"""Config changes while `casewatch run` runs (issue 6, acceptance 5): an edit takes effect within a
+"""Config changes while `casewatch run` runs: an edit takes effect within a
 minute (polled) or at once (SIGHUP); a broken edit is reported once and ignored, and crawls keep
 using the last good configuration."""
 

@@ -1,4 +1,4 @@
-"""Revisit policy (issue 6): known documents a listing no longer shows are re-checked on a decaying
+"""Revisit policy: known documents a listing no longer shows are re-checked on a decaying
 schedule, pinned ones at every crawl, and edits and removals are found on those revisits."""
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def test_tiers_split_documents_by_age() -> None:
     ]
 
 
-# Issue 14: feed articles are re-checked the way they were stored. "formaliza" is stored from the
+# Feed articles are re-checked the way they were stored. "formaliza" is stored from the
 # feed's own full text (content:encoded); its page words it differently (outlet suffix in the title,
 # a dek, "Lee también"). "archivo" has no full text in the feed: it is followed and stored from its
 # page. The site sends no validators (many news sites don't), and its pages change their boilerplate
@@ -200,7 +200,7 @@ def _lr_page(slug: str, body: str, fetch: int) -> tuple[int, str, bytes]:
 
 
 def test_feed_articles_rechecked_like_with_like_record_only_real_edits(db_url: str, tmp_path: Path) -> None:
-    """ACCEPTANCE 2 of issue 14: five consecutive re-checks (daily revisits, then `pin`) of unchanged feed
+    """Five consecutive re-checks (daily revisits, then `pin`) of unchanged feed
     articles record no change; an edit records exactly one, whichever way the article was stored."""
     formaliza = ("La Fiscalía formalizó ayer la investigación preparatoria contra cuatro mandos policiales por "
                  "las muertes del 9 de enero de 2023 en Juliaca. La carpeta fiscal suma seis víctimas.")

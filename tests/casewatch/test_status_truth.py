@@ -1,4 +1,4 @@
-"""`status` and `sources` before, during and after a real `casewatch run` (issue 15, acceptance 5):
+"""`status` and `sources` before, during and after a real `casewatch run`:
 whether a scheduler runs (pid, host, start) comes from its lock; with none up nothing is "due now"
 and no crawl shows as running."""
 

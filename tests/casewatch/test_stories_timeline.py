@@ -142,7 +142,7 @@ def test_default_case_timeline(db_url: str, tmp_path: Path) -> None:
     [built] = build_digests(db, load_config(config), now=datetime.now(UTC), base_url="")
     with db.read() as s:
         text = repo.all_digests(s)[0].text_body
-    # the case status comes after the entries (issue 14: the first screen is what is new), before the footer
+    # the case status comes after the entries (the first screen is what is new), before the footer
     assert text.index(labels.section_label("es", "new")) < text.index(labels.text("es", "timeline_title"))
     status = text[text.index(labels.text("es", "timeline_title")):text.index("\n--\n")]
     order = [status.index(f"18 nov 2026 · {labels.milestone_label('es', 'archived')}"),

@@ -163,7 +163,7 @@ LIMA = ZoneInfo("America/Lima")
      "2026-07-21T17:40:00-05:00"),
 ])
 def test_contact_box_before_the_dateline_is_not_the_body(name: str, start: str, day: date, lima: str) -> None:
-    """Issue 14: the press-contact box opens with the same words as the byline; the body starts at the
+    """The press-contact box opens with the same words as the byline; the body starts at the
     dateline, and the time printed on the page keeps the release on its own day in Lima."""
     release = extract_release((FIXTURES / "releases" / name).read_text(encoding="utf-8"))
     assert release is not None and release.published_at is not None

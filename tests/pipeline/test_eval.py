@@ -1,7 +1,7 @@
 """The labelled evaluation sets (eval/): the figures `make eval` reports must stay above the targets.
 
 v1 (eval/dev.yaml, eval/test.yaml) labels one main step per text, taken or announced, written by the
-team that wrote the rules; v2 (eval/v2/, written independently from the milestone guide) labels every
+team that wrote the rules; v2 (eval/v2/, written independently from docs/architecture.md) labels every
 step with its status and the primary one. The rules are tuned on v1 dev, on all of v2 (its test split
 was opened for tuning after two held-out runs) and on v4 (three later writers); v3 (eval/v3/, three
 other writers) is held out whole and run once, at the end of the work, so it is not gated here.
@@ -53,13 +53,13 @@ def test_make_eval_meets_the_targets() -> None:
     assert overall["milestone_accuracy"] >= 0.90, overall
     # The held-out split alone: a regression guard, slightly below the overall targets. Its main-type
     # accuracy is no longer gated: v1 labels a demand or a prosecutor's request as "announced" and
-    # knows no background, where the milestone guide (and v2, gated below) says "requested" and
+    # knows no background, where docs/architecture.md (and v2, gated below) says "requested" and
     # "background"; the step a text reports is now measured on v2.
     assert held_out["precision"] >= 0.93 and held_out["recall"] >= 0.93, held_out
 
 
 def test_the_tuning_set_meets_the_step_targets() -> None:
-    """Issue 13's targets for relevance and legal steps, on the tuning set (v2 and v4)."""
+    """The targets for relevance and legal steps, on the tuning set (v2 and v4)."""
     out = subprocess.run([sys.executable, "eval/run.py", "--set", "tune", "--json"], cwd=ROOT,
                          capture_output=True, text=True, check=True, timeout=300)
     targets = json.loads(out.stdout)["targets"]

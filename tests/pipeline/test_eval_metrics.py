@@ -216,7 +216,7 @@ def test_every_v2_item_is_well_formed() -> None:
             assert raw["id"] not in seen, raw["id"]
             seen.add(raw["id"])
             assert all(s["status"] in STATUSES for s in raw["steps"])
-    assert len(seen) >= 300  # issue 13: at least 300 labelled texts
+    assert len(seen) >= 300  # at least 300 labelled texts
     for split in SPLITS:
         items, missing = load(split)
         assert not missing and {i.lang for i in items} == set(LANGS)

@@ -296,12 +296,12 @@ TAKEN = [
     "La Fiscalía ya formalizó la investigación, aunque la defensa anunció que la cuestionará en otro proceso.",
     "Prosecutors filed charges against the police commander.",
     "A judge ordered pretrial detention for the officers.",
-    # a hearing set for a date has been set (milestone guide; every writer of v5 and v6 labels it so)
+    # a hearing set for a date has been set (docs/architecture.md; every writer of v5 and v6 labels it so)
     "La audiencia de control de acusación se realizará el próximo lunes.",
 ]
 
 
-# A request does not put anyone in prison: the measure it asks for is requested (milestone guide).
+# A request does not put anyone in prison: the measure it asks for is requested (docs/architecture.md).
 REQUESTED = [
     "La Fiscalía solicitó prisión preventiva contra el general Lara Vergara.",
     "Abogados solicitan a la CIDH medidas cautelares para los testigos del 9 de enero.",
@@ -606,7 +606,7 @@ def test_a_long_article_reports_each_step_once() -> None:
     assert len(pairs) == len(set(pairs)), pairs  # 50 repetitions of the paragraph: each step once per status
 
 
-# --- Issue 13: the step a text reports, not every step it mentions ---------------------------------
+# --- The step a text reports, not every step it mentions ---------------------------------
 
 
 def statuses(title: str, text: str = "") -> dict[str, set[str]]:
@@ -929,7 +929,7 @@ def test_a_ruling_told_after_the_measure_the_lead_reports_is_that_measure() -> N
 
 def test_the_body_that_archives_a_complaint_names_no_complaint() -> None:
     """'La Subcomisión de Acusaciones Constitucionales archivó la denuncia': the committee's name says who
-    archives; the news is the archiving (the complaint is then background, milestone guide)."""
+    archives; the news is the archiving (the complaint is then background, docs/architecture.md)."""
     got = find_milestones("Subcomisión archiva denuncia constitucional por muertes en Juliaca",
                           "La Subcomisión de Acusaciones Constitucionales archivó la denuncia constitucional contra "
                           "la presidenta por las muertes del 9 de enero de 2023 en Juliaca.")
@@ -1061,7 +1061,7 @@ def test_earlier_objects_look_back_kickers_and_calls(title: str, text: str, mtyp
 
 
 def test_a_hearing_set_in_a_demands_body_is_still_news() -> None:
-    """A voice's body tells context after the lead, except a hearing a court set or held (milestone guide)."""
+    """A voice's body tells context after the lead, except a hearing a court set or held (docs/architecture.md)."""
     text = ("La CIDH pidió al Estado peruano investigar las muertes de Juliaca. El juzgado programó la audiencia "
             "para el 4 de diciembre. La fiscalía abrió investigación preliminar en enero.")
     got = statuses("CIDH sigue el caso Juliaca", text)

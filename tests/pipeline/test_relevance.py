@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from config.schema import Case
-from pipeline.classify.relevance import CaseMatcher, fold
+from pipeline.classify.relevance import CaseMatcher
+from textkit import fold
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "spiders" / "feed"
 
@@ -124,7 +125,7 @@ def test_default_config_second_case_is_not_juliaca(default_config) -> None:
     assert ayacucho.relevant and not juliaca.relevant and "ayacucho-2022" in juliaca.related
 
 
-# Texts about both configured cases (issue 13): a prosecutor's page naming one of them decisively and
+# Texts about both configured cases: a prosecutor's page naming one of them decisively and
 # the other by its place and date, and a families' march naming both by place only.
 BOTH_CASES = [
     ("Fiscalía formaliza investigación por las muertes en Ayacucho y Juliaca",

@@ -1,5 +1,5 @@
 """Which stored versions are fragments of another response (pipeline.revisit.read_from_elsewhere):
-those are re-checked for presence only, never compared with their page (issue 14)."""
+those are re-checked for presence only, never compared with their page."""
 
 from __future__ import annotations
 

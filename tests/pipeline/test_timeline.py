@@ -8,7 +8,7 @@ from typing import Any
 from pipeline.store import repository as repo
 from pipeline.store.models import Change, ChangeCase, Document, Source
 from pipeline.store.session import Database
-from pipeline.timeline import MilestoneRow, fallback_date, merge
+from pipeline.store.timeline import MilestoneRow, fallback_date, merge
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -253,7 +253,7 @@ def test_default_case_timeline_from_real_texts(db, default_config, now) -> None:
 
 
 def test_background_requested_and_republished_steps_are_no_entries() -> None:
-    """Issue 13: the timeline shows steps taken (and announced, apart), never a step mentioned as context or
+    """The timeline shows steps taken (and announced, apart), never a step mentioned as context or
     asked for, nor an edit re-publishing a step it already has; rows stored before statuses count as taken."""
     legacy = milestone("hearing", "2026-11-10")
     del legacy["status"]

@@ -23,7 +23,7 @@ from bs4 import BeautifulSoup
 from alerts import render
 from alerts.message import RenderedDigest, build_message
 from alerts.views import DigestView
-from casewatch.web import app as web_app
+from casewatch.web import context as web_context
 from config import schema
 from config.settings import Settings
 from tests.alerts.conftest import change, make_view  # noqa: F401 - the make_view fixture
@@ -153,7 +153,7 @@ def test_F10_long_and_non_ascii_headers_encoded_and_folded(received: Received) -
     assert b"=?utf-8?" in raw_head and b"\r\n Subject" not in raw_head
     subject = str(received.message["Subject"])  # decoded from its encoded words, unfolded
     assert "\n" not in subject and "\r" not in subject and len(subject) <= render.SUBJECT_MAX
-    # The Subject says what moved (issue 14): a scraped headline, on one line and cut at a word boundary,
+    # The Subject says what moved: a scraped headline, on one line and cut at a word boundary,
     # then the case; in the body the long non-ASCII title is kept whole up to the title cap.
     assert " · Masacre de Juliaca (9 de enero de 2023)" in subject
     head = subject.split(" · ")[0]
@@ -183,8 +183,8 @@ def test_F5_templates_ship_in_the_package_not_in_config() -> None:
     from packaging.version import Version
 
     assert render.environment.loader.searchpath == [str(render.TEMPLATES_DIR)]  # type: ignore[union-attr]
-    web_paths = web_app.environment().loader.searchpath  # type: ignore[union-attr]
-    assert {Path(p) for p in web_paths} == {web_app.TEMPLATES, render.TEMPLATES_DIR}
+    web_paths = web_context.environment().loader.searchpath  # type: ignore[union-attr]
+    assert {Path(p) for p in web_paths} == {web_context.TEMPLATES, render.TEMPLATES_DIR}
     assert all(Path(p).is_relative_to(ROOT) for p in web_paths)
     models = [m for m in vars(schema).values() if isinstance(m, type) and hasattr(m, "model_fields")]
     fields = {f"{m.__name__}.{name}" for m in [*models, Settings] for name in m.model_fields}

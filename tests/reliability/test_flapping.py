@@ -55,7 +55,7 @@ def test_B5_page_alternating_A_B_A_B_is_one_edit_then_reverts_and_one_alert(db_u
     v1, v2 = new["to_version"], updated["to_version"]
     assert (back_to_a["from_version"], back_to_a["to_version"]) == (v2, v1)
     assert (back_to_b["from_version"], back_to_b["to_version"]) == (v1, v2)
-    # the edit's new step; the page's earlier one rides along marked re-published (milestone guide)
+    # the edit's new step; the page's earlier one rides along marked re-published (docs/architecture.md)
     assert [m["type"] for m in updated["milestones"] if not m["republished"]] == ["formal_investigation"]
     assert back_to_a["milestones"] == back_to_b["milestones"] == []
     reverts = run_cli(*cli, "changes", "--since", "3650d", "--kind", "reverted", "--json", env=env)

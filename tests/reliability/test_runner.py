@@ -1,7 +1,7 @@
 """Catalogue section E, scheduler and crawl runner: E1, E2, E4-E9 (E3, a hanging source killed at its
-limit, is tests/casewatch/test_run.py; the scheduler's signals, lock and pools are issue 15's
-scheduler work). The crawls are real `casewatch crawl` processes started the way the scheduler
-starts them (``casewatch.scheduler.crawl_job``)."""
+limit, is tests/casewatch/test_run.py; the scheduler's signals, lock and pools are in
+tests/casewatch/test_stopping.py, test_lock.py and test_pools.py). The crawls are real `casewatch crawl`
+processes started the way the scheduler starts them (``casewatch.scheduler.crawl_job``)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from casewatch.app import App
 from casewatch.scheduler import build_scheduler, crawl_job, digest_tick
+from casewatch.triggers import trigger_for
 from config.schema import parse_schedule
 from config.settings import get_settings
 from pipeline.store.models import CrawlRun, Mark
@@ -159,7 +160,7 @@ def test_E7_the_database_unavailable_during_a_job_is_logged_and_retried(small_di
 def test_E8_cron_schedules_fire_once_per_intended_time_across_dst() -> None:
     """Madrid's spring-forward (02:30 does not exist) and fall-back (02:30 happens twice) days: one
     fire per day, no loop; Lima (no DST) once a day all year; the APScheduler floor has the DST fix."""
-    madrid = parse_schedule("30 2 * * *", "Europe/Madrid").trigger()
+    madrid = trigger_for(parse_schedule("30 2 * * *", "Europe/Madrid"))
     start, end = datetime(2026, 3, 27, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC)
     fires, previous, moment = [], None, start
     while (nxt := madrid.get_next_fire_time(previous, moment)) < end:  # ends: no loop on either DST day
@@ -174,7 +175,7 @@ def test_E8_cron_schedules_fire_once_per_intended_time_across_dst() -> None:
     # is harmless, and digests are timed by casewatch's own code, once a day across DST
     # (tests/alerts/test_delivery_times.py::test_madrid_daylight_saving_days_deliver_once_at_local_time).
     assert {day: n for day, n in per_day.items() if n != 1} == {datetime(2026, 10, 25).date(): 2}
-    lima = parse_schedule("0 7 * * *").trigger()
+    lima = trigger_for(parse_schedule("0 7 * * *"))
     moment, previous, count = datetime(2026, 1, 1, tzinfo=UTC), None, 0
     while (nxt := lima.get_next_fire_time(previous, moment)) < datetime(2027, 1, 1, tzinfo=UTC):
         assert nxt.astimezone(lima.timezone).hour == 7

@@ -1,4 +1,4 @@
-"""Catalogue C6, C7, C8 and issue 15's acceptance 4: a broken disk or database is one line that starts
+"""Catalogue C6, C7, C8: a broken disk or database is one line that starts
 with the cause (disk full, read-only storage, database connection lost, corrupted database file) and
 names the database, for `crawl`, `digest`, `status` and `run`; nothing is half-written; the next run
 after the fault is fixed stores what the failed one could not.

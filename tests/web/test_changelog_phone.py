@@ -1,4 +1,4 @@
-"""Issue 14: the change log on a 375 px phone, in real headless Chromium (Debian's /usr/bin/chromium through
+"""The change log on a 375 px phone, in real headless Chromium (Debian's /usr/bin/chromium through
 Playwright), on both databases: each change a card with its title on a full-width line (never a column a
 few letters wide), no horizontal scrolling, and a review-state column (a labelled line on the phone).
 Screenshot: ``test-artifacts/changelog-375-<database>.png`` (a copy is docs/screenshots/changelog-375.png).

@@ -62,7 +62,7 @@ def test_change_log_filters_and_pages(cw: App, client: TestClient) -> None:
     assert _log_ids(client, "?source_kind=iachr") == [s.removed, s.hearing]
     assert _log_ids(client, "?case=juliaca-2023") == [s.removed, s.updated, s.hearing, s.new]
     assert _log_ids(client, "?milestone=hearing") == [s.removed, s.updated, s.hearing]  # a removal keeps its steps
-    # the edit of the release carries its step, re-published (milestone guide)
+    # the edit of the release carries its step, re-published (docs/architecture.md)
     assert _log_ids(client, "?milestone=formal_investigation") == [s.updated, s.new]
     assert _log_ids(client, "?relevant=1&kind=new") == [s.hearing, s.new]
     # Free text: title or summary, case- and accent-insensitive on both databases.
@@ -235,7 +235,7 @@ def test_the_page_reads_a_database_written_by_ingest_alone(cw: App, client: Test
 
 
 def test_change_page_shows_each_steps_status_and_never_background(cw: App, client: TestClient) -> None:
-    """Issue 13: the change view says whether a step was taken (the main one marked) or only announced, marks an
+    """The change view says whether a step was taken (the main one marked) or only announced, marks an
     edit's re-published step, and never shows a background or requested step as one the document reports."""
     s = seed(cw)
     with cw.db.write() as session:

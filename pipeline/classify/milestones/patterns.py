@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pipeline.classify.relevance import words
+from textkit import words
 
 CANDIDATE_CACHE = 50_000  # distinct words remembered by the index
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import simplemma
 
-from pipeline.classify.relevance import fold
+from textkit import fold
 
 CACHE = 50_000
 SHORT_SENTENCE = 5  # words: shorter body sentences are datelines and kickers, not the lead

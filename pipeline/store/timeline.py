@@ -14,7 +14,7 @@ story dated it. Announced steps ("formalizará", "programó la audiencia") stay 
 background and requested steps, and an edit's re-published step, are no entries at all. An entry
 whose every report is gone from its site (a release taken down) stays, marked ``removed``.
 
-Pure: rows in, entries out (the query is ``pipeline.store.repository.case_timeline``).
+Pure: rows in, entries out (the query is ``repository.case_timeline``, beside it in the store).
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-LIMA = ZoneInfo("America/Lima")  # the case's calendar: a 22:00 Lima publication is that day's news
-SHOWN_STATUSES = ("taken", "announced")  # the milestone guide: background and requested never reach the timeline
+from textkit import LIMA  # the case's calendar: a 22:00 Lima publication is that day's news
+
+SHOWN_STATUSES = ("taken", "announced")  # docs/architecture.md: background and requested never reach the timeline
 DATE_TOLERANCE = 1  # days between two reports' dates of one step (publication either side of midnight)
 SHARED_ACTORS = 2  # a day apart, one shared actor (often the institution acting) is no evidence of one step
 
