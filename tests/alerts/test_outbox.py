@@ -23,6 +23,8 @@ from tests.support.cli import CASE_FILE
 from tests.support.smtpd import SmtpServer, smtp_server
 from tests.support.story_texts import CONGRESS_ARCHIVES, SAME_DECISION, Report
 
+pytestmark = pytest.mark.postgres  # concurrency and uniqueness of the outbox's claims
+
 FROM = "casewatch <casewatch@example.org>"
 REPORTS = (SAME_DECISION[0], CONGRESS_ARCHIVES)  # two outlets, both about the Juliaca case
 PERIOD = "daily:2026-11-27"

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from config.schema import Case, Term
 from pipeline.ingest import Snapshot, ingest
 from pipeline.store import repository as repo
 from pipeline.store.models import Source
 from pipeline.store.session import Database
+
+pytestmark = pytest.mark.postgres  # storage: what ingest writes, and reads back, on both databases
 
 CASE = Case(id="juliaca-2023", name="Juliaca", threshold=3,
             terms=(Term(term="masacre de Juliaca", weight=3), Term(term="Juliaca"), Term(term="fiscalía")))

@@ -20,6 +20,8 @@ from tests.support.cli import run_cli
 from tests.support.crawl import crawl, stored, write_config
 from tests.support.httpserver import LocalHTTPServer
 
+pytestmark = pytest.mark.postgres  # storage faults differ per database
+
 
 @pytest.fixture
 def server() -> LocalHTTPServer:

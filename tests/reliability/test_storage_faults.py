@@ -28,6 +28,8 @@ from tests.support.cli import ROOT, child_env, run_cli, wait_for
 from tests.support.crawl import crawl, stored, write_config
 from tests.support.httpserver import LocalHTTPServer
 
+pytestmark = pytest.mark.postgres  # storage faults differ per database
+
 COMMANDS = (("crawl",), ("digest",), ("status",), ("run", "--once"))
 
 

@@ -11,6 +11,7 @@ import zlib
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
 
@@ -21,6 +22,8 @@ from pipeline.store import repository as repo
 from tests.support.cli import run_cli
 from tests.support.contract import CHANGE_FIELDS
 from tests.web.conftest import T0, seed, store
+
+pytestmark = pytest.mark.postgres  # SQL dialect: the change list's text and milestone filters
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
