@@ -2,7 +2,8 @@
 
 Twisted's reactor cannot be restarted, so every crawl runs in a fresh ``python -m
 tests.support.spiders`` child (the same way ``scrapy crawl`` would run it), which writes the items,
-ERROR/WARNING log lines and stats as JSON. ``run_spiders`` runs several crawls one after another in
+ERROR/WARNING log lines and stats as JSON; it is forked from a server that has Scrapy imported
+already (tests/support/forkserver.py). ``run_spiders`` runs several crawls one after another in
 one child (one reactor), each with its own crawler, settings and log collector: the golden fixtures
 share a process instead of paying for a Python and Scrapy start-up each. Test settings drop delays
 and retries only; everything else (robots.txt, the address guard, size limits) is the real project
@@ -24,8 +25,10 @@ from typing import Any
 
 from config.schema import Source
 from crawler.items import DocumentItem, golden_dict
+from tests.support.forkserver import ForkServer
 
 ROOT = Path(__file__).resolve().parents[2]
+COLD_ENV = "CASEWATCH_TEST_COLD_SPIDERS"  # set: every spider child is a new interpreter (no fork server)
 TEST_SETTINGS: dict[str, Any] = {
     "DOWNLOAD_DELAY": 0,
     "AUTOTHROTTLE_ENABLED": False,
@@ -111,10 +114,14 @@ def run_spiders(payloads: list[dict[str, Any]], *, timeout: float = 120) -> list
         out = Path(tmp, "out.json")
         args.write_text(json.dumps(payloads), encoding="utf-8")
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONPATH": str(ROOT)}
-        proc = subprocess.run(
-            [sys.executable, "-m", "tests.support.spiders", str(args), str(out)],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout * len(payloads), check=False,
-        )
+        if os.environ.get(COLD_ENV):
+            proc = subprocess.run(
+                [sys.executable, "-m", "tests.support.spiders", str(args), str(out)],
+                cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout * len(payloads), check=False,
+            )
+        else:  # the same child, forked from a server with Scrapy already imported
+            proc = ForkServer.shared().run("tests.support.spiders", [str(args), str(out)], env=env, cwd=ROOT,
+                                           timeout=timeout * len(payloads))
         if proc.returncode != 0 or not out.exists():
             raise RuntimeError(f"spider child failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
         results = json.loads(out.read_text(encoding="utf-8"))
