@@ -55,6 +55,23 @@ def wait_for(condition: Callable[[], Any], *, proc: subprocess.Popen[bytes], tim
 # signal handlers, or a server. Every other command runs in the test's process (no interpreter and
 # Scrapy start-up per call), with the same arguments, environment, working folder and exit codes.
 IN_A_CHILD = frozenset({"crawl", "run", "try-source", "demo", "serve"})
+# Of those, the ones a warm fork server may start (one reactor, then exit): no scheduler, no server.
+FORKED = frozenset({"crawl", "try-source"})
+COLD_ENV = "CASEWATCH_TEST_COLD_CHILDREN"  # set: every child is a new interpreter (no fork server)
+
+
+def warm_child(module: str, args: list[str], *, env: dict[str, str], cwd: Path,
+               timeout: float) -> subprocess.CompletedProcess[str]:
+    """`python -m MODULE ARGS`, forked from the fork server; a new interpreter if COLD_ENV is set, or
+    for a scheduler's child (DIE_WITH_ENV names its parent, which must be the test's process)."""
+    from casewatch.crawl import DIE_WITH_ENV
+
+    if os.environ.get(COLD_ENV) or DIE_WITH_ENV in env:
+        return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
+                              timeout=timeout, env=env, cwd=cwd, check=False)
+    from tests.support.forkserver import ForkServer
+
+    return ForkServer.shared().run(module, args, env=env, cwd=cwd, timeout=timeout)
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
@@ -63,6 +80,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
     from casewatch.early import command
 
     environment = child_env(**(env or {}))
+    if command(["casewatch", *args]) in FORKED:
+        return warm_child("casewatch", list(args), env=environment, cwd=cwd or ROOT, timeout=timeout)
     if command(["casewatch", *args]) in IN_A_CHILD:
         return subprocess.run([sys.executable, "-m", "casewatch", *args], capture_output=True, text=True,
                               timeout=timeout, env=environment, cwd=cwd or ROOT, check=False)

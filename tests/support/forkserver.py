@@ -1,9 +1,10 @@
-"""Spider children that start warm: a fork server with Scrapy, Twisted and the crawler imported.
+"""Crawl children that start warm: a fork server with Scrapy, Twisted and the crawler imported.
 
-A spider child (tests/support/spiders.py) spends most of its life importing Scrapy, Twisted,
-SQLAlchemy and the crawler before it fetches a byte. The fork server imports them once, per test
-process, and forks a child per crawl: the child is still a fresh process (its own reactor, installed
-after the fork; its own environment, folder, stdout and stderr), only without the import time.
+A spider child (tests/support/spiders.py) or a `casewatch crawl` child spends most of its life
+importing Scrapy, Twisted, SQLAlchemy and the crawler before it fetches a byte. The fork server
+imports them once per test process and forks a child per crawl: the child is still a fresh process
+(its own reactor, installed after the fork; its own environment, folder, stdout and stderr; its own
+exit code), only without the import time.
 
 Nothing is imported here that reads the environment at import time (``crawler.settings`` computes
 its user agent from the settings): the child reads its own environment, as a new process would.
@@ -27,8 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 # Heavy imports shared by every spider child, none of which reads the environment when imported.
 PRELOAD = ("scrapy.crawler", "scrapy.core.downloader.handlers.http11", "scrapy.http", "scrapy.spiders",
-           "scrapy.spiderloader", "sqlalchemy.orm", "crawler.runner", "crawler.spiders.base",
-           "tests.support.spiders")
+           "scrapy.spiderloader", "sqlalchemy.orm", "crawler.runner", "crawler.spiders.base", "crawler.pipelines",
+           "pipeline.ingest", "casewatch.cli", "casewatch.crawl", "tests.support.spiders", "tests.support.crawl")
 
 
 class ForkServer:

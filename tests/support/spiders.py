@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -25,10 +24,9 @@ from typing import Any
 
 from config.schema import Source
 from crawler.items import DocumentItem, golden_dict
-from tests.support.forkserver import ForkServer
+from tests.support.cli import warm_child
 
 ROOT = Path(__file__).resolve().parents[2]
-COLD_ENV = "CASEWATCH_TEST_COLD_SPIDERS"  # set: every spider child is a new interpreter (no fork server)
 TEST_SETTINGS: dict[str, Any] = {
     "DOWNLOAD_DELAY": 0,
     "AUTOTHROTTLE_ENABLED": False,
@@ -114,14 +112,8 @@ def run_spiders(payloads: list[dict[str, Any]], *, timeout: float = 120) -> list
         out = Path(tmp, "out.json")
         args.write_text(json.dumps(payloads), encoding="utf-8")
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONPATH": str(ROOT)}
-        if os.environ.get(COLD_ENV):
-            proc = subprocess.run(
-                [sys.executable, "-m", "tests.support.spiders", str(args), str(out)],
-                cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout * len(payloads), check=False,
-            )
-        else:  # the same child, forked from a server with Scrapy already imported
-            proc = ForkServer.shared().run("tests.support.spiders", [str(args), str(out)], env=env, cwd=ROOT,
-                                           timeout=timeout * len(payloads))
+        proc = warm_child("tests.support.spiders", [str(args), str(out)], env=env, cwd=ROOT,
+                          timeout=timeout * len(payloads))
         if proc.returncode != 0 or not out.exists():
             raise RuntimeError(f"spider child failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
         results = json.loads(out.read_text(encoding="utf-8"))
