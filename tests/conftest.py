@@ -55,13 +55,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("db_url", ["sqlite", "postgresql"] if marked else ["sqlite"], indirect=True)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the xdist_group markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Page tests in a real browser are ``browser`` (and ``slow``); pg_url tests are ``postgres``."""
+    """Page tests in a real browser are ``browser`` and ``slow``, and share one worker (one Chromium
+    per session); pg_url tests are ``postgres``."""
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         if "browser" in fixtures:
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("browser"))
         if "pg_url" in fixtures and item.get_closest_marker("postgres") is None:
             item.add_marker(pytest.mark.postgres)
 
