@@ -127,6 +127,7 @@ def golden_runs(request: pytest.FixtureRequest) -> Iterator[dict[Path, dict[str,
     yield run_cases(selected)
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("golden")
 @pytest.mark.parametrize(("module", "fixture"), cases())
 def test_golden(module: str, fixture: Path | None, golden_runs: dict[Path, dict[str, Any]]) -> None:
