@@ -84,38 +84,34 @@ class ForkServer:
 
 
 def _child(request: dict[str, Any]) -> None:
-    """In the forked child: become ``python -m MODULE ARGS`` with the request's environment and files."""
+    """In the forked child: become ``python -m MODULE ARGS`` with the request's environment and files,
+    and end as that process would: SystemExit, so the interpreter shuts down normally (atexit handlers,
+    and objects finalised: a SQLite connection closed that way checkpoints and removes its WAL file)."""
     code = 0
+    os.setsid()
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
+        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    from config.settings import get_settings
+
+    get_settings.cache_clear()
+    sys.argv = [request["module"], *request["args"]]
     try:
-        os.setsid()
-        os.chdir(request["cwd"])
-        os.environ.clear()
-        os.environ.update(request["env"])
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
-            os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        from config.settings import get_settings
+        runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+    except BaseException:
+        import traceback
 
-        get_settings.cache_clear()
-        sys.argv = [request["module"], *request["args"]]
-        try:
-            runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-            if isinstance(exc.code, str):
-                print(exc.code, file=sys.stderr)
-        except BaseException:
-            import traceback
-
-            traceback.print_exc()
-            code = 1
-        atexit._run_exitfuncs()
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+        traceback.print_exc()
+        code = 1
+    raise SystemExit(code)
 
 
 def serve(address: str) -> None:
@@ -149,7 +145,7 @@ def serve(address: str) -> None:
             if pid == 0:
                 listener.close()
                 conn.close()
-                _child(request)
+                _child(request)  # never returns: the child exits with SystemExit
             conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
             _, status = os.waitpid(pid, 0)
             code = os.waitstatus_to_exitcode(status)
