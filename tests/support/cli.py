@@ -57,6 +57,9 @@ def wait_for(condition: Callable[[], Any], *, proc: subprocess.Popen[bytes], tim
 IN_A_CHILD = frozenset({"crawl", "run", "try-source", "demo", "serve"})
 # Of those, the ones a warm fork server may start (one reactor, then exit): no scheduler, no server.
 FORKED = frozenset({"crawl", "try-source"})
+# Test hooks that end or hold the process they are set for (alerts.outbox's crash after a send,
+# casewatch.probe's pauses): a command run with one of them runs in a child, never in the test's process.
+PROCESS_HOOKS = frozenset({"CASEWATCH_FAULT", "CASEWATCH_PROBE_DIR", "CASEWATCH_PAUSE_AT"})
 COLD_ENV = "CASEWATCH_TEST_COLD_CHILDREN"  # set: every child is a new interpreter (no fork server)
 
 
@@ -82,7 +85,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
     environment = child_env(**(env or {}))
     if command(["casewatch", *args]) in FORKED:
         return warm_child("casewatch", list(args), env=environment, cwd=cwd or ROOT, timeout=timeout)
-    if command(["casewatch", *args]) in IN_A_CHILD:
+    if command(["casewatch", *args]) in IN_A_CHILD or PROCESS_HOOKS & set(env or {}):
         return subprocess.run([sys.executable, "-m", "casewatch", *args], capture_output=True, text=True,
                               timeout=timeout, env=environment, cwd=cwd or ROOT, check=False)
     return run_in_process(list(args), environment, cwd or ROOT)
