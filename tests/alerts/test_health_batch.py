@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from alerts.health import queue_health_alerts
@@ -46,6 +47,7 @@ def _messages(db: Database) -> list[Digest]:
         return rows
 
 
+@pytest.mark.slow
 def test_one_message_per_check_lists_every_turn_with_its_real_error(db: Database, tmp_path: Path,
                                                                       now: datetime) -> None:
     config = _config(tmp_path)

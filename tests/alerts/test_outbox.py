@@ -23,6 +23,8 @@ from tests.support.cli import CASE_FILE
 from tests.support.smtpd import SmtpServer, smtp_server
 from tests.support.story_texts import CONGRESS_ARCHIVES, SAME_DECISION, Report
 
+pytestmark = pytest.mark.postgres  # concurrency and uniqueness of the outbox's claims
+
 FROM = "casewatch <casewatch@example.org>"
 REPORTS = (SAME_DECISION[0], CONGRESS_ARCHIVES)  # two outlets, both about the Juliaca case
 PERIOD = "daily:2026-11-27"
@@ -119,6 +121,7 @@ def _rows(db: Database, now: datetime, count: int) -> list[int]:
 # --- server down, server back ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_server_down_keeps_row_pending_then_delivers_once(
     db: Database, built: tuple[int, list[int]], server: SmtpServer, now: datetime
 ) -> None:
@@ -151,6 +154,7 @@ def test_server_down_keeps_row_pending_then_delivers_once(
     assert len(server.messages) == 1
 
 
+@pytest.mark.slow
 def test_manual_retry_ignores_backoff_but_not_a_live_claim(
     db: Database, built: tuple[int, list[int]], server: SmtpServer, now: datetime
 ) -> None:
@@ -177,6 +181,7 @@ def test_backoff_doubles_from_one_minute_and_is_capped_at_six_hours() -> None:
     assert backoff(0) == timedelta(minutes=1) and backoff(10_000) == BACKOFF_MAX == timedelta(hours=6)
 
 
+@pytest.mark.slow
 def test_repeated_failures_wait_longer_each_time(
     db: Database, built: tuple[int, list[int]], server: SmtpServer, now: datetime
 ) -> None:
@@ -225,6 +230,7 @@ def test_lease_must_outlast_the_longest_send(monkeypatch: pytest.MonkeyPatch) ->
 # --- claims and leases -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_claims_one_winner_and_lease_expiry(db: Database, now: datetime) -> None:
     [digest_id] = _rows(db, now, 1)
     with db.write() as s:
@@ -267,6 +273,7 @@ def test_not_due_row_is_not_claimed(db: Database, now: datetime) -> None:
         assert repo.claim_digest(s, digest_id, now + timedelta(minutes=1), LEASE) is not None
 
 
+@pytest.mark.slow
 def test_concurrent_claimers_get_each_row_once(db: Database, db_url: str, now: datetime) -> None:
     rows = _rows(db, now, 12)
     barrier = threading.Barrier(2)
@@ -295,6 +302,7 @@ def test_concurrent_claimers_get_each_row_once(db: Database, db_url: str, now: d
     assert sorted(won["a"] + won["b"]) == rows  # every row claimed, and by one claimer only
 
 
+@pytest.mark.slow
 def test_crashed_sender_row_is_resent_once_after_the_lease(
     db: Database, built: tuple[int, list[int]], server: SmtpServer, now: datetime
 ) -> None:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from alerts.digest import build_immediate, build_scheduled
 from config.schema import load_config
 from pipeline.ingest import Snapshot, ingest
@@ -63,6 +65,7 @@ def _sent(db: Database) -> dict[str, list[tuple[str, str, int]]]:
     return out
 
 
+@pytest.mark.slow
 def test_routing_over_a_week(db: Database, tmp_path: Path) -> None:
     config = _setup(db, tmp_path)
     base = "http://127.0.0.1:8080"
@@ -102,6 +105,7 @@ def test_routing_over_a_week(db: Database, tmp_path: Path) -> None:
     assert _sent(db)["tranquilo@example.org"] == [("quiet", "quiet", 0)]  # once per week
 
 
+@pytest.mark.slow
 def test_a_flapping_page_is_alerted_once_even_to_immediate_subscribers(db: Database, tmp_path: Path) -> None:
     """A -> B -> A -> B with a major step in B: one immediate alert (the edit), whoever asked for everything
     immediately; the returns to stored versions are never alerts. The daily digest shows the page once."""
@@ -139,6 +143,7 @@ def test_a_flapping_page_is_alerted_once_even_to_immediate_subscribers(db: Datab
         assert daily.text_body.count("Alterna entre dos versiones · 3 cambios en este periodo") == 1
 
 
+@pytest.mark.slow
 def test_an_edit_of_an_alerted_release_is_not_alerted_again(db: Database, tmp_path: Path) -> None:
     """An edit carries the document's step marked re-published, and its alert is not sent again, even
     when the added text words the step anew; a new document with a new formalization is alerted."""

@@ -197,6 +197,7 @@ def _open(browser: LazyBrowser, html: str, width: int, shot: Path) -> tuple[dict
     return sizes, visible
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("language", ["es", "en"])
 def test_digest_fits_the_screen(browser: LazyBrowser, language: str, width: int) -> None:
@@ -225,6 +226,7 @@ def test_digest_fits_the_screen(browser: LazyBrowser, language: str, width: int)
     assert f"{hearing} ({labels.text(language, 'republished')})" in visible  # an edit's step is no new one
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("language", ["es", "en"])
 def test_quiet_week_fits_the_screen(browser: LazyBrowser, language: str, width: int) -> None:

@@ -132,6 +132,7 @@ def test_unsubscribing_drops_unsent_mail_and_the_outbox_never_sends_to_them(
         assert health["List-Unsubscribe"] is None  # maintainers' mail: no subscriber link
 
 
+@pytest.mark.slow
 def test_http_base_url_gets_the_link_without_one_click_and_a_bad_one_gets_none(
         db: Database, tmp_path: Path, clean_settings: Callable[..., None]) -> None:
     config, _ = subscribed(db, tmp_path, [ANA, LUIS])
@@ -173,6 +174,7 @@ def test_reply_to_and_secret_key_are_read_and_checked(clean_settings: Callable[.
         get_settings()
 
 
+@pytest.mark.slow
 def test_operator_sees_and_undoes_an_unsubscribe(db: Database, db_url: str, tmp_path: Path,
                                                  clean_settings: Callable[..., None]) -> None:
     config, config_dir = subscribed(db, tmp_path, [ANA, LUIS])

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 
 from alerts.digest import Built, build_digests
 from alerts.message import make_message_id
@@ -29,6 +30,8 @@ from tests.alerts.test_outbox import delivered_change_ids, ingest_reports, write
 from tests.conftest import PG_URL
 from tests.support.cli import ROOT, child_env, run_cli
 from tests.support.smtpd import SmtpServer, smtp_server
+
+pytestmark = pytest.mark.postgres  # concurrency: two senders claiming the same digests
 
 STATUS_KEYS = {"id", "to", "period", "status", "attempts", "last_error", "subject", "created_at", "sent_at",
                "delivered_to", "kind", "next_attempt_at", "claimed_at", "lease_expires_at"}

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 from warcio.archiveiterator import ArchiveIterator
 
@@ -22,6 +23,8 @@ from pipeline.store.models import Change, Version
 from tests.casewatch.evidence_site import EDIT, Watched, page
 from tests.support.contract import CHANGE_FIELDS
 from tests.support.httpserver import LocalHTTPServer
+
+pytestmark = pytest.mark.postgres  # storage: raw bodies (BLOB and bytea) exported byte for byte
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 

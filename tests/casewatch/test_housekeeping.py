@@ -19,6 +19,8 @@ from pipeline.store import repository as repo
 from pipeline.store.models import Digest, Document, Version
 from tests.support.cli import CASE_FILE
 
+pytestmark = pytest.mark.postgres  # ANALYZE/VACUUM and pruning differ per database
+
 NOW = datetime(2026, 11, 27, 8, 30, tzinfo=UTC)
 SOURCES = """sources:
   - {id: diario, name: Diario, kind: news, spider: feed, urls: ["https://diario.example/feed"]}

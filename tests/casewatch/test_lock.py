@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import psycopg
+import pytest
 from sqlalchemy import select
 
 from casewatch.demo_site import ReplicaSite
@@ -24,6 +25,8 @@ from pipeline.store.session import Database
 from tests.conftest import PG_URL
 from tests.support.cli import outbox_messages, replica_config, run_cli, wait_for
 from tests.support.hanging import Started, hanging_config, hanging_site, start
+
+pytestmark = pytest.mark.postgres  # locks: SQLite's file lock and PostgreSQL's advisory lock
 
 __all__ = ["hanging_site"]  # a fixture
 

@@ -211,6 +211,7 @@ def cidh_source(url: str, **extra: object) -> dict[str, object]:
     return {"id": "cidh-t", "name": "t", "kind": "iachr", "spider": "cidh", "urls": [url], **extra}
 
 
+@pytest.mark.slow
 def test_home_page_gone_is_reported() -> None:
     with LocalHTTPServer() as server:
         run = run_spider(CidhSpider, cidh_source(server.url("/es/cidh/")))
@@ -224,6 +225,7 @@ RELEASE = PAGE.format(date="<p>10 de enero de 2023</p>", body="<p>Oficina de Pre
                       "<p>Washington D.C. – Texto.</p><p>No. {n}/23</p>")
 
 
+@pytest.mark.slow
 def test_probe_stops_quietly_at_a_redirect_to_the_sorry_page_and_respects_max_items() -> None:
     frame = "/es/CIDH/jsForm/?File=/es/cidh/prensa/comunicados/2023/"
     home = f'<html><body><a href="{frame}006.asp">a</a> <a href="{frame}005.asp">b</a></body></html>'
@@ -242,6 +244,7 @@ def test_probe_stops_quietly_at_a_redirect_to_the_sorry_page_and_respects_max_it
     assert [i.url.rsplit("/", 1)[1] for i in limited.items] == ["006.asp"]  # newest first, no probe
 
 
+@pytest.mark.slow
 def test_revisit_uses_the_release_extraction() -> None:
     frame = "/es/CIDH/jsForm/?File=/es/cidh/prensa/comunicados/2022/"
     with LocalHTTPServer() as server:

@@ -49,6 +49,7 @@ def test_feeds_accept_xml_and_refuse_html() -> None:
     assert unexpected("text/html", HTML, (FEED,)) == "unexpected content type text/html (expected RSS/Atom/XML)"
 
 
+@pytest.mark.slow
 def test_a_feed_follows_articles_as_pages_and_refuses_a_json_article() -> None:
     feed = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
     <item><title>Nota</title><link>{base}/nota</link><description>a</description></item>
@@ -67,6 +68,7 @@ def test_a_feed_follows_articles_as_pages_and_refuses_a_json_article() -> None:
                           f"(expected HTML or PDF)"]
 
 
+@pytest.mark.slow
 def test_a_page_source_answered_with_an_image_stores_nothing() -> None:
     with LocalHTTPServer() as server:
         server.set_route("/foto", body=b"\x89PNG\r\n\x1a\n....", headers={"Content-Type": "image/png"})

@@ -10,6 +10,7 @@ import re
 import textwrap
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.support.cli import CASE_FILE, run_cli
@@ -29,6 +30,7 @@ def documented_entry() -> dict[str, object]:
     return entries[0]
 
 
+@pytest.mark.slow
 def test_a_wordpress_site_is_a_config_entry_only(tmp_path: Path) -> None:
     entry = documented_entry()
     assert entry["spider"] == "feed" and entry["id"] == "radio-santa-rosa"

@@ -118,6 +118,7 @@ FEED = """<rss version="2.0"><channel><title>x</title>
 </channel></rss>"""
 
 
+@pytest.mark.slow
 def test_filtered_entries_are_counted_not_fetched_and_a_quiet_feed_is_no_error() -> None:
     with LocalHTTPServer() as server:
         server.set_route("/f.xml", body=FEED.replace("{base}", server.base_url),
@@ -134,6 +135,7 @@ def test_filtered_entries_are_counted_not_fetched_and_a_quiet_feed_is_no_error()
     assert "/b" not in requested and "/c" not in requested
 
 
+@pytest.mark.slow
 def test_a_feed_without_entries_is_still_an_error() -> None:
     empty = b"<rss version='2.0'><channel><title>x</title></channel></rss>"
     with LocalHTTPServer() as server:

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.spiders import ROOT
 
 COPY = ["crawler", "config", "scrapy.cfg", "pyproject.toml", "tests/__init__.py", "tests/conftest.py",
@@ -34,6 +36,7 @@ def _run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
+@pytest.mark.slow
 def test_genspider_source_template_and_fixture_skeleton(tmp_path: Path) -> None:
     project = _project_copy(tmp_path)
     scrapy = [sys.executable, "-m", "scrapy"]

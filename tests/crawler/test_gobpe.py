@@ -93,6 +93,7 @@ def test_sheet_url_from_json_or_html_listing() -> None:
 # -- crawling ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_newest_ids_first_not_the_pinned_item() -> None:
     listing = [news(700001, "9 de enero de 2023", slash="/"), news(1250003), news(1250001), news(1250002),
                news(1250002, slash="/")]  # pinned first; the last repeats an article with a trailing slash
@@ -111,6 +112,7 @@ def test_newest_ids_first_not_the_pinned_item() -> None:
     assert sorted(server.requests) == ["/institucion/mpfn/noticias.json", "/robots.txt"]  # no HTML sheet
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("body", "headers", "why"), [
     ('{"data": []}', JSON_TYPE, "is not a JSON array (got dict)"),
     ("[]", JSON_TYPE, "is an empty array"),
@@ -138,6 +140,7 @@ def test_unusable_json_falls_back_to_the_html_listing(body: str, headers: dict[s
     assert run.errors == []
 
 
+@pytest.mark.slow
 def test_json_error_status_falls_back_without_error_lines() -> None:
     with LocalHTTPServer() as server:
         server.set_route("/institucion/mpfn/noticias.json", status=503, body="Service Unavailable")
@@ -149,6 +152,7 @@ def test_json_error_status_falls_back_without_error_lines() -> None:
     assert any("answered HTTP 503; reading the HTML listing instead" in w for w in run.warnings)
 
 
+@pytest.mark.slow
 def test_dates_not_understood_are_reported_once() -> None:
     listing = [news(1250001, "hace 2 horas"), news(1250002, "ayer"), news(1250003)]
     with LocalHTTPServer() as server:
@@ -159,6 +163,7 @@ def test_dates_not_understood_are_reported_once() -> None:
     assert run.warnings == [f"source mpfn: {url}: 2 dates not understood (e.g. 'hace 2 horas')"]
 
 
+@pytest.mark.slow
 def test_html_listing_url_and_revisit_of_a_removed_article() -> None:
     article = ("<html><head><title>Uno - Noticias - Plataforma del Estado Peruano</title></head><body>"
                "<nav>Menú</nav><main><h1>Uno, titular completo</h1><p>Cuerpo de la noticia.</p></main>"
@@ -187,6 +192,7 @@ def test_html_listing_url_and_revisit_of_a_removed_article() -> None:
     assert run.errors == []
 
 
+@pytest.mark.slow
 def test_json_url_without_html_listing_never_guesses_one() -> None:
     """A .json URL that is not .../institucion/<slug>/noticias.json (a saved file) has no sheets beside it."""
     with LocalHTTPServer() as server:

@@ -8,7 +8,8 @@ Optional ``<case>.source.yaml``: ``source`` (Source fields: follow, scope, ignor
 (paths to crawl, default the fixture itself), ``routes`` (path -> {file, status, body, headers},
 files relative to the spider's fixture folder), ``revisit`` (paths). ``{base}`` in served fixtures is
 replaced by the local server's URL; files without it (the real captured feeds) are served byte for
-byte.
+byte. Every case has its own server; the crawls of all the cases selected run one after another in one
+crawl child (``run_spiders``), on one xdist worker (group ``golden``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +27,7 @@ import yaml
 
 from crawler.spiders.base import SourceSpider
 from tests.support.httpserver import LocalHTTPServer, Route, guess_type
-from tests.support.spiders import ROOT, run_spider, template
+from tests.support.spiders import ROOT, run_spiders, spider_payload, template
 
 SPIDERS_DIR = ROOT / "crawler" / "spiders"
 FIXTURES_DIR = ROOT / "tests" / "fixtures" / "spiders"
@@ -73,43 +76,65 @@ def _serve(server: LocalHTTPServer, path: str, data: bytes, name: str, extra: di
     server.set_route(path, Route(int(extra.get("status", 200)), data, headers))
 
 
-def run_case(module: str, fixture: Path) -> dict[str, Any]:
+def _start_case(stack: ExitStack, module: str, fixture: Path) -> tuple[LocalHTTPServer, dict[str, Any]]:
+    """The case's own server (serving the fixture and its routes) and its crawl's payload."""
     spider = spider_class(module)
     spec_path = fixture.with_name(fixture.stem + ".source.yaml")
     spec = (yaml.safe_load(spec_path.read_text(encoding="utf-8")) if spec_path.exists() else None) or {}
-    with LocalHTTPServer() as server:
-        _serve(server, f"/{fixture.name}", fixture.read_bytes(), fixture.name, {})
-        for path, route in (spec.get("routes") or {}).items():
-            if "file" in route:
-                file = fixture.parent / route["file"]
-                _serve(server, path, file.read_bytes(), file.name, route)
-            else:
-                body = str(route.get("body", "")).encode("utf-8")
-                _serve(server, path, body, "x.html", route)
-        source = {
-            "id": fixture.stem.replace("_", "-"),
-            "name": f"fixture {module}/{fixture.stem}",
-            "kind": "news",
-            "spider": spider.name,
-            "urls": [server.url(u) for u in spec.get("urls") or [f"/{fixture.name}"]],
-            **(spec.get("source") or {}),
-        }
-        run = run_spider(spider, source, revisit=[server.url(u) for u in spec.get("revisit") or []])
-        base = server.base_url
-        fetched = sorted({p for p in server.requests if p != "/robots.txt"})
-    return {
-        "fetched": fetched,
-        "errors": template(sorted(run.errors), base),
-        "items": run.golden(base),
+    server = stack.enter_context(LocalHTTPServer())
+    _serve(server, f"/{fixture.name}", fixture.read_bytes(), fixture.name, {})
+    for path, route in (spec.get("routes") or {}).items():
+        if "file" in route:
+            file = fixture.parent / route["file"]
+            _serve(server, path, file.read_bytes(), file.name, route)
+        else:
+            body = str(route.get("body", "")).encode("utf-8")
+            _serve(server, path, body, "x.html", route)
+    source = {
+        "id": fixture.stem.replace("_", "-"),
+        "name": f"fixture {module}/{fixture.stem}",
+        "kind": "news",
+        "spider": spider.name,
+        "urls": [server.url(u) for u in spec.get("urls") or [f"/{fixture.name}"]],
+        **(spec.get("source") or {}),
     }
+    return server, spider_payload(spider, source, revisit=[server.url(u) for u in spec.get("revisit") or []])
 
 
+def run_cases(cases: list[tuple[str, Path]]) -> dict[Path, dict[str, Any]]:
+    """Crawl every case in one child; each case's fetched paths, errors and golden items."""
+    with ExitStack() as stack:
+        started = [_start_case(stack, module, fixture) for module, fixture in cases]
+        runs = run_spiders([payload for _, payload in started])
+        out = {}
+        for (_, fixture), (server, _), run in zip(cases, started, runs, strict=True):
+            base = server.base_url
+            out[fixture] = {
+                "fetched": sorted({p for p in server.requests if p != "/robots.txt"}),
+                "errors": template(sorted(run.errors), base),
+                "items": run.golden(base),
+            }
+    return out
+
+
+@pytest.fixture(scope="module")
+def golden_runs(request: pytest.FixtureRequest) -> Iterator[dict[Path, dict[str, Any]]]:
+    """The outputs of every golden case this session runs, crawled together once."""
+    selected = [(item.callspec.params["module"], item.callspec.params["fixture"])
+                for item in request.session.items
+                if getattr(item, "originalname", None) == "test_golden" and item.module is request.module
+                and item.callspec.params["fixture"] is not None]
+    yield run_cases(selected)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("golden")
 @pytest.mark.parametrize(("module", "fixture"), cases())
-def test_golden(module: str, fixture: Path | None) -> None:
+def test_golden(module: str, fixture: Path | None, golden_runs: dict[Path, dict[str, Any]]) -> None:
     if fixture is None:
         pytest.fail(f"spider crawler/spiders/{module}.py has no fixture: save a real response as "
                     f"tests/fixtures/spiders/{module}/<case>.html|xml|json")
-    actual = run_case(module, fixture)
+    actual = golden_runs[fixture]
     expected_path = fixture.with_name(fixture.stem + ".expected.json")
     if not expected_path.exists():
         expected_path.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -148,6 +148,7 @@ def serve(server: LocalHTTPServer) -> None:
     server.set_route("/2024/05/17/nota-directa/", body=ARTICLE)
 
 
+@pytest.mark.slow
 def test_follow_never_keeps_every_result_as_its_headline() -> None:
     with LocalHTTPServer() as server:
         serve(server)
@@ -162,6 +163,7 @@ def test_follow_never_keeps_every_result_as_its_headline() -> None:
     assert run.errors == []
 
 
+@pytest.mark.slow
 def test_results_are_resolved_to_the_article_by_default() -> None:
     """A publisher link is fetched; a Google link is followed: an HTTP redirect reaches the article, stored
     under its canonical URL (tracking dropped); Google's JavaScript page leaves the headline, marked."""
@@ -185,6 +187,7 @@ def test_results_are_resolved_to_the_article_by_default() -> None:
     assert run.errors == []
 
 
+@pytest.mark.slow
 def test_an_unresolvable_google_link_keeps_the_headline() -> None:
     with LocalHTTPServer() as server:
         serve(server)
@@ -198,6 +201,7 @@ def test_an_unresolvable_google_link_keeps_the_headline() -> None:
     assert run.errors == []
 
 
+@pytest.mark.slow
 def test_a_redirect_to_googles_consent_page_is_not_an_article() -> None:
     """Outside Peru Google may redirect to its consent page: that is no publisher, the headline stays."""
     with LocalHTTPServer() as server:
@@ -221,6 +225,7 @@ def _old_id(url: str) -> str:
     return base64.urlsafe_b64encode(b"\x08\x13\x22" + bytes([len(raw)]) + raw + b"\xd2\x01\x00").decode().rstrip("=")
 
 
+@pytest.mark.slow
 def test_ids_that_hold_the_url_are_decoded_and_the_article_fetched_directly() -> None:
     assert decode_article_url(f"https://news.google.com/rss/articles/{_old_id('https://rpp.pe/a?x=1')}?oc=5") == (
         "https://rpp.pe/a?x=1")

@@ -88,6 +88,7 @@ PAGE = """<html><body><nav><a href="/politica">Política</a></nav>
 </ul></body></html>"""
 
 
+@pytest.mark.slow
 def test_xpath_cards_default_title_dates_and_cards_without_links() -> None:
     with LocalHTTPServer() as server:
         server.set_route("/puno", body=PAGE)
@@ -109,6 +110,7 @@ def test_xpath_cards_default_title_dates_and_cards_without_links() -> None:
     assert sum("has no http(s) link" in w for w in run.warnings) == 2
 
 
+@pytest.mark.slow
 def test_no_links_a_broken_next_page_and_a_stale_link_pattern_are_errors() -> None:
     no_links = "<html><body><article class='news'><h2>Sin enlace</h2></article></body></html>"
     page1 = ("<html><body><article class='news'><h2><a href='/n/1'>Juliaca</a></h2></article>"

@@ -43,6 +43,7 @@ def test_public_and_unresolvable_pass() -> None:
     assert guard().refusal("https://unknown.example/x", allow_private=False) is None  # DNS error later
 
 
+@pytest.mark.slow
 def test_real_crawl_refuses_loopback_without_allow_private() -> None:
     with LocalHTTPServer() as server:
         server.set_route("/page", body="<html><body><main><p>secreto</p></main></body></html>")

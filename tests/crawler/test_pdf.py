@@ -351,6 +351,7 @@ def pdf_response(url: str = PDF_URL, body: bytes = RESOLUTION, status: int = 200
                     request=Request(url))
 
 
+@pytest.mark.slow
 def test_follow_pdfs_yields_the_page_then_claimed_pdf_requests() -> None:
     out = list(spider(params={"follow_pdfs": True}).parse(page_response(), key=WATCHED))
     assert isinstance(out[0], DocumentItem) and out[0].url == WATCHED

@@ -18,6 +18,7 @@ def _source(url: str, **extra: object) -> dict[str, object]:
     return {"id": "refusals", "name": "r", "kind": "news", "spider": "page", "urls": [url], **extra}
 
 
+@pytest.mark.slow
 def test_feed_links_to_file_and_data_urls_are_never_fetched() -> None:
     feed = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
     <item><title>Archivo</title><link>file:///etc/passwd</link><description>a</description></item>
@@ -35,6 +36,7 @@ def test_feed_links_to_file_and_data_urls_are_never_fetched() -> None:
     assert len(refused) == 2 and all("source refusals" in w for w in refused)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", ["http://localhost:{port}/admin", "http://169.254.169.254/latest/meta-data/",
                                     "http://10.0.0.1/"])
 def test_redirect_to_a_private_address_is_refused(target: str) -> None:
@@ -50,6 +52,7 @@ def test_redirect_to_a_private_address_is_refused(target: str) -> None:
                for e in run.errors), run.errors
 
 
+@pytest.mark.slow
 def test_redirect_to_loopback_followed_when_the_source_allows_every_private_host() -> None:
     with LocalHTTPServer() as server:
         port = server.base_url.rsplit(":", 1)[1]

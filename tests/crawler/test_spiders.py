@@ -37,6 +37,7 @@ def test_raw_entries_find_content_encoded_under_any_prefix() -> None:
     assert raw_entries(b"<html><body>no</p></html>") is None
 
 
+@pytest.mark.slow
 def test_atom_feed_and_relative_links() -> None:
     with LocalHTTPServer() as server:
         server.set_route("/atom.xml", body=ATOM, headers={"Content-Type": "application/atom+xml"})
@@ -50,6 +51,7 @@ def test_atom_feed_and_relative_links() -> None:
     assert item.body.startswith(b"<entry")
 
 
+@pytest.mark.slow
 def test_max_items() -> None:
     with LocalHTTPServer() as server:
         server.set_route("/lr.xml", body=LR, headers={"Content-Type": "application/xml"})
@@ -58,6 +60,7 @@ def test_max_items() -> None:
     assert run.errors == []
 
 
+@pytest.mark.slow
 def test_follow_always_fetches_the_article_even_with_content() -> None:
     feed = """<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>x</title>
       <item><title>Feed title</title><link>{base}/a?utm_source=rss</link>
@@ -76,6 +79,7 @@ def test_follow_always_fetches_the_article_even_with_content() -> None:
     assert b"Texto completo" in item.body and item.fetched_url.endswith("/a")
 
 
+@pytest.mark.slow
 def test_revisit_only_what_the_crawl_did_not_produce() -> None:
     with LocalHTTPServer() as server:
         server.set_route("/lr.xml", body=LR, headers={"Content-Type": "application/xml"})
@@ -90,6 +94,7 @@ def test_revisit_only_what_the_crawl_did_not_produce() -> None:
     assert len(run.items) == 5  # 4 feed entries + the revisited one; the in-feed URL is not fetched
 
 
+@pytest.mark.slow
 def test_page_changes_between_runs() -> None:
     with LocalHTTPServer() as server:
         server.set_route("/p", body="<html><body><main><p>Versión 1</p></main></body></html>")
@@ -101,6 +106,7 @@ def test_page_changes_between_runs() -> None:
     assert [(i.status, i.text) for i in second.items] == [(404, "")]
 
 
+@pytest.mark.slow
 def test_scope_missing_is_an_error_not_an_empty_page() -> None:
     with LocalHTTPServer() as server:
         server.set_route("/p", body="<html><body><main><p>Rediseño</p></main></body></html>")
@@ -128,6 +134,7 @@ def test_source_by_id_from_config(tmp_path: Path) -> None:
     assert isinstance(spider.source, Source)
 
 
+@pytest.mark.slow
 def test_feed_without_description_has_no_summary_copy() -> None:
     feed = b"""<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>x</title>
       <item><title>t</title><link>https://a.pe/x</link><content:encoded><![CDATA[<p>Cuerpo</p>]]></content:encoded>

@@ -60,6 +60,7 @@ def test_title_fallbacks() -> None:
     assert main_text("<html><body><h1>Encabezado</h1><p>x</p></body></html>").title == "Encabezado"
 
 
+@pytest.mark.slow
 def test_deep_nesting_does_not_recurse() -> None:
     html = "<div>" * 5000 + "fondo" + "</div>" * 5000
     assert "fondo" in html_to_text(html)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.support.certs import TestCA, self_signed
 from tests.support.httpserver import LocalHTTPSServer
 from tests.support.spiders import run_spider
@@ -16,6 +18,7 @@ FEED = "crawler.spiders.feed:FeedSpider"
 HTML = "<html><body><main><p>Texto de la nota.</p></main></body></html>"
 
 
+@pytest.mark.slow
 def test_turning_verification_off_does_not_fetch_unverified(tmp_path: Path) -> None:
     with LocalHTTPSServer(*self_signed(tmp_path, "localhost")) as server:
         server.set_route("/", body=HTML)
@@ -27,6 +30,7 @@ def test_turning_verification_off_does_not_fetch_unverified(tmp_path: Path) -> N
     assert any(e.startswith(f"source off: {server.url('/')} failed: ") and why in e for e in run.errors), run.errors
 
 
+@pytest.mark.slow
 def test_a_private_ca_is_trusted_for_the_source_hosts_only(tmp_path: Path) -> None:
     ca = TestCA.create(tmp_path / "ca")
     feed_server = LocalHTTPSServer(*ca.issue(tmp_path / "feed", "localhost"), hostname="localhost")

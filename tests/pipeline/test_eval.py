@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from pipeline.classify.milestones import labels
@@ -44,6 +45,7 @@ def test_every_milestone_type_has_rules_in_spanish_and_english() -> None:
         assert set(labels(lang)) >= MILESTONE_TYPES
 
 
+@pytest.mark.slow
 def test_make_eval_meets_the_targets() -> None:
     out = subprocess.run([sys.executable, "eval/run.py", "--set", "v1", "--json"], cwd=ROOT, capture_output=True,
                          text=True, check=True, timeout=300)
@@ -58,6 +60,7 @@ def test_make_eval_meets_the_targets() -> None:
     assert held_out["precision"] >= 0.93 and held_out["recall"] >= 0.93, held_out
 
 
+@pytest.mark.slow
 def test_the_tuning_set_meets_the_step_targets() -> None:
     """The targets for relevance and legal steps, on the tuning set (v2 and v4)."""
     out = subprocess.run([sys.executable, "eval/run.py", "--set", "tune", "--json"], cwd=ROOT,

@@ -204,6 +204,7 @@ def _v2_files() -> list[Path]:
     return [V2_DIR / f"{lang}.{split}.yaml" for lang in LANGS for split in SPLITS]
 
 
+@pytest.mark.slow
 def test_every_v2_item_is_well_formed() -> None:
     """Structure only (reads the test split without looking at its texts or scoring it)."""
     seen: set[str] = set()
@@ -222,6 +223,7 @@ def test_every_v2_item_is_well_formed() -> None:
         assert not missing and {i.lang for i in items} == set(LANGS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(HELD_OUT_SETS))
 def test_every_held_out_item_is_well_formed(name: str) -> None:
     """Structure only: each held-out set loads whole, in both languages (its texts are never read here)."""
@@ -268,6 +270,7 @@ def test_v3_ids_are_all_held_out() -> None:
         "id 'es-v4-d003' belongs to the dev split (v4 is for tuning whole)"]
 
 
+@pytest.mark.slow
 def test_the_cli_scores_a_partial_set_and_names_what_is_missing(tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     text = ("La Fiscalía formalizó investigación preparatoria contra cuatro policías por las muertes del 9 de enero "
@@ -315,6 +318,7 @@ def test_a_copy_caught_mid_write_keeps_the_complete_items_only() -> None:
         complete_items(broken_first + one.replace("en-v2-001", "en-v2-006"), "dev")
 
 
+@pytest.mark.slow
 def test_agreement_with_itself_is_perfect_and_a_changed_label_shows(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """eval/agreement.py scores a second labelling like the classifier: the set against itself is 1.0 on every

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from config.schema import Case, Term
 from pipeline.ingest import Snapshot, ingest
 from pipeline.store import repository as repo
 from pipeline.store.models import Source
 from pipeline.store.session import Database
+
+pytestmark = pytest.mark.postgres  # storage: what ingest writes, and reads back, on both databases
 
 CASE = Case(id="juliaca-2023", name="Juliaca", threshold=3,
             terms=(Term(term="masacre de Juliaca", weight=3), Term(term="Juliaca"), Term(term="fiscalía")))
@@ -32,6 +36,7 @@ def page(text: str, status: int = 200, title: str = "Fiscalía y la masacre de J
                     headers={"ETag": '"abc"'}, content_type="text/html")
 
 
+@pytest.mark.slow
 def test_lifecycle(db: Database, now) -> None:
     _source(db, now)
     assert _ingest(db, page("La fiscalía abrió investigación.\n\nVisitas: 10"), now, [r"Visitas: \d+"])[0] == "new"
@@ -119,6 +124,7 @@ def test_milestones_and_related_cases_are_stored_with_the_change(db, default_con
         assert not second.relevant and second.milestones == [] and second.related_cases == ["juliaca-2011"]
 
 
+@pytest.mark.slow
 def test_return_to_a_stored_version_is_reverted_to_it_without_a_new_version(db: Database, now) -> None:
     """A -> B -> A -> B: new, updated (the one edit), reverted to v1, reverted to v2; two versions stored,
     the reverts carry no legal step (never an alert of content already seen), and the current text is

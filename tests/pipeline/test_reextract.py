@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from config.schema import Config
@@ -92,6 +93,7 @@ def test_a_withdrawn_step_leaves_the_case_timeline(db: Database, default_config:
         assert [c.id for c in repo.list_changes(s, repo.ChangeFilter())] == [new]
 
 
+@pytest.mark.slow
 def test_only_own_withdrawals_are_reinstated(db: Database, default_config: Config, now: datetime) -> None:
     _, counter, _, counter_again = _history(db, default_config, now)
     _plan(db, {}, PATTERNS, apply_at=now)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from pipeline.store.session import Database, alembic_config
+
+pytestmark = pytest.mark.postgres  # migrations and the schema on both databases
 
 
 def test_migrations_match_models(db: Database) -> None:

@@ -145,6 +145,7 @@ def test_A12_every_hop_is_checked_by_the_middleware() -> None:
     assert asyncio.run(_guard(allow_private=True).process_request(Request("http://127.0.0.1/"))) is None
 
 
+@pytest.mark.slow
 def test_A12_redirect_to_nat64_form_of_loopback_refused_in_a_real_crawl() -> None:
     """The source may reach its own server (127.0.0.1), not 127.0.0.1 again spelled as NAT64."""
     with LocalHTTPServer() as server:
@@ -164,6 +165,7 @@ def test_A12_redirect_to_nat64_form_of_loopback_refused_in_a_real_crawl() -> Non
 # A13: DNS rebinding
 
 
+@pytest.mark.slow
 def test_A13_host_public_when_configured_private_when_fetched_is_refused_in_a_real_crawl(tmp_path: Path) -> None:
     """Config accepts the name (no private literal); at fetch time it resolves to loopback: nothing fetched."""
     with LocalHTTPServer() as server:
@@ -204,6 +206,7 @@ task.react(run)
 """
 
 
+@pytest.mark.slow
 def test_A13_the_downloader_connects_to_the_address_the_guard_checked() -> None:
     """Rebinding inside a crawl: public for the guard, private a moment later. The downloader's resolver
     (Scrapy's, on a running reactor) answers with the address the guard judged, not a fresh lookup."""
@@ -288,6 +291,7 @@ def _billion_laughs() -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("params", [
     pytest.param(_billion_laughs(), id="billion-laughs"),  # 72 aliases, 9^9 strings once expanded
     pytest.param("".join(f"k{i}: &x{i} [1]\n" for i in range(101)) + "refs: [" +
@@ -377,6 +381,7 @@ def test_G9_database_password_never_printed(tmp_path: Path, db: str) -> None:
         assert "database" in result.stderr
 
 
+@pytest.mark.slow
 def test_G9_redirect_with_credentials_never_shown_in_crawl_output_status_api_page_or_logs(
         tmp_path: Path, db_url: str) -> None:
     target = f"http://casewatch:{PASSWORD}@10.0.0.1/panel?password={PASSWORD}"

@@ -35,6 +35,7 @@ def _db(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'casewatch.db'}"
 
 
+@pytest.mark.slow
 def test_B1_unknown_charset_ignored(server: LocalHTTPServer, tmp_path: Path) -> None:
     """``charset=UNKNOWN`` on a UTF-8 page: the same text as the page served correctly, and no change
     when a later fetch of the same bytes carries the bad header."""
@@ -60,6 +61,7 @@ CONFLICTS = {
 }
 
 
+@pytest.mark.slow
 def test_B2_conflicting_charsets_decode_deterministically(server: LocalHTTPServer, tmp_path: Path) -> None:
     """The same bytes give the same stored text (twice in one run, and again in the next run): the
     header wins over ``<meta>``, as in browsers; no flip-flop changes."""
@@ -100,6 +102,7 @@ BAD_BYTES = {
 }
 
 
+@pytest.mark.slow
 def test_B3_invalid_bytes_boms_and_surrogates_stored_clean(db_url: str, server: LocalHTTPServer,
                                                           tmp_path: Path) -> None:
     """U+FFFD for what cannot be decoded, BOMs stripped, no surrogate reaches SQLite or PostgreSQL."""
@@ -128,6 +131,7 @@ SCOPED = "<!doctype html><html><body><main><article class='nota'><p>{}</p></arti
 REDESIGN = "<!doctype html><html><body><main><section class='card'><p>Nuevo diseño.</p></section></main></body></html>"
 
 
+@pytest.mark.slow
 def test_B4_selector_matching_nothing_is_an_error_not_a_removal(server: LocalHTTPServer, tmp_path: Path) -> None:
     """A redesign the scope selector no longer matches: ERR naming the selector each run, the last good
     version kept (no ``removed``/``updated``), the maintainers alerted once after ``unhealthy_after``."""
@@ -154,6 +158,7 @@ def test_B4_selector_matching_nothing_is_an_error_not_a_removal(server: LocalHTT
     assert len(subjects) == 1 and "nota" in subjects[0] and "unhealthy" in subjects[0], subjects
 
 
+@pytest.mark.slow
 def test_B7_feed_xml_entities_not_resolved(server: LocalHTTPServer, tmp_path: Path) -> None:
     """External entities (http and file) and a billion-laughs payload in feeds: no fetch, bounded memory."""
     external = f"""<?xml version="1.0"?>
@@ -185,6 +190,7 @@ HOSTILE_XPATHS = ("unparsed-text('/etc/passwd')", "document('/etc/passwd')//*", 
                   "json-doc('file:///etc/passwd')", "environment-variable('DATABASE_URL')")
 
 
+@pytest.mark.slow
 def test_B9_selectors_from_config_limited_to_xpath_1(server: LocalHTTPServer, tmp_path: Path) -> None:
     """Selectors are parsel CSS / XPath 1.0 (plus EXSLT ``re:`` and ``has-class``): file-, network- and
     environment-reading functions are unknown, refused before any fetch with one line naming the param.

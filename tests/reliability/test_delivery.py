@@ -92,6 +92,7 @@ def hang_up_server(hang_ups: int = 1) -> Iterator[HangUpAfterData]:
         server.close()
 
 
+@pytest.mark.slow
 def test_D3_connection_dropped_after_the_dot_resends_the_same_digest(db_url: str, tmp_path: Path) -> None:
     """The server had the message but never said 250: the row stays undelivered (pending, the drop
     recorded), and the resend is the same digest row with the same Message-ID, never a second one."""
@@ -119,6 +120,7 @@ def test_D3_connection_dropped_after_the_dot_resends_the_same_digest(db_url: str
         db.dispose()
 
 
+@pytest.mark.slow
 def test_D7_one_refused_recipient_does_not_hold_back_the_others(db_url: str, tmp_path: Path) -> None:
     """One message per recipient (F9): the refused one keeps its digest pending with the server's
     code and a retry time; the others are sent and their changes count as delivered."""
@@ -137,6 +139,7 @@ def test_D7_one_refused_recipient_does_not_hold_back_the_others(db_url: str, tmp
     assert "NOT sent digest" in result.stdout and "rechazada@example.org" in result.stdout
 
 
+@pytest.mark.slow
 def test_D9_no_changes_no_digest_every_time(db_url: str, tmp_path: Path) -> None:
     """Nothing pending: no empty digest, the same answer each run (the opt-in heartbeat is the
     `quiet_weeks` note, tests/alerts/test_routing.py)."""
@@ -152,6 +155,7 @@ def test_D9_no_changes_no_digest_every_time(db_url: str, tmp_path: Path) -> None
     assert _rows(cli) == [] and not (tmp_path / "var" / "outbox").exists()
 
 
+@pytest.mark.slow
 def test_D10_building_an_already_built_period_again_is_a_no_op(db_url: str, tmp_path: Path) -> None:
     cli, ids = _setup(tmp_path, db_url, ["ana@example.org"])
     config = load_config(Path(cli[1]))
@@ -169,6 +173,7 @@ def test_D10_building_an_already_built_period_again_is_a_no_op(db_url: str, tmp_
         db.dispose()
 
 
+@pytest.mark.slow
 def test_D6_overlapping_digest_runs_send_once(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The digest job is one instance at a time (``max_instances=1``); and should two digest ticks
     overlap anyway (a slow one and the next), each subscriber still gets one digest, sent once: the

@@ -106,6 +106,7 @@ def _live(html: str) -> list[tuple[str, dict[str, str]]]:
     return [(tag.name, {k: str(v) for k, v in tag.attrs.items()}) for tag in soup.find_all(True)]
 
 
+@pytest.mark.slow
 def test_F1_scraped_crlf_never_reaches_a_header(received: Received) -> None:
     """Scraped titles are not put in the Subject (it is built from the case name and counts), and they
     are cleaned at ingest; the gate every header value passes (``clean_header``) is checked directly too,
@@ -192,6 +193,7 @@ def test_F5_templates_ship_in_the_package_not_in_config() -> None:
     assert Version(version("jinja2")) >= Version("3.1.6")
 
 
+@pytest.mark.slow
 def test_F6_output_is_bounded_whatever_the_scraped_size(make_view: Callable[..., DigestView]) -> None:  # noqa: F811
     """Not applicable as written (no operator templates, so no ``range(10**9)``); what the data can do is
     bounded: a 1 MB title, summary and a 100,000-line diff give a digest of a few KB per change."""

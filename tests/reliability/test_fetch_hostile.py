@@ -103,6 +103,7 @@ def _bomb(encoding: str, size: int = 100 * 1024 * 1024) -> bytes:
 ENCODINGS = ("gzip", "deflate", "br", "zstd")
 
 
+@pytest.mark.slow
 def test_A1_compression_bombs_dropped(server: LocalHTTPServer, tmp_path: Path) -> None:
     """~100 MB bombs in every encoding Scrapy accepts: dropped at DOWNLOAD_MAXSIZE (default 32 MiB)."""
     assert crawler_settings().getint("DOWNLOAD_MAXSIZE") == 32 * 1024 * 1024
@@ -152,6 +153,7 @@ class Stream:
             self.done.set()
 
 
+@pytest.mark.slow
 def test_A2_oversize_plain_bodies_aborted(server: LocalHTTPServer, tmp_path: Path) -> None:
     """64 MB bodies, declared (Content-Length) and chunked, at a source limited to 2 MB: aborted early."""
     limit, size = 2_000_000, 64 * 1024 * 1024
@@ -185,6 +187,7 @@ def _hang(release: threading.Event, *, after_headers: bool) -> Callable[[BaseHTT
     return write
 
 
+@pytest.mark.slow
 def test_A6_hanging_servers_time_out(server: LocalHTTPServer, tmp_path: Path) -> None:
     """A server that never answers, and one that stops after the headers: timeout, retry, ERR; ISO."""
     release = threading.Event()
@@ -217,6 +220,7 @@ def _reset(*, after_first_byte: bool) -> Callable[[BaseHTTPRequestHandler], None
     return write
 
 
+@pytest.mark.slow
 def test_A7_connection_resets_retried_then_reported(server: LocalHTTPServer, tmp_path: Path) -> None:
     site = Site(server, tmp_path, {"reset-before": "/before", "reset-after": "/after"})
     site.crawl_good_first()
@@ -232,6 +236,7 @@ def test_A7_connection_resets_retried_then_reported(server: LocalHTTPServer, tmp
 
 # ---------------------------------------------------------------------------------------------- A8
 
+@pytest.mark.slow
 def test_A8_http_errors_retried_reported_and_kept(server: LocalHTTPServer, tmp_path: Path) -> None:
     """5xx/429 retried then ERR; 403 ERR at once; 404 is removal evidence, never an edit to empty text."""
     statuses = {"e500": 500, "e503": 503, "e429": 429, "e403": 403, "e404": 404}
@@ -268,6 +273,7 @@ def test_A8_http_errors_retried_reported_and_kept(server: LocalHTTPServer, tmp_p
 FLAKY_HOST = "fiscalia-flaky.invalid"
 
 
+@pytest.mark.slow
 def test_A9_dns_failure_isolated_and_cleared(server: LocalHTTPServer, tmp_path: Path) -> None:
     """A source whose name does not resolve fails alone; the next successful crawl clears its error."""
     port = server.base_url.rsplit(":", 1)[1]
@@ -294,6 +300,7 @@ def test_A9_dns_failure_isolated_and_cleared(server: LocalHTTPServer, tmp_path: 
 
 # ---------------------------------------------------------------------------------------------- A10
 
+@pytest.mark.slow
 def test_A10_redirect_loops_and_long_chains_stop(server: LocalHTTPServer, tmp_path: Path) -> None:
     """A -> B -> A, and a chain one hop longer than REDIRECT_MAX_TIMES: ERR naming the path, no hang."""
     hops = crawler_settings().getint("REDIRECT_MAX_TIMES")
@@ -320,6 +327,7 @@ SCHEMES = {"file": "file:///etc/passwd", "data": "data:text/html,<main><p>root:x
            "ftp": "ftp://127.0.0.1/etc/passwd", "s3": "s3://bucket/etc/passwd"}
 
 
+@pytest.mark.slow
 def test_A11_redirects_to_other_schemes_not_followed(server: LocalHTTPServer, tmp_path: Path) -> None:
     site = Site(server, tmp_path, {f"to-{scheme}": f"/to-{scheme}" for scheme in SCHEMES})
     site.crawl_good_first()
@@ -338,6 +346,7 @@ def test_A11_redirects_to_other_schemes_not_followed(server: LocalHTTPServer, tm
 CREDENTIAL_FIELDS = ("headers", "cookies", "http_user", "http_pass", "auth", "authorization", "credentials")
 
 
+@pytest.mark.slow
 def test_A16_no_credentialed_sources_and_site_cookies_stay_on_their_host(server: LocalHTTPServer,
                                                                           tmp_path: Path) -> None:
     """Not applicable as written (no source carries credentials: the schema refuses such fields); the
@@ -397,6 +406,7 @@ class Canary:
         Path(os.environ[CANARY_ENV]).write_text("loaded")
 
 
+@pytest.mark.slow
 def test_A18_referrer_policy_header_naming_a_python_path_has_no_effect(
         server: LocalHTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.metadata as md
@@ -427,6 +437,7 @@ def test_A18_referrer_policy_header_naming_a_python_path_has_no_effect(
 
 # ---------------------------------------------------------------------------------------------- A20
 
+@pytest.mark.slow
 def test_A20_deep_and_huge_html_within_the_size_limit(server: LocalHTTPServer, tmp_path: Path) -> None:
     """200,000 nested elements, and a 20 MB text node: parsed (or refused with ERR) in bounded memory."""
     nested = b"<div>" * 200_000 + b"<p>Juliaca</p>" + b"</div>" * 200_000

@@ -162,6 +162,7 @@ def _assert_failed_fetch_keeps_last_version(crawls: TwoCrawls, sid: str, cause: 
     assert shown and all(re.search(cause, line) for line in shown), shown
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sid", ["a3-gzip", "a3-br", "a3-deflate"])
 def test_A3_truncated_compressed_body_keeps_last_good_version(two_crawls: TwoCrawls, sid: str) -> None:
     encoding = HOSTILE[sid][0]
@@ -182,6 +183,7 @@ def test_A5_unframed_response_closed_early_is_a_failed_fetch(two_crawls: TwoCraw
 
 # -- B6: content types ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_B6_json_served_to_a_page_source_is_refused_with_one_line(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'casewatch.db'}"
     with LocalHTTPServer() as server:
@@ -238,6 +240,7 @@ def _assert_hardened(values: dict[str, Any], handlers: dict[str, Any]) -> None:
     assert handlers.get("https") == "crawler.tls.VerifiedHTTPSDownloadHandler", handlers
 
 
+@pytest.mark.slow
 def test_A19_effective_scrapy_settings_are_hardened() -> None:
     # What the runner builds for `casewatch crawl` (project settings plus its run overrides) ...
     built = crawler_settings(LOG_LEVEL="WARNING")
@@ -309,6 +312,7 @@ def _assert_refused(crawl: TlsCrawl, sid: str, cause: str) -> None:
     assert len(shown) == 1 and expected in shown[0], shown
 
 
+@pytest.mark.slow
 def test_tls_self_signed_page_is_a_failed_fetch_and_stores_nothing(tls_crawl: TlsCrawl) -> None:
     _assert_refused(tls_crawl, "tls-self-signed", "not signed by a trusted CA")
 
@@ -366,6 +370,7 @@ def listening_sockets(pid: int) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_crawl_opens_no_listening_socket(tmp_path: Path) -> None:
     reached, release = threading.Event(), threading.Event()
 

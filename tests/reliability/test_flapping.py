@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from casewatch.localsite import LocalSite
 from tests.support.cli import CASE_FILE, outbox_messages, plain_text, run_cli
 
@@ -25,6 +27,7 @@ def _page(text: str) -> bytes:
             f"<article><h1>{TITLE}</h1><p>{text}</p><p>Lima, noviembre de 2026.</p></article></body></html>").encode()
 
 
+@pytest.mark.slow
 def test_B5_page_alternating_A_B_A_B_is_one_edit_then_reverts_and_one_alert(db_url: str, tmp_path: Path) -> None:
     var, config = tmp_path / "var", tmp_path / "config"
     (config / "cases").mkdir(parents=True)

@@ -53,6 +53,7 @@ def test_G8_non_loopback_bind_refused_without_auth(host: str, taken_port: int, t
             "(set them, or serve on 127.0.0.1)"], result.stderr
 
 
+@pytest.mark.slow
 def test_G8_loopback_without_auth_still_serves_read_only(db_url: str, tmp_path: Path) -> None:
     config = write_config(tmp_path)
     port = free_port()

@@ -59,6 +59,7 @@ def _runs(app: App) -> list[tuple[str, str, str | None]]:
         return [(r.source_id, r.status, r.error) for r in session.scalars(select(CrawlRun).order_by(CrawlRun.id))]
 
 
+@pytest.mark.slow
 def test_E1_the_same_spider_three_times_in_one_long_lived_process(app: App) -> None:
     """Every crawl is a process of its own: no ReactorNotRestartable however often a source runs."""
     for _ in range(3):
@@ -70,6 +71,7 @@ BOOM = {"SPIDER_MODULES": ["crawler.spiders", "tests.reliability.boom_spiders"],
         "ITEM_PIPELINES": {"crawler.pipelines.IngestPipeline": 300, "tests.reliability.boom_spiders.BoomPipeline": 100}}
 
 
+@pytest.mark.slow
 def test_E2_a_spider_raising_fails_alone(tmp_path: Path, server: LocalHTTPServer) -> None:
     """A spider raising in __init__, from_crawler or parse fails its own source, naming the error;
     the other sources of the same crawl still run; the crawl ends (judged from the runs, exit 3)."""
@@ -86,6 +88,7 @@ def test_E2_a_spider_raising_fails_alone(tmp_path: Path, server: LocalHTTPServer
     assert [line for line in result.stderr.splitlines() if line.startswith("✓ page ")], result.stderr
 
 
+@pytest.mark.slow
 def test_E2_a_pipeline_failing_to_open_fails_its_source_alone(tmp_path: Path, server: LocalHTTPServer) -> None:
     config = write_config(tmp_path, [{"id": "boom-open", "spider": "boom_open", "urls": [server.url("/p")]},
                                      {"id": "control", "urls": [server.url("/q")]}])
@@ -101,6 +104,7 @@ def test_E2_a_pipeline_failing_to_open_fails_its_source_alone(tmp_path: Path, se
     assert any(line.startswith("✓ control ") for line in lines), proc.stderr
 
 
+@pytest.mark.slow
 def test_E4_a_crawl_blowing_its_memory_dies_alone(app: App) -> None:
     """The crawl process runs out of memory (an address-space limit stands in for the machine's): it
     dies, its run is recorded as failed, and the scheduler's process goes on crawling the others."""
@@ -113,6 +117,7 @@ def test_E4_a_crawl_blowing_its_memory_dies_alone(app: App) -> None:
     assert runs[0][2] == "interrupted: the crawl process ended with 1 before finishing"
 
 
+@pytest.mark.slow
 def test_E5_E6_E9_jobs_are_rebuilt_from_config_never_unpickled(app: App) -> None:
     """Three starts, three schedulers: each has exactly one job per enabled source. Jobs live in
     memory only (rebuilt from the config at every start), so a renamed job function cannot be

@@ -20,6 +20,8 @@ from tests.support.cli import run_cli
 from tests.support.crawl import crawl, stored, write_config
 from tests.support.httpserver import LocalHTTPServer
 
+pytestmark = pytest.mark.postgres  # storage faults differ per database
+
 
 @pytest.fixture
 def server() -> LocalHTTPServer:
@@ -28,6 +30,7 @@ def server() -> LocalHTTPServer:
         yield srv
 
 
+@pytest.mark.slow
 def test_C1_kill_between_the_version_and_its_change(pg_url: str, server: LocalHTTPServer, tmp_path: Path) -> None:
     """SIGKILL while the crawl's transaction has inserted the new version and waits to insert its
     change (a table lock the test holds): neither is stored; the rerun records the change once."""
@@ -167,6 +170,7 @@ def test_C5_a_sqlite_file_on_a_network_file_system_is_refused(tmp_path: Path, mo
     assert run_cli("--db", f"sqlite:///{tmp_path / 'local.db'}", "sources").returncode == 0
 
 
+@pytest.mark.slow
 def test_C9_the_same_content_twice_is_one_version(db_url: str, server: LocalHTTPServer, tmp_path: Path) -> None:
     config = write_config(tmp_path, sources(server)[:1])
     for _ in range(3):

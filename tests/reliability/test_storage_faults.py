@@ -28,6 +28,8 @@ from tests.support.cli import ROOT, child_env, run_cli, wait_for
 from tests.support.crawl import crawl, stored, write_config
 from tests.support.httpserver import LocalHTTPServer
 
+pytestmark = pytest.mark.postgres  # storage faults differ per database
+
 COMMANDS = (("crawl",), ("digest",), ("status",), ("run", "--once"))
 
 
@@ -82,6 +84,7 @@ def counts(db_url: str) -> dict[str, int]:
         db.dispose()
 
 
+@pytest.mark.slow
 def test_disk_full_at_start_is_one_line_for_every_command(small_disk: Path, server: LocalHTTPServer,
                                                           tmp_path: Path) -> None:
     config = write_config(tmp_path, sources(server))
@@ -98,6 +101,7 @@ def test_disk_full_at_start_is_one_line_for_every_command(small_disk: Path, serv
     assert counts(db_url) == before
 
 
+@pytest.mark.slow
 def test_C7_disk_full_during_a_version_write(small_disk: Path, server: LocalHTTPServer, tmp_path: Path) -> None:
     """The disk fills while new versions are written: each source's run fails naming the full disk
     first (not the item's text); no version or change is half-stored; freed, the next crawl stores
@@ -128,6 +132,7 @@ def test_C7_disk_full_during_a_version_write(small_disk: Path, server: LocalHTTP
         assert kept.changes == ["new", "updated"]
 
 
+@pytest.mark.slow
 def test_read_only_storage_is_one_line_for_every_command(small_disk: Path, server: LocalHTTPServer,
                                                          tmp_path: Path) -> None:
     config = write_config(tmp_path, sources(server))
@@ -140,6 +145,7 @@ def test_read_only_storage_is_one_line_for_every_command(small_disk: Path, serve
         assert line.startswith(f"casewatch: read-only storage: {db_url}: "), (command, line)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["bad-header", "broken-page"])
 def test_C6_corrupted_sqlite_file_is_refused_and_left_untouched(damage: str, server: LocalHTTPServer,
                                                                 tmp_path: Path) -> None:
@@ -204,6 +210,7 @@ def _start(args: list[str], log: Path, var: Path) -> subprocess.Popen[bytes]:
                                 stdout=out, stderr=subprocess.STDOUT)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [("crawl",), ("run", "--once")], ids=["crawl", "run"])
 def test_C8_postgresql_connection_terminated_mid_transaction(command: tuple[str, ...], pg_url: str,
                                                              server: LocalHTTPServer, tmp_path: Path) -> None:
@@ -241,6 +248,7 @@ def test_C8_postgresql_connection_terminated_mid_transaction(command: tuple[str,
     assert stored(pg_url, server.url("/p0")).changes == ["new", "updated"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("command", "table"), [(("digest",), "digests"), (("status",), "crawl_runs")])
 def test_terminated_postgresql_connection_is_one_line(command: tuple[str, ...], table: str, pg_url: str,
                                                       server: LocalHTTPServer, tmp_path: Path) -> None:

@@ -99,6 +99,7 @@ def opted_out(db: Database) -> set[str]:
         return set(repo.unsubscribed(s))
 
 
+@pytest.mark.slow
 def test_F8_digest_carries_one_click_unsubscribe_and_its_post_stops_the_next_digest(
         db: Database, db_url: str, tmp_path: Path, clean_settings: Callable[..., None]) -> None:
     config, config_dir = subscribed(db, tmp_path, [ANA, LUIS])
@@ -156,6 +157,7 @@ def test_F8_get_shows_the_button_and_never_unsubscribes(db: Database, db_url: st
         assert client.post(path).status_code == 200 and opted_out(db) == {ANA}  # again: same answer
 
 
+@pytest.mark.slow
 def test_F8_forged_or_altered_tokens_change_nothing(db: Database, db_url: str, tmp_path: Path,
                                                     clean_settings: Callable[..., None]) -> None:
     _, config_dir = subscribed(db, tmp_path, [ANA, LUIS])

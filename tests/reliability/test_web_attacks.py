@@ -112,6 +112,7 @@ def test_G2_public_prefixes_do_not_open_their_actions(cw: App, client: TestClien
     assert state(cw) == before
 
 
+@pytest.mark.slow
 def test_G3_no_state_change_without_a_csrf_token_or_by_get(cw: App, client: TestClient) -> None:  # noqa: F811
     s = seed(cw)
     csrf = login(client)
@@ -132,6 +133,7 @@ HOSTILE_NEXT = ("https://evil.example/", "//evil.example", "/\\evil.example", "j
                 "data:text/html,<script>alert(1)</script>", "\\\\evil.example")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", HOSTILE_NEXT)
 def test_G4_login_and_logout_redirect_only_inside(cw: App, client: TestClient, target: str) -> None:  # noqa: F811
     page = client.get("/login", params={"next": target})
@@ -193,6 +195,7 @@ ECHOES = ("/timeline/<script>alert(1)</script>", "/cases/<script>alert(1)</scrip
           "/changes/<script>alert(1)</script>", "/login?next=<script>alert(1)</script>")
 
 
+@pytest.mark.slow
 def test_G6_errors_echoing_input_are_escaped(cw: App, client: TestClient) -> None:  # noqa: F811
     seed(cw)
     now = datetime(2026, 11, 26, tzinfo=UTC)

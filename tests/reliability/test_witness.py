@@ -12,6 +12,7 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from pipeline.store.models import Change, Document
@@ -40,6 +41,7 @@ def change_kinds(db: Database, url: str) -> list[str]:
         return list(s.scalars(select(Change.kind).where(Change.document_id == doc.id).order_by(Change.id)))
 
 
+@pytest.mark.slow
 def test_four_hostile_sources_store_nothing_forged_or_truncated(db_url: str, tmp_path: Path) -> None:
     forged = LocalHTTPSServer(*self_signed(tmp_path / "certs", "other.example"))
     forged.set_route("/", body=page("Fiscalía archiva la investigación por Juliaca"))

@@ -1,4 +1,6 @@
-"""Run the real `casewatch` command in a child process (Scrapy's reactor runs once per process)."""
+"""Run the real `casewatch` command: in this process through click's runner, or in a child process
+where a real process is the point (Scrapy's reactor runs once per process; signals; the scheduler).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +51,107 @@ def wait_for(condition: Callable[[], Any], *, proc: subprocess.Popen[bytes], tim
     raise AssertionError(f"timed out after {timeout}s waiting for {what}{shown()}")
 
 
+# Commands that run in a child: they start Scrapy's reactor (once per process), a scheduler with
+# signal handlers, or a server. Every other command runs in the test's process (no interpreter and
+# Scrapy start-up per call), with the same arguments, environment, working folder and exit codes.
+IN_A_CHILD = frozenset({"crawl", "run", "try-source", "demo", "serve"})
+# Of those, the ones a warm fork server may start (one reactor, then exit): no scheduler, no server.
+FORKED = frozenset({"crawl", "try-source"})
+# Test hooks that end or hold the process they are set for (alerts.outbox's crash after a send,
+# casewatch.probe's pauses): a command run with one of them runs in a child, never in the test's process.
+PROCESS_HOOKS = frozenset({"CASEWATCH_FAULT", "CASEWATCH_PROBE_DIR", "CASEWATCH_PAUSE_AT"})
+COLD_ENV = "CASEWATCH_TEST_COLD_CHILDREN"  # set: every child is a new interpreter (no fork server)
+
+
+def warm_child(module: str, args: list[str], *, env: dict[str, str], cwd: Path,
+               timeout: float) -> subprocess.CompletedProcess[str]:
+    """`python -m MODULE ARGS`, forked from the fork server; a new interpreter if COLD_ENV is set, or
+    for a scheduler's child (DIE_WITH_ENV names its parent, which must be the test's process)."""
+    from casewatch.crawl import DIE_WITH_ENV
+
+    if os.environ.get(COLD_ENV) or DIE_WITH_ENV in env:
+        return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
+                              timeout=timeout, env=env, cwd=cwd, check=False)
+    from tests.support.forkserver import ForkServer
+
+    return ForkServer.shared().run(module, args, env=env, cwd=cwd, timeout=timeout)
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """`python -m casewatch ARGS`; SMTP_* and DATABASE_URL from the caller's environment are dropped."""
-    return subprocess.run([sys.executable, "-m", "casewatch", *args], capture_output=True, text=True,
-                          timeout=timeout, env=child_env(**(env or {})), cwd=cwd or ROOT, check=False)
+    """`casewatch ARGS`; SMTP_* and DATABASE_URL from the caller's environment are dropped."""
+    from casewatch.early import command
+
+    environment = child_env(**(env or {}))
+    if command(["casewatch", *args]) in FORKED:
+        return warm_child("casewatch", list(args), env=environment, cwd=cwd or ROOT, timeout=timeout)
+    if command(["casewatch", *args]) in IN_A_CHILD or PROCESS_HOOKS & set(env or {}):
+        return subprocess.run([sys.executable, "-m", "casewatch", *args], capture_output=True, text=True,
+                              timeout=timeout, env=environment, cwd=cwd or ROOT, check=False)
+    return run_in_process(list(args), environment, cwd or ROOT)
+
+
+@contextmanager
+def _as_a_process(environment: dict[str, str], cwd: Path) -> Iterator[None]:
+    """This process made to look like a fresh `casewatch` one: its environment, working folder, no
+    cached settings, the root logger of a new interpreter (warnings reach stderr through
+    ``logging.lastResort``); all put back afterwards."""
+    import logging
+
+    from config.settings import get_settings
+
+    saved_env, saved_cwd, saved_argv = dict(os.environ), os.getcwd(), sys.argv
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    saved_factory = logging.getLogRecordFactory()
+    os.environ.clear()
+    os.environ.update(environment)
+    os.chdir(cwd)
+    root.handlers, root.level = [], logging.WARNING
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        get_settings.cache_clear()
+        logging.setLogRecordFactory(saved_factory)
+        root.handlers, root.level = saved_handlers, saved_level
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.argv = saved_argv
+
+
+def run_in_process(args: list[str], environment: dict[str, str], cwd: Path,
+                   stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """``casewatch.cli.main`` with ARGS in this process: its output, and the exit code a child would
+    have had (an uncaught exception: its traceback on stderr and 1, as Python does)."""
+    from click.testing import CliRunner
+
+    from casewatch import cli
+
+    code = 0
+    with _as_a_process(environment, cwd), CliRunner().isolation(input=stdin) as (out, err, _):
+        sys.argv = ["casewatch", *args]
+        try:
+            cli.main()
+        except SystemExit as exc:
+            if exc.code is None or isinstance(exc.code, int):
+                code = exc.code or 0
+            else:
+                print(exc.code, file=sys.stderr)
+                code = 1
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            app, cli._app = cli._app, None
+            if app is not None and "db" in app.__dict__:
+                app.db.dispose()
+        stdout, stderr = out.getvalue().decode("utf-8"), err.getvalue().decode("utf-8")
+    return subprocess.CompletedProcess(["casewatch", *args], code, stdout.replace("\r\n", "\n"),
+                                       stderr.replace("\r\n", "\n"))
 
 
 def replica_config(tmp: Path, base_url: str) -> Path:

@@ -1,4 +1,5 @@
-"""The real `casewatch crawl` in a child process, with test-only Scrapy settings, and what it stored.
+"""The real `casewatch crawl` in a child process (forked warm: tests/support/forkserver.py), with
+test-only Scrapy settings, and what it stored.
 
 Hostile-server tests need the whole path (spider, middlewares, ingest, CrawlRun, health, the one
 ``✗`` line per failed source), but not 30-second timeouts: the child swaps in short timeouts and no
@@ -10,7 +11,6 @@ delays, exactly as tests/support/spiders.py does for spider runs, then runs the 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +24,7 @@ from twisted.internet import defer
 
 from pipeline.store.models import Change, CrawlRun, Document, Source, Version
 from pipeline.store.session import Database
-from tests.support.cli import CASE_FILE, ROOT, child_env
+from tests.support.cli import CASE_FILE, ROOT, child_env, warm_child
 
 FAST: dict[str, Any] = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_TIMEOUT": 5,
                         "RETRY_TIMES": 1, "ROBOTSTXT_OBEY": False}
@@ -83,9 +83,8 @@ def crawl(config: Path, db_url: str, *source_ids: str, settings: Mapping[str, An
         overrides.update({"TWISTED_DNS_RESOLVER": f"{__name__}.HostsResolver", HOSTS_SETTING: dict(hosts)})
     rss = config.parent / "crawl-rss.txt"
     args = ["--config", str(config), "--db", db_url, "crawl", *source_ids]
-    proc = subprocess.run([sys.executable, "-m", "tests.support.crawl", json.dumps(overrides), str(rss), *args],
-                          cwd=ROOT, env=child_env(config.parent / "var"), capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    proc = warm_child("tests.support.crawl", [json.dumps(overrides), str(rss), *args],
+                      env=child_env(config.parent / "var"), cwd=ROOT, timeout=timeout)
     assert "Traceback" not in proc.stderr, proc.stderr
     return Crawled(proc.returncode, proc.stdout, proc.stderr, float(rss.read_text()) if rss.exists() else 0.0)
 

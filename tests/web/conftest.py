@@ -16,6 +16,7 @@ from casewatch.app import App
 from casewatch.web.app import create_app
 from casewatch.web.auth import AuthConfig
 from pipeline.ingest import Snapshot, ingest
+from pipeline.store.session import Database
 from tests.support.cli import CASE_FILE
 
 TOKEN = "ana-token-0123456789"
@@ -110,7 +111,8 @@ def seed(app: App) -> Seeded:
 
 
 @pytest.fixture
-def cw(db_url: str, tmp_path: Path) -> Iterator[App]:
+def cw(db: Database, db_url: str, tmp_path: Path) -> Iterator[App]:
+    """The app on a database already at the newest migration (``db``: the session's template)."""
     app = App(config_dir=write_config(tmp_path), db_url=db_url)
     yield app
     app.db.dispose()

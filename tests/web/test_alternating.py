@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
 
@@ -23,6 +24,7 @@ def _rows(client: TestClient, query: str) -> list[BeautifulSoup]:
     return BeautifulSoup(response.text, "html.parser").select("table.log tbody tr")
 
 
+@pytest.mark.slow
 def test_alternating_document_is_one_row_of_the_change_log(cw: App, client: TestClient) -> None:
     seeded = seed(cw)
     ids = [store(cw, URL, title=TITLE, text=text, now=T0 + timedelta(days=4 + i))

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 
 from casewatch.app import App
@@ -78,6 +79,7 @@ def _crawled(tmp_path: Path, db_url: str, site: ReplicaSite) -> Path:
     return config
 
 
+@pytest.mark.slow
 def test_review_page_in_chromium(browser: LazyBrowser, db_url: str, tmp_path: Path) -> None:
     backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
 

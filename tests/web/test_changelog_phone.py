@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from casewatch.app import App
 from casewatch.web.app import create_app
 from pipeline.store import repository as repo
@@ -41,6 +43,7 @@ def _row_review(page: Any, change_id: int) -> str:
     return str(row.locator("td.review").inner_text()).strip()
 
 
+@pytest.mark.slow
 def test_change_log_on_a_phone(browser: LazyBrowser, cw: App, db_url: str) -> None:
     backend = "sqlite" if db_url.startswith("sqlite") else "postgresql"
     long, reviewed, irrelevant = _seeded(cw)

@@ -76,6 +76,7 @@ def test_a_missing_phrase_fails_loudly(cw: App, client: TestClient, monkeypatch:
     assert _h1(client.get("/?lang=en")) == "Dashboard"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_every_page_renders_in_both_languages(cw: App, client: TestClient, lang: str) -> None:
     s = seed(cw)
@@ -117,6 +118,7 @@ def test_every_page_renders_in_both_languages(cw: App, client: TestClient, lang:
     assert pages >= 14
 
 
+@pytest.mark.slow
 def test_the_language_follows_lang_then_the_cookie_then_accept_language(cw: App) -> None:
     from casewatch.web.app import create_app
     from tests.web.conftest import auth_config
@@ -190,6 +192,7 @@ def test_accept_language_parsing() -> None:
     assert negotiate("xx", None, None) == "es" and negotiate(None, "xx", "en-US") == "en"
 
 
+@pytest.mark.slow
 def test_source_kinds_are_named_in_the_readers_language(cw: App, client: TestClient) -> None:
     """Source kinds are words in the reader's language (the filter lists the configured sources' kinds)."""
     from config.schema import SourceKind

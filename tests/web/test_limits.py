@@ -49,6 +49,7 @@ def valid_path_values(cw: App, s: Seeded) -> dict[str, str]:
             "case_id": "juliaca-2023", "path": "style.css", "token": unsubscribe.token(key, "familias@example.org")}
 
 
+@pytest.mark.slow
 def test_out_of_range_input_on_every_route_is_400_or_404(cw: App) -> None:
     s = seed(cw)
     client = TestClient(create_app(cw, auth=auth_config()), headers=EN, raise_server_exceptions=False)
@@ -105,6 +106,7 @@ def test_since_and_until_refuse_what_cannot_be_stored(cw: App) -> None:
         assert "is out of range" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_absolute_links_come_from_the_base_url_never_the_host_header(cw: App) -> None:
     s = seed(cw)
     cw.settings = get_settings().model_copy(update={"base_url": "https://casewatch.example.org/"})

@@ -58,6 +58,7 @@ def _reviews(cw: App) -> int:
 # ------------------------------------------------------------------------------ throttling
 
 
+@pytest.mark.slow
 def test_the_right_token_logs_in_after_any_number_of_failures(cw: App, client: TestClient) -> None:
     s = seed(cw)
     attacker = TestClient(client.app, headers=EN)  # the same address as the reviewer (one proxy, one NAT)
@@ -68,6 +69,7 @@ def test_the_right_token_logs_in_after_any_number_of_failures(cw: App, client: T
         assert _logged_in(reviewer, s.new)
 
 
+@pytest.mark.slow
 def test_failed_logins_slow_down_per_name_per_client_and_overall(cw: App, caplog: pytest.LogCaptureFixture) -> None:
     clock = Clock()
     app = create_app(cw, auth=_auth(clock))
@@ -107,6 +109,7 @@ def test_failed_logins_slow_down_per_name_per_client_and_overall(cw: App, caplog
     assert _attempt(TestClient(crowd, client=("198.51.100.201", 1)), last, many[last])[0] == 303
 
 
+@pytest.mark.slow
 def test_forwarded_addresses_only_through_trusted_proxies(cw: App) -> None:
     clock = Clock()
     app = create_app(cw, auth=_auth(clock, CASEWATCH_TRUSTED_PROXIES="10.0.0.1, 10.1.0.0/16"))
@@ -138,6 +141,7 @@ def test_forwarded_addresses_only_through_trusted_proxies(cw: App) -> None:
 # ------------------------------------------------------------------------------ sessions
 
 
+@pytest.mark.slow
 def test_a_session_ends_twelve_hours_after_login_whatever_the_activity(cw: App) -> None:
     s = seed(cw)
     clock = Clock()
@@ -158,6 +162,7 @@ def test_a_session_ends_twelve_hours_after_login_whatever_the_activity(cw: App) 
     assert _logged_in(reviewer, s.new)
 
 
+@pytest.mark.slow
 def test_logging_out_refuses_every_earlier_copy_of_the_cookie(cw: App, client: TestClient) -> None:
     s = seed(cw)
     csrf = login(client)
@@ -183,6 +188,7 @@ def test_logging_out_refuses_every_earlier_copy_of_the_cookie(cw: App, client: T
     assert _logged_in(client, s.new)
 
 
+@pytest.mark.slow
 def test_logout_is_recorded_once_per_reviewer_whatever_the_name_length(cw: App) -> None:
     long_name = "a" * 64  # longer than the marks table's key once prefixed: stored as a digest
     clock = Clock()

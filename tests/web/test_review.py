@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
 
@@ -30,6 +31,7 @@ def _pending_ids(cw: App) -> set[int]:
         return {c.id for c in repo.pending_changes_for(session, subscriber)}
 
 
+@pytest.mark.slow
 def test_irrelevant_teaches_ingest_and_reopen_undoes_it(cw: App, client: TestClient) -> None:
     s = seed(cw)
     csrf = login(client)
@@ -77,6 +79,7 @@ def test_irrelevant_teaches_ingest_and_reopen_undoes_it(cw: App, client: TestCli
     assert {later, again} <= _pending_ids(cw)
 
 
+@pytest.mark.slow
 def test_reviewed_keeps_relevance_and_records_history(cw: App, client: TestClient) -> None:
     s = seed(cw)
     csrf = login(client)

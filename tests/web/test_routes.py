@@ -11,6 +11,7 @@ import zlib
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
 
@@ -21,6 +22,8 @@ from pipeline.store import repository as repo
 from tests.support.cli import run_cli
 from tests.support.contract import CHANGE_FIELDS
 from tests.web.conftest import T0, seed, store
+
+pytestmark = pytest.mark.postgres  # SQL dialect: the change list's text and milestone filters
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -33,6 +36,7 @@ def _log_ids(client: TestClient, query: str = "") -> list[int]:
     return [int(row.select_one("td a")["href"].rsplit("/", 1)[1]) for row in soup.select("table.log tbody tr")]
 
 
+@pytest.mark.slow
 def test_dashboard_shows_sources_health_and_runs(cw: App, client: TestClient) -> None:
     s = seed(cw)
     with cw.db.write() as session:
@@ -53,6 +57,7 @@ def test_dashboard_shows_sources_health_and_runs(cw: App, client: TestClient) ->
     assert f"/changes/{s.updated}" in latest and f"/changes/{s.unrelated}" not in latest
 
 
+@pytest.mark.slow
 def test_change_log_filters_and_pages(cw: App, client: TestClient) -> None:
     s = seed(cw)
     everything = [s.removed, s.updated, s.hearing, s.unrelated, s.new]  # newest first
@@ -83,6 +88,7 @@ def test_change_log_filters_and_pages(cw: App, client: TestClient) -> None:
     assert _log_ids(client, "?review=pending&relevant=1") == [s.removed, s.updated, s.hearing, s.new]
 
 
+@pytest.mark.slow
 def test_change_page_has_the_diff_and_both_versions(cw: App, client: TestClient) -> None:
     s = seed(cw)
     with cw.db.read() as session:
@@ -110,6 +116,7 @@ def test_change_page_has_the_diff_and_both_versions(cw: App, client: TestClient)
     assert client.get(f"/changes/{s.removed}").status_code == 200
 
 
+@pytest.mark.slow
 def test_document_history_versions_and_raw_bodies(cw: App, client: TestClient) -> None:
     s = seed(cw)
     page = client.get(f"/documents/{s.document}")
@@ -138,6 +145,7 @@ def test_document_history_versions_and_raw_bodies(cw: App, client: TestClient) -
     assert [a["href"] for a in struck] == [f"/changes/{s.updated}"]
 
 
+@pytest.mark.slow
 def test_timeline_and_atom_feed(cw: App, client: TestClient) -> None:
     s = seed(cw)
     page = client.get("/timeline/juliaca-2023")
@@ -160,6 +168,7 @@ def test_timeline_and_atom_feed(cw: App, client: TestClient) -> None:
     assert client.get("/cases/nope/feed.atom").status_code == 404
 
 
+@pytest.mark.slow
 def test_outbox_is_for_reviewers(cw: App, client: TestClient) -> None:
     s = seed(cw)
     built = build_digests(cw.db, cw.config, now=T0 + timedelta(days=4), base_url="http://testserver")
@@ -182,6 +191,7 @@ def test_outbox_is_for_reviewers(cw: App, client: TestClient) -> None:
     assert links and all(client.get(link).status_code == 200 for link in links)
 
 
+@pytest.mark.slow
 def test_security_headers_everywhere(cw: App, client: TestClient) -> None:
     s = seed(cw)
     for path in ("/", "/changes", f"/changes/{s.updated}", "/api/changes", "/cases/juliaca-2023/feed.atom",
@@ -194,6 +204,7 @@ def test_security_headers_everywhere(cw: App, client: TestClient) -> None:
     assert "httponly" in cookie and "samesite=strict" in cookie
 
 
+@pytest.mark.slow
 def test_json_api_mirrors_the_cli(cw: App, client: TestClient, db_url: str) -> None:
     s = seed(cw)
     cli = ("--config", str(cw.config_dir), "--db", db_url)
@@ -226,6 +237,7 @@ def test_json_api_mirrors_the_cli(cw: App, client: TestClient, db_url: str) -> N
     assert [v["http_status"] for v in history["versions"]] == [200, 200]
 
 
+@pytest.mark.slow
 def test_the_page_reads_a_database_written_by_ingest_alone(cw: App, client: TestClient, tmp_path: Path) -> None:
     """No seed helper: one page stored, shown with its hostile-free defaults (an empty database too)."""
     assert client.get("/").status_code == 200 and "No relevant change yet" in client.get("/").text
@@ -234,6 +246,7 @@ def test_the_page_reads_a_database_written_by_ingest_alone(cw: App, client: Test
     assert _log_ids(client) == [change]
 
 
+@pytest.mark.slow
 def test_change_page_shows_each_steps_status_and_never_background(cw: App, client: TestClient) -> None:
     """The change view says whether a step was taken (the main one marked) or only announced, marks an
     edit's re-published step, and never shows a background or requested step as one the document reports."""

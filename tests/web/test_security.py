@@ -90,6 +90,7 @@ def _logged_in(client: TestClient, change_id: int) -> bool:
 # ------------------------------------------------------------------------------ acceptance 3
 
 
+@pytest.mark.slow
 def test_every_state_changing_route_needs_a_login_and_a_csrf_token(cw: App, client: TestClient) -> None:
     s = seed(cw)
     values = {"change_id": str(s.updated), "document_id": str(s.document), "case_id": "juliaca-2023"}
@@ -172,6 +173,7 @@ def test_create_app_refuses_an_unprotected_state_changing_route(cw: App) -> None
         web_app.check_protected([Route("/sneaky", sneaky, methods=["POST"])])
 
 
+@pytest.mark.slow
 def test_without_reviewers_actions_are_refused_and_the_page_says_how(cw: App) -> None:
     s = seed(cw)
     client = TestClient(create_app(cw, auth=auth_config("")), headers=EN)
@@ -188,6 +190,7 @@ def test_without_reviewers_actions_are_refused_and_the_page_says_how(cw: App) ->
     assert outbox.status_code == 403 and "CASEWATCH_REVIEWERS" in outbox.text
 
 
+@pytest.mark.slow
 def test_login_logout_and_token_rotation(cw: App, client: TestClient) -> None:
     s = seed(cw)
     # After logging in, the form sends the reviewer back where they were, never to another site.
@@ -303,6 +306,7 @@ def hostile_app(db_url: str, tmp_path: Path) -> Iterator[App]:
     app.db.dispose()
 
 
+@pytest.mark.slow
 def test_hostile_markup_is_inert_text_on_every_route(hostile_app: App) -> None:
     cw = hostile_app
     worlds = _hostile_world(cw)

@@ -8,12 +8,15 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from casewatch.web.app import serve_refusal, serve_warnings
 from tests.support.cli import ROOT, child_env, run_cli, wait_for
 from tests.support.smtpd import free_port
 from tests.web.conftest import TOKEN, auth_config, write_config
 
 
+@pytest.mark.slow
 def test_serve_answers_on_loopback(db_url: str, tmp_path: Path) -> None:
     config = write_config(tmp_path)
     port = free_port()
@@ -40,6 +43,7 @@ def test_serve_answers_on_loopback(db_url: str, tmp_path: Path) -> None:
         proc.wait(timeout=20)
 
 
+@pytest.mark.slow
 def test_serve_refuses_a_bad_reviewer_list(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     result = run_cli("--config", str(config), "--db", f"sqlite:///{tmp_path / 'c.db'}", "serve",
