@@ -25,7 +25,7 @@ from pipeline.classify.decision import Decision, decide_case, read_steps
 from pipeline.classify.milestones import Milestone
 from pipeline.detect.diff import unified_diff
 from pipeline.detect.fingerprint import fingerprint, sha256_bytes
-from pipeline.detect.normalize import clean_text, normalize
+from pipeline.detect.normalize import clean_text, is_clean, normalize
 from pipeline.store import repository as repo
 from pipeline.store.models import Change, ChangeCase, Document, Version
 from pipeline.store.session import Session
@@ -94,8 +94,11 @@ def ingest(
         return Outcome("error")
 
     title = clean_text(snapshot.title).replace("\n", " ")
-    text = clean_text(snapshot.text)[:MAX_TEXT_CHARS]
-    normalized = normalize(text, ignore_patterns)
+    cleaned = clean_text(snapshot.text)
+    text = cleaned[:MAX_TEXT_CHARS]
+    # Without ignore patterns, normalising cleaned text would clean it a second time for nothing.
+    again = ignore_patterns or len(cleaned) > MAX_TEXT_CHARS or not is_clean(text)
+    normalized = normalize(text, ignore_patterns) if again else text
     if not normalized and not title:
         return Outcome("empty")
     sha = fingerprint(title, normalized)
