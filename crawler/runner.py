@@ -146,6 +146,8 @@ def run_crawls(
                                 known=known[source.id], casewatch=context)
         started.addErrback(_did_not_start, db, source, results, progress)
     process.start()
+    db.commit_batch()  # each spider's close committed its items; a spider that never closed did not
+    db.shrink_wal()
     return results
 
 
