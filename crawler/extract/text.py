@@ -15,7 +15,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import trafilatura
 from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 from soupsieve import SelectorSyntaxError
 
@@ -200,6 +199,8 @@ def _lang(soup: BeautifulSoup) -> str | None:
 def _trafilatura(html: str, url: str | None) -> str:
     # favor_precision: a boilerplate line (newsletter box, "lee también") would be a false change.
     # Tables kept: legal documents put names, dates and case numbers in tables.
+    import trafilatura  # loaded by the first page without a scope, not by every crawl process
+
     text = trafilatura.extract(
         html, url=url, favor_precision=True, include_comments=False, include_tables=True,
         include_images=False, include_links=False, deduplicate=False, with_metadata=False,
