@@ -145,11 +145,11 @@ class Database:
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (the only way the schema is created)."""
-        from alembic import command
-
         self.check_file()
         if self.at_head():
             return
+        from alembic import command
+
         try:
             with self.engine.begin() as connection:
                 cfg = alembic_config(self.url)
