@@ -265,6 +265,9 @@ class IgnoreRules(_Model):
         return patterns
 
 
+MAX_CONCURRENCY = 32  # requests at a time one source may ask of a site
+
+
 class Source(_Model):
     """One watched site or feed; the spider family says how to read it."""
 
@@ -284,6 +287,8 @@ class Source(_Model):
     cases: tuple[str, ...] | None = None
     max_items: int | None = Field(default=None, gt=0)
     download_delay: float | None = Field(default=None, ge=0)  # seconds between requests; polite default 1
+    # requests at a time to each of the source's sites, for sites that allow more; polite default 2
+    concurrency: int | None = Field(default=None, ge=1, le=MAX_CONCURRENCY)
     max_bytes: int | None = Field(default=None, gt=0)  # per-response size limit; default 32 MiB (settings)
     unhealthy_after: int = Field(default=3, ge=1)  # consecutive bad runs before maintainers hear of it
     params: dict[str, Any] = Field(default_factory=dict)

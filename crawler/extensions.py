@@ -48,6 +48,12 @@ class RunCounters:
         if result in ("new", "updated", "removed", "restored", "reverted", "unchanged"):
             setattr(self, result, getattr(self, result) + 1)
 
+    def uncount(self, result: str) -> None:
+        """Take back ``count(result)``: that item's write was lost with its batch."""
+        self.items -= 1
+        if result in ("new", "updated", "removed", "restored", "reverted", "unchanged"):
+            setattr(self, result, getattr(self, result) - 1)
+
     def error(self, message: str) -> None:
         """Count an error; keep the first one, preferring the source's own URLs over robots.txt."""
         self.errors += 1

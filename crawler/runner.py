@@ -19,6 +19,7 @@ from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.reactor import install_reactor
 
 from config.schema import Case, ConfigError, ParamsCheck, Source, params_errors
+from crawler import settings as project_settings
 from crawler.extensions import RunContext, RunCounters
 from crawler.items import DocumentItem
 from crawler.tls import TLS_CA_HOSTS_SETTING, TLS_CA_SETTING
@@ -48,6 +49,10 @@ def source_settings(source: Source) -> dict[str, object]:
     out: dict[str, object] = {}
     if source.download_delay is not None:
         out.update(DOWNLOAD_DELAY=source.download_delay, AUTOTHROTTLE_START_DELAY=source.download_delay)
+    if source.concurrency is not None:  # AutoThrottle aims at this many requests in flight, no more
+        out.update(CONCURRENT_REQUESTS_PER_DOMAIN=source.concurrency,
+                   AUTOTHROTTLE_TARGET_CONCURRENCY=float(source.concurrency),
+                   CONCURRENT_REQUESTS=max(source.concurrency, project_settings.CONCURRENT_REQUESTS))
     if source.max_bytes is not None:
         out.update(DOWNLOAD_MAXSIZE=source.max_bytes, DOWNLOAD_WARNSIZE=min(source.max_bytes, 8 * 1024 * 1024))
     if source.tls_ca is not None:  # trusted for the source's own hosts only
@@ -136,6 +141,8 @@ def run_crawls(
                                 known=known[source.id], casewatch=context)
         started.addErrback(_did_not_start, db, source, results, progress)
     process.start()
+    db.commit_batch()  # each spider's close committed its items; a spider that never closed did not
+    db.shrink_wal()
     return results
 
 

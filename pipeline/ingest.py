@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from config.schema import Case
-from pipeline.classify.decision import Decision, decide
+from pipeline.classify.decision import Decision, decide_case, read_steps
+from pipeline.classify.milestones import Milestone
 from pipeline.detect.diff import unified_diff
 from pipeline.detect.fingerprint import fingerprint, sha256_bytes
-from pipeline.detect.normalize import clean_text, normalize
+from pipeline.detect.normalize import clean_text, is_clean, normalize
 from pipeline.store import repository as repo
 from pipeline.store.models import Change, ChangeCase, Document, Version
 from pipeline.store.session import Session
@@ -93,8 +94,11 @@ def ingest(
         return Outcome("error")
 
     title = clean_text(snapshot.title).replace("\n", " ")
-    text = clean_text(snapshot.text)[:MAX_TEXT_CHARS]
-    normalized = normalize(text, ignore_patterns)
+    cleaned = clean_text(snapshot.text)
+    text = cleaned[:MAX_TEXT_CHARS]
+    # Without ignore patterns, normalising cleaned text would clean it a second time for nothing.
+    again = ignore_patterns or len(cleaned) > MAX_TEXT_CHARS or not is_clean(text)
+    normalized = normalize(text, ignore_patterns) if again else text
     if not normalized and not title:
         return Outcome("empty")
     sha = fingerprint(title, normalized)
@@ -165,7 +169,7 @@ def _missing(session: Session, doc: Document | None, *, source_id: str, cases: S
     doc.state = "removed"
     last = repo.latest_version(session, doc.id)
     text = last.text if last else ""
-    rels = decide(cases, doc.title, text, published=doc.published_at)
+    rels = _decide(cases, doc.title, text, published=doc.published_at)
     change = Change(kind="removed", detected_at=now, document=doc, source_id=source_id, run_id=run_id,
                     from_version=last, to_version=None, title=doc.title, summary=_summary(text), diff=None)
     _attach_relevance(change, rels)
@@ -209,7 +213,7 @@ def _change(session: Session, kind: str, doc: Document, last: Version | None, ve
     # each correction of a typo would announce the formalisation again. A return to a stored text
     # says nothing new: no steps, so it can never alert the same content twice.
     steps_in = "" if kind == "reverted" else added_text(diff) if kind == "updated" and diff else None
-    rels = decide(cases, title, normalized, published=snap.published_at, steps_in=steps_in)
+    rels = _decide(cases, title, normalized, published=snap.published_at, steps_in=steps_in)
     change = Change(kind=kind, detected_at=now, document=doc, source_id=source_id, run_id=run_id,
                     from_version=last, to_version=version, title=title,
                     summary=_summary(clean_text(snap.summary) or _without_title(normalized, title)), diff=diff)
@@ -220,6 +224,20 @@ def _change(session: Session, kind: str, doc: Document, last: Version | None, ve
     session.add(change)
     session.flush()
     return Outcome(kind, change)
+
+
+def _steps_if_relevant(title: str, text: str, case: Case | None, language: str,
+                       published: datetime | None) -> tuple[Milestone, ...]:
+    """A change keeps only the steps of the cases its text is about (``_attach_relevance``), so the
+    steps of a text no case is about are not read: most pages a source yields are about something else."""
+    return () if case is None else read_steps(title, text, case, language, published)
+
+
+def _decide(cases: Sequence[Case], title: str, text: str, *, published: datetime | None,
+            steps_in: str | None = None) -> list[Decision]:
+    """``decide`` for ingest: the same relevance and the same steps of relevant cases, in case order."""
+    return [decide_case(c, title, text, published=published, steps_in=steps_in, reader=_steps_if_relevant)
+            for c in cases]
 
 
 def added_text(diff: str) -> str:

@@ -14,11 +14,12 @@ from datetime import datetime
 
 from pipeline.health import update_health
 from pipeline.store import repository as repo
+from pipeline.store.batch import Batch
 from pipeline.store.errors import describe_failure, is_storage_error
 from pipeline.store.repository import Validators
 from pipeline.store.session import Database, Session
 
-__all__ = ["Database", "FinishedRun", "Validators", "describe_failure", "finish_run", "is_storage_error",
+__all__ = ["Batch", "Database", "FinishedRun", "Validators", "describe_failure", "finish_run", "is_storage_error",
            "known_validators", "never_stored", "open_run", "record_refused"]
 
 COUNTS = ("pages", "items", "new", "updated", "removed", "restored", "unchanged", "errors")

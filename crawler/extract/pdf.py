@@ -17,16 +17,18 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
-from pypdf import PageObject, PdfReader
 from soupsieve import SelectorSyntaxError
 
 from crawler.extract.dates import parse_date
 from crawler.extract.text import ScopeNotFound, SelectorError, normalize_text
 from crawler.extract.urls import canonical_url
+
+if TYPE_CHECKING:  # pypdf is loaded by the first PDF read, not by every crawl process
+    from pypdf import PageObject, PdfReader
 
 PDF_MAGIC = b"%PDF-"
 PDF_TYPES: frozenset[str] = frozenset({"application/pdf", "application/x-pdf", "application/acrobat"})
@@ -196,6 +198,8 @@ def _metadata(reader: PdfReader) -> tuple[str, datetime | None]:
 
 
 def _read(body: bytes, max_pages: int) -> PdfText:
+    from pypdf import PdfReader
+
     reader = PdfReader(io.BytesIO(body), strict=False)
     if reader.is_encrypted:
         # Owner-password PDFs (no copying/printing) open with the empty user password, as in any viewer.

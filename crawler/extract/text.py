@@ -15,10 +15,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import trafilatura
 from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 from soupsieve import SelectorSyntaxError
 
+from crawler.extract import scope as lx
 from crawler.extract.dates import parse_date
 
 BLOCK_TAGS: frozenset[str] = frozenset({
@@ -40,7 +40,6 @@ DATE_META: tuple[tuple[str, str], ...] = (
     ("name", "DC.date.issued"), ("name", "dcterms.date"), ("name", "date"),
 )
 _INVISIBLE_CHARS = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def _pieces(root: Tag) -> Iterator[str]:
         elif isinstance(node, NavigableString):
             if isinstance(node, Comment | Declaration | Doctype | ProcessingInstruction):
                 continue
-            yield str(node) if pre else _SPACES.sub(" ", str(node))
+            yield str(node) if pre else lx.collapse(str(node))
         elif isinstance(node, Tag):
             name = node.name
             if name in INVISIBLE_TAGS:
@@ -200,6 +199,8 @@ def _lang(soup: BeautifulSoup) -> str | None:
 def _trafilatura(html: str, url: str | None) -> str:
     # favor_precision: a boilerplate line (newsletter box, "lee también") would be a false change.
     # Tables kept: legal documents put names, dates and case numbers in tables.
+    import trafilatura  # loaded by the first page without a scope, not by every crawl process
+
     text = trafilatura.extract(
         html, url=url, favor_precision=True, include_comments=False, include_tables=True,
         include_images=False, include_links=False, deduplicate=False, with_metadata=False,
@@ -225,6 +226,13 @@ def main_text(
     Without: ``remove`` first, then trafilatura, falling back to the <main>/<article>/<body> text
     when trafilatura finds nothing.
     """
+    if scope and isinstance(html, str) and (page := _scoped(html, scope, remove)) is not None:
+        return page
+    return _soup_main_text(html, url=url, scope=scope, remove=remove)
+
+
+def _soup_main_text(html: str | bytes, *, url: str | None, scope: str | None, remove: Sequence[str]) -> ExtractedPage:
+    """``main_text`` through BeautifulSoup: every page without a scope, and scopes lxml's path leaves."""
     soup = _soup(html)
     title = page_title(soup)
     lang = _lang(soup)
@@ -244,3 +252,65 @@ def main_text(
         region = soup.find("main") or soup.find("article") or soup.find("body") or soup
         text = block_text(region) if isinstance(region, Tag) else ""
     return ExtractedPage(title, text, published, lang)
+
+
+_INVISIBLE = frozenset(INVISIBLE_TAGS)
+_SCOPE_DROP_XPATHS = tuple(xp for sel in SCOPE_DROP if (xp := lx.xpath_for(sel)) is not None)
+
+
+def _scoped(html: str, scope: str, remove: Sequence[str]) -> ExtractedPage | None:
+    """``main_text`` with a scope, read from lxml's tree (crawler.extract.scope): the same title,
+    text, date and language; None when that path does not apply (the BeautifulSoup path then runs)."""
+    xpaths = [lx.xpath_for(sel) for sel in (scope, *remove)]
+    if any(xp is None for xp in xpaths):
+        return None
+    root = lx.parse(html)
+    if root is None:
+        return None
+    scope_xp, *remove_xps = xpaths
+    region = next(iter(scope_xp(root)), None)  # type: ignore[misc]
+    if region is None:
+        return None  # the BeautifulSoup path raises ScopeNotFound or reads what lxml could not
+    title = _lx_title(root)
+    html_el = lx.first_tag(root, "html")
+    lang = html_el.get("lang") if html_el is not None else None
+    lang = (lang.strip() or None) if lang else None
+    published = _lx_published(root, region)
+    if not lx.drop(region, [*remove_xps, *_SCOPE_DROP_XPATHS]):  # type: ignore[list-item]
+        return None
+    text = normalize_text("".join(lx.pieces(region, _INVISIBLE, BLOCK_TAGS, CELL_TAGS)))
+    return ExtractedPage(title, text, published, lang)
+
+
+def _lx_title(root: lx.etree._Element) -> str:
+    """``page_title`` over lxml's tree."""
+    og = next((m for m in root.iter("meta") if m.get("property") == "og:title"), None)
+    if og is not None and (content := og.get("content")) and _one_line(content):
+        return _one_line(content)
+    for name in ("title", "h1"):
+        el = lx.first_tag(root, name)
+        if el is not None and (text := _one_line(" ".join(lx.strings(el)))):
+            return text
+    return ""
+
+
+def _lx_published(root: lx.etree._Element, region: lx.etree._Element) -> datetime | None:
+    """``published_date`` over lxml's tree."""
+    candidates: list[str] = []
+    for attr, value in DATE_META:
+        candidates.extend(lx.attr_values(root, "meta", attr, value))
+    for data in lx.json_ld(root):
+        stack = [data]
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, dict):
+                if isinstance(obj.get("datePublished"), str):
+                    candidates.append(obj["datePublished"])
+                stack.extend(obj.values())
+            elif isinstance(obj, list):
+                stack.extend(reversed(obj))
+    candidates.extend(el.get("datetime") for el in region.iterdescendants("time") if el.get("datetime") is not None)
+    for value in candidates:
+        if (parsed := parse_date(value)) is not None:
+            return parsed
+    return None

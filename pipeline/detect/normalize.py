@@ -10,6 +10,7 @@ from functools import lru_cache
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
 _SPACES = re.compile(r"[ \t\xa0\u2000-\u200a\u202f\u205f\u3000]+")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
+_ODD_SPACES = re.compile(r"[\t\xa0\u2000-\u200a\u202f\u205f\u3000]")  # _SPACES but a single space
 
 
 @lru_cache(maxsize=256)
@@ -21,12 +22,21 @@ def clean_text(text: str) -> str:
     """Deterministic text: NFC, no control characters or lone surrogates, one space, no blank runs."""
     text = unicodedata.normalize("NFC", _SURROGATES.sub("\ufffd", text))
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    if "  " in text or _ODD_SPACES.search(text):
+        lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    else:  # every space already single: _SPACES would change nothing (and costs most of the time)
+        lines = [line.strip() for line in text.split("\n")]
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):
             out.append(line)
     return "\n".join(out).strip()
+
+
+def is_clean(text: str) -> bool:
+    """Whether ``clean_text(text) == text`` is known without cleaning it again: ``text`` came out of
+    clean_text and is NFC (removing a control character can leave two characters to compose)."""
+    return unicodedata.is_normalized("NFC", text)
 
 
 def normalize(text: str, ignore_patterns: Sequence[str] = ()) -> str:

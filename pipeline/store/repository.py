@@ -78,6 +78,7 @@ def get_document(session: Session, url: str) -> Document | None:
     return session.scalars(select(Document).where(Document.url == url)).one_or_none()
 
 
+IN_CHUNK = 500  # values per IN (...) list: well under SQLite's bound-parameter limit
 OUTLET_MATCH_DOCUMENTS = 5000  # the newest documents an unresolved aggregator headline is compared with
 
 
@@ -96,14 +97,17 @@ def outlet_headline_document(session: Session, outlet: str, title: str, *,
     want_outlet, want_title = _plain(outlet), _plain(title)
     if not want_outlet or not want_title:
         return None
-    q = (select(Document, Source.name).join(Source, Source.id == Document.source_id)
+    # Three columns of the recent documents, not whole rows: one aggregator result is compared with
+    # thousands of them, and only the match is loaded.
+    q = (select(Document.id, Document.title, Document.outlet, Source.name)
+         .join(Source, Source.id == Document.source_id)
          .order_by(Document.id.desc()).limit(OUTLET_MATCH_DOCUMENTS))
     if exclude_source is not None:
         q = q.where(Document.source_id != exclude_source)
-    for doc, source_name in session.execute(q):
-        if _plain(doc.title or "") == want_title and any(
-                _same_outlet(want_outlet, _plain(name)) for name in (doc.outlet or "", source_name)):
-            return doc
+    for doc_id, doc_title, doc_outlet, source_name in session.execute(q):
+        if _plain(doc_title or "") == want_title and any(
+                _same_outlet(want_outlet, _plain(name)) for name in (doc_outlet or "", source_name)):
+            return session.get(Document, doc_id)
     return None
 
 
@@ -767,12 +771,30 @@ def revisit_due(session: Session, source_ids: Iterable[str], tiers: Sequence[Rev
 
 def current_versions(session: Session, urls: Iterable[str]) -> dict[str, tuple[Document, Version]]:
     """URL -> (document, the version its site showed last) for the known ones among ``urls``."""
+    # ``current_version`` for many documents in a few queries (it was two or three per URL).
     out: dict[str, tuple[Document, Version]] = {}
-    for url in urls:
-        doc = get_document(session, url)
-        if doc is not None and (version := current_version(session, doc.id)) is not None:
-            out[url] = (doc, version)
-    return out
+    wanted = list(dict.fromkeys(urls))
+    for start in range(0, len(wanted), IN_CHUNK):
+        chunk = wanted[start:start + IN_CHUNK]
+        docs = {d.id: d for d in session.scalars(select(Document).where(Document.url.in_(chunk)))}
+        if not docs:
+            continue
+        shown = dict(session.execute(
+            select(Change.document_id, func.max(Change.id))
+            .where(Change.document_id.in_(list(docs)), Change.to_version_id.is_not(None))
+            .group_by(Change.document_id)).all())
+        version_of: dict[int, int] = dict(session.execute(
+            select(Change.document_id, Change.to_version_id).where(Change.id.in_(list(shown.values())))).all())
+        rest = [i for i in docs if i not in version_of]
+        if rest:
+            version_of.update(session.execute(
+                select(Version.document_id, func.max(Version.id)).where(Version.document_id.in_(rest))
+                .group_by(Version.document_id)).all())
+        versions = {v.id: v for v in session.scalars(select(Version).where(Version.id.in_(list(version_of.values()))))}
+        for doc_id, doc in docs.items():
+            if (version := versions.get(version_of.get(doc_id, -1))) is not None:
+                out[doc.url] = (doc, version)
+    return {url: out[url] for url in wanted if url in out}
 
 
 def set_pinned(session: Session, url: str, pinned: bool) -> Document | None:

@@ -8,20 +8,25 @@ mid-transaction.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import IntegrityError as IntegrityError  # re-exported: callers catch a lost race
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.redact import redact_url
+from pipeline.store.batch import Batch, LostBatch
 from pipeline.store.errors import storage_error_line
 
+log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -91,6 +96,7 @@ class Database:
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
         self._write = sessionmaker(writer, expire_on_commit=False)
+        self._batch: Batch | None = None
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -100,15 +106,50 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction: everything inside commits together or not at all."""
+        """One transaction: everything inside commits together or not at all (after this process's
+        open batch, whose SQLite write lock it would otherwise wait for)."""
+        if self._batch is not None:
+            self._batch.commit()
         with self._write() as session, session.begin():
             yield session
 
+    def batch(self, on_lost: LostBatch) -> Batch:
+        """This database's batch of item writes (pipeline.store.batch), made on first use; ``on_lost``
+        hears of a batch that could not be committed."""
+        if self._batch is None:
+            self._batch = Batch(self._write, on_lost)
+        return self._batch
+
+    def commit_batch(self) -> None:
+        """Commit this process's open batch of item writes, if any (a crawl's end)."""
+        if self._batch is not None:
+            self._batch.commit()
+
+    def shrink_wal(self) -> None:
+        """SQLite: copy the write-ahead log into the database and truncate it, if nobody is using the
+        database at this moment (never waits). A crawl's writes grow the WAL file to several MB that
+        stay on disk until the next checkpoint that truncates; housekeeping did that only nightly."""
+        path = make_url(self.url).database if self.is_sqlite else None
+        if not path or path == ":memory:":
+            return
+        import sqlite3
+
+        try:
+            connection = sqlite3.connect(path, timeout=0)
+            try:
+                connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                connection.close()
+        except sqlite3.Error as exc:  # busy (another process reads or writes): the next one will do it
+            log.debug("WAL not truncated: %s", exc)
+
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (the only way the schema is created)."""
+        self.check_file()
+        if self.at_head():
+            return
         from alembic import command
 
-        self.check_file()
         try:
             with self.engine.begin() as connection:
                 cfg = alembic_config(self.url)
@@ -116,6 +157,26 @@ class Database:
                 command.upgrade(cfg, "head")
         except OperationalError as exc:
             raise DatabaseError(storage_error_line(exc, self.display_url)) from None
+
+    def at_head(self) -> bool:
+        """Whether the schema is already at the one head migration: every crawl process opens the
+        database, and loading Alembic and its scripts to learn that nothing is to be done cost a
+        third of a crawl's start-up. Any doubt (no table, several heads, an error) says False."""
+        heads = migration_heads()
+        if len(heads) != 1:
+            return False
+        from sqlalchemy import text
+
+        try:
+            connection = self.engine.connect()
+        except OperationalError as exc:  # the same line the migration would give, without a second attempt
+            raise DatabaseError(storage_error_line(exc, self.display_url)) from None
+        with connection:
+            try:
+                current = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+            except SQLAlchemyError:
+                return False
+        return current == list(heads)
 
     def check_file(self) -> None:
         """SQLite: ``PRAGMA quick_check`` on an existing file, read-only, before anything writes to it.
@@ -176,6 +237,8 @@ class Database:
         return display_url(self.url)
 
     def dispose(self) -> None:
+        if self._batch is not None:
+            self._batch.commit()
         self.engine.dispose()
 
 
@@ -242,6 +305,27 @@ def quick_check(path: Path) -> str | None:
 def _damaged(exc: Exception) -> bool:
     message = str(exc).lower()
     return "malformed" in message or "not a database" in message or "corrupt" in message
+
+
+_REVISION = re.compile(r"^revision(?:\s*:\s*[^=]+)?\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision(?:\s*:\s*[^=]+)?\s*=\s*(?:None|['\"]([^'\"]+)['\"])\s*$", re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def migration_heads() -> frozenset[str]:
+    """The revisions no migration builds on, read from the scripts' text (not through Alembic); empty
+    when a script does not read plainly (then Alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        source = script.read_text(encoding="utf-8")
+        revision, down = _REVISION.findall(source), _DOWN.search(source)
+        if len(revision) != 1 or down is None:
+            return frozenset()
+        revisions.add(revision[0])
+        if down.group(1):
+            parents.add(down.group(1))
+    return frozenset(revisions - parents)
 
 
 def alembic_config(url: str) -> Any:

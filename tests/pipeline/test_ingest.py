@@ -152,3 +152,24 @@ def test_return_to_a_stored_version_is_reverted_to_it_without_a_new_version(db: 
     with db.read() as s:
         change = repo.get_change(s, cid)
         assert kind == "updated" and change is not None and change.from_version_id == v1.id
+
+
+def test_current_versions_of_many_urls_is_current_version_of_each(db: Database, now) -> None:
+    """The batched look-up (revisits) answers what ``current_version`` answers URL by URL: the version
+    the newest change points at (an older one after a revert), else the newest version."""
+    _source(db, now)
+    texts = {"a": ["uno"], "b": ["uno", "dos"], "c": ["uno", "dos", "uno"], "d": ["uno", "dos", "tres"]}
+    for name, versions in texts.items():
+        for n, text in enumerate(versions):
+            snap = Snapshot(url=f"https://example.org/{name}", status=200, title=name,
+                            text=f"{text} masacre de Juliaca", body=text.encode())
+            _ingest(db, snap, now + timedelta(minutes=n))
+    urls = [f"https://example.org/{n}" for n in ("d", "x", "c", "a", "b", "c")]
+    with db.read() as s:
+        batched = repo.current_versions(s, urls)
+        one_by_one = {u: (d.id, v.id) for u in urls if (d := repo.get_document(s, u)) is not None
+                      and (v := repo.current_version(s, d.id)) is not None}
+    assert list(batched) == ["https://example.org/d", "https://example.org/c", "https://example.org/a",
+                             "https://example.org/b"]
+    assert {u: (d.id, v.id) for u, (d, v) in batched.items()} == one_by_one
+    assert batched["https://example.org/c"][1].text.startswith("uno")  # back to the first version
