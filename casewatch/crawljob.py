@@ -68,6 +68,15 @@ def crawl_job(app: App, source_id: str, *, command: Sequence[str] | None = None,
               runtime: Runtime | None = None) -> None:
     """One scheduled crawl of one source in its own process (``command``: another program to run as
     that process, for the memory test), then what the parent owes a crawl that could not finish."""
+    from casewatch.dispatch import crawl_via_workers, redis_url
+
+    if (url := redis_url()) is not None:  # CASEWATCH_REDIS_URL: the workers crawl it, this job follows the run
+        if runtime is not None and not runtime.may_run():
+            return
+        with runtime.crawling() if runtime is not None else nullcontext():
+            crawl_via_workers(app, source_id, url,
+                              stopping=runtime.stop.requested if runtime is not None else lambda: False)
+        return
     limit = app.config.scheduler.crawl_time_limit
     lease = runtime.watcher.lease() if runtime is not None and runtime.watcher is not None else nullcontext(None)
     with runtime.crawling() if runtime is not None else nullcontext(), lease as config_dir:

@@ -35,12 +35,14 @@ from casewatch.baseurl import loopback_warning
 from casewatch.children import STOP_GRACE
 from casewatch.crawl import crawl_in_subprocess
 from casewatch.crawljob import Runtime, crawl_job
+from casewatch.dispatch import redis_url, run_once, shared_dispatcher
 from casewatch.logs import setup_logging
 from casewatch.reload import ConfigWatcher
 from casewatch.stopping import Stop
 from config.schema import Config
 from pipeline.store import repository as repo
 from pipeline.store.lock import LockLost, scheduler_lock
+from pipeline.store.shared import startup_lock
 
 log = logging.getLogger("casewatch.scheduler")
 LIMA = ZoneInfo("America/Lima")
@@ -172,11 +174,15 @@ def run_scheduler(app: App, *, once: bool = False, log_format: str = "text") -> 
     for noisy in ("alembic", "apscheduler"):  # their per-job INFO lines drown the per-source results
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if once:  # one cycle now: every source, then every subscriber's latest due digest
-        app.db  # noqa: B018 - migrate and sync before anything runs
+        with startup_lock(app.database_url):  # workers may be migrating the same fresh database
+            app.db  # noqa: B018 - migrate and sync before anything runs
         with scheduler_lock(app.db):
             _warn_loopback_links(app)
-            crawl_in_subprocess(app, [s.id for s in app.config.enabled_sources],
-                                timeout=app.config.scheduler.crawl_time_limit)
+            if (url := redis_url()) is not None:  # the workers crawl, this process records the runs
+                run_once(app, url)
+            else:
+                crawl_in_subprocess(app, [s.id for s in app.config.enabled_sources],
+                                    timeout=app.config.scheduler.crawl_time_limit)
             digest_tick(app, since=datetime.now(UTC) - timedelta(days=8))
         return
     stop = Stop()
@@ -199,13 +205,16 @@ def _serve(app: App, stop: Stop) -> None:
     if stop.requested():
         log.info("signal %s during start-up: stopped", stop.signum)
         return
-    app.db  # noqa: B018 - migrate and sync before anything is scheduled
+    with startup_lock(app.database_url):  # workers may be migrating the same fresh database
+        app.db  # noqa: B018 - migrate and sync before anything is scheduled
     probe.pause("database", stop.requested)
     if stop.requested():
         log.info("signal %s during start-up: stopped", stop.signum)
         return
     with scheduler_lock(app.db) as lock:  # a second scheduler on this database refuses to start (LockHeld)
         _warn_loopback_links(app)
+        if (url := redis_url()) is not None:  # runs a killed scheduler left to the workers: closed now
+            shared_dispatcher(app, url).recover()
         probe.pause("lock", stop.requested)
         runtime = Runtime(stop, lock)
         try:

@@ -43,6 +43,7 @@ class IngestPipeline:
         cases = [c for c in ctx.cases if source.cases is None or c.id in source.cases]
         snap = snapshot_from_item(item)
         with ctx.db.write() as session:
+            self.before_ingest(session, snap)
             outcome = ingest(session, snap, source_id=source.id, cases=cases,
                              ignore_patterns=source.ignore.patterns, run_id=counters.run_id,
                              now=datetime.now(UTC), aggregated=source.kind == "aggregator")
@@ -57,3 +58,7 @@ class IngestPipeline:
         if outcome.change is not None:
             log.info("%s: %s %s", source.id, outcome.result, snap.url, extra={"spider": spider})
         return item
+
+    def before_ingest(self, session: Any, snap: Snapshot) -> None:
+        """Inside the item's transaction, before anything is read: the distributed worker's pipeline
+        (crawler.distributed) locks the document here."""
