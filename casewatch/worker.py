@@ -18,6 +18,7 @@ import os
 import socket
 import sys
 import uuid
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,13 +75,17 @@ class Worker:
 
     def start(self) -> None:
         from scrapy.crawler import CrawlerProcess
+        from scrapy.exceptions import ScrapyDeprecationWarning
         from scrapy.utils.reactor import install_reactor
         from twisted.internet import task
 
         from crawler.distributed import RENEW
 
+        self.process = CrawlerProcess(self.settings)
+        logging.root.setLevel(logging.INFO)  # Scrapy's configure_logging leaves the root at NOTSET
         logging.getLogger("scrapy").setLevel(logging.WARNING)
-        self.process = CrawlerProcess(self.settings, install_root_handler=False)
+        # scrapy-redis 0.9 still passes ``spider`` to the stats collector (deprecated in Scrapy 2.13): once per request
+        warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
         install_reactor(self.settings["TWISTED_REACTOR"], self.settings["ASYNCIO_EVENT_LOOP"])
         self._renew = self.server.register_script(RENEW)
         loop = task.LoopingCall(self.tick)
