@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 import uuid
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from casewatch.app import App
+from config.redact import redact_url
 from config.schema import Source
 from crawler import distributed as dist
 from crawler.extensions import RunCounters, one_line
@@ -31,7 +31,6 @@ from pipeline.store import repository as repo
 from pipeline.store.shared import change_counts
 
 log = logging.getLogger("casewatch.scheduler")
-REDIS_ENV = "CASEWATCH_REDIS_URL"
 POLL_SECONDS = 0.2  # how often the scheduler asks Redis whether a run is done
 CYCLE_WINDOW = 5.0  # seconds: runs enqueued this close together share a crawl cycle (and its dupefilter)
 MIN_TTL_MS = 3_600_000  # a run's keys live at least an hour past their last use
@@ -59,11 +58,6 @@ redis.call('SREM', KEYS[5], ARGV[1])
 if redis.call('SCARD', KEYS[5]) == 0 then redis.call('DEL', KEYS[5], KEYS[6]) end
 return 1
 """
-
-
-def redis_url() -> str | None:
-    """CASEWATCH_REDIS_URL: set, `run` hands crawls to workers; unset, it crawls itself (as before)."""
-    return os.environ.get(REDIS_ENV, "").strip() or None
 
 
 @dataclass
@@ -135,7 +129,7 @@ class Dispatcher:
             ok, _ = self._redis(lambda run_id=run_id, info=info: self._announce(run_id, info))
             if not ok:
                 self._close(source.id, run_id, "failed", RunCounters(source_id=source.id, run_id=run_id),
-                            f"not crawled: Redis at {dist.redact_url(self.url)} is unreachable")
+                            f"not crawled: Redis at {redact_url(self.url)} is unreachable")
                 continue
             out.append(Enqueued(source.id, run_id, cycle, info, time.monotonic() + policy.crawl_time_limit, bool(urls)))
             log.info("source %s: run %d queued for the workers (cycle %s%s)", source.id, run_id, cycle,

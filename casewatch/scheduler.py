@@ -17,6 +17,7 @@ kills what is left after a grace period and closes their runs as ``cancelled``.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -35,7 +36,6 @@ from casewatch.baseurl import loopback_warning
 from casewatch.children import STOP_GRACE
 from casewatch.crawl import crawl_in_subprocess
 from casewatch.crawljob import Runtime, crawl_job
-from casewatch.dispatch import redis_url, run_once, shared_dispatcher
 from casewatch.logs import setup_logging
 from casewatch.reload import ConfigWatcher
 from casewatch.stopping import Stop
@@ -50,6 +50,7 @@ MISFIRE_GRACE = 3600
 
 
 LOCK_HEARTBEAT = 10.0  # seconds between checks that the scheduler lock is still held
+REDIS_ENV = "CASEWATCH_REDIS_URL"  # set: crawls go to `casewatch worker`s through Redis (casewatch.dispatch)
 HEARTBEAT_ENV = "CASEWATCH_LOCK_HEARTBEAT"  # tests check more often
 DIGEST_TICK_ENV = "CASEWATCH_DIGEST_TICK"  # tests tick every few seconds instead of every minute
 CRAWLS, OTHERS = "crawls", "default"  # the two executors: crawls never hold up the other jobs
@@ -178,7 +179,9 @@ def run_scheduler(app: App, *, once: bool = False, log_format: str = "text") -> 
             app.db  # noqa: B018 - migrate and sync before anything runs
         with scheduler_lock(app.db):
             _warn_loopback_links(app)
-            if (url := redis_url()) is not None:  # the workers crawl, this process records the runs
+            if (url := os.environ.get(REDIS_ENV, "").strip()):  # the workers crawl, this process records the runs
+                from casewatch.dispatch import run_once
+
                 run_once(app, url)
             else:
                 crawl_in_subprocess(app, [s.id for s in app.config.enabled_sources],
@@ -213,7 +216,9 @@ def _serve(app: App, stop: Stop) -> None:
         return
     with scheduler_lock(app.db) as lock:  # a second scheduler on this database refuses to start (LockHeld)
         _warn_loopback_links(app)
-        if (url := redis_url()) is not None:  # runs a killed scheduler left to the workers: closed now
+        if (url := os.environ.get(REDIS_ENV, "").strip()):  # runs a killed scheduler left to the workers: closed
+            from casewatch.dispatch import shared_dispatcher
+
             shared_dispatcher(app, url).recover()
         probe.pause("lock", stop.requested)
         runtime = Runtime(stop, lock)

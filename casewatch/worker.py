@@ -156,7 +156,7 @@ class Worker:
     def _join(self, run_id: int, info: dict[str, Any]) -> None:
         from crawler import distributed
         from crawler.extensions import RunContext
-        from crawler.runner import source_crawler
+        from crawler.runner import params_error, source_crawler
         from pipeline.store import repository as repo
 
         source = self._source(info)
@@ -169,7 +169,12 @@ class Worker:
         job = distributed.RunJob(run_id=run_id, source_id=source.id, cycle=str(info.get("cycle")), worker=self.id,
                                  lease_ms=self.lease_ms, ttl_ms=int(info.get("ttl_ms") or 86_400_000),
                                  revisit=list(revisit.get("urls", ())), fragments=list(revisit.get("fragments", ())))
-        spider_cls = distributed.shared_spider_class(self.process.spider_loader.load(source.spider))
+        family = self.process.spider_loader.load(source.spider)
+        if (error := params_error(family, source)) is not None:  # the run fails with the reason, at once
+            self.skipped.add(run_id)
+            self._refuse(run_id, error)
+            return
+        spider_cls = distributed.shared_spider_class(family)
         delay = source.download_delay if source.download_delay is not None else self.settings.getfloat("DOWNLOAD_DELAY")
         overrides = distributed.job_settings(job, self.redis_url, delay,
                                              self.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
@@ -182,11 +187,27 @@ class Worker:
                                   casewatch_server=self.server)
         done.addBoth(self._ended, run_id)
 
+    def _refuse(self, run_id: int, error: str) -> None:
+        """A source its spider refuses: the run's seed is dropped with the error, so the scheduler
+        closes the run as failed saying why (not at the time limit)."""
+        from crawler.distributed import REDIS_ERRORS, REFUSE, outage, run_key
+
+        try:
+            self.server.register_script(REFUSE)(keys=[run_key(run_id, "busy"), run_key(run_id, "counts")],
+                                                args=[error])
+        except REDIS_ERRORS as exc:
+            outage.failed(exc)
+
     def _ended(self, result: Any, run_id: int) -> None:
+        from crawler.distributed import REDIS_ERRORS, outage
+
         opened = self.open.pop(run_id, None)
-        if opened is not None and not opened.stopping:  # ended by itself: not joined again
+        redis_failed = hasattr(result, "check") and result.check(*REDIS_ERRORS) is not None
+        if opened is not None and not opened.stopping and not redis_failed:  # ended by itself: not joined again
             self.skipped.add(run_id)
-        if hasattr(result, "getErrorMessage"):
+        if redis_failed:
+            outage.failed(result.value)
+        elif hasattr(result, "getErrorMessage"):
             log.error("worker %s: its crawl of run %s ended with an error: %s", self.id, run_id,
                       result.getErrorMessage())
 

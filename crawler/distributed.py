@@ -123,6 +123,12 @@ if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
 return 1
 """
+REFUSE = """
+if redis.call('ZREM', KEYS[1], 'seed') == 0 then return 0 end
+redis.call('HINCRBY', KEYS[2], 'errors', 1)
+redis.call('HSETNX', KEYS[2], 'first_error', ARGV[1])
+return 1
+"""
 RENEW = _NOW_MS + "return redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])\n"
 # One site's politeness for every worker: a free concurrency slot and the site's delay passed since
 # the previous request started; else how many ms to wait. Slots are leased: a killed worker's expire.

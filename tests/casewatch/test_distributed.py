@@ -213,3 +213,48 @@ def test_worker_without_redis_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "casewatch: casewatch worker needs the shared Redis: --redis URL or CASEWATCH_REDIS_URL"]
+
+
+@pytest.mark.postgres
+def test_the_daemon_queues_revisits_and_records_runs_from_the_workers(tmp_path: Path) -> None:
+    """`casewatch run` (the daemon) with Redis: a pinned document the feeds no longer list is
+    re-checked by a worker (revisit phase), its 404s make it `removed`; SIGTERM stops the daemon
+    with every run closed and nothing left in Redis."""
+    from tests.conftest import _pg_schema
+
+    prefix = new_prefix()
+    client = redis.Redis.from_url(SHARED_REDIS)
+    with NewsSite(40) as small, _pg_schema() as db_url:
+        config = small.config(tmp_path)
+        env = redis_env(SHARED_REDIS, prefix, CASEWATCH_VAR_DIR=str(tmp_path / "var"))
+        procs = Processes(tmp_path, config, db_url, env)
+        try:
+            procs.worker("worker1")
+            code, _ = procs.run_once("cycle1")
+            assert code == 0, procs.logs()
+            assert _counts(db_url)["documents"] == 40
+            gone = f"{small.base}/nota/0"
+            pinned = run_cli("--config", str(config), "--db", db_url, "pin", gone, env=env)
+            assert pinned.returncode == 0, pinned.stderr
+            small.a = range(1, 24)  # feed A no longer lists it, and the page is gone
+            small.pages_gone = {0}
+            small.reset_hits()
+            daemon, log = procs.start("daemon", "run")
+            wait_until(lambda: len([r for r in _runs(db_url) if r.status != "running"]) == 6, timeout=240,
+                       what="the daemon's first three runs closed", procs=procs)
+            assert small.page_hits()["/nota/0"] == 1  # the revisit, once
+            removed = run_cli("--config", str(config), "--db", db_url, "changes", "--kind", "removed", "--json",
+                              env=env)
+            assert removed.returncode == 0, removed.stderr
+            assert '"kind": "removed"' not in removed.stdout  # one 404 is not yet a removal
+            daemon.send_signal(signal.SIGTERM)
+            assert daemon.wait(timeout=60) == 0, procs.logs()
+            text = log.read_text(encoding="utf-8")
+            assert "queued for the workers" in text and "revisit(s)" in text
+            code, _ = procs.run_once("cycle3")  # the second 404 in a row: removed
+            assert code == 0, procs.logs()
+            assert _changes(db_url)[("nota/0", "removed")] == 1
+            assert _counts(db_url)["running"] == 0
+            assert list(client.scan_iter(f"{prefix}:run:*")) == []
+        finally:
+            procs.close()

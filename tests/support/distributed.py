@@ -56,6 +56,7 @@ class NewsSite:
     def __init__(self, pages: int) -> None:
         self.pages = pages
         self.edited: set[int] = set()
+        self.pages_gone: set[int] = set()  # answer 404
         self.hits: Counter[str] = Counter()
         self.held = 0
         self.gate = threading.Event()
@@ -103,7 +104,8 @@ class NewsSite:
             return 200, "application/rss+xml", feed(self.base, self.a, self.edited)
         if path == "/feed-b":
             return 200, "application/rss+xml", feed(self.base, self.b, self.edited)
-        if path.startswith("/nota/") and path[6:].isdigit() and int(path[6:]) < self.pages:
+        if path.startswith("/nota/") and path[6:].isdigit() and int(path[6:]) < self.pages \
+                and int(path[6:]) not in self.pages_gone:
             n = int(path[6:])
             return 200, "text/html; charset=utf-8", article(n, 1 if n in self.edited else 0)
         return 404, "text/plain", b"not found"
