@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from sqlalchemy import func, select, text
 
 from pipeline.store.models import Change
-from pipeline.store.session import Session, make_engine
+from pipeline.store.session import Session, make_engine, normalize_url
 
 
 def lock_document(session: Session, url: str) -> None:
@@ -41,11 +41,11 @@ def startup_lock(url: str) -> Iterator[None]:
     """One process at a time migrates the schema and mirrors the config into it: N workers and the
     scheduler started together on a fresh PostgreSQL database would otherwise race to create the same
     tables and rows. A session-level advisory lock, so it ends with the process if it dies."""
+    if not normalize_url(url).startswith("postgresql"):  # SQLite: one machine, its own locking
+        yield
+        return
     engine = make_engine(url)
     try:
-        if engine.dialect.name != "postgresql":
-            yield
-            return
         with engine.connect() as connection:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_KEY})
             try:
