@@ -505,6 +505,20 @@ def run(app: App, once: bool, log_format: str) -> None:
 
 
 @cli.command()
+@click.option("--redis", "redis_url", envvar="CASEWATCH_REDIS_URL", metavar="URL",
+              help="The shared Redis [$CASEWATCH_REDIS_URL], e.g. redis://queue.example:6379/0.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def worker(app: App, redis_url: str | None, log_format: str) -> None:
+    """A crawl worker (any number): crawls what `run` queues in Redis into the shared database."""
+    from casewatch.worker import run_worker
+
+    if not redis_url:
+        _fail("casewatch worker needs the shared Redis: --redis URL or CASEWATCH_REDIS_URL")
+    run_worker(app, redis_url, log_format=log_format)
+
+
+@cli.command()
 @click.option("--keep", is_flag=True, help="Keep serving the replica sites after the demo.")
 def demo(keep: bool) -> None:
     """Offline demonstration: local replica sites change, casewatch notices, a digest is written."""

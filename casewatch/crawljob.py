@@ -6,6 +6,7 @@ child could not (a kill at the time limit, a crash before it opened its run, a s
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -22,6 +23,7 @@ from pipeline.store import repository as repo
 from pipeline.store.lock import SchedulerLock
 
 log = logging.getLogger("casewatch.scheduler")  # the scheduler's lines, wherever they are written from
+REDIS_ENV = "CASEWATCH_REDIS_URL"  # set: crawls go to `casewatch worker`s through Redis (casewatch.dispatch)
 
 
 @dataclass
@@ -68,6 +70,15 @@ def crawl_job(app: App, source_id: str, *, command: Sequence[str] | None = None,
               runtime: Runtime | None = None) -> None:
     """One scheduled crawl of one source in its own process (``command``: another program to run as
     that process, for the memory test), then what the parent owes a crawl that could not finish."""
+    if (url := os.environ.get(REDIS_ENV, "").strip()):  # the workers crawl it, this job follows the run
+        from casewatch.dispatch import crawl_via_workers
+
+        if runtime is not None and not runtime.may_run():
+            return
+        with runtime.crawling() if runtime is not None else nullcontext():
+            crawl_via_workers(app, source_id, url,
+                              stopping=runtime.stop.requested if runtime is not None else lambda: False)
+        return
     limit = app.config.scheduler.crawl_time_limit
     lease = runtime.watcher.lease() if runtime is not None and runtime.watcher is not None else nullcontext(None)
     with runtime.crawling() if runtime is not None else nullcontext(), lease as config_dir:

@@ -17,6 +17,7 @@ kills what is left after a grace period and closes their runs as ``cancelled``.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,7 @@ from casewatch.triggers import trigger_for
 from config.schema import Config
 from pipeline.store import repository as repo
 from pipeline.store.lock import LockLost, scheduler_lock
+from pipeline.store.shared import startup_lock
 from textkit import LIMA
 
 log = logging.getLogger("casewatch.scheduler")
@@ -48,6 +50,7 @@ MISFIRE_GRACE = 3600
 
 
 LOCK_HEARTBEAT = 10.0  # seconds between checks that the scheduler lock is still held
+REDIS_ENV = "CASEWATCH_REDIS_URL"  # set: crawls go to `casewatch worker`s through Redis (casewatch.dispatch)
 HEARTBEAT_ENV = "CASEWATCH_LOCK_HEARTBEAT"  # tests check more often
 DIGEST_TICK_ENV = "CASEWATCH_DIGEST_TICK"  # tests tick every few seconds instead of every minute
 CRAWLS, OTHERS = "crawls", "default"  # the two executors: crawls never hold up the other jobs
@@ -172,11 +175,17 @@ def run_scheduler(app: App, *, once: bool = False, log_format: str = "text") -> 
     for noisy in ("alembic", "apscheduler"):  # their per-job INFO lines drown the per-source results
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if once:  # one cycle now: every source, then every subscriber's latest due digest
-        app.db  # noqa: B018 - migrate and sync before anything runs
+        with startup_lock(app.database_url):  # workers may be migrating the same fresh database
+            app.db  # noqa: B018 - migrate and sync before anything runs
         with scheduler_lock(app.db):
             _warn_loopback_links(app)
-            crawl_in_subprocess(app, [s.id for s in app.config.enabled_sources],
-                                timeout=app.config.scheduler.crawl_time_limit)
+            if (url := os.environ.get(REDIS_ENV, "").strip()):  # the workers crawl, this process records the runs
+                from casewatch.dispatch import run_once
+
+                run_once(app, url)
+            else:
+                crawl_in_subprocess(app, [s.id for s in app.config.enabled_sources],
+                                    timeout=app.config.scheduler.crawl_time_limit)
             digest_tick(app, since=datetime.now(UTC) - timedelta(days=8))
         return
     stop = Stop()
@@ -199,13 +208,18 @@ def _serve(app: App, stop: Stop) -> None:
     if stop.requested():
         log.info("signal %s during start-up: stopped", stop.signum)
         return
-    app.db  # noqa: B018 - migrate and sync before anything is scheduled
+    with startup_lock(app.database_url):  # workers may be migrating the same fresh database
+        app.db  # noqa: B018 - migrate and sync before anything is scheduled
     probe.pause("database", stop.requested)
     if stop.requested():
         log.info("signal %s during start-up: stopped", stop.signum)
         return
     with scheduler_lock(app.db) as lock:  # a second scheduler on this database refuses to start (LockHeld)
         _warn_loopback_links(app)
+        if (url := os.environ.get(REDIS_ENV, "").strip()):  # runs a killed scheduler left to the workers: closed
+            from casewatch.dispatch import shared_dispatcher
+
+            shared_dispatcher(app, url).recover()
         probe.pause("lock", stop.requested)
         runtime = Runtime(stop, lock)
         try:

@@ -46,6 +46,8 @@ class IngestPipeline:
     Spiders without a RunContext (golden tests, plain ``scrapy crawl``) pass items through untouched.
     """
 
+    batch_items = BATCH_ITEMS  # items committed together (a distributed worker commits each at once)
+
     def __init__(self) -> None:
         self._timer: Any = None
 
@@ -59,6 +61,7 @@ class IngestPipeline:
         snap = snapshot_from_item(item)
         batch = ctx.db.batch(partial(_lost, ctx.db.display_url))
         with batch.item(_Stored(counters, snap.url, None)) as session:
+            self.before_ingest(session, snap)
             outcome = ingest(session, snap, source_id=source.id, cases=cases,
                              ignore_patterns=source.ignore.patterns, run_id=counters.run_id,
                              now=datetime.now(UTC), aggregated=source.kind == "aggregator")
@@ -78,6 +81,10 @@ class IngestPipeline:
             log.info("%s: %s %s", source.id, outcome.result, snap.url, extra={"spider": spider})
         return item
 
+    def before_ingest(self, session: Any, snap: Snapshot) -> None:
+        """Inside the item's transaction, before anything is read: the distributed worker's pipeline
+        (crawler.distributed) locks the document here."""
+
     def close_spider(self, spider: Spider) -> None:
         """What the batch holds is committed before the spider's run is recorded (spider_closed)."""
         ctx: RunContext | None = getattr(spider, "casewatch", None)
@@ -86,7 +93,7 @@ class IngestPipeline:
 
     def _after(self, batch: Batch) -> None:
         """A full batch is committed now; else within ``BATCH_SECONDS`` of its first item."""
-        if len(batch) >= BATCH_ITEMS:
+        if len(batch) >= self.batch_items:
             self._commit(batch)
         elif batch.open and self._timer is None:
             from twisted.internet import reactor  # the reactor the runner installed

@@ -1,0 +1,238 @@
+"""`casewatch worker`: a long-running crawl worker on the shared Redis queue (any number of them).
+
+It watches the scheduler's active runs in Redis (``casewatch:runs``) and takes part in each: one
+Scrapy crawler per run, with the source's own spider, fed by scrapy-redis's scheduler on the run's
+queue (crawler.distributed). What it fetches is stored in the shared database, one transaction per
+document, the document locked while it is written. When the scheduler closes a run the worker stops
+that crawler. It never records a run itself: it reports counters, the scheduler records the run.
+
+Redis unreachable: one line, then the worker waits and resumes when Redis is back (requests it made
+meanwhile wait in memory). Stopped (Ctrl-C, SIGTERM): the crawlers stop; requests it had taken are
+lost and fetched at the next cycle (the run says a worker was lost).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+import uuid
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from casewatch.app import App
+from casewatch.logs import setup_logging
+from config.schema import Source, load_config
+
+log = logging.getLogger("casewatch.worker")
+POLL_SECONDS = 0.3  # how often the worker reads the active runs and nudges its idle crawlers
+LEASE_ENV = "CASEWATCH_WORKER_LEASE"  # seconds a worker's hold on a run lasts without renewal (tests: short)
+DEFAULT_LEASE = 30.0
+
+
+def lease_seconds() -> float:
+    try:
+        return float(os.environ.get(LEASE_ENV, "") or DEFAULT_LEASE)
+    except ValueError:
+        return DEFAULT_LEASE
+
+
+@dataclass
+class Open:
+    """A run this worker takes part in: its crawler and spider."""
+
+    crawler: Any
+    job: Any
+    stopping: bool = False
+
+
+class Worker:
+    """The worker's loop, run by the reactor every POLL_SECONDS."""
+
+    def __init__(self, app: App, redis_url: str) -> None:
+        from crawler import distributed
+        from crawler.runner import crawler_settings
+
+        self.app, self.redis_url = app, redis_url
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.server = distributed.connect(redis_url)
+        distributed.outage.url = redis_url
+        self.lease_ms = int(lease_seconds() * 1000)
+        self.settings = crawler_settings(
+            ITEM_PIPELINES={"crawler.distributed.SharedIngestPipeline": 300},
+            EXTENSIONS={"crawler.distributed.WorkerRunRecorder": 100},
+            LOG_LEVEL="WARNING", LOG_INSTALL_ROOT_HANDLER=False,
+        )
+        self.settings.set("DOWNLOADER_MIDDLEWARES", {
+            **self.settings.getdict("DOWNLOADER_MIDDLEWARES"),
+            "crawler.distributed.SharedPolitenessMiddleware": 900}, priority="cmdline")
+        self.open: dict[int, Open] = {}
+        self.skipped: set[int] = set()  # runs of sources this worker's config does not have (said once)
+        self.process: Any = None
+        self._renew: Any = None
+
+    def start(self) -> None:
+        from scrapy.crawler import CrawlerProcess
+        from scrapy.exceptions import ScrapyDeprecationWarning
+        from scrapy.utils.reactor import install_reactor
+        from twisted.internet import task
+
+        from crawler.distributed import RENEW
+
+        self.process = CrawlerProcess(self.settings)
+        logging.root.setLevel(logging.INFO)  # Scrapy's configure_logging leaves the root at NOTSET
+        logging.getLogger("scrapy").setLevel(logging.WARNING)
+        # scrapy-redis 0.9 still passes ``spider`` to the stats collector (deprecated in Scrapy 2.13): once per request
+        warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
+        install_reactor(self.settings["TWISTED_REACTOR"], self.settings["ASYNCIO_EVENT_LOOP"])
+        self._renew = self.server.register_script(RENEW)
+        loop = task.LoopingCall(self.tick)
+        loop.start(POLL_SECONDS, now=True).addErrback(self._loop_failed)
+        log.info("worker %s: taking crawl requests from Redis at %s into %s", self.id,
+                 _display(self.redis_url), self.app.db.display_url)
+        self.process.start(stop_after_crawl=False)
+        log.info("worker %s: stopped", self.id)
+
+    def _loop_failed(self, failure: Any) -> None:
+        log.error("worker %s: its loop failed: %s", self.id, failure.getErrorMessage())
+        from twisted.internet import reactor
+
+        reactor.stop()
+
+    def tick(self) -> None:
+        from crawler.distributed import ACTIVE, REDIS_ERRORS, outage, run_info
+
+        try:
+            active = {int(k): run_info(v) for k, v in self.server.hgetall(ACTIVE).items()}
+        except REDIS_ERRORS as exc:
+            outage.failed(exc)
+            return
+        outage.ok()
+        self.skipped &= set(active)
+        for run_id in list(self.open):
+            if run_id not in active:
+                self._close(run_id)
+        for run_id, info in active.items():
+            if run_id not in self.open and run_id not in self.skipped:
+                self._join(run_id, info)
+        for run_id, opened in list(self.open.items()):
+            if opened.stopping:
+                continue
+            self._renew_lease(opened)
+            spider = opened.crawler.spider
+            if spider is None:
+                continue
+            if active[run_id].get("phase") == "revisit" and spider.take_token("revisit"):
+                spider.queue_revisits()
+            slot = getattr(opened.crawler.engine, "_slot", None)  # Scrapy polls its scheduler every 5 s when
+            if slot is not None:  # idle; requests other workers queued should not wait that long
+                slot.nextcall.schedule()
+
+    def _renew_lease(self, opened: Open) -> None:
+        from crawler.distributed import REDIS_ERRORS, outage
+
+        try:
+            self._renew(keys=[opened.job.busy], args=[self.id, self.lease_ms])
+        except REDIS_ERRORS as exc:
+            outage.failed(exc)
+
+    def _source(self, info: dict[str, Any]) -> Source | None:
+        """The run's source from this worker's config, re-read when the scheduler's is newer."""
+        from crawler.runner import spider_names
+
+        wanted, sha = info.get("source"), info.get("config")
+        found = next((s for s in self.app.config.sources if s.id == wanted), None)
+        if found is None or (sha and found.config_sha() != sha):
+            try:
+                self.app.__dict__["config"] = load_config(self.app.config_dir, spiders=spider_names())
+            except Exception as exc:  # a broken edit: keep the config this worker has
+                log.error("worker %s: could not re-read the config in %s: %s", self.id, self.app.config_dir,
+                          str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            found = next((s for s in self.app.config.sources if s.id == wanted), None)
+        return found
+
+    def _join(self, run_id: int, info: dict[str, Any]) -> None:
+        from crawler import distributed
+        from crawler.extensions import RunContext
+        from crawler.runner import params_error, source_crawler
+        from pipeline.store import repository as repo
+
+        source = self._source(info)
+        if source is None:
+            self.skipped.add(run_id)
+            log.warning("worker %s: run %s is of source %r, which is not in this worker's config (%s); "
+                        "left to the other workers", self.id, run_id, info.get("source"), self.app.config_dir)
+            return
+        revisit = info.get("revisit") or {}
+        job = distributed.RunJob(run_id=run_id, source_id=source.id, cycle=str(info.get("cycle")), worker=self.id,
+                                 lease_ms=self.lease_ms, ttl_ms=int(info.get("ttl_ms") or 86_400_000),
+                                 revisit=list(revisit.get("urls", ())), fragments=list(revisit.get("fragments", ())))
+        family = self.process.spider_loader.load(source.spider)
+        if (error := params_error(family, source)) is not None:  # the run fails with the reason, at once
+            self.skipped.add(run_id)
+            self._refuse(run_id, error)
+            return
+        spider_cls = distributed.shared_spider_class(family)
+        delay = source.download_delay if source.download_delay is not None else self.settings.getfloat("DOWNLOAD_DELAY")
+        overrides = distributed.job_settings(job, self.redis_url, delay,
+                                             self.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
+        crawler = source_crawler(self.process, spider_cls, source, overrides)
+        with self.app.db.read() as session:
+            known = repo.known_validators(session, source.id, source.config_sha())
+        context = RunContext(db=self.app.db, cases=tuple(self.app.config.cases.values()))
+        self.open[run_id] = Open(crawler, job)
+        done = self.process.crawl(crawler, source=source, revisit=(), known=known, casewatch=context,
+                                  casewatch_server=self.server)
+        done.addBoth(self._ended, run_id)
+
+    def _refuse(self, run_id: int, error: str) -> None:
+        """A source its spider refuses: the run's seed is dropped with the error, so the scheduler
+        closes the run as failed saying why (not at the time limit)."""
+        from crawler.distributed import REDIS_ERRORS, REFUSE, outage, run_key
+
+        try:
+            self.server.register_script(REFUSE)(keys=[run_key(run_id, "busy"), run_key(run_id, "counts")],
+                                                args=[error])
+        except REDIS_ERRORS as exc:
+            outage.failed(exc)
+
+    def _ended(self, result: Any, run_id: int) -> None:
+        from crawler.distributed import REDIS_ERRORS, outage
+
+        opened = self.open.pop(run_id, None)
+        redis_failed = hasattr(result, "check") and result.check(*REDIS_ERRORS) is not None
+        if opened is not None and not opened.stopping and not redis_failed:  # ended by itself: not joined again
+            self.skipped.add(run_id)
+        if redis_failed:
+            outage.failed(result.value)
+        elif hasattr(result, "getErrorMessage"):
+            log.error("worker %s: its crawl of run %s ended with an error: %s", self.id, run_id,
+                      result.getErrorMessage())
+
+    def _close(self, run_id: int) -> None:
+        from scrapy.utils.defer import deferred_from_coro
+
+        opened = self.open[run_id]
+        if opened.stopping:
+            return
+        opened.stopping = True
+        deferred_from_coro(opened.crawler.stop_async()).addErrback(lambda f: log.error(
+            "worker %s: stopping its crawl of run %s failed: %s", self.id, run_id, f.getErrorMessage()))
+
+
+def _display(url: str) -> str:
+    from config.redact import redact_url
+
+    return redact_url(url)
+
+
+def run_worker(app: App, redis_url: str, *, log_format: str = "text") -> None:
+    """Run until stopped (Ctrl-C or SIGTERM)."""
+    setup_logging(log_format, stream=sys.stderr)
+    from pipeline.store.shared import startup_lock
+
+    with startup_lock(app.database_url):  # workers started together on a fresh database: one migrates
+        app.db  # noqa: B018 - migrate and sync first: a database problem is one line before anything starts
+    Worker(app, redis_url).start()
