@@ -46,8 +46,7 @@ from crawler.extract.urls import canonical_url
 from crawler.pipelines import IngestPipeline
 from crawler.spiders.base import SourceSpider
 from pipeline.ingest import Snapshot
-from pipeline.store import repository as repo
-from pipeline.store.shared import lock_document
+from pipeline.runs import lock_document, touch_checked
 
 log = logging.getLogger("casewatch.worker")
 
@@ -499,8 +498,7 @@ class WorkerRunRecorder(CrawlRunRecorder):
         if ctx is not None and not_modified:  # checked, unchanged: the revisit schedule sees it
             from datetime import UTC, datetime
 
-            with ctx.db.write() as session:
-                repo.touch_documents(session, sorted(not_modified), datetime.now(UTC))
+            touch_checked(ctx.db, not_modified, datetime.now(UTC))
 
 
 def shared_spider_class(spider_cls: type[Spider]) -> type[Spider]:

@@ -18,9 +18,10 @@ from pipeline.store.batch import Batch
 from pipeline.store.errors import describe_failure, is_storage_error
 from pipeline.store.repository import Validators
 from pipeline.store.session import Database, Session
+from pipeline.store.shared import lock_document
 
 __all__ = ["Batch", "Database", "FinishedRun", "Validators", "describe_failure", "finish_run", "is_storage_error",
-           "known_validators", "never_stored", "open_run", "record_refused"]
+           "known_validators", "lock_document", "never_stored", "open_run", "record_refused", "touch_checked"]
 
 COUNTS = ("pages", "items", "new", "updated", "removed", "restored", "unchanged", "errors")
 
@@ -83,3 +84,9 @@ def known_validators(db: Database, sources: Mapping[str, str]) -> dict[str, dict
 def never_stored(session: Session, url: str) -> bool:
     """Whether no version of ``url`` was ever stored (a watched URL gone before its first fetch)."""
     return repo.get_document(session, url) is None
+
+
+def touch_checked(db: Database, urls: Iterable[str], now: datetime) -> None:
+    """Documents a crawl checked and found unchanged ("not modified"): the revisit schedule sees them."""
+    with db.write() as session:
+        repo.touch_documents(session, sorted(urls), now)
