@@ -195,6 +195,7 @@ def _golden_items(module: str, fixture: Path) -> tuple[type[SourceSpider], Sourc
     return spider, source, run.items
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("module", "fixture"), [c for c in golden_cases() if c.values[1] is not None])
 def test_reextraction_reproduces_every_spiders_extraction(module: str, fixture: Path) -> None:
     """Each stored item, re-extracted offline from its body, gives the text the crawl gave; an item
