@@ -78,6 +78,7 @@ def test_without_a_secret_key_one_database_key_is_made_once_and_shared(
     assert _owner(db, new_link) is None
 
 
+@pytest.mark.slow
 def test_every_kind_of_subscriber_mail_carries_the_link_and_skips_the_unsubscribed(
         db: Database, clean_settings: Callable[..., None], tmp_path: Path) -> None:
     config = routing_world(db, tmp_path)
@@ -106,6 +107,7 @@ def test_every_kind_of_subscriber_mail_carries_the_link_and_skips_the_unsubscrib
     assert [kind for email, kind, _, _ in rows() if email == "tranquilo@example.org"] == ["quiet"]
 
 
+@pytest.mark.slow
 def test_unsubscribing_drops_unsent_mail_and_the_outbox_never_sends_to_them(
         db: Database, tmp_path: Path, clean_settings: Callable[..., None]) -> None:
     config, _ = subscribed(db, tmp_path, [ANA, LUIS])

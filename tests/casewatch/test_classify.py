@@ -36,6 +36,7 @@ def test_classify_json_contract(tmp_path: Path) -> None:
     assert any(m["type"] == "constitutional_complaint" and m["status"] == "announced" for m in others)
 
 
+@pytest.mark.slow
 def test_classify_reads_stdin_and_explains_in_text(tmp_path: Path) -> None:
     import subprocess
     import sys

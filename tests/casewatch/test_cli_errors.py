@@ -57,6 +57,7 @@ def test_broken_config_is_one_line_exit_1(config: Path, tmp_path: Path, edit, ex
     assert re.search(expected, lines[0]), lines[0]
 
 
+@pytest.mark.slow
 def test_unknown_source_is_one_line(tmp_path: Path) -> None:
     result = run_cli("--db", f"sqlite:///{tmp_path / 'x.db'}", "crawl", "no-such-source")
     assert result.returncode == 1
@@ -87,6 +88,7 @@ BAD_LISTING = """sources:
 """
 
 
+@pytest.mark.slow
 def test_bad_spider_params_are_one_line_for_crawl_and_try_source(tmp_path: Path) -> None:
     """The spider family checks its params when the config loads: every command refuses the config with
     one line naming the source and the param, before anything is fetched or stored."""

@@ -93,6 +93,7 @@ def test_database_folder_that_does_not_exist_is_an_error(tmp_path: Path) -> None
     assert default.returncode == 0 and (tmp_path / "var" / "casewatch.db").is_file()  # the default is made
 
 
+@pytest.mark.slow
 def test_serve_on_a_busy_port_is_one_line_before_any_announcement(db_arg: tuple[str, str]) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -112,6 +113,7 @@ EMPTY_AND_FULL = """<?xml version="1.0"?><rss version="2.0"><channel><title>Diar
 </channel></rss>"""
 
 
+@pytest.mark.slow
 def test_try_source_warns_about_items_without_title_text_or_date(tmp_path: Path) -> None:
     feed = tmp_path / "feed.xml"
     feed.write_text(EMPTY_AND_FULL, encoding="utf-8")
@@ -141,6 +143,7 @@ OFFLINE = ("casewatch: all 2 sources failed their DNS lookup: this machine looks
            "connection and DNS server); the sources themselves may be fine")
 
 
+@pytest.mark.slow
 def test_every_source_failing_on_dns_says_the_machine_looks_offline(tmp_path: Path) -> None:
     config = _offline_config(tmp_path)
     cli = ("--config", str(config), "--db", f"sqlite:///{tmp_path / 'c.db'}")
@@ -153,6 +156,7 @@ def test_every_source_failing_on_dns_says_the_machine_looks_offline(tmp_path: Pa
     assert one.returncode == 3 and "offline" not in one.stderr
 
 
+@pytest.mark.slow
 def test_a_scheduled_crawl_prints_nothing_the_scheduler_logs(tmp_path: Path) -> None:
     """A scheduler's crawl child of one source prints no line of its own (the scheduler logs the
     result), and says "offline" once: when its failure makes every source's last run a DNS failure."""
@@ -167,6 +171,7 @@ def test_a_scheduled_crawl_prints_nothing_the_scheduler_logs(tmp_path: Path) -> 
     assert (again.returncode, again.stdout, again.stderr) == (3, "", "")
 
 
+@pytest.mark.slow
 def test_run_prints_each_failure_once(tmp_path: Path) -> None:
     """`make run` on an offline machine: one line per failed crawl, and the offline hint once."""
     config = _offline_config(tmp_path)
@@ -204,6 +209,7 @@ def test_hints_name_the_command_as_the_user_can_run_it(tmp_path: Path) -> None:
     assert elsewhere.endswith(f"(see `{Path(sys.executable).parent / 'casewatch'} changes`)")
 
 
+@pytest.mark.slow
 def test_demo_ends_with_a_command_that_runs(tmp_path: Path) -> None:
     result = run_cli("demo", env={"CASEWATCH_VAR_DIR": str(tmp_path)}, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -214,6 +220,7 @@ def test_demo_ends_with_a_command_that_runs(tmp_path: Path) -> None:
     assert explored.returncode == 0 and explored.stdout.strip(), explored.stderr
 
 
+@pytest.mark.slow
 def test_outbox_lease_shorter_than_a_send_is_refused_at_start(db_arg: tuple[str, str]) -> None:
     env = {"CASEWATCH_OUTBOX_LEASE": "60", "SMTP_TIMEOUT": "30"}
     expected = ("casewatch: CASEWATCH_OUTBOX_LEASE must exceed the longest SMTP send, 360 s (SMTP_TIMEOUT 30 s x "

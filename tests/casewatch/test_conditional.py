@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from casewatch.demo_site import ReplicaSite
@@ -28,6 +29,7 @@ def _fetched(site: ReplicaSite) -> dict[str, int]:
     return {path: status for path, status in site.log if path != "/robots.txt"}
 
 
+@pytest.mark.slow
 def test_unchanged_sites_answer_304_and_nothing_is_written(db_url: str, tmp_path: Path) -> None:
     with ReplicaSite() as site:
         config = replica_config(tmp_path, site.base)
@@ -51,6 +53,7 @@ def test_unchanged_sites_answer_304_and_nothing_is_written(db_url: str, tmp_path
         assert "0 new, 0 updated, 0 removed" in again.stdout
 
 
+@pytest.mark.slow
 def test_sites_without_validators_get_checksum_hits(db_url: str, tmp_path: Path) -> None:
     with ReplicaSite(etags=False) as site:
         config = replica_config(tmp_path, site.base)
@@ -74,6 +77,7 @@ def test_sites_without_validators_get_checksum_hits(db_url: str, tmp_path: Path)
         assert pages and all(checked > checked_before[url] for url, checked in pages)
 
 
+@pytest.mark.slow
 def test_a_config_change_rereads_an_unchanged_feed(db_url: str, tmp_path: Path) -> None:
     with ReplicaSite() as site:
         config = replica_config(tmp_path, site.base)

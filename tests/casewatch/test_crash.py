@@ -114,6 +114,7 @@ def _assert_versions_and_changes_pair_up(db: Database) -> None:
     assert docs == docs_with_version, "a document was stored without any version"
 
 
+@pytest.mark.slow
 def test_sigkill_mid_crawl_leaves_no_half_state(db_url: str, tmp_path: Path, site: SlowSite) -> None:
     config = _config(tmp_path, site.urls())
     cli = ("--config", str(config), "--db", db_url)
@@ -169,6 +170,7 @@ def test_sigkill_mid_crawl_leaves_no_half_state(db_url: str, tmp_path: Path, sit
         db.dispose()
 
 
+@pytest.mark.slow
 def test_sigkill_of_the_scheduler_mid_crawl_then_restart(db_url: str, tmp_path: Path, site: SlowSite) -> None:
     """SIGKILL of `casewatch run` itself: its crawl child dies too (no orphan keeps writing), the
     restarted scheduler closes the interrupted run as failed, nothing is stored twice, one digest goes out."""

@@ -6,10 +6,13 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
+import pytest
+
 from casewatch.demo_site import ARTICLES
 from tests.support.cli import run_cli
 
 
+@pytest.mark.slow
 def test_demo_writes_digest_of_case_changes_only(tmp_path: Path) -> None:
     result = run_cli("demo", env={"CASEWATCH_VAR_DIR": str(tmp_path)}, timeout=60)
     assert result.returncode == 0, result.stderr

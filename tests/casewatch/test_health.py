@@ -7,6 +7,8 @@ import email.policy
 import json
 from pathlib import Path
 
+import pytest
+
 from casewatch.localsite import LocalSite
 from tests.support.cli import CASE_FILE, run_cli
 
@@ -56,6 +58,7 @@ def _alerts(var: Path, kind: str) -> list[str]:
     return [s for s in _outbox(var) if s.startswith("[casewatch] source rpp-puno") and kind in s]
 
 
+@pytest.mark.slow
 def test_redesign_makes_one_alert_a_digest_section_and_one_recovery(db_url: str, tmp_path: Path) -> None:
     var = tmp_path / "var"
     config = tmp_path / "config"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from casewatch.localsite import LocalSite
 from tests.support.cli import CASE_FILE, outbox_messages, plain_text, rss_feed, run_cli
 
@@ -14,6 +16,7 @@ MINOR_TITLE = "Tres años después, las familias de la masacre de Juliaca siguen
 MINOR_TEXT = "Familiares de las víctimas del 9 de enero recuerdan a los fallecidos, en sus casas de Juliaca."
 
 
+@pytest.mark.slow
 def test_major_step_mailed_in_the_crawl_cycle_and_referenced_in_the_digest(db_url: str, tmp_path: Path) -> None:
     var = tmp_path / "var"
     config = tmp_path / "config"

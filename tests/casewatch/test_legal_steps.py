@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from casewatch.localsite import LocalSite
 from tests.support.cli import ROOT, outbox_messages, plain_text, rss_feed, run_cli
 
@@ -61,6 +63,7 @@ def _taken(change: dict[str, Any]) -> list[str]:
     return [m["type"] for m in change["milestones"] if m["status"] == "taken"]
 
 
+@pytest.mark.slow
 def test_replica_week_steps_relevance_and_immediate_alerts(db_url: str, tmp_path: Path) -> None:
     var = tmp_path / "var"
     env = {"CASEWATCH_VAR_DIR": str(var)}

@@ -38,6 +38,7 @@ def _refused(result: object) -> None:
     assert len(stderr.strip().splitlines()) == 1, stderr
 
 
+@pytest.mark.slow
 def test_sqlite_lock_is_on_the_file_not_the_path(tmp_path: Path, hanging_site: str) -> None:
     config = hanging_config(tmp_path, hanging_site, parallel=1, count=1)
     db = tmp_path / "data" / "c.db"
@@ -84,6 +85,7 @@ def _digests(db: Database) -> list[Digest]:
         return list(s.scalars(select(Digest).where(Digest.kind == "digest")))
 
 
+@pytest.mark.slow
 def test_postgresql_lock_lost_stops_the_first_scheduler_and_the_second_runs_alone(pg_url: str,
                                                                                    tmp_path: Path) -> None:
     plain = PG_URL.replace("postgresql+psycopg://", "postgresql://")

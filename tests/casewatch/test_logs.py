@@ -30,6 +30,7 @@ def _records(stream: io.StringIO) -> list[dict[str, object]]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
+@pytest.mark.slow
 def test_one_json_object_per_record_with_extras(logger: tuple[logging.Logger, io.StringIO]) -> None:
     log, stream = logger
     log.info("source %s: %s, %d items", "fiscalia", "ok", 4, extra={"source": "fiscalia", "run": 12})
@@ -45,6 +46,7 @@ def test_one_json_object_per_record_with_extras(logger: tuple[logging.Logger, io
     assert len(stream.getvalue().splitlines()) == 2
 
 
+@pytest.mark.slow
 def test_unknown_run_is_left_out(logger: tuple[logging.Logger, io.StringIO]) -> None:
     log, stream = logger
     log.error("source %s: crawl killed", "diario", extra={"source": "diario", "run": None})

@@ -51,6 +51,7 @@ def rss_kb() -> int:
     raise AssertionError("no VmRSS in /proc/self/status")
 
 
+@pytest.mark.slow
 def test_scheduler_memory_is_flat_over_500_cycles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CASEWATCH_VAR_DIR", str(tmp_path / "var"))
     get_settings.cache_clear()

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from alerts import labels
 from alerts.digest import build_digests
 from config.schema import load_config
@@ -181,6 +183,7 @@ def _urls(body: str) -> list[str]:
     return hrefs if hrefs else re.findall(r"https?://[^\s<>\"')]+", body)
 
 
+@pytest.mark.slow
 def test_one_event_is_one_story_one_step_one_digest_entry(db_url: str, tmp_path: Path) -> None:
     with LocalHTTPServer() as srv:
         _site(srv)

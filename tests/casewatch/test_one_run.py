@@ -66,6 +66,7 @@ def _health(app: App) -> str:
         return s.scalars(select(Source).where(Source.id == "uno")).one().health
 
 
+@pytest.mark.slow
 def test_a_crawl_killed_in_teardown_after_recording_ok_keeps_its_one_ok_run(app: App) -> None:
     """The real thing: a child process records ok, hangs, and is killed at the time limit (10 s: time
     enough to start and record on a loaded machine)."""
@@ -77,6 +78,7 @@ def test_a_crawl_killed_in_teardown_after_recording_ok_keeps_its_one_ok_run(app:
     assert _health(app) == "healthy"
 
 
+@pytest.mark.slow
 def test_the_parent_records_only_what_the_child_could_not(app: App) -> None:
     started = datetime.now(UTC)
     pid = os.getpid() + 100_000  # a process that does not exist: the child of these cases
@@ -108,6 +110,7 @@ def test_the_parent_records_only_what_the_child_could_not(app: App) -> None:
     assert [r.status for r in _runs(app)] == ["partial", "failed", "failed", "cancelled"]
 
 
+@pytest.mark.slow
 def test_a_reload_keeps_the_snapshot_of_a_starting_crawl_until_it_ends(app: App, tmp_path: Path) -> None:
     applied: list[int] = []
     watcher = ConfigWatcher(app, lambda old, new: applied.append(new.scheduler.crawl_time_limit), tmp_path / "run")
@@ -128,6 +131,7 @@ def test_a_reload_keeps_the_snapshot_of_a_starting_crawl_until_it_ends(app: App,
     assert not watcher.snapshot_dir.exists()
 
 
+@pytest.mark.slow
 def test_a_crawl_that_recorded_nothing_is_never_reported_with_the_previous_result(
         app: App, caplog: pytest.LogCaptureFixture) -> None:
     """The scheduler used to log the source's newest run, which may be an older crawl's "ok, 2 new"."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import pytest
+
 from casewatch.scheduler import DIGEST_TICK_ENV
 from tests.support.cli import run_cli, wait_for
 from tests.support.hanging import Started, hanging_config, hanging_site, start
@@ -19,6 +21,7 @@ def _after(run: Started, event: str, since: float) -> list[float]:
     return [t for t, e in run.trace() if e == event and t > since]
 
 
+@pytest.mark.slow
 def test_one_crawl_at_a_time_and_digests_and_reloads_on_time(tmp_path: Path, hanging_site: str) -> None:
     config = hanging_config(tmp_path, hanging_site, parallel=1, count=5, poll=POLL)
     db_url = f"sqlite:///{tmp_path / 'c.db'}"

@@ -65,6 +65,7 @@ def _stored(w: Watched) -> list[tuple[Any, ...]]:
     return versions + changes
 
 
+@pytest.mark.slow
 def test_a_new_ignore_pattern_withdraws_counter_changes_offline(db_url: str, tmp_path: Path) -> None:
     w, ids = _history(tmp_path, db_url)
     assert [c["id"] for c in w.changes()] == [ids["counter_again"], ids["edit"], ids["counter"], ids["new"]]
@@ -119,6 +120,7 @@ def test_a_new_ignore_pattern_withdraws_counter_changes_offline(db_url: str, tmp
     assert len(w.changes()) == 4
 
 
+@pytest.mark.slow
 def test_a_new_ignore_selector_dry_run_then_for_real(db_url: str, tmp_path: Path) -> None:
     w, ids = _history(tmp_path, db_url)
     before = _stored(w)
@@ -139,6 +141,7 @@ def test_a_new_ignore_selector_dry_run_then_for_real(db_url: str, tmp_path: Path
     assert all("visitas" not in t for t in texts) and EDIT in texts[2]  # the selector removed it from the text
 
 
+@pytest.mark.slow
 def test_pruned_and_fragment_versions_are_skipped_and_counted(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'casewatch.db'}"
     w, ids = _history(tmp_path, db_url)
@@ -159,6 +162,7 @@ def test_pruned_and_fragment_versions_are_skipped_and_counted(tmp_path: Path) ->
     assert "skipped 1 pruned, 1 not re-extractable" in text.stdout and "not re-extractable: version" in text.stdout
 
 
+@pytest.mark.slow
 def test_reextract_user_errors(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'casewatch.db'}"
     with LocalHTTPServer() as server:
@@ -191,6 +195,7 @@ def _golden_items(module: str, fixture: Path) -> tuple[type[SourceSpider], Sourc
     return spider, source, run.items
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("module", "fixture"), [c for c in golden_cases() if c.values[1] is not None])
 def test_reextraction_reproduces_every_spiders_extraction(module: str, fixture: Path) -> None:
     """Each stored item, re-extracted offline from its body, gives the text the crawl gave; an item

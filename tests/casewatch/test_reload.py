@@ -102,6 +102,7 @@ def start(tmp_path: Path, site: LocalHTTPServer) -> Iterator[Callable[[int], Run
         r.stop()
 
 
+@pytest.mark.slow
 def test_edits_are_picked_up_and_a_broken_edit_is_refused_while_the_old_config_runs(start) -> None:
     run: Running = start(2)
     run.wait_log("watching 1 sources")
@@ -129,6 +130,7 @@ def test_edits_are_picked_up_and_a_broken_edit_is_refused_while_the_old_config_r
     assert run.text().count("Traceback") == 0, run.text()
 
 
+@pytest.mark.slow
 def test_sighup_reloads_at_once_and_crawls_read_the_accepted_config(start) -> None:
     run: Running = start(3600)  # no polling within the test: only SIGHUP reloads
     run.wait_log("watching 1 sources")
@@ -151,6 +153,7 @@ def test_sighup_reloads_at_once_and_crawls_read_the_accepted_config(start) -> No
     assert run.proc.poll() is None and "Traceback" not in run.text()
 
 
+@pytest.mark.slow
 def test_a_reload_never_deletes_the_snapshot_under_a_starting_crawl(tmp_path: Path, site: LocalHTTPServer) -> None:
     """The start-up crawl is held before it reads its config snapshot; a reload replaces the snapshot
     meanwhile; released, the crawl still reads the one it was started from, and succeeds."""

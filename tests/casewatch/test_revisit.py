@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 
 from casewatch.localsite import LocalSite
@@ -78,6 +79,7 @@ class Setup:
         return sorted((c["kind"], c["url"].rsplit("/", 1)[1]) for c in json.loads(out.stdout))
 
 
+@pytest.mark.slow
 def test_dropped_documents_are_revisited_when_due_and_edits_and_removals_found(db_url: str, tmp_path: Path) -> None:
     routes = {"/puno": _listing("fiscalia", "congreso"), "/puno/fiscalia": _article("fiscalia"),
               "/puno/congreso": _article("congreso")}
@@ -101,6 +103,7 @@ def test_dropped_documents_are_revisited_when_due_and_edits_and_removals_found(d
         assert ("removed", "fiscalia") in w.changes()
 
 
+@pytest.mark.slow
 def test_old_documents_are_revisited_rarely_and_pinned_ones_always(db_url: str, tmp_path: Path) -> None:
     routes = {"/puno": _listing("fiscalia", "congreso"), "/puno/fiscalia": _article("fiscalia"),
               "/puno/congreso": _article("congreso")}
@@ -127,6 +130,7 @@ def test_old_documents_are_revisited_rarely_and_pinned_ones_always(db_url: str, 
         assert unknown.returncode == 1 and "no stored document" in unknown.stderr and "Traceback" not in unknown.stderr
 
 
+@pytest.mark.slow
 def test_revisits_per_crawl_are_capped_longest_unchecked_first(db_url: str, tmp_path: Path) -> None:
     routes = {"/puno": _listing("fiscalia", "congreso"), "/puno/fiscalia": _article("fiscalia"),
               "/puno/congreso": _article("congreso")}
@@ -199,6 +203,7 @@ def _lr_page(slug: str, body: str, fetch: int) -> tuple[int, str, bytes]:
         f"<aside>Lo más leído #{fetch}</aside><footer>pie</footer></body></html>").encode()
 
 
+@pytest.mark.slow
 def test_feed_articles_rechecked_like_with_like_record_only_real_edits(db_url: str, tmp_path: Path) -> None:
     """Five consecutive re-checks (daily revisits, then `pin`) of unchanged feed
     articles record no change; an edit records exactly one, whichever way the article was stored."""

@@ -94,6 +94,7 @@ def _assert_keeps_running(proc: subprocess.Popen[bytes], log: Path, seconds: flo
     assert proc.poll() is None, log.read_text()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
 def test_run_crawls_every_enabled_source_once_then_keeps_running(tmp_path: Path, start_run, signum: int) -> None:
     db_url = f"sqlite:///{tmp_path / 'var' / 'casewatch.db'}"
@@ -172,6 +173,7 @@ def _failure_lines(text: str, port: int, *, mark: str = "✗ ") -> dict[str, str
     return by_source
 
 
+@pytest.mark.slow
 def test_crawl_offline_one_clear_line_per_source(db_url: str, tmp_path: Path) -> None:
     with _closed_port() as closed:
         port = closed.getsockname()[1]
@@ -196,6 +198,7 @@ def test_crawl_offline_one_clear_line_per_source(db_url: str, tmp_path: Path) ->
         assert run["error"] and run["error"] in by_source[source_id], (run["error"], by_source[source_id])
 
 
+@pytest.mark.slow
 def test_run_offline_reports_each_failure_and_keeps_running(tmp_path: Path, start_run) -> None:
     db_url = f"sqlite:///{tmp_path / 'var' / 'casewatch.db'}"
     with _closed_port() as closed:
@@ -215,6 +218,7 @@ def test_run_offline_reports_each_failure_and_keeps_running(tmp_path: Path, star
     assert not [line for line in text.splitlines() if line.startswith("✗") or " sources: " in line], text
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_hanging_crawl_stops_promptly_and_records_it(tmp_path: Path, start_run,
                                                                       hanging_site: str) -> None:
     """A service manager's SIGTERM reaches the running crawl: it stops cleanly, its run is cancelled."""
@@ -241,6 +245,7 @@ def test_sigterm_during_a_hanging_crawl_stops_promptly_and_records_it(tmp_path: 
     assert run.status == "cancelled" and run.finished_at is not None, (run.status, run.error)
 
 
+@pytest.mark.slow
 def test_a_second_scheduler_on_the_same_database_refuses_to_start(db_url: str, tmp_path: Path, start_run) -> None:
     config = tmp_path / "config"
     (config / "cases").mkdir(parents=True)
@@ -264,6 +269,7 @@ def test_a_second_scheduler_on_the_same_database_refuses_to_start(db_url: str, t
     _stop(again, log2, signal.SIGTERM)
 
 
+@pytest.mark.slow
 def test_missed_digests_are_caught_up_once_after_a_restart(tmp_path: Path, start_run) -> None:
     """Stopped for three digest periods: one catch-up digest per subscriber, not three; none on the next start."""
     from pipeline.store.models import Digest

@@ -52,6 +52,7 @@ def _runs(db_url: str) -> list[CrawlRun]:
         db.dispose()
 
 
+@pytest.mark.slow
 def test_sources_run_on_time_and_a_hanging_one_is_killed_at_its_limit(tmp_path: Path, site: LocalHTTPServer) -> None:
     config = tmp_path / "config"
     (config / "cases").mkdir(parents=True)

@@ -89,6 +89,7 @@ def _populate(db: Database, config: Path) -> dict[str, float]:
                 "stale_started": stale.started_at.timestamp()}
 
 
+@pytest.mark.slow
 def test_status_json(db: Database, db_url: str, tmp_path: Path) -> None:
     config = _config(tmp_path)
     ids = _populate(db, config)
@@ -136,6 +137,7 @@ def test_status_json(db: Database, db_url: str, tmp_path: Path) -> None:
     assert datetime.fromisoformat(retry["next_attempt_at"]) > before
 
 
+@pytest.mark.slow
 def test_status_text(db: Database, db_url: str, tmp_path: Path) -> None:
     config = _config(tmp_path)
     ids = _populate(db, config)
@@ -160,6 +162,7 @@ def test_status_text(db: Database, db_url: str, tmp_path: Path) -> None:
     assert len({line.index(" next ") for line in (by_head["diario"], by_head["fiscalia"], by_head["digest"])}) == 1
 
 
+@pytest.mark.slow
 def test_status_before_any_run(db_url: str, tmp_path: Path) -> None:
     """A fresh database: every enabled source is due (the scheduler runs them at start), the outbox empty."""
     config = _config(tmp_path)
@@ -171,6 +174,7 @@ def test_status_before_any_run(db_url: str, tmp_path: Path) -> None:
     assert "never run" in text and "at run start" in text and "due now" not in text
 
 
+@pytest.mark.slow
 def test_sources_never_show_a_crawl_whose_process_is_gone_as_running(db: Database, db_url: str,
                                                                       tmp_path: Path) -> None:
     """`sources`, the review page and the API show a 'running' row left by a killed crawl as the

@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support.cli import run_cli, wait_for
 from tests.support.hanging import hanging_config, hanging_site, open_runs, start
 
@@ -36,6 +38,7 @@ def _stopped(config: Path, db_url: str) -> None:
     assert " running " not in listed, listed
 
 
+@pytest.mark.slow
 def test_status_tells_whether_a_scheduler_runs(db_url: str, tmp_path: Path, hanging_site: str) -> None:
     config = hanging_config(tmp_path, hanging_site, parallel=1, count=1)
     assert run_cli("--config", str(config), "--db", db_url, "init").returncode == 0

@@ -16,6 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from casewatch.probe import PAUSE_AT_ENV, STAGES
@@ -70,6 +71,7 @@ def check_nothing_counted(db_url: str, var: Path) -> list[CrawlRun]:
     return runs
 
 
+@pytest.mark.slow
 def test_sigterm_at_each_start_up_stage_stops_cleanly(db_url: str, tmp_path: Path, hanging_site: str) -> None:
     config = hanging_config(tmp_path, hanging_site, parallel=2)
     assert run_cli("--config", str(config), "--db", db_url, "init").returncode == 0
@@ -91,6 +93,7 @@ def test_sigterm_at_each_start_up_stage_stops_cleanly(db_url: str, tmp_path: Pat
     assert len(runs) >= 2 and not open_runs(db_url)
 
 
+@pytest.mark.slow
 def test_sigterm_at_random_moments_stops_cleanly(tmp_path: Path, hanging_site: str) -> None:
     """30 stops at random moments of start-up (from the signal handlers' installation to two crawls
     hanging), 15 on each of two databases (two at a time, to keep the test short): every one clean,
@@ -122,6 +125,7 @@ def test_sigterm_at_random_moments_stops_cleanly(tmp_path: Path, hanging_site: s
     assert sum(reached.values()) == 30 and len(reached) >= 2, f"moments spread over start-up: {reached}"
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_a_terminal_reaches_only_the_scheduler(tmp_path: Path, hanging_site: str) -> None:
     """A terminal sends SIGINT to its whole foreground process group; crawl children have their own,
     so the scheduler stops them itself (a child still importing would print a traceback)."""
@@ -138,6 +142,7 @@ def test_ctrl_c_in_a_terminal_reaches_only_the_scheduler(tmp_path: Path, hanging
     check_nothing_counted(db_url, tmp_path / "var")
 
 
+@pytest.mark.slow
 def test_only_casewatch_run_holds_signals_while_importing() -> None:
     """casewatch.early acts for `casewatch run` alone: every other command, `run --once` and any other
     program importing casewatch (pytest here) keep Python's default signal handling."""

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from alerts import labels
 from alerts.digest import build_digests
 from config.schema import load_config
@@ -57,6 +59,7 @@ def _cli(config: Path, db_url: str, *args: str) -> Any:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_five_outlets_one_story(db_url: str, tmp_path: Path) -> None:
     config = _config(tmp_path)
     assert run_cli("--config", str(config), "--db", db_url, "init").returncode == 0
@@ -97,6 +100,7 @@ def _m(type_: str, day: str | None, status: str = "taken") -> dict[str, Any]:
             "actors": ["Dina Boluarte"], "date": day, "status": status, "evidence": "…"}
 
 
+@pytest.mark.slow
 def test_default_case_timeline(db_url: str, tmp_path: Path) -> None:
     config = _config(tmp_path)
     assert run_cli("--config", str(config), "--db", db_url, "init").returncode == 0

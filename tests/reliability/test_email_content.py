@@ -128,6 +128,7 @@ def test_F1_scraped_crlf_never_reaches_a_header(received: Received) -> None:
     assert parsed["Bcc"] is None and parsed["X-Evil"] is None
 
 
+@pytest.mark.slow
 def test_F2_scraped_markup_is_escaped_in_the_html_digest(received: Received) -> None:
     live = _live(received.html)
     assert not [t for t, _ in live if t in ("script", "img", "iframe", "svg", "object")], live
@@ -147,6 +148,7 @@ def test_F3_displayed_markup_stays_literal_text(received: Received) -> None:
         "&lt;a href=&quot;https://evil.example/phish&quot;&gt;" in received.html
 
 
+@pytest.mark.slow
 def test_F10_long_and_non_ascii_headers_encoded_and_folded(received: Received) -> None:
     raw_head = received.raw.split(b"\r\n\r\n", 1)[0]
     raw_head.decode("ascii")  # RFC 2047 encoded words, nothing 8-bit

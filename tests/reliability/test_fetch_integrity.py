@@ -169,12 +169,14 @@ def test_A3_truncated_compressed_body_keeps_last_good_version(two_crawls: TwoCra
     _assert_failed_fetch_keeps_last_version(two_crawls, sid, rf"incomplete response: {encoding} stream ends early")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sid", ["a4-short", "a4-chunked"])
 def test_A4_body_shorter_than_announced_is_a_failed_fetch(two_crawls: TwoCrawls, sid: str) -> None:
     _assert_failed_fetch_keeps_last_version(two_crawls, sid, r"incomplete response: body shorter than its "
                                                              r"Content-Length \(or a broken chunked stream\)")
 
 
+@pytest.mark.slow
 def test_A5_unframed_response_closed_early_is_a_failed_fetch(two_crawls: TwoCrawls) -> None:
     _assert_failed_fetch_keeps_last_version(two_crawls, "a5-unframed",
                                             r"incomplete response: connection closed without Content-Length "
@@ -317,11 +319,13 @@ def test_tls_self_signed_page_is_a_failed_fetch_and_stores_nothing(tls_crawl: Tl
     _assert_refused(tls_crawl, "tls-self-signed", "not signed by a trusted CA")
 
 
+@pytest.mark.slow
 def test_tls_private_ca_named_in_tls_ca_is_accepted(tls_crawl: TlsCrawl) -> None:
     assert stored(tls_crawl.db, tls_crawl.urls["tls-private-ca"]).versions == 1
     assert last_run(tls_crawl.db, "tls-private-ca").status == "ok"
 
 
+@pytest.mark.slow
 def test_tls_certificate_for_another_host_is_refused_even_from_the_trusted_ca(tls_crawl: TlsCrawl) -> None:
     _assert_refused(tls_crawl, "tls-other-host", "it is not valid for localhost")
     assert tls_crawl.result.returncode == 3
