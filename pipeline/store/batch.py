@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
 log = logging.getLogger(__name__)
@@ -51,11 +52,20 @@ class Batch:
         try:
             yield session
             savepoint.commit()
+        except DBAPIError as exc:
+            # The database failed, not the item: SQLite rolls the whole transaction back on a full disk
+            # or an I/O error, PostgreSQL loses it with the connection. The batch is lost with it, and
+            # the cause is reported (SQLAlchemy's failed savepoint rollback would hide it).
+            cause = root_cause(exc)
+            if isinstance(cause, IntegrityError) and _rolled_back(savepoint):
+                raise  # a constraint this item alone broke (a lost race): the rest of the batch stands
+            self._lose(cause)
+            raise cause from None
         except BaseException:
             try:
                 savepoint.rollback()
             except Exception as exc:  # the connection is gone: the batch went with it
-                self._lose(exc)
+                self._lose(root_cause(exc))
             raise
         self.entries.append(entry)
 
@@ -79,12 +89,29 @@ class Batch:
             _quietly(session.close)
 
     def _lose(self, exc: BaseException) -> None:
-        session, entries = self._session, self.entries
+        session, tx, entries = self._session, self._tx, self.entries
         self._session, self._tx, self.entries = None, None, []
+        if tx is not None:
+            _quietly(tx.rollback)
         if session is not None:
             _quietly(session.close)
         if entries:
             self.on_lost(exc, entries)
+
+
+def _rolled_back(savepoint: SessionTransaction) -> bool:
+    try:
+        savepoint.rollback()
+    except Exception:
+        return False
+    return True
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    """The first database error of a chain: a failed rollback raised while handling it replaces it."""
+    while isinstance(exc.__context__, DBAPIError):
+        exc = exc.__context__
+    return exc
 
 
 def _quietly(action: Callable[[], object]) -> None:
