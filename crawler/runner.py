@@ -19,7 +19,6 @@ from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.reactor import install_reactor
 
 from config.schema import Case, ConfigError, ParamsCheck, Source, params_errors
-from crawler import settings as project_settings
 from crawler.extensions import RunContext, RunCounters
 from crawler.items import DocumentItem
 from crawler.tls import TLS_CA_HOSTS_SETTING, TLS_CA_SETTING
@@ -50,6 +49,8 @@ def source_settings(source: Source) -> dict[str, object]:
     if source.download_delay is not None:
         out.update(DOWNLOAD_DELAY=source.download_delay, AUTOTHROTTLE_START_DELAY=source.download_delay)
     if source.concurrency is not None:  # AutoThrottle aims at this many requests in flight, no more
+        from crawler import settings as project_settings  # read when a crawl is set up: it reads the environment
+
         out.update(CONCURRENT_REQUESTS_PER_DOMAIN=source.concurrency,
                    AUTOTHROTTLE_TARGET_CONCURRENCY=float(source.concurrency),
                    CONCURRENT_REQUESTS=max(source.concurrency, project_settings.CONCURRENT_REQUESTS))
