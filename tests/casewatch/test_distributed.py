@@ -26,6 +26,8 @@ from tests.support.distributed import (
     wait_until,
 )
 
+pytestmark = pytest.mark.slow  # worker processes, a few hundred pages, Redis restarted: a minute each
+
 PAGES = 300
 
 
