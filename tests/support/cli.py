@@ -104,6 +104,9 @@ def _as_a_process(environment: dict[str, str], cwd: Path) -> Iterator[None]:
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level
     saved_factory = logging.getLogRecordFactory()
+    saved_disable = logging.root.manager.disable
+    saved_loggers = {name: (lg.level, lg.propagate, lg.disabled, lg.handlers[:])
+                     for name, lg in logging.root.manager.loggerDict.items() if isinstance(lg, logging.Logger)}
     os.environ.clear()
     os.environ.update(environment)
     os.chdir(cwd)
@@ -115,6 +118,12 @@ def _as_a_process(environment: dict[str, str], cwd: Path) -> Iterator[None]:
         get_settings.cache_clear()
         logging.setLogRecordFactory(saved_factory)
         root.handlers, root.level = saved_handlers, saved_level
+        logging.disable(saved_disable)
+        for name, lg in logging.root.manager.loggerDict.items():  # named loggers as they were (new ones: fresh)
+            if isinstance(lg, logging.Logger):
+                lg.level, lg.propagate, lg.disabled, lg.handlers = saved_loggers.get(
+                    name, (logging.NOTSET, True, False, []))
+        logging.root.manager._clear_cache()  # effective levels were cached under the run's
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
