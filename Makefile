@@ -45,7 +45,7 @@ demo: install
 	$(BIN)/casewatch demo
 
 ## eval: relevance and legal-step figures on the tuning set (eval/v2, v4, v5, v6, v9, v10 dev); held out
-## once, at the end of a round (v3, v7, v8 and v10 test are spent; a new set is needed). One set: SET=v2, v4..v6, v9
+## once, at the end of a round (v3, v7, v8, v10 test and v11 test are spent; v12 is the fresh one). One set: SET=v2, v4..v6, v9
 SET   ?= tune
 SPLIT ?=
 eval: install

@@ -9,6 +9,7 @@
     .venv/bin/python eval/import_writers.py v9 /work/evalsets/v9     # a check on fresh text, then tuning
     .venv/bin/python eval/import_writers.py v10 /work/evalsets/v10   # split by k % 5: dev tunes, test held out
     .venv/bin/python eval/import_writers.py v11 /work/evalsets/v11   # the same
+    .venv/bin/python eval/import_writers.py v12 /work/evalsets/v12   # held out whole, like v3, v7 and v8
 
 Each writer wrote one file (v3: es-v3-a, es-v3-b, en-v3-c; v4: es-v4-d, es-v4-e, en-v4-f); the Spanish
 files are joined. Only ids, counts and problems are printed, never texts or labels (nobody tuning
@@ -24,7 +25,20 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval.evalset import V3_DIR, V4_DIR, V5_DIR, V6_DIR, V7_DIR, V8_DIR, V9_DIR, V10_DIR, V11_DIR, problems, split_of
+from eval.evalset import (
+    V3_DIR,
+    V4_DIR,
+    V5_DIR,
+    V6_DIR,
+    V7_DIR,
+    V8_DIR,
+    V9_DIR,
+    V10_DIR,
+    V11_DIR,
+    V12_DIR,
+    problems,
+    split_of,
+)
 
 SETS = {
     "v3": (V3_DIR, "test", {"es": ("es-v3-a.yaml", "es-v3-b.yaml"), "en": ("en-v3-c.yaml",)}),
@@ -36,6 +50,7 @@ SETS = {
     "v9": (V9_DIR, "dev", {"es": ("es-v9-s.yaml", "es-v9-t.yaml"), "en": ("en-v9-u.yaml",)}),
     "v10": (V10_DIR, "k % 5", {"es": ("es-v10-v.yaml", "es-v10-w.yaml"), "en": ("en-v10-x.yaml",)}),
     "v11": (V11_DIR, "k % 5", {"es": ("es-v11-y.yaml", "es-v11-z.yaml"), "en": ("en-v11-a.yaml",)}),
+    "v12": (V12_DIR, "test", {"es": ("es-v12-q.yaml", "es-v12-r.yaml"), "en": ("en-v12-c.yaml",)}),
 }
 
 
