@@ -338,7 +338,8 @@ def _inside_a_name(doc: Doc, hit: Hit) -> bool:
 
 
 _QUOTES = "'\"‘’“”«»"
-_TITLED = frozenset("titled entitled called named titulado titulada denominado denominada llamado llamada".split())
+_TITLED = frozenset("titled entitled called named titulado titulada denominado denominada llamado llamada "
+                    "libro volumen documental pelicula book volume documentary film".split())
 
 
 def _in_a_title(doc: Doc, hit: Hit) -> bool:

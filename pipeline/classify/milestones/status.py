@@ -218,7 +218,8 @@ class Reader:
         if found is None:
             pending = next((p for p in (*range(hit.end, doc.title_tokens), *range(hit.start))
                             if self.marks.get(p) in ("N", "A", "F")), None)
-            if hit.start < doc.title_tokens and pending is not None:  # "... hearing still without a date"
+            if hit.start < doc.title_tokens and pending is not None and hit.rule.key != "statement":
+                # "... hearing still without a date"; a statement is made even when it says nothing moved
                 found = Verdict(ANNOUNCED, f"named in the headline, not yet: {_quoted(doc, pending)}")
             found = found or (Verdict(TAKEN, "named in the headline") if hit.start < doc.title_tokens
                      else Verdict(BACKGROUND, "a noun phrase without a verb of action"))

@@ -1,0 +1,64 @@
+"""Texts whose news is that nothing moved, or whose step words mean something else, report no taken step.
+
+Each sentence below was written for this test in the manner of the background-only texts that got a
+taken step on the evaluation sets (a headline saying a step is still pending, money called "recursos",
+a book called "Testimonios", a trial's opening statement, a headline's future "to give statements");
+the step words are the same as in a real step, so each case fails if its rule is removed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pipeline.classify.milestones import find_milestones
+
+PUBLISHED = datetime(2025, 9, 17, 15, 0, tzinfo=UTC)
+
+
+def taken(title: str, text: str, language: str = "es") -> set[str]:
+    return {m.type for m in find_milestones(title, text, language=language, published=PUBLISHED)
+            if m.status == "taken"}
+
+
+@pytest.mark.parametrize(("title", "text", "language"), [
+    # a headline that says the step is still pending
+    ("Recurso de apelación de los deudos de Juliaca aún sin audiencia",
+     "La Sala de Apelaciones de Puno no ha programado la vista de la causa, presentada en mayo.", "es"),
+    ("Denuncia constitucional por las muertes de Juliaca todavía espera calificación",
+     "La Subcomisión de Acusaciones Constitucionales no ha incluido el caso en su agenda.", "es"),
+    ("Juliaca case: decision on charges against officers still months away",
+     "The special team has not set a date to conclude its review of the evidence.", "en"),
+    # money, not an appeal
+    ("Gobierno Regional de Puno aprobó recursos por 300 mil soles para los deudos de Juliaca",
+     "El dinero se destinará a becas para los hijos de las víctimas.", "es"),
+    ("Minjus transfirió recursos a 14 familias de víctimas de Juliaca",
+     "Los pagos forman parte del apoyo económico dispuesto por el Ejecutivo.", "es"),
+    # the title of a book or a film
+    ("Presentan en Puno un libro con las voces de las madres de Juliaca",
+     "La autora presentó el volumen Testimonios del altiplano en la feria del libro.", "es"),
+    # a family's wait, told as a profile
+    ("A police officer's family in Juliaca also waiting for justice",
+     "His mother keeps his uniform in the living room of their home in Juliaca.", "en"),
+    # a headline's future: "to give statements", not statements given
+    ("Juliaca survivors to give statements to prosecutors in Puno",
+     "Investigators will travel to Juliaca next week to hear about 40 people wounded on 9 January 2023.", "en"),
+])
+def test_nothing_moved_is_no_taken_step(title: str, text: str, language: str) -> None:
+    assert taken(title, text, language) == set()
+
+
+def test_a_trials_opening_statement_is_no_statement_but_the_trial_is_news() -> None:
+    got = taken("Juliaca trial opens against five police officers",
+                "The trial of five officers opened on Monday in Juliaca; the prosecutor gave the opening statement "
+                "before the court.", "en")
+    assert got == {"trial"}
+
+
+def test_a_statement_naming_a_wait_is_still_a_statement() -> None:
+    """A pending cue in the headline keeps a step from being taken, never the position taken about it."""
+    got = taken("Two years on, Juliaca families still waiting: statement by the national coordinator",
+                "The National Human Rights Coordinator issued a statement on Monday demanding that the prosecutor "
+                "charge the officers.", "en")
+    assert "statement" in got
