@@ -10,6 +10,7 @@
     .venv/bin/python eval/import_writers.py v10 /work/evalsets/v10   # split by k % 5: dev tunes, test held out
     .venv/bin/python eval/import_writers.py v11 /work/evalsets/v11   # the same
     .venv/bin/python eval/import_writers.py v12 /work/evalsets/v12   # held out whole, like v3, v7 and v8
+    .venv/bin/python eval/import_writers.py v13 /work/evalsets/v13   # the same
 
 Each writer wrote one file (v3: es-v3-a, es-v3-b, en-v3-c; v4: es-v4-d, es-v4-e, en-v4-f); the Spanish
 files are joined. Only ids, counts and problems are printed, never texts or labels (nobody tuning
@@ -36,6 +37,7 @@ from eval.evalset import (
     V10_DIR,
     V11_DIR,
     V12_DIR,
+    V13_DIR,
     problems,
     split_of,
 )
@@ -51,6 +53,7 @@ SETS = {
     "v10": (V10_DIR, "k % 5", {"es": ("es-v10-v.yaml", "es-v10-w.yaml"), "en": ("en-v10-x.yaml",)}),
     "v11": (V11_DIR, "k % 5", {"es": ("es-v11-y.yaml", "es-v11-z.yaml"), "en": ("en-v11-a.yaml",)}),
     "v12": (V12_DIR, "test", {"es": ("es-v12-q.yaml", "es-v12-r.yaml"), "en": ("en-v12-c.yaml",)}),
+    "v13": (V13_DIR, "test", {"es": ("es-v13-m.yaml", "es-v13-n.yaml"), "en": ("en-v13-o.yaml",)}),
 }
 
 
