@@ -10,7 +10,7 @@ from textkit.catalogue import language
 
 # Order of sections in a digest: what appeared first, then what moved, then what vanished.
 # ``alternating`` is not stored: it is a document whose changes in the digest went back and forth
-# between stored versions (``reverted``), shown once (alerts.render.collapse_alternating).
+# between stored versions (``reverted``), shown once (alerts.entries.collapse_alternating).
 KIND_ORDER = ("new", "updated", "alternating", "reverted", "removed", "restored")
 
 # Institutions that act in a case, in the order the "legal progress" section lists them.

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from alerts import labels
-from alerts.render import collapse_stories, render_digest
+from alerts.entries import collapse_stories
+from alerts.render import render_digest
 from alerts.views import DigestView, MilestoneView, ReportView, TimelineEntryView
 from tests.alerts.conftest import change
 
