@@ -1,180 +1,37 @@
-"""Pending changes -> one digest per subscriber, stored in the outbox before anything is sent."""
+"""Pending changes -> one digest per subscriber, stored in the outbox before anything is sent; immediate
+alerts, scheduled digests, quiet-week notes and previews all take this one path. Which changes an email
+carries is alerts/selection.py; when it is due, alerts/delivery_times.py; the views it renders,
+alerts/digest_views.py."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from alerts import labels, unsubscribe
-from alerts.labels import milestone_label
+from alerts import unsubscribe
+from alerts.delivery_times import due_periods, last_delivery_time, next_email
+from alerts.digest_views import already_sent_views, health_views, subscriber_view
 from alerts.message import make_message_id
 from alerts.render import render_digest, render_quiet_week
-from alerts.views import (
-    AlreadySentView,
-    ChangeView,
-    DigestView,
-    MilestoneView,
-    QuietWeekView,
-    ReportView,
-    SourceHealthView,
-    TimelineEntryView,
-)
-from config.redact import redact
+from alerts.selection import Select, immediate_select, wanted
+from alerts.views import DigestView, QuietWeekView
 from config.schema import Config
 from config.schema import Subscriber as SubscriberConfig
 from pipeline.store import repository as repo
-from pipeline.store.models import Change, Digest, Source, Subscriber
+from pipeline.store.models import Change, Digest, Subscriber
 from pipeline.store.session import Database, Session
-from pipeline.store.timeline import SHOWN_STATUSES
 from textkit import LIMA
 
 log = logging.getLogger(__name__)
-TIMELINE_ENTRIES = 5  # per case, at the top of every digest: where the case stands, not its history
-
-
-def change_view(change: Change, language: str = "es", story: repo.StoryInfo | None = None) -> ChangeView:
-    """The renderer's view of a stored change (no ORM objects reach the templates).
-
-    ``story``: the change's story, whose other reports the digest lists as "also reported by".
-    """
-    also = tuple(ReportView(r.source_id, r.source_name, r.url) for r in story.reports
-                 if r.document_id != change.document_id) if story is not None else ()
-    return ChangeView(
-        id=change.id,
-        kind=change.kind,
-        detected_at=change.detected_at,
-        source_id=change.source_id,
-        source_name=change.document.outlet or change.source.name,  # an aggregator's result: its outlet
-        source_kind=change.source.kind,
-        url=change.document.url,
-        title=_title(change, language),
-        published_at=change.document.published_at,
-        cases=tuple(link.case_id for link in change.case_links),
-        relevance=change.relevance,
-        matched_terms=tuple(change.matched_terms or ()),
-        milestones=tuple(
-            MilestoneView(m["type"], milestone_label(language, m["type"], m.get("label", "")),
-                          actors=tuple(m.get("actors") or ()), status=m.get("status") or "taken",
-                          republished=bool(m.get("republished")), primary=m.get("primary") is True)
-            for m in change.milestones or () if (m.get("status") or "taken") in SHOWN_STATUSES
-        ),
-        summary=change.summary,
-        diff=change.diff,
-        story_id=change.story_id,
-        also=also,
-        versions=tuple(v for v in (change.from_version_id, change.to_version_id) if v is not None),
-    )
-
-
-def _title(change: Change, language: str) -> str:
-    """The report's headline; an aggregator's result kept as its headline alone says so."""
-    title = change.title or change.document.title
-    return f"{title} ({labels.text(language, 'headline_only')})" if change.document.headline_only else title
-
-
-def timeline_views(session: Session, case_ids: Sequence[str], limit: int = TIMELINE_ENTRIES,
-                   shown: frozenset[str] = frozenset()) -> tuple[TimelineEntryView, ...]:
-    """The latest ``limit`` taken steps of each case and, apart, its latest ``limit`` announced ones,
-    oldest first (pipeline.store.timeline). A source whose URL the digest's items already link (``shown``)
-    keeps its name without the link: a URL never appears twice in one digest."""
-    out: list[TimelineEntryView] = []
-    for case_id in case_ids:
-        steps = repo.case_timeline(session, case_id)
-        latest = [[e for e in steps if e.status == s][-limit:] if limit > 0 else [] for s in SHOWN_STATUSES]
-        for e in sorted((e for group in latest for e in group), key=lambda e: (e.date, e.first_detected_at)):
-            out.append(TimelineEntryView(case_id, e.date, e.date_known, e.type, e.label, e.status,
-                                         tuple(ReportView(s.source_id, s.source_name, "" if s.url in shown else s.url)
-                                               for s in e.sources), removed=e.removed))
-    return tuple(out)
-
-
-def already_sent_views(session: Session, sub: Subscriber) -> tuple[AlreadySentView, ...]:
-    """Changes mailed to ``sub`` as immediate alerts since their last periodic digest."""
-    return tuple(AlreadySentView(c.title or c.document.title, c.document.url, sent_at)
-                 for c, sent_at in repo.immediate_changes_since_last_digest(session, sub.id))
-
-
-def health_views(config: Config, sources: Sequence[Source]) -> tuple[SourceHealthView, ...]:
-    """Unhealthy sources that are still watched (a disabled source is not a problem)."""
-    watched = {s.id: s for s in config.enabled_sources}
-    return tuple(SourceHealthView(s.id, watched[s.id].name, redact(s.health_reason or ""), s.health_since)
-                 for s in sources if s.id in watched)
-
-
-def digest_view(
-    config: Config, subscriber: Subscriber, changes: Sequence[Change], now: datetime, base_url: str,
-    unhealthy: tuple[SourceHealthView, ...] = (), stories: Mapping[int, repo.StoryInfo] | None = None,
-    timeline: tuple[TimelineEntryView, ...] = (), unsubscribe_url: str = "",
-) -> DigestView:
-    stories = stories or {}
-    return DigestView(
-        subscriber_email=subscriber.email,
-        subscriber_name=subscriber.name,
-        language=subscriber.language,
-        period_label=now.astimezone(LIMA).date().isoformat(),
-        cases={cid: config.cases[cid].name for cid in subscriber.cases if cid in config.cases},
-        changes=tuple(change_view(c, subscriber.language, stories.get(c.story_id) if c.story_id else None)
-                      for c in changes),
-        generated_at=now,
-        base_url=base_url,
-        sources_watched=len(config.enabled_sources),
-        unhealthy=unhealthy,
-        timeline=timeline,
-        unsubscribe_url=unsubscribe_url,
-    )
-
-
-def _view(session: Session, config: Config, sub: Subscriber, changes: Sequence[Change], now: datetime,
-          base_url: str, unhealthy: tuple[SourceHealthView, ...], key: bytes | None,
-          already_sent: tuple[AlreadySentView, ...] = ()) -> DigestView:
-    """The digest view with what it needs from the database: stories of the changes, the case timeline
-    (without links the items or the ``already_sent`` lines carry), and the subscriber's unsubscribe link
-    (signed with ``key``)."""
-    stories = repo.stories(session, {c.story_id for c in changes if c.story_id is not None})
-    shown = frozenset({c.document.url for c in changes} | {r.url for s in stories.values() for r in s.reports}
-                      | {a.url for a in already_sent})
-    timeline = timeline_views(session, [cid for cid in sub.cases if cid in config.cases], shown=shown)
-    view = digest_view(config, sub, changes, now, base_url, unhealthy, stories, timeline,
-                       unsubscribe.link(base_url, key, sub.email) or "")
-    return replace(view, already_sent=already_sent) if already_sent else view
-
-
 @dataclass(frozen=True)
 class Built:
     subscriber: str
     digest_id: int | None
     changes: int
     skipped: str | None = None
-
-
-# (subscriber, change, held): ``held`` is True for a change that may never be an immediate alert
-# (repo.held_from_alerts: a source's baseline crawl, an edit of a document already alerted).
-Select = Callable[[SubscriberConfig | None, Change, bool], bool]
-
-
-def wanted(sub: SubscriberConfig | None, change: Change) -> bool:
-    """The subscriber's own filters: milestones only (``want``), and which kinds of source."""
-    if sub is None:
-        return True
-    if sub.want == "milestones" and not change.milestones:
-        return False
-    return sub.source_kinds is None or change.source.kind in sub.source_kinds
-
-
-def alert_step(milestone: Mapping[str, object], types: frozenset[str]) -> bool:
-    """A stored milestone worth an immediate alert: the document's primary step, taken (never one only
-    announced, requested or in the background), of one of ``types``, and not an edit re-publishing it."""
-    return (milestone.get("type") in types and milestone.get("status", "taken") == "taken"
-            and milestone.get("primary") is True and not milestone.get("republished"))
-
-
-def major(types: Sequence[str]) -> Select:
-    """Changes whose new taken primary step is one of ``types``: immediate alerts (never held ones)."""
-    chosen = frozenset(types)
-    return lambda sub, change, held: not held and any(alert_step(m, chosen) for m in change.milestones or ())
 
 
 def build_digests(
@@ -241,7 +98,7 @@ def _compose(
     unhealthy = health_views(config, repo.unhealthy_sources(session))
     # A digest names the steps already mailed as immediate alerts in one line each, not again in full.
     already = already_sent_views(session, sub) if kind == "digest" else ()
-    view = _view(session, config, sub, changes, now, base_url, unhealthy, key, already)
+    view = subscriber_view(session, config, sub, changes, now, base_url, unhealthy, key, already)
     if kind != "digest":
         view = replace(view, immediate=True)
     return changes, view
@@ -291,70 +148,6 @@ def build_immediate(db: Database, config: Config, *, now: datetime, base_url: st
     period = f"immediate:{now.astimezone(LIMA).strftime('%Y-%m-%dT%H:%M:%S.%f')}"
     return build_digests(db, config, now=now, base_url=base_url, period=period, kind="immediate",
                          select=immediate_select(config))
-
-
-def immediate_select(config: Config) -> Select:
-    """What an immediate alert carries: everything for ``frequency: immediate`` subscribers, else major steps."""
-    types = major(config.immediate_milestones)
-
-    def select(sub: SubscriberConfig | None, change: Change, held: bool) -> bool:
-        if change.kind == "reverted":  # back to a text already stored: never an alert of its own
-            return False
-        return (sub is not None and sub.frequency == "immediate") or types(sub, change, held)
-
-    return select
-
-
-def _delivery_on(sub: SubscriberConfig, day: date) -> datetime | None:
-    """The subscriber's delivery time on ``day`` (their local date), if they get one that day."""
-    if sub.frequency == "immediate" or (sub.frequency == "weekly" and day.isoweekday() != 1):
-        return None
-    hour, minute = (int(part) for part in sub.at.split(":"))
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(sub.timezone))
-
-
-def last_delivery_time(sub: SubscriberConfig, now: datetime) -> datetime | None:
-    """The subscriber's latest delivery time at or before ``now``: the latest ``at`` in their timezone
-    (on a Monday for weekly digests); None for ``immediate`` subscribers."""
-    today = now.astimezone(ZoneInfo(sub.timezone)).date()
-    for back in range(8):
-        fire = _delivery_on(sub, today - timedelta(days=back))
-        if fire is not None and fire <= now:
-            return fire
-    return None
-
-
-def next_delivery_time(sub: SubscriberConfig, now: datetime) -> datetime | None:
-    """The subscriber's next delivery time after ``now`` (for `casewatch status`)."""
-    today = now.astimezone(ZoneInfo(sub.timezone)).date()
-    for ahead in range(9):
-        fire = _delivery_on(sub, today + timedelta(days=ahead))
-        if fire is not None and fire > now:
-            return fire
-    return None
-
-
-def _period(sub: SubscriberConfig, fire: datetime) -> str:
-    local = fire.astimezone(ZoneInfo(sub.timezone))
-    if sub.frequency == "weekly":
-        year, week, _ = local.isocalendar()
-        return f"weekly:{year}-W{week:02d}"
-    return f"daily:{local.date().isoformat()}"
-
-
-def due_periods(since: datetime, now: datetime) -> Callable[[SubscriberConfig | None], str | None]:
-    """Each subscriber's digest period if one of their delivery times fell in (``since``, ``now``].
-
-    However many fell in that window (a scheduler stopped for days), only the latest counts: one
-    catch-up digest holds everything, never one per missed period.
-    """
-    def period_for(sub: SubscriberConfig | None) -> str | None:
-        if sub is None:
-            return None
-        fire = last_delivery_time(sub, now)
-        return _period(sub, fire) if fire is not None and fire > since else None
-
-    return period_for
 
 
 def build_scheduled(db: Database, config: Config, *, since: datetime, now: datetime, base_url: str) -> list[Built]:
@@ -413,15 +206,6 @@ class Preview:
     text: str
     html: str
     changes: int
-
-
-def next_email(sub: SubscriberConfig | None, now: datetime) -> tuple[str, datetime, str]:
-    """(kind, when, period) of the subscriber's next email: their next scheduled digest, or for
-    ``frequency: immediate`` (and subscribers missing from the config) an alert built now."""
-    fire = next_delivery_time(sub, now) if sub is not None else None
-    if sub is None or fire is None:
-        return "immediate", now, f"immediate:{now.astimezone(LIMA).strftime('%Y-%m-%dT%H:%M:%S.%f')}"
-    return "digest", fire, _period(sub, fire)
 
 
 def preview(

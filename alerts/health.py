@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from alerts.display import format_datetime
 from alerts.message import make_message_id
-from alerts.render import environment, format_datetime
+from alerts.render import environment
 from config.redact import redact
 from config.schema import Config
 from pipeline.store import repository as repo

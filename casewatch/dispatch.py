@@ -3,7 +3,7 @@
 
 One run per source and cycle, as without Redis: the scheduler opens it (``running``), announces it in
 ``casewatch:runs`` with the source's revisits, waits until its queue is empty and no worker holds
-work of it (crawler.distributed), then closes it with the workers' counters and the changes the
+work of it (crawler.redis_run), then closes it with the workers' counters and the changes the
 database holds under it. A worker that stopped answering is noted in the run (``partial``); a run
 not finished within the crawl time limit, or whose Redis keys vanished (Redis restarted empty), is
 closed as failed. The scheduler never leaves a run ``running``: the next start closes what a killed
@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from casewatch.app import App
 from config.redact import redact_url
 from config.schema import Source
-from crawler import distributed as dist
+from crawler import redis_run
 from crawler.extensions import RunCounters, one_line
 from pipeline.health import update_health
 from pipeline.store import repository as repo
@@ -37,7 +37,7 @@ MIN_TTL_MS = 3_600_000  # a run's keys live at least an hour past their last use
 
 # The run's state in one step: expired holds dropped (lost workers), then queue length and live holds.
 # Returns false when the run is no longer announced (Redis restarted without its data).
-DRAINED = dist._NOW_MS + """
+DRAINED = redis_run._NOW_MS + """
 if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then return false end
 local lost = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
 if #lost > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now) end
@@ -80,8 +80,8 @@ class Dispatcher:
 
     def __init__(self, app: App, url: str) -> None:
         self.app, self.url = app, url
-        self.server = dist.connect(url)
-        self.outage = dist.Outage("scheduler", log)
+        self.server = redis_run.connect(url)
+        self.outage = redis_run.Outage("scheduler", log)
         self.outage.url = url
         self._drained = self.server.register_script(DRAINED)
         self._to_revisits = self.server.register_script(TO_REVISITS)
@@ -97,7 +97,7 @@ class Dispatcher:
         """(True, result), or (False, None) when Redis is unreachable (said once, until it is back)."""
         try:
             result = call()
-        except dist.REDIS_ERRORS as exc:
+        except redis_run.REDIS_ERRORS as exc:
             with self._lock:
                 self.outage.failed(exc)
             return False, None
@@ -147,13 +147,13 @@ class Dispatcher:
 
     def _announce(self, run_id: int, info: dict[str, object]) -> None:
         pipe = self.server.pipeline(transaction=True)
-        busy = dist.run_key(run_id, "busy")
-        pipe.zadd(busy, {dist.SEED: float("inf")})
+        busy = redis_run.run_key(run_id, "busy")
+        pipe.zadd(busy, {redis_run.SEED: float("inf")})
         pipe.pexpire(busy, self.ttl_ms)
-        cycle_runs = f"{dist.PREFIX}:cycle:{info['cycle']}:runs"
+        cycle_runs = f"{redis_run.PREFIX}:cycle:{info['cycle']}:runs"
         pipe.sadd(cycle_runs, run_id)
         pipe.pexpire(cycle_runs, self.ttl_ms)
-        pipe.hset(dist.ACTIVE, str(run_id), json.dumps(info))
+        pipe.hset(redis_run.ACTIVE, str(run_id), json.dumps(info))
         pipe.execute()
 
     # -- follow -------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ class Dispatcher:
                 time.sleep(POLL_SECONDS)
 
     def _check(self, run: Enqueued, stopping: bool) -> None:
-        keys = [dist.run_key(run.run_id, "queue"), dist.run_key(run.run_id, "busy"), dist.ACTIVE]
+        keys = [redis_run.run_key(run.run_id, "queue"), redis_run.run_key(run.run_id, "busy"), redis_run.ACTIVE]
         if run.closed:  # closed in the database while Redis was away: forget it there now
             self._forget_run(run, give_up=stopping)
             return
@@ -201,12 +201,12 @@ class Dispatcher:
 
     def _settle(self, run: Enqueued, status: str | None, reason: str | None) -> None:
         """Close the run in the database from the workers' counters, then forget it in Redis."""
-        ok, raw = self._redis(lambda: self.server.hgetall(dist.run_key(run.run_id, "counts")))
+        ok, raw = self._redis(lambda: self.server.hgetall(redis_run.run_key(run.run_id, "counts")))
         if not ok and status is None:
             return  # finished, but its counters are out of reach: asked again when Redis is back
         counts = {(k.decode() if isinstance(k, bytes) else k): v for k, v in (raw or {}).items()}  # type: ignore[union-attr]
         c = RunCounters(source_id=run.source_id, run_id=run.run_id)
-        for name in dist.COUNTED:
+        for name in redis_run.COUNTED:
             setattr(c, name, int(counts.get(name, 0) or 0))
         c.filtered += int(counts.get("elsewhere", 0) or 0)  # fetched this cycle for another source: checked
         first = counts.get("first_error")
@@ -214,7 +214,7 @@ class Dispatcher:
         if run.lost:
             c.error(f"{len(set(run.lost))} worker(s) stopped answering mid-crawl; the pages they held are "
                     "fetched at the next due time")
-        ok, raw = self._redis(lambda: self.server.hgetall(dist.run_key(run.run_id, "validators")))
+        ok, raw = self._redis(lambda: self.server.hgetall(redis_run.run_key(run.run_id, "validators")))
         validators = {(k.decode() if isinstance(k, bytes) else k): tuple(json.loads(v))
                       for k, v in ((raw or {}).items() if ok else ())}  # type: ignore[union-attr]
         self._close(run.source_id, run.run_id, status, c, reason, validators)
@@ -225,9 +225,9 @@ class Dispatcher:
         """Workers stop their crawlers of a run once it leaves ``casewatch:runs``; its keys go with it.
         (Given up when stopping with Redis away: the next start's ``recover`` forgets it.)"""
         ok, _ = self._redis(lambda: self._forget(
-            keys=[dist.ACTIVE, dist.run_key(run.run_id, "queue"), dist.run_key(run.run_id, "busy"),
-                  dist.run_key(run.run_id, "counts"), f"{dist.PREFIX}:cycle:{run.cycle}:runs",
-                  dist.seen_key(run.cycle), dist.run_key(run.run_id, "validators")], args=[run.run_id]))
+            keys=[redis_run.ACTIVE, redis_run.run_key(run.run_id, "queue"), redis_run.run_key(run.run_id, "busy"),
+                  redis_run.run_key(run.run_id, "counts"), f"{redis_run.PREFIX}:cycle:{run.cycle}:runs",
+                  redis_run.seen_key(run.cycle), redis_run.run_key(run.run_id, "validators")], args=[run.run_id]))
         run.done = ok or give_up
 
     def _close(self, source_id: str, run_id: int, status: str | None, c: RunCounters, reason: str | None,
@@ -263,12 +263,12 @@ class Dispatcher:
     def recover(self) -> int:
         """Runs a previous scheduler announced and never closed (it was killed): closed as failed and
         forgotten, so no run stays ``running`` and no worker keeps crawling for nobody."""
-        ok, raw = self._redis(lambda: self.server.hgetall(dist.ACTIVE))
+        ok, raw = self._redis(lambda: self.server.hgetall(redis_run.ACTIVE))
         if not ok:
             return 0
         closed = 0
         for key, value in (raw or {}).items():  # type: ignore[union-attr]
-            info = dist.run_info(value)
+            info = redis_run.run_info(value)
             run = Enqueued(str(info.get("source")), int(key), str(info.get("cycle")), info, 0.0, False)
             self._settle(run, "failed", "interrupted: the scheduler stopped before the run finished")
             closed += 1

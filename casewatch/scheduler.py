@@ -68,7 +68,8 @@ def digest_tick(app: App, *, since: datetime | None = None) -> None:
     first tick builds one catch-up digest per subscriber, not one per missed period. A fresh
     installation starts its window at its first crawl: nothing before it was missed.
     """
-    from alerts.digest import build_scheduled, last_delivery_time
+    from alerts.delivery_times import last_delivery_time
+    from alerts.digest import build_scheduled
     from alerts.outbox import deliver_pending
     from alerts.send import from_settings
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alerts.digest import next_delivery_time
+from alerts.delivery_times import next_delivery_time
 from casewatch.app import App
 from casewatch.triggers import trigger_for
 from config.redact import redact

@@ -2,7 +2,7 @@
 
 It watches the scheduler's active runs in Redis (``casewatch:runs``) and takes part in each: one
 Scrapy crawler per run, with the source's own spider, fed by scrapy-redis's scheduler on the run's
-queue (crawler.distributed). What it fetches is stored in the shared database, one transaction per
+queue (crawler.distributed, crawler.redis_run). What it fetches is stored in the shared database, one transaction per
 document, the document locked while it is written. When the scheduler closes a run the worker stops
 that crawler. It never records a run itself: it reports counters, the scheduler records the run.
 
@@ -52,17 +52,17 @@ class Worker:
     """The worker's loop, run by the reactor every POLL_SECONDS."""
 
     def __init__(self, app: App, redis_url: str) -> None:
-        from crawler import distributed
+        from crawler import redis_run
         from crawler.runner import crawler_settings
 
         self.app, self.redis_url = app, redis_url
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.server = distributed.connect(redis_url)
-        distributed.outage.url = redis_url
+        self.server = redis_run.connect(redis_url)
+        redis_run.outage.url = redis_url
         self.lease_ms = int(lease_seconds() * 1000)
         self.settings = crawler_settings(
             ITEM_PIPELINES={"crawler.distributed.SharedIngestPipeline": 300},
-            EXTENSIONS={"crawler.distributed.WorkerRunRecorder": 100},
+            EXTENSIONS={"crawler.worker_recorder.WorkerRunRecorder": 100},
             LOG_LEVEL="WARNING", LOG_INSTALL_ROOT_HANDLER=False,
         )
         self.settings.set("DOWNLOADER_MIDDLEWARES", {
@@ -79,7 +79,7 @@ class Worker:
         from scrapy.utils.reactor import install_reactor
         from twisted.internet import task
 
-        from crawler.distributed import RENEW
+        from crawler.redis_run import RENEW
 
         self.process = CrawlerProcess(self.settings)
         logging.root.setLevel(logging.INFO)  # Scrapy's configure_logging leaves the root at NOTSET
@@ -102,7 +102,7 @@ class Worker:
         reactor.stop()
 
     def tick(self) -> None:
-        from crawler.distributed import ACTIVE, REDIS_ERRORS, outage, run_info
+        from crawler.redis_run import ACTIVE, REDIS_ERRORS, outage, run_info
 
         try:
             active = {int(k): run_info(v) for k, v in self.server.hgetall(ACTIVE).items()}
@@ -131,7 +131,7 @@ class Worker:
                 slot.nextcall.schedule()
 
     def _renew_lease(self, opened: Open) -> None:
-        from crawler.distributed import REDIS_ERRORS, outage
+        from crawler.redis_run import REDIS_ERRORS, outage
 
         try:
             self._renew(keys=[opened.job.busy], args=[self.id, self.lease_ms])
@@ -154,7 +154,7 @@ class Worker:
         return found
 
     def _join(self, run_id: int, info: dict[str, Any]) -> None:
-        from crawler import distributed
+        from crawler import distributed, redis_run
         from crawler.extensions import RunContext
         from crawler.runner import params_error, source_crawler
         from pipeline.store import repository as repo
@@ -166,7 +166,7 @@ class Worker:
                         "left to the other workers", self.id, run_id, info.get("source"), self.app.config_dir)
             return
         revisit = info.get("revisit") or {}
-        job = distributed.RunJob(run_id=run_id, source_id=source.id, cycle=str(info.get("cycle")), worker=self.id,
+        job = redis_run.RunJob(run_id=run_id, source_id=source.id, cycle=str(info.get("cycle")), worker=self.id,
                                  lease_ms=self.lease_ms, ttl_ms=int(info.get("ttl_ms") or 86_400_000),
                                  revisit=list(revisit.get("urls", ())), fragments=list(revisit.get("fragments", ())))
         family = self.process.spider_loader.load(source.spider)
@@ -190,7 +190,7 @@ class Worker:
     def _refuse(self, run_id: int, error: str) -> None:
         """A source its spider refuses: the run's seed is dropped with the error, so the scheduler
         closes the run as failed saying why (not at the time limit)."""
-        from crawler.distributed import REDIS_ERRORS, REFUSE, outage, run_key
+        from crawler.redis_run import REDIS_ERRORS, REFUSE, outage, run_key
 
         try:
             self.server.register_script(REFUSE)(keys=[run_key(run_id, "busy"), run_key(run_id, "counts")],
@@ -199,7 +199,7 @@ class Worker:
             outage.failed(exc)
 
     def _ended(self, result: Any, run_id: int) -> None:
-        from crawler.distributed import REDIS_ERRORS, outage
+        from crawler.redis_run import REDIS_ERRORS, outage
 
         opened = self.open.pop(run_id, None)
         redis_failed = hasattr(result, "check") and result.check(*REDIS_ERRORS) is not None

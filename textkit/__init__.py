@@ -1,5 +1,6 @@
 """Text and calendar helpers every layer shares: accent-free folding, word tokens, Spanish and English
-month and weekday names, and the case's time zone (Lima).
+month and weekday names, and the case's time zone (Lima); ``textkit.catalogue`` reads the one catalogue of
+words (catalogue.json) that digests and the review page show.
 
 A leaf: it imports only the standard library and nothing in the project, so config, crawler, pipeline,
 alerts and the shell can all use one definition without pointing a dependency the wrong way.

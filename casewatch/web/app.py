@@ -2,7 +2,7 @@
 
 Server-rendered Jinja2, no JavaScript at all: every page works with forms and links. Scraped text is
 hostile, so templates are autoescaped (``StrictUndefined``: a missing value is a bug, not an empty string),
-links to scraped URLs are made only for http(s) (``alerts.render.safe_href``, the digests' rule), and every
+links to scraped URLs are made only for http(s) (``alerts.display.safe_href``, the digests' rule), and every
 response carries a Content-Security-Policy without any script source (``script-src 'none'``), so even
 markup that slipped through could not run. Inline ``style`` attributes are allowed (``style-src 'self'
 'unsafe-inline'``): the diff macro shared with the emails (``alerts/templates/macros/diff.html.j2``) is

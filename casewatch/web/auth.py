@@ -63,7 +63,7 @@ CSRF_HEADER = "x-csrf-token"
 MIN_TOKEN_CHARS = 12
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_FORM_BYTES = 64 * 1024  # a note of 2,000 characters and a token fit many times over
-NO_REVIEWERS = "no_reviewers"  # the catalogue key (casewatch/web/i18n.py) of "no reviewers are configured..."
+NO_REVIEWERS = "no_reviewers"  # its key in textkit/catalogue.json (page) for "no reviewers are configured..."
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 _HASHED = re.compile(r"sha256:([0-9a-fA-F]{64})")
 

@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.templating import Jinja2Templates
 
+from alerts.display import safe_href
 from alerts.labels import MILESTONE_LABELS
 from alerts.render import TEMPLATES_DIR as ALERTS_TEMPLATES
-from alerts.render import diff_lines, safe_href
-from alerts.worddiff import diff_rows
+from alerts.worddiff import diff_lines, diff_rows
 from casewatch.app import App
 from casewatch.web.auth import AuthConfig, csrf_token, current_reviewer
 from casewatch.web.i18n import count_phrase, kind_label, language, milestone_label, text, translator, word

@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from alerts.display import safe_href
 from alerts.message import strip_controls
-from alerts.render import safe_href
 from casewatch.web.context import Refusal, Web
 from casewatch.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, kind_label, milestone_label, text
 from pipeline.store import repository as repo

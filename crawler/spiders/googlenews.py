@@ -48,12 +48,13 @@ from twisted.python.failure import Failure
 
 from config.schema import Source
 from crawler.contenttypes import DOCUMENT
+from crawler.extract.feeds import RawEntry, feed_text, raw_entries
 from crawler.extract.text import normalize_text
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
 from crawler.params import SpiderParams
 from crawler.spiders.base import NOT_MODIFIED_META
-from crawler.spiders.feed import EntryFilter, FeedEntry, FeedSpider, RawEntry, feed_text, raw_entries
+from crawler.spiders.feed import EntryFilter, FeedEntry, FeedSpider
 
 SEARCH_PARAMS: tuple[str, ...] = ("query", "hl", "gl", "ceid", "when")
 HL = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,4})?$")

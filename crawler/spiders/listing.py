@@ -45,13 +45,12 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin
 
 import scrapy
-from cssselect import SelectorError as CSSSelectorError
-from parsel import Selector, SelectorList
+from parsel import Selector
 from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from scrapy.http import Response, TextResponse
 
 from config.schema import Source, check_url
-from crawler.extract.text import normalize_text
+from crawler.extract.selectors import FieldSelector, field_selector, node_text, texts
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
 from crawler.params import ParamProblem, SpiderParams
@@ -59,46 +58,6 @@ from crawler.spiders.base import REMOVED_STATUSES, SourceSpider
 
 MAX_PAGES_LIMIT = 50  # a listing is a recent-news window, not an archive to mirror
 CARD_FIELDS: tuple[str, ...] = ("link", "title", "date", "summary", "author", "category")
-_PROBE = Selector(text="<html><body><p>probe</p></body></html>")
-
-
-@dataclass(frozen=True)
-class FieldSelector:
-    """One configured selector, already validated; ``param`` names it in messages."""
-
-    param: str
-    expr: str
-    xpath: bool
-
-    def select(self, node: Selector | SelectorList[Selector]) -> SelectorList[Selector]:
-        return node.xpath(self.expr) if self.xpath else node.css(self.expr)
-
-    def __str__(self) -> str:
-        return self.expr
-
-
-def field_selector(param: str, value: Any, *, relative: bool) -> FieldSelector:
-    """Parse and check a selector from config; ValueError naming the param if it is unusable."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"params.{param}: expected a CSS or XPath selector (got {value!r})")
-    expr = value.strip()
-    if expr.startswith("xpath:"):
-        is_xpath, expr = True, expr[len("xpath:"):].strip()
-    elif expr.startswith("css:"):
-        is_xpath, expr = False, expr[len("css:"):].strip()
-    else:
-        is_xpath = expr.startswith(("/", "(", "./", "../"))
-    if not expr:
-        raise ValueError(f"params.{param}: empty selector after the prefix (got {value!r})")
-    if is_xpath and relative and expr.startswith("/"):
-        expr = "." + expr  # "//h2" inside a card means the card's h2, not the page's first one
-    try:  # parsel only raises when a selector is used: use it once on a tiny page
-        _PROBE.xpath(expr) if is_xpath else _PROBE.css(expr)
-    except (ValueError, CSSSelectorError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        kind = "XPath" if is_xpath else "CSS"
-        raise ValueError(f"params.{param}: invalid {kind} selector {value!r}: {detail}") from None
-    return FieldSelector(param, expr, is_xpath)
 
 
 def _pages_template(source: Source | None, value: Any) -> str | None:
@@ -244,28 +203,6 @@ class Card:
 _BYLINE = re.compile(r"^(?:escrito\s+)?(?:por|by)\s*:?\s+", re.IGNORECASE)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(normalize_text(text).split())
-
-
-def _node_text(node: Selector) -> str:
-    """Visible text of a match: a string result as is, an element's text without scripts/styles."""
-    if isinstance(node.root, str):
-        return _one_line(node.root)
-    parts = node.xpath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]").getall()
-    return _one_line(" ".join(parts))
-
-
-def _texts(sel: FieldSelector | None, card: Selector) -> list[str]:
-    if sel is None:
-        return []
-    out: list[str] = []
-    for node in sel.select(card):
-        if (text := _node_text(node)) and text not in out:
-            out.append(text)
-    return out
-
-
 class ListingSpider(SourceSpider):
     """One item per card of an HTML listing (deduplicated by canonical link), across ``max_pages``."""
 
@@ -376,15 +313,15 @@ class ListingSpider(SourceSpider):
             self.logger.warning("source %s: %s: card %d has no http(s) link (selector '%s')",
                                 self.source.id, response.url, index, fields["link"])
             return None
-        titles = _texts(fields.get("title"), node) if "title" in fields else self._default_title(node)
-        summaries = _texts(fields.get("summary"), node)
+        titles = texts(fields.get("title"), node) if "title" in fields else self._default_title(node)
+        summaries = texts(fields.get("summary"), node)
         return Card(
             url=url,
             title=titles[0] if titles else "",
             published_at=self._date(fields.get("date"), node),
             summary=summaries[0] if summaries else "",
-            authors=[name for a in _texts(fields.get("author"), node) if (name := _BYLINE.sub("", a))],
-            tags=_texts(fields.get("category"), node),
+            authors=[name for a in texts(fields.get("author"), node) if (name := _BYLINE.sub("", a))],
+            tags=texts(fields.get("category"), node),
             html=node.get().encode("utf-8"),
         )
 
@@ -405,7 +342,7 @@ class ListingSpider(SourceSpider):
     def _default_title(card: Selector) -> list[str]:
         for query in (".//*[self::h1 or self::h2 or self::h3 or self::h4]", ".//a[@href]"):
             for node in card.xpath(query):
-                if text := _node_text(node):
+                if text := node_text(node):
                     return [text]
         return []
 
@@ -418,7 +355,7 @@ class ListingSpider(SourceSpider):
                 candidates.append(node.root)
             else:
                 candidates.extend(node.attrib.get(a, "") for a in ("datetime", "content", "title"))
-                candidates.append(_node_text(node))
+                candidates.append(node_text(node))
         return self.parse_date(*(c for c in candidates if c and c.strip()))
 
     def follow_or_item(self, response: Response, card: Card) -> Any:

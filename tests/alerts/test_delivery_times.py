@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from alerts.digest import due_periods, last_delivery_time, next_delivery_time
+from alerts.delivery_times import due_periods, last_delivery_time, next_delivery_time
 from config.schema import Subscriber
 
 LIMA = ZoneInfo("America/Lima")

@@ -10,16 +10,12 @@ import pytest
 from markupsafe import escape
 
 from alerts import labels
-from alerts.render import (
-    DIFF_MAX_LINES,
-    SUBJECT_TITLE_MAX,
-    diff_lines,
-    environment,
-    institution_of,
-    render_digest,
-    safe_href,
-)
+from alerts.display import safe_href
+from alerts.entries import institution_of
+from alerts.render import DIFF_MAX_LINES, environment, render_digest
+from alerts.subject import SUBJECT_TITLE_MAX
 from alerts.views import AlreadySentView, DigestView, MilestoneView
+from alerts.worddiff import diff_lines
 from pipeline.classify.institutions import institution_key
 from tests.alerts.conftest import change
 

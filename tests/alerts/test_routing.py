@@ -178,7 +178,7 @@ def test_only_a_taken_primary_step_of_an_alert_type_is_major() -> None:
     """The selection reads stored milestones: announced, background, secondary and re-published steps never alert."""
     from types import SimpleNamespace
 
-    from alerts.digest import major
+    from alerts.selection import major
 
     def change(**m: object) -> Any:
         return SimpleNamespace(milestones=[{"type": "formal_investigation", "status": "taken", "primary": True, **m}])

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from alerts import labels
-from alerts.render import collapse_stories, render_digest
+from alerts.entries import collapse_stories
+from alerts.render import render_digest
 from alerts.views import DigestView, MilestoneView, ReportView, TimelineEntryView
 from tests.alerts.conftest import change
 
@@ -130,7 +131,7 @@ def test_views_default_to_no_story_and_no_timeline() -> None:
 @pytest.mark.parametrize("language", ["es", "en"])
 def test_a_step_gone_from_its_sources_and_linked_sources(make_view: Callable[..., DigestView], language: str) -> None:
     """A step whose every report was taken down is marked; a source the items already link is named without
-    its link (the digest's selection blanks it: alerts.digest.timeline_views), so no URL appears twice."""
+    its link (the digest's selection blanks it: alerts.digest_views.timeline_views), so no URL appears twice."""
     steps = (TimelineEntryView("juliaca-2023", date(2026, 11, 20), True, "archived", "", "taken",
                                (ReportView("mpfn", "Ministerio Público", "https://www.gob.pe/mpfn/9"),), removed=True),
              TimelineEntryView("juliaca-2023", date(2026, 11, 21), True, "investigation_extended", "", "taken",

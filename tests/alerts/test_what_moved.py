@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 import pytest
 
 from alerts import labels
-from alerts.render import clean_summary, render_digest
+from alerts.display import clean_summary
+from alerts.render import render_digest
 from alerts.views import DigestView, SourceHealthView
 from alerts.worddiff import changed_words, diff_rows, word_diff
 from casewatch.demo_site import MPFN_1_AFTER, MPFN_1_BEFORE

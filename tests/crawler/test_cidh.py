@@ -11,10 +11,12 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 
 from config.schema import Source
+from crawler.extract.iachr_links import release_link, release_links
+from crawler.extract.iachr_release import extract_release
 from crawler.items import DocumentItem
 from crawler.runner import params_error
 from crawler.spiders.base import NOT_MODIFIED_META
-from crawler.spiders.cidh import CidhParams, CidhSpider, extract_release, release_link, release_links
+from crawler.spiders.cidh import CidhParams, CidhSpider
 from tests.support.httpserver import LocalHTTPServer
 from tests.support.spiders import run_spider
 

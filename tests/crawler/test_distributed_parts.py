@@ -13,7 +13,9 @@ import redis
 from scrapy import Request
 from sqlalchemy import func, select, text
 
-from crawler.distributed import CLAIM, POP, SEED, CycleDupeFilter, SharedPolitenessMiddleware
+from crawler.distributed import SharedPolitenessMiddleware
+from crawler.redis_run import CLAIM, POP, SEED
+from crawler.shared_queue import CycleDupeFilter
 from pipeline.ingest import Snapshot, ingest
 from pipeline.store.models import Change, Document, Source, Version
 from pipeline.store.session import Database

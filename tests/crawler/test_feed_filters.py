@@ -9,7 +9,8 @@ import feedparser
 import pytest
 
 from config.schema import Source
-from crawler.spiders.feed import EntryFilter, FeedEntry, FeedSpider, entry_category_keys, feed_text
+from crawler.extract.feeds import feed_text
+from crawler.spiders.feed import EntryFilter, FeedEntry, FeedSpider, entry_category_keys
 from tests.support.httpserver import LocalHTTPServer
 from tests.support.spiders import run_spider
 

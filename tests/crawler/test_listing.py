@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from config.schema import Source
-from crawler.spiders.listing import ListingSpider, field_selector
+from crawler.extract.selectors import field_selector
+from crawler.spiders.listing import ListingSpider
 from tests.support.httpserver import LocalHTTPServer
 from tests.support.spiders import run_spider
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from config.schema import Source
-from crawler.spiders.feed import FeedSpider, raw_entries
+from crawler.extract.feeds import raw_entries
+from crawler.spiders.feed import FeedSpider
 from crawler.spiders.page import PageSpider
 from tests.support.httpserver import LocalHTTPServer
 from tests.support.spiders import run_spider

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from alerts.digest import change_view
+from alerts.digest_views import change_view
 from alerts.labels import text
 from pipeline.ingest import Snapshot, ingest
 from pipeline.store import repository as repo

@@ -22,6 +22,7 @@ from bs4 import BeautifulSoup
 
 from alerts import render
 from alerts.message import RenderedDigest, build_message
+from alerts.subject import SUBJECT_MAX, SUBJECT_TITLE_MAX
 from alerts.views import DigestView
 from casewatch.web import context as web_context
 from config import schema
@@ -155,12 +156,12 @@ def test_F10_long_and_non_ascii_headers_encoded_and_folded(received: Received) -
     assert all(len(line) <= 78 for line in raw_head.splitlines()), max(raw_head.splitlines(), key=len)
     assert b"=?utf-8?" in raw_head and b"\r\n Subject" not in raw_head
     subject = str(received.message["Subject"])  # decoded from its encoded words, unfolded
-    assert "\n" not in subject and "\r" not in subject and len(subject) <= render.SUBJECT_MAX
+    assert "\n" not in subject and "\r" not in subject and len(subject) <= SUBJECT_MAX
     # The Subject says what moved: a scraped headline, on one line and cut at a word boundary,
     # then the case; in the body the long non-ASCII title is kept whole up to the title cap.
     assert " · Masacre de Juliaca (9 de enero de 2023)" in subject
     head = subject.split(" · ")[0]
-    assert len(head) <= render.SUBJECT_TITLE_MAX
+    assert len(head) <= SUBJECT_TITLE_MAX
     shown = next(line for line in received.text.splitlines() if "Ñuñoa: Juliaca señaló víctimas" in line)
     assert "ví…" in shown and len(shown.split("…")[0]) <= render.TITLE_MAX + 4
 
@@ -205,7 +206,7 @@ def test_F6_output_is_bounded_whatever_the_scraped_size(make_view: Callable[...,
                                     change(2, "updated", title=huge, summary=huge, diff=diff)))
     rendered = render.render_digest(view)
     assert len(rendered.html) < 100_000 and len(rendered.text) < 50_000, (len(rendered.html), len(rendered.text))
-    assert len(rendered.subject) <= render.SUBJECT_MAX
+    assert len(rendered.subject) <= SUBJECT_MAX
 
 
 def test_F7_no_template_uses_xmlattr() -> None:
