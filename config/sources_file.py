@@ -7,7 +7,7 @@ read the load's :class:`~config.context.Known` from pydantic's validation contex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import (
     AfterValidator,
@@ -119,7 +119,7 @@ def _in_file(value: Any, handler: ValidatorFunctionWrapHandler, info: Validation
     """Validate one entry; credentials are looked for in what the entry itself writes (not its defaults,
     reported once), and the cross-file checks run on entries that are otherwise valid."""
     if not isinstance(value, _Entry):
-        return handler(value)
+        return cast(Source, handler(value))
     if not isinstance(value.raw, dict):
         raise ValueError("expected a mapping")
     written = {k: v for k, v in value.raw.items() if k != "urls"}  # urls: checked by Source itself
