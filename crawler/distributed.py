@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -40,6 +39,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 
 from config.redact import redact_url
+from config.settings import get_settings
 from crawler.contenttypes import DOCUMENT
 from crawler.extensions import CrawlRunRecorder, RunContext, RunCounters, _ErrorCapture
 from crawler.extract.urls import canonical_url
@@ -51,7 +51,7 @@ from pipeline.runs import lock_document, touch_checked
 log = logging.getLogger("casewatch.worker")
 
 PREFIX_ENV = "CASEWATCH_REDIS_PREFIX"  # several installations (or test runs) on one Redis: one prefix each
-PREFIX = os.environ.get(PREFIX_ENV, "").strip() or "casewatch"
+PREFIX = get_settings().redis_prefix  # PREFIX_ENV, read once by each process
 ACTIVE = f"{PREFIX}:runs"
 SEED, REVISIT = "seed", "revisit"  # tokens in a run's busy set: work no worker has taken yet
 JOB_SETTING = "CASEWATCH_JOB"  # the RunJob of a worker's crawler (its keys, its worker id, its lease)
