@@ -23,7 +23,7 @@ class Known:
     broken: set[str] = field(default_factory=set)  # ids (and file stems) of case files that failed: not echoed
     spiders: frozenset[str] | None = None  # the spider families that exist; None: not checked
     checks: Mapping[str, ParamsCheck | None] = field(default_factory=dict)  # per family, its params check
-    source_ids: dict[str, int] = field(default_factory=dict)  # sources.yaml: id -> its first position
+    source_ids: dict[str, int] = field(default_factory=dict)  # sources.yaml: id -> where it last appeared
     emails: set[str] = field(default_factory=set)  # subscribers already read (lower case)
 
     @classmethod
