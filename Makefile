@@ -32,12 +32,13 @@ chromium:
 run: install
 	$(BIN)/casewatch run
 
-## test: lint and the layers (import contracts, no import cycle), then the whole suite (slow and browser
+## test: lint, the layers (import contracts, no import cycle) and types (mypy), then the whole suite (slow and browser
 ## tests included; the tests marked postgres on SQLite and on the local PostgreSQL server).
 ## Quick loop: $(BIN)/pytest -m "not slow and not browser"
 test: install chromium
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 ## demo: offline replica sites change, casewatch notices, a digest lands in var/outbox/
@@ -76,6 +77,7 @@ screenshots: install chromium
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

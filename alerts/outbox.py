@@ -75,7 +75,9 @@ def lease_from_env(smtp_timeout: float | None = None) -> timedelta:
     The lease must outlast the longest send (``longest_send(SMTP_TIMEOUT)``): a shorter one lets a
     second sender re-claim a row that is still being sent, and the digest goes out twice.
     """
-    raw = os.environ.get(LEASE_ENV, "").strip()
+    from config.settings import get_settings, read_settings
+
+    raw = read_settings().outbox_lease or ""  # LEASE_ENV, read now (tests change it)
     lease = LEASE
     if raw:
         try:
@@ -86,8 +88,6 @@ def lease_from_env(smtp_timeout: float | None = None) -> timedelta:
             raise ConfigError([f"{LEASE_ENV} must be a positive number of seconds, got {raw!r}"])
         lease = timedelta(seconds=seconds)
     if smtp_timeout is None:
-        from config.settings import get_settings
-
         smtp_timeout = get_settings().smtp_timeout
     if not smtp_timeout > 0 or smtp_timeout == float("inf"):
         raise ConfigError([f"SMTP_TIMEOUT must be a positive number of seconds, got {smtp_timeout:g}"])

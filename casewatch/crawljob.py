@@ -6,7 +6,6 @@ child could not (a kill at the time limit, a crash before it opened its run, a s
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -70,7 +69,7 @@ def crawl_job(app: App, source_id: str, *, command: Sequence[str] | None = None,
               runtime: Runtime | None = None) -> None:
     """One scheduled crawl of one source in its own process (``command``: another program to run as
     that process, for the memory test), then what the parent owes a crawl that could not finish."""
-    if (url := os.environ.get(REDIS_ENV, "").strip()):  # the workers crawl it, this job follows the run
+    if (url := app.settings.redis_url):  # REDIS_ENV: the workers crawl it, this job follows the run
         from casewatch.dispatch import crawl_via_workers
 
         if runtime is not None and not runtime.may_run():

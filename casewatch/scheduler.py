@@ -17,7 +17,6 @@ kills what is left after a grace period and closes their runs as ``cancelled``.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -180,7 +179,7 @@ def run_scheduler(app: App, *, once: bool = False, log_format: str = "text") -> 
             app.db  # noqa: B018 - migrate and sync before anything runs
         with scheduler_lock(app.db):
             _warn_loopback_links(app)
-            if (url := os.environ.get(REDIS_ENV, "").strip()):  # the workers crawl, this process records the runs
+            if (url := app.settings.redis_url):  # REDIS_ENV: the workers crawl, this process records the runs
                 from casewatch.dispatch import run_once
 
                 run_once(app, url)
@@ -217,7 +216,7 @@ def _serve(app: App, stop: Stop) -> None:
         return
     with scheduler_lock(app.db) as lock:  # a second scheduler on this database refuses to start (LockHeld)
         _warn_loopback_links(app)
-        if (url := os.environ.get(REDIS_ENV, "").strip()):  # runs a killed scheduler left to the workers: closed
+        if (url := app.settings.redis_url):  # REDIS_ENV: runs a killed scheduler left to the workers: closed
             from casewatch.dispatch import shared_dispatcher
 
             shared_dispatcher(app, url).recover()

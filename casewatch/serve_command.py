@@ -4,7 +4,6 @@ line and exit code 1."""
 from __future__ import annotations
 
 import errno
-import os
 import socket
 
 import click
@@ -23,8 +22,9 @@ def serve(app: App, host: str, port: int) -> None:
 
     from casewatch.web.app import create_app, serve_refusal, serve_warnings
     from casewatch.web.auth import AuthConfig
+    from config.settings import read_settings
 
-    auth = AuthConfig.from_env(os.environ, base_url=app.settings.base_url)  # a bad CASEWATCH_REVIEWERS: exit 1
+    auth = AuthConfig.from_settings(read_settings(), base_url=app.settings.base_url)  # bad CASEWATCH_REVIEWERS: exit 1
     if (refusal := serve_refusal(host, auth)) is not None:
         fail(refusal)
     listening = listen(host, port)  # a busy port is one line and exit 1, before anything is announced

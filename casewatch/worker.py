@@ -25,18 +25,15 @@ from typing import Any
 from casewatch.app import App
 from casewatch.logs import setup_logging
 from config.schema import Source, load_config
+from config.settings import get_settings
 
 log = logging.getLogger("casewatch.worker")
 POLL_SECONDS = 0.3  # how often the worker reads the active runs and nudges its idle crawlers
 LEASE_ENV = "CASEWATCH_WORKER_LEASE"  # seconds a worker's hold on a run lasts without renewal (tests: short)
-DEFAULT_LEASE = 30.0
 
 
 def lease_seconds() -> float:
-    try:
-        return float(os.environ.get(LEASE_ENV, "") or DEFAULT_LEASE)
-    except ValueError:
-        return DEFAULT_LEASE
+    return get_settings().worker_lease  # LEASE_ENV; 30 s unless set
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from config.schema import ConfigError
+from config.errors import ConfigError
 
 _ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 MIN_SECRET_CHARS = 16
@@ -40,9 +40,39 @@ class Settings(BaseSettings):
     # made once and kept in the database, so `digest`/`run` and `serve` on one database agree.
     secret_key: SecretStr | None = Field(default=None, alias="CASEWATCH_SECRET_KEY")
 
+    # Seconds a sender's claim on an outbox row lasts (alerts.outbox.lease_from_env checks it against
+    # SMTP_TIMEOUT, and names this variable in its messages); unset: 10 minutes.
+    outbox_lease: str | None = Field(default=None, alias="CASEWATCH_OUTBOX_LEASE")
+
     # Crawling identity: sites should know who is reading them and how to reach us.
     contact: str = Field(default="https://github.com/casewatch/casewatch", alias="CASEWATCH_CONTACT")
     base_url: str = Field(default="http://127.0.0.1:8080", alias="CASEWATCH_BASE_URL")
+
+    # Distributed crawling: set, crawls go to `casewatch worker`s through this Redis; the prefix keeps
+    # several installations (or test runs) on one Redis apart; a worker's hold on a run lasts this long.
+    redis_url: str | None = Field(default=None, alias="CASEWATCH_REDIS_URL")
+    redis_prefix: str = Field(default="casewatch", alias="CASEWATCH_REDIS_PREFIX")
+    worker_lease: float = Field(default=30.0, gt=0, alias="CASEWATCH_WORKER_LEASE")
+
+    # The review page: "name:token" pairs, comma-separated, and the proxies whose X-Forwarded-For is
+    # believed (casewatch.web.auth parses both, naming the entry that is wrong).
+    reviewers: SecretStr = Field(default=SecretStr(""), alias="CASEWATCH_REVIEWERS")
+    trusted_proxies: str = Field(default="", alias="CASEWATCH_TRUSTED_PROXIES")
+
+    @field_validator("redis_url", "outbox_lease")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return (value or "").strip() or None
+
+    @field_validator("worker_lease", mode="before")
+    @classmethod
+    def _blank_lease(cls, value: object) -> object:
+        return 30.0 if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("redis_prefix")
+    @classmethod
+    def _default_prefix(cls, value: str) -> str:
+        return value.strip() or "casewatch"
 
     @field_validator("reply_to")
     @classmethod
@@ -75,11 +105,17 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.var_dir / 'casewatch.db'}"
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The settings, or a ConfigError with one line per bad variable (its name, never its value's secret)."""
+def read_settings() -> Settings:
+    """The environment as it is now, or a ConfigError with one line per bad variable (its name, never
+    its value's secret). For what is read when it is used (the outbox lease, the review page's logins)."""
     try:
         return Settings()
     except ValidationError as exc:
         raise ConfigError([f"{'.'.join(str(part) for part in err['loc'])}: "
                            f"{err['msg'].removeprefix('Value error, ')}" for err in exc.errors()]) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings, read once per process (see read_settings)."""
+    return read_settings()

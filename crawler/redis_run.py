@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,11 +30,12 @@ import redis
 from scrapy.crawler import Crawler
 
 from config.redact import redact_url
+from config.settings import get_settings
 
 log = logging.getLogger("casewatch.worker")
 
 PREFIX_ENV = "CASEWATCH_REDIS_PREFIX"  # several installations (or test runs) on one Redis: one prefix each
-PREFIX = os.environ.get(PREFIX_ENV, "").strip() or "casewatch"
+PREFIX = get_settings().redis_prefix  # PREFIX_ENV, read once by each process
 ACTIVE = f"{PREFIX}:runs"
 SEED, REVISIT = "seed", "revisit"  # tokens in a run's busy set: work no worker has taken yet
 JOB_SETTING = "CASEWATCH_JOB"  # the RunJob of a worker's crawler (its keys, its worker id, its lease)

@@ -22,8 +22,6 @@ unsubscribe POST (``casewatch.web.unsubscribe``), whose signed token is its proo
 
 from __future__ import annotations
 
-import os
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -55,6 +53,7 @@ from casewatch.web.i18n import (
     LanguageMiddleware,
     text,
 )
+from config.settings import read_settings
 
 SECURITY_HEADERS = {
     "content-security-policy": ("default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; "
@@ -92,7 +91,7 @@ def create_app(app: App, *, auth: AuthConfig | None = None) -> Starlette:
     """The review page for ``app``'s database and config; ``auth`` defaults to the environment's."""
     from casewatch.web import api, feeds, pages, unsubscribe
 
-    auth = auth if auth is not None else AuthConfig.from_env(os.environ, base_url=app.settings.base_url)
+    auth = auth if auth is not None else AuthConfig.from_settings(read_settings(), base_url=app.settings.base_url)
     app.db  # noqa: B018 - migrate and sync before serving (and before threads race for the cached property)
     web = Web(app, auth)
     routes: list[BaseRoute] = [

@@ -51,6 +51,7 @@ from starlette.responses import Response
 from casewatch.app import UserError
 from casewatch.web.clients import Network, client_address, parse_proxies
 from casewatch.web.throttle import LoginThrottle
+from config.settings import Settings
 from pipeline.store import repository as repo
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,15 @@ class AuthConfig:
             raise UserError("CASEWATCH_SECRET_KEY: use at least 16 random characters")
         return cls(reviewers, key, from_env, https_only=base_url.lower().startswith("https://"),
                    trusted_proxies=proxies, clock=clock)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, base_url: str = "",
+                      clock: Callable[[], float] = time.time) -> AuthConfig:
+        """The same, from the operator's settings (config.settings: CASEWATCH_REVIEWERS and the others)."""
+        key = settings.secret_key.get_secret_value() if settings.secret_key is not None else ""
+        return cls.from_env({"CASEWATCH_REVIEWERS": settings.reviewers.get_secret_value(),
+                             "CASEWATCH_TRUSTED_PROXIES": settings.trusted_proxies, "CASEWATCH_SECRET_KEY": key},
+                            base_url=base_url, clock=clock)
 
     @property
     def configured(self) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -33,6 +34,26 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# The words a status or kind column may hold: CHECK constraints in the schema (migration 0008), so a
+# misspelt status written by any code path is refused by the database, not stored.
+SOURCE_HEALTH = ("healthy", "unhealthy")
+DOCUMENT_STATES = ("active", "removed")
+RELEVANCE_OVERRIDES = ("irrelevant",)  # a reviewer's verdict that outlives versions
+CHANGE_KINDS = ("new", "updated", "reverted", "removed", "restored")
+REVIEW_STATES = ("reviewed", "irrelevant")  # the latest review verdict of a change (null: not reviewed)
+REVIEW_ACTIONS = ("reviewed", "irrelevant", "reopened")
+RUN_STATUSES = ("running", "ok", "partial", "failed", "empty", "cancelled")
+HEALTH_EVENT_KINDS = ("unhealthy", "recovered")
+DIGEST_KINDS = ("digest", "immediate", "health", "quiet")
+DIGEST_STATUSES = ("pending", "sending", "sent")
+
+
+def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """CHECK that ``column`` holds one of ``values`` (a null passes: nullable columns stay nullable).
+    Named ``ck_<table>_<column>`` by the naming convention."""
+    return CheckConstraint(f"{column} IN ({', '.join(repr(v) for v in values)})", name=column)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -63,6 +84,7 @@ class Source(Base):
     """A watched source, mirrored from config so runs and documents can refer to it."""
 
     __tablename__ = "sources"
+    __table_args__ = (one_of("health", SOURCE_HEALTH),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -81,6 +103,7 @@ class Document(Base):
     """One URL's content over time; the canonical URL is the key."""
 
     __tablename__ = "documents"
+    __table_args__ = (one_of("state", DOCUMENT_STATES), one_of("relevance_override", RELEVANCE_OVERRIDES))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
@@ -141,7 +164,8 @@ class Change(Base):
     """What moved: a document appeared, changed, went back to a stored version, disappeared or came back."""
 
     __tablename__ = "changes"
-    __table_args__ = (Index("ix_changes_detected_at", "detected_at"),)
+    __table_args__ = (Index("ix_changes_detected_at", "detected_at"), one_of("kind", CHANGE_KINDS),
+                      one_of("review_state", REVIEW_STATES))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # new | updated | reverted (to_version: the older version the text went back to) | removed | restored
@@ -198,6 +222,7 @@ class Review(Base):
     """One reviewer action on a change (reviewed, irrelevant), with who did it and why."""
 
     __tablename__ = "reviews"
+    __table_args__ = (one_of("action", REVIEW_ACTIONS),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"), index=True)
@@ -236,7 +261,8 @@ class CrawlRun(Base):
     """One run of one source, so a broken or silent source is visible."""
 
     __tablename__ = "crawl_runs"
-    __table_args__ = (Index("ix_crawl_runs_source_id_started_at", "source_id", "started_at"),)
+    __table_args__ = (Index("ix_crawl_runs_source_id_started_at", "source_id", "started_at"),
+                      one_of("status", RUN_STATUSES))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
@@ -259,6 +285,7 @@ class HealthEvent(Base):
     """A source turned unhealthy or recovered: one maintainer alert each, never one per run."""
 
     __tablename__ = "health_events"
+    __table_args__ = (one_of("kind", HEALTH_EVENT_KINDS),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
@@ -306,7 +333,8 @@ class Digest(Base):
     """One rendered email for one subscriber and period: the outbox row."""
 
     __tablename__ = "digests"
-    __table_args__ = (UniqueConstraint("subscriber_id", "period"),)
+    __table_args__ = (UniqueConstraint("subscriber_id", "period"), one_of("kind", DIGEST_KINDS),
+                      one_of("status", DIGEST_STATUSES))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"))

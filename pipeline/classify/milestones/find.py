@@ -52,6 +52,11 @@ class _Dates:
         return self._by_sentence[lo]
 
 
+def _answer(announced: bool) -> Callable[[Hit], bool]:
+    """The same answer to "is this step announced?" for every hit (the verdict already decided it)."""
+    return lambda _hit: announced
+
+
 def _step_date(doc: Doc, hits: list[Hit], dates: _Dates, event_date: date | None,
                published: datetime | None, announced: Callable[[Hit], bool]) -> date | None:
     """The day given in the sentence of the step (nearest mention first), skipping deadlines and the event.
@@ -308,7 +313,7 @@ def _dated_hearings(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict],
         coming = verdict.status == ANNOUNCED and verdict.reason.startswith("future")
         if not (recap or coming):
             continue
-        day = _step_date(doc, [h], dates, event_date, published, lambda _h, ahead=coming: ahead)
+        day = _step_date(doc, [h], dates, event_date, published, _answer(coming))
         if day is None:
             continue
         if recap and 0 <= (published_day - day).days <= lx.DATED_WITHIN:

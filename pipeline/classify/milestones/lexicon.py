@@ -6,7 +6,7 @@ Lemmas ("pedir", "ask") are matched against simplemma's lemma of a word; the oth
 
 from __future__ import annotations
 
-from pipeline.classify import dates
+import textkit
 
 
 def words_of(text: str) -> frozenset[str]:
@@ -119,7 +119,7 @@ REQUEST_NOUNS = words_of(
 # A step named by the body that takes it ("la Subcomisión de Acusaciones Constitucionales aprobó"):
 # as the subject of a verb of action it is taken, unlike other steps ("la investigación sigue").
 ACTING_BODIES = words_of("subcomision subcommittee")
-MONTHS = frozenset(dates.MONTHS)
+MONTHS = frozenset(textkit.MONTHS)
 NARRATIVE_RELATIVES = words_of("donde where")  # after a comma: what happened at the place just named
 RELATIVES = words_of("que quien quienes cuyo cuya cuyos cuyas donde which who whom whose where")
 # Verbs of reporting: a pluperfect under them is the news told in the past ("told families that the
@@ -132,7 +132,7 @@ HAPPENINGS = words_of(
     "empezar comenzar iniciar arrancar reanudar concluir culminar terminar begin start open resume conclude "
     "end get")
 # Days of this week: a participle dated by one reports what just happened ("realizada ayer").
-RECENT_DAYS = frozenset(dates.WEEKDAYS) | words_of("ayer hoy anoche yesterday today")
+RECENT_DAYS = frozenset(textkit.WEEKDAYS) | words_of("ayer hoy anoche yesterday today")
 THIS_OR_LAST = words_of("esta this last pasada")
 WEEK_WORDS = words_of("semana week")
 # A date right after these is a deadline or the event itself, not the day of the step.

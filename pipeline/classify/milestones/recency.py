@@ -8,10 +8,11 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
-from pipeline.classify.dates import MAX_YEAR, MIN_YEAR, MONTHS
+from pipeline.classify.dates import MAX_YEAR, MIN_YEAR
 from pipeline.classify.milestones import lexicon as lx
 from pipeline.classify.milestones.patterns import Hit
 from pipeline.classify.milestones.text import Doc
+from textkit import MONTHS
 
 OLD_STEP_DAYS = 60  # a taken step dated this long before publication is a recap
 YEAR_OPENING, YEAR_AFTER = 4, 10  # where a year dates a step: opening its sentence, or just after it

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 from alembic import context
 
+from config.settings import get_settings
 from pipeline.store.models import Base
 from pipeline.store.session import make_engine, normalize_url
 
@@ -14,7 +13,7 @@ target_metadata = Base.metadata
 
 
 def _url() -> str:
-    url = config.attributes.get("url") or os.environ.get("DATABASE_URL") or "sqlite:///var/casewatch.db"
+    url = config.attributes.get("url") or get_settings().resolved_database_url()  # bare `alembic`: DATABASE_URL
     return normalize_url(url)
 
 
