@@ -4,9 +4,10 @@ Public API (pipeline.classify.decision, eval/run.py, tests): ``find_milestones``
 text mentions with its status (taken / announced / requested / background), the primary step
 first, each with its evidence sentence and the reason for its status; ``reported`` keeps what may
 reach digests, alerts and the timeline. Modules by job: patterns (phrase syntax and index), tables
-(rule tables), text (sentences and verb forms), status (the status of one mention), identifiers
-(numbers and actors), recency (steps dated long before publication), find (selection of the primary
-step), model (the Milestone record).
+(rule tables), text (sentences and verb forms), clauses (the clause a step stands in), status (the
+status of one mention), step_dates (the day of a step, dated hearings), identifiers (numbers and
+actors), recency (steps dated long before publication), find (selection of the primary step), model
+(the Milestone record).
 """
 
 from pipeline.classify.milestones.find import find_milestones, without_outlet

@@ -8,11 +8,11 @@ one the headline and lead report, highest priority first (specific steps beat ge
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from config.schema import Case
-from pipeline.classify.dates import DateMention, find_dates, local_date
+from pipeline.classify.dates import local_date
 from pipeline.classify.milestones import lexicon as lx
 from pipeline.classify.milestones.identifiers import actors as find_actors
 from pipeline.classify.milestones.identifiers import identifiers as find_identifiers
@@ -20,6 +20,7 @@ from pipeline.classify.milestones.model import Milestone
 from pipeline.classify.milestones.patterns import Hit
 from pipeline.classify.milestones.recency import earlier_month, earlier_step
 from pipeline.classify.milestones.status import ANNOUNCED, BACKGROUND, REQUESTED, STATUSES, TAKEN, Reader, Verdict
+from pipeline.classify.milestones.step_dates import Dates, dated_hearings, step_date
 from pipeline.classify.milestones.tables import CUE_KINDS, index, labels, tables
 from pipeline.classify.milestones.text import FINITE, Doc
 
@@ -34,44 +35,6 @@ INDICTMENT_WORDS = 80  # below this priority an indictment is worded as a charge
 REACTION = 2  # body sentence from which a statement in a story about another step is a reaction
 WINDOW_HITS = 3  # mentions of a step whose surroundings give its date, actors, identifiers
 
-
-
-class _Dates:
-    """Date mentions of one sentence at a time: only the sentences of the chosen steps are read."""
-
-    def __init__(self, doc: Doc):
-        self.doc = doc
-        self._by_sentence: dict[int, list[tuple[int, DateMention]]] = {}
-
-    def in_sentence(self, pos: int) -> list[tuple[int, DateMention]]:
-        lo, hi = self.doc.sentence(pos)
-        if lo not in self._by_sentence:
-            begin = self.doc.starts[lo]
-            text = self.doc.text[begin:self.doc.ends[hi - 1]]
-            self._by_sentence[lo] = [(self.doc.token_at(begin + m.start), m) for m in find_dates(text)]
-        return self._by_sentence[lo]
-
-
-def _answer(announced: bool) -> Callable[[Hit], bool]:
-    """The same answer to "is this step announced?" for every hit (the verdict already decided it)."""
-    return lambda _hit: announced
-
-
-def _step_date(doc: Doc, hits: list[Hit], dates: _Dates, event_date: date | None,
-               published: datetime | None, announced: Callable[[Hit], bool]) -> date | None:
-    """The day given in the sentence of the step (nearest mention first), skipping deadlines and the event.
-
-    A day without a year lies after publication when its own sentence announces the step ("la
-    audiencia será el 20 de octubre"), before it otherwise."""
-    for hit in hits:
-        lo = doc.sentence(hit.start)[0]
-        for _distance, pos, mention in sorted((abs(p - hit.start), p, m) for p, m in dates.in_sentence(hit.start)):
-            if any(doc.toks[p] in lx.NOT_STEP_DATE_BEFORE for p in range(max(pos - 3, lo), pos)):
-                continue
-            day = mention.resolve(published, forward=announced(hit))
-            if day is not None and day != event_date:
-                return day
-    return None
 
 
 def _score(doc: Doc, hit: Hit) -> float:
@@ -291,35 +254,9 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 earlier_month(doc, h, published_day) if doc.sentence_no[h.start] >= 1 else None)
             if old is not None:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"{old}; {verdicts[id(h)].reason}")
-    dates = _Dates(doc)  # read once, by sentence, for the hearings and for every step's date
-    _dated_hearings(doc, mentions, verdicts, case, published, dates)
+    dates = Dates(doc)  # read once, by sentence, for the hearings and for every step's date
+    dated_hearings(doc, mentions, verdicts, case, published, dates)
     return _milestones(doc, mentions, verdicts, by_kind, case, language, published, dates)
-
-
-def _dated_hearings(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], case: Case | None,
-                    published: datetime | None, dates: _Dates) -> None:
-    """A hearing is taken when held or set for a date (milestone guide): one the text dates within the
-    last two weeks is news even further down ("la audiencia se realizó el lunes 20"), and one set for a
-    coming day ("la próxima audiencia será el 19 de mayo") has been set."""
-    published_day = local_date(published)
-    if published_day is None:
-        return
-    event_date = case.event_date if case else None
-    for h in mentions:
-        verdict = verdicts[id(h)]
-        if h.rule.key not in lx.DATED_STEPS or verdict.status not in (BACKGROUND, ANNOUNCED):
-            continue
-        recap = verdict.status == BACKGROUND and not verdict.reason.startswith(("negated", "none", "a count"))
-        coming = verdict.status == ANNOUNCED and verdict.reason.startswith("future")
-        if not (recap or coming):
-            continue
-        day = _step_date(doc, [h], dates, event_date, published, _answer(coming))
-        if day is None:
-            continue
-        if recap and 0 <= (published_day - day).days <= lx.DATED_WITHIN:
-            verdicts[id(h)] = Verdict(TAKEN, f"held {day.isoformat()}, days before publication; {verdict.reason}")
-        elif coming and day > published_day:
-            verdicts[id(h)] = Verdict(TAKEN, f"set for {day.isoformat()}; {verdict.reason}")
 
 
 def _recalled_in(doc: Doc, hit: Hit) -> str | None:
@@ -370,7 +307,7 @@ def without_outlet(title: str) -> str:
 
 def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_kind: dict[str, list[Hit]],
                 case: Case | None, language: str, published: datetime | None,
-                dates: _Dates) -> list[Milestone]:
+                dates: Dates) -> list[Milestone]:
     """One milestone per (type, status), its best mention first; dates, actors and identifiers near it."""
     taken = [h for h in mentions if verdicts[id(h)].status == TAKEN]
     # The primary step: the headline's and lead's taken step, specific types first; a text whose lead
@@ -420,7 +357,7 @@ def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_
         best = hits[0]
         verdict = verdicts[id(best)]
         near = hits[:WINDOW_HITS]
-        day = _step_date(doc, near, dates, event_date, published,
+        day = step_date(doc, near, dates, event_date, published,
                          lambda h: verdicts[id(h)].status == ANNOUNCED or verdicts[id(h)].reason.startswith("set for"))
         if day and published_day and day > published_day and status == TAKEN and not any(
                 verdicts[id(h)].reason.startswith(("verb of action", "the request is", "a demand made", "set for"))
