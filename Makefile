@@ -37,7 +37,7 @@ run: install
 ## Quick loop: $(BIN)/pytest -m "not slow and not browser"
 test: install chromium
 	$(BIN)/ruff check .
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
@@ -76,7 +76,7 @@ screenshots: install chromium
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
 clean:

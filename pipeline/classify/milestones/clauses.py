@@ -9,7 +9,6 @@ the words (forms, lemmas, cue marks), never at a status.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from pipeline.classify.milestones import lexicon as lx
 from pipeline.classify.milestones.patterns import Hit
@@ -23,9 +22,7 @@ from pipeline.classify.milestones.text import (
     PARTICIPLE,
     Doc,
 )
-
-if TYPE_CHECKING:
-    from pipeline.classify.milestones.status import Verdict
+from pipeline.classify.milestones.verdict import Verdict
 
 COUNT_FROM = 10  # a step noun counted from this number up is a tally ("1 200 declaraciones"), not a step
 RECAP_WINDOW = 6  # words before a step that is its own verb where a recap word may open its clause

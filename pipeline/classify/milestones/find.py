@@ -19,10 +19,11 @@ from pipeline.classify.milestones.identifiers import identifiers as find_identif
 from pipeline.classify.milestones.model import Milestone
 from pipeline.classify.milestones.patterns import Hit
 from pipeline.classify.milestones.recency import earlier_month, earlier_step
-from pipeline.classify.milestones.status import ANNOUNCED, BACKGROUND, REQUESTED, STATUSES, TAKEN, Reader, Verdict
+from pipeline.classify.milestones.status import Reader
 from pipeline.classify.milestones.step_dates import Dates, dated_hearings, step_date
 from pipeline.classify.milestones.tables import CUE_KINDS, index, labels, tables
 from pipeline.classify.milestones.text import FINITE, Doc
+from pipeline.classify.milestones.verdict import ANNOUNCED, BACKGROUND, REQUESTED, STATUSES, TAKEN, Verdict
 
 # Ranking: a step named in the headline is what the story is about; the lead sentence comes next.
 TITLE_BONUS = 40

@@ -21,8 +21,6 @@ Every verdict carries its reason, shown by `casewatch classify`. The clause stru
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pipeline.classify.milestones import lexicon as lx
 from pipeline.classify.milestones.clauses import RECENT_WINDOW, RIGHT_FAR, Clauses
 from pipeline.classify.milestones.patterns import Hit
@@ -37,19 +35,11 @@ from pipeline.classify.milestones.text import (
     PARTICIPLE,
     Doc,
 )
+from pipeline.classify.milestones.verdict import ANNOUNCED, BACKGROUND, REQUESTED, TAKEN, Verdict
 
-TAKEN, ANNOUNCED, REQUESTED, BACKGROUND = "taken", "announced", "requested", "background"
-STATUSES = (TAKEN, ANNOUNCED, REQUESTED, BACKGROUND)
 LEAD_SENTENCES = 2  # body sentences that, with the title, carry the news
 RIGHT_WINDOW = 5  # words after a step where its passive verb or describing participle may stand
 
-
-
-@dataclass(frozen=True)
-class Verdict:
-    status: str
-    reason: str
-    verb: int | None = None  # the word of the verb of action that decided it, when one did
 
 
 def _quoted(doc: Doc, pos: int) -> str:

@@ -15,8 +15,8 @@ from config.schema import Case
 from pipeline.classify.dates import DateMention, find_dates, local_date
 from pipeline.classify.milestones import lexicon as lx
 from pipeline.classify.milestones.patterns import Hit
-from pipeline.classify.milestones.status import ANNOUNCED, BACKGROUND, TAKEN, Verdict
 from pipeline.classify.milestones.text import Doc
+from pipeline.classify.milestones.verdict import ANNOUNCED, BACKGROUND, TAKEN, Verdict
 
 
 class Dates:
