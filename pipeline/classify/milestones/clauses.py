@@ -155,8 +155,8 @@ class Clauses:
         if doc.form(noun) is not None:
             return None
         pos = noun - 1
-        if pos < lo or not doc.toks[pos].isdigit():
-            return None
+        if pos < lo or not doc.toks[pos].isdigit() or doc.before(noun).strip():
+            return None  # "... de 2011: Sala de Puno confirma": punctuation ends the number's phrase
         while pos - 1 >= lo and doc.toks[pos - 1].isdigit():  # "1 200"
             pos -= 1
         value = int("".join(doc.toks[pos:noun]))

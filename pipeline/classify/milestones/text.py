@@ -69,6 +69,8 @@ def _participle_of(word: str) -> str | None:
 
 
 _ES_OBJECT_STARTS = frozenset("el la los las un una unos unas al que".split())
+# Nouns shaped like participles ("impedimento de salida", "punto de partida"): never a verb.
+_PARTICIPLE_NOUNS = frozenset("salida salidas llegada llegadas partida partidas entrada entradas".split())
 _ES_PREPOSITIONS = frozenset("a ante bajo con contra de del desde durante en entre hacia hasta para por segun sin "
                              "sobre tras y e o u ni su sus".split())
 
@@ -273,7 +275,7 @@ class Doc:
         """The verb form of word ``pos`` (None: not a verb), read in both languages."""
         word = self.raw[pos].lower()
         prev = self.toks[pos - 1] if pos > 0 and not self.before(pos).strip() else ""
-        if prev in _DETERMINERS:
+        if prev in _DETERMINERS or word in _PARTICIPLE_NOUNS:
             return None
         if self.raw[pos][0].isupper() and pos != self.sentence(pos)[0] and not (
                 pos < self.title_tokens and self.title_case) and not any(p in self.before(pos) for p in ":-.–"):

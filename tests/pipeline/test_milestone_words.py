@@ -1,0 +1,23 @@
+"""Words that look like something else: a noun shaped like a participle, a year before a colon."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pipeline.classify.milestones import find_milestones
+from pipeline.classify.milestones.text import PARTICIPLE, Doc
+
+
+def test_salida_in_impedimento_de_salida_is_a_noun_not_a_participle() -> None:
+    doc = Doc.read("", "La Sala confirmó el impedimento de salida. Los deudos ya habían salido del local.")
+    forms = {doc.toks[p]: doc.form(p) for p in range(len(doc.toks))}
+    assert forms["salida"] is None
+    assert forms["salido"] == PARTICIPLE  # the verb itself is still read
+
+
+def test_a_year_before_a_colon_is_no_count_of_the_step_after_it() -> None:
+    found = find_milestones("Catorce años del 'aeropuertazo' de 2011: Sala de Puno confirma condena a dos policías",
+                            "La Sala Penal de Apelaciones confirmó ayer la condena a dos policías.",
+                            published=datetime(2025, 4, 10, 15, tzinfo=UTC))
+    assert not any(m.reason.startswith("a count") for m in found)
+    assert any(m.status == "taken" for m in found)
