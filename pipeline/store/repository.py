@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased, defer, selectinload
 
 from config.schema import Source as SourceConfig
 from config.schema import Subscriber as SubscriberConfig
+from pipeline.store.dialect import folded, has_milestone
 from pipeline.store.models import (
     Change,
     ChangeCase,
@@ -929,8 +930,6 @@ def document_changes(session: Session, document_id: int) -> list[Change]:
 
 REVIEW_ACTIONS = ("reviewed", "irrelevant", "reopened")
 REVIEW_STATES = ("pending", "reviewed", "irrelevant")  # "pending": no verdict yet
-# PostgreSQL's side of accent-insensitive search (SQLite gets pipeline.classify.relevance.fold itself).
-_ACCENTED, _PLAIN = "áàâäãåéèêëíìîïóòôöõúùûüñçý", "aaaaaaeeeeiiiiooooouuuuncy"
 
 
 @dataclass(frozen=True)
@@ -953,31 +952,6 @@ class ChangeQuery:
     per_page: int = 50
 
 
-def _folded(session: Session, column: Any) -> ColumnElement[str]:
-    """``column`` lower-cased without accents, the same way on SQLite (a Python function) and PostgreSQL."""
-    if session.get_bind().dialect.name == "sqlite":
-        from textkit import fold
-
-        raw = session.connection().connection.driver_connection
-        raw.create_function("casewatch_fold", 1, lambda v: fold(v) if isinstance(v, str) else v,  # type: ignore[union-attr]
-                            deterministic=True)
-        return cast(ColumnElement[str], func.casewatch_fold(column))
-    return cast(ColumnElement[str], func.translate(func.lower(column), _ACCENTED, _PLAIN))
-
-
-def _has_milestone(session: Session, milestone: str) -> ColumnElement[bool]:
-    """Milestones are a JSON list of objects: look inside it in SQL, so pages and totals stay exact."""
-    from sqlalchemy import text as sql
-
-    if session.get_bind().dialect.name == "sqlite":
-        clause = sql("EXISTS (SELECT 1 FROM json_each(changes.milestones) AS m "
-                     "WHERE json_extract(m.value, '$.type') = :cw_milestone)")
-    else:
-        clause = sql("EXISTS (SELECT 1 FROM json_array_elements(CASE WHEN json_typeof(changes.milestones) = 'array' "
-                     "THEN changes.milestones ELSE CAST('[]' AS json) END) AS m WHERE m->>'type' = :cw_milestone)")
-    return cast(ColumnElement[bool], clause.bindparams(cw_milestone=milestone))
-
-
 def _change_conditions(session: Session, q: ChangeQuery) -> list[ColumnElement[bool]]:
     from textkit import fold
 
@@ -991,7 +965,7 @@ def _change_conditions(session: Session, q: ChangeQuery) -> list[ColumnElement[b
     if q.kind:
         conds.append(Change.kind == q.kind)
     if q.milestone:
-        conds.append(_has_milestone(session, q.milestone))
+        conds.append(has_milestone(session, q.milestone))
     if q.since is not None:
         conds.append(Change.detected_at >= q.since)
     if q.until is not None:
@@ -1003,8 +977,8 @@ def _change_conditions(session: Session, q: ChangeQuery) -> list[ColumnElement[b
     elif q.review_state:
         conds.append(Change.review_state == q.review_state)
     if q.text and (needle := fold(q.text.strip())):
-        conds.append(or_(_folded(session, Change.title).contains(needle, autoescape=True),
-                         _folded(session, Change.summary).contains(needle, autoescape=True)))
+        conds.append(or_(folded(session, Change.title).contains(needle, autoescape=True),
+                         folded(session, Change.summary).contains(needle, autoescape=True)))
     return conds
 
 
