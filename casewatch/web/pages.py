@@ -69,7 +69,7 @@ class Pages:
                         "unhealthy": s.enabled and (r := rows.get(s.id)) is not None and r.health == "unhealthy"}
                        for s in self.app.config.sources]
             counts = repo.review_counts(session, now - timedelta(days=7))
-            latest, _ = repo.search_changes(session, repo.ChangeQuery(relevant_only=True, per_page=10))
+            latest, _ = repo.search_changes(session, repo.ChangeFilter(relevant_only=True, per_page=10))
             return self.web.render(request, "dashboard.html.j2", {
                 "sources": sources, "counts": counts, "latest": latest})
 

@@ -14,7 +14,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from alerts.message import strip_controls
 from alerts.worddiff import Segment, pair_lines, runs
 from casewatch.web.i18n import text
-from pipeline.store.repository import REVIEW_STATES, ChangeQuery
+from pipeline.store.repository import REVIEW_STATES, ChangeFilter
 from textkit import LIMA
 
 PER_PAGE = 50
@@ -89,7 +89,7 @@ class LogParams:
     """The change log's filters as the form shows them (strings) and as the repository wants them."""
 
     values: dict[str, str]
-    query: ChangeQuery
+    query: ChangeFilter
 
     FIELDS = ("case", "source", "source_kind", "kind", "milestone", "review", "relevant", "from", "to", "q")
 
@@ -103,7 +103,7 @@ class LogParams:
             raise BadQuery("err_out_of_range", name="to", value=repr(values["to"]))
         review = values["review"] if values["review"] in REVIEW_STATES else ""
         values["review"] = review
-        query = ChangeQuery(
+        query = ChangeFilter(
             case_id=values["case"] or None, source_id=values["source"] or None,
             source_kind=values["source_kind"] or None, kind=values["kind"] or None,
             milestone=values["milestone"] or None,

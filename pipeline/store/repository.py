@@ -272,24 +272,9 @@ def get_run(session: Session, run_id: int) -> CrawlRun | None:
 # ------------------------------------------------------------------------------ changes
 
 
-@dataclass(frozen=True)
-class ChangeFilter:
-    since: datetime | None = None
-    source_id: str | None = None
-    case_id: str | None = None
-    kind: str | None = None
-    milestone: str | None = None
-    relevant_only: bool = False
-    limit: int | None = None
-    # Changes withdrawn by re-extraction are records, not news: left out unless asked for.
-    include_withdrawn: bool = False
-
-
 def list_changes(session: Session, flt: ChangeFilter) -> Sequence[Change]:
-    """The CLI's change log: the review page's filters (``_change_conditions``), newest first."""
-    query = ChangeQuery(case_id=flt.case_id, source_id=flt.source_id, kind=flt.kind, milestone=flt.milestone,
-                        since=flt.since, relevant_only=flt.relevant_only, include_withdrawn=flt.include_withdrawn)
-    statement = _change_log(_change_conditions(session, query))
+    """The CLI's change log: every change matching ``flt`` (at most ``flt.limit``), newest first."""
+    statement = _change_log(_matching(session, flt))
     return session.scalars(statement.limit(flt.limit) if flt.limit else statement).all()
 
 
@@ -933,8 +918,10 @@ REVIEW_STATES = ("pending", "reviewed", "irrelevant")  # "pending": no verdict y
 
 
 @dataclass(frozen=True)
-class ChangeQuery:
-    """The change log's filters; ``until`` is exclusive, ``text`` matches title or summary."""
+class ChangeFilter:
+    """Which changes the change log shows (the CLI, the review page, its API); ``until`` is exclusive,
+    ``text`` matches title or summary. ``page``/``per_page`` cut one page (``search_changes``), ``limit``
+    the newest N (``list_changes``; None: all)."""
 
     case_id: str | None = None
     source_id: str | None = None
@@ -950,9 +937,10 @@ class ChangeQuery:
     fold_alternating: bool = False  # a document going back and forth between versions: one row (review page)
     page: int = 1
     per_page: int = 50
+    limit: int | None = None
 
 
-def _change_conditions(session: Session, q: ChangeQuery) -> list[ColumnElement[bool]]:
+def _change_conditions(session: Session, q: ChangeFilter) -> list[ColumnElement[bool]]:
     from textkit import fold
 
     conds: list[ColumnElement[bool]] = [] if q.include_withdrawn else [Change.withdrawn_at.is_(None)]
@@ -995,7 +983,7 @@ def _alternation_fold(conds: Sequence[ColumnElement[bool]]) -> ColumnElement[boo
     return or_(Change.kind.not_in(ALTERNATING_KINDS), Change.document_id.not_in(flapping), Change.id.in_(newest))
 
 
-def alternations(session: Session, q: ChangeQuery, document_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+def alternations(session: Session, q: ChangeFilter, document_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
     """Document id -> (changes, distinct versions) of each flapping document's new/updated/reverted changes
     matching the log's filters: what its one row stands for. Documents that do not flap are left out."""
     ids = list(document_ids)
@@ -1011,11 +999,15 @@ def alternations(session: Session, q: ChangeQuery, document_ids: Iterable[int]) 
     return {doc_id: (n, len(versions)) for doc_id, (n, versions, flaps) in found.items() if flaps}
 
 
-def search_changes(session: Session, q: ChangeQuery) -> tuple[list[Change], int]:
-    """One page of the change log, newest first, and how many changes match in all."""
+def _matching(session: Session, q: ChangeFilter) -> list[ColumnElement[bool]]:
+    """The conditions of the log's rows: the filters, and one row per flapping document when asked."""
     conds = _change_conditions(session, q)
-    if q.fold_alternating:
-        conds = [*conds, _alternation_fold(conds)]
+    return [*conds, _alternation_fold(conds)] if q.fold_alternating else conds
+
+
+def search_changes(session: Session, q: ChangeFilter) -> tuple[list[Change], int]:
+    """One page of the change log, newest first, and how many changes match in all."""
+    conds = _matching(session, q)
     total = session.scalar(select(func.count()).select_from(Change).where(*conds)) or 0
     per_page = max(1, q.per_page)
     rows = session.scalars(_change_log(conds).limit(per_page).offset((max(1, q.page) - 1) * per_page))

@@ -93,7 +93,7 @@ def test_review_page_in_chromium(browser: LazyBrowser, db_url: str, tmp_path: Pa
         config = _crawled(tmp_path, db_url, site)
         app = App(config_dir=config, db_url=db_url)
         with app.db.read() as session:
-            [updated] = repo.search_changes(session, repo.ChangeQuery(kind="updated"))[0]
+            [updated] = repo.search_changes(session, repo.ChangeFilter(kind="updated"))[0]
             updated_id = updated.id
             assert updated.document.url == f"{site.base}{MPFN_1}"
         hostile = store(app, f"{site.base}/noticias/hostil/", source_id="ong-ddhh",
