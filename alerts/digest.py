@@ -28,6 +28,8 @@ from config.schema import Subscriber as SubscriberConfig
 from pipeline.store import repository as repo
 from pipeline.store.models import Change, Digest, Source, Subscriber
 from pipeline.store.session import Database, Session
+from pipeline.store.sources import unhealthy_sources
+from pipeline.store.subscribers import active_subscribers, is_unsubscribed, subscriber_by_email
 from pipeline.store.timeline import SHOWN_STATUSES
 from textkit import LIMA
 
@@ -202,7 +204,7 @@ def build_digests(
     with db.read() as session:  # active: configured and not unsubscribed through their link
         subscribers = [
             s
-            for s in repo.active_subscribers(session)
+            for s in active_subscribers(session)
             if subscriber_email is None or s.email.lower() == subscriber_email.lower()
         ]
     key = unsubscribe.signing_key(db) if subscribers else None
@@ -238,7 +240,7 @@ def _compose(
         changes = [c for c in changes if select(sub_cfg, c, c.id in held)]
     if not changes:
         return None
-    unhealthy = health_views(config, repo.unhealthy_sources(session))
+    unhealthy = health_views(config, unhealthy_sources(session))
     # A digest names the steps already mailed as immediate alerts in one line each, not again in full.
     already = already_sent_views(session, sub) if kind == "digest" else ()
     view = _view(session, config, sub, changes, now, base_url, unhealthy, key, already)
@@ -254,7 +256,7 @@ def _build_one(
 ) -> Built:
     sub = session.get(Subscriber, subscriber_id)
     assert sub is not None
-    if repo.is_unsubscribed(session, sub.id):  # unsubscribed since the subscriber list was read
+    if is_unsubscribed(session, sub.id):  # unsubscribed since the subscriber list was read
         return Built(sub.email, None, 0, skipped="unsubscribed")
     if repo.digest_exists(session, sub.id, period):
         return Built(sub.email, None, 0, skipped="already built for this period")
@@ -382,8 +384,8 @@ def build_quiet_weeks(db: Database, config: Config, *, since: datetime, now: dat
         period = f"quiet:{year}-W{week:02d}"
         key = key or unsubscribe.signing_key(db)
         with db.write() as session:
-            sub = repo.subscriber_by_email(session, cfg.email)
-            if sub is None or not sub.active or repo.is_unsubscribed(session, sub.id) \
+            sub = subscriber_by_email(session, cfg.email)
+            if sub is None or not sub.active or is_unsubscribed(session, sub.id) \
                     or repo.digest_exists(session, sub.id, period):
                 continue
             if repo.digests_since(session, sub.id, now - timedelta(days=7)) or repo.pending_changes_for(session, sub):
@@ -440,7 +442,7 @@ def preview(
     configured = {s.email.lower(): s for s in config.subscribers}
     out: list[Preview] = []
     with db.read() as session:
-        for sub in repo.active_subscribers(session):
+        for sub in active_subscribers(session):
             if subscriber_email and sub.email.lower() != subscriber_email.lower():
                 continue
             sub_cfg = configured.get(sub.email.lower())

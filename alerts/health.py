@@ -22,6 +22,8 @@ from config.schema import Config
 from pipeline.store import repository as repo
 from pipeline.store.models import Digest, HealthEvent
 from pipeline.store.session import Database, Session
+from pipeline.store.sources import health_events_since
+from pipeline.store.subscribers import recipient
 
 MAX_AGE = timedelta(days=7)  # a maintainer added today is not flooded with last month's events
 HISTORY = 5  # runs listed per source
@@ -83,12 +85,12 @@ def queue_health_alerts(db: Database, config: Config, *, now: datetime) -> int:
     names = {s.id: s.name for s in config.sources}
     queued = 0
     with db.write() as session:
-        events = repo.health_events_since(session, now - MAX_AGE)
+        events = health_events_since(session, now - MAX_AGE)
         if not events:
             return 0
         turns = {e.id: _turn(session, e, names) for e in events}
         for email in config.maintainers:
-            row = repo.recipient(session, email, now)
+            row = recipient(session, email, now)
             after = _last_sent_event(session, row.id)
             fresh = [turns[e.id] for e in events if e.id > after]
             if not fresh:

@@ -30,6 +30,7 @@ from config.settings import get_settings
 from pipeline.store import repository as repo
 from pipeline.store.models import Subscriber
 from pipeline.store.session import Database, IntegrityError, Session
+from pipeline.store.subscribers import all_subscribers
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def subscriber_for(session: Session, given: str) -> Subscriber | None:
         return None
     keys = checking_keys(session)
     found = None
-    for sub in repo.all_subscribers(session):
+    for sub in all_subscribers(session):
         for key in keys:
             if hmac.compare_digest(token(key, sub.email), given):
                 found = sub

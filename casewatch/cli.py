@@ -78,10 +78,11 @@ def sources(app: App, as_json: bool) -> None:
     """List the configured sources with their last run."""
     from casewatch.serialize import source_json
     from pipeline.store import repository as repo
+    from pipeline.store.sources import all_sources
 
     with app.db.read() as session:
         runs = repo.current_runs(session)  # never 'running' for a crawl whose process is gone
-        rows = repo.all_sources(session)
+        rows = all_sources(session)
         if as_json:
             _print_json([source_json(s, runs.get(s.id), rows.get(s.id)) for s in app.config.sources])
             return
@@ -288,6 +289,7 @@ def digest(app: App, email: str | None, dry_run: bool, preview_email: str | None
     from alerts.send import from_settings
     from casewatch.baseurl import loopback_warning
     from pipeline.store import repository as repo
+    from pipeline.store import subscribers
 
     now = datetime.now(UTC)
     emails = [s.email for s in app.config.subscribers]
@@ -300,7 +302,7 @@ def digest(app: App, email: str | None, dry_run: bool, preview_email: str | None
     lease = lease_from_env(app.settings.smtp_timeout)  # bad or shorter than a send: ConfigError, exit 1
     if resubscribe:
         with app.db.write() as session:
-            if not repo.resubscribe(session, resubscribe):
+            if not subscribers.resubscribe(session, resubscribe):
                 _fail(f"{resubscribe!r} has not unsubscribed: nothing to undo {see('status')}")
         click.echo(f"{resubscribe}: subscribed again; the next digest goes to them")
         return

@@ -20,6 +20,8 @@ from config.schema import Schedule
 from pipeline.store import repository as repo
 from pipeline.store.lock import lock_holder
 from pipeline.store.models import CrawlRun, Digest
+from pipeline.store.sources import all_sources
+from pipeline.store.subscribers import unsubscribed
 from textkit import LIMA
 
 SENT_WINDOW = timedelta(days=7)
@@ -66,10 +68,10 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
         started = repo.last_runs(session)
         finished = repo.last_finished_runs(session)
         live = repo.live_runs(session)
-        rows = repo.all_sources(session)
+        rows = all_sources(session)
         counts = repo.outbox_counts(session, now - SENT_WINDOW)
         pending = [_digest_json(d) for d in repo.pending_digests(session)]
-        opted_out = {email.lower(): at for email, at in repo.unsubscribed(session).items()}
+        opted_out = {email.lower(): at for email, at in unsubscribed(session).items()}
         sources = []
         for s in app.config.enabled_sources:
             last_start = started[s.id].started_at if s.id in started else None

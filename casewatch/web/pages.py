@@ -24,6 +24,7 @@ from casewatch.web.context import Refusal, Web, request_language
 from casewatch.web.i18n import text
 from casewatch.web.views import KINDS, BadQuery, LogParams, Pager, explain, number, query_string, side_by_side
 from pipeline.store import repository as repo
+from pipeline.store.sources import all_sources, get_source
 
 NOTE_MAX = 2000
 RAW_EXTENSIONS = {"html": ".html", "xml": ".xml", "json": ".json", "pdf": ".pdf", "plain": ".txt"}
@@ -64,7 +65,7 @@ class Pages:
         now = datetime.now(UTC)
         with self.app.db.read() as session:
             runs = repo.current_runs(session)
-            rows = repo.all_sources(session)
+            rows = all_sources(session)
             sources = [{"cfg": s, "run": runs.get(s.id), "row": rows.get(s.id),
                         "unhealthy": s.enabled and (r := rows.get(s.id)) is not None and r.health == "unhealthy"}
                        for s in self.app.config.sources]
@@ -86,7 +87,7 @@ class Pages:
                            repo.alternations(session, query, {c.document_id for c in rows
                                                               if c.kind in repo.ALTERNATING_KINDS}).items()}
             pager = Pager(params.query.page, params.query.per_page, total)
-            sources = sorted(repo.all_sources(session).values(), key=lambda s: s.id)
+            sources = sorted(all_sources(session).values(), key=lambda s: s.id)
             return self.web.render(request, "changes.html.j2", {
                 "rows": rows, "pager": pager, "params": params, "f": params.values, "kinds": KINDS,
                 "alternating": alternating,
@@ -120,7 +121,7 @@ class Pages:
                 raise Refusal(404, "err_no_document", id=document_id)
             return self.web.render(request, "document.html.j2", {
                 "doc": doc, "versions": repo.document_versions(session, doc.id),
-                "changes": repo.document_changes(session, doc.id), "source": repo.get_source(session, doc.source_id)})
+                "changes": repo.document_changes(session, doc.id), "source": get_source(session, doc.source_id)})
 
     def version(self, request: Request) -> Response:
         version_id = int(request.path_params["version_id"])

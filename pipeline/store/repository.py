@@ -13,8 +13,6 @@ from sqlalchemy import ColumnElement, Select, Update, and_, case, func, or_, sel
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, aliased, defer, selectinload
 
-from config.schema import Source as SourceConfig
-from config.schema import Subscriber as SubscriberConfig
 from pipeline.store.dialect import folded, has_milestone
 from pipeline.store.models import (
     Change,
@@ -24,52 +22,17 @@ from pipeline.store.models import (
     DigestItem,
     Document,
     FetchState,
-    HealthEvent,
     Mark,
     Review,
     Source,
     Story,
     Subscriber,
-    Unsubscribe,
     Version,
 )
+from pipeline.store.subscribers import not_unsubscribed
 from pipeline.store.timeline import MilestoneRow, TimelineEntry, merge
 
 # ------------------------------------------------------------------------------ config mirrors
-
-
-def sync_sources(session: Session, sources: Iterable[SourceConfig], now: datetime) -> None:
-    """Mirror configured sources into the database (rows are kept when a source leaves config)."""
-    existing = {s.id: s for s in session.scalars(select(Source))}
-    for cfg in sources:
-        row = existing.get(cfg.id)
-        if row is None:
-            session.add(
-                Source(id=cfg.id, name=cfg.name, kind=cfg.kind, spider=cfg.spider, enabled=cfg.enabled,
-                       created_at=now, updated_at=now)
-            )
-        elif (row.name, row.kind, row.spider, row.enabled) != (cfg.name, cfg.kind, cfg.spider, cfg.enabled):
-            row.name, row.kind, row.spider, row.enabled, row.updated_at = (
-                cfg.name, cfg.kind, cfg.spider, cfg.enabled, now)
-
-
-def sync_subscribers(session: Session, subscribers: Iterable[SubscriberConfig], now: datetime) -> None:
-    """Mirror configured subscribers; ones removed from config become inactive, never deleted."""
-    existing = {s.email.lower(): s for s in session.scalars(select(Subscriber))}
-    seen = set()
-    for cfg in subscribers:
-        key = cfg.email.lower()
-        seen.add(key)
-        row = existing.get(key)
-        if row is None:
-            session.add(Subscriber(email=cfg.email, name=cfg.name, language=cfg.language, cases=list(cfg.cases),
-                                   frequency=cfg.frequency, active=True, created_at=now))
-        else:
-            row.name, row.language, row.cases, row.frequency, row.active = (
-                cfg.name, cfg.language, list(cfg.cases), cfg.frequency, True)
-    for key, row in existing.items():
-        if key not in seen:
-            row.active = False
 
 
 # ------------------------------------------------------------------------------ documents
@@ -210,22 +173,6 @@ def recent_finished_runs(session: Session, source_id: str, limit: int) -> list[C
     return list(session.scalars(q))
 
 
-def get_source(session: Session, source_id: str) -> Source | None:
-    return session.get(Source, source_id)
-
-
-def all_sources(session: Session) -> dict[str, Source]:
-    return {s.id: s for s in session.scalars(select(Source))}
-
-
-def unhealthy_sources(session: Session) -> list[Source]:
-    return list(session.scalars(select(Source).where(Source.health == "unhealthy").order_by(Source.id)))
-
-
-def health_events(session: Session) -> list[HealthEvent]:
-    return list(session.scalars(select(HealthEvent).order_by(HealthEvent.id)))
-
-
 # ------------------------------------------------------------------------------ fetch validators
 
 Validators = tuple[str | None, str | None, str]  # etag, last_modified, raw_sha256
@@ -298,59 +245,6 @@ def count_changes(session: Session) -> int:
 # ------------------------------------------------------------------------------ digests / outbox
 
 
-def active_subscribers(session: Session) -> Sequence[Subscriber]:
-    """Configured subscribers who still want mail (not unsubscribed through their link)."""
-    return session.scalars(select(Subscriber).where(Subscriber.active.is_(True), _not_unsubscribed(Subscriber.id))
-                           .order_by(Subscriber.id)).all()
-
-
-def _not_unsubscribed(subscriber_id: Any) -> ColumnElement[bool]:
-    return subscriber_id.not_in(select(Unsubscribe.subscriber_id))
-
-
-def all_subscribers(session: Session) -> Sequence[Subscriber]:
-    """Every subscriber row, configured or not (an unsubscribe link names any of them)."""
-    return session.scalars(select(Subscriber).order_by(Subscriber.id)).all()
-
-
-def is_unsubscribed(session: Session, subscriber_id: int) -> bool:
-    return session.get(Unsubscribe, subscriber_id) is not None
-
-
-def unsubscribe(session: Session, subscriber_id: int, now: datetime) -> bool:
-    """Record the subscriber's opt-out (False: already recorded) and drop their unsent mail.
-
-    Their pending outbox rows (not a row a sender holds right now) are deleted: they were never sent,
-    and the changes in them go to the subscriber again only if the operator resubscribes them.
-    """
-    if is_unsubscribed(session, subscriber_id):
-        return False
-    session.add(Unsubscribe(subscriber_id=subscriber_id, created_at=now))
-    for digest in session.scalars(select(Digest).where(Digest.subscriber_id == subscriber_id,
-                                                       Digest.status == "pending", Digest.kind != "health")):
-        session.delete(digest)
-    session.flush()
-    return True
-
-
-def resubscribe(session: Session, email: str) -> bool:
-    """The operator's undo of an opt-out; False when the address had not unsubscribed."""
-    sub = subscriber_by_email(session, email)
-    row = session.get(Unsubscribe, sub.id) if sub is not None else None
-    if row is None:
-        return False
-    session.delete(row)
-    session.flush()
-    return True
-
-
-def unsubscribed(session: Session) -> dict[str, datetime]:
-    """Address -> when it unsubscribed, for `casewatch status`."""
-    rows = session.execute(select(Subscriber.email, Unsubscribe.created_at)
-                           .join(Unsubscribe, Unsubscribe.subscriber_id == Subscriber.id).order_by(Subscriber.email))
-    return {email: at for email, at in rows.all()}
-
-
 def pending_changes_for(session: Session, subscriber: Subscriber) -> Sequence[Change]:
     """Relevant changes for the subscriber's cases, detected since they subscribed, not yet in a digest."""
     already = select(DigestItem.change_id).where(DigestItem.subscriber_id == subscriber.id)
@@ -364,10 +258,6 @@ def pending_changes_for(session: Session, subscriber: Subscriber) -> Sequence[Ch
         .order_by(Change.detected_at, Change.id)
     )
     return session.scalars(q).all()
-
-
-def subscriber_by_email(session: Session, email: str) -> Subscriber | None:
-    return session.scalars(select(Subscriber).where(func.lower(Subscriber.email) == email.lower())).one_or_none()
 
 
 def digests_since(session: Session, subscriber_id: int, since: datetime) -> int:
@@ -436,22 +326,6 @@ def add_digest(session: Session, digest: Digest, change_ids: Iterable[int]) -> D
     return digest
 
 
-def recipient(session: Session, email: str, now: datetime) -> Subscriber:
-    """The row an email address receives outbox messages through (a maintainer gets an inactive one)."""
-    row = session.scalars(select(Subscriber).where(func.lower(Subscriber.email) == email.lower())).one_or_none()
-    if row is None:
-        row = Subscriber(email=email, name="", language="en", cases=[], frequency="maintainer", active=False,
-                         created_at=now)
-        session.add(row)
-        session.flush()
-    return row
-
-
-def health_events_since(session: Session, since: datetime) -> list[HealthEvent]:
-    q = select(HealthEvent).where(HealthEvent.created_at >= since).order_by(HealthEvent.id)
-    return list(session.scalars(q))
-
-
 def pending_digests(session: Session) -> Sequence[Digest]:
     return session.scalars(
         select(Digest).where(Digest.status == "pending").options(selectinload(Digest.subscriber)).order_by(Digest.id)
@@ -470,7 +344,7 @@ def _claimable(now: datetime, lease: timedelta, ignore_backoff: bool) -> ColumnE
     pending = Digest.status == "pending"
     if not ignore_backoff:
         pending = and_(pending, or_(Digest.next_attempt_at.is_(None), Digest.next_attempt_at <= now))
-    wanted = or_(Digest.kind == "health", _not_unsubscribed(Digest.subscriber_id))
+    wanted = or_(Digest.kind == "health", not_unsubscribed(Digest.subscriber_id))
     return and_(or_(pending, and_(Digest.status == "sending", Digest.claimed_at < now - lease)), wanted)
 
 

@@ -19,6 +19,8 @@ from pipeline.ingest import Snapshot, ingest
 from pipeline.store import repository as repo
 from pipeline.store.models import Digest, DigestItem
 from pipeline.store.session import Database
+from pipeline.store.sources import sync_sources
+from pipeline.store.subscribers import active_subscribers, recipient, sync_subscribers
 from tests.support.cli import CASE_FILE
 from tests.support.smtpd import SmtpServer, smtp_server
 from tests.support.story_texts import CONGRESS_ARCHIVES, SAME_DECISION, Report
@@ -77,11 +79,11 @@ def built(db: Database, tmp_path: Path, now: datetime) -> tuple[int, list[int]]:
     """One subscriber, two relevant changes in one outbox row: (digest id, change ids)."""
     config = load_config(write_config(tmp_path, ["ana@example.org"]))
     with db.write() as s:
-        repo.sync_sources(s, config.sources, now)
-        repo.sync_subscribers(s, config.subscribers, now)
+        sync_sources(s, config.sources, now)
+        sync_subscribers(s, config.subscribers, now)
     change_ids = ingest_reports(db, config, now)
     with db.write() as s:  # what build_digests stores (the rendering is tested elsewhere)
-        [sub] = repo.active_subscribers(s)
+        [sub] = active_subscribers(s)
         assert [c.id for c in repo.pending_changes_for(s, sub)] == change_ids
         digest = repo.add_digest(s, Digest(
             subscriber_id=sub.id, period=PERIOD, created_at=now, status="pending",
@@ -111,7 +113,7 @@ def _row(db: Database, digest_id: int) -> Digest:
 def _rows(db: Database, now: datetime, count: int) -> list[int]:
     """Outbox rows with no changes in them (as health alerts are), for claim tests."""
     with db.write() as s:
-        sub = repo.recipient(s, "ops@example.org", now)
+        sub = recipient(s, "ops@example.org", now)
         return [repo.add_digest(s, Digest(subscriber_id=sub.id, period=f"health:{i}", kind="health", created_at=now,
                                           status="pending", message_id=make_message_id(f"ops|{i}"), subject=f"s{i}",
                                           text_body="t", html_body="<p>t</p>", attempts=0), []).id

@@ -14,6 +14,8 @@ from pipeline.ingest import Snapshot, ingest
 from pipeline.store import repository as repo
 from pipeline.store.models import Digest, DigestItem
 from pipeline.store.session import Database
+from pipeline.store.sources import sync_sources
+from pipeline.store.subscribers import sync_subscribers
 from tests.support.cli import ROOT
 
 TUESDAY = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 10:00 in Lima
@@ -40,8 +42,8 @@ def _setup(db: Database, tmp_path: Path):
     config = load_config(config_dir)
     start = TUESDAY - timedelta(days=1)
     with db.write() as s:
-        repo.sync_sources(s, config.sources, start)
-        repo.sync_subscribers(s, config.subscribers, start)
+        sync_sources(s, config.sources, start)
+        sync_subscribers(s, config.subscribers, start)
     cases = list(config.cases.values())
     with db.write() as s:
         ingest(s, Snapshot(url="https://diario.example/vigilia", status=200,
@@ -119,8 +121,8 @@ def test_a_flapping_page_is_alerted_once_even_to_immediate_subscribers(db: Datab
     (config_dir / "sources.yaml").write_text(SOURCES, encoding="utf-8")
     config = load_config(config_dir)
     with db.write() as s:
-        repo.sync_sources(s, config.sources, TUESDAY - timedelta(days=1))
-        repo.sync_subscribers(s, config.subscribers, TUESDAY - timedelta(days=1))
+        sync_sources(s, config.sources, TUESDAY - timedelta(days=1))
+        sync_subscribers(s, config.subscribers, TUESDAY - timedelta(days=1))
     a = "La Fiscalía recibió a las familias de las víctimas de la masacre de Juliaca del 9 de enero."
     b = "La Fiscalía formalizó investigación preparatoria en la carpeta fiscal 023-2023 por la masacre de Juliaca."
     kinds = []

@@ -18,6 +18,7 @@ from alerts.send.smtp import SmtpSender
 from config.schema import ConfigError
 from config.settings import get_settings
 from pipeline.store import repository as repo
+from pipeline.store import subscribers
 from pipeline.store.models import Digest
 from pipeline.store.session import Database
 from tests.alerts.test_outbox import ingest_reports
@@ -33,14 +34,14 @@ SECRET = "an-operator-secret-key-0123456789"
 
 def _subscriber_id(db: Database, email: str) -> int:
     with db.read() as s:
-        sub = repo.subscriber_by_email(s, email)
+        sub = subscribers.subscriber_by_email(s, email)
         assert sub is not None
         return sub.id
 
 
 def _unsubscribe(db: Database, email: str) -> None:
     with db.write() as s:
-        assert repo.unsubscribe(s, _subscriber_id(db, email), NOW)
+        assert subscribers.unsubscribe(s, _subscriber_id(db, email), NOW)
 
 
 def _owner(db: Database, link: str | None) -> str | None:
@@ -102,7 +103,7 @@ def test_every_kind_of_subscriber_mail_carries_the_link_and_skips_the_unsubscrib
     build_scheduled(db, config, since=NEXT_MONDAY, now=later, base_url=base)
     assert [kind for email, kind, _, _ in rows() if email == "tranquilo@example.org"] == []
     with db.write() as s:
-        assert repo.resubscribe(s, "tranquilo@example.org")
+        assert subscribers.resubscribe(s, "tranquilo@example.org")
     build_scheduled(db, config, since=NEXT_MONDAY, now=later, base_url=base)  # the control
     assert [kind for email, kind, _, _ in rows() if email == "tranquilo@example.org"] == ["quiet"]
 

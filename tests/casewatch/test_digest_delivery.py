@@ -26,6 +26,7 @@ from config.schema import load_config
 from pipeline.store import repository as repo
 from pipeline.store.models import Digest
 from pipeline.store.session import Database
+from pipeline.store.subscribers import active_subscribers
 from tests.alerts.test_outbox import delivered_change_ids, ingest_reports, write_config
 from tests.conftest import PG_URL
 from tests.support.cli import ROOT, child_env, run_cli
@@ -174,7 +175,7 @@ def test_losing_a_build_race_is_not_an_error(pg_url: str, tmp_path: Path) -> Non
 
     thread = threading.Thread(target=build_b)
     with db_a.write() as s:
-        [sub] = repo.active_subscribers(s)
+        [sub] = active_subscribers(s)
         repo.add_digest(s, Digest(subscriber_id=sub.id, period=period, created_at=now, status="pending",
                                   message_id=make_message_id(f"ana@example.org|{period}"), subject="A",
                                   text_body="A", html_body="<p>A</p>", attempts=0), ids)

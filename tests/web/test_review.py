@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from casewatch.app import App
 from pipeline.store import repository as repo
+from pipeline.store.subscribers import subscriber_by_email
 from tests.web.conftest import FORMALIZED, T0, login, seed, store
 
 URL = "https://www.gob.pe/institucion/mpfn/noticias/1001-juliaca"
@@ -26,7 +27,7 @@ def _review(client: TestClient, csrf: str, change_id: int, action: str, note: st
 
 def _pending_ids(cw: App) -> set[int]:
     with cw.db.read() as session:
-        subscriber = repo.subscriber_by_email(session, "familias@example.org")
+        subscriber = subscriber_by_email(session, "familias@example.org")
         assert subscriber is not None
         return {c.id for c in repo.pending_changes_for(session, subscriber)}
 

@@ -19,6 +19,7 @@ from alerts.digest import build_digests
 from casewatch.app import App
 from casewatch.web.app import SECURITY_HEADERS
 from pipeline.store import repository as repo
+from pipeline.store.sources import get_source
 from tests.support.cli import run_cli
 from tests.support.contract import CHANGE_FIELDS
 from tests.web.conftest import T0, seed, store
@@ -42,7 +43,7 @@ def test_dashboard_shows_sources_health_and_runs(cw: App, client: TestClient) ->
     with cw.db.write() as session:
         run = repo.start_run(session, "cidh", T0)
         run.status, run.finished_at, run.items, run.error = "failed", T0, 0, "HTTP 503 from https://www.oas.org/cidh/"
-        source = repo.get_source(session, "cidh")
+        source = get_source(session, "cidh")
         assert source is not None
         source.health, source.health_reason = "unhealthy", "3 runs in a row failed"
     page = client.get("/")
