@@ -27,6 +27,7 @@ from config.schema import Config
 from config.schema import Subscriber as SubscriberConfig
 from pipeline.store import repository as repo
 from pipeline.store.models import Change, Digest, Source, Subscriber
+from pipeline.store.runs import last_finished_run_at
 from pipeline.store.session import Database, Session
 from pipeline.store.sources import unhealthy_sources
 from pipeline.store.subscribers import active_subscribers, is_unsubscribed, subscriber_by_email
@@ -393,7 +394,7 @@ def build_quiet_weeks(db: Database, config: Config, *, since: datetime, now: dat
             rendered = render_quiet_week(QuietWeekView(
                 subscriber_email=sub.email, subscriber_name=sub.name, language=sub.language,
                 period_label=f"{year}-W{week:02d}", sources_watched=len(config.enabled_sources),
-                last_checked=repo.last_finished_run_at(session), generated_at=now,
+                last_checked=last_finished_run_at(session), generated_at=now,
                 cases={cid: config.cases[cid].name for cid in sub.cases if cid in config.cases}, base_url=base_url,
                 unsubscribe_url=(link := unsubscribe.link(base_url, key, sub.email) or "")))
             digest = Digest(subscriber_id=sub.id, period=period, kind="quiet", created_at=now, status="pending",

@@ -21,6 +21,7 @@ from config.redact import redact
 from config.schema import Config
 from pipeline.store import repository as repo
 from pipeline.store.models import Digest, HealthEvent
+from pipeline.store.runs import recent_finished_runs
 from pipeline.store.session import Database, Session
 from pipeline.store.sources import health_events_since
 from pipeline.store.subscribers import recipient
@@ -65,7 +66,7 @@ def render_alert(turns: list[Turn]) -> tuple[str, str, str]:
 def _turn(session: Session, event: HealthEvent, names: dict[str, str]) -> Turn:
     runs = [{"started": format_datetime(r.started_at, "en"), "status": r.status,
              "error": " ".join(redact(r.error or "").split())}
-            for r in repo.recent_finished_runs(session, event.source_id, HISTORY)]
+            for r in recent_finished_runs(session, event.source_id, HISTORY)]
     return Turn(event, names.get(event.source_id, event.source_id), " ".join(redact(event.reason).split()),
                 format_datetime(event.created_at, "en"), runs)
 

@@ -77,11 +77,11 @@ def init(app: App) -> None:
 def sources(app: App, as_json: bool) -> None:
     """List the configured sources with their last run."""
     from casewatch.serialize import source_json
-    from pipeline.store import repository as repo
+    from pipeline.store.runs import current_runs
     from pipeline.store.sources import all_sources
 
     with app.db.read() as session:
-        runs = repo.current_runs(session)  # never 'running' for a crawl whose process is gone
+        runs = current_runs(session)  # never 'running' for a crawl whose process is gone
         rows = all_sources(session)
         if as_json:
             _print_json([source_json(s, runs.get(s.id), rows.get(s.id)) for s in app.config.sources])

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pipeline.store import repository as repo
 from pipeline.store.models import CrawlRun, HealthEvent
+from pipeline.store.runs import recent_finished_runs
 from pipeline.store.session import Session
 from pipeline.store.sources import get_source
 
@@ -46,7 +46,7 @@ def update_health(session: Session, source_id: str, threshold: int, now: datetim
     source = get_source(session, source_id)
     if source is None:
         return None
-    runs = repo.recent_finished_runs(session, source_id, threshold)
+    runs = recent_finished_runs(session, source_id, threshold)
     health = judge(runs, threshold)
     was_healthy = source.health != "unhealthy"
     if health.healthy and was_healthy:

@@ -17,6 +17,7 @@ from pipeline.store import repository as repo
 from pipeline.store.batch import Batch
 from pipeline.store.errors import describe_failure, is_storage_error
 from pipeline.store.repository import Validators
+from pipeline.store.runs import close_stale_runs, get_run, record_failed_run, start_run
 from pipeline.store.session import Database, Session
 from pipeline.store.shared import lock_document
 
@@ -42,8 +43,8 @@ class FinishedRun:
 def open_run(db: Database, source_id: str, now: datetime) -> int:
     """A new run for the source; runs a killed crawl left open are closed first."""
     with db.write() as session:
-        repo.close_stale_runs(session, source_id, now)
-        return repo.start_run(session, source_id, now).id
+        close_stale_runs(session, source_id, now)
+        return start_run(session, source_id, now).id
 
 
 def finish_run(db: Database, source_id: str, config_sha: str, unhealthy_after: int, run: FinishedRun) -> None:
@@ -53,7 +54,7 @@ def finish_run(db: Database, source_id: str, config_sha: str, unhealthy_after: i
     article that failed to load this time.
     """
     with db.write() as session:
-        row = repo.get_run(session, run.run_id or 0)
+        row = get_run(session, run.run_id or 0)
         if row is not None:
             row.finished_at, row.status = run.finished, run.status
             for name in COUNTS:
@@ -70,7 +71,7 @@ def finish_run(db: Database, source_id: str, config_sha: str, unhealthy_after: i
 def record_refused(db: Database, source_id: str, unhealthy_after: int, error: str, now: datetime) -> int:
     """A source whose config its spider refuses: a failed run, so health and `sources` show it."""
     with db.write() as session:
-        run = repo.record_failed_run(session, source_id, now, now, error)
+        run = record_failed_run(session, source_id, now, now, error)
         update_health(session, source_id, unhealthy_after, now, run.id)
         return run.id
 

@@ -30,6 +30,7 @@ from casewatch.since import BadTime, parse_since
 from casewatch.web.context import Web
 from casewatch.web.views import KINDS, BadQuery, LogParams
 from pipeline.store import repository as repo
+from pipeline.store.runs import current_runs
 from pipeline.store.sources import all_sources
 
 
@@ -115,7 +116,7 @@ class Api:
 
     def sources(self, request: Request) -> Response:
         with self.app.db.read() as session:
-            runs = repo.current_runs(session)
+            runs = current_runs(session)
             rows = all_sources(session)
             return JSONResponse([source_json(s, runs.get(s.id), rows.get(s.id)) for s in self.app.config.sources])
 

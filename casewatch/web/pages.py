@@ -24,6 +24,7 @@ from casewatch.web.context import Refusal, Web, request_language
 from casewatch.web.i18n import text
 from casewatch.web.views import KINDS, BadQuery, LogParams, Pager, explain, number, query_string, side_by_side
 from pipeline.store import repository as repo
+from pipeline.store.runs import current_runs
 from pipeline.store.sources import all_sources, get_source
 
 NOTE_MAX = 2000
@@ -64,7 +65,7 @@ class Pages:
         """Sources with health and last runs, what is waiting for review, the latest relevant changes."""
         now = datetime.now(UTC)
         with self.app.db.read() as session:
-            runs = repo.current_runs(session)
+            runs = current_runs(session)
             rows = all_sources(session)
             sources = [{"cfg": s, "run": runs.get(s.id), "row": rows.get(s.id),
                         "unhealthy": s.enabled and (r := rows.get(s.id)) is not None and r.health == "unhealthy"}

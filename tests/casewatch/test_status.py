@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from config.schema import load_config
-from pipeline.store import repository as repo
 from pipeline.store.models import CrawlRun, Digest
+from pipeline.store.runs import current_runs
 from pipeline.store.session import Database
 from pipeline.store.sources import get_source, sync_sources
 from pipeline.store.subscribers import recipient
@@ -184,7 +184,7 @@ def test_sources_never_show_a_crawl_whose_process_is_gone_as_running(db: Databas
     config = _config(tmp_path)
     ids = _populate(db, config)
     with db.read() as s:
-        shown = {sid: run.id for sid, run in repo.current_runs(s).items()}
+        shown = {sid: run.id for sid, run in current_runs(s).items()}
     assert shown == {"diario": ids["ok"], "fiscalia": ids["live"]}
     listed = json.loads(run_cli("--config", str(config), "--db", db_url, "sources", "--json").stdout)
     assert {s["id"]: (s["last_run"] or {}).get("status") for s in listed} == {

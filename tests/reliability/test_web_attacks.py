@@ -25,6 +25,7 @@ from casewatch.web import auth
 from casewatch.web.auth import PROTECTED, UNSAFE_METHODS
 from pipeline.store import repository as repo
 from pipeline.store.models import Change, Review, Version
+from pipeline.store.runs import record_failed_run
 from tests.web.conftest import EN, Seeded, client, csrf_of, cw, login, seed, store  # noqa: F401 - fixtures
 
 # Every GET route anyone may read (the change log of a public record is public), by path template.
@@ -200,7 +201,7 @@ def test_G6_errors_echoing_input_are_escaped(cw: App, client: TestClient) -> Non
     seed(cw)
     now = datetime(2026, 11, 26, tzinfo=UTC)
     with cw.db.write() as session:  # a fetch error naming a hostile URL, as a crawl records it
-        repo.record_failed_run(session, "mpfn", now, now,
+        record_failed_run(session, "mpfn", now, now,
                                "source mpfn: https://www.gob.pe/<script>alert(1)</script> answered HTTP 403")
     for path in (*ECHOES, "/", "/api/sources"):
         response = client.get(path)

@@ -19,6 +19,7 @@ from alerts.digest import build_digests
 from casewatch.app import App
 from casewatch.web.app import SECURITY_HEADERS
 from pipeline.store import repository as repo
+from pipeline.store.runs import start_run
 from pipeline.store.sources import get_source
 from tests.support.cli import run_cli
 from tests.support.contract import CHANGE_FIELDS
@@ -41,7 +42,7 @@ def _log_ids(client: TestClient, query: str = "") -> list[int]:
 def test_dashboard_shows_sources_health_and_runs(cw: App, client: TestClient) -> None:
     s = seed(cw)
     with cw.db.write() as session:
-        run = repo.start_run(session, "cidh", T0)
+        run = start_run(session, "cidh", T0)
         run.status, run.finished_at, run.items, run.error = "failed", T0, 0, "HTTP 503 from https://www.oas.org/cidh/"
         source = get_source(session, "cidh")
         assert source is not None
