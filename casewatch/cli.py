@@ -226,10 +226,10 @@ def show(app: App, change_id: int, as_json: bool) -> None:
 def pin(app: App, url: str, off: bool) -> None:
     """Re-check a known document at every crawl of its source (a resolution, a follow-up page)."""
     from crawler.extract.urls import canonical_url
-    from pipeline.store import repository as repo
+    from pipeline.store.documents import set_pinned
 
     with app.db.write() as session:
-        doc = repo.set_pinned(session, canonical_url(url), not off)
+        doc = set_pinned(session, canonical_url(url), not off)
         if doc is None:
             _fail(f"no stored document with URL {url!r} {see('changes')}")
         click.echo(f"{'unpinned' if off else 'pinned'}: {doc.url} ({doc.source_id})")
@@ -599,6 +599,7 @@ def export(app: App, fmt: str, document_id: int | None, url: str | None, source_
     from casewatch.export import default_warc_path, report_rows, text_output, write_csv, write_json, write_warc
     from crawler.extract.urls import canonical_url
     from pipeline.store import repository as repo
+    from pipeline.store.documents import get_document, get_document_by_id
 
     now = datetime.now(UTC)
     if document_id is not None and url:
@@ -609,10 +610,10 @@ def export(app: App, fmt: str, document_id: int | None, url: str | None, source_
         _fail(f"unknown case {case_id!r} {known(app.config.cases)}")
     if url:
         with app.db.read() as session:
-            doc = repo.get_document(session, url)
+            doc = get_document(session, url)
             if doc is None:
                 try:
-                    doc = repo.get_document(session, canonical_url(url))
+                    doc = get_document(session, canonical_url(url))
                 except ValueError:
                     doc = None
         if doc is None:
@@ -620,7 +621,7 @@ def export(app: App, fmt: str, document_id: int | None, url: str | None, source_
         document_id = doc.id
     elif document_id is not None:
         with app.db.read() as session:
-            if repo.get_document_by_id(session, document_id) is None:
+            if get_document_by_id(session, document_id) is None:
                 _fail(f"no stored document with id {document_id}")
     flt = repo.EvidenceFilter(document_id=document_id, source_id=source_id, case_id=case_id,
                               since=parse_since(since, now), until=parse_until(until, now))

@@ -27,7 +27,7 @@ from config.schema import Source
 from crawler import distributed as dist
 from crawler.extensions import RunCounters, one_line
 from pipeline.health import update_health
-from pipeline.store import repository as repo
+from pipeline.store.fetching import save_fetch_states
 from pipeline.store.runs import close_stale_runs, get_run, start_run
 from pipeline.store.shared import change_counts
 
@@ -251,7 +251,7 @@ class Dispatcher:
                 setattr(run, kind, kinds.get(kind, 0))
             run.error = one_line(c.first_error) if c.first_error else None
             if final == "ok" and validators and source is not None:  # as a one-process crawl: clean runs only
-                repo.save_fetch_states(session, source_id, source.config_sha(), validators, now)
+                save_fetch_states(session, source_id, source.config_sha(), validators, now)
             session.flush()
             update_health(session, source_id, threshold, now, run_id)
             where = {"source": source_id, "run": run_id}

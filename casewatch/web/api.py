@@ -30,6 +30,7 @@ from casewatch.since import BadTime, parse_since
 from casewatch.web.context import Web
 from casewatch.web.views import KINDS, BadQuery, LogParams
 from pipeline.store import repository as repo
+from pipeline.store.documents import document_versions, get_document_by_id
 from pipeline.store.runs import current_runs
 from pipeline.store.sources import all_sources
 
@@ -137,10 +138,10 @@ class Api:
     def document(self, request: Request) -> Response:
         document_id = int(request.path_params["document_id"])
         with self.app.db.read() as session:
-            doc = repo.get_document_by_id(session, document_id)
+            doc = get_document_by_id(session, document_id)
             if doc is None:
                 raise HTTPException(404, f"no document with id {document_id}")
-            return JSONResponse(document_json(doc, repo.document_versions(session, doc.id),
+            return JSONResponse(document_json(doc, document_versions(session, doc.id),
                                               repo.document_changes(session, doc.id)))
 
 

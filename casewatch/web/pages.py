@@ -24,6 +24,7 @@ from casewatch.web.context import Refusal, Web, request_language
 from casewatch.web.i18n import text
 from casewatch.web.views import KINDS, BadQuery, LogParams, Pager, explain, number, query_string, side_by_side
 from pipeline.store import repository as repo
+from pipeline.store.documents import document_versions, get_document_by_id, get_version
 from pipeline.store.runs import current_runs
 from pipeline.store.sources import all_sources, get_source
 
@@ -117,17 +118,17 @@ class Pages:
     def document(self, request: Request) -> Response:
         document_id = int(request.path_params["document_id"])
         with self.app.db.read() as session:
-            doc = repo.get_document_by_id(session, document_id)
+            doc = get_document_by_id(session, document_id)
             if doc is None:
                 raise Refusal(404, "err_no_document", id=document_id)
             return self.web.render(request, "document.html.j2", {
-                "doc": doc, "versions": repo.document_versions(session, doc.id),
+                "doc": doc, "versions": document_versions(session, doc.id),
                 "changes": repo.document_changes(session, doc.id), "source": get_source(session, doc.source_id)})
 
     def version(self, request: Request) -> Response:
         version_id = int(request.path_params["version_id"])
         with self.app.db.read() as session:
-            version = repo.get_version(session, version_id)
+            version = get_version(session, version_id)
             if version is None:
                 raise Refusal(404, "err_no_version", id=version_id)
             return self.web.render(request, "version.html.j2", {"v": version, "doc": version.document})
@@ -136,7 +137,7 @@ class Pages:
         """The stored response body, byte for byte, as a download: never rendered by the browser."""
         version_id = int(request.path_params["version_id"])
         with self.app.db.read() as session:
-            version = repo.get_version(session, version_id)
+            version = get_version(session, version_id)
             if version is None:
                 raise Refusal(404, "err_no_version", id=version_id)
             if version.raw_pruned_at is not None or not version.raw_body:

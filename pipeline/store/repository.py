@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Update, and_, case, func, or_, select, update
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import Session, aliased, defer, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from pipeline.store.dialect import folded, has_milestone
 from pipeline.store.models import (
@@ -20,7 +20,6 @@ from pipeline.store.models import (
     Digest,
     DigestItem,
     Document,
-    FetchState,
     Mark,
     Review,
     Source,
@@ -37,108 +36,10 @@ from pipeline.store.timeline import MilestoneRow, TimelineEntry, merge
 # ------------------------------------------------------------------------------ documents
 
 
-def get_document(session: Session, url: str) -> Document | None:
-    return session.scalars(select(Document).where(Document.url == url)).one_or_none()
-
-
-IN_CHUNK = 500  # values per IN (...) list: well under SQLite's bound-parameter limit
-OUTLET_MATCH_DOCUMENTS = 5000  # the newest documents an unresolved aggregator headline is compared with
-
-
-def _plain(text: str) -> str:
-    """Accent-, case- and punctuation-free words: "¿Juliaca: Fiscalía…?" = "juliaca fiscalia"."""
-    from textkit import fold
-
-    return " ".join("".join(c if c.isalnum() else " " for c in fold(text)).split())
-
-
-def outlet_headline_document(session: Session, outlet: str, title: str, *,
-                             exclude_source: str | None = None) -> Document | None:
-    """A stored article of ``outlet`` (its source's name or the document's outlet, one naming the other:
-    "El Comercio Perú" is "El Comercio") with the same normalised headline: what an aggregator's
-    unresolved result points at."""
-    want_outlet, want_title = _plain(outlet), _plain(title)
-    if not want_outlet or not want_title:
-        return None
-    # Three columns of the recent documents, not whole rows: one aggregator result is compared with
-    # thousands of them, and only the match is loaded.
-    q = (select(Document.id, Document.title, Document.outlet, Source.name)
-         .join(Source, Source.id == Document.source_id)
-         .order_by(Document.id.desc()).limit(OUTLET_MATCH_DOCUMENTS))
-    if exclude_source is not None:
-        q = q.where(Document.source_id != exclude_source)
-    for doc_id, doc_title, doc_outlet, source_name in session.execute(q):
-        if _plain(doc_title or "") == want_title and any(
-                _same_outlet(want_outlet, _plain(name)) for name in (doc_outlet or "", source_name)):
-            return session.get(Document, doc_id)
-    return None
-
-
-def _same_outlet(a: str, b: str) -> bool:
-    """"el comercio peru" (Google's name) is "el comercio" (the source's): one names the other, word-wise."""
-    return bool(a and b) and (a == b or a.startswith(b + " ") or b.startswith(a + " "))
-
-
-def latest_version(session: Session, document_id: int) -> Version | None:
-    return session.scalars(
-        select(Version).where(Version.document_id == document_id).order_by(Version.id.desc()).limit(1)
-    ).one_or_none()
-
-
-def current_version(session: Session, document_id: int) -> Version | None:
-    """The version the site showed at its last stored or matched fetch: the newest change's
-    ``to_version`` (a ``reverted`` change points back at an older version), else the newest version."""
-    shown = session.scalar(select(Change.to_version_id).where(
-        Change.document_id == document_id, Change.to_version_id.is_not(None)).order_by(Change.id.desc()).limit(1))
-    return session.get(Version, shown) if shown is not None else latest_version(session, document_id)
-
-
-def version_with_sha(session: Session, document_id: int, sha256: str) -> Version | None:
-    """The newest stored version of the document with this text fingerprint, if any."""
-    return session.scalars(select(Version).where(Version.document_id == document_id, Version.sha256 == sha256)
-                           .order_by(Version.id.desc()).limit(1)).one_or_none()
-
-
 # ------------------------------------------------------------------------------ crawl runs
 
 
 # ------------------------------------------------------------------------------ fetch validators
-
-Validators = tuple[str | None, str | None, str]  # etag, last_modified, raw_sha256
-
-
-def known_validators(session: Session, source_id: str, config_sha: str) -> dict[str, Validators]:
-    """URL -> (etag, last_modified, raw_sha256) of the source's documents and listing pages."""
-    out: dict[str, Validators] = {}
-    for state in session.scalars(select(FetchState).where(FetchState.source_id == source_id,
-                                                          FetchState.config_sha == config_sha)):
-        out[state.url] = (state.etag, state.last_modified, state.raw_sha256)
-    q = select(Document.url, Document.etag, Document.last_modified, Document.raw_sha256).where(
-        Document.source_id == source_id, Document.raw_sha256.is_not(None), Document.state == "active")
-    for url, etag, last_modified, raw in session.execute(q):
-        out[url] = (etag, last_modified, raw)
-    return out
-
-
-def save_fetch_states(session: Session, source_id: str, config_sha: str,
-                      states: dict[str, Validators], now: datetime) -> None:
-    """Upsert the validators of listing/feed URLs after a clean run."""
-    existing = {s.url: s for s in session.scalars(select(FetchState).where(FetchState.source_id == source_id))}
-    for url, (etag, last_modified, raw) in states.items():
-        row = existing.get(url)
-        if row is None:
-            row = FetchState(source_id=source_id, url=url)
-            session.add(row)
-        row.etag, row.last_modified, row.raw_sha256 = etag, last_modified, raw
-        row.config_sha, row.checked_at = config_sha, now
-
-
-def touch_documents(session: Session, urls: Iterable[str], now: datetime) -> None:
-    """Record a check of documents that answered "not modified" (no version, no change)."""
-    keys = list(urls)
-    for start in range(0, len(keys), 500):
-        session.execute(update(Document).where(Document.url.in_(keys[start:start + 500]))
-                        .values(last_checked_at=now, missing_count=0))
 
 
 # ------------------------------------------------------------------------------ changes
@@ -157,10 +58,6 @@ def get_change(session: Session, change_id: int) -> Change | None:
         .options(selectinload(Change.case_links), selectinload(Change.source), selectinload(Change.document),
                  selectinload(Change.to_version), selectinload(Change.from_version))
     ).one_or_none()
-
-
-def count_versions(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Version)) or 0
 
 
 def count_changes(session: Session) -> int:
@@ -474,86 +371,6 @@ def last_digest_created_at(session: Session, kind: str = "digest") -> datetime |
 # ------------------------------------------------------------------------------ revisits, housekeeping
 
 
-@dataclass(frozen=True)
-class RevisitTier:
-    """Documents first seen in (``seen_after``, ``seen_until``] (None: unbounded) are due when last
-    checked before ``checked_before``."""
-
-    seen_after: datetime | None
-    seen_until: datetime | None
-    checked_before: datetime
-
-
-def revisit_due(session: Session, source_ids: Iterable[str], tiers: Sequence[RevisitTier],
-                limit: int) -> dict[str, list[str]]:
-    """Per source, the URLs of known documents due for a re-check, at most ``limit`` per source: pinned
-    ones and those that just answered 404/410 once (removal needs a second answer) at every crawl,
-    then the rest by age tier, the longest unchecked first."""
-    due_by_age = [and_(Document.last_checked_at < t.checked_before,
-                       Document.first_seen_at > t.seen_after if t.seen_after is not None else True,
-                       Document.first_seen_at <= t.seen_until if t.seen_until is not None else True)
-                  for t in tiers]
-    out: dict[str, list[str]] = {}
-    for source_id in source_ids:
-        rows = session.execute(
-            select(Document.url)
-            .where(Document.source_id == source_id, or_(Document.pinned, Document.missing_count > 0, *due_by_age))
-            .order_by(Document.pinned.desc(), (Document.missing_count > 0).desc(), Document.last_checked_at,
-                      Document.id).limit(limit)
-        ).scalars().all()
-        if rows:
-            out[source_id] = list(rows)
-    return out
-
-
-def current_versions(session: Session, urls: Iterable[str]) -> dict[str, tuple[Document, Version]]:
-    """URL -> (document, the version its site showed last) for the known ones among ``urls``."""
-    # ``current_version`` for many documents in a few queries (it was two or three per URL).
-    out: dict[str, tuple[Document, Version]] = {}
-    wanted = list(dict.fromkeys(urls))
-    for start in range(0, len(wanted), IN_CHUNK):
-        chunk = wanted[start:start + IN_CHUNK]
-        docs = {d.id: d for d in session.scalars(select(Document).where(Document.url.in_(chunk)))}
-        if not docs:
-            continue
-        shown = dict(session.execute(
-            select(Change.document_id, func.max(Change.id))
-            .where(Change.document_id.in_(list(docs)), Change.to_version_id.is_not(None))
-            .group_by(Change.document_id)).all())
-        version_of: dict[int, int] = dict(session.execute(
-            select(Change.document_id, Change.to_version_id).where(Change.id.in_(list(shown.values())))).all())
-        rest = [i for i in docs if i not in version_of]
-        if rest:
-            version_of.update(session.execute(
-                select(Version.document_id, func.max(Version.id)).where(Version.document_id.in_(rest))
-                .group_by(Version.document_id)).all())
-        versions = {v.id: v for v in session.scalars(select(Version).where(Version.id.in_(list(version_of.values()))))}
-        for doc_id, doc in docs.items():
-            if (version := versions.get(version_of.get(doc_id, -1))) is not None:
-                out[doc.url] = (doc, version)
-    return {url: out[url] for url in wanted if url in out}
-
-
-def set_pinned(session: Session, url: str, pinned: bool) -> Document | None:
-    doc = get_document(session, url)
-    if doc is not None:
-        doc.pinned = pinned
-    return doc
-
-
-def prune_raw_bodies(session: Session, older_than: datetime, now: datetime, batch: int = 500) -> int:
-    """Drop raw bodies (keeping hashes and texts) of versions fetched before ``older_than`` whose document
-    never had a relevant change; returns how many were pruned. Evidence of anything relevant stays."""
-    relevant_docs = select(Change.document_id).where(Change.relevant)
-    ids = session.execute(
-        select(Version.id).where(Version.fetched_at < older_than, Version.raw_pruned_at.is_(None),
-                                 Version.document_id.not_in(relevant_docs)).limit(batch)
-    ).scalars().all()
-    if ids:
-        session.execute(update(Version).where(Version.id.in_(ids)).values(raw_body=b"", raw_pruned_at=now))
-    return len(ids)
-
-
 # ------------------------------------------------------------------------------ evidence: export, re-extraction
 
 
@@ -566,10 +383,6 @@ class EvidenceFilter:
     case_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
-
-
-def get_document_by_id(session: Session, document_id: int) -> Document | None:
-    return session.get(Document, document_id)
 
 
 def _case_document_ids(case_id: str) -> Any:
@@ -637,18 +450,6 @@ def evidence_changes(session: Session, flt: EvidenceFilter) -> list[Change]:
         q = q.where(Change.detected_at >= flt.since)
     if flt.until is not None:
         q = q.where(Change.detected_at < flt.until)
-    return list(session.scalars(q))
-
-
-def source_document_ids(session: Session, source_id: str) -> list[int]:
-    return list(session.scalars(select(Document.id).where(Document.source_id == source_id).order_by(Document.id)))
-
-
-def document_versions(session: Session, document_id: int, *, bodies: bool = True) -> list[Version]:
-    """Every version of a document, oldest first; ``bodies=False`` leaves the raw bodies unloaded."""
-    q = select(Version).where(Version.document_id == document_id).order_by(Version.id)
-    if not bodies:
-        q = q.options(defer(Version.raw_body))
     return list(session.scalars(q))
 
 
@@ -771,11 +572,6 @@ def _change_log(conds: Sequence[ColumnElement[bool]]) -> Select[tuple[Change]]:
             .options(selectinload(Change.case_links), selectinload(Change.source), selectinload(Change.document),
                      selectinload(Change.to_version), selectinload(Change.from_version))
             .order_by(Change.detected_at.desc(), Change.id.desc()))
-
-
-def get_version(session: Session, version_id: int) -> Version | None:
-    return session.scalars(select(Version).where(Version.id == version_id)
-                           .options(selectinload(Version.document))).one_or_none()
 
 
 def outbox_page(session: Session, page: int = 1, per_page: int = 50) -> tuple[list[Digest], int]:

@@ -12,6 +12,7 @@ from config.schema import Config
 from pipeline import reextract
 from pipeline.ingest import Snapshot, ingest
 from pipeline.store import repository as repo
+from pipeline.store.documents import document_versions, source_document_ids
 from pipeline.store.models import Change, Source, Subscriber
 from pipeline.store.session import Database
 
@@ -44,8 +45,8 @@ def _history(db: Database, config: Config, now: datetime) -> list[int]:
 def _plan(db: Database, extracted: dict[int, tuple[str, str]], patterns: list[str],
           apply_at: datetime | None = None) -> reextract.Plan:
     with db.write() as s:
-        [doc_id] = repo.source_document_ids(s, "mpfn")
-        versions, changes = repo.document_versions(s, doc_id), repo.document_changes(s, doc_id)
+        [doc_id] = source_document_ids(s, "mpfn")
+        versions, changes = document_versions(s, doc_id), repo.document_changes(s, doc_id)
         plan = reextract.plan_document(versions, changes, extracted, patterns)
         if apply_at is not None:
             reextract.apply(plan, versions, changes, apply_at)
@@ -66,7 +67,7 @@ def test_an_ignore_pattern_withdraws_counter_edits_and_keeps_the_step(db: Databa
         sub = s.scalars(select(Subscriber)).one()
         pending = [c.id for c in repo.pending_changes_for(s, sub)]
         exported = [c.id for c in repo.evidence_changes(s, repo.EvidenceFilter(source_id="mpfn"))]
-        touching = repo.change_ids_by_version(s, [v.id for v in repo.document_versions(s, 1)])
+        touching = repo.change_ids_by_version(s, [v.id for v in document_versions(s, 1)])
         withdrawn = s.get(Change, counter)
         assert withdrawn is not None and withdrawn.withdrawn_at == now + timedelta(days=1)
     assert log == [step, new] and sorted(everything) == [new, counter, step, counter_again]
@@ -83,7 +84,7 @@ def test_a_withdrawn_step_leaves_the_case_timeline(db: Database, default_config:
     new, counter, step, counter_again = _history(db, default_config, now)
     with db.read() as s:
         assert any(r.change_id == step for r in repo.timeline_rows(s, "juliaca-2023"))
-        first, second, third, fourth = (v.id for v in repo.document_versions(s, 1))
+        first, second, third, fourth = (v.id for v in document_versions(s, 1))
     everywhere = f"{OPENED}\n{STEP}"
     plan = _plan(db, {v: (TITLE, everywhere) for v in (first, second, third, fourth)}, PATTERNS,
                  apply_at=now + timedelta(days=1))
@@ -138,8 +139,8 @@ def test_a_return_to_a_stored_version_is_judged_like_an_edit(db: Database, defau
             ids.append(out.change.id)
     assert kinds == ["new", "updated", "reverted"]
     with db.read() as s:
-        [doc_id] = repo.source_document_ids(s, "mpfn")
-        v1, v2 = (v.id for v in repo.document_versions(s, doc_id))
+        [doc_id] = source_document_ids(s, "mpfn")
+        v1, v2 = (v.id for v in document_versions(s, doc_id))
     plan = _plan(db, {}, PATTERNS)
     assert plan.kept == [ids[1], ids[2]] and f"+++ version {v1}" in plan.diffs[ids[2]]
     assert f"-{STEP}" in plan.diffs[ids[2]] and f"+{OPENED}" not in plan.diffs[ids[2]]

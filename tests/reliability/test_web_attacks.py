@@ -23,7 +23,7 @@ from alerts import unsubscribe
 from casewatch.app import App
 from casewatch.web import auth
 from casewatch.web.auth import PROTECTED, UNSAFE_METHODS
-from pipeline.store import repository as repo
+from pipeline.store.documents import get_document
 from pipeline.store.models import Change, Review, Version
 from pipeline.store.runs import record_failed_run
 from tests.web.conftest import EN, Seeded, client, csrf_of, cw, login, seed, store  # noqa: F401 - fixtures
@@ -183,7 +183,7 @@ def test_G5_stored_script_is_inert_in_diff_version_and_raw(cw: App, client: Test
 
 def _doc(cw: App, url: str) -> int:  # noqa: F811
     with cw.db.read() as session:
-        document = repo.get_document(session, url)
+        document = get_document(session, url)
         assert document is not None
         return document.id
 

@@ -19,6 +19,7 @@ from alerts.digest import build_digests
 from casewatch.app import App
 from casewatch.web.app import SECURITY_HEADERS
 from pipeline.store import repository as repo
+from pipeline.store.documents import document_versions
 from pipeline.store.runs import start_run
 from pipeline.store.sources import get_source
 from tests.support.cli import run_cli
@@ -126,7 +127,7 @@ def test_document_history_versions_and_raw_bodies(cw: App, client: TestClient) -
     soup = BeautifulSoup(page.text, "html.parser")
     assert [a["href"] for a in soup.select("ol.history a")] == [f"/changes/{s.new}", f"/changes/{s.updated}"]
     with cw.db.read() as session:
-        versions = repo.document_versions(session, s.document)
+        versions = document_versions(session, s.document)
     assert len(versions) == 2 and all(v.sha256 in page.text for v in versions)
     text = client.get(f"/versions/{versions[1].id}")
     assert text.status_code == 200 and "El juzgado programó la audiencia de control" in text.text
