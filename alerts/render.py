@@ -32,7 +32,7 @@ from alerts.views import (
 )
 from alerts.worddiff import changed_words, diff_lines, diff_rows
 from pipeline.classify.institutions import acting_institution
-from pipeline.store.repository import ALTERNATING_KINDS
+from pipeline.store.changes import ALTERNATING_KINDS
 from textkit import LIMA, SPANISH_MONTHS
 
 __all__ = ["RenderedDigest", "render_digest", "render_quiet_week", "safe_href", "diff_lines", "environment",

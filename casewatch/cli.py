@@ -149,6 +149,7 @@ def changes(app: App, since: str | None, source_id: str | None, case_id: str | N
     """The change log, newest first."""
     from casewatch.serialize import change_json
     from pipeline.store import repository as repo
+    from pipeline.store.changes import ChangeFilter, list_changes
 
     if case_id and case_id not in app.config.cases:
         _fail(f"unknown case {case_id!r} {known(app.config.cases)}")
@@ -156,10 +157,10 @@ def changes(app: App, since: str | None, source_id: str | None, case_id: str | N
         app.sources([source_id])  # an unknown source is a UserError listing the known ones
     if milestone and milestone not in MILESTONE_TYPES:
         _fail(f"unknown milestone type {milestone!r} {known(MILESTONE_TYPES)}")
-    flt = repo.ChangeFilter(since=parse_since(since, datetime.now(UTC)), source_id=source_id, case_id=case_id,
+    flt = ChangeFilter(since=parse_since(since, datetime.now(UTC)), source_id=source_id, case_id=case_id,
                             kind=kind, milestone=milestone, relevant_only=relevant, limit=limit)
     with app.db.read() as session:
-        rows = repo.list_changes(session, flt)
+        rows = list_changes(session, flt)
         stories = repo.stories(session, {c.story_id for c in rows if c.story_id is not None})
         if as_json:
             _print_json([change_json(c, stories=stories) for c in rows])
@@ -182,9 +183,10 @@ def show(app: App, change_id: int, as_json: bool) -> None:
     """One change with its diff and the evidence (version hash, fetch time)."""
     from casewatch.serialize import change_json
     from pipeline.store import repository as repo
+    from pipeline.store.changes import get_change
 
     with app.db.read() as session:
-        c = repo.get_change(session, change_id)
+        c = get_change(session, change_id)
         if c is None:
             _fail(f"no change with id {change_id}")
         stories = repo.stories(session, [c.story_id] if c.story_id is not None else [])

@@ -37,7 +37,7 @@ from crawler.runner import crawler_settings, params_error
 from crawler.spiders.base import SourceSpider
 from pipeline import reextract as recompute
 from pipeline.revisit import is_page
-from pipeline.store import repository as repo
+from pipeline.store.changes import document_changes
 from pipeline.store.documents import document_versions, get_document_by_id, source_document_ids
 from pipeline.store.models import Version
 
@@ -138,7 +138,7 @@ def _document(app: App, spider: SourceSpider, source: Source, document_id: int, 
     unit = app.db.read() if dry_run else app.db.write()
     with unit as session:  # dry run: the read session is rolled back and nothing is applied anyway
         versions = document_versions(session, document_id, bodies=False)
-        changes = repo.document_changes(session, document_id)
+        changes = document_changes(session, document_id)
         plan = recompute.plan_document(versions, changes, extracted, source.ignore.patterns)
         if not dry_run and not plan.empty:
             recompute.apply(plan, versions, changes, datetime.now(UTC))

@@ -26,7 +26,7 @@ from pipeline.classify.milestones import Milestone
 from pipeline.detect.diff import unified_diff
 from pipeline.detect.fingerprint import fingerprint, sha256_bytes
 from pipeline.detect.normalize import clean_text, is_clean, normalize
-from pipeline.store import repository as repo
+from pipeline.store.changes import document_primary_step
 from pipeline.store.documents import (
     current_version,
     get_document,
@@ -226,7 +226,7 @@ def _change(session: Session, kind: str, doc: Document, last: Version | None, ve
                     summary=_summary(clean_text(snap.summary) or _without_title(normalized, title)), diff=diff)
     _attach_relevance(change, rels)
     if kind in ("updated", "restored") and change.case_links:
-        _republish(change, repo.document_primary_step(session, doc.id))
+        _republish(change, document_primary_step(session, doc.id))
     assign_story(session, change, title, normalized, now)
     session.add(change)
     session.flush()

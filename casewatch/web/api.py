@@ -30,7 +30,9 @@ from casewatch.since import BadTime, parse_since
 from casewatch.web.context import Web
 from casewatch.web.views import KINDS, BadQuery, LogParams
 from pipeline.store import repository as repo
+from pipeline.store.changes import document_changes, get_change, search_changes
 from pipeline.store.documents import document_versions, get_document_by_id
+from pipeline.store.reviews import change_reviews
 from pipeline.store.runs import current_runs
 from pipeline.store.sources import all_sources
 
@@ -80,7 +82,7 @@ class Api:
             query = replace(query, since=since)
         lang = _lang(request)
         with self.app.db.read() as session:
-            rows, total = repo.search_changes(session, query)
+            rows, total = search_changes(session, query)
             stories = repo.stories(session, {c.story_id for c in rows if c.story_id is not None})
             data = [change_json(c, lang, stories=stories) for c in rows]
         links = []
@@ -98,7 +100,7 @@ class Api:
     def change(self, request: Request) -> Response:
         change_id = int(request.path_params["change_id"])
         with self.app.db.read() as session:
-            change = repo.get_change(session, change_id)
+            change = get_change(session, change_id)
             if change is None:
                 raise HTTPException(404, f"no change with id {change_id}")
             stories = repo.stories(session, [change.story_id] if change.story_id is not None else [])
@@ -110,10 +112,10 @@ class Api:
     def reviews(self, request: Request) -> Response:
         change_id = int(request.path_params["change_id"])
         with self.app.db.read() as session:
-            if repo.get_change(session, change_id) is None:
+            if get_change(session, change_id) is None:
                 raise HTTPException(404, f"no change with id {change_id}")
             return JSONResponse([{"id": r.id, "action": r.action, "note": r.note, "actor": r.actor,
-                                  "created_at": iso(r.created_at)} for r in repo.change_reviews(session, change_id)])
+                                  "created_at": iso(r.created_at)} for r in change_reviews(session, change_id)])
 
     def sources(self, request: Request) -> Response:
         with self.app.db.read() as session:
@@ -142,7 +144,7 @@ class Api:
             if doc is None:
                 raise HTTPException(404, f"no document with id {document_id}")
             return JSONResponse(document_json(doc, document_versions(session, doc.id),
-                                              repo.document_changes(session, doc.id)))
+                                              document_changes(session, doc.id)))
 
 
 def document_json(doc: Any, versions: list[Any], changes: list[Any]) -> dict[str, Any]:

@@ -24,7 +24,16 @@ from casewatch.web.context import Refusal, Web, request_language
 from casewatch.web.i18n import text
 from casewatch.web.views import KINDS, BadQuery, LogParams, Pager, explain, number, query_string, side_by_side
 from pipeline.store import repository as repo
+from pipeline.store.changes import (
+    ALTERNATING_KINDS,
+    ChangeFilter,
+    alternations,
+    document_changes,
+    get_change,
+    search_changes,
+)
 from pipeline.store.documents import document_versions, get_document_by_id, get_version
+from pipeline.store.reviews import REVIEW_ACTIONS, REVIEW_STATES, change_reviews, review_change, review_counts
 from pipeline.store.runs import current_runs
 from pipeline.store.sources import all_sources, get_source
 
@@ -71,8 +80,8 @@ class Pages:
             sources = [{"cfg": s, "run": runs.get(s.id), "row": rows.get(s.id),
                         "unhealthy": s.enabled and (r := rows.get(s.id)) is not None and r.health == "unhealthy"}
                        for s in self.app.config.sources]
-            counts = repo.review_counts(session, now - timedelta(days=7))
-            latest, _ = repo.search_changes(session, repo.ChangeFilter(relevant_only=True, per_page=10))
+            counts = review_counts(session, now - timedelta(days=7))
+            latest, _ = search_changes(session, ChangeFilter(relevant_only=True, per_page=10))
             return self.web.render(request, "dashboard.html.j2", {
                 "sources": sources, "counts": counts, "latest": latest})
 
@@ -84,30 +93,30 @@ class Pages:
         query = replace(params.query, fold_alternating=True)  # a flapping page: one row, not every flip
         lang = request_language(request)
         with self.app.db.read() as session:
-            rows, total = repo.search_changes(session, query)
+            rows, total = search_changes(session, query)
             alternating = {doc_id: alternating_phrases(lang, versions, n) for doc_id, (n, versions) in
-                           repo.alternations(session, query, {c.document_id for c in rows
-                                                              if c.kind in repo.ALTERNATING_KINDS}).items()}
+                           alternations(session, query, {c.document_id for c in rows
+                                                              if c.kind in ALTERNATING_KINDS}).items()}
             pager = Pager(params.query.page, params.query.per_page, total)
             sources = sorted(all_sources(session).values(), key=lambda s: s.id)
             return self.web.render(request, "changes.html.j2", {
                 "rows": rows, "pager": pager, "params": params, "f": params.values, "kinds": KINDS,
                 "alternating": alternating,
                 "sources": sources, "source_kinds": sorted({s.kind for s in sources}),
-                "review_states": repo.REVIEW_STATES})
+                "review_states": REVIEW_STATES})
 
     def change(self, request: Request) -> Response:
         change_id = int(request.path_params["change_id"])
         lang = request_language(request)
         view = "side" if request.query_params.get("view") == "side" else "inline"
         with self.app.db.read() as session:
-            change = repo.get_change(session, change_id)
+            change = get_change(session, change_id)
             if change is None:
                 raise Refusal(404, "err_no_change", id=change_id)
             stories = repo.stories(session, [change.story_id] if change.story_id is not None else [])
             story = stories.get(change.story_id) if change.story_id is not None else None
             return self.web.render(request, "change.html.j2", {
-                "change": change, "view": view, "reviews": repo.change_reviews(session, change.id),
+                "change": change, "view": view, "reviews": change_reviews(session, change.id),
                 "explanation": explain(change, self.web.case_names, lang),
                 "story": story, "others": [r for r in story.reports if r.document_id != change.document_id]
                 if story else [],
@@ -123,7 +132,7 @@ class Pages:
                 raise Refusal(404, "err_no_document", id=document_id)
             return self.web.render(request, "document.html.j2", {
                 "doc": doc, "versions": document_versions(session, doc.id),
-                "changes": repo.document_changes(session, doc.id), "source": get_source(session, doc.source_id)})
+                "changes": document_changes(session, doc.id), "source": get_source(session, doc.source_id)})
 
     def version(self, request: Request) -> Response:
         version_id = int(request.path_params["version_id"])
@@ -201,13 +210,13 @@ class Pages:
     async def _review(self, request: Request, form: FormData, reviewer: str | None) -> Response:
         change_id = int(request.path_params["change_id"])
         verdict = str(form.get("action") or "")
-        if verdict not in repo.REVIEW_ACTIONS:
-            return self.web.refuse(request, 400, "err_unknown_action", actions=", ".join(repo.REVIEW_ACTIONS))
+        if verdict not in REVIEW_ACTIONS:
+            return self.web.refuse(request, 400, "err_unknown_action", actions=", ".join(REVIEW_ACTIONS))
         note = str(form.get("note") or "").replace("\r\n", "\n").strip()[:NOTE_MAX]
 
         def record() -> bool:
             with self.app.db.write() as session:
-                return repo.review_change(session, change_id, verdict, note, reviewer or "?",
+                return review_change(session, change_id, verdict, note, reviewer or "?",
                                           datetime.now(UTC)) is not None
 
         if not await run_in_threadpool(record):

@@ -14,7 +14,8 @@ from starlette.convertors import Convertor, register_url_convertor
 from alerts.message import strip_controls
 from alerts.worddiff import Segment, pair_lines, runs
 from casewatch.web.i18n import text
-from pipeline.store.repository import REVIEW_STATES, ChangeFilter
+from pipeline.store.changes import ChangeFilter
+from pipeline.store.reviews import REVIEW_STATES
 from textkit import LIMA
 
 PER_PAGE = 50

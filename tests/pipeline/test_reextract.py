@@ -12,6 +12,7 @@ from config.schema import Config
 from pipeline import reextract
 from pipeline.ingest import Snapshot, ingest
 from pipeline.store import repository as repo
+from pipeline.store.changes import ChangeFilter, document_changes, list_changes
 from pipeline.store.documents import document_versions, source_document_ids
 from pipeline.store.models import Change, Source, Subscriber
 from pipeline.store.session import Database
@@ -46,7 +47,7 @@ def _plan(db: Database, extracted: dict[int, tuple[str, str]], patterns: list[st
           apply_at: datetime | None = None) -> reextract.Plan:
     with db.write() as s:
         [doc_id] = source_document_ids(s, "mpfn")
-        versions, changes = document_versions(s, doc_id), repo.document_changes(s, doc_id)
+        versions, changes = document_versions(s, doc_id), document_changes(s, doc_id)
         plan = reextract.plan_document(versions, changes, extracted, patterns)
         if apply_at is not None:
             reextract.apply(plan, versions, changes, apply_at)
@@ -62,8 +63,8 @@ def test_an_ignore_pattern_withdraws_counter_edits_and_keeps_the_step(db: Databa
     assert len(plan.texts) == 4 and all(t.text.endswith(("10", "11", "12", "13")) for t in plan.texts.values())
 
     with db.read() as s:
-        log = [c.id for c in repo.list_changes(s, repo.ChangeFilter())]
-        everything = [c.id for c in repo.list_changes(s, repo.ChangeFilter(include_withdrawn=True))]
+        log = [c.id for c in list_changes(s, ChangeFilter())]
+        everything = [c.id for c in list_changes(s, ChangeFilter(include_withdrawn=True))]
         sub = s.scalars(select(Subscriber)).one()
         pending = [c.id for c in repo.pending_changes_for(s, sub)]
         exported = [c.id for c in repo.evidence_changes(s, repo.EvidenceFilter(source_id="mpfn"))]
@@ -91,7 +92,7 @@ def test_a_withdrawn_step_leaves_the_case_timeline(db: Database, default_config:
     assert sorted(plan.withdraw) == [counter, step, counter_again] and plan.kept == []
     with db.read() as s:
         assert not any(r.change_id == step for r in repo.timeline_rows(s, "juliaca-2023"))
-        assert [c.id for c in repo.list_changes(s, repo.ChangeFilter())] == [new]
+        assert [c.id for c in list_changes(s, ChangeFilter())] == [new]
 
 
 @pytest.mark.slow

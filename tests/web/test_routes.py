@@ -19,6 +19,7 @@ from alerts.digest import build_digests
 from casewatch.app import App
 from casewatch.web.app import SECURITY_HEADERS
 from pipeline.store import repository as repo
+from pipeline.store.changes import get_change
 from pipeline.store.documents import document_versions
 from pipeline.store.runs import start_run
 from pipeline.store.sources import get_source
@@ -95,7 +96,7 @@ def test_change_log_filters_and_pages(cw: App, client: TestClient) -> None:
 def test_change_page_has_the_diff_and_both_versions(cw: App, client: TestClient) -> None:
     s = seed(cw)
     with cw.db.read() as session:
-        change = repo.get_change(session, s.updated)
+        change = get_change(session, s.updated)
         assert change is not None and change.from_version is not None and change.to_version is not None
         before, after = change.from_version, change.to_version
     page = client.get(f"/changes/{s.updated}")
@@ -140,7 +141,7 @@ def test_document_history_versions_and_raw_bodies(cw: App, client: TestClient) -
     assert client.get("/versions/424242").status_code == 404
     # A withdrawn change leaves the log but stays, struck through, in its document's history.
     with cw.db.write() as session:
-        change = repo.get_change(session, s.updated)
+        change = get_change(session, s.updated)
         assert change is not None
         change.withdrawn_at, change.withdrawn_reason = T0 + timedelta(days=5), "re-extraction: same text"
     assert s.updated not in _log_ids(client)
@@ -255,7 +256,7 @@ def test_change_page_shows_each_steps_status_and_never_background(cw: App, clien
     edit's re-published step, and never shows a background or requested step as one the document reports."""
     s = seed(cw)
     with cw.db.write() as session:
-        change = repo.get_change(session, s.hearing)
+        change = get_change(session, s.hearing)
         assert change is not None
         change.milestones = [
             {"type": "hearing", "label": "Audiencia", "status": "taken", "primary": True, "evidence": "programó"},
