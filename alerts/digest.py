@@ -26,6 +26,14 @@ from config.redact import redact
 from config.schema import Config
 from config.schema import Subscriber as SubscriberConfig
 from pipeline.store import repository as repo
+from pipeline.store.digests import (
+    add_digest,
+    digest_exists,
+    digests_since,
+    held_from_alerts,
+    immediate_changes_since_last_digest,
+    pending_changes_for,
+)
 from pipeline.store.models import Change, Digest, Source, Subscriber
 from pipeline.store.runs import last_finished_run_at
 from pipeline.store.session import Database, Session
@@ -97,7 +105,7 @@ def timeline_views(session: Session, case_ids: Sequence[str], limit: int = TIMEL
 def already_sent_views(session: Session, sub: Subscriber) -> tuple[AlreadySentView, ...]:
     """Changes mailed to ``sub`` as immediate alerts since their last periodic digest."""
     return tuple(AlreadySentView(c.title or c.document.title, c.document.url, sent_at)
-                 for c, sent_at in repo.immediate_changes_since_last_digest(session, sub.id))
+                 for c, sent_at in immediate_changes_since_last_digest(session, sub.id))
 
 
 def health_views(config: Config, sources: Sequence[Source]) -> tuple[SourceHealthView, ...]:
@@ -154,7 +162,7 @@ class Built:
 
 
 # (subscriber, change, held): ``held`` is True for a change that may never be an immediate alert
-# (repo.held_from_alerts: a source's baseline crawl, an edit of a document already alerted).
+# (held_from_alerts: a source's baseline crawl, an edit of a document already alerted).
 Select = Callable[[SubscriberConfig | None, Change, bool], bool]
 
 
@@ -235,9 +243,9 @@ def _compose(
 ) -> tuple[list[Change], DigestView] | None:
     """The subscriber's changes (their own filters, then ``select``) and the view of their email; None when
     there is nothing to send. The one path for digests, alerts, `digest --dry-run` and `digest --preview`."""
-    changes = [c for c in repo.pending_changes_for(session, sub) if wanted(sub_cfg, c)]
+    changes = [c for c in pending_changes_for(session, sub) if wanted(sub_cfg, c)]
     if select is not None:
-        held = repo.held_from_alerts(session, [c.id for c in changes], sub.id) if kind == "immediate" else set()
+        held = held_from_alerts(session, [c.id for c in changes], sub.id) if kind == "immediate" else set()
         changes = [c for c in changes if select(sub_cfg, c, c.id in held)]
     if not changes:
         return None
@@ -259,7 +267,7 @@ def _build_one(
     assert sub is not None
     if is_unsubscribed(session, sub.id):  # unsubscribed since the subscriber list was read
         return Built(sub.email, None, 0, skipped="unsubscribed")
-    if repo.digest_exists(session, sub.id, period):
+    if digest_exists(session, sub.id, period):
         return Built(sub.email, None, 0, skipped="already built for this period")
     composed = _compose(session, config, sub, now, base_url, kind=kind, sub_cfg=sub_cfg, select=select, key=key)
     if composed is None:
@@ -279,7 +287,7 @@ def _build_one(
         attempts=0,
         unsubscribe_url=view.unsubscribe_url or None,
     )
-    repo.add_digest(session, digest, [c.id for c in changes])
+    add_digest(session, digest, [c.id for c in changes])
     return Built(sub.email, digest.id, len(changes))
 
 
@@ -387,9 +395,9 @@ def build_quiet_weeks(db: Database, config: Config, *, since: datetime, now: dat
         with db.write() as session:
             sub = subscriber_by_email(session, cfg.email)
             if sub is None or not sub.active or is_unsubscribed(session, sub.id) \
-                    or repo.digest_exists(session, sub.id, period):
+                    or digest_exists(session, sub.id, period):
                 continue
-            if repo.digests_since(session, sub.id, now - timedelta(days=7)) or repo.pending_changes_for(session, sub):
+            if digests_since(session, sub.id, now - timedelta(days=7)) or pending_changes_for(session, sub):
                 continue
             rendered = render_quiet_week(QuietWeekView(
                 subscriber_email=sub.email, subscriber_name=sub.name, language=sub.language,
@@ -400,7 +408,7 @@ def build_quiet_weeks(db: Database, config: Config, *, since: datetime, now: dat
             digest = Digest(subscriber_id=sub.id, period=period, kind="quiet", created_at=now, status="pending",
                             message_id=make_message_id(f"{sub.email.lower()}|{period}"), subject=rendered.subject,
                             text_body=rendered.text, html_body=rendered.html, attempts=0, unsubscribe_url=link or None)
-            repo.add_digest(session, digest, [])
+            add_digest(session, digest, [])
             built.append(Built(sub.email, digest.id, 0))
     return built
 

@@ -19,7 +19,7 @@ from alerts.message import make_message_id
 from alerts.render import environment, format_datetime
 from config.redact import redact
 from config.schema import Config
-from pipeline.store import repository as repo
+from pipeline.store.digests import add_digest
 from pipeline.store.models import Digest, HealthEvent
 from pipeline.store.runs import recent_finished_runs
 from pipeline.store.session import Database, Session
@@ -98,7 +98,7 @@ def queue_health_alerts(db: Database, config: Config, *, now: datetime) -> int:
                 continue
             period = f"health:{fresh[-1].event.id}"
             subject, text, html = render_alert(fresh)
-            repo.add_digest(session, Digest(
+            add_digest(session, Digest(
                 subscriber_id=row.id, period=period, kind="health", created_at=now, status="pending",
                 message_id=make_message_id(f"{email.lower()}|{period}"), subject=subject,
                 text_body=text, html_body=html, attempts=0,

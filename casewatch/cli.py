@@ -290,8 +290,8 @@ def digest(app: App, email: str | None, dry_run: bool, preview_email: str | None
     from alerts.outbox import deliver_pending, lease_from_env
     from alerts.send import from_settings
     from casewatch.baseurl import loopback_warning
-    from pipeline.store import repository as repo
     from pipeline.store import subscribers
+    from pipeline.store.outbox import all_digests
 
     now = datetime.now(UTC)
     emails = [s.email for s in app.config.subscribers]
@@ -324,7 +324,7 @@ def digest(app: App, email: str | None, dry_run: bool, preview_email: str | None
             return "next: now"
 
         with app.db.read() as session:
-            rows = repo.all_digests(session)
+            rows = all_digests(session)
             # "status" is the delivery state: pending | sending (claimed by a sender) | sent.
             data = [{"id": d.id, "to": d.subscriber.email, "period": d.period, "status": d.status,
                      "attempts": d.attempts, "last_error": d.last_error, "subject": d.subject,

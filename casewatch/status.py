@@ -17,9 +17,9 @@ from casewatch.app import App
 from casewatch.triggers import trigger_for
 from config.redact import redact
 from config.schema import Schedule
-from pipeline.store import repository as repo
 from pipeline.store.lock import lock_holder
 from pipeline.store.models import CrawlRun, Digest
+from pipeline.store.outbox import outbox_counts, pending_digests
 from pipeline.store.runs import last_finished_runs, last_runs, live_runs
 from pipeline.store.sources import all_sources
 from pipeline.store.subscribers import unsubscribed
@@ -70,8 +70,8 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
         finished = last_finished_runs(session)
         live = live_runs(session)
         rows = all_sources(session)
-        counts = repo.outbox_counts(session, now - SENT_WINDOW)
-        pending = [_digest_json(d) for d in repo.pending_digests(session)]
+        counts = outbox_counts(session, now - SENT_WINDOW)
+        pending = [_digest_json(d) for d in pending_digests(session)]
         opted_out = {email.lower(): at for email, at in unsubscribed(session).items()}
         sources = []
         for s in app.config.enabled_sources:

@@ -32,7 +32,9 @@ from pipeline.store.changes import (
     get_change,
     search_changes,
 )
+from pipeline.store.digests import digest_change_ids
 from pipeline.store.documents import document_versions, get_document_by_id, get_version
+from pipeline.store.outbox import get_digest, outbox_page
 from pipeline.store.reviews import REVIEW_ACTIONS, REVIEW_STATES, change_reviews, review_change, review_counts
 from pipeline.store.runs import current_runs
 from pipeline.store.sources import all_sources, get_source
@@ -185,7 +187,7 @@ class Pages:
         except BadQuery as exc:
             raise Refusal(400, exc.key, **exc.values) from None
         with self.app.db.read() as session:
-            rows, total = repo.outbox_page(session, page, 50)
+            rows, total = outbox_page(session, page, 50)
             return self.web.render(request, "outbox.html.j2", {
                 "rows": rows, "pager": Pager(page, 50, total),
                 "outbox_href": lambda n: "/outbox" + query_string(page=n if n != 1 else None)})
@@ -195,11 +197,11 @@ class Pages:
             return refused
         digest_id = int(request.path_params["digest_id"])
         with self.app.db.read() as session:
-            digest = repo.get_digest(session, digest_id)
+            digest = get_digest(session, digest_id)
             if digest is None:
                 raise Refusal(404, "err_no_message", id=digest_id)
             return self.web.render(request, "outbox_item.html.j2", {
-                "d": digest, "change_ids": repo.digest_change_ids(session, digest.id)})
+                "d": digest, "change_ids": digest_change_ids(session, digest.id)})
 
     def login_form(self, request: Request) -> Response:
         return self.web.render(request, "login.html.j2", {

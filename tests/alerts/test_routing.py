@@ -11,8 +11,8 @@ import pytest
 from alerts.digest import build_immediate, build_scheduled
 from config.schema import load_config
 from pipeline.ingest import Snapshot, ingest
-from pipeline.store import repository as repo
 from pipeline.store.models import Digest, DigestItem
+from pipeline.store.outbox import all_digests
 from pipeline.store.session import Database
 from pipeline.store.sources import sync_sources
 from pipeline.store.subscribers import sync_subscribers
@@ -61,7 +61,7 @@ def _sent(db: Database) -> dict[str, list[tuple[str, str, int]]]:
     """email -> [(kind, period, number of changes)]"""
     out: dict[str, list[tuple[str, str, int]]] = {}
     with db.read() as s:
-        for d in repo.all_digests(s, limit=100):
+        for d in all_digests(s, limit=100):
             n = s.query(DigestItem).filter(DigestItem.digest_id == d.id).count()
             out.setdefault(d.subscriber.email, []).append((d.kind, d.period.split(":")[0], n))
     return out
@@ -88,7 +88,7 @@ def test_routing_over_a_week(db: Database, tmp_path: Path) -> None:
     assert "tranquilo@example.org" not in sent  # quiet weeks: only on Mondays
 
     with db.read() as s:
-        daily = next(d for d in repo.all_digests(s) if d.subscriber.email == "todo@example.org" and d.kind == "digest")
+        daily = next(d for d in all_digests(s) if d.subscriber.email == "todo@example.org" and d.kind == "digest")
         assert "Tres años después, las familias de la masacre de Juliaca siguen esperando" in daily.text_body
         assert daily.text_body.count("Fiscalía formaliza investigación preparatoria") == 1  # one "already sent" line
         # The case status names the step's source without linking it again: the "already sent" line does.
@@ -100,7 +100,7 @@ def test_routing_over_a_week(db: Database, tmp_path: Path) -> None:
     assert sent["semanal@example.org"] == [("immediate", "immediate", 1)]  # nothing from a prosecutor left
     assert sent["tranquilo@example.org"] == [("quiet", "quiet", 0)]
     with db.read() as s:
-        quiet = next(d for d in repo.all_digests(s) if d.kind == "quiet")
+        quiet = next(d for d in all_digests(s) if d.kind == "quiet")
         assert isinstance(quiet, Digest) and "2" in quiet.subject  # "still watching 2 sources"
     build_scheduled(db, config, since=TUESDAY + timedelta(hours=21), now=NEXT_MONDAY + timedelta(hours=1),
                     base_url=base)
@@ -140,7 +140,7 @@ def test_a_flapping_page_is_alerted_once_even_to_immediate_subscribers(db: Datab
 
     build_scheduled(db, config, since=TUESDAY, now=TUESDAY + timedelta(hours=21), base_url="http://127.0.0.1:8080")
     with db.read() as s:
-        daily = next(d for d in repo.all_digests(s) if d.kind == "digest")
+        daily = next(d for d in all_digests(s) if d.kind == "digest")
         assert daily.subscriber.email == "todo@example.org"
         assert daily.text_body.count("Alterna entre dos versiones · 3 cambios en este periodo") == 1
 

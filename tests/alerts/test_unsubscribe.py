@@ -19,7 +19,9 @@ from config.schema import ConfigError
 from config.settings import get_settings
 from pipeline.store import repository as repo
 from pipeline.store import subscribers
+from pipeline.store.digests import add_digest
 from pipeline.store.models import Digest
+from pipeline.store.outbox import all_digests
 from pipeline.store.session import Database
 from tests.alerts.test_outbox import ingest_reports
 from tests.alerts.test_routing import NEXT_MONDAY, TUESDAY
@@ -90,7 +92,7 @@ def test_every_kind_of_subscriber_mail_carries_the_link_and_skips_the_unsubscrib
 
     def rows() -> list[tuple[str, str, str | None, str]]:
         with db.read() as s:
-            return [(d.subscriber.email, d.kind, d.unsubscribe_url, d.text_body) for d in repo.all_digests(s)]
+            return [(d.subscriber.email, d.kind, d.unsubscribe_url, d.text_body) for d in all_digests(s)]
 
     kinds = {(email, kind) for email, kind, _, _ in rows()}
     assert {("hitos@example.org", "immediate"), ("tranquilo@example.org", "quiet")} <= kinds
@@ -120,7 +122,7 @@ def test_unsubscribing_drops_unsent_mail_and_the_outbox_never_sends_to_them(
         ana = _subscriber_id(db, ANA)
         # A digest a builder stored while Ana was unsubscribing, and a health alert to the same address.
         for period, kind in (("daily:race", "digest"), ("health:1", "health")):
-            repo.add_digest(s, Digest(subscriber_id=ana, period=period, kind=kind, created_at=NOW, status="pending",
+            add_digest(s, Digest(subscriber_id=ana, period=period, kind=kind, created_at=NOW, status="pending",
                                       message_id=make_message_id(f"{ANA}|{period}"), subject=period,
                                       text_body="t", html_body="<p>t</p>", attempts=0), [])
     with smtp_server() as smtp:

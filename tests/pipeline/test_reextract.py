@@ -13,6 +13,7 @@ from pipeline import reextract
 from pipeline.ingest import Snapshot, ingest
 from pipeline.store import repository as repo
 from pipeline.store.changes import ChangeFilter, document_changes, list_changes
+from pipeline.store.digests import pending_changes_for
 from pipeline.store.documents import document_versions, source_document_ids
 from pipeline.store.models import Change, Source, Subscriber
 from pipeline.store.session import Database
@@ -66,7 +67,7 @@ def test_an_ignore_pattern_withdraws_counter_edits_and_keeps_the_step(db: Databa
         log = [c.id for c in list_changes(s, ChangeFilter())]
         everything = [c.id for c in list_changes(s, ChangeFilter(include_withdrawn=True))]
         sub = s.scalars(select(Subscriber)).one()
-        pending = [c.id for c in repo.pending_changes_for(s, sub)]
+        pending = [c.id for c in pending_changes_for(s, sub)]
         exported = [c.id for c in repo.evidence_changes(s, repo.EvidenceFilter(source_id="mpfn"))]
         touching = repo.change_ids_by_version(s, [v.id for v in document_versions(s, 1)])
         withdrawn = s.get(Change, counter)

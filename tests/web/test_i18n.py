@@ -17,8 +17,8 @@ from alerts.digest import build_digests
 from casewatch.app import App
 from casewatch.web import i18n
 from casewatch.web.i18n import COOKIE, MESSAGES, MissingMessage, accepted, negotiate, text
-from pipeline.store import repository as repo
 from pipeline.store.changes import get_change
+from pipeline.store.outbox import get_digest
 from pipeline.store.reviews import REVIEW_ACTIONS, REVIEW_STATES
 from tests.web.conftest import T0, login, seed
 from tests.web.test_security import _fill, _get_routes
@@ -87,7 +87,7 @@ def test_every_page_renders_in_both_languages(cw: App, client: TestClient, lang:
         change = get_change(session, s.updated)
         assert change is not None and change.to_version is not None
         version_id = change.to_version.id
-        digest = repo.get_digest(session, built[0].digest_id or 0)
+        digest = get_digest(session, built[0].digest_id or 0)
         assert digest is not None and digest.unsubscribe_url
     values = {"change_id": str(s.updated), "document_id": str(s.document), "version_id": str(version_id),
               "digest_id": str(built[0].digest_id), "case_id": "juliaca-2023",

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from casewatch.app import App
 from pipeline.store import repository as repo
 from pipeline.store.changes import get_change
+from pipeline.store.digests import pending_changes_for
 from pipeline.store.reviews import change_reviews
 from pipeline.store.subscribers import subscriber_by_email
 from tests.web.conftest import FORMALIZED, T0, login, seed, store
@@ -31,7 +32,7 @@ def _pending_ids(cw: App) -> set[int]:
     with cw.db.read() as session:
         subscriber = subscriber_by_email(session, "familias@example.org")
         assert subscriber is not None
-        return {c.id for c in repo.pending_changes_for(session, subscriber)}
+        return {c.id for c in pending_changes_for(session, subscriber)}
 
 
 @pytest.mark.slow

@@ -18,9 +18,9 @@ from starlette.testclient import TestClient
 from alerts.digest import build_digests
 from casewatch.app import App
 from casewatch.web.app import SECURITY_HEADERS
-from pipeline.store import repository as repo
 from pipeline.store.changes import get_change
 from pipeline.store.documents import document_versions
+from pipeline.store.outbox import get_digest
 from pipeline.store.runs import start_run
 from pipeline.store.sources import get_source
 from tests.support.cli import run_cli
@@ -189,7 +189,7 @@ def test_outbox_is_for_reviewers(cw: App, client: TestClient) -> None:
     assert item.status_code == 200 and f'href="/changes/{s.new}"' in item.text
     # Every link a digest carries to the review page resolves (alerts/render.py: {base_url}/changes/{id}).
     with cw.db.read() as session:
-        digest = repo.get_digest(session, built[0].digest_id)
+        digest = get_digest(session, built[0].digest_id)
         assert digest is not None
         links = set(re.findall(r'href="http://testserver(/changes/\d+)"', digest.html_body))
     assert links and all(client.get(link).status_code == 200 for link in links)
