@@ -38,6 +38,7 @@ from pipeline.store.models import Change, Digest, Source, Subscriber
 from pipeline.store.runs import last_finished_run_at
 from pipeline.store.session import Database, Session
 from pipeline.store.sources import unhealthy_sources
+from pipeline.store.stories import StoryInfo, stories_by_id
 from pipeline.store.subscribers import active_subscribers, is_unsubscribed, subscriber_by_email
 from pipeline.store.timeline import SHOWN_STATUSES
 from textkit import LIMA
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 TIMELINE_ENTRIES = 5  # per case, at the top of every digest: where the case stands, not its history
 
 
-def change_view(change: Change, language: str = "es", story: repo.StoryInfo | None = None) -> ChangeView:
+def change_view(change: Change, language: str = "es", story: StoryInfo | None = None) -> ChangeView:
     """The renderer's view of a stored change (no ORM objects reach the templates).
 
     ``story``: the change's story, whose other reports the digest lists as "also reported by".
@@ -117,7 +118,7 @@ def health_views(config: Config, sources: Sequence[Source]) -> tuple[SourceHealt
 
 def digest_view(
     config: Config, subscriber: Subscriber, changes: Sequence[Change], now: datetime, base_url: str,
-    unhealthy: tuple[SourceHealthView, ...] = (), stories: Mapping[int, repo.StoryInfo] | None = None,
+    unhealthy: tuple[SourceHealthView, ...] = (), stories: Mapping[int, StoryInfo] | None = None,
     timeline: tuple[TimelineEntryView, ...] = (), unsubscribe_url: str = "",
 ) -> DigestView:
     stories = stories or {}
@@ -144,7 +145,7 @@ def _view(session: Session, config: Config, sub: Subscriber, changes: Sequence[C
     """The digest view with what it needs from the database: stories of the changes, the case timeline
     (without links the items or the ``already_sent`` lines carry), and the subscriber's unsubscribe link
     (signed with ``key``)."""
-    stories = repo.stories(session, {c.story_id for c in changes if c.story_id is not None})
+    stories = stories_by_id(session, {c.story_id for c in changes if c.story_id is not None})
     shown = frozenset({c.document.url for c in changes} | {r.url for s in stories.values() for r in s.reports}
                       | {a.url for a in already_sent})
     timeline = timeline_views(session, [cid for cid in sub.cases if cid in config.cases], shown=shown)

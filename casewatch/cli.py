@@ -148,8 +148,8 @@ def changes(app: App, since: str | None, source_id: str | None, case_id: str | N
             milestone: str | None, relevant: bool, limit: int | None, as_json: bool) -> None:
     """The change log, newest first."""
     from casewatch.serialize import change_json
-    from pipeline.store import repository as repo
     from pipeline.store.changes import ChangeFilter, list_changes
+    from pipeline.store.stories import stories_by_id
 
     if case_id and case_id not in app.config.cases:
         _fail(f"unknown case {case_id!r} {known(app.config.cases)}")
@@ -161,7 +161,7 @@ def changes(app: App, since: str | None, source_id: str | None, case_id: str | N
                             kind=kind, milestone=milestone, relevant_only=relevant, limit=limit)
     with app.db.read() as session:
         rows = list_changes(session, flt)
-        stories = repo.stories(session, {c.story_id for c in rows if c.story_id is not None})
+        stories = stories_by_id(session, {c.story_id for c in rows if c.story_id is not None})
         if as_json:
             _print_json([change_json(c, stories=stories) for c in rows])
             return
@@ -182,14 +182,14 @@ def changes(app: App, since: str | None, source_id: str | None, case_id: str | N
 def show(app: App, change_id: int, as_json: bool) -> None:
     """One change with its diff and the evidence (version hash, fetch time)."""
     from casewatch.serialize import change_json
-    from pipeline.store import repository as repo
     from pipeline.store.changes import get_change
+    from pipeline.store.stories import stories_by_id
 
     with app.db.read() as session:
         c = get_change(session, change_id)
         if c is None:
             _fail(f"no change with id {change_id}")
-        stories = repo.stories(session, [c.story_id] if c.story_id is not None else [])
+        stories = stories_by_id(session, [c.story_id] if c.story_id is not None else [])
         if as_json:
             data = change_json(c, stories=stories)
             if c.withdrawn_at is not None:  # only then, so a live change keeps the `changes --json` shape

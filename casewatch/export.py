@@ -49,6 +49,7 @@ from casewatch.serialize import change_json, iso
 from pipeline.store import repository as repo
 from pipeline.store.models import Change, Version
 from pipeline.store.session import Database
+from pipeline.store.stories import stories_by_id
 
 # Headers that describe the transfer, not the stored (already decoded) body: renamed, see above.
 RENAMED_HEADERS = frozenset({"content-encoding", "transfer-encoding"})
@@ -267,7 +268,7 @@ def report_rows(db: Database, flt: repo.EvidenceFilter) -> list[dict[str, Any]]:
     """The changes ``flt`` selects (withdrawn ones left out): `changes --json` fields plus evidence."""
     with db.read() as session:
         changes: list[Change] = repo.evidence_changes(session, flt)
-        stories = repo.stories(session, {c.story_id for c in changes if c.story_id is not None})
+        stories = stories_by_id(session, {c.story_id for c in changes if c.story_id is not None})
         return [{**change_json(c, stories=stories), "document_id": c.document_id,
                  **_version_fields("from", c.from_version), **_version_fields("to", c.to_version)}
                 for c in changes]

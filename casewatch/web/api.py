@@ -35,6 +35,7 @@ from pipeline.store.documents import document_versions, get_document_by_id
 from pipeline.store.reviews import change_reviews
 from pipeline.store.runs import current_runs
 from pipeline.store.sources import all_sources
+from pipeline.store.stories import stories_by_id
 
 
 def routes(web: Web) -> list[Route]:
@@ -83,7 +84,7 @@ class Api:
         lang = _lang(request)
         with self.app.db.read() as session:
             rows, total = search_changes(session, query)
-            stories = repo.stories(session, {c.story_id for c in rows if c.story_id is not None})
+            stories = stories_by_id(session, {c.story_id for c in rows if c.story_id is not None})
             data = [change_json(c, lang, stories=stories) for c in rows]
         links = []
         pages = max(1, -(-total // query.per_page))
@@ -103,7 +104,7 @@ class Api:
             change = get_change(session, change_id)
             if change is None:
                 raise HTTPException(404, f"no change with id {change_id}")
-            stories = repo.stories(session, [change.story_id] if change.story_id is not None else [])
+            stories = stories_by_id(session, [change.story_id] if change.story_id is not None else [])
             data = change_json(change, _lang(request), stories=stories)
             if change.withdrawn_at is not None:  # as `show --json`: only then, so live changes keep the shape
                 data["withdrawn"] = {"at": change.withdrawn_at.isoformat(), "reason": change.withdrawn_reason}

@@ -38,6 +38,7 @@ from pipeline.store.outbox import get_digest, outbox_page
 from pipeline.store.reviews import REVIEW_ACTIONS, REVIEW_STATES, change_reviews, review_change, review_counts
 from pipeline.store.runs import current_runs
 from pipeline.store.sources import all_sources, get_source
+from pipeline.store.stories import stories_by_id
 
 NOTE_MAX = 2000
 RAW_EXTENSIONS = {"html": ".html", "xml": ".xml", "json": ".json", "pdf": ".pdf", "plain": ".txt"}
@@ -115,7 +116,7 @@ class Pages:
             change = get_change(session, change_id)
             if change is None:
                 raise Refusal(404, "err_no_change", id=change_id)
-            stories = repo.stories(session, [change.story_id] if change.story_id is not None else [])
+            stories = stories_by_id(session, [change.story_id] if change.story_id is not None else [])
             story = stories.get(change.story_id) if change.story_id is not None else None
             return self.web.render(request, "change.html.j2", {
                 "change": change, "view": view, "reviews": change_reviews(session, change.id),
