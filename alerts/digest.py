@@ -25,7 +25,6 @@ from alerts.views import (
 from config.redact import redact
 from config.schema import Config
 from config.schema import Subscriber as SubscriberConfig
-from pipeline.store import repository as repo
 from pipeline.store.digests import (
     add_digest,
     digest_exists,
@@ -40,7 +39,7 @@ from pipeline.store.session import Database, Session
 from pipeline.store.sources import unhealthy_sources
 from pipeline.store.stories import StoryInfo, stories_by_id
 from pipeline.store.subscribers import active_subscribers, is_unsubscribed, subscriber_by_email
-from pipeline.store.timeline import SHOWN_STATUSES
+from pipeline.store.timeline import SHOWN_STATUSES, case_timeline
 from textkit import LIMA
 
 log = logging.getLogger(__name__)
@@ -94,7 +93,7 @@ def timeline_views(session: Session, case_ids: Sequence[str], limit: int = TIMEL
     keeps its name without the link: a URL never appears twice in one digest."""
     out: list[TimelineEntryView] = []
     for case_id in case_ids:
-        steps = repo.case_timeline(session, case_id)
+        steps = case_timeline(session, case_id)
         latest = [[e for e in steps if e.status == s][-limit:] if limit > 0 else [] for s in SHOWN_STATUSES]
         for e in sorted((e for group in latest for e in group), key=lambda e: (e.date, e.first_detected_at)):
             out.append(TimelineEntryView(case_id, e.date, e.date_known, e.type, e.label, e.status,

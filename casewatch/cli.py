@@ -247,13 +247,13 @@ def timeline(app: App, case_id: str | None, lang: str, as_json: bool) -> None:
     """A case's legal steps in the order they happened (event date), each once with its sources."""
     from alerts.labels import milestone_label
     from casewatch.serialize import timeline_json
-    from pipeline.store import repository as repo
+    from pipeline.store.timeline import case_timeline
 
     if case_id is not None and case_id not in app.config.cases:
         _fail(f"unknown case {case_id!r} {known(app.config.cases)}")
     cases = [app.config.cases[case_id]] if case_id is not None else list(app.config.cases.values())
     with app.db.read() as session:
-        found = [(case, repo.case_timeline(session, case.id)) for case in cases]
+        found = [(case, case_timeline(session, case.id)) for case in cases]
     data = [{"case": case.id, "name": case.name, "entries": [timeline_json(e, lang) for e in entries]}
             for case, entries in found]
     if as_json:
@@ -600,8 +600,8 @@ def export(app: App, fmt: str, document_id: int | None, url: str | None, source_
     """Export stored evidence as a standard WARC file, or the change log as JSON or CSV."""
     from casewatch.export import default_warc_path, report_rows, text_output, write_csv, write_json, write_warc
     from crawler.extract.urls import canonical_url
-    from pipeline.store import repository as repo
     from pipeline.store.documents import get_document, get_document_by_id
+    from pipeline.store.evidence import EvidenceFilter
 
     now = datetime.now(UTC)
     if document_id is not None and url:
@@ -625,7 +625,7 @@ def export(app: App, fmt: str, document_id: int | None, url: str | None, source_
         with app.db.read() as session:
             if get_document_by_id(session, document_id) is None:
                 _fail(f"no stored document with id {document_id}")
-    flt = repo.EvidenceFilter(document_id=document_id, source_id=source_id, case_id=case_id,
+    flt = EvidenceFilter(document_id=document_id, source_id=source_id, case_id=case_id,
                               since=parse_since(since, now), until=parse_until(until, now))
     if fmt == "warc":
         if output is not None and str(output) == "-":

@@ -29,13 +29,13 @@ from casewatch.serialize import change_json, iso, source_json, timeline_json
 from casewatch.since import BadTime, parse_since
 from casewatch.web.context import Web
 from casewatch.web.views import KINDS, BadQuery, LogParams
-from pipeline.store import repository as repo
 from pipeline.store.changes import document_changes, get_change, search_changes
 from pipeline.store.documents import document_versions, get_document_by_id
 from pipeline.store.reviews import change_reviews
 from pipeline.store.runs import current_runs
 from pipeline.store.sources import all_sources
 from pipeline.store.stories import stories_by_id
+from pipeline.store.timeline import case_timeline
 
 
 def routes(web: Web) -> list[Route]:
@@ -134,7 +134,7 @@ class Api:
         wanted = [cases[case_id]] if case_id is not None else list(cases.values())
         with self.app.db.read() as session:
             data = [{"case": case.id, "name": case.name,
-                     "entries": [timeline_json(e, lang) for e in repo.case_timeline(session, case.id)]}
+                     "entries": [timeline_json(e, lang) for e in case_timeline(session, case.id)]}
                     for case in wanted]
         return JSONResponse(data[0] if case_id is not None else data)
 

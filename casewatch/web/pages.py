@@ -23,7 +23,6 @@ from casewatch.web.auth import NO_REVIEWERS, action, current_reviewer, log_in, l
 from casewatch.web.context import Refusal, Web, request_language
 from casewatch.web.i18n import text
 from casewatch.web.views import KINDS, BadQuery, LogParams, Pager, explain, number, query_string, side_by_side
-from pipeline.store import repository as repo
 from pipeline.store.changes import (
     ALTERNATING_KINDS,
     ChangeFilter,
@@ -39,6 +38,7 @@ from pipeline.store.reviews import REVIEW_ACTIONS, REVIEW_STATES, change_reviews
 from pipeline.store.runs import current_runs
 from pipeline.store.sources import all_sources, get_source
 from pipeline.store.stories import stories_by_id
+from pipeline.store.timeline import case_timeline
 
 NOTE_MAX = 2000
 RAW_EXTENSIONS = {"html": ".html", "xml": ".xml", "json": ".json", "pdf": ".pdf", "plain": ".txt"}
@@ -168,7 +168,7 @@ class Pages:
             raise Refusal(404, "err_no_case", case=repr(case_id))
         wanted = [cases[case_id]] if case_id is not None else list(cases.values())
         with self.app.db.read() as session:
-            found = [(case, repo.case_timeline(session, case.id)) for case in wanted]
+            found = [(case, case_timeline(session, case.id)) for case in wanted]
         return self.web.render(request, "timeline.html.j2", {"found": found, "single": case_id is not None})
 
     def _reviewer_only(self, request: Request) -> Response | None:

@@ -87,7 +87,7 @@ def number(value: str | None, default: int, name: str, lo: int = 1, hi: int = 10
 
 @dataclass(frozen=True)
 class LogParams:
-    """The change log's filters as the form shows them (strings) and as the repository wants them."""
+    """The change log's filters as the form shows them (strings) and as the store wants them (ChangeFilter)."""
 
     values: dict[str, str]
     query: ChangeFilter

@@ -17,9 +17,9 @@ from alerts.outbox import deliver_pending
 from alerts.send.smtp import SmtpSender
 from config.schema import ConfigError
 from config.settings import get_settings
-from pipeline.store import repository as repo
 from pipeline.store import subscribers
 from pipeline.store.digests import add_digest
+from pipeline.store.marks import stored_value
 from pipeline.store.models import Digest
 from pipeline.store.outbox import all_digests
 from pipeline.store.session import Database
@@ -57,14 +57,14 @@ def test_without_a_secret_key_one_database_key_is_made_once_and_shared(
         db: Database, db_url: str, tmp_path: Path, clean_settings: Callable[..., None]) -> None:
     subscribed(db, tmp_path, [ANA])
     with db.read() as s:
-        assert repo.stored_value(s, unsubscribe.KEY_MARK) is None
+        assert stored_value(s, unsubscribe.KEY_MARK) is None
     assert unsubscribe.signing_key(db, create=False) is None  # a dry run makes nothing
     key = unsubscribe.signing_key(db)
     other_process = Database(db_url)  # `casewatch serve` next to `casewatch digest`
     try:
         assert unsubscribe.signing_key(other_process) == key  # made once, then read
         with other_process.read() as s:
-            stored = repo.stored_value(s, unsubscribe.KEY_MARK)
+            stored = stored_value(s, unsubscribe.KEY_MARK)
         assert stored is not None and len(stored) >= 40 and SECRET not in stored
     finally:
         other_process.dispose()

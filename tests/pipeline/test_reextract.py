@@ -11,12 +11,13 @@ from sqlalchemy import select
 from config.schema import Config
 from pipeline import reextract
 from pipeline.ingest import Snapshot, ingest
-from pipeline.store import repository as repo
 from pipeline.store.changes import ChangeFilter, document_changes, list_changes
 from pipeline.store.digests import pending_changes_for
 from pipeline.store.documents import document_versions, source_document_ids
+from pipeline.store.evidence import EvidenceFilter, change_ids_by_version, evidence_changes
 from pipeline.store.models import Change, Source, Subscriber
 from pipeline.store.session import Database
+from pipeline.store.timeline import timeline_rows
 
 URL = "https://www.gob.pe/institucion/mpfn/noticias/1-juliaca"
 TITLE = "Fiscalía y la masacre de Juliaca"
@@ -68,8 +69,8 @@ def test_an_ignore_pattern_withdraws_counter_edits_and_keeps_the_step(db: Databa
         everything = [c.id for c in list_changes(s, ChangeFilter(include_withdrawn=True))]
         sub = s.scalars(select(Subscriber)).one()
         pending = [c.id for c in pending_changes_for(s, sub)]
-        exported = [c.id for c in repo.evidence_changes(s, repo.EvidenceFilter(source_id="mpfn"))]
-        touching = repo.change_ids_by_version(s, [v.id for v in document_versions(s, 1)])
+        exported = [c.id for c in evidence_changes(s, EvidenceFilter(source_id="mpfn"))]
+        touching = change_ids_by_version(s, [v.id for v in document_versions(s, 1)])
         withdrawn = s.get(Change, counter)
         assert withdrawn is not None and withdrawn.withdrawn_at == now + timedelta(days=1)
     assert log == [step, new] and sorted(everything) == [new, counter, step, counter_again]
@@ -85,14 +86,14 @@ def test_a_withdrawn_step_leaves_the_case_timeline(db: Database, default_config:
     change that announced it no longer differs from its predecessor and leaves the timeline."""
     new, counter, step, counter_again = _history(db, default_config, now)
     with db.read() as s:
-        assert any(r.change_id == step for r in repo.timeline_rows(s, "juliaca-2023"))
+        assert any(r.change_id == step for r in timeline_rows(s, "juliaca-2023"))
         first, second, third, fourth = (v.id for v in document_versions(s, 1))
     everywhere = f"{OPENED}\n{STEP}"
     plan = _plan(db, {v: (TITLE, everywhere) for v in (first, second, third, fourth)}, PATTERNS,
                  apply_at=now + timedelta(days=1))
     assert sorted(plan.withdraw) == [counter, step, counter_again] and plan.kept == []
     with db.read() as s:
-        assert not any(r.change_id == step for r in repo.timeline_rows(s, "juliaca-2023"))
+        assert not any(r.change_id == step for r in timeline_rows(s, "juliaca-2023"))
         assert [c.id for c in list_changes(s, ChangeFilter())] == [new]
 
 

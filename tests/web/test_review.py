@@ -11,11 +11,11 @@ from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
 
 from casewatch.app import App
-from pipeline.store import repository as repo
 from pipeline.store.changes import get_change
 from pipeline.store.digests import pending_changes_for
 from pipeline.store.reviews import change_reviews
 from pipeline.store.subscribers import subscriber_by_email
+from pipeline.store.timeline import case_timeline
 from tests.web.conftest import FORMALIZED, T0, login, seed, store
 
 URL = "https://www.gob.pe/institucion/mpfn/noticias/1001-juliaca"
@@ -48,7 +48,7 @@ def test_irrelevant_teaches_ingest_and_reopen_undoes_it(cw: App, client: TestCli
         assert [(r.action, r.actor, r.note) for r in change_reviews(session, s.updated)] == [
             ("irrelevant", "ana", "una nota de prensa repetida")]
         # Out of the timeline and the case's feed too.
-        assert all(src.change_id != s.updated for e in repo.case_timeline(session, "juliaca-2023") for src in e.sources)
+        assert all(src.change_id != s.updated for e in case_timeline(session, "juliaca-2023") for src in e.sources)
     assert s.updated not in _pending_ids(cw)
     page = client.get(f"/changes/{s.updated}")
     assert f"Change {s.updated} marked irrelevant." in page.text
