@@ -13,13 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from alerts.message import make_message_id
 from alerts.render import environment, format_datetime
 from config.redact import redact
 from config.schema import Config
-from pipeline.store.digests import add_digest
+from pipeline.store.digests import add_digest, digest_periods
 from pipeline.store.models import Digest, HealthEvent
 from pipeline.store.runs import recent_finished_runs
 from pipeline.store.session import Database, Session
@@ -72,8 +70,7 @@ def _turn(session: Session, event: HealthEvent, names: dict[str, str]) -> Turn:
 
 
 def _last_sent_event(session: Session, subscriber_id: int) -> int:
-    periods = session.scalars(select(Digest.period).where(Digest.subscriber_id == subscriber_id,
-                                                          Digest.kind == "health"))
+    periods = digest_periods(session, subscriber_id, "health")
     ids = [int(p.split(":", 1)[1]) for p in periods if p.split(":", 1)[1].isdigit()]
     return max(ids, default=0)
 

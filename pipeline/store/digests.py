@@ -91,3 +91,9 @@ def add_digest(session: Session, digest: Digest, change_ids: Iterable[int]) -> D
 
 def digest_change_ids(session: Session, digest_id: int) -> list[int]:
     return list(session.scalars(select(DigestItem.change_id).where(DigestItem.digest_id == digest_id)))
+
+
+def digest_periods(session: Session, subscriber_id: int, kind: str) -> list[str]:
+    """The periods of the subscriber's outbox rows of ``kind`` (a maintainer's health message: ``health:<id>``)."""
+    return list(session.scalars(select(Digest.period).where(Digest.subscriber_id == subscriber_id,
+                                                            Digest.kind == kind)))
