@@ -1,11 +1,14 @@
 """The SQL that differs between SQLite and PostgreSQL, in one place: accent-free text matching, a look
-inside a JSON list, and locks. Every other store module writes SQL both databases run as it is."""
+inside a JSON list, and PostgreSQL's advisory locks (a document's writer, the start-up, the scheduler's
+lock and who holds it). Every other store module writes SQL both databases run as it is; SQLite's
+connection set-up (pragmas, BEGIN IMMEDIATE) stays with the engine in session.py."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Connection, func, text
@@ -61,3 +64,40 @@ def advisory_lock(connection: Connection, key: int) -> Iterator[None]:
         yield
     finally:
         connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+
+
+# PostgreSQL's named session locks (the scheduler's): keyed by ``hashtext(name)``, which pg_locks shows
+# as the lock's low 32 bits (``objid``).
+_NAMED_LOCK = "l.locktype = 'advisory' AND l.granted AND l.objid::bigint = (hashtext(:k)::bigint & 4294967295)"
+
+
+def schema_name(connection: Connection) -> str:
+    return str(connection.execute(text("SELECT current_schema()")).scalar())
+
+
+def name_session(connection: Connection, name: str) -> None:
+    """Show ``name`` as this session's application_name (pg_stat_activity), so a holder can be named."""
+    connection.execute(text("SELECT set_config('application_name', :n, false)"), {"n": name})
+
+
+def try_named_lock(connection: Connection, name: str) -> bool:
+    """Take the session-level lock ``name`` if nobody holds it; never waits."""
+    return bool(connection.execute(text("SELECT pg_try_advisory_lock(hashtext(:k))"), {"k": name}).scalar())
+
+
+def holds_named_lock(connection: Connection, name: str) -> bool:
+    """Whether this very session still holds ``name`` (a terminated session's lock went with it)."""
+    return bool(connection.execute(text(f"SELECT count(*) FROM pg_locks l WHERE {_NAMED_LOCK} "
+                                        "AND l.pid = pg_backend_pid()"), {"k": name}).scalar())
+
+
+def release_named_lock(connection: Connection, name: str) -> None:
+    connection.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": name})
+
+
+def named_lock_holder(connection: Connection, name: str) -> tuple[Any, datetime] | None:
+    """(application_name, session start) of the session holding ``name``; None when nobody does."""
+    row = connection.execute(text(
+        "SELECT a.application_name, a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        f"WHERE {_NAMED_LOCK} LIMIT 1"), {"k": name}).first()
+    return (row[0], row[1]) if row is not None else None
