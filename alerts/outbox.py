@@ -137,7 +137,7 @@ def deliver_pending(
     for digest_id, to, subject, text, html, message_id, created_at, language, unsubscribe_url in candidates:
         with db.write() as session:
             claim = claim_digest(session, digest_id, now or datetime.now(UTC), lease,
-                                      ignore_backoff=ignore_backoff)
+                                 ignore_backoff=ignore_backoff)
         if claim is None:  # another sender took it (or sent it) since we looked
             continue
         try:

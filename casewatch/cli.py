@@ -158,7 +158,7 @@ def changes(app: App, since: str | None, source_id: str | None, case_id: str | N
     if milestone and milestone not in MILESTONE_TYPES:
         _fail(f"unknown milestone type {milestone!r} {known(MILESTONE_TYPES)}")
     flt = ChangeFilter(since=parse_since(since, datetime.now(UTC)), source_id=source_id, case_id=case_id,
-                            kind=kind, milestone=milestone, relevant_only=relevant, limit=limit)
+                       kind=kind, milestone=milestone, relevant_only=relevant, limit=limit)
     with app.db.read() as session:
         rows = list_changes(session, flt)
         stories = stories_by_id(session, {c.story_id for c in rows if c.story_id is not None})
@@ -626,7 +626,7 @@ def export(app: App, fmt: str, document_id: int | None, url: str | None, source_
             if get_document_by_id(session, document_id) is None:
                 _fail(f"no stored document with id {document_id}")
     flt = EvidenceFilter(document_id=document_id, source_id=source_id, case_id=case_id,
-                              since=parse_since(since, now), until=parse_until(until, now))
+                         since=parse_since(since, now), until=parse_until(until, now))
     if fmt == "warc":
         if output is not None and str(output) == "-":
             _fail("a WARC export needs a file name (-o PATH.warc.gz)")

@@ -99,7 +99,7 @@ class Pages:
             rows, total = search_changes(session, query)
             alternating = {doc_id: alternating_phrases(lang, versions, n) for doc_id, (n, versions) in
                            alternations(session, query, {c.document_id for c in rows
-                                                              if c.kind in ALTERNATING_KINDS}).items()}
+                                                         if c.kind in ALTERNATING_KINDS}).items()}
             pager = Pager(params.query.page, params.query.per_page, total)
             sources = sorted(all_sources(session).values(), key=lambda s: s.id)
             return self.web.render(request, "changes.html.j2", {
@@ -220,7 +220,7 @@ class Pages:
         def record() -> bool:
             with self.app.db.write() as session:
                 return review_change(session, change_id, verdict, note, reviewer or "?",
-                                          datetime.now(UTC)) is not None
+                                     datetime.now(UTC)) is not None
 
         if not await run_in_threadpool(record):
             return self.web.refuse(request, 404, "err_no_change", id=change_id)

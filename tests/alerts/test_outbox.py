@@ -116,8 +116,8 @@ def _rows(db: Database, now: datetime, count: int) -> list[int]:
     with db.write() as s:
         sub = recipient(s, "ops@example.org", now)
         return [add_digest(s, Digest(subscriber_id=sub.id, period=f"health:{i}", kind="health", created_at=now,
-                                          status="pending", message_id=make_message_id(f"ops|{i}"), subject=f"s{i}",
-                                          text_body="t", html_body="<p>t</p>", attempts=0), []).id
+                                     status="pending", message_id=make_message_id(f"ops|{i}"), subject=f"s{i}",
+                                     text_body="t", html_body="<p>t</p>", attempts=0), []).id
                 for i in range(count)]
 
 

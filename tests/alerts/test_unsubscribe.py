@@ -123,8 +123,8 @@ def test_unsubscribing_drops_unsent_mail_and_the_outbox_never_sends_to_them(
         # A digest a builder stored while Ana was unsubscribing, and a health alert to the same address.
         for period, kind in (("daily:race", "digest"), ("health:1", "health")):
             add_digest(s, Digest(subscriber_id=ana, period=period, kind=kind, created_at=NOW, status="pending",
-                                      message_id=make_message_id(f"{ANA}|{period}"), subject=period,
-                                      text_body="t", html_body="<p>t</p>", attempts=0), [])
+                                 message_id=make_message_id(f"{ANA}|{period}"), subject=period,
+                                 text_body="t", html_body="<p>t</p>", attempts=0), [])
     with smtp_server() as smtp:
         sent = deliver_pending(db, SmtpSender(smtp.host, smtp.port, security="none", timeout=5),
                                mail_from="casewatch <casewatch@example.org>", now=NOW)

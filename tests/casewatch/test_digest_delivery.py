@@ -178,8 +178,8 @@ def test_losing_a_build_race_is_not_an_error(pg_url: str, tmp_path: Path) -> Non
     with db_a.write() as s:
         [sub] = active_subscribers(s)
         add_digest(s, Digest(subscriber_id=sub.id, period=period, created_at=now, status="pending",
-                                  message_id=make_message_id(f"ana@example.org|{period}"), subject="A",
-                                  text_body="A", html_body="<p>A</p>", attempts=0), ids)
+                             message_id=make_message_id(f"ana@example.org|{period}"), subject="A",
+                             text_body="A", html_body="<p>A</p>", attempts=0), ids)
         thread.start()
         _wait_until_blocked(name)
     thread.join(timeout=60)

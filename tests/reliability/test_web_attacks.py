@@ -202,7 +202,7 @@ def test_G6_errors_echoing_input_are_escaped(cw: App, client: TestClient) -> Non
     now = datetime(2026, 11, 26, tzinfo=UTC)
     with cw.db.write() as session:  # a fetch error naming a hostile URL, as a crawl records it
         record_failed_run(session, "mpfn", now, now,
-                               "source mpfn: https://www.gob.pe/<script>alert(1)</script> answered HTTP 403")
+                          "source mpfn: https://www.gob.pe/<script>alert(1)</script> answered HTTP 403")
     for path in (*ECHOES, "/", "/api/sources"):
         response = client.get(path)
         kind = response.headers.get("content-type", "")
