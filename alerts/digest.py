@@ -20,9 +20,12 @@ from alerts.selection import Select, immediate_select, wanted
 from alerts.views import DigestView, QuietWeekView
 from config.schema import Config
 from config.schema import Subscriber as SubscriberConfig
-from pipeline.store import repository as repo
+from pipeline.store.digests import add_digest, digest_exists, digests_since, held_from_alerts, pending_changes_for
 from pipeline.store.models import Change, Digest, Subscriber
+from pipeline.store.runs import last_finished_run_at
 from pipeline.store.session import Database, Session
+from pipeline.store.sources import unhealthy_sources
+from pipeline.store.subscribers import active_subscribers, is_unsubscribed, subscriber_by_email
 from textkit import LIMA
 
 log = logging.getLogger(__name__)
@@ -59,7 +62,7 @@ def build_digests(
     with db.read() as session:  # active: configured and not unsubscribed through their link
         subscribers = [
             s
-            for s in repo.active_subscribers(session)
+            for s in active_subscribers(session)
             if subscriber_email is None or s.email.lower() == subscriber_email.lower()
         ]
     key = unsubscribe.signing_key(db) if subscribers else None
@@ -89,13 +92,13 @@ def _compose(
 ) -> tuple[list[Change], DigestView] | None:
     """The subscriber's changes (their own filters, then ``select``) and the view of their email; None when
     there is nothing to send. The one path for digests, alerts, `digest --dry-run` and `digest --preview`."""
-    changes = [c for c in repo.pending_changes_for(session, sub) if wanted(sub_cfg, c)]
+    changes = [c for c in pending_changes_for(session, sub) if wanted(sub_cfg, c)]
     if select is not None:
-        held = repo.held_from_alerts(session, [c.id for c in changes], sub.id) if kind == "immediate" else set()
+        held = held_from_alerts(session, [c.id for c in changes], sub.id) if kind == "immediate" else set()
         changes = [c for c in changes if select(sub_cfg, c, c.id in held)]
     if not changes:
         return None
-    unhealthy = health_views(config, repo.unhealthy_sources(session))
+    unhealthy = health_views(config, unhealthy_sources(session))
     # A digest names the steps already mailed as immediate alerts in one line each, not again in full.
     already = already_sent_views(session, sub) if kind == "digest" else ()
     view = subscriber_view(session, config, sub, changes, now, base_url, unhealthy, key, already)
@@ -111,9 +114,9 @@ def _build_one(
 ) -> Built:
     sub = session.get(Subscriber, subscriber_id)
     assert sub is not None
-    if repo.is_unsubscribed(session, sub.id):  # unsubscribed since the subscriber list was read
+    if is_unsubscribed(session, sub.id):  # unsubscribed since the subscriber list was read
         return Built(sub.email, None, 0, skipped="unsubscribed")
-    if repo.digest_exists(session, sub.id, period):
+    if digest_exists(session, sub.id, period):
         return Built(sub.email, None, 0, skipped="already built for this period")
     composed = _compose(session, config, sub, now, base_url, kind=kind, sub_cfg=sub_cfg, select=select, key=key)
     if composed is None:
@@ -133,7 +136,7 @@ def _build_one(
         attempts=0,
         unsubscribe_url=view.unsubscribe_url or None,
     )
-    repo.add_digest(session, digest, [c.id for c in changes])
+    add_digest(session, digest, [c.id for c in changes])
     return Built(sub.email, digest.id, len(changes))
 
 
@@ -175,22 +178,22 @@ def build_quiet_weeks(db: Database, config: Config, *, since: datetime, now: dat
         period = f"quiet:{year}-W{week:02d}"
         key = key or unsubscribe.signing_key(db)
         with db.write() as session:
-            sub = repo.subscriber_by_email(session, cfg.email)
-            if sub is None or not sub.active or repo.is_unsubscribed(session, sub.id) \
-                    or repo.digest_exists(session, sub.id, period):
+            sub = subscriber_by_email(session, cfg.email)
+            if sub is None or not sub.active or is_unsubscribed(session, sub.id) \
+                    or digest_exists(session, sub.id, period):
                 continue
-            if repo.digests_since(session, sub.id, now - timedelta(days=7)) or repo.pending_changes_for(session, sub):
+            if digests_since(session, sub.id, now - timedelta(days=7)) or pending_changes_for(session, sub):
                 continue
             rendered = render_quiet_week(QuietWeekView(
                 subscriber_email=sub.email, subscriber_name=sub.name, language=sub.language,
                 period_label=f"{year}-W{week:02d}", sources_watched=len(config.enabled_sources),
-                last_checked=repo.last_finished_run_at(session), generated_at=now,
+                last_checked=last_finished_run_at(session), generated_at=now,
                 cases={cid: config.cases[cid].name for cid in sub.cases if cid in config.cases}, base_url=base_url,
                 unsubscribe_url=(link := unsubscribe.link(base_url, key, sub.email) or "")))
             digest = Digest(subscriber_id=sub.id, period=period, kind="quiet", created_at=now, status="pending",
                             message_id=make_message_id(f"{sub.email.lower()}|{period}"), subject=rendered.subject,
                             text_body=rendered.text, html_body=rendered.html, attempts=0, unsubscribe_url=link or None)
-            repo.add_digest(session, digest, [])
+            add_digest(session, digest, [])
             built.append(Built(sub.email, digest.id, 0))
     return built
 
@@ -224,7 +227,7 @@ def preview(
     configured = {s.email.lower(): s for s in config.subscribers}
     out: list[Preview] = []
     with db.read() as session:
-        for sub in repo.active_subscribers(session):
+        for sub in active_subscribers(session):
             if subscriber_email and sub.email.lower() != subscriber_email.lower():
                 continue
             sub_cfg = configured.get(sub.email.lower())

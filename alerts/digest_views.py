@@ -21,16 +21,17 @@ from alerts.views import (
 )
 from config.redact import redact
 from config.schema import Config
-from pipeline.store import repository as repo
+from pipeline.store.digests import immediate_changes_since_last_digest
 from pipeline.store.models import Change, Source, Subscriber
 from pipeline.store.session import Session
-from pipeline.store.timeline import SHOWN_STATUSES
+from pipeline.store.stories import StoryInfo, stories_by_id
+from pipeline.store.timeline import SHOWN_STATUSES, case_timeline
 from textkit import LIMA
 
 TIMELINE_ENTRIES = 5  # per case, at the top of every digest: where the case stands, not its history
 
 
-def change_view(change: Change, language: str = "es", story: repo.StoryInfo | None = None) -> ChangeView:
+def change_view(change: Change, language: str = "es", story: StoryInfo | None = None) -> ChangeView:
     """The renderer's view of a stored change (no ORM objects reach the templates).
 
     ``story``: the change's story, whose other reports the digest lists as "also reported by".
@@ -77,7 +78,7 @@ def timeline_views(session: Session, case_ids: Sequence[str], limit: int = TIMEL
     keeps its name without the link: a URL never appears twice in one digest."""
     out: list[TimelineEntryView] = []
     for case_id in case_ids:
-        steps = repo.case_timeline(session, case_id)
+        steps = case_timeline(session, case_id)
         latest = [[e for e in steps if e.status == s][-limit:] if limit > 0 else [] for s in SHOWN_STATUSES]
         for e in sorted((e for group in latest for e in group), key=lambda e: (e.date, e.first_detected_at)):
             out.append(TimelineEntryView(case_id, e.date, e.date_known, e.type, e.label, e.status,
@@ -89,7 +90,7 @@ def timeline_views(session: Session, case_ids: Sequence[str], limit: int = TIMEL
 def already_sent_views(session: Session, sub: Subscriber) -> tuple[AlreadySentView, ...]:
     """Changes mailed to ``sub`` as immediate alerts since their last periodic digest."""
     return tuple(AlreadySentView(c.title or c.document.title, c.document.url, sent_at)
-                 for c, sent_at in repo.immediate_changes_since_last_digest(session, sub.id))
+                 for c, sent_at in immediate_changes_since_last_digest(session, sub.id))
 
 
 def health_views(config: Config, sources: Sequence[Source]) -> tuple[SourceHealthView, ...]:
@@ -101,7 +102,7 @@ def health_views(config: Config, sources: Sequence[Source]) -> tuple[SourceHealt
 
 def digest_view(
     config: Config, subscriber: Subscriber, changes: Sequence[Change], now: datetime, base_url: str,
-    unhealthy: tuple[SourceHealthView, ...] = (), stories: Mapping[int, repo.StoryInfo] | None = None,
+    unhealthy: tuple[SourceHealthView, ...] = (), stories: Mapping[int, StoryInfo] | None = None,
     timeline: tuple[TimelineEntryView, ...] = (), unsubscribe_url: str = "",
 ) -> DigestView:
     stories = stories or {}
@@ -128,7 +129,7 @@ def subscriber_view(session: Session, config: Config, sub: Subscriber, changes: 
     """The digest view with what it needs from the database: stories of the changes, the case timeline
     (without links the items or the ``already_sent`` lines carry), and the subscriber's unsubscribe link
     (signed with ``key``)."""
-    stories = repo.stories(session, {c.story_id for c in changes if c.story_id is not None})
+    stories = stories_by_id(session, {c.story_id for c in changes if c.story_id is not None})
     shown = frozenset({c.document.url for c in changes} | {r.url for s in stories.values() for r in s.reports}
                       | {a.url for a in already_sent})
     timeline = timeline_views(session, [cid for cid in sub.cases if cid in config.cases], shown=shown)

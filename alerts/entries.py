@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from alerts.views import ChangeView, DigestView, MilestoneView, ReportView
 from pipeline.classify.institutions import acting_institution
-from pipeline.store.repository import ALTERNATING_KINDS
+from pipeline.store.changes import ALTERNATING_KINDS
 
 # Which new step leads the subject and the first screen: the further it takes the case, the earlier here.
 STEP_WEIGHT = ("ruling", "indictment", "trial", "formal_investigation", "coercive_measure", "archived",

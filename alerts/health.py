@@ -13,16 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from alerts.display import format_datetime
 from alerts.message import make_message_id
 from alerts.render import environment
 from config.redact import redact
 from config.schema import Config
-from pipeline.store import repository as repo
+from pipeline.store.digests import add_digest, digest_periods
 from pipeline.store.models import Digest, HealthEvent
+from pipeline.store.runs import recent_finished_runs
 from pipeline.store.session import Database, Session
+from pipeline.store.sources import health_events_since
+from pipeline.store.subscribers import recipient
 
 MAX_AGE = timedelta(days=7)  # a maintainer added today is not flooded with last month's events
 HISTORY = 5  # runs listed per source
@@ -64,14 +65,13 @@ def render_alert(turns: list[Turn]) -> tuple[str, str, str]:
 def _turn(session: Session, event: HealthEvent, names: dict[str, str]) -> Turn:
     runs = [{"started": format_datetime(r.started_at, "en"), "status": r.status,
              "error": " ".join(redact(r.error or "").split())}
-            for r in repo.recent_finished_runs(session, event.source_id, HISTORY)]
+            for r in recent_finished_runs(session, event.source_id, HISTORY)]
     return Turn(event, names.get(event.source_id, event.source_id), " ".join(redact(event.reason).split()),
                 format_datetime(event.created_at, "en"), runs)
 
 
 def _last_sent_event(session: Session, subscriber_id: int) -> int:
-    periods = session.scalars(select(Digest.period).where(Digest.subscriber_id == subscriber_id,
-                                                          Digest.kind == "health"))
+    periods = digest_periods(session, subscriber_id, "health")
     ids = [int(p.split(":", 1)[1]) for p in periods if p.split(":", 1)[1].isdigit()]
     return max(ids, default=0)
 
@@ -84,19 +84,19 @@ def queue_health_alerts(db: Database, config: Config, *, now: datetime) -> int:
     names = {s.id: s.name for s in config.sources}
     queued = 0
     with db.write() as session:
-        events = repo.health_events_since(session, now - MAX_AGE)
+        events = health_events_since(session, now - MAX_AGE)
         if not events:
             return 0
         turns = {e.id: _turn(session, e, names) for e in events}
         for email in config.maintainers:
-            row = repo.recipient(session, email, now)
+            row = recipient(session, email, now)
             after = _last_sent_event(session, row.id)
             fresh = [turns[e.id] for e in events if e.id > after]
             if not fresh:
                 continue
             period = f"health:{fresh[-1].event.id}"
             subject, text, html = render_alert(fresh)
-            repo.add_digest(session, Digest(
+            add_digest(session, Digest(
                 subscriber_id=row.id, period=period, kind="health", created_at=now, status="pending",
                 message_id=make_message_id(f"{email.lower()}|{period}"), subject=subject,
                 text_body=text, html_body=html, attempts=0,

@@ -3,7 +3,7 @@
 Each outbox row moves ``pending -> sending -> sent``:
 
 - **Claim.** Before talking to the mail server a sender claims the row with one conditional UPDATE
-  (``pipeline.store.repository.claim_digest``): only a row that is pending and due, or 'sending'
+  (``pipeline.store.outbox.claim_digest``): only a row that is pending and due, or 'sending'
   under an expired lease, can be claimed, and of two concurrent claimers exactly one wins. So two
   schedulers, or a scheduler and a manual ``casewatch digest``, never send the same row at once.
 - **Accepted.** Only after the server accepted the message is the row marked 'sent' (and with it the
@@ -34,7 +34,7 @@ from alerts.message import RenderedDigest, build_message
 from alerts.send import Sender, SendError
 from config.redact import redact
 from config.schema import ConfigError
-from pipeline.store import repository as repo
+from pipeline.store.outbox import claim_digest, due_digests, mark_digest_failed, mark_digest_sent
 from pipeline.store.session import Database
 
 log = logging.getLogger(__name__)
@@ -131,13 +131,13 @@ def deliver_pending(
         candidates = [
             (d.id, d.subscriber.email, d.subject, d.text_body, d.html_body, d.message_id, d.created_at,
              d.subscriber.language, d.unsubscribe_url)
-            for d in repo.due_digests(session, start, lease, ignore_backoff=ignore_backoff)
+            for d in due_digests(session, start, lease, ignore_backoff=ignore_backoff)
         ]
     results = []
     for digest_id, to, subject, text, html, message_id, created_at, language, unsubscribe_url in candidates:
         with db.write() as session:
-            claim = repo.claim_digest(session, digest_id, now or datetime.now(UTC), lease,
-                                      ignore_backoff=ignore_backoff)
+            claim = claim_digest(session, digest_id, now or datetime.now(UTC), lease,
+                                 ignore_backoff=ignore_backoff)
         if claim is None:  # another sender took it (or sent it) since we looked
             continue
         try:
@@ -158,14 +158,14 @@ def deliver_pending(
             log.warning("digest %s to %s not delivered (attempt %d, next in %s): %s",
                         digest_id, to, claim.attempt, wait, exc)
             with db.write() as session:
-                if not repo.mark_digest_failed(session, claim, redact(str(exc)), retry_at):
+                if not mark_digest_failed(session, claim, redact(str(exc)), retry_at):
                     log.warning("digest %s: claim lost before the failure was recorded", digest_id)
             results.append(Delivery(digest_id, to, False, str(exc)))
             continue
         _fault("after-send")
         where = str(getattr(sender, "last_path", None) or f"smtp://{getattr(sender, 'where', '?')}")
         with db.write() as session:
-            if not repo.mark_digest_sent(session, claim, now or datetime.now(UTC), where):
+            if not mark_digest_sent(session, claim, now or datetime.now(UTC), where):
                 # Our lease expired mid-send and another sender re-claimed the row: it records the outcome.
                 log.warning("digest %s: accepted, but the claim was lost (lease %s too short?)", digest_id, lease)
         results.append(Delivery(digest_id, to, True, where))

@@ -27,9 +27,10 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from config.settings import get_settings
-from pipeline.store import repository as repo
+from pipeline.store.marks import store_value, stored_value
 from pipeline.store.models import Subscriber
 from pipeline.store.session import Database, IntegrityError, Session
+from pipeline.store.subscribers import all_subscribers
 
 log = logging.getLogger(__name__)
 
@@ -56,22 +57,22 @@ def signing_key(db: Database, *, create: bool = True) -> bytes | None:
     if (secret := _env_secret()) is not None:
         return _derive(secret)
     with db.read() as session:
-        stored = repo.stored_value(session, KEY_MARK)
+        stored = stored_value(session, KEY_MARK)
     if stored is None and create:
         try:
             with db.write() as session:
-                repo.store_value(session, KEY_MARK, secrets.token_urlsafe(32), datetime.now(UTC))
+                store_value(session, KEY_MARK, secrets.token_urlsafe(32), datetime.now(UTC))
         except IntegrityError:  # another process made it at the same moment: theirs is the key
             pass
         with db.read() as session:
-            stored = repo.stored_value(session, KEY_MARK)
+            stored = stored_value(session, KEY_MARK)
     return _derive(stored) if stored is not None else None
 
 
 def checking_keys(session: Session) -> list[bytes]:
     """Every key a valid link may be signed with: CASEWATCH_SECRET_KEY's, then the database's."""
     keys = [_derive(secret)] if (secret := _env_secret()) is not None else []
-    if (stored := repo.stored_value(session, KEY_MARK)) is not None:
+    if (stored := stored_value(session, KEY_MARK)) is not None:
         keys.append(_derive(stored))
     return keys
 
@@ -101,7 +102,7 @@ def subscriber_for(session: Session, given: str) -> Subscriber | None:
         return None
     keys = checking_keys(session)
     found = None
-    for sub in repo.all_subscribers(session):
+    for sub in all_subscribers(session):
         for key in keys:
             if hmac.compare_digest(token(key, sub.email), given):
                 found = sub

@@ -10,8 +10,9 @@ from pathlib import Path
 from casewatch.hints import known
 from config.schema import Config, Source, load_config
 from config.settings import Settings, get_settings
-from pipeline.store import repository as repo
 from pipeline.store.session import Database, sqlite_folder
+from pipeline.store.sources import sync_sources
+from pipeline.store.subscribers import sync_subscribers
 
 
 class UserError(Exception):
@@ -62,8 +63,8 @@ class App:
         database.upgrade()  # refuses a damaged SQLite file (PRAGMA quick_check) before writing to it
         with database.write() as session:
             now = datetime.now(UTC)
-            repo.sync_sources(session, self.config.sources, now)
-            repo.sync_subscribers(session, self.config.subscribers, now)
+            sync_sources(session, self.config.sources, now)
+            sync_subscribers(session, self.config.subscribers, now)
         return database
 
     def sources(self, ids: tuple[str, ...] | list[str], *, all_enabled: bool = False) -> list[Source]:

@@ -56,11 +56,12 @@ def sources(app: App, as_json: bool) -> None:
     """List the configured sources with their last run."""
     from casewatch.format_records import source_lines
     from casewatch.serialize import source_json
-    from pipeline.store import repository as repo
+    from pipeline.store.runs import current_runs
+    from pipeline.store.sources import all_sources
 
     with app.db.read() as session:
-        runs = repo.current_runs(session)  # never 'running' for a crawl whose process is gone
-        rows = repo.all_sources(session)
+        runs = current_runs(session)  # never 'running' for a crawl whose process is gone
+        rows = all_sources(session)
         if as_json:
             print_json([source_json(s, runs.get(s.id), rows.get(s.id)) for s in app.config.sources])
             return
@@ -116,7 +117,8 @@ def changes(app: App, since: str | None, source_id: str | None, case_id: str | N
     """The change log, newest first."""
     from casewatch.format_records import change_line
     from casewatch.serialize import change_json
-    from pipeline.store import repository as repo
+    from pipeline.store.changes import ChangeFilter, list_changes
+    from pipeline.store.stories import stories_by_id
 
     if case_id and case_id not in app.config.cases:
         fail(f"unknown case {case_id!r} {known(app.config.cases)}")
@@ -124,11 +126,11 @@ def changes(app: App, since: str | None, source_id: str | None, case_id: str | N
         app.sources([source_id])  # an unknown source is a UserError listing the known ones
     if milestone and milestone not in MILESTONE_TYPES:
         fail(f"unknown milestone type {milestone!r} {known(MILESTONE_TYPES)}")
-    flt = repo.ChangeFilter(since=parse_since(since, datetime.now(UTC)), source_id=source_id, case_id=case_id,
+    flt = ChangeFilter(since=parse_since(since, datetime.now(UTC)), source_id=source_id, case_id=case_id,
                             kind=kind, milestone=milestone, relevant_only=relevant, limit=limit)
     with app.db.read() as session:
-        rows = repo.list_changes(session, flt)
-        stories = repo.stories(session, {c.story_id for c in rows if c.story_id is not None})
+        rows = list_changes(session, flt)
+        stories = stories_by_id(session, {c.story_id for c in rows if c.story_id is not None})
         if as_json:
             print_json([change_json(c, stories=stories) for c in rows])
             return
@@ -146,13 +148,14 @@ def show(app: App, change_id: int, as_json: bool) -> None:
     """One change with its diff and the evidence (version hash, fetch time)."""
     from casewatch.format_records import show_lines
     from casewatch.serialize import change_json
-    from pipeline.store import repository as repo
+    from pipeline.store.changes import get_change
+    from pipeline.store.stories import stories_by_id
 
     with app.db.read() as session:
-        c = repo.get_change(session, change_id)
+        c = get_change(session, change_id)
         if c is None:
             fail(f"no change with id {change_id}")
-        stories = repo.stories(session, [c.story_id] if c.story_id is not None else [])
+        stories = stories_by_id(session, [c.story_id] if c.story_id is not None else [])
         if as_json:
             data = change_json(c, stories=stories)
             if c.withdrawn_at is not None:  # only then, so a live change keeps the `changes --json` shape
@@ -170,10 +173,10 @@ def show(app: App, change_id: int, as_json: bool) -> None:
 def pin(app: App, url: str, off: bool) -> None:
     """Re-check a known document at every crawl of its source (a resolution, a follow-up page)."""
     from crawler.extract.urls import canonical_url
-    from pipeline.store import repository as repo
+    from pipeline.store.documents import set_pinned
 
     with app.db.write() as session:
-        doc = repo.set_pinned(session, canonical_url(url), not off)
+        doc = set_pinned(session, canonical_url(url), not off)
         if doc is None:
             fail(f"no stored document with URL {url!r} {see('changes')}")
         click.echo(f"{'unpinned' if off else 'pinned'}: {doc.url} ({doc.source_id})")
@@ -189,13 +192,13 @@ def timeline(app: App, case_id: str | None, lang: str, as_json: bool) -> None:
     """A case's legal steps in the order they happened (event date), each once with its sources."""
     from casewatch.format_records import timeline_lines
     from casewatch.serialize import timeline_json
-    from pipeline.store import repository as repo
+    from pipeline.store.timeline import case_timeline
 
     if case_id is not None and case_id not in app.config.cases:
         fail(f"unknown case {case_id!r} {known(app.config.cases)}")
     cases = [app.config.cases[case_id]] if case_id is not None else list(app.config.cases.values())
     with app.db.read() as session:
-        found = [(case, repo.case_timeline(session, case.id)) for case in cases]
+        found = [(case, case_timeline(session, case.id)) for case in cases]
     data = [{"case": case.id, "name": case.name, "entries": [timeline_json(e, lang) for e in entries]}
             for case, entries in found]
     if as_json:

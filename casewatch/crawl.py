@@ -100,12 +100,12 @@ def went_offline(app: App, source_id: str) -> str | None:
     """For a scheduled crawl of one source: the offline hint when this failure completes the picture
     (every enabled source's last run failed on DNS, and this source's run before did not), so a
     scheduler on an offline machine says it once, not once per source per schedule."""
-    from pipeline.store import repository as repo
+    from pipeline.store.runs import last_finished_runs, recent_finished_runs
 
     enabled = [s.id for s in app.config.enabled_sources]
     with app.db.read() as session:
-        last = repo.last_finished_runs(session)
-        mine = repo.recent_finished_runs(session, source_id, 2)
+        last = last_finished_runs(session)
+        mine = recent_finished_runs(session, source_id, 2)
     if len(enabled) < 2 or not all(i in last and last[i].status == "failed" and failed_on_dns(last[i].error)
                                    for i in enabled):
         return None

@@ -18,8 +18,8 @@ from casewatch.crawl import after_crawl, crawl_in_subprocess
 from casewatch.reload import ConfigWatcher
 from casewatch.stopping import Stop
 from pipeline.health import update_health
-from pipeline.store import repository as repo
 from pipeline.store.lock import SchedulerLock
+from pipeline.store.runs import child_runs, close_run, record_failed_run
 
 log = logging.getLogger("casewatch.scheduler")  # the scheduler's lines, wherever they are written from
 REDIS_ENV = "CASEWATCH_REDIS_URL"  # set: crawls go to `casewatch worker`s through Redis (casewatch.dispatch)
@@ -108,7 +108,7 @@ def settle(app: App, source_id: str, done: Finished, limit: int) -> None:
     now = datetime.now(UTC)
     assert done.pid is not None and done.started is not None
     with app.db.write() as session:
-        runs = repo.child_runs(session, source_id, done.pid, done.started)
+        runs = child_runs(session, source_id, done.pid, done.started)
         own = runs[-1] if runs else None
         where = {"source": source_id, "run": own.id if own else None}
         if own is not None and own.status != "running":
@@ -121,7 +121,7 @@ def settle(app: App, source_id: str, done: Finished, limit: int) -> None:
             return
         if done.stopped:
             if own is not None:
-                repo.close_run(session, own, "cancelled", "cancelled: the scheduler stopped", now)
+                close_run(session, own, "cancelled", "cancelled: the scheduler stopped", now)
             log.info("source %s: crawl cancelled (the scheduler is stopping)", source_id, extra=where)
             return
         if done.code in (0, 3) and own is None:  # a child that chose not to crawl (nothing to record)
@@ -130,9 +130,9 @@ def settle(app: App, source_id: str, done: Finished, limit: int) -> None:
                   else f"interrupted: the crawl process ended with {done.code} before finishing")
         log.error("source %s: %s", source_id, reason, extra=where)
         if own is not None:
-            repo.close_run(session, own, "failed", reason, now)
+            close_run(session, own, "failed", reason, now)
         else:  # killed before it could even record its run: record it here, so health stays truthful
-            repo.record_failed_run(session, source_id, done.started, now, reason)
+            record_failed_run(session, source_id, done.started, now, reason)
         session.flush()
         threshold = next((s.unhealthy_after for s in app.config.sources if s.id == source_id), 3)
         update_health(session, source_id, threshold, now)  # (the source may have left a reloaded config)

@@ -58,10 +58,10 @@ def _warn_links(app: App) -> None:
 
 def _resubscribe(app: App, email: str) -> None:
     """`--resubscribe EMAIL`: undo the unsubscribe made with the subscriber's link."""
-    from pipeline.store import repository as repo
+    from pipeline.store.subscribers import resubscribe
 
     with app.db.write() as session:
-        if not repo.resubscribe(session, email):
+        if not resubscribe(session, email):
             fail(f"{email!r} has not unsubscribed: nothing to undo {see('status')}")
     click.echo(f"{email}: subscribed again; the next digest goes to them")
 
@@ -69,10 +69,10 @@ def _resubscribe(app: App, email: str) -> None:
 def _outbox(app: App, lease: timedelta, now: datetime, as_json: bool) -> None:
     """`--status`: every stored digest and its delivery state."""
     from casewatch.format_outbox import outbox_json, outbox_lines
-    from pipeline.store import repository as repo
+    from pipeline.store.outbox import all_digests
 
     with app.db.read() as session:
-        rows = repo.all_digests(session)
+        rows = all_digests(session)
         data = outbox_json(rows, lease)
     if as_json:
         print_json(data)

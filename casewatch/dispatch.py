@@ -27,7 +27,8 @@ from config.schema import Source
 from crawler import redis_run
 from crawler.extensions import RunCounters, one_line
 from pipeline.health import update_health
-from pipeline.store import repository as repo
+from pipeline.store.fetching import save_fetch_states
+from pipeline.store.runs import close_stale_runs, get_run, start_run
 from pipeline.store.shared import change_counts
 
 log = logging.getLogger("casewatch.scheduler")
@@ -120,8 +121,8 @@ class Dispatcher:
         out: list[Enqueued] = []
         for source in sources:
             with self.app.db.write() as session:
-                repo.close_stale_runs(session, source.id, now)
-                run_id = repo.start_run(session, source.id, now).id
+                close_stale_runs(session, source.id, now)
+                run_id = start_run(session, source.id, now).id
             urls = list(due.get(source.id, ()))
             info: dict[str, object] = {
                 "source": source.id, "cycle": cycle, "config": source.config_sha(), "phase": "crawl",
@@ -239,7 +240,7 @@ class Dispatcher:
             c.error(reason)
         final = status or c.judge("finished")
         with self.app.db.write() as session:
-            run = repo.get_run(session, run_id)
+            run = get_run(session, run_id)
             if run is None or run.status != "running":  # closed already (a stale-run sweep)
                 return
             kinds = change_counts(session, run_id)
@@ -250,7 +251,7 @@ class Dispatcher:
                 setattr(run, kind, kinds.get(kind, 0))
             run.error = one_line(c.first_error) if c.first_error else None
             if final == "ok" and validators and source is not None:  # as a one-process crawl: clean runs only
-                repo.save_fetch_states(session, source_id, source.config_sha(), validators, now)
+                save_fetch_states(session, source_id, source.config_sha(), validators, now)
             session.flush()
             update_health(session, source_id, threshold, now, run_id)
             where = {"source": source_id, "run": run_id}

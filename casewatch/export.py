@@ -46,9 +46,16 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from casewatch.serialize import change_json, iso
-from pipeline.store import repository as repo
+from pipeline.store.evidence import (
+    EvidenceFilter,
+    change_ids_by_version,
+    evidence_changes,
+    evidence_version_ids,
+    versions_by_ids,
+)
 from pipeline.store.models import Change, Version
 from pipeline.store.session import Database
+from pipeline.store.stories import stories_by_id
 
 # Headers that describe the transfer, not the stored (already decoded) body: renamed, see above.
 RENAMED_HEADERS = frozenset({"content-encoding", "transfer-encoding"})
@@ -233,18 +240,18 @@ def _atomic(path: Path) -> Iterator[BinaryIO]:
         raise
 
 
-def write_warc(db: Database, flt: repo.EvidenceFilter, path: Path, *, description: str) -> WarcSummary:
+def write_warc(db: Database, flt: EvidenceFilter, path: Path, *, description: str) -> WarcSummary:
     """Every stored version ``flt`` selects, as one WARC file (gzip unless the name ends in .warc)."""
     summary = WarcSummary(str(path))
     with db.read() as session:
-        ids = repo.evidence_version_ids(session, flt)
+        ids = evidence_version_ids(session, flt)
     with _atomic(path) as out:
         writer = EvidenceWriter(out, filename=path.name, gzip=not path.name.endswith(".warc"),
                                 description=description)
         for start in range(0, len(ids), BATCH):
             with db.read() as session:
-                chunk = repo.versions_by_ids(session, ids[start:start + BATCH])
-                touching = repo.change_ids_by_version(session, [v.id for v in chunk])
+                chunk = versions_by_ids(session, ids[start:start + BATCH])
+                touching = change_ids_by_version(session, [v.id for v in chunk])
                 for version in chunk:
                     if writer.version(version, touching.get(version.id, [])):
                         summary.responses += 1
@@ -263,11 +270,11 @@ def _version_fields(prefix: str, version: Version | None) -> dict[str, Any]:
             f"{prefix}_fetched_at": iso(version.fetched_at) if version else None}
 
 
-def report_rows(db: Database, flt: repo.EvidenceFilter) -> list[dict[str, Any]]:
+def report_rows(db: Database, flt: EvidenceFilter) -> list[dict[str, Any]]:
     """The changes ``flt`` selects (withdrawn ones left out): `changes --json` fields plus evidence."""
     with db.read() as session:
-        changes: list[Change] = repo.evidence_changes(session, flt)
-        stories = repo.stories(session, {c.story_id for c in changes if c.story_id is not None})
+        changes: list[Change] = evidence_changes(session, flt)
+        stories = stories_by_id(session, {c.story_id for c in changes if c.story_id is not None})
         return [{**change_json(c, stories=stories), "document_id": c.document_id,
                  **_version_fields("from", c.from_version), **_version_fields("to", c.to_version)}
                 for c in changes]

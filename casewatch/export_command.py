@@ -31,7 +31,8 @@ def export(app: App, fmt: str, document_id: int | None, url: str | None, source_
     """Export stored evidence as a standard WARC file, or the change log as JSON or CSV."""
     from casewatch.export import default_warc_path, report_rows, text_output, write_csv, write_json, write_warc
     from crawler.extract.urls import canonical_url
-    from pipeline.store import repository as repo
+    from pipeline.store.documents import get_document, get_document_by_id
+    from pipeline.store.evidence import EvidenceFilter
 
     now = datetime.now(UTC)
     if document_id is not None and url:
@@ -42,10 +43,10 @@ def export(app: App, fmt: str, document_id: int | None, url: str | None, source_
         fail(f"unknown case {case_id!r} {known(app.config.cases)}")
     if url:
         with app.db.read() as session:
-            doc = repo.get_document(session, url)
+            doc = get_document(session, url)
             if doc is None:
                 try:
-                    doc = repo.get_document(session, canonical_url(url))
+                    doc = get_document(session, canonical_url(url))
                 except ValueError:
                     doc = None
         if doc is None:
@@ -53,9 +54,9 @@ def export(app: App, fmt: str, document_id: int | None, url: str | None, source_
         document_id = doc.id
     elif document_id is not None:
         with app.db.read() as session:
-            if repo.get_document_by_id(session, document_id) is None:
+            if get_document_by_id(session, document_id) is None:
                 fail(f"no stored document with id {document_id}")
-    flt = repo.EvidenceFilter(document_id=document_id, source_id=source_id, case_id=case_id,
+    flt = EvidenceFilter(document_id=document_id, source_id=source_id, case_id=case_id,
                               since=parse_since(since, now), until=parse_until(until, now))
     if fmt == "warc":
         if output is not None and str(output) == "-":

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # the command starts fast: the classifier and the store load 
     from pipeline.classify.decision import Decision
     from pipeline.store.models import Change, CrawlRun
     from pipeline.store.models import Source as SourceRow
-    from pipeline.store.repository import StoryInfo
+    from pipeline.store.stories import StoryInfo
     from pipeline.store.timeline import TimelineEntry
 
 RUN_PROBLEMS = ("failed", "partial", "empty")  # a last run worth a second line under its source

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from casewatch.app import App
-from pipeline.store import repository as repo
+from pipeline.store.documents import prune_raw_bodies
 
 log = logging.getLogger("casewatch.housekeeping")
 BATCH = 500  # versions per transaction: a long prune never holds the write lock for long
@@ -36,7 +36,7 @@ def housekeep(app: App, now: datetime) -> Housekeeping:
     if retention is not None:
         while True:
             with app.db.write() as session:
-                pruned = repo.prune_raw_bodies(session, now - retention, now, batch=BATCH)
+                pruned = prune_raw_bodies(session, now - retention, now, batch=BATCH)
             done.pruned += pruned
             if pruned < BATCH:
                 break

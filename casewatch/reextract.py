@@ -37,7 +37,8 @@ from crawler.runner import crawler_settings, params_error
 from crawler.spiders.base import SourceSpider
 from pipeline import reextract as recompute
 from pipeline.revisit import is_page
-from pipeline.store import repository as repo
+from pipeline.store.changes import document_changes
+from pipeline.store.documents import document_versions, get_document_by_id, source_document_ids
 from pipeline.store.models import Version
 
 # The stored body was decoded by Scrapy before it was stored: these headers no longer describe it.
@@ -102,7 +103,7 @@ def reextract(app: App, sources: Sequence[Source], *, dry_run: bool = False,
             continue
         spider: SourceSpider = spider_cls(source=source)
         with app.db.read() as session:
-            document_ids = repo.source_document_ids(session, source.id)
+            document_ids = source_document_ids(session, source.id)
         shown = time.monotonic()
         for done, document_id in enumerate(document_ids, 1):
             _document(app, spider, source, document_id, report, dry_run=dry_run)
@@ -119,10 +120,10 @@ def _document(app: App, spider: SourceSpider, source: Source, document_id: int, 
     report.documents += 1
     extracted: dict[int, tuple[str, str]] = {}
     with app.db.read() as session:
-        doc = repo.get_document_by_id(session, document_id)
+        doc = get_document_by_id(session, document_id)
         if doc is None:
             return
-        for version in repo.document_versions(session, document_id):
+        for version in document_versions(session, document_id):
             if version.raw_pruned_at is not None:
                 report.skipped_pruned += 1
                 continue
@@ -136,8 +137,8 @@ def _document(app: App, spider: SourceSpider, source: Source, document_id: int, 
             report.versions += 1
     unit = app.db.read() if dry_run else app.db.write()
     with unit as session:  # dry run: the read session is rolled back and nothing is applied anyway
-        versions = repo.document_versions(session, document_id, bodies=False)
-        changes = repo.document_changes(session, document_id)
+        versions = document_versions(session, document_id, bodies=False)
+        changes = document_changes(session, document_id)
         plan = recompute.plan_document(versions, changes, extracted, source.ignore.patterns)
         if not dry_run and not plan.empty:
             recompute.apply(plan, versions, changes, datetime.now(UTC))

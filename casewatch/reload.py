@@ -22,7 +22,8 @@ from pathlib import Path
 
 from casewatch.app import App
 from config.schema import Config, ConfigError, load_config
-from pipeline.store import repository as repo
+from pipeline.store.sources import sync_sources
+from pipeline.store.subscribers import sync_subscribers
 
 log = logging.getLogger("casewatch.reload")
 
@@ -90,8 +91,8 @@ class ConfigWatcher:
             old = self.app.config
             with self.app.db.write() as session:
                 now = datetime.now(UTC)
-                repo.sync_sources(session, new.sources, now)
-                repo.sync_subscribers(session, new.subscribers, now)
+                sync_sources(session, new.sources, now)
+                sync_subscribers(session, new.subscribers, now)
             previous_snapshot = self.snapshot_dir
             self.snapshot_dir = snapshot(self.app.config_dir, self.snapshots)
             self.app.__dict__["config"] = new  # App.config is a cached property: replace its value

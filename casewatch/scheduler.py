@@ -39,8 +39,9 @@ from casewatch.reload import ConfigWatcher
 from casewatch.stopping import Stop
 from casewatch.triggers import trigger_for
 from config.schema import Config
-from pipeline.store import repository as repo
 from pipeline.store.lock import LockLost, scheduler_lock
+from pipeline.store.marks import get_mark, set_mark
+from pipeline.store.runs import first_run_started_at
 from pipeline.store.shared import startup_lock
 from textkit import LIMA
 
@@ -76,12 +77,12 @@ def digest_tick(app: App, *, since: datetime | None = None) -> None:
     try:
         if since is None:
             with app.db.read() as session:
-                since = repo.get_mark(session, DIGEST_MARK) or repo.first_run_started_at(session) or now
+                since = get_mark(session, DIGEST_MARK) or first_run_started_at(session) or now
         late = [sub for sub in app.config.subscribers
                 if (fire := last_delivery_time(sub, now)) is not None and since < fire < now - CATCH_UP_AFTER]
         built = build_scheduled(app.db, app.config, since=since, now=now, base_url=app.settings.base_url)
         with app.db.write() as session:
-            repo.set_mark(session, DIGEST_MARK, now)
+            set_mark(session, DIGEST_MARK, now)
         sent = deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from,
                                reply_to=app.settings.reply_to)
     except Exception:  # a digest failure must not stop the scheduler; the next tick tries again

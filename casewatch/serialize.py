@@ -11,7 +11,7 @@ from config.redact import redact, redact_url
 from config.schema import Source
 from pipeline.store.models import Change, CrawlRun
 from pipeline.store.models import Source as SourceRow
-from pipeline.store.repository import StoryInfo
+from pipeline.store.stories import StoryInfo
 from pipeline.store.timeline import TimelineEntry
 
 
@@ -28,7 +28,7 @@ def story_json(story: StoryInfo | None) -> dict[str, Any] | None:
 
 def change_json(change: Change, language: str = "es", stories: Mapping[int, StoryInfo] | None = None,
                 ) -> dict[str, Any]:
-    """``stories``: the stories of the changes being printed (``repository.stories``), fetched once."""
+    """``stories``: the stories of the changes being printed (``store.stories.stories_by_id``), fetched once."""
     version = change.to_version or change.from_version
     return {
         "id": change.id,

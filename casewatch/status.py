@@ -17,9 +17,12 @@ from casewatch.app import App
 from casewatch.triggers import trigger_for
 from config.redact import redact
 from config.schema import Schedule
-from pipeline.store import repository as repo
 from pipeline.store.lock import lock_holder
 from pipeline.store.models import CrawlRun, Digest
+from pipeline.store.outbox import outbox_counts, pending_digests
+from pipeline.store.runs import last_finished_runs, last_runs, live_runs
+from pipeline.store.sources import all_sources
+from pipeline.store.subscribers import unsubscribed
 from textkit import LIMA
 
 SENT_WINDOW = timedelta(days=7)
@@ -63,13 +66,13 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
     scheduler = {"running": holder is not None, "pid": holder.pid if holder else None,
                  "host": holder.host if holder else None, "started_at": iso(holder.started_at) if holder else None}
     with app.db.read() as session:
-        started = repo.last_runs(session)
-        finished = repo.last_finished_runs(session)
-        live = repo.live_runs(session)
-        rows = repo.all_sources(session)
-        counts = repo.outbox_counts(session, now - SENT_WINDOW)
-        pending = [_digest_json(d) for d in repo.pending_digests(session)]
-        opted_out = {email.lower(): at for email, at in repo.unsubscribed(session).items()}
+        started = last_runs(session)
+        finished = last_finished_runs(session)
+        live = live_runs(session)
+        rows = all_sources(session)
+        counts = outbox_counts(session, now - SENT_WINDOW)
+        pending = [_digest_json(d) for d in pending_digests(session)]
+        opted_out = {email.lower(): at for email, at in unsubscribed(session).items()}
         sources = []
         for s in app.config.enabled_sources:
             last_start = started[s.id].started_at if s.id in started else None

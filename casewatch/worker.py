@@ -154,7 +154,7 @@ class Worker:
         from crawler import distributed, redis_run
         from crawler.extensions import RunContext
         from crawler.runner import params_error, source_crawler
-        from pipeline.store import repository as repo
+        from pipeline.store.fetching import known_validators
 
         source = self._source(info)
         if source is None:
@@ -177,7 +177,7 @@ class Worker:
                                              self.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
         crawler = source_crawler(self.process, spider_cls, source, overrides)
         with self.app.db.read() as session:
-            known = repo.known_validators(session, source.id, source.config_sha())
+            known = known_validators(session, source.id, source.config_sha())
         context = RunContext(db=self.app.db, cases=tuple(self.app.config.cases.values()))
         self.open[run_id] = Open(crawler, job)
         done = self.process.crawl(crawler, source=source, revisit=(), known=known, casewatch=context,

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pipeline.store import repository as repo
 from pipeline.store.models import CrawlRun, HealthEvent
+from pipeline.store.runs import recent_finished_runs
 from pipeline.store.session import Session
+from pipeline.store.sources import get_source
 
 BAD_STATUSES: frozenset[str] = frozenset({"failed", "partial", "empty"})
 
@@ -42,10 +43,10 @@ def judge(runs: list[CrawlRun], threshold: int) -> Health:
 def update_health(session: Session, source_id: str, threshold: int, now: datetime,
                   run_id: int | None = None) -> HealthEvent | None:
     """Re-judge ``source_id`` after a run; on a turn, record it and return the HealthEvent."""
-    source = repo.get_source(session, source_id)
+    source = get_source(session, source_id)
     if source is None:
         return None
-    runs = repo.recent_finished_runs(session, source_id, threshold)
+    runs = recent_finished_runs(session, source_id, threshold)
     health = judge(runs, threshold)
     was_healthy = source.health != "unhealthy"
     if health.healthy and was_healthy:

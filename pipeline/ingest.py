@@ -26,7 +26,14 @@ from pipeline.classify.milestones import Milestone
 from pipeline.detect.diff import unified_diff
 from pipeline.detect.fingerprint import fingerprint, sha256_bytes
 from pipeline.detect.normalize import clean_text, is_clean, normalize
-from pipeline.store import repository as repo
+from pipeline.store.changes import document_primary_step
+from pipeline.store.documents import (
+    current_version,
+    get_document,
+    latest_version,
+    outlet_headline_document,
+    version_with_sha,
+)
 from pipeline.store.models import Change, ChangeCase, Document, Version
 from pipeline.store.session import Session
 from pipeline.stories import assign_story
@@ -85,7 +92,7 @@ def ingest(
 
     ``aggregated``: the source only points at other outlets' articles (Google News).
     """
-    doc = repo.get_document(session, snapshot.url)
+    doc = get_document(session, snapshot.url)
     if aggregated and _reported_elsewhere(session, doc, snapshot, source_id):
         return Outcome("duplicate")
     if snapshot.status in GONE_STATUSES:
@@ -116,7 +123,7 @@ def ingest(
 
     doc.last_checked_at = now
     doc.missing_count = 0
-    last = repo.current_version(session, doc.id)
+    last = current_version(session, doc.id)
     was_removed = doc.state == "removed"
     if last is not None and not was_removed:
         if last.sha256 == sha:
@@ -127,7 +134,7 @@ def ingest(
             # good version rather than record the case text as deleted.
             log.warning("%s: extracted text is empty; keeping the previous version", snapshot.url)
             return Outcome("empty")
-        earlier = repo.version_with_sha(session, doc.id, sha)
+        earlier = version_with_sha(session, doc.id, sha)
         if earlier is not None:
             # Back to a text already stored (A -> B -> A): a record pointing at that version, not an edit.
             _remember_fetch(doc, snapshot)
@@ -153,7 +160,7 @@ def _reported_elsewhere(session: Session, doc: Document | None, snap: Snapshot, 
         return doc.source_id != source_id
     if not snap.headline_only or not snap.outlet or not snap.title:
         return False
-    return repo.outlet_headline_document(session, snap.outlet, snap.title, exclude_source=source_id) is not None
+    return outlet_headline_document(session, snap.outlet, snap.title, exclude_source=source_id) is not None
 
 
 def _missing(session: Session, doc: Document | None, *, source_id: str, cases: Sequence[Case],
@@ -167,7 +174,7 @@ def _missing(session: Session, doc: Document | None, *, source_id: str, cases: S
     if doc.missing_count < REMOVAL_CONFIRMATIONS:
         return Outcome("missing")
     doc.state = "removed"
-    last = repo.latest_version(session, doc.id)
+    last = latest_version(session, doc.id)
     text = last.text if last else ""
     rels = _decide(cases, doc.title, text, published=doc.published_at)
     change = Change(kind="removed", detected_at=now, document=doc, source_id=source_id, run_id=run_id,
@@ -219,7 +226,7 @@ def _change(session: Session, kind: str, doc: Document, last: Version | None, ve
                     summary=_summary(clean_text(snap.summary) or _without_title(normalized, title)), diff=diff)
     _attach_relevance(change, rels)
     if kind in ("updated", "restored") and change.case_links:
-        _republish(change, repo.document_primary_step(session, doc.id))
+        _republish(change, document_primary_step(session, doc.id))
     assign_story(session, change, title, normalized, now)
     session.add(change)
     session.flush()

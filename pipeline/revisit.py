@@ -20,7 +20,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from config.schema import RevisitStep
-from pipeline.store import repository as repo
+from pipeline.store.documents import current_versions
+from pipeline.store.fetching import RevisitTier, revisit_due
 from pipeline.store.models import Version
 from pipeline.store.session import Database
 
@@ -30,13 +31,13 @@ PAGE_STARTS: tuple[bytes, ...] = (b"<!doctype", b"<html", b"%pdf-")
 FEED_TYPES: tuple[str, ...] = ("xml", "rss", "atom", "json")  # a pruned body: the response's type decides
 
 
-def tiers(steps: Sequence[RevisitStep], now: datetime) -> list[repo.RevisitTier]:
+def tiers(steps: Sequence[RevisitStep], now: datetime) -> list[RevisitTier]:
     """The policy's steps as first-seen/last-checked windows at ``now``."""
-    out: list[repo.RevisitTier] = []
+    out: list[RevisitTier] = []
     younger: datetime | None = None  # documents seen after this belong to earlier steps
     for step in steps:
         seen_after = now - step.younger_than if step.younger_than is not None else None
-        out.append(repo.RevisitTier(seen_after=seen_after, seen_until=younger, checked_before=now - step.every))
+        out.append(RevisitTier(seen_after=seen_after, seen_until=younger, checked_before=now - step.every))
         younger = seen_after
     return out
 
@@ -47,7 +48,7 @@ def due(db: Database, source_ids: Iterable[str], steps: Sequence[RevisitStep], n
     if limit <= 0:
         return {}
     with db.read() as session:
-        return repo.revisit_due(session, source_ids, tiers(steps, now), limit)
+        return revisit_due(session, source_ids, tiers(steps, now), limit)
 
 
 def is_page(body: bytes) -> bool:
@@ -77,6 +78,6 @@ def fragments(db: Database, urls: Iterable[str]) -> set[str]:
     recorded as restored.
     """
     with db.read() as session:
-        known = repo.current_versions(session, urls)
+        known = current_versions(session, urls)
         return {url for url, (doc, version) in known.items()
                 if doc.state != "removed" and read_from_elsewhere(url, version)}

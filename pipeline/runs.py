@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pipeline.health import update_health
-from pipeline.store import repository as repo
+from pipeline.store import fetching
 from pipeline.store.batch import Batch
+from pipeline.store.documents import get_document
 from pipeline.store.errors import describe_failure, is_storage_error
-from pipeline.store.repository import Validators
+from pipeline.store.fetching import Validators
+from pipeline.store.runs import close_stale_runs, get_run, record_failed_run, start_run
 from pipeline.store.session import Database, Session
 from pipeline.store.shared import lock_document
 
@@ -42,8 +44,8 @@ class FinishedRun:
 def open_run(db: Database, source_id: str, now: datetime) -> int:
     """A new run for the source; runs a killed crawl left open are closed first."""
     with db.write() as session:
-        repo.close_stale_runs(session, source_id, now)
-        return repo.start_run(session, source_id, now).id
+        close_stale_runs(session, source_id, now)
+        return start_run(session, source_id, now).id
 
 
 def finish_run(db: Database, source_id: str, config_sha: str, unhealthy_after: int, run: FinishedRun) -> None:
@@ -53,16 +55,16 @@ def finish_run(db: Database, source_id: str, config_sha: str, unhealthy_after: i
     article that failed to load this time.
     """
     with db.write() as session:
-        row = repo.get_run(session, run.run_id or 0)
+        row = get_run(session, run.run_id or 0)
         if row is not None:
             row.finished_at, row.status = run.finished, run.status
             for name in COUNTS:
                 setattr(row, name, run.counts.get(name, 0))
             row.error = run.error
         if not_modified := sorted(run.not_modified):
-            repo.touch_documents(session, not_modified, run.finished)
+            fetching.touch_documents(session, not_modified, run.finished)
         if run.status == "ok" and run.pages:
-            repo.save_fetch_states(session, source_id, config_sha, dict(run.pages), run.finished)
+            fetching.save_fetch_states(session, source_id, config_sha, dict(run.pages), run.finished)
         session.flush()
         update_health(session, source_id, unhealthy_after, run.finished, run.run_id)
 
@@ -70,7 +72,7 @@ def finish_run(db: Database, source_id: str, config_sha: str, unhealthy_after: i
 def record_refused(db: Database, source_id: str, unhealthy_after: int, error: str, now: datetime) -> int:
     """A source whose config its spider refuses: a failed run, so health and `sources` show it."""
     with db.write() as session:
-        run = repo.record_failed_run(session, source_id, now, now, error)
+        run = record_failed_run(session, source_id, now, now, error)
         update_health(session, source_id, unhealthy_after, now, run.id)
         return run.id
 
@@ -78,15 +80,15 @@ def record_refused(db: Database, source_id: str, unhealthy_after: int, error: st
 def known_validators(db: Database, sources: Mapping[str, str]) -> dict[str, dict[str, Validators]]:
     """Source id -> URL -> stored validators, for ``sources`` (id -> config_sha): conditional requests."""
     with db.read() as session:
-        return {source_id: repo.known_validators(session, source_id, sha) for source_id, sha in sources.items()}
+        return {source_id: fetching.known_validators(session, source_id, sha) for source_id, sha in sources.items()}
 
 
 def never_stored(session: Session, url: str) -> bool:
     """Whether no version of ``url`` was ever stored (a watched URL gone before its first fetch)."""
-    return repo.get_document(session, url) is None
+    return get_document(session, url) is None
 
 
 def touch_checked(db: Database, urls: Iterable[str], now: datetime) -> None:
     """Documents a crawl checked and found unchanged ("not modified"): the revisit schedule sees them."""
     with db.write() as session:
-        repo.touch_documents(session, sorted(urls), now)
+        fetching.touch_documents(session, sorted(urls), now)

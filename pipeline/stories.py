@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pipeline.classify.stories import THRESHOLD, Signature, decide, signature
-from pipeline.store import repository as repo
 from pipeline.store.models import Change, Source
 from pipeline.store.session import Session
+from pipeline.store.stories import add_story, document_story_id, grow_story, story_candidates
 
 WINDOW = timedelta(days=14)  # outlets report an event within days; older look-alikes are other steps
 MAX_CANDIDATES = 2000  # bounds the work per report (a signature comparison is a few microseconds)
@@ -44,18 +44,18 @@ def assign_story(session: Session, change: Change, title: str, text: str, now: d
     """Set ``change.story_id`` (and its signature); returns the story id, or None for an irrelevant report."""
     if change.kind != "new":
         document_id = change.document.id if change.document is not None else change.document_id
-        change.story_id = repo.document_story_id(session, document_id) if document_id is not None else None
+        change.story_id = document_story_id(session, document_id) if document_id is not None else None
         return change.story_id
     if not change.relevant:
         return None
     sig = signature(title, text, milestones=change.milestones or (), outlet=_outlet(session, change))
     change.signature = sig.to_json()
-    candidates = [(sid, s) for sid, data in repo.story_candidates(session, now - WINDOW, MAX_CANDIDATES)
+    candidates = [(sid, s) for sid, data in story_candidates(session, now - WINDOW, MAX_CANDIDATES)
                   if (s := Signature.from_json(data)) is not None]
     story_id, _score = best_story(sig, candidates)
     if story_id is None:
-        story_id = repo.add_story(session, title, now).id
+        story_id = add_story(session, title, now).id
     else:
-        repo.grow_story(session, story_id, now)
+        grow_story(session, story_id, now)
     change.story_id = story_id
     return story_id

@@ -29,7 +29,13 @@ from casewatch.serialize import change_json, iso, source_json, timeline_json
 from casewatch.since import BadTime, parse_since
 from casewatch.web.context import Web
 from casewatch.web.views import KINDS, BadQuery, LogParams
-from pipeline.store import repository as repo
+from pipeline.store.changes import document_changes, get_change, search_changes
+from pipeline.store.documents import document_versions, get_document_by_id
+from pipeline.store.reviews import change_reviews
+from pipeline.store.runs import current_runs
+from pipeline.store.sources import all_sources
+from pipeline.store.stories import stories_by_id
+from pipeline.store.timeline import case_timeline
 
 
 def routes(web: Web) -> list[Route]:
@@ -77,8 +83,8 @@ class Api:
             query = replace(query, since=since)
         lang = _lang(request)
         with self.app.db.read() as session:
-            rows, total = repo.search_changes(session, query)
-            stories = repo.stories(session, {c.story_id for c in rows if c.story_id is not None})
+            rows, total = search_changes(session, query)
+            stories = stories_by_id(session, {c.story_id for c in rows if c.story_id is not None})
             data = [change_json(c, lang, stories=stories) for c in rows]
         links = []
         pages = max(1, -(-total // query.per_page))
@@ -95,10 +101,10 @@ class Api:
     def change(self, request: Request) -> Response:
         change_id = int(request.path_params["change_id"])
         with self.app.db.read() as session:
-            change = repo.get_change(session, change_id)
+            change = get_change(session, change_id)
             if change is None:
                 raise HTTPException(404, f"no change with id {change_id}")
-            stories = repo.stories(session, [change.story_id] if change.story_id is not None else [])
+            stories = stories_by_id(session, [change.story_id] if change.story_id is not None else [])
             data = change_json(change, _lang(request), stories=stories)
             if change.withdrawn_at is not None:  # as `show --json`: only then, so live changes keep the shape
                 data["withdrawn"] = {"at": change.withdrawn_at.isoformat(), "reason": change.withdrawn_reason}
@@ -107,15 +113,15 @@ class Api:
     def reviews(self, request: Request) -> Response:
         change_id = int(request.path_params["change_id"])
         with self.app.db.read() as session:
-            if repo.get_change(session, change_id) is None:
+            if get_change(session, change_id) is None:
                 raise HTTPException(404, f"no change with id {change_id}")
             return JSONResponse([{"id": r.id, "action": r.action, "note": r.note, "actor": r.actor,
-                                  "created_at": iso(r.created_at)} for r in repo.change_reviews(session, change_id)])
+                                  "created_at": iso(r.created_at)} for r in change_reviews(session, change_id)])
 
     def sources(self, request: Request) -> Response:
         with self.app.db.read() as session:
-            runs = repo.current_runs(session)
-            rows = repo.all_sources(session)
+            runs = current_runs(session)
+            rows = all_sources(session)
             return JSONResponse([source_json(s, runs.get(s.id), rows.get(s.id)) for s in self.app.config.sources])
 
     def timeline(self, request: Request) -> Response:
@@ -128,18 +134,18 @@ class Api:
         wanted = [cases[case_id]] if case_id is not None else list(cases.values())
         with self.app.db.read() as session:
             data = [{"case": case.id, "name": case.name,
-                     "entries": [timeline_json(e, lang) for e in repo.case_timeline(session, case.id)]}
+                     "entries": [timeline_json(e, lang) for e in case_timeline(session, case.id)]}
                     for case in wanted]
         return JSONResponse(data[0] if case_id is not None else data)
 
     def document(self, request: Request) -> Response:
         document_id = int(request.path_params["document_id"])
         with self.app.db.read() as session:
-            doc = repo.get_document_by_id(session, document_id)
+            doc = get_document_by_id(session, document_id)
             if doc is None:
                 raise HTTPException(404, f"no document with id {document_id}")
-            return JSONResponse(document_json(doc, repo.document_versions(session, doc.id),
-                                              repo.document_changes(session, doc.id)))
+            return JSONResponse(document_json(doc, document_versions(session, doc.id),
+                                              document_changes(session, doc.id)))
 
 
 def document_json(doc: Any, versions: list[Any], changes: list[Any]) -> dict[str, Any]:

@@ -52,7 +52,7 @@ from casewatch.app import UserError
 from casewatch.web.clients import Network, client_address, parse_proxies
 from casewatch.web.throttle import LoginThrottle
 from config.settings import Settings
-from pipeline.store import repository as repo
+from pipeline.store.marks import get_mark, set_mark
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ def logout_mark(name: str) -> str:
 
 def _last_logout(request: Request, name: str) -> float | None:
     with request.app.state.web.app.db.read() as session:
-        at = repo.get_mark(session, logout_mark(name))
+        at = get_mark(session, logout_mark(name))
     return at.timestamp() if at is not None else None
 
 
@@ -230,8 +230,8 @@ def log_out(request: Request) -> None:
     if name is not None:
         now = datetime.fromtimestamp(auth.clock(), UTC)
         with request.app.state.web.app.db.write() as session:
-            before = repo.get_mark(session, logout_mark(name))
-            repo.set_mark(session, logout_mark(name), max(now, before) if before is not None else now)
+            before = get_mark(session, logout_mark(name))
+            set_mark(session, logout_mark(name), max(now, before) if before is not None else now)
     request.session.clear()
 
 

@@ -21,7 +21,7 @@ from alerts.display import safe_href
 from alerts.message import strip_controls
 from casewatch.web.context import Refusal, Web
 from casewatch.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, kind_label, milestone_label, text
-from pipeline.store import repository as repo
+from pipeline.store.changes import relevant_case_changes
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -52,7 +52,7 @@ class Feeds:
         lang = asked if asked in LANGUAGES else DEFAULT_LANGUAGE
         suffix = "?lang=en" if lang == "en" else ""
         with self.app.db.read() as session:
-            changes = repo.relevant_case_changes(session, case_id, FEED_SIZE)
+            changes = relevant_case_changes(session, case_id, FEED_SIZE)
             base = self.web.base_url  # never the Host header: a forged one would poison readers' caches
             ET.register_namespace("", ATOM)
             feed = ET.Element(f"{{{ATOM}}}feed", {XML_LANG: lang})

@@ -23,7 +23,22 @@ from casewatch.web.auth import NO_REVIEWERS, action, current_reviewer, log_in, l
 from casewatch.web.context import Refusal, Web, request_language
 from casewatch.web.i18n import text
 from casewatch.web.views import KINDS, BadQuery, LogParams, Pager, explain, number, query_string, side_by_side
-from pipeline.store import repository as repo
+from pipeline.store.changes import (
+    ALTERNATING_KINDS,
+    ChangeFilter,
+    alternations,
+    document_changes,
+    get_change,
+    search_changes,
+)
+from pipeline.store.digests import digest_change_ids
+from pipeline.store.documents import document_versions, get_document_by_id, get_version
+from pipeline.store.outbox import get_digest, outbox_page
+from pipeline.store.reviews import REVIEW_ACTIONS, REVIEW_STATES, change_reviews, review_change, review_counts
+from pipeline.store.runs import current_runs
+from pipeline.store.sources import all_sources, get_source
+from pipeline.store.stories import stories_by_id
+from pipeline.store.timeline import case_timeline
 
 NOTE_MAX = 2000
 RAW_EXTENSIONS = {"html": ".html", "xml": ".xml", "json": ".json", "pdf": ".pdf", "plain": ".txt"}
@@ -63,13 +78,13 @@ class Pages:
         """Sources with health and last runs, what is waiting for review, the latest relevant changes."""
         now = datetime.now(UTC)
         with self.app.db.read() as session:
-            runs = repo.current_runs(session)
-            rows = repo.all_sources(session)
+            runs = current_runs(session)
+            rows = all_sources(session)
             sources = [{"cfg": s, "run": runs.get(s.id), "row": rows.get(s.id),
                         "unhealthy": s.enabled and (r := rows.get(s.id)) is not None and r.health == "unhealthy"}
                        for s in self.app.config.sources]
-            counts = repo.review_counts(session, now - timedelta(days=7))
-            latest, _ = repo.search_changes(session, repo.ChangeQuery(relevant_only=True, per_page=10))
+            counts = review_counts(session, now - timedelta(days=7))
+            latest, _ = search_changes(session, ChangeFilter(relevant_only=True, per_page=10))
             return self.web.render(request, "dashboard.html.j2", {
                 "sources": sources, "counts": counts, "latest": latest})
 
@@ -81,30 +96,30 @@ class Pages:
         query = replace(params.query, fold_alternating=True)  # a flapping page: one row, not every flip
         lang = request_language(request)
         with self.app.db.read() as session:
-            rows, total = repo.search_changes(session, query)
+            rows, total = search_changes(session, query)
             alternating = {doc_id: alternating_phrases(lang, versions, n) for doc_id, (n, versions) in
-                           repo.alternations(session, query, {c.document_id for c in rows
-                                                              if c.kind in repo.ALTERNATING_KINDS}).items()}
+                           alternations(session, query, {c.document_id for c in rows
+                                                         if c.kind in ALTERNATING_KINDS}).items()}
             pager = Pager(params.query.page, params.query.per_page, total)
-            sources = sorted(repo.all_sources(session).values(), key=lambda s: s.id)
+            sources = sorted(all_sources(session).values(), key=lambda s: s.id)
             return self.web.render(request, "changes.html.j2", {
                 "rows": rows, "pager": pager, "params": params, "f": params.values, "kinds": KINDS,
                 "alternating": alternating,
                 "sources": sources, "source_kinds": sorted({s.kind for s in sources}),
-                "review_states": repo.REVIEW_STATES})
+                "review_states": REVIEW_STATES})
 
     def change(self, request: Request) -> Response:
         change_id = int(request.path_params["change_id"])
         lang = request_language(request)
         view = "side" if request.query_params.get("view") == "side" else "inline"
         with self.app.db.read() as session:
-            change = repo.get_change(session, change_id)
+            change = get_change(session, change_id)
             if change is None:
                 raise Refusal(404, "err_no_change", id=change_id)
-            stories = repo.stories(session, [change.story_id] if change.story_id is not None else [])
+            stories = stories_by_id(session, [change.story_id] if change.story_id is not None else [])
             story = stories.get(change.story_id) if change.story_id is not None else None
             return self.web.render(request, "change.html.j2", {
-                "change": change, "view": view, "reviews": repo.change_reviews(session, change.id),
+                "change": change, "view": view, "reviews": change_reviews(session, change.id),
                 "explanation": explain(change, self.web.case_names, lang),
                 "story": story, "others": [r for r in story.reports if r.document_id != change.document_id]
                 if story else [],
@@ -115,17 +130,17 @@ class Pages:
     def document(self, request: Request) -> Response:
         document_id = int(request.path_params["document_id"])
         with self.app.db.read() as session:
-            doc = repo.get_document_by_id(session, document_id)
+            doc = get_document_by_id(session, document_id)
             if doc is None:
                 raise Refusal(404, "err_no_document", id=document_id)
             return self.web.render(request, "document.html.j2", {
-                "doc": doc, "versions": repo.document_versions(session, doc.id),
-                "changes": repo.document_changes(session, doc.id), "source": repo.get_source(session, doc.source_id)})
+                "doc": doc, "versions": document_versions(session, doc.id),
+                "changes": document_changes(session, doc.id), "source": get_source(session, doc.source_id)})
 
     def version(self, request: Request) -> Response:
         version_id = int(request.path_params["version_id"])
         with self.app.db.read() as session:
-            version = repo.get_version(session, version_id)
+            version = get_version(session, version_id)
             if version is None:
                 raise Refusal(404, "err_no_version", id=version_id)
             return self.web.render(request, "version.html.j2", {"v": version, "doc": version.document})
@@ -134,7 +149,7 @@ class Pages:
         """The stored response body, byte for byte, as a download: never rendered by the browser."""
         version_id = int(request.path_params["version_id"])
         with self.app.db.read() as session:
-            version = repo.get_version(session, version_id)
+            version = get_version(session, version_id)
             if version is None:
                 raise Refusal(404, "err_no_version", id=version_id)
             if version.raw_pruned_at is not None or not version.raw_body:
@@ -153,7 +168,7 @@ class Pages:
             raise Refusal(404, "err_no_case", case=repr(case_id))
         wanted = [cases[case_id]] if case_id is not None else list(cases.values())
         with self.app.db.read() as session:
-            found = [(case, repo.case_timeline(session, case.id)) for case in wanted]
+            found = [(case, case_timeline(session, case.id)) for case in wanted]
         return self.web.render(request, "timeline.html.j2", {"found": found, "single": case_id is not None})
 
     def _reviewer_only(self, request: Request) -> Response | None:
@@ -173,7 +188,7 @@ class Pages:
         except BadQuery as exc:
             raise Refusal(400, exc.key, **exc.values) from None
         with self.app.db.read() as session:
-            rows, total = repo.outbox_page(session, page, 50)
+            rows, total = outbox_page(session, page, 50)
             return self.web.render(request, "outbox.html.j2", {
                 "rows": rows, "pager": Pager(page, 50, total),
                 "outbox_href": lambda n: "/outbox" + query_string(page=n if n != 1 else None)})
@@ -183,11 +198,11 @@ class Pages:
             return refused
         digest_id = int(request.path_params["digest_id"])
         with self.app.db.read() as session:
-            digest = repo.get_digest(session, digest_id)
+            digest = get_digest(session, digest_id)
             if digest is None:
                 raise Refusal(404, "err_no_message", id=digest_id)
             return self.web.render(request, "outbox_item.html.j2", {
-                "d": digest, "change_ids": repo.digest_change_ids(session, digest.id)})
+                "d": digest, "change_ids": digest_change_ids(session, digest.id)})
 
     def login_form(self, request: Request) -> Response:
         return self.web.render(request, "login.html.j2", {
@@ -198,14 +213,14 @@ class Pages:
     async def _review(self, request: Request, form: FormData, reviewer: str | None) -> Response:
         change_id = int(request.path_params["change_id"])
         verdict = str(form.get("action") or "")
-        if verdict not in repo.REVIEW_ACTIONS:
-            return self.web.refuse(request, 400, "err_unknown_action", actions=", ".join(repo.REVIEW_ACTIONS))
+        if verdict not in REVIEW_ACTIONS:
+            return self.web.refuse(request, 400, "err_unknown_action", actions=", ".join(REVIEW_ACTIONS))
         note = str(form.get("note") or "").replace("\r\n", "\n").strip()[:NOTE_MAX]
 
         def record() -> bool:
             with self.app.db.write() as session:
-                return repo.review_change(session, change_id, verdict, note, reviewer or "?",
-                                          datetime.now(UTC)) is not None
+                return review_change(session, change_id, verdict, note, reviewer or "?",
+                                     datetime.now(UTC)) is not None
 
         if not await run_in_threadpool(record):
             return self.web.refuse(request, 404, "err_no_change", id=change_id)

@@ -22,7 +22,7 @@ from starlette.routing import Route
 from alerts.unsubscribe import subscriber_for
 from casewatch.web.auth import exempt
 from casewatch.web.context import Web
-from pipeline.store import repository as repo
+from pipeline.store.subscribers import is_unsubscribed, unsubscribe
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def routes(web: Web) -> list[Route]:
             sub = subscriber_for(session, request.path_params["token"])
             if sub is None:
                 return web.refuse(request, 404, "err_unsub_link")
-            email, already = sub.email, repo.is_unsubscribed(session, sub.id)
+            email, already = sub.email, is_unsubscribed(session, sub.id)
         return web.render(request, PAGE, {"email": masked(email), "already": already, "done": False})
 
     @exempt(EXEMPTION)
@@ -57,7 +57,7 @@ def routes(web: Web) -> list[Route]:
                 sub = subscriber_for(session, token)
                 if sub is None:
                     return None
-                if repo.unsubscribe(session, sub.id, datetime.now(UTC)):
+                if unsubscribe(session, sub.id, datetime.now(UTC)):
                     log.info("subscriber %d unsubscribed through their link", sub.id)
                 return sub.email
 

@@ -14,7 +14,8 @@ from starlette.convertors import Convertor, register_url_convertor
 from alerts.message import strip_controls
 from alerts.worddiff import Segment, pair_lines, runs
 from casewatch.web.i18n import text
-from pipeline.store.repository import REVIEW_STATES, ChangeQuery
+from pipeline.store.changes import ChangeFilter
+from pipeline.store.reviews import REVIEW_STATES
 from textkit import LIMA
 
 PER_PAGE = 50
@@ -86,10 +87,10 @@ def number(value: str | None, default: int, name: str, lo: int = 1, hi: int = 10
 
 @dataclass(frozen=True)
 class LogParams:
-    """The change log's filters as the form shows them (strings) and as the repository wants them."""
+    """The change log's filters as the form shows them (strings) and as the store wants them (ChangeFilter)."""
 
     values: dict[str, str]
-    query: ChangeQuery
+    query: ChangeFilter
 
     FIELDS = ("case", "source", "source_kind", "kind", "milestone", "review", "relevant", "from", "to", "q")
 
@@ -103,7 +104,7 @@ class LogParams:
             raise BadQuery("err_out_of_range", name="to", value=repr(values["to"]))
         review = values["review"] if values["review"] in REVIEW_STATES else ""
         values["review"] = review
-        query = ChangeQuery(
+        query = ChangeFilter(
             case_id=values["case"] or None, source_id=values["source"] or None,
             source_kind=values["source_kind"] or None, kind=values["kind"] or None,
             milestone=values["milestone"] or None,

@@ -26,9 +26,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from pipeline.store.dialect import (
+    holds_named_lock,
+    name_session,
+    named_lock_holder,
+    release_named_lock,
+    schema_name,
+    try_named_lock,
+)
 from pipeline.store.session import Database, DatabaseError
 
 LOCK_OFFSET = 1 << 40  # SQLite locks bytes near 1 GiB (its pending byte); nothing of it comes here
@@ -100,10 +107,7 @@ class _AdvisoryLock(SchedulerLock):
             if self.lost:
                 return False
             try:
-                held = self.conn.execute(text(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                    "AND pid = pg_backend_pid() AND objid::bigint = (hashtext(:k)::bigint & 4294967295)"),
-                    {"k": self.key}).scalar()
+                held = holds_named_lock(self.conn, self.key)
                 self.conn.commit()
             except Exception:  # terminated, network gone, server restarted: the lock went with it
                 held = 0
@@ -115,7 +119,7 @@ class _AdvisoryLock(SchedulerLock):
             if self.lost:
                 return
             try:
-                self.conn.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": self.key})
+                release_named_lock(self.conn, self.key)
                 self.conn.commit()
             except Exception:  # the session is gone, and the lock with it: nothing left to release
                 self.lost = True
@@ -200,14 +204,14 @@ APP_NAME = "casewatch scheduler"
 
 
 def _key(conn: Any) -> str:
-    return "casewatch-scheduler:" + str(conn.execute(text("SELECT current_schema()")).scalar())
+    return "casewatch-scheduler:" + schema_name(conn)
 
 
 def _take_advisory_lock(db: Database, conn: Any) -> SchedulerLock:
     key = _key(conn)
     name = f"{APP_NAME} {os.getpid()}@{socket.gethostname()}"[:63]
-    conn.execute(text("SELECT set_config('application_name', :n, false)"), {"n": name})
-    got = conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:k))"), {"k": key}).scalar()
+    name_session(conn, name)
+    got = try_named_lock(conn, key)
     conn.commit()
     if not got:
         holder = _pg_holder(conn, key)
@@ -218,10 +222,7 @@ def _take_advisory_lock(db: Database, conn: Any) -> SchedulerLock:
 
 
 def _pg_holder(conn: Any, key: str) -> Holder | None:
-    row = conn.execute(text(
-        "SELECT a.application_name, a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND l.objid::bigint = (hashtext(:k)::bigint & 4294967295) "
-        "LIMIT 1"), {"k": key}).first()
+    row = named_lock_holder(conn, key)
     conn.commit()
     if row is None:
         return None

@@ -3,12 +3,12 @@ a run's change counts read back from the database (the workers that made them ma
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
+from pipeline.store.dialect import advisory_lock, lock_for_transaction
 from pipeline.store.models import Change
 from pipeline.store.session import Session, make_engine, normalize_url
 
@@ -21,10 +21,7 @@ def lock_document(session: Session, url: str) -> None:
     instead of a second document, version or change. The lock ends with the transaction, so a killed
     worker never leaves it held. SQLite takes its write lock up front (BEGIN IMMEDIATE): nothing to do.
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    key = int.from_bytes(hashlib.sha256(url.encode()).digest()[:8], "big", signed=True)
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    lock_for_transaction(session, url)
 
 
 def change_counts(session: Session, run_id: int) -> dict[str, int]:
@@ -47,10 +44,7 @@ def startup_lock(url: str) -> Iterator[None]:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_KEY})
-            try:
+            with advisory_lock(connection, STARTUP_KEY):
                 yield
-            finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_KEY})
     finally:
         engine.dispose()

@@ -14,7 +14,7 @@ story dated it. Announced steps ("formalizará", "programó la audiencia") stay 
 background and requested steps, and an edit's re-published step, are no entries at all. An entry
 whose every report is gone from its site (a release taken down) stays, marked ``removed``.
 
-Pure: rows in, entries out (the query is ``repository.case_timeline``, beside it in the store).
+``merge`` is pure: rows in, entries out; ``timeline_rows`` is its query and ``case_timeline`` both.
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pipeline.store.models import Change, ChangeCase, Document, Source
 from textkit import LIMA  # the case's calendar: a 22:00 Lima publication is that day's news
 
 SHOWN_STATUSES = ("taken", "announced")  # docs/architecture.md: background and requested never reach the timeline
@@ -234,3 +238,28 @@ def _entry(group: _Group) -> TimelineEntry:
         evidence=str(first.get("evidence") or ""),
         removed=all(r.removed for r in rows),
     )
+
+
+def timeline_rows(session: Session, case_id: str) -> list[MilestoneRow]:
+    """Every milestone that relevant changes of the case reported (a removal reports nothing new); a
+    report found through an aggregator is named by its outlet; ``removed``: its document is gone now."""
+    q = (select(Change.id, Change.document_id, Change.detected_at, Document.published_at, Change.source_id,
+                func.coalesce(func.nullif(Document.outlet, ""), Source.name), Document.url, Change.title,
+                Document.title, Change.story_id, Change.milestones, Document.state)
+         .join(Source, Source.id == Change.source_id).join(Document, Document.id == Change.document_id)
+         .where(Change.id.in_(select(ChangeCase.change_id).where(ChangeCase.case_id == case_id)),
+                Change.relevant.is_(True), Change.kind != "removed", Change.withdrawn_at.is_(None))
+         .order_by(Change.detected_at, Change.id))
+    rows: list[MilestoneRow] = []
+    for cid, did, detected, published, src, name, url, title, doc_title, story, milestones, state in \
+            session.execute(q):
+        for m in milestones or ():  # a JSON list: filtered here, the same way on both databases
+            if isinstance(m, dict) and m.get("type"):
+                rows.append(MilestoneRow(cid, did, detected, published, src, name, url, title or doc_title,
+                                         story, m, removed=state == "removed"))
+    return rows
+
+
+def case_timeline(session: Session, case_id: str) -> list[TimelineEntry]:
+    """The case's legal steps by event date, each once with all its sources."""
+    return merge(timeline_rows(session, case_id))

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from alerts.health import queue_health_alerts
 from config.schema import Config, load_config
 from pipeline.health import update_health
-from pipeline.store import repository as repo
 from pipeline.store.models import CrawlRun, Digest
 from pipeline.store.session import Database
+from pipeline.store.sources import sync_sources
 from tests.support.cli import CASE_FILE
 
 SOURCES = """maintainers: [uno@example.org, dos@example.org]
@@ -52,7 +52,7 @@ def test_one_message_per_check_lists_every_turn_with_its_real_error(db: Database
                                                                       now: datetime) -> None:
     config = _config(tmp_path)
     with db.write() as s:
-        repo.sync_sources(s, config.sources, now)
+        sync_sources(s, config.sources, now)
     errors = {"alfa": "DNS lookup failed: no results for hostname lookup: alfa.invalid",
               "beta": "Connection was refused by other side: 127.0.0.1:9",
               "gamma": "source gamma: http://127.0.0.1:9/gamma yielded no items (structure changed?)"}

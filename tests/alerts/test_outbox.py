@@ -16,9 +16,12 @@ from alerts.outbox import BACKOFF_MAX, LEASE, SMTP_WAITS, backoff, deliver_pendi
 from alerts.send.smtp import SmtpSender
 from config.schema import Config, ConfigError, load_config
 from pipeline.ingest import Snapshot, ingest
-from pipeline.store import repository as repo
+from pipeline.store.digests import add_digest, pending_changes_for
 from pipeline.store.models import Digest, DigestItem
+from pipeline.store.outbox import claim_digest, due_digests, mark_digest_failed, mark_digest_sent
 from pipeline.store.session import Database
+from pipeline.store.sources import sync_sources
+from pipeline.store.subscribers import active_subscribers, recipient, sync_subscribers
 from tests.support.cli import CASE_FILE
 from tests.support.smtpd import SmtpServer, smtp_server
 from tests.support.story_texts import CONGRESS_ARCHIVES, SAME_DECISION, Report
@@ -77,13 +80,13 @@ def built(db: Database, tmp_path: Path, now: datetime) -> tuple[int, list[int]]:
     """One subscriber, two relevant changes in one outbox row: (digest id, change ids)."""
     config = load_config(write_config(tmp_path, ["ana@example.org"]))
     with db.write() as s:
-        repo.sync_sources(s, config.sources, now)
-        repo.sync_subscribers(s, config.subscribers, now)
+        sync_sources(s, config.sources, now)
+        sync_subscribers(s, config.subscribers, now)
     change_ids = ingest_reports(db, config, now)
     with db.write() as s:  # what build_digests stores (the rendering is tested elsewhere)
-        [sub] = repo.active_subscribers(s)
-        assert [c.id for c in repo.pending_changes_for(s, sub)] == change_ids
-        digest = repo.add_digest(s, Digest(
+        [sub] = active_subscribers(s)
+        assert [c.id for c in pending_changes_for(s, sub)] == change_ids
+        digest = add_digest(s, Digest(
             subscriber_id=sub.id, period=PERIOD, created_at=now, status="pending",
             message_id=make_message_id(f"ana@example.org|{PERIOD}"), subject="casewatch · 2 nuevos",
             text_body="Dos novedades del caso Juliaca.", html_body="<p>Dos novedades del caso Juliaca.</p>",
@@ -111,10 +114,10 @@ def _row(db: Database, digest_id: int) -> Digest:
 def _rows(db: Database, now: datetime, count: int) -> list[int]:
     """Outbox rows with no changes in them (as health alerts are), for claim tests."""
     with db.write() as s:
-        sub = repo.recipient(s, "ops@example.org", now)
-        return [repo.add_digest(s, Digest(subscriber_id=sub.id, period=f"health:{i}", kind="health", created_at=now,
-                                          status="pending", message_id=make_message_id(f"ops|{i}"), subject=f"s{i}",
-                                          text_body="t", html_body="<p>t</p>", attempts=0), []).id
+        sub = recipient(s, "ops@example.org", now)
+        return [add_digest(s, Digest(subscriber_id=sub.id, period=f"health:{i}", kind="health", created_at=now,
+                                     status="pending", message_id=make_message_id(f"ops|{i}"), subject=f"s{i}",
+                                     text_body="t", html_body="<p>t</p>", attempts=0), []).id
                 for i in range(count)]
 
 
@@ -163,11 +166,11 @@ def test_manual_retry_ignores_backoff_but_not_a_live_claim(
     deliver_pending(db, _sender(server), mail_from=FROM, now=now)
     server.start()
     with db.write() as s:  # another sender holds the row right now
-        claim = repo.claim_digest(s, digest_id, now, LEASE, ignore_backoff=True)
+        claim = claim_digest(s, digest_id, now, LEASE, ignore_backoff=True)
     assert claim is not None
     assert deliver_pending(db, _sender(server), mail_from=FROM, now=now, ignore_backoff=True) == []
     with db.write() as s:
-        assert repo.mark_digest_failed(s, claim, "gave up", now + timedelta(hours=1))
+        assert mark_digest_failed(s, claim, "gave up", now + timedelta(hours=1))
     [retried] = deliver_pending(db, _sender(server), mail_from=FROM, now=now, ignore_backoff=True)
     assert retried.ok and len(server.messages) == 1 and _row(db, digest_id).attempts == 3
 
@@ -234,43 +237,43 @@ def test_lease_must_outlast_the_longest_send(monkeypatch: pytest.MonkeyPatch) ->
 def test_claims_one_winner_and_lease_expiry(db: Database, now: datetime) -> None:
     [digest_id] = _rows(db, now, 1)
     with db.write() as s:
-        first = repo.claim_digest(s, digest_id, now, LEASE)
+        first = claim_digest(s, digest_id, now, LEASE)
     with db.write() as s:
-        assert repo.claim_digest(s, digest_id, now, LEASE) is None  # held
-        assert repo.claim_digest(s, digest_id, now + LEASE - timedelta(seconds=1), LEASE) is None  # still fresh
-        assert repo.claim_digest(s, digest_id, now + LEASE, LEASE, ignore_backoff=True) is None
+        assert claim_digest(s, digest_id, now, LEASE) is None  # held
+        assert claim_digest(s, digest_id, now + LEASE - timedelta(seconds=1), LEASE) is None  # still fresh
+        assert claim_digest(s, digest_id, now + LEASE, LEASE, ignore_backoff=True) is None
     assert first is not None and first.attempt == 1
     row = _row(db, digest_id)
     assert (row.status, row.claimed_at, row.claim_token, row.attempts) == ("sending", now, first.token, 1)
 
     expired = now + LEASE + timedelta(seconds=1)
     with db.write() as s:
-        second = repo.claim_digest(s, digest_id, expired, LEASE)  # the first holder crashed
+        second = claim_digest(s, digest_id, expired, LEASE)  # the first holder crashed
     assert second is not None and second.token != first.token and second.attempt == 2
     with db.write() as s:  # the first holder may not record anything any more ...
-        assert not repo.mark_digest_sent(s, first, expired, "smtp://x")
-        assert not repo.mark_digest_failed(s, first, "late", expired)
+        assert not mark_digest_sent(s, first, expired, "smtp://x")
+        assert not mark_digest_failed(s, first, "late", expired)
     assert _row(db, digest_id).claim_token == second.token
     with db.write() as s:  # ... the second one may
-        assert repo.mark_digest_sent(s, second, expired, "smtp://x")
+        assert mark_digest_sent(s, second, expired, "smtp://x")
     with db.write() as s:
-        assert repo.claim_digest(s, digest_id, expired + timedelta(days=1), LEASE, ignore_backoff=True) is None
+        assert claim_digest(s, digest_id, expired + timedelta(days=1), LEASE, ignore_backoff=True) is None
     assert _row(db, digest_id).status == "sent"
 
 
 def test_not_due_row_is_not_claimed(db: Database, now: datetime) -> None:
     [digest_id] = _rows(db, now, 1)
     with db.write() as s:
-        claim = repo.claim_digest(s, digest_id, now, LEASE)
+        claim = claim_digest(s, digest_id, now, LEASE)
         assert claim is not None
-        assert repo.mark_digest_failed(s, claim, "refused", now + timedelta(minutes=1))
+        assert mark_digest_failed(s, claim, "refused", now + timedelta(minutes=1))
     with db.write() as s:
-        assert repo.claim_digest(s, digest_id, now + timedelta(seconds=59), LEASE) is None
+        assert claim_digest(s, digest_id, now + timedelta(seconds=59), LEASE) is None
     with db.read() as s:
-        assert repo.due_digests(s, now + timedelta(seconds=59), LEASE) == []
-        assert [d.id for d in repo.due_digests(s, now + timedelta(minutes=1), LEASE)] == [digest_id]
+        assert due_digests(s, now + timedelta(seconds=59), LEASE) == []
+        assert [d.id for d in due_digests(s, now + timedelta(minutes=1), LEASE)] == [digest_id]
     with db.write() as s:
-        assert repo.claim_digest(s, digest_id, now + timedelta(minutes=1), LEASE) is not None
+        assert claim_digest(s, digest_id, now + timedelta(minutes=1), LEASE) is not None
 
 
 @pytest.mark.slow
@@ -286,7 +289,7 @@ def test_concurrent_claimers_get_each_row_once(db: Database, db_url: str, now: d
             barrier.wait(timeout=10)
             for digest_id in rows:
                 with other.write() as s:
-                    if repo.claim_digest(s, digest_id, now, LEASE) is not None:
+                    if claim_digest(s, digest_id, now, LEASE) is not None:
                         won[name].append(digest_id)
         except BaseException as exc:  # surfaced below: a thread's exception would otherwise vanish
             errors.append(exc)
@@ -308,7 +311,7 @@ def test_crashed_sender_row_is_resent_once_after_the_lease(
 ) -> None:
     digest_id, change_ids = built
     with db.write() as s:  # a sender claimed it, the server accepted it, then the process died
-        assert repo.claim_digest(s, digest_id, now, LEASE) is not None
+        assert claim_digest(s, digest_id, now, LEASE) is not None
     assert deliver_pending(db, _sender(server), mail_from=FROM, now=now + LEASE - timedelta(seconds=1)) == []
     assert server.messages == [] and delivered_change_ids(db) == []
     [resent] = deliver_pending(db, _sender(server), mail_from=FROM, now=now + LEASE + timedelta(seconds=1))

@@ -11,9 +11,11 @@ import pytest
 from alerts.digest import build_immediate, build_scheduled
 from config.schema import load_config
 from pipeline.ingest import Snapshot, ingest
-from pipeline.store import repository as repo
 from pipeline.store.models import Digest, DigestItem
+from pipeline.store.outbox import all_digests
 from pipeline.store.session import Database
+from pipeline.store.sources import sync_sources
+from pipeline.store.subscribers import sync_subscribers
 from tests.support.cli import ROOT
 
 TUESDAY = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 10:00 in Lima
@@ -40,8 +42,8 @@ def _setup(db: Database, tmp_path: Path):
     config = load_config(config_dir)
     start = TUESDAY - timedelta(days=1)
     with db.write() as s:
-        repo.sync_sources(s, config.sources, start)
-        repo.sync_subscribers(s, config.subscribers, start)
+        sync_sources(s, config.sources, start)
+        sync_subscribers(s, config.subscribers, start)
     cases = list(config.cases.values())
     with db.write() as s:
         ingest(s, Snapshot(url="https://diario.example/vigilia", status=200,
@@ -59,7 +61,7 @@ def _sent(db: Database) -> dict[str, list[tuple[str, str, int]]]:
     """email -> [(kind, period, number of changes)]"""
     out: dict[str, list[tuple[str, str, int]]] = {}
     with db.read() as s:
-        for d in repo.all_digests(s, limit=100):
+        for d in all_digests(s, limit=100):
             n = s.query(DigestItem).filter(DigestItem.digest_id == d.id).count()
             out.setdefault(d.subscriber.email, []).append((d.kind, d.period.split(":")[0], n))
     return out
@@ -86,7 +88,7 @@ def test_routing_over_a_week(db: Database, tmp_path: Path) -> None:
     assert "tranquilo@example.org" not in sent  # quiet weeks: only on Mondays
 
     with db.read() as s:
-        daily = next(d for d in repo.all_digests(s) if d.subscriber.email == "todo@example.org" and d.kind == "digest")
+        daily = next(d for d in all_digests(s) if d.subscriber.email == "todo@example.org" and d.kind == "digest")
         assert "Tres años después, las familias de la masacre de Juliaca siguen esperando" in daily.text_body
         assert daily.text_body.count("Fiscalía formaliza investigación preparatoria") == 1  # one "already sent" line
         # The case status names the step's source without linking it again: the "already sent" line does.
@@ -98,7 +100,7 @@ def test_routing_over_a_week(db: Database, tmp_path: Path) -> None:
     assert sent["semanal@example.org"] == [("immediate", "immediate", 1)]  # nothing from a prosecutor left
     assert sent["tranquilo@example.org"] == [("quiet", "quiet", 0)]
     with db.read() as s:
-        quiet = next(d for d in repo.all_digests(s) if d.kind == "quiet")
+        quiet = next(d for d in all_digests(s) if d.kind == "quiet")
         assert isinstance(quiet, Digest) and "2" in quiet.subject  # "still watching 2 sources"
     build_scheduled(db, config, since=TUESDAY + timedelta(hours=21), now=NEXT_MONDAY + timedelta(hours=1),
                     base_url=base)
@@ -119,8 +121,8 @@ def test_a_flapping_page_is_alerted_once_even_to_immediate_subscribers(db: Datab
     (config_dir / "sources.yaml").write_text(SOURCES, encoding="utf-8")
     config = load_config(config_dir)
     with db.write() as s:
-        repo.sync_sources(s, config.sources, TUESDAY - timedelta(days=1))
-        repo.sync_subscribers(s, config.subscribers, TUESDAY - timedelta(days=1))
+        sync_sources(s, config.sources, TUESDAY - timedelta(days=1))
+        sync_subscribers(s, config.subscribers, TUESDAY - timedelta(days=1))
     a = "La Fiscalía recibió a las familias de las víctimas de la masacre de Juliaca del 9 de enero."
     b = "La Fiscalía formalizó investigación preparatoria en la carpeta fiscal 023-2023 por la masacre de Juliaca."
     kinds = []
@@ -138,7 +140,7 @@ def test_a_flapping_page_is_alerted_once_even_to_immediate_subscribers(db: Datab
 
     build_scheduled(db, config, since=TUESDAY, now=TUESDAY + timedelta(hours=21), base_url="http://127.0.0.1:8080")
     with db.read() as s:
-        daily = next(d for d in repo.all_digests(s) if d.kind == "digest")
+        daily = next(d for d in all_digests(s) if d.kind == "digest")
         assert daily.subscriber.email == "todo@example.org"
         assert daily.text_body.count("Alterna entre dos versiones · 3 cambios en este periodo") == 1
 

@@ -17,8 +17,11 @@ from alerts.outbox import deliver_pending
 from alerts.send.smtp import SmtpSender
 from config.schema import ConfigError
 from config.settings import get_settings
-from pipeline.store import repository as repo
+from pipeline.store import subscribers
+from pipeline.store.digests import add_digest
+from pipeline.store.marks import stored_value
 from pipeline.store.models import Digest
+from pipeline.store.outbox import all_digests
 from pipeline.store.session import Database
 from tests.alerts.test_outbox import ingest_reports
 from tests.alerts.test_routing import NEXT_MONDAY, TUESDAY
@@ -33,14 +36,14 @@ SECRET = "an-operator-secret-key-0123456789"
 
 def _subscriber_id(db: Database, email: str) -> int:
     with db.read() as s:
-        sub = repo.subscriber_by_email(s, email)
+        sub = subscribers.subscriber_by_email(s, email)
         assert sub is not None
         return sub.id
 
 
 def _unsubscribe(db: Database, email: str) -> None:
     with db.write() as s:
-        assert repo.unsubscribe(s, _subscriber_id(db, email), NOW)
+        assert subscribers.unsubscribe(s, _subscriber_id(db, email), NOW)
 
 
 def _owner(db: Database, link: str | None) -> str | None:
@@ -54,14 +57,14 @@ def test_without_a_secret_key_one_database_key_is_made_once_and_shared(
         db: Database, db_url: str, tmp_path: Path, clean_settings: Callable[..., None]) -> None:
     subscribed(db, tmp_path, [ANA])
     with db.read() as s:
-        assert repo.stored_value(s, unsubscribe.KEY_MARK) is None
+        assert stored_value(s, unsubscribe.KEY_MARK) is None
     assert unsubscribe.signing_key(db, create=False) is None  # a dry run makes nothing
     key = unsubscribe.signing_key(db)
     other_process = Database(db_url)  # `casewatch serve` next to `casewatch digest`
     try:
         assert unsubscribe.signing_key(other_process) == key  # made once, then read
         with other_process.read() as s:
-            stored = repo.stored_value(s, unsubscribe.KEY_MARK)
+            stored = stored_value(s, unsubscribe.KEY_MARK)
         assert stored is not None and len(stored) >= 40 and SECRET not in stored
     finally:
         other_process.dispose()
@@ -89,7 +92,7 @@ def test_every_kind_of_subscriber_mail_carries_the_link_and_skips_the_unsubscrib
 
     def rows() -> list[tuple[str, str, str | None, str]]:
         with db.read() as s:
-            return [(d.subscriber.email, d.kind, d.unsubscribe_url, d.text_body) for d in repo.all_digests(s)]
+            return [(d.subscriber.email, d.kind, d.unsubscribe_url, d.text_body) for d in all_digests(s)]
 
     kinds = {(email, kind) for email, kind, _, _ in rows()}
     assert {("hitos@example.org", "immediate"), ("tranquilo@example.org", "quiet")} <= kinds
@@ -102,7 +105,7 @@ def test_every_kind_of_subscriber_mail_carries_the_link_and_skips_the_unsubscrib
     build_scheduled(db, config, since=NEXT_MONDAY, now=later, base_url=base)
     assert [kind for email, kind, _, _ in rows() if email == "tranquilo@example.org"] == []
     with db.write() as s:
-        assert repo.resubscribe(s, "tranquilo@example.org")
+        assert subscribers.resubscribe(s, "tranquilo@example.org")
     build_scheduled(db, config, since=NEXT_MONDAY, now=later, base_url=base)  # the control
     assert [kind for email, kind, _, _ in rows() if email == "tranquilo@example.org"] == ["quiet"]
 
@@ -119,9 +122,9 @@ def test_unsubscribing_drops_unsent_mail_and_the_outbox_never_sends_to_them(
         ana = _subscriber_id(db, ANA)
         # A digest a builder stored while Ana was unsubscribing, and a health alert to the same address.
         for period, kind in (("daily:race", "digest"), ("health:1", "health")):
-            repo.add_digest(s, Digest(subscriber_id=ana, period=period, kind=kind, created_at=NOW, status="pending",
-                                      message_id=make_message_id(f"{ANA}|{period}"), subject=period,
-                                      text_body="t", html_body="<p>t</p>", attempts=0), [])
+            add_digest(s, Digest(subscriber_id=ana, period=period, kind=kind, created_at=NOW, status="pending",
+                                 message_id=make_message_id(f"{ANA}|{period}"), subject=period,
+                                 text_body="t", html_body="<p>t</p>", attempts=0), [])
     with smtp_server() as smtp:
         sent = deliver_pending(db, SmtpSender(smtp.host, smtp.port, security="none", timeout=5),
                                mail_from="casewatch <casewatch@example.org>", now=NOW)

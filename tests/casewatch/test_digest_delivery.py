@@ -23,9 +23,11 @@ from alerts.digest import Built, build_digests
 from alerts.message import make_message_id
 from alerts.outbox import FAULT_EXIT
 from config.schema import load_config
-from pipeline.store import repository as repo
+from pipeline.store.digests import add_digest
 from pipeline.store.models import Digest
+from pipeline.store.outbox import all_digests
 from pipeline.store.session import Database
+from pipeline.store.subscribers import active_subscribers
 from tests.alerts.test_outbox import delivered_change_ids, ingest_reports, write_config
 from tests.conftest import PG_URL
 from tests.support.cli import ROOT, child_env, run_cli
@@ -174,16 +176,16 @@ def test_losing_a_build_race_is_not_an_error(pg_url: str, tmp_path: Path) -> Non
 
     thread = threading.Thread(target=build_b)
     with db_a.write() as s:
-        [sub] = repo.active_subscribers(s)
-        repo.add_digest(s, Digest(subscriber_id=sub.id, period=period, created_at=now, status="pending",
-                                  message_id=make_message_id(f"ana@example.org|{period}"), subject="A",
-                                  text_body="A", html_body="<p>A</p>", attempts=0), ids)
+        [sub] = active_subscribers(s)
+        add_digest(s, Digest(subscriber_id=sub.id, period=period, created_at=now, status="pending",
+                             message_id=make_message_id(f"ana@example.org|{period}"), subject="A",
+                             text_body="A", html_body="<p>A</p>", attempts=0), ids)
         thread.start()
         _wait_until_blocked(name)
     thread.join(timeout=60)
     assert not errors and result == [Built("ana@example.org", None, 0, skipped="already built by another process")]
     with db_a.read() as s:
-        assert [d.subject for d in repo.all_digests(s)] == ["A"]
+        assert [d.subject for d in all_digests(s)] == ["A"]
     db_a.dispose()
     db_b.dispose()
 

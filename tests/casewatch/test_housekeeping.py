@@ -15,8 +15,8 @@ from casewatch.app import App
 from casewatch.housekeeping import housekeep
 from config.settings import get_settings
 from pipeline.ingest import Snapshot, ingest
-from pipeline.store import repository as repo
 from pipeline.store.models import Digest, Document, Version
+from pipeline.store.subscribers import recipient
 from tests.support.cli import CASE_FILE
 
 pytestmark = pytest.mark.postgres  # ANALYZE/VACUUM and pruning differ per database
@@ -72,7 +72,7 @@ def test_old_irrelevant_raw_bodies_are_pruned_and_relevant_evidence_kept(db_url:
            NOW - timedelta(days=10))
     before = _versions(app)
     with app.db.write() as s:  # an outbox row waiting for its retry
-        sub = repo.recipient(s, "familia@example.org", NOW)
+        sub = recipient(s, "familia@example.org", NOW)
         s.add(Digest(subscriber_id=sub.id, period="p1", created_at=NOW, status="pending", attempts=1,
                      message_id="<p1@test>", subject="resumen", text_body="t", html_body="<p>h</p>"))
     database = Path(app.db.url.removeprefix("sqlite:///")) if app.db.is_sqlite else None

@@ -22,7 +22,7 @@ import pytest
 from alerts import labels
 from alerts.digest import build_digests
 from config.schema import load_config
-from pipeline.store import repository as repo
+from pipeline.store.outbox import all_digests
 from pipeline.store.session import Database
 from tests.support.cli import run_cli
 from tests.support.crawl import crawl, stored, write_config
@@ -234,7 +234,7 @@ def test_one_event_is_one_story_one_step_one_digest_entry(db_url: str, tmp_path:
         [built] = build_digests(db, load_config(config), now=datetime.now(UTC), base_url="https://casewatch.example")
         assert built.changes == 5
         with db.read() as s:
-            digest = repo.all_digests(s)[0]
+            digest = all_digests(s)[0]
             text, html = digest.text_body, digest.html_body
     finally:
         db.dispose()

@@ -17,8 +17,8 @@ from casewatch.children import TIMED_OUT, Finished
 from casewatch.crawljob import crawl_job, settle
 from casewatch.reload import ConfigWatcher
 from config.settings import get_settings
-from pipeline.store import repository as repo
 from pipeline.store.models import CrawlRun, Source
+from pipeline.store.runs import start_run
 from tests.support.cli import CASE_FILE
 
 SOURCES = """scheduler: {{crawl_time_limit: {limit}, jitter: 0}}
@@ -30,11 +30,11 @@ sources:
 OK_THEN_HANG = """
 import os, sys, time
 from datetime import UTC, datetime
-from pipeline.store import repository as repo
+from pipeline.store.runs import start_run
 from pipeline.store.session import Database
 db = Database(os.environ["DATABASE_URL"])
 with db.write() as s:
-    run = repo.start_run(s, "uno", datetime.now(UTC))
+    run = start_run(s, "uno", datetime.now(UTC))
     run.status, run.finished_at, run.items = "ok", datetime.now(UTC), 1
 print("recorded", flush=True)
 time.sleep(120)
@@ -85,7 +85,7 @@ def test_the_parent_records_only_what_the_child_could_not(app: App) -> None:
 
     def child_run(status: str) -> CrawlRun:
         with app.db.write() as s:
-            run = repo.start_run(s, "uno", started)
+            run = start_run(s, "uno", started)
             run.pid = pid
             if status != "running":
                 run.status, run.finished_at = status, started
@@ -137,7 +137,7 @@ def test_a_crawl_that_recorded_nothing_is_never_reported_with_the_previous_resul
     """The scheduler used to log the source's newest run, which may be an older crawl's "ok, 2 new"."""
     earlier = datetime.now(UTC)
     with app.db.write() as s:
-        run = repo.start_run(s, "uno", earlier)
+        run = start_run(s, "uno", earlier)
         run.status, run.finished_at, run.new, run.pid = "ok", earlier, 2, os.getpid() + 100_000
     caplog.set_level("INFO", logger="casewatch.scheduler")
     settle(app, "uno", Finished(1, os.getpid() + 100_001, datetime.now(UTC)), 5)

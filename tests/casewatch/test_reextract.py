@@ -20,8 +20,9 @@ from config.schema import Source
 from crawler.extract.urls import canonical_url
 from crawler.items import DocumentItem
 from crawler.spiders.base import SourceSpider
-from pipeline.store import repository as repo
+from pipeline.store.digests import pending_changes_for
 from pipeline.store.models import Change, Version
+from pipeline.store.subscribers import subscriber_by_email
 from tests.casewatch.evidence_site import EDIT, EMAIL, Watched, page
 from tests.crawler.test_golden import _serve, spider_class
 from tests.crawler.test_golden import cases as golden_cases
@@ -51,9 +52,9 @@ def _history(tmp_path: Path, db_url: str) -> tuple[Watched, dict[str, int]]:
 
 def _pending(w: Watched) -> list[int]:
     with w.db.read() as s:
-        sub = repo.subscriber_by_email(s, EMAIL)
+        sub = subscriber_by_email(s, EMAIL)
         assert sub is not None
-        return [c.id for c in repo.pending_changes_for(s, sub)]
+        return [c.id for c in pending_changes_for(s, sub)]
 
 
 def _stored(w: Watched) -> list[tuple[Any, ...]]:

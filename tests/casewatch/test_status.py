@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from config.schema import load_config
-from pipeline.store import repository as repo
 from pipeline.store.models import CrawlRun, Digest
+from pipeline.store.runs import current_runs
 from pipeline.store.session import Database
+from pipeline.store.sources import get_source, sync_sources
+from pipeline.store.subscribers import recipient
 from tests.support.cli import CASE_FILE, run_cli
 
 LIMA = ZoneInfo("America/Lima")
@@ -63,7 +65,7 @@ def _populate(db: Database, config: Path) -> dict[str, float]:
     now = datetime.now(UTC)
     cfg = load_config(config)
     with db.write() as s:
-        repo.sync_sources(s, cfg.sources, now)
+        sync_sources(s, cfg.sources, now)
         s.flush()
         ok = CrawlRun(source_id="diario", started_at=now - timedelta(hours=3), finished_at=now - timedelta(hours=3),
                       status="ok", items=5, new=2, updated=1, pid=1)
@@ -74,10 +76,10 @@ def _populate(db: Database, config: Path) -> dict[str, float]:
         live = CrawlRun(source_id="fiscalia", started_at=now - timedelta(minutes=1), status="running",
                         pid=os.getpid())  # the test process: alive, and not the status command itself
         s.add_all([ok, stale, failed, live])
-        row = repo.get_source(s, "fiscalia")
+        row = get_source(s, "fiscalia")
         assert row is not None
         row.health, row.health_reason = "unhealthy", "3 failed runs in a row"
-        sub = repo.recipient(s, "familia@example.org", now)
+        sub = recipient(s, "familia@example.org", now)
         retry = _digest(sub.id, 1, now, status="pending", attempts=2, next_attempt_at=now + timedelta(minutes=10),
                         last_error="451 4.3.0 try again later")
         s.add_all([retry, _digest(sub.id, 2, now, status="pending"),
@@ -182,7 +184,7 @@ def test_sources_never_show_a_crawl_whose_process_is_gone_as_running(db: Databas
     config = _config(tmp_path)
     ids = _populate(db, config)
     with db.read() as s:
-        shown = {sid: run.id for sid, run in repo.current_runs(s).items()}
+        shown = {sid: run.id for sid, run in current_runs(s).items()}
     assert shown == {"diario": ids["ok"], "fiscalia": ids["live"]}
     listed = json.loads(run_cli("--config", str(config), "--db", db_url, "sources", "--json").stdout)
     assert {s["id"]: (s["last_run"] or {}).get("status") for s in listed} == {

@@ -14,8 +14,9 @@ from alerts import labels
 from alerts.digest import build_digests
 from config.schema import load_config
 from pipeline.ingest import Snapshot, ingest
-from pipeline.store import repository as repo
+from pipeline.store.digests import digest_change_ids
 from pipeline.store.models import Change
+from pipeline.store.outbox import all_digests
 from pipeline.store.session import Database
 from tests.support.cli import CASE_FILE, run_cli
 from tests.support.contract import CHANGE_FIELDS
@@ -82,8 +83,8 @@ def test_five_outlets_one_story(db_url: str, tmp_path: Path) -> None:
     [built] = build_digests(db, load_config(config), now=datetime.now(UTC), base_url="http://127.0.0.1:8080")
     assert built.changes == len(REPORTS)  # every report is delivered (and never again) ...
     with db.read() as s:
-        digest = repo.all_digests(s)[0]
-        assert sorted(repo.digest_change_ids(s, digest.id)) == sorted(ids.values())
+        digest = all_digests(s)[0]
+        assert sorted(digest_change_ids(s, digest.id)) == sorted(ids.values())
         text, html = digest.text_body, digest.html_body
     for body in (text, html):  # ... but the decision is one entry
         assert sum(body.count(r.title) for r in SAME_DECISION) == 1
@@ -145,7 +146,7 @@ def test_default_case_timeline(db_url: str, tmp_path: Path) -> None:
 
     [built] = build_digests(db, load_config(config), now=datetime.now(UTC), base_url="")
     with db.read() as s:
-        text = repo.all_digests(s)[0].text_body
+        text = all_digests(s)[0].text_body
     # the case status comes after the entries (the first screen is what is new), before the footer
     assert text.index(labels.section_label("es", "new")) < text.index(labels.text("es", "timeline_title"))
     status = text[text.index(labels.text("es", "timeline_title")):text.index("\n--\n")]

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from alerts.digest_views import change_view
 from alerts.labels import text
 from pipeline.ingest import Snapshot, ingest
-from pipeline.store import repository as repo
+from pipeline.store.changes import document_changes
+from pipeline.store.documents import get_document
 from pipeline.store.models import Source
 from pipeline.store.session import Database
 
@@ -48,11 +49,11 @@ def test_a_result_for_a_stored_article_records_nothing(db: Database, now: dateti
     assert _ingest(db, Snapshot(url=url, status=200, title=title, text=body + " Más texto."), "larepublica",
                    now + timedelta(hours=3)) == "updated"
     with db.read() as s:
-        assert repo.get_document(s, google) is None
-        kept = repo.get_document(s, google + "2")
+        assert get_document(s, google) is None
+        kept = get_document(s, google + "2")
         assert kept is not None and kept.headline_only and kept.outlet == "Infobae"
-        assert not repo.get_document(s, url).headline_only  # type: ignore[union-attr]
-        [change] = [c for c in repo.document_changes(s, kept.id)]
+        assert not get_document(s, url).headline_only  # type: ignore[union-attr]
+        [change] = [c for c in document_changes(s, kept.id)]
         view = change_view(change, "es")
         assert view.title == f"{title} ({text('es', 'headline_only')})" and view.source_name == "Infobae"
         assert change_view(change, "en").title.endswith("(headline only: the article could not be opened)")

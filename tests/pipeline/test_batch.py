@@ -11,9 +11,9 @@ import psycopg
 import pytest
 from sqlalchemy import select, text
 
-from pipeline.store import repository as repo
 from pipeline.store.models import Story
 from pipeline.store.session import Database, migration_heads
+from pipeline.store.stories import add_story
 
 NOW = datetime(2026, 12, 7, 5, 0, tzinfo=UTC)
 
@@ -35,12 +35,12 @@ def test_a_batch_commits_its_items_together_and_a_failing_item_alone(db: Databas
     lost = Lost()
     batch = db.batch(lost)
     with batch.item("a") as session:
-        repo.add_story(session, "a", NOW)
+        add_story(session, "a", NOW)
     with pytest.raises(RuntimeError), batch.item("b") as session:
-        repo.add_story(session, "b", NOW)
+        add_story(session, "b", NOW)
         raise RuntimeError("this item fails")
     with batch.item("c") as session:
-        repo.add_story(session, "c", NOW)
+        add_story(session, "c", NOW)
     assert _titles(db) == []  # not committed yet: another connection sees nothing
     assert batch.entries == ["a", "c"]
     batch.commit()
@@ -51,9 +51,9 @@ def test_another_unit_of_work_commits_the_open_batch_first(db: Database) -> None
     """On SQLite the batch holds the write lock: a write of the same process must not wait for it."""
     batch = db.batch(Lost())
     with batch.item("a") as session:
-        repo.add_story(session, "batched", NOW)
+        add_story(session, "batched", NOW)
     with db.write() as session:
-        repo.add_story(session, "alone", NOW)
+        add_story(session, "alone", NOW)
     assert _titles(db) == ["alone", "batched"] and not batch.open
 
 
@@ -64,10 +64,10 @@ def test_a_batch_that_cannot_commit_is_reported_and_stores_nothing(pg_url: str) 
         lost = Lost()
         batch = db.batch(lost)
         with batch.item("first") as session:
-            repo.add_story(session, "first", NOW)
+            add_story(session, "first", NOW)
             pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
         with batch.item("second") as session:
-            repo.add_story(session, "second", NOW)
+            add_story(session, "second", NOW)
         plain = pg_url.replace("postgresql+psycopg://", "postgresql://").split("?")[0]
         with psycopg.connect(plain, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
@@ -76,7 +76,7 @@ def test_a_batch_that_cannot_commit_is_reported_and_stores_nothing(pg_url: str) 
         assert entries == ["first", "second"] and "terminat" in str(exc).lower()
         assert _titles(db) == [] and not batch.open
         with batch.item("again") as session:  # the next batch works on a new connection
-            repo.add_story(session, "again", NOW)
+            add_story(session, "again", NOW)
         batch.commit()
         assert _titles(db) == ["again"]
     finally:
@@ -106,7 +106,7 @@ def test_shrink_wal_truncates_the_log_of_a_sqlite_database(tmp_path: Path) -> No
     try:
         for n in range(50):
             with db.write() as session:
-                repo.add_story(session, f"story {n} " + "x" * 2000, NOW)
+                add_story(session, f"story {n} " + "x" * 2000, NOW)
         wal = tmp_path / "casewatch.db-wal"  # the pool's idle connection keeps it (no snapshot held)
         assert wal.stat().st_size > 0
         db.shrink_wal()

@@ -8,7 +8,8 @@ import pytest
 
 from config.schema import Case, Term
 from pipeline.ingest import Snapshot, ingest
-from pipeline.store import repository as repo
+from pipeline.store.changes import ChangeFilter, get_change, list_changes
+from pipeline.store.documents import count_versions, current_version, current_versions, document_versions, get_document
 from pipeline.store.models import Source
 from pipeline.store.session import Database
 
@@ -46,7 +47,7 @@ def test_lifecycle(db: Database, now) -> None:
     kind, cid = _ingest(db, page("La fiscalía amplió la investigación."), now + timedelta(hours=1))
     assert kind == "updated"
     with db.read() as s:
-        change = repo.get_change(s, cid)
+        change = get_change(s, cid)
         assert change is not None
         assert "-La fiscalía abrió investigación." in (change.diff or "")
         assert "+La fiscalía amplió la investigación." in (change.diff or "")
@@ -59,10 +60,10 @@ def test_lifecycle(db: Database, now) -> None:
     assert _ingest(db, page("", status=410), now + timedelta(hours=4))[0] == "unchanged"
     assert _ingest(db, page("La fiscalía amplió la investigación."), now + timedelta(hours=5))[0] == "restored"
     with db.read() as s:
-        assert repo.count_versions(s) == 3
-        kinds = [c.kind for c in repo.list_changes(s, repo.ChangeFilter())]
+        assert count_versions(s) == 3
+        kinds = [c.kind for c in list_changes(s, ChangeFilter())]
         assert kinds == ["restored", "removed", "updated", "new"]
-        removed = repo.get_change(s, cid)
+        removed = get_change(s, cid)
         assert removed is not None and removed.to_version is None and removed.from_version is not None
 
 
@@ -79,14 +80,14 @@ def test_empty_extraction_keeps_last_version(db: Database, now) -> None:
     _ingest(db, page("El fiscal declaró."), now)
     assert _ingest(db, page("   "), now)[0] == "empty"
     with db.read() as s:
-        assert repo.count_versions(s) == 1
+        assert count_versions(s) == 1
 
 
 def test_unrelated_document_is_stored_but_not_relevant(db: Database, now) -> None:
     _source(db, now)
     kind, cid = _ingest(db, page("El Congreso eligió su mesa directiva.", title="Mesa directiva"), now)
     with db.read() as s:
-        change = repo.get_change(s, cid)
+        change = get_change(s, cid)
         assert kind == "new" and change is not None and not change.relevant and change.case_links == []
 
 
@@ -96,7 +97,7 @@ def test_version_keeps_compressed_raw_body_and_validators(db: Database, now) -> 
     _source(db, now)
     _, cid = _ingest(db, page("Cuerpo"), now)
     with db.read() as s:
-        change = repo.get_change(s, cid)
+        change = get_change(s, cid)
         assert change is not None and change.to_version is not None
         v = change.to_version
         assert zlib.decompress(v.raw_body) == b"Cuerpo" and v.etag == '"abc"' and v.http_status == 200
@@ -136,21 +137,21 @@ def test_return_to_a_stored_version_is_reverted_to_it_without_a_new_version(db: 
     assert [kind for kind, _ in seen] == ["new", "updated", "reverted", "reverted"]
     assert _ingest(db, page(b), now + timedelta(hours=4))[0] == "unchanged"
     with db.read() as s:
-        v1, v2 = repo.document_versions(s, repo.get_document(s, URL).id)  # type: ignore[union-attr]
-        assert repo.count_versions(s) == 2
-        back_to_a, back_to_b = (repo.get_change(s, cid) for _, cid in seen[2:])
+        v1, v2 = document_versions(s, get_document(s, URL).id)  # type: ignore[union-attr]
+        assert count_versions(s) == 2
+        back_to_a, back_to_b = (get_change(s, cid) for _, cid in seen[2:])
         assert back_to_a is not None and back_to_b is not None
         assert (back_to_a.from_version_id, back_to_a.to_version_id) == (v2.id, v1.id)
         assert (back_to_b.from_version_id, back_to_b.to_version_id) == (v1.id, v2.id)
         assert back_to_a.detected_at == now + timedelta(hours=2)  # when it was seen again
         assert f"+++ version {v1.id}" in (back_to_a.diff or "")
         assert back_to_a.relevant and back_to_a.milestones == [] and back_to_b.milestones == []
-        assert repo.current_version(s, v1.document_id) == v2
+        assert current_version(s, v1.document_id) == v2
     # A third text is an edit from what the site showed last (B), not from the newest row.
     assert _ingest(db, page(a), now + timedelta(hours=5))[0] == "reverted"
     kind, cid = _ingest(db, page("La fiscalía archivó el caso de Juliaca."), now + timedelta(hours=6))
     with db.read() as s:
-        change = repo.get_change(s, cid)
+        change = get_change(s, cid)
         assert kind == "updated" and change is not None and change.from_version_id == v1.id
 
 
@@ -166,9 +167,9 @@ def test_current_versions_of_many_urls_is_current_version_of_each(db: Database, 
             _ingest(db, snap, now + timedelta(minutes=n))
     urls = [f"https://example.org/{n}" for n in ("d", "x", "c", "a", "b", "c")]
     with db.read() as s:
-        batched = repo.current_versions(s, urls)
-        one_by_one = {u: (d.id, v.id) for u in urls if (d := repo.get_document(s, u)) is not None
-                      and (v := repo.current_version(s, d.id)) is not None}
+        batched = current_versions(s, urls)
+        one_by_one = {u: (d.id, v.id) for u in urls if (d := get_document(s, u)) is not None
+                      and (v := current_version(s, d.id)) is not None}
     assert list(batched) == ["https://example.org/d", "https://example.org/c", "https://example.org/a",
                              "https://example.org/b"]
     assert {u: (d.id, v.id) for u, (d, v) in batched.items()} == one_by_one

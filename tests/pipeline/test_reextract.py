@@ -11,9 +11,13 @@ from sqlalchemy import select
 from config.schema import Config
 from pipeline import reextract
 from pipeline.ingest import Snapshot, ingest
-from pipeline.store import repository as repo
+from pipeline.store.changes import ChangeFilter, document_changes, list_changes
+from pipeline.store.digests import pending_changes_for
+from pipeline.store.documents import document_versions, source_document_ids
+from pipeline.store.evidence import EvidenceFilter, change_ids_by_version, evidence_changes
 from pipeline.store.models import Change, Source, Subscriber
 from pipeline.store.session import Database
+from pipeline.store.timeline import timeline_rows
 
 URL = "https://www.gob.pe/institucion/mpfn/noticias/1-juliaca"
 TITLE = "Fiscalía y la masacre de Juliaca"
@@ -44,8 +48,8 @@ def _history(db: Database, config: Config, now: datetime) -> list[int]:
 def _plan(db: Database, extracted: dict[int, tuple[str, str]], patterns: list[str],
           apply_at: datetime | None = None) -> reextract.Plan:
     with db.write() as s:
-        [doc_id] = repo.source_document_ids(s, "mpfn")
-        versions, changes = repo.document_versions(s, doc_id), repo.document_changes(s, doc_id)
+        [doc_id] = source_document_ids(s, "mpfn")
+        versions, changes = document_versions(s, doc_id), document_changes(s, doc_id)
         plan = reextract.plan_document(versions, changes, extracted, patterns)
         if apply_at is not None:
             reextract.apply(plan, versions, changes, apply_at)
@@ -61,12 +65,12 @@ def test_an_ignore_pattern_withdraws_counter_edits_and_keeps_the_step(db: Databa
     assert len(plan.texts) == 4 and all(t.text.endswith(("10", "11", "12", "13")) for t in plan.texts.values())
 
     with db.read() as s:
-        log = [c.id for c in repo.list_changes(s, repo.ChangeFilter())]
-        everything = [c.id for c in repo.list_changes(s, repo.ChangeFilter(include_withdrawn=True))]
+        log = [c.id for c in list_changes(s, ChangeFilter())]
+        everything = [c.id for c in list_changes(s, ChangeFilter(include_withdrawn=True))]
         sub = s.scalars(select(Subscriber)).one()
-        pending = [c.id for c in repo.pending_changes_for(s, sub)]
-        exported = [c.id for c in repo.evidence_changes(s, repo.EvidenceFilter(source_id="mpfn"))]
-        touching = repo.change_ids_by_version(s, [v.id for v in repo.document_versions(s, 1)])
+        pending = [c.id for c in pending_changes_for(s, sub)]
+        exported = [c.id for c in evidence_changes(s, EvidenceFilter(source_id="mpfn"))]
+        touching = change_ids_by_version(s, [v.id for v in document_versions(s, 1)])
         withdrawn = s.get(Change, counter)
         assert withdrawn is not None and withdrawn.withdrawn_at == now + timedelta(days=1)
     assert log == [step, new] and sorted(everything) == [new, counter, step, counter_again]
@@ -82,15 +86,15 @@ def test_a_withdrawn_step_leaves_the_case_timeline(db: Database, default_config:
     change that announced it no longer differs from its predecessor and leaves the timeline."""
     new, counter, step, counter_again = _history(db, default_config, now)
     with db.read() as s:
-        assert any(r.change_id == step for r in repo.timeline_rows(s, "juliaca-2023"))
-        first, second, third, fourth = (v.id for v in repo.document_versions(s, 1))
+        assert any(r.change_id == step for r in timeline_rows(s, "juliaca-2023"))
+        first, second, third, fourth = (v.id for v in document_versions(s, 1))
     everywhere = f"{OPENED}\n{STEP}"
     plan = _plan(db, {v: (TITLE, everywhere) for v in (first, second, third, fourth)}, PATTERNS,
                  apply_at=now + timedelta(days=1))
     assert sorted(plan.withdraw) == [counter, step, counter_again] and plan.kept == []
     with db.read() as s:
-        assert not any(r.change_id == step for r in repo.timeline_rows(s, "juliaca-2023"))
-        assert [c.id for c in repo.list_changes(s, repo.ChangeFilter())] == [new]
+        assert not any(r.change_id == step for r in timeline_rows(s, "juliaca-2023"))
+        assert [c.id for c in list_changes(s, ChangeFilter())] == [new]
 
 
 @pytest.mark.slow
@@ -138,8 +142,8 @@ def test_a_return_to_a_stored_version_is_judged_like_an_edit(db: Database, defau
             ids.append(out.change.id)
     assert kinds == ["new", "updated", "reverted"]
     with db.read() as s:
-        [doc_id] = repo.source_document_ids(s, "mpfn")
-        v1, v2 = (v.id for v in repo.document_versions(s, doc_id))
+        [doc_id] = source_document_ids(s, "mpfn")
+        v1, v2 = (v.id for v in document_versions(s, doc_id))
     plan = _plan(db, {}, PATTERNS)
     assert plan.kept == [ids[1], ids[2]] and f"+++ version {v1}" in plan.diffs[ids[2]]
     assert f"-{STEP}" in plan.diffs[ids[2]] and f"+{OPENED}" not in plan.diffs[ids[2]]

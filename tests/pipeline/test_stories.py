@@ -16,9 +16,9 @@ from pipeline.classify.stories import (
     signature,
     similarity,
 )
-from pipeline.store import repository as repo
 from pipeline.store.models import Change, Document, Source
 from pipeline.store.session import Database, Session
+from pipeline.store.stories import stories_by_id
 from pipeline.stories import assign_story, best_story
 from tests.support.story_texts import (
     CONGRESS_ARCHIVES,
@@ -137,7 +137,7 @@ def test_assign_story_groups_outlets(db: Database, now: datetime) -> None:
     others = {story_of[r.url] for r in (CONGRESS_ARCHIVES, POLICE_FORMALIZED, VICTIMS_MARCH, IACHR_HEARING)}
     assert len(others) == 4 and decision_id not in others
     with db.read() as s:
-        info = repo.stories(s, [decision_id])[decision_id]
+        info = stories_by_id(s, [decision_id])[decision_id]
         assert info.size == 5
         assert info.source_ids == ["larepublica", "elcomercio", "infobae", "wayka", "losandes"]
         assert info.title == SAME_DECISION[0].title
@@ -156,7 +156,7 @@ def test_updates_keep_their_story_and_irrelevant_reports_get_none(db: Database, 
     irrelevant = _report(db, SAME_DECISION[2], now, relevant=False)
     assert irrelevant.story_id is None and irrelevant.signature is None
     with db.read() as s:
-        assert repo.stories(s, [first.story_id])[first.story_id].size == 2  # an update is not a new report
+        assert stories_by_id(s, [first.story_id])[first.story_id].size == 2  # an update is not a new report
 
 
 def test_old_reports_are_not_candidates(db: Database, now: datetime) -> None:

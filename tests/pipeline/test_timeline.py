@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pipeline.store import repository as repo
 from pipeline.store.models import Change, ChangeCase, Document, Source
 from pipeline.store.session import Database
-from pipeline.store.timeline import MilestoneRow, fallback_date, merge
+from pipeline.store.timeline import MilestoneRow, case_timeline, fallback_date, merge
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -194,7 +193,7 @@ def test_case_timeline_query(db: Database) -> None:
                 kind="removed", document=a.document)
         _change(s, 8, "sinhitos", [], detected=T0)
     with db.read() as s:
-        entries = repo.case_timeline(s, "juliaca-2023")
+        entries = case_timeline(s, "juliaca-2023")
     assert [(e.type, e.date.isoformat(), e.date_known, e.status) for e in entries] == [
         ("constitutional_complaint", "2024-03-05", True, "taken"),
         ("investigation_extended", "2026-11-21", True, "taken"),
@@ -207,13 +206,13 @@ def test_case_timeline_query(db: Database) -> None:
     assert extended.first_detected_at == T0
     assert not any(e.removed for e in entries)
     with db.read() as s:
-        assert repo.case_timeline(s, "ayacucho-2022")[0].type == "archived"
-        assert repo.case_timeline(s, "nadie") == []
+        assert case_timeline(s, "ayacucho-2022")[0].type == "archived"
+        assert case_timeline(s, "nadie") == []
     with db.write() as s:  # the complaint's only report is taken down: the step stays, marked
         complaint = s.query(Document).filter(Document.url == "https://rpp.pe/3").one()
         complaint.state = "removed"
     with db.read() as s:
-        assert [e.type for e in repo.case_timeline(s, "juliaca-2023") if e.removed] == ["constitutional_complaint"]
+        assert [e.type for e in case_timeline(s, "juliaca-2023") if e.removed] == ["constitutional_complaint"]
 
 
 def test_default_case_timeline_from_real_texts(db, default_config, now) -> None:
@@ -222,8 +221,8 @@ def test_default_case_timeline_from_real_texts(db, default_config, now) -> None:
     from datetime import date, timedelta
 
     from pipeline.ingest import Snapshot, ingest
-    from pipeline.store import repository as repo
     from pipeline.store.models import Source
+    from pipeline.store.timeline import case_timeline
 
     cases = list(default_config.cases.values())
     with db.write() as s:
@@ -244,7 +243,7 @@ def test_default_case_timeline_from_real_texts(db, default_config, now) -> None:
             ingest(s, Snapshot(url=url, status=200, title=title, text=text), source_id=sid, cases=cases,
                    now=now + timedelta(hours=i))
     with db.read() as s:
-        timeline = repo.case_timeline(s, "juliaca-2023")
+        timeline = case_timeline(s, "juliaca-2023")
     steps = [(e.type, e.date, sorted(src.source_id for src in e.sources)) for e in timeline if e.date_known]
     assert steps[:2] == [
         ("preliminary_investigation", date(2023, 1, 10), ["infobae", "larepublica"]),

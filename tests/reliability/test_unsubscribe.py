@@ -29,8 +29,9 @@ from casewatch.web.app import check_protected, create_app
 from casewatch.web.auth import EXEMPT, UNSAFE_METHODS, exempt
 from config.schema import Config, load_config
 from config.settings import get_settings
-from pipeline.store import repository as repo
 from pipeline.store.session import Database
+from pipeline.store.sources import sync_sources
+from pipeline.store.subscribers import sync_subscribers, unsubscribed
 from tests.alerts.test_outbox import REPORTS, ingest_reports, write_config
 from tests.support.smtpd import SmtpServer, smtp_server
 from tests.web.conftest import auth_config
@@ -63,8 +64,8 @@ def subscribed(db: Database, tmp_path: Path, emails: list[str]) -> tuple[Config,
     config_dir = write_config(tmp_path, emails)
     config = load_config(config_dir)
     with db.write() as s:
-        repo.sync_sources(s, config.sources, NOW)
-        repo.sync_subscribers(s, config.subscribers, NOW)
+        sync_sources(s, config.sources, NOW)
+        sync_subscribers(s, config.subscribers, NOW)
     return config, config_dir
 
 
@@ -96,7 +97,7 @@ def served(db_url: str, config_dir: Path) -> Iterator[TestClient]:
 
 def opted_out(db: Database) -> set[str]:
     with db.read() as s:
-        return set(repo.unsubscribed(s))
+        return set(unsubscribed(s))
 
 
 @pytest.mark.slow

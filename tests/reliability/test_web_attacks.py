@@ -23,8 +23,9 @@ from alerts import unsubscribe
 from casewatch.app import App
 from casewatch.web import auth
 from casewatch.web.auth import PROTECTED, UNSAFE_METHODS
-from pipeline.store import repository as repo
+from pipeline.store.documents import get_document
 from pipeline.store.models import Change, Review, Version
+from pipeline.store.runs import record_failed_run
 from tests.web.conftest import EN, Seeded, client, csrf_of, cw, login, seed, store  # noqa: F401 - fixtures
 
 # Every GET route anyone may read (the change log of a public record is public), by path template.
@@ -182,7 +183,7 @@ def test_G5_stored_script_is_inert_in_diff_version_and_raw(cw: App, client: Test
 
 def _doc(cw: App, url: str) -> int:  # noqa: F811
     with cw.db.read() as session:
-        document = repo.get_document(session, url)
+        document = get_document(session, url)
         assert document is not None
         return document.id
 
@@ -200,8 +201,8 @@ def test_G6_errors_echoing_input_are_escaped(cw: App, client: TestClient) -> Non
     seed(cw)
     now = datetime(2026, 11, 26, tzinfo=UTC)
     with cw.db.write() as session:  # a fetch error naming a hostile URL, as a crawl records it
-        repo.record_failed_run(session, "mpfn", now, now,
-                               "source mpfn: https://www.gob.pe/<script>alert(1)</script> answered HTTP 403")
+        record_failed_run(session, "mpfn", now, now,
+                          "source mpfn: https://www.gob.pe/<script>alert(1)</script> answered HTTP 403")
     for path in (*ECHOES, "/", "/api/sources"):
         response = client.get(path)
         kind = response.headers.get("content-type", "")

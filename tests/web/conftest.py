@@ -102,9 +102,9 @@ def seed(app: App) -> Seeded:
                         now=T0 + timedelta(days=3, hours=hours))
     assert None not in (new, unrelated, hearing, updated, removed)
     with app.db.read() as session:
-        from pipeline.store import repository as repo
+        from pipeline.store.documents import get_document
 
-        document = repo.get_document(session, url)
+        document = get_document(session, url)
         assert document is not None
         document_id = document.id
     return Seeded(new, updated, unrelated, hearing, removed, document_id)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
 
 from casewatch.app import App
-from pipeline.store import repository as repo
+from pipeline.store.documents import get_document
 from tests.web.conftest import FORMALIZED, T0, seed, store
 
 URL = "https://www.gob.pe/institucion/mpfn/noticias/2002-juliaca"
@@ -50,7 +50,7 @@ def test_alternating_document_is_one_row_of_the_change_log(cw: App, client: Test
     page = client.get(f"/changes/{ids[2]}?lang=en")
     assert page.status_code == 200 and "Back to an earlier version" in page.text
     with cw.db.read() as session:
-        document = repo.get_document(session, URL)
+        document = get_document(session, URL)
         assert document is not None
         document_id = document.id
     record = client.get(f"/api/documents/{document_id}").json()

@@ -22,7 +22,8 @@ import uvicorn
 from casewatch.app import App
 from casewatch.demo_site import MPFN_1, ReplicaSite
 from casewatch.web.app import create_app
-from pipeline.store import repository as repo
+from pipeline.store.changes import ChangeFilter, search_changes
+from pipeline.store.reviews import change_reviews
 from tests.support.browser import ARTIFACTS, LazyBrowser
 from tests.support.cli import replica_config, run_cli
 from tests.web.conftest import TOKEN, auth_config, store
@@ -93,7 +94,7 @@ def test_review_page_in_chromium(browser: LazyBrowser, db_url: str, tmp_path: Pa
         config = _crawled(tmp_path, db_url, site)
         app = App(config_dir=config, db_url=db_url)
         with app.db.read() as session:
-            [updated] = repo.search_changes(session, repo.ChangeQuery(kind="updated"))[0]
+            [updated] = search_changes(session, ChangeFilter(kind="updated"))[0]
             updated_id = updated.id
             assert updated.document.url == f"{site.base}{MPFN_1}"
         hostile = store(app, f"{site.base}/noticias/hostil/", source_id="ong-ddhh",
@@ -176,7 +177,7 @@ def test_review_page_in_chromium(browser: LazyBrowser, db_url: str, tmp_path: Pa
                 assert page.locator("#review-state").inner_text() == "revisado"
                 assert page.locator("section.review h2").inner_text() == "Revisión"
                 with app.db.read() as session:
-                    reviews = repo.change_reviews(session, updated_id)
+                    reviews = change_reviews(session, updated_id)
                     assert [(r.action, r.actor, r.note) for r in reviews] == [("reviewed", "ana", NOTE)]
 
                 # A hostile page: shown, never run.

@@ -13,7 +13,7 @@ import pytest
 
 from casewatch.app import App
 from casewatch.web.app import create_app
-from pipeline.store import repository as repo
+from pipeline.store.reviews import review_change
 from tests.support.browser import ARTIFACTS, LazyBrowser
 from tests.web.conftest import T0, auth_config, seed, store
 from tests.web.test_browser import Served
@@ -33,8 +33,8 @@ def _seeded(app: App) -> tuple[int, int, int]:
                  now=T0 + timedelta(days=4))
     assert long is not None
     with app.db.write() as session:
-        repo.review_change(session, seeded.updated, "reviewed", "Verificado", "ana", T0 + timedelta(days=5))
-        repo.review_change(session, seeded.unrelated, "irrelevant", "", "ana", T0 + timedelta(days=5))
+        review_change(session, seeded.updated, "reviewed", "Verificado", "ana", T0 + timedelta(days=5))
+        review_change(session, seeded.unrelated, "irrelevant", "", "ana", T0 + timedelta(days=5))
     return long, seeded.updated, seeded.unrelated
 
 

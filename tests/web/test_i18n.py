@@ -17,7 +17,9 @@ from alerts.digest import build_digests
 from casewatch.app import App
 from casewatch.web import i18n
 from casewatch.web.i18n import COOKIE, MESSAGES, MissingMessage, accepted, negotiate, text
-from pipeline.store import repository as repo
+from pipeline.store.changes import get_change
+from pipeline.store.outbox import get_digest
+from pipeline.store.reviews import REVIEW_ACTIONS, REVIEW_STATES
 from tests.web.conftest import T0, login, seed
 from tests.web.test_security import _fill, _get_routes
 
@@ -60,8 +62,8 @@ def test_every_key_the_code_names_is_in_the_catalogue() -> None:
     code = "\n".join(p.read_text(encoding="utf-8") for p in WEB.glob("*.py") if p.name != "i18n.py")
     named |= set(re.findall(r"""(?:\btext\([^,()]+,\s*|Refusal\(\d+,\s*|refuse\(request,\s*\d+,\s*|BadQuery\()"""
                             r"""["']([\w.]+)["']""", code))
-    named |= {f"done_{action}" for action in repo.REVIEW_ACTIONS}  # the flash after a review
-    named |= {f"review.{state}" for state in repo.REVIEW_STATES} | {f"action.{a}" for a in repo.REVIEW_ACTIONS}
+    named |= {f"done_{action}" for action in REVIEW_ACTIONS}  # the flash after a review
+    named |= {f"review.{state}" for state in REVIEW_STATES} | {f"action.{a}" for a in REVIEW_ACTIONS}
     assert len(named) > 100, named
     for lang in ("es", "en"):
         assert named - set(MESSAGES[lang]) == set(), lang
@@ -82,10 +84,10 @@ def test_every_page_renders_in_both_languages(cw: App, client: TestClient, lang:
     s = seed(cw)
     built = build_digests(cw.db, cw.config, now=T0 + timedelta(days=4), base_url="http://testserver")
     with cw.db.read() as session:
-        change = repo.get_change(session, s.updated)
+        change = get_change(session, s.updated)
         assert change is not None and change.to_version is not None
         version_id = change.to_version.id
-        digest = repo.get_digest(session, built[0].digest_id or 0)
+        digest = get_digest(session, built[0].digest_id or 0)
         assert digest is not None and digest.unsubscribe_url
     values = {"change_id": str(s.updated), "document_id": str(s.document), "version_id": str(version_id),
               "digest_id": str(built[0].digest_id), "case_id": "juliaca-2023",

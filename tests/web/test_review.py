@@ -11,7 +11,11 @@ from bs4 import BeautifulSoup
 from starlette.testclient import TestClient
 
 from casewatch.app import App
-from pipeline.store import repository as repo
+from pipeline.store.changes import get_change
+from pipeline.store.digests import pending_changes_for
+from pipeline.store.reviews import change_reviews
+from pipeline.store.subscribers import subscriber_by_email
+from pipeline.store.timeline import case_timeline
 from tests.web.conftest import FORMALIZED, T0, login, seed, store
 
 URL = "https://www.gob.pe/institucion/mpfn/noticias/1001-juliaca"
@@ -26,9 +30,9 @@ def _review(client: TestClient, csrf: str, change_id: int, action: str, note: st
 
 def _pending_ids(cw: App) -> set[int]:
     with cw.db.read() as session:
-        subscriber = repo.subscriber_by_email(session, "familias@example.org")
+        subscriber = subscriber_by_email(session, "familias@example.org")
         assert subscriber is not None
-        return {c.id for c in repo.pending_changes_for(session, subscriber)}
+        return {c.id for c in pending_changes_for(session, subscriber)}
 
 
 @pytest.mark.slow
@@ -38,13 +42,13 @@ def test_irrelevant_teaches_ingest_and_reopen_undoes_it(cw: App, client: TestCli
     assert s.updated in _pending_ids(cw)
     _review(client, csrf, s.updated, "irrelevant", "una nota de prensa repetida")
     with cw.db.read() as session:
-        change = repo.get_change(session, s.updated)
+        change = get_change(session, s.updated)
         assert change is not None and change.relevant is False and change.review_state == "irrelevant"
         assert change.document.relevance_override == "irrelevant"
-        assert [(r.action, r.actor, r.note) for r in repo.change_reviews(session, s.updated)] == [
+        assert [(r.action, r.actor, r.note) for r in change_reviews(session, s.updated)] == [
             ("irrelevant", "ana", "una nota de prensa repetida")]
         # Out of the timeline and the case's feed too.
-        assert all(src.change_id != s.updated for e in repo.case_timeline(session, "juliaca-2023") for src in e.sources)
+        assert all(src.change_id != s.updated for e in case_timeline(session, "juliaca-2023") for src in e.sources)
     assert s.updated not in _pending_ids(cw)
     page = client.get(f"/changes/{s.updated}")
     assert f"Change {s.updated} marked irrelevant." in page.text
@@ -55,7 +59,7 @@ def test_irrelevant_teaches_ingest_and_reopen_undoes_it(cw: App, client: TestCli
                   now=T0 + timedelta(days=6))
     assert later is not None
     with cw.db.read() as session:
-        change = repo.get_change(session, later)
+        change = get_change(session, later)
         assert change is not None and change.kind == "updated"
         assert change.relevant is False and change.review_state == "irrelevant"
         assert [link.case_id for link in change.case_links] == ["juliaca-2023"]  # the classifier's view is kept
@@ -68,13 +72,13 @@ def test_irrelevant_teaches_ingest_and_reopen_undoes_it(cw: App, client: TestCli
     # Reopening clears the override; the next fetch is relevant again, the reopened change too.
     _review(client, csrf, later, "reopened", "sí es del caso")
     with cw.db.read() as session:
-        change = repo.get_change(session, later)
+        change = get_change(session, later)
         assert change is not None and change.relevant is True and change.review_state is None
         assert change.document.relevance_override is None
     again = store(cw, URL, title=TITLE, text=FORMALIZED + "\nLa audiencia se realizará el 11 de diciembre.",
                   now=T0 + timedelta(days=7))
     with cw.db.read() as session:
-        change = repo.get_change(session, again)  # type: ignore[arg-type]
+        change = get_change(session, again)  # type: ignore[arg-type]
         assert change is not None and change.relevant is True and change.review_state is None
     assert {later, again} <= _pending_ids(cw)
 
@@ -85,7 +89,7 @@ def test_reviewed_keeps_relevance_and_records_history(cw: App, client: TestClien
     csrf = login(client)
     _review(client, csrf, s.new, "reviewed", "confirmado con la carpeta fiscal")
     with cw.db.read() as session:
-        change = repo.get_change(session, s.new)
+        change = get_change(session, s.new)
         assert change is not None and change.review_state == "reviewed" and change.relevant is True
         assert change.document.relevance_override is None
     assert s.new in _pending_ids(cw)

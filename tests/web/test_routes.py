@@ -18,7 +18,11 @@ from starlette.testclient import TestClient
 from alerts.digest import build_digests
 from casewatch.app import App
 from casewatch.web.app import SECURITY_HEADERS
-from pipeline.store import repository as repo
+from pipeline.store.changes import get_change
+from pipeline.store.documents import document_versions
+from pipeline.store.outbox import get_digest
+from pipeline.store.runs import start_run
+from pipeline.store.sources import get_source
 from tests.support.cli import run_cli
 from tests.support.contract import CHANGE_FIELDS
 from tests.web.conftest import T0, seed, store
@@ -40,9 +44,9 @@ def _log_ids(client: TestClient, query: str = "") -> list[int]:
 def test_dashboard_shows_sources_health_and_runs(cw: App, client: TestClient) -> None:
     s = seed(cw)
     with cw.db.write() as session:
-        run = repo.start_run(session, "cidh", T0)
+        run = start_run(session, "cidh", T0)
         run.status, run.finished_at, run.items, run.error = "failed", T0, 0, "HTTP 503 from https://www.oas.org/cidh/"
-        source = repo.get_source(session, "cidh")
+        source = get_source(session, "cidh")
         assert source is not None
         source.health, source.health_reason = "unhealthy", "3 runs in a row failed"
     page = client.get("/")
@@ -92,7 +96,7 @@ def test_change_log_filters_and_pages(cw: App, client: TestClient) -> None:
 def test_change_page_has_the_diff_and_both_versions(cw: App, client: TestClient) -> None:
     s = seed(cw)
     with cw.db.read() as session:
-        change = repo.get_change(session, s.updated)
+        change = get_change(session, s.updated)
         assert change is not None and change.from_version is not None and change.to_version is not None
         before, after = change.from_version, change.to_version
     page = client.get(f"/changes/{s.updated}")
@@ -124,7 +128,7 @@ def test_document_history_versions_and_raw_bodies(cw: App, client: TestClient) -
     soup = BeautifulSoup(page.text, "html.parser")
     assert [a["href"] for a in soup.select("ol.history a")] == [f"/changes/{s.new}", f"/changes/{s.updated}"]
     with cw.db.read() as session:
-        versions = repo.document_versions(session, s.document)
+        versions = document_versions(session, s.document)
     assert len(versions) == 2 and all(v.sha256 in page.text for v in versions)
     text = client.get(f"/versions/{versions[1].id}")
     assert text.status_code == 200 and "El juzgado programó la audiencia de control" in text.text
@@ -137,7 +141,7 @@ def test_document_history_versions_and_raw_bodies(cw: App, client: TestClient) -
     assert client.get("/versions/424242").status_code == 404
     # A withdrawn change leaves the log but stays, struck through, in its document's history.
     with cw.db.write() as session:
-        change = repo.get_change(session, s.updated)
+        change = get_change(session, s.updated)
         assert change is not None
         change.withdrawn_at, change.withdrawn_reason = T0 + timedelta(days=5), "re-extraction: same text"
     assert s.updated not in _log_ids(client)
@@ -185,7 +189,7 @@ def test_outbox_is_for_reviewers(cw: App, client: TestClient) -> None:
     assert item.status_code == 200 and f'href="/changes/{s.new}"' in item.text
     # Every link a digest carries to the review page resolves (alerts/render.py: {base_url}/changes/{id}).
     with cw.db.read() as session:
-        digest = repo.get_digest(session, built[0].digest_id)
+        digest = get_digest(session, built[0].digest_id)
         assert digest is not None
         links = set(re.findall(r'href="http://testserver(/changes/\d+)"', digest.html_body))
     assert links and all(client.get(link).status_code == 200 for link in links)
@@ -252,7 +256,7 @@ def test_change_page_shows_each_steps_status_and_never_background(cw: App, clien
     edit's re-published step, and never shows a background or requested step as one the document reports."""
     s = seed(cw)
     with cw.db.write() as session:
-        change = repo.get_change(session, s.hearing)
+        change = get_change(session, s.hearing)
         assert change is not None
         change.milestones = [
             {"type": "hearing", "label": "Audiencia", "status": "taken", "primary": True, "evidence": "programó"},

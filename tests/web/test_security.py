@@ -26,8 +26,9 @@ from alerts.digest import build_digests
 from casewatch.app import App, UserError
 from casewatch.web.app import create_app
 from casewatch.web.auth import UNSAFE_METHODS, parse_reviewers, token_digest
-from pipeline.store import repository as repo
+from pipeline.store.changes import get_change
 from pipeline.store.models import Change, Document, Review
+from pipeline.store.outbox import outbox_page
 from tests.web.conftest import (
     EN,
     FORMALIZED,
@@ -284,10 +285,10 @@ def _hostile_world(cw: App) -> list[dict[str, str]]:
     build_digests(cw.db, cw.config, now=T0 + timedelta(days=2), base_url="http://testserver")
     worlds = []
     with cw.db.read() as session:
-        digest, _ = repo.outbox_page(session)
+        digest, _ = outbox_page(session)
         assert digest, "the hostile changes should be in a digest"
         for change_id in (updated, linked):
-            change = repo.get_change(session, change_id)
+            change = get_change(session, change_id)
             assert change is not None and change.relevant and change.to_version is not None
             worlds.append({"change_id": str(change_id), "document_id": str(change.document_id),
                            "version_id": str(change.to_version.id), "digest_id": str(digest[0].id),
