@@ -1,15 +1,15 @@
-"""Catalogue rows A12-A15, B8, G9, G10: what a config (or a redirect, or DNS) may not make casewatch do.
+"""Catalogue rows A12-A15 and B8: what a config (or a redirect, or DNS) may not make casewatch do.
 
 Config-time checks load real config folders; fetch-time checks run AddressGuardMiddleware, in real
 crawls (child processes, loopback servers) where a resolver hook answers DNS: no test touches real DNS.
+Rows G9 (secrets never shown) and G10 (config writable by others) are in test_secrets_never_shown.py
+and test_config_permissions.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import json
-import logging
 import os
 import socket
 import subprocess
@@ -21,17 +21,12 @@ from typing import Any
 import pytest
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
-from starlette.testclient import TestClient
 
-from casewatch.app import App
-from casewatch.logs import setup_logging
-from casewatch.web.app import create_app
 from config.files import MAX_BYTES
-from config.redact import redact, redact_url
-from config.schema import ConfigError, is_private_host, load_config
+from config.schema import is_private_host, load_config
 from crawler.middlewares import AddressGuardMiddleware
-from tests.config.test_load_config import SPIDERS, _copy, _duplicate_id, _edit, _one_error, _set
-from tests.support.cli import CASE_FILE, run_cli
+from tests.config.test_load_config import _copy, _duplicate_id, _edit, _one_error, _set
+from tests.support.config_folder import _config, _load_error, _one_source
 from tests.support.httpserver import LocalHTTPServer
 from tests.support.spiders import ROOT, run_spider
 
@@ -56,26 +51,6 @@ PUBLIC = ["93.184.216.34", "2606:4700::1111", "::ffff:93.184.216.34", "64:ff9b::
 
 def _url(address: str) -> str:
     return f"http://[{address}]/x" if ":" in address else f"http://{address}/x"
-
-
-def _config(tmp_path: Path, sources_yaml: str) -> Path:
-    root = tmp_path / "config"
-    (root / "cases").mkdir(parents=True)
-    (root / "cases" / CASE_FILE.name).write_bytes(CASE_FILE.read_bytes())
-    (root / "sources.yaml").write_text(sources_yaml, encoding="utf-8")
-    return root
-
-
-def _load_error(root: Path) -> str:
-    with pytest.raises(ConfigError) as err:
-        load_config(root)
-    assert len(err.value.lines) == 1, err.value.lines
-    return err.value.lines[0]
-
-
-def _one_source(url: str, **extra: str) -> str:
-    fields = "".join(f", {k}: {v}" for k, v in extra.items())
-    return f"sources:\n  - {{id: vigilada, name: V, kind: news, spider: page, urls: ['{url}']{fields}}}\n"
 
 
 # Fetch time: the middleware with a resolver hook (A12, A13).
@@ -323,145 +298,3 @@ def test_B8_yaml_alias_bomb_in_params_refused_before_expansion(tmp_path: Path, p
 def test_B8_config_file_over_the_size_limit_refused(tmp_path: Path) -> None:
     root = _config(tmp_path, _one_source("https://example.org/") + "# " + "x" * MAX_BYTES + "\n")
     assert _load_error(root) == f"{root / 'sources.yaml'}: larger than 1 MiB: not read (config files are small)"
-
-
-# ---------------------------------------------------------------------------------------------
-# G9: secrets never shown
-
-
-PASSWORD = "Sup3r-S3cret-Pw"
-
-
-@pytest.mark.parametrize("where", ["urls", "params"])
-def test_G9_credentials_in_a_source_url_refused_without_echoing_them(tmp_path: Path, where: str) -> None:
-    bad = f"https://casewatch:{PASSWORD}@example.org/feed"
-    text = (_one_source(bad) if where == "urls" else
-            _one_source("https://example.org/", params=f"{{feeds: ['https://example.org/a', '{bad}']}}"))
-    line = _load_error(_config(tmp_path, text))
-    field = "urls[0]" if where == "urls" else "params.feeds[1]"
-    assert line.startswith(f"{tmp_path / 'config' / 'sources.yaml'}: sources[0].{field}: source 'vigilada': "
-                           "URL must not contain a user name or password ('https://***@example.org/feed')"), line
-    assert PASSWORD not in line and "casewatch:" not in line
-
-
-def test_G9_credentials_under_defaults_reported_once_without_the_password(tmp_path: Path) -> None:
-    text = (f"defaults:\n  params: {{login: 'https://ana:{PASSWORD}@example.org/'}}\n"
-            + _one_source("https://example.org/"))
-    line = _load_error(_config(tmp_path, text))
-    assert line.startswith(f"{tmp_path / 'config' / 'sources.yaml'}: defaults.params.login: URL must not contain "
-                           "a user name or password ('https://***@example.org/')"), line
-    assert PASSWORD not in line
-
-
-@pytest.mark.parametrize("user_only", ["https://token123@example.org/", "http://@example.org/"])
-def test_G9_a_user_name_alone_is_refused_too(tmp_path: Path, user_only: str) -> None:
-    line = _load_error(_config(tmp_path, _one_source(user_only)))
-    assert "must not contain a user name or password" in line and "token123" not in line
-
-
-def test_G9_redaction_helper() -> None:
-    assert redact_url(f"postgresql://cw:{PASSWORD}@db:5432/x") == "postgresql://***@db:5432/x"
-    assert redact_url(f"postgresql//cw:{PASSWORD}@db/x") == "***@db/x"  # malformed: still no password
-    assert redact(f"Error downloading <GET http://u:{PASSWORD}@10.0.0.1/a?token={PASSWORD}&x=1>", secrets=()) == \
-        "Error downloading <GET http://***@10.0.0.1/a?token=***&x=1>"
-    assert redact(f"host=db password={PASSWORD} dbname=x", secrets=()) == "host=db password=*** dbname=x"
-    assert redact(f"login failed for {PASSWORD}", secrets=[PASSWORD]) == "login failed for ***"
-    assert redact("https://medium.com/@autora/nota", secrets=()) == "https://medium.com/@autora/nota"
-
-
-@pytest.mark.parametrize("db", [f"postgresql//cw:{PASSWORD}@127.0.0.1/db",  # malformed: was echoed whole
-                                f"postgresql://cw:{PASSWORD}@127.0.0.1:notaport/db",  # was a traceback
-                                f"postgresql://cw:{PASSWORD}@127.0.0.1:1/db"])  # nothing listens
-def test_G9_database_password_never_printed(tmp_path: Path, db: str) -> None:
-    for args, env in ((("--db", db, "status"), {}), (("status", "--json"), {"DATABASE_URL": db})):
-        result = run_cli("--config", str(ROOT / "config"), *args, env=env)
-        assert result.returncode == 1
-        assert PASSWORD not in result.stdout + result.stderr
-        assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr
-        assert "database" in result.stderr
-
-
-@pytest.mark.slow
-def test_G9_redirect_with_credentials_never_shown_in_crawl_output_status_api_page_or_logs(
-        tmp_path: Path, db_url: str) -> None:
-    target = f"http://casewatch:{PASSWORD}@10.0.0.1/panel?password={PASSWORD}"
-    with LocalHTTPServer() as server:
-        server.set_route("/moved", status=302, headers={"Location": target})
-        root = _config(tmp_path, _one_source(server.url("/moved"), allow_private="['127.0.0.1']",
-                                             unhealthy_after="1"))
-        cli = ("--config", str(root), "--db", db_url)
-        crawl = run_cli(*cli, "crawl", "-v")
-    outputs = {"crawl": crawl.stdout + crawl.stderr}
-    for args in (("sources",), ("sources", "--json"), ("status",), ("status", "--json"),
-                 ("digest", "--dry-run")):
-        result = run_cli(*cli, *args)
-        outputs[" ".join(args)] = result.stdout + result.stderr
-    app = App(config_dir=root, db_url=db_url)
-    with TestClient(create_app(app)) as client:
-        outputs["dashboard"] = client.get("/").text
-        outputs["api"] = client.get("/api/sources").text
-    app.db.dispose()
-    stream, root = io.StringIO(), logging.getLogger()
-    saved = root.handlers[:], root.level, logging.getLogRecordFactory()
-    setup_logging("json", stream=stream)
-    try:
-        try:
-            raise ConnectionError(f"connect to {target} failed")
-        except ConnectionError:
-            logging.getLogger("casewatch.test").exception("fetch of %s failed", target)
-    finally:
-        root.handlers[:], _, factory = saved
-        root.setLevel(saved[1])
-        logging.setLogRecordFactory(factory)
-    outputs["json log"] = stream.getvalue()
-    for name, text in outputs.items():
-        assert PASSWORD not in text, f"{name}: {text}"
-    shown = json.loads(run_cli(*cli, "sources", "--json").stdout)[0]["last_run"]["error"]
-    assert "address guard refused http://***@10.0.0.1/panel?password=***" in shown, shown  # shown, redacted
-    assert "***@10.0.0.1" in outputs["dashboard"] and "***@10.0.0.1" in outputs["json log"]
-
-
-# ---------------------------------------------------------------------------------------------
-# G10: config writable by others
-
-
-@pytest.mark.parametrize(("target", "mode"), [
-    ("sources.yaml", 0o664), ("sources.yaml", 0o646), ("subscribers.example.yaml", 0o666),
-    ("cases/juliaca-2023.yaml", 0o660), (".", 0o775), ("cases", 0o757),
-])
-def test_G10_config_writable_by_others_refused_with_the_chmod_that_fixes_it(tmp_path: Path, target: str,
-                                                                             mode: int) -> None:
-    root = _copy(tmp_path)
-    path = root / target if target != "." else root
-    path.chmod(mode)
-    try:
-        with pytest.raises(ConfigError) as err:
-            load_config(root, spiders=SPIDERS)
-    finally:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    assert len(err.value.lines) == 1, err.value.lines
-    line = err.value.lines[0]
-    assert "writable by " in line and f"(mode {mode:o})" in line, line
-    assert line.endswith(f"fix with: chmod go-w {path}"), line
-    load_config(root, spiders=SPIDERS)  # after the chmod it loads
-
-
-def test_G10_repository_config_and_copies_made_under_umask_022_load(tmp_path: Path) -> None:
-    assert load_config(ROOT / "config", spiders=SPIDERS).sources
-    old = os.umask(0o022)
-    try:
-        root = _copy(tmp_path)  # how the tests' fixtures copy the config
-    finally:
-        os.umask(old)
-    assert load_config(root, spiders=SPIDERS).sources
-
-
-def test_G10_scheduler_snapshot_for_crawl_children_loads_under_a_group_writable_umask(tmp_path: Path) -> None:
-    from casewatch.reload import snapshot
-
-    old = os.umask(0o002)  # common on shared servers: new files 0664, folders 0775
-    try:
-        copy = snapshot(_copy(tmp_path), tmp_path / "snapshots")
-    finally:
-        os.umask(old)
-    assert load_config(copy, spiders=SPIDERS).sources  # what a crawl child loads

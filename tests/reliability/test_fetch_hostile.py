@@ -3,79 +3,27 @@
 Each test runs the real `casewatch crawl` (tests/support/crawl.py: short timeouts, otherwise the project's
 Scrapy settings) against local servers that misbehave, and checks what the catalogue expects: an error
 line naming the source and the cause (ERR), the last good version kept (KEEP), the other sources of
-the same run fetched (ISO). Rows A3-A5, A12-A15 and A19 are in test_fetch_integrity.py and
-test_config_guard.py; the status of every row is in README.md.
+the same run fetched (ISO). Rows A10, A11 and A16-A18 (redirects, and what a site's headers may
+make the crawler do) are in test_fetch_redirects_and_headers.py; A3-A5, A12-A15 and A19 in
+test_fetch_integrity.py and test_config_guard.py; the status of every row is in README.md.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import brotli
 import pytest
 from backports import zstd
-from pydantic import ValidationError
-from scrapy.utils.misc import load_object
 
-from config.schema import Source
 from crawler.runner import crawler_settings
-from tests.support.crawl import Crawled, crawl, last_run, stored, write_config
+from tests.support.crawl import crawl, last_run, stored, write_config
+from tests.support.hostile_site import CONTROL, TEXT, Site, page
 from tests.support.httpserver import LocalHTTPServer, Raw, reset_connection
-
-CONTROL = "control"
-TEXT = "La Fiscalía amplió la investigación por las muertes de Juliaca del 9 de enero de 2023."
-
-
-def page(text: str = TEXT) -> bytes:
-    return (f"<!doctype html><html lang='es'><head><meta charset='utf-8'><title>Comunicado</title></head>"
-            f"<body><main><p>{text}</p></main></body></html>").encode()
-
-
-class Site:
-    """A local site with one hostile URL per source plus a healthy control source; a config and a db."""
-
-    def __init__(self, server: LocalHTTPServer, tmp: Path, paths: dict[str, str], **extra: object):
-        self.server, self.paths = server, paths
-        self.db = f"sqlite:///{tmp / 'casewatch.db'}"
-        server.set_route("/control", body=page("Control: la audiencia de Juliaca sigue programada."))
-        sources = [{"id": sid, "urls": [server.url(path)], **extra} for sid, path in paths.items()]
-        self.config = write_config(tmp, [*sources, {"id": CONTROL, "urls": [server.url("/control")]}])
-
-    def url(self, source_id: str) -> str:
-        return self.server.url(self.paths[source_id])
-
-    def crawl_good_first(self) -> None:
-        """Every URL serves a good page once, so the hostile crawl has a last good version to keep."""
-        for path in self.paths.values():
-            self.server.set_route(path, body=page())
-        result = crawl(self.config, self.db)
-        assert result.returncode == 0, result.stderr
-        for sid in self.paths:
-            assert stored(self.db, self.url(sid)).versions == [TEXT]
-
-    def crawl(self, **kw: object) -> Crawled:
-        result = crawl(self.config, self.db, **kw)  # type: ignore[arg-type]
-        assert result.returncode == 3, result.stdout + result.stderr  # some sources failed
-        assert last_run(self.db, CONTROL)[0] == "ok", "ISO: the healthy source of the same run is fetched"
-        return result
-
-    def assert_kept(self, source_id: str) -> None:
-        """KEEP: still exactly the one good version and its ``new`` change; the run failed."""
-        doc = stored(self.db, self.url(source_id))
-        assert (doc.versions, doc.changes, doc.state) == ([TEXT], ["new"], "active"), (source_id, doc)
-        assert last_run(self.db, source_id)[0] == "failed"
-
-
-@pytest.fixture
-def server() -> Iterator[LocalHTTPServer]:
-    with LocalHTTPServer() as srv:
-        yield srv
-
 
 # ---------------------------------------------------------------------------------------------- A1
 
@@ -296,143 +244,6 @@ def test_A9_dns_failure_isolated_and_cleared(server: LocalHTTPServer, tmp_path: 
     assert fixed.returncode == 0, fixed.stderr
     assert last_run(db, "flaky") == ("ok", None, "healthy", None)
     assert stored(db, f"http://{FLAKY_HOST}:{port}/flaky").versions == [TEXT]
-
-
-# ---------------------------------------------------------------------------------------------- A10
-
-@pytest.mark.slow
-def test_A10_redirect_loops_and_long_chains_stop(server: LocalHTTPServer, tmp_path: Path) -> None:
-    """A -> B -> A, and a chain one hop longer than REDIRECT_MAX_TIMES: ERR naming the path, no hang."""
-    hops = crawler_settings().getint("REDIRECT_MAX_TIMES")
-    site = Site(server, tmp_path, {"loop": "/loop/a", "chain": "/chain/0"})
-    site.crawl_good_first()
-    server.set_route("/loop/a", status=302, headers={"Location": "/loop/b"})
-    server.set_route("/loop/b", status=302, headers={"Location": "/loop/a"})
-    for i in range(hops + 2):
-        server.set_route(f"/chain/{i}", status=301, headers={"Location": f"/chain/{i + 1}"})
-    result = site.crawl()
-    loop = result.failure("loop")
-    assert "redirect loop" in loop and loop.endswith(f"{server.url('/loop/b')} -> {server.url('/loop/a')}"), loop
-    chain = result.failure("chain")
-    assert "max redirections reached" in chain and server.url("/chain/") in chain, chain
-    assert server.requests.count("/loop/a") == 2 and server.requests.count("/loop/b") == 1
-    assert f"/chain/{hops + 1}" not in server.requests, "no hop beyond REDIRECT_MAX_TIMES is fetched"
-    for sid in ("loop", "chain"):
-        site.assert_kept(sid)
-
-
-# ---------------------------------------------------------------------------------------------- A11
-
-SCHEMES = {"file": "file:///etc/passwd", "data": "data:text/html,<main><p>root:x:0:0</p></main>",
-           "ftp": "ftp://127.0.0.1/etc/passwd", "s3": "s3://bucket/etc/passwd"}
-
-
-@pytest.mark.slow
-def test_A11_redirects_to_other_schemes_not_followed(server: LocalHTTPServer, tmp_path: Path) -> None:
-    site = Site(server, tmp_path, {f"to-{scheme}": f"/to-{scheme}" for scheme in SCHEMES})
-    site.crawl_good_first()
-    for scheme, target in SCHEMES.items():
-        server.set_route(f"/to-{scheme}", status=301, headers={"Location": target})
-    result = site.crawl()
-    for scheme in SCHEMES:
-        line = result.failure(f"to-{scheme}")
-        assert site.url(f"to-{scheme}") in line and "301" in line, line
-        site.assert_kept(f"to-{scheme}")
-    assert "root:" not in result.stdout + result.stderr
-
-
-# ---------------------------------------------------------------------------------------------- A16, A17
-
-CREDENTIAL_FIELDS = ("headers", "cookies", "http_user", "http_pass", "auth", "authorization", "credentials")
-
-
-@pytest.mark.slow
-def test_A16_no_credentialed_sources_and_site_cookies_stay_on_their_host(server: LocalHTTPServer,
-                                                                          tmp_path: Path) -> None:
-    """Not applicable as written (no source carries credentials: the schema refuses such fields); the
-    cookies a site sets itself are still not sent to another host it redirects to."""
-    base = {"id": "s", "name": "s", "kind": "news", "spider": "page", "urls": ["https://example.org/"]}
-    for name in CREDENTIAL_FIELDS:
-        with pytest.raises(ValidationError, match=name):
-            Source.model_validate({**base, name: {"Authorization": "Bearer x"}})
-    seen: dict[str, str | None] = {}
-
-    def cookie_page(label: str) -> Callable[[BaseHTTPRequestHandler], None]:
-        def write(handler: BaseHTTPRequestHandler) -> None:
-            seen[label] = handler.headers.get("Cookie")
-            body = page()
-            handler.send_response(200)
-            handler.send_header("Content-Type", "text/html; charset=utf-8")
-            handler.send_header("Content-Length", str(len(body)))
-            handler.end_headers()
-            handler.wfile.write(body)
-        return write
-
-    port = server.base_url.rsplit(":", 1)[1]
-    server.set_route("/login", status=302, headers={"Set-Cookie": "session=secret-1; Path=/",
-                                                     "Location": f"http://localhost:{port}/other"})
-    server.set_route("/other", Raw(cookie_page("other-host")))
-    server.set_route("/login-here", status=302, headers={"Set-Cookie": "session=secret-2; Path=/",
-                                                          "Location": "/same"})
-    server.set_route("/same", Raw(cookie_page("same-host")))  # the control: the cookie does travel here
-    db = f"sqlite:///{tmp_path / 'casewatch.db'}"
-    config = write_config(tmp_path, [{"id": "cookies", "urls": [server.url("/login")]},
-                                     {"id": "cookies-here", "urls": [server.url("/login-here")]}])
-    result = crawl(config, db)
-    assert result.returncode == 0, result.stderr
-    assert seen == {"other-host": None, "same-host": "session=secret-2"}, seen
-
-
-def test_A17_no_http_auth_settings(tmp_path: Path) -> None:
-    """Not applicable: casewatch never configures basic auth (no HTTP_USER in the project settings, no
-    credential field in a source), so HTTPAUTH_DOMAIN has nothing to guard."""
-    settings = crawler_settings()
-    assert not settings.get("HTTP_USER") and not settings.get("HTTP_PASS")
-    base = {"id": "s", "name": "s", "kind": "news", "spider": "page", "urls": ["https://example.org/"]}
-    for name in ("http_user", "http_pass", "http_auth_domain"):
-        with pytest.raises(ValidationError, match=name):
-            Source.model_validate({**base, name: "ana"})
-
-
-# ---------------------------------------------------------------------------------------------- A18
-
-CANARY_ENV = "REFERRER_CANARY_FILE"
-
-
-class Canary:
-    """What a malicious ``Referrer-Policy: <python path>`` would make an old Scrapy instantiate."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        Path(os.environ[CANARY_ENV]).write_text("loaded")
-
-
-@pytest.mark.slow
-def test_A18_referrer_policy_header_naming_a_python_path_has_no_effect(
-        server: LocalHTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib.metadata as md
-    import tomllib
-
-    from packaging.requirements import Requirement
-    from packaging.version import Version
-
-    requirements = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]
-    floor = next(Requirement(r) for r in requirements["dependencies"] if Requirement(r).name == "scrapy")
-    assert not floor.specifier.contains("2.14.1") and Version(md.version("scrapy")) >= Version("2.14.2")
-
-    marker = tmp_path / "canary"
-    hostile = f"{__name__}.{Canary.__qualname__}"
-    server.set_route("/report", body=b"<html><body><main><p>Informe</p><a href='/doc.pdf'>pdf</a></main></body></html>",
-                     headers={"Referrer-Policy": hostile})
-    server.set_route("/doc.pdf", body=b"%PDF-1.4 broken", headers={"Content-Type": "application/pdf"})
-    db = f"sqlite:///{tmp_path / 'casewatch.db'}"
-    config = write_config(tmp_path, [{"id": "report", "urls": [server.url("/report")],
-                                      "params": {"follow_pdfs": True}}])
-    monkeypatch.setenv(CANARY_ENV, str(marker))  # the crawl child inherits it
-    crawl(config, db)
-    assert "/doc.pdf" in server.requests, "the link was followed (the Referer policy was consulted)"
-    assert not marker.exists(), "the Referrer-Policy header loaded a Python object"
-    load_object(hostile)()  # the control: the canary does notice being loaded
-    assert marker.exists()
 
 
 # ---------------------------------------------------------------------------------------------- A20

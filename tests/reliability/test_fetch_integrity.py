@@ -1,6 +1,6 @@
-"""Catalogue rows A3, A4, A5, A19, B6 and the TLS / listening-socket checks: the crawler as a witness
-that cannot be fooled. Real `casewatch crawl` processes against hostile loopback servers, a real
-database; nothing forged, truncated or unreadable becomes a version.
+"""Catalogue rows A3, A4, A5, A19, B6 and the listening-socket check: the crawler as a witness that
+cannot be fooled. Real `casewatch crawl` processes against hostile loopback servers, a real database;
+nothing forged, truncated or unreadable becomes a version. The TLS checks are in test_fetch_tls.py.
 """
 
 from __future__ import annotations
@@ -21,31 +21,14 @@ from typing import Any
 
 import brotli
 import pytest
-import yaml
-from sqlalchemy import func, select
 
-from config.schema import ConfigError, load_config
 from crawler.runner import crawler_settings
 from crawler.spiders.page import PageSpider
-from pipeline.store.models import Change, CrawlRun, Document, Version
 from pipeline.store.session import Database
-from tests.support.certs import TestCA, self_signed
-from tests.support.cli import CASE_FILE, ROOT, child_env, run_cli
-from tests.support.httpserver import LocalHTTPServer, LocalHTTPSServer, Route
+from tests.support.cli import ROOT, child_env
+from tests.support.httpserver import LocalHTTPServer, Route
+from tests.support.integrity_crawl import PARAGRAPHS, Stored, crawl, last_run, lines_naming, page, stored, write_config
 from tests.support.spiders import run_spider
-
-# Long enough that half of it is a real page too: a prefix would look like an edit removing the rest.
-PARAGRAPHS = [
-    f"Párrafo {i}: la Fiscalía amplió la investigación por la masacre de Juliaca del 9 de enero de 2023, "
-    f"en la que murieron 18 personas durante las protestas contra el gobierno de Dina Boluarte."
-    for i in range(1, 80)
-]
-
-
-def page(title: str, paragraphs: list[str] = PARAGRAPHS) -> bytes:
-    body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f"<html><head><title>{title}</title></head><body><main><h1>{title}</h1>{body}</main></body></html>"
-            ).encode()
 
 
 def deflate(data: bytes) -> bytes:
@@ -53,48 +36,6 @@ def deflate(data: bytes) -> bytes:
 
 
 COMPRESS = {"gzip": gzip.compress, "br": brotli.compress, "deflate": deflate}
-
-
-def write_config(directory: Path, sources: list[dict[str, Any]]) -> Path:
-    """A config folder with the Juliaca case and ``sources`` (loopback allowed)."""
-    (directory / "cases").mkdir(parents=True, exist_ok=True)
-    (directory / "cases" / CASE_FILE.name).write_bytes(CASE_FILE.read_bytes())
-    entries = [{"name": s["id"], "kind": "news", "spider": "page", "allow_private": True, **s} for s in sources]
-    (directory / "sources.yaml").write_text(yaml.safe_dump({"sources": entries}, allow_unicode=True), encoding="utf-8")
-    return directory
-
-
-def crawl(config: Path, db_url: str, *ids: str) -> subprocess.CompletedProcess[str]:
-    return run_cli("--config", str(config), "--db", db_url, "crawl", *ids)
-
-
-@dataclass
-class Stored:
-    versions: int
-    changes: int
-    texts: list[str]
-
-
-def stored(db: Database, url: str) -> Stored:
-    with db.read() as s:
-        doc = s.scalar(select(Document).where(Document.url == url))
-        if doc is None:
-            return Stored(0, 0, [])
-        versions = s.scalars(select(Version).where(Version.document_id == doc.id).order_by(Version.id)).all()
-        changes = s.scalar(select(func.count()).select_from(Change).where(Change.document_id == doc.id)) or 0
-        return Stored(len(versions), changes, [v.text for v in versions])
-
-
-def last_run(db: Database, source_id: str) -> CrawlRun:
-    with db.read() as s:
-        run = s.scalars(select(CrawlRun).where(CrawlRun.source_id == source_id).order_by(CrawlRun.id.desc())).first()
-        assert run is not None
-        s.expunge(run)
-        return run
-
-
-def lines_naming(output: str, url: str) -> list[str]:
-    return [line for line in output.splitlines() if url in line]
 
 
 # -- A3, A4, A5: incomplete bodies ---------------------------------------------------------------------
@@ -262,90 +203,6 @@ def test_A19_effective_scrapy_settings_are_hardened() -> None:
     assert {"BodyIntegrityMiddleware", "ContentTypeMiddleware", "AddressGuardMiddleware"} <= set(
         run.stats["probe/middlewares"])
     assert len(run.items) == 1
-
-
-# -- TLS: verified certificates, tls_ca for a private CA -------------------------------------------------
-
-@dataclass
-class TlsCrawl:
-    db: Database
-    urls: dict[str, str]
-    result: subprocess.CompletedProcess[str]
-
-
-@pytest.fixture(scope="module")
-def tls_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsCrawl]:
-    """One crawl of three HTTPS sites on loopback, each asked for as https://localhost:PORT/."""
-    tmp = tmp_path_factory.mktemp("tls")
-    ca = TestCA.create(tmp / "ca")
-    servers = {
-        "tls-self-signed": LocalHTTPSServer(*self_signed(tmp / "certs", "localhost")),
-        "tls-private-ca": LocalHTTPSServer(*ca.issue(tmp / "certs", "localhost")),
-        "tls-other-host": LocalHTTPSServer(*ca.issue(tmp / "certs", "other.example")),
-    }
-    for server in servers.values():
-        server.set_route("/", body=page("Fiscalía amplía la investigación"))
-        server.start()
-    try:
-        urls = {sid: server.url("/") for sid, server in servers.items()}
-        config = write_config(tmp / "config", [
-            {"id": "tls-self-signed", "urls": [urls["tls-self-signed"]]},
-            {"id": "tls-private-ca", "urls": [urls["tls-private-ca"]], "tls_ca": str(ca.cert_file)},
-            {"id": "tls-other-host", "urls": [urls["tls-other-host"]], "tls_ca": str(ca.cert_file)},
-        ])
-        db_url = f"sqlite:///{tmp / 'casewatch.db'}"
-        result = crawl(config, db_url)
-        db = Database(db_url)
-        yield TlsCrawl(db, urls, result)
-        db.dispose()
-    finally:
-        for server in servers.values():
-            server.stop()
-
-
-def _assert_refused(crawl: TlsCrawl, sid: str, cause: str) -> None:
-    url = crawl.urls[sid]
-    assert stored(crawl.db, url) == Stored(0, 0, [])
-    run = last_run(crawl.db, sid)
-    expected = f"{sid}: {url}: TLS certificate refused: {cause}"
-    assert run.status == "failed" and run.errors == 1 and run.items == 0
-    assert run.error is not None and run.error.startswith(expected), run.error
-    shown = lines_naming(crawl.result.stdout + crawl.result.stderr, url)
-    assert len(shown) == 1 and expected in shown[0], shown
-
-
-@pytest.mark.slow
-def test_tls_self_signed_page_is_a_failed_fetch_and_stores_nothing(tls_crawl: TlsCrawl) -> None:
-    _assert_refused(tls_crawl, "tls-self-signed", "not signed by a trusted CA")
-
-
-@pytest.mark.slow
-def test_tls_private_ca_named_in_tls_ca_is_accepted(tls_crawl: TlsCrawl) -> None:
-    assert stored(tls_crawl.db, tls_crawl.urls["tls-private-ca"]).versions == 1
-    assert last_run(tls_crawl.db, "tls-private-ca").status == "ok"
-
-
-@pytest.mark.slow
-def test_tls_certificate_for_another_host_is_refused_even_from_the_trusted_ca(tls_crawl: TlsCrawl) -> None:
-    _assert_refused(tls_crawl, "tls-other-host", "it is not valid for localhost")
-    assert tls_crawl.result.returncode == 3
-
-
-@pytest.mark.parametrize("problem", ["missing", "relative", "not-pem", "unreadable"])
-def test_tls_ca_that_cannot_be_used_is_one_config_error_line(tmp_path: Path, problem: str) -> None:
-    bundle = tmp_path / "ca.pem"
-    if problem == "not-pem":
-        bundle.write_text("not a certificate\n", encoding="utf-8")
-    elif problem == "unreadable":
-        bundle.mkdir()  # a directory: exists, cannot be read as a file (root ignores chmod)
-    path = "ca.pem" if problem == "relative" else str(bundle)
-    config = write_config(tmp_path / "config", [{"id": "intranet", "urls": ["https://intranet.example/"],
-                                                 "tls_ca": path}])
-    with pytest.raises(ConfigError) as err:
-        load_config(config)
-    assert len(err.value.lines) == 1
-    line = err.value.lines[0]
-    assert "sources[0].tls_ca: source 'intranet': CA bundle" in line and path in line, line
 
 
 # -- no listening socket, no job file ------------------------------------------------------------------

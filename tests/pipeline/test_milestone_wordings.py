@@ -1,0 +1,226 @@
+"""Wordings that decide a step's status: voices and recalls, the words of a primary step, words that
+report no such step, look-back kickers and calls, steps told through other words, recaps and a
+headline's future.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.classify.milestones import (
+    find_milestones,
+)
+from tests.support.milestones import PUBLISHED, statuses
+
+
+@pytest.mark.parametrize(("title", "text", "mtype", "status", "why"), [
+    # what a speaker recalls is history; a verb coordinated after the recalled clause is a new main clause
+    ("Defensoría recomienda formalizar investigaciones por Juliaca", "La Defensoría recomendó al Ministerio "
+     "Público formalizar las investigaciones. La institución recordó que en 2023 publicó un informe sobre los "
+     "fallecidos.", "report", "background", "recalled"),
+    ("Illariy demands formalisation of charges", "The institute issued a communiqué demanding charges. The "
+     "communiqué recalls that the IACHR granted precautionary measures to the families.", "precautionary_measure",
+     "background", "recalled"),
+    ("ONU pide a Perú no aplicar la amnistía", "El Alto Comisionado pidió a Perú no aplicar la ley. Su portavoz "
+     "recordó que el derecho internacional prohíbe las amnistías y exhortó a los jueces a ejercer control.",
+     "statement", "taken", "the request is the step"),
+    # the Congress report that carries the archiving
+    ("Congress committee archives constitutional complaint 509 against Boluarte", "The Permanent Committee on "
+     "Wednesday approved the final report recommending the archiving of constitutional complaint 509.", "report",
+     "background", "carries the step"),
+    # a demand's or a report's body: the other steps it tells after the lead are its context
+    ("Macusani families demand justice", "Relatives protested on Monday outside the prosecutor's office and "
+     "demanded charges. The prosecutor's office opened its inquiry into the deaths.",
+     "preliminary_investigation", "background", "context of the statement"),
+    # a step dated by a bare month before the month of publication, below the lead, is told again
+    ("Macusani families demand justice", "Relatives protested on Monday outside the prosecutor's office and "
+     "demanded charges. The prosecutor's office opened its inquiry into the deaths in January.",
+     "preliminary_investigation", "background", "before the month of publication"),
+    ("Former police commander testifies", "A former colonel testified on Tuesday before the judges. The trial "
+     "opened in January.", "trial", "background", "before the month of publication"),
+    # an investigation that goes on is no new step
+    ("Four Juliaca police officers testify as preparatory investigation continues", "Four officers gave statements "
+     "on Monday before the prosecutor.", "formal_investigation", "background", "under way"),
+    # a report that recommends: its call is part of it
+    ("Ombudsman publishes report on protest deaths, recommends reparations", "The Ombudsman's Office on Tuesday "
+     "presented a report on the protests.", "statement", "background", "the call of the report"),
+])
+def test_voices_recalls_and_vehicles(title: str, text: str, mtype: str, status: str, why: str) -> None:
+    found = [m for m in find_milestones(title, text, published=PUBLISHED) if m.type == mtype]
+    assert found and found[0].status == status and why in found[0].reason, found
+
+
+@pytest.mark.parametrize(("title", "text", "primary"), [
+    ("Juliaca preparatory investigation extended by seven months", "A judge granted the request to extend by seven "
+     "months the preparatory investigation against four officers.", "investigation_extended"),
+    ("Prosecutor's Office formalises investigation against army officers", "The prosecutor formalised the "
+     "preparatory investigation against three officers.", "formal_investigation"),
+    ("Police search home of former general in Juliaca killings probe", "Prosecutors and police on Monday searched "
+     "the home of a retired general.", "coercive_measure"),
+    ("Ombudsman publishes report on protest deaths, recommends reparations", "The Ombudsman's Office on Tuesday "
+     "presented a report on the protests.", "report"),
+    ("Carpetas del caso Juliaca pasan a la fiscalía de derechos humanos de Puno", "La Fiscalía de la Nación "
+     "dispuso el martes que las carpetas sean asumidas por la fiscalía de Puno.", "institutional"),
+])
+def test_primary_step_wordings(title: str, text: str, primary: str) -> None:
+    found = find_milestones(title, text, published=PUBLISHED)
+    assert found and found[0].primary and found[0].type == primary, found
+
+
+@pytest.mark.parametrize(("title", "text", "absent"), [
+    ("Ombudsman's Office reports 17 deaths in Juliaca, urges prompt investigation", "The Ombudsman's Office "
+     "reported that 17 civilians died and called for an investigation.", "report"),
+    ("Ministerio Público presenta estadísticas", "El Ministerio Público presentó su reporte sobre las 49 "
+     "investigaciones abiertas por muertes de civiles y 230 declaraciones testimoniales.", "testimony"),
+    ("CIDH otorga medidas cautelares a deudos de Juliaca", "La CIDH otorgó medidas cautelares a los familiares. "
+     "La Comisión realizó una visita in loco, durante la cual recogió testimonios en Puno.", "testimony"),
+    ("Juez dicta auto de enjuiciamiento contra policías", "El juzgado dictó auto de enjuiciamiento contra tres "
+     "suboficiales y remitió el expediente al Juzgado Penal Colegiado.", "institutional"),
+    ("Court orders trial of army officers over Andahuaylas deaths", "A court on Wednesday ordered that army "
+     "officers stand trial over the deaths.", "trial"),
+    ("IDL: el juicio por Juliaca es un paso, pero faltan los mandos", "El Instituto de Defensa Legal saluda el "
+     "inicio del juicio oral contra tres policías.", "trial"),
+])
+def test_wordings_that_report_no_such_step(title: str, text: str, absent: str) -> None:
+    found = find_milestones(title, text, published=PUBLISHED)
+    assert not [m for m in found if m.type == absent and m.status == "taken"], found
+
+
+@pytest.mark.parametrize(("title", "text", "mtype", "status"), [
+    ("Prosecutors file new constitutional complaint against Boluarte", "The Attorney General's Office on Wednesday "
+     "filed a new constitutional complaint. Congress archived an earlier complaint over the same deaths in May.",
+     "archived", "background"),
+    ("Analysis: Can Peru's protest cases survive the amnesty era?", "With an amnesty law already in force, lawyers "
+     "fear the cases may stall.", "legislation", "background"),
+    ("Families still without autopsy reports", "Aprodeh demanded on Thursday that Legal Medicine hand over the "
+     "necropsy protocols.", "report", None),
+    ("ONU insta al Perú a garantizar la participación de las víctimas", "Un grupo de relatores instó hoy al Perú "
+     "a garantizar la participación de las familias en el juicio.", "statement", "taken"),
+    ("CNDDHH denuncia hostigamiento a familias de heridos", "La Coordinadora denunció hostigamiento policial a las "
+     "familias de los heridos.", "statement", "taken"),
+])
+def test_earlier_objects_look_back_kickers_and_calls(title: str, text: str, mtype: str, status: str | None) -> None:
+    """status None: the type is not found at all; background: found, if at all, never taken."""
+    got = statuses(title, text)
+    if status is None:
+        assert mtype not in got, got
+    elif status == "background":
+        assert "taken" not in got.get(mtype, set()), got
+    else:
+        assert status in got.get(mtype, set()), got
+
+
+def test_a_hearing_set_in_a_demands_body_is_still_news() -> None:
+    """A voice's body tells context after the lead, except a hearing a court set or held (docs/architecture.md)."""
+    text = ("La CIDH pidió al Estado peruano investigar las muertes de Juliaca. El juzgado programó la audiencia "
+            "para el 4 de diciembre. La fiscalía abrió investigación preliminar en enero.")
+    got = statuses("CIDH sigue el caso Juliaca", text)
+    assert got["statement"] == {"taken"} and "taken" in got["hearing"], got
+    assert "taken" not in got.get("preliminary_investigation", set()), got
+
+
+@pytest.mark.parametrize(("title", "text", "mtype", "status", "why"), [
+    # the defence asking for a dismissal asks for it
+    ("Audiencia de control de acusación en el caso Juliaca", "El juzgado realizó ayer la audiencia. Durante la "
+     "sesión, las defensas plantearon el sobreseimiento del caso.", "archived", "requested", "asked for"),
+    # a dismissal worded as a rejection is the archiving itself
+    ("Judge dismisses case against protesters", "A judge in Juliaca on Monday dismissed the case against eleven "
+     "protesters.", "archived", "taken", "the rejection is the step"),
+    # a verdict welcomed is what the statement is about, not a new ruling
+    ("UN rights office welcomes Juliaca verdict", "The office called it an important step against impunity.",
+     "ruling", "background", "a position on it"),
+    # a headline's step that the body tells as asked for
+    ("Prosecutors ask court to bar former president from leaving Peru", "Prosecutors on Wednesday requested an "
+     "18-month travel ban for the former president.", "coercive_measure", "requested", "told in the body"),
+    # a report of autopsies delivered is expert evidence
+    ("Peritos entregan informe de las necropsias", "Medicina Legal entregó a la fiscalía el documento.",
+     "forensic", "taken", "the report of"),
+    # a court declaring a charge admissible rules on it
+    ("Juez declara procedente acusación contra cuatro policías y los envía a juicio", "El juzgado dictó el auto "
+     "de enjuiciamiento.", "indictment", "background", "what the court admitted"),
+    # a verb charge beside a constitutional complaint filed is that complaint
+    ("Prosecutors accuse former minister over 2020 deaths", "Prosecutors filed a constitutional complaint on "
+     "Tuesday against the former minister.", "indictment", "background", "constitutional complaint"),
+    # what an earlier indictment asks for is background
+    ("Poder Judicial programa audiencia de control de acusación", "El juzgado programó la audiencia para el 18 "
+     "de mayo. La acusación fiscal, presentada en marzo, solicita penas de 25 años de prisión.",
+     "indictment", "background", ""),
+])
+def test_steps_told_through_other_words(title: str, text: str, mtype: str, status: str, why: str) -> None:
+    found = [m for m in find_milestones(title, text, published=PUBLISHED) if m.type == mtype]
+    assert found and found[0].status == status and why in found[0].reason, found
+    assert status == "taken" or all(m.status != "taken" for m in found), found
+
+
+def test_according_to_a_statement_names_a_source() -> None:
+    found = find_milestones("Prosecutors formalize investigation against four officers", "The officers are "
+                            "suspected of homicide, according to a statement.", published=PUBLISHED)
+    assert [m.type for m in found if m.status == "taken"] == ["formal_investigation"], found
+
+
+@pytest.mark.parametrize(("title", "text", "mtype"), [
+    ("Juicio por Juliaca", "En la sesión de ayer declararon dos peritos de balística ante el colegiado.", "testimony"),
+    ("Caso Juliaca", "La fiscalía recabó las primeras declaraciones de heridos el lunes.", "testimony"),
+    ("Former minister questioned", "The former minister appeared before prosecutors on Tuesday.", "testimony"),
+    ("Peru opens probe", "Prosecutors opened preliminary proceedings against army officers on Monday.",
+     "preliminary_investigation"),
+    ("Fiscal de la Nación", "El fiscal de la Nación ratificó ayer al equipo especial que investiga las muertes.",
+     "institutional"),
+])
+def test_wordings_of_a_step_taken(title: str, text: str, mtype: str) -> None:
+    found = find_milestones(title, text, published=PUBLISHED)
+    assert any(m.type == mtype and m.status == "taken" for m in found), found
+
+
+@pytest.mark.parametrize(("title", "text", "mtype"), [
+    # the investigation as the subject of what is ordered is no investigation opened
+    ("Caso Juliaca pasa a la Fiscalía de Derechos Humanos", "La Fiscalía de la Nación dispuso que la investigación "
+     "por las muertes sea trasladada a la fiscalía supraprovincial.", "preliminary_investigation"),
+    # the prosecution restating at trial the sentence it asks for is the charge, not a public position
+    ("Arranca el juicio oral por las muertes de Juliaca", "El colegiado dio inicio ayer al juicio oral. En la "
+     "primera sesión, la fiscalía reiteró el pedido de hasta 35 años de prisión.", "statement"),
+])
+def test_words_that_report_no_step_of_that_type(title: str, text: str, mtype: str) -> None:
+    found = find_milestones(title, text, published=PUBLISHED)
+    assert not any(m.type == mtype and m.status == "taken" for m in found), found
+
+
+@pytest.mark.parametrize(("title", "text", "mtype", "status", "why"), [
+    # going to the prosecutor to testify is testifying
+    ("Exministro acude a la Fiscalía", "El exministro acudió ayer a la sede de la Fiscalía de la Nación para rendir "
+     "su declaración en la investigación por las muertes.", "testimony", "taken", "went to testify"),
+    # the witnesses' own verb is the testimony
+    ("Testigos declaran en juicio por muertes en Juliaca", "La sesión se realizó en San Román.", "testimony",
+     "taken", "the witnesses testify"),
+    # what happened at the place just named goes on with the story
+    ("Exjefe policial ante la fiscalía", "El exjefe de la Región Policial Puno acudió ayer a la sede del Equipo "
+     "Especial de Fiscales, donde declaró durante cinco horas como investigado.", "testimony", "taken", ""),
+    # the investigation extended is what the extension acts on
+    ("Prosecutors extend Juliaca investigation by eight months", "The special team has extended the preparatory "
+     "investigation by eight months.", "formal_investigation", "background", "extends"),
+])
+def test_status_read_from_the_sentence(title: str, text: str, mtype: str, status: str, why: str) -> None:
+    found = [m for m in find_milestones(title, text, published=PUBLISHED) if m.type == mtype]
+    assert found and found[0].status == status and why in found[0].reason, found
+
+
+def test_lost_immunity_is_no_constitutional_complaint() -> None:
+    found = find_milestones("Judge bars former president from leaving Peru", "A judge on Tuesday barred the former "
+                            "president from leaving Peru. She was removed by Congress and lost presidential immunity.",
+                            published=PUBLISHED)
+    assert not any(m.type == "constitutional_complaint" and m.status == "taken" for m in found), found
+
+
+@pytest.mark.parametrize(("title", "text", "mtype"), [
+    # a recap word opening the clause of the verb that acts on the step
+    ("Families say threats continue", "Two years after the IACHR granted precautionary measures to leaders of the "
+     "association, the families say threats have not stopped.", "precautionary_measure"),
+    # an English headline's "to be" / "to travel" tells what is coming
+    ("Boluarte to be questioned by prosecutors next month", "The former president will answer questions.",
+     "testimony"),
+    ("Ayacucho families to travel to Washington for IACHR hearing", "Relatives will take part next month.",
+     "hearing"),
+])
+def test_recaps_and_headline_futures_report_no_step(title: str, text: str, mtype: str) -> None:
+    found = find_milestones(title, text, published=PUBLISHED)
+    assert not any(m.type == mtype and m.status == "taken" for m in found), found
