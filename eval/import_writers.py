@@ -11,6 +11,7 @@
     .venv/bin/python eval/import_writers.py v11 /work/evalsets/v11   # the same
     .venv/bin/python eval/import_writers.py v12 /work/evalsets/v12   # held out whole, like v3, v7 and v8
     .venv/bin/python eval/import_writers.py v13 /work/evalsets/v13   # the same
+    .venv/bin/python eval/import_writers.py v14 /work/evalsets/v14   # the same
 
 Each writer wrote one file (v3: es-v3-a, es-v3-b, en-v3-c; v4: es-v4-d, es-v4-e, en-v4-f); the Spanish
 files are joined. Only ids, counts and problems are printed, never texts or labels (nobody tuning
@@ -38,6 +39,7 @@ from eval.evalset import (
     V11_DIR,
     V12_DIR,
     V13_DIR,
+    V14_DIR,
     problems,
     split_of,
 )
@@ -54,6 +56,7 @@ SETS = {
     "v11": (V11_DIR, "k % 5", {"es": ("es-v11-y.yaml", "es-v11-z.yaml"), "en": ("en-v11-a.yaml",)}),
     "v12": (V12_DIR, "test", {"es": ("es-v12-q.yaml", "es-v12-r.yaml"), "en": ("en-v12-c.yaml",)}),
     "v13": (V13_DIR, "test", {"es": ("es-v13-m.yaml", "es-v13-n.yaml"), "en": ("en-v13-o.yaml",)}),
+    "v14": (V14_DIR, "test", {"es": ("es-v14-j.yaml", "es-v14-k.yaml"), "en": ("en-v14-l.yaml",)}),
 }
 
 
