@@ -1,4 +1,4 @@
-"""A realistic HTML digest in real headless Chromium at phone and desktop widths (acceptance 5).
+"""A realistic HTML digest in real headless Chromium at phone and desktop widths.
 
 No horizontal scrolling at 375 and 800 px (long URLs, titles without spaces and diff lines wrap),
 no network request of any kind, and full-page screenshots in ``test-artifacts/`` for people to look at

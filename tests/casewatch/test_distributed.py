@@ -1,4 +1,4 @@
-"""Distributed crawling (issue 18): `casewatch run` with CASEWATCH_REDIS_URL queues the due sources on
+"""Distributed crawling: `casewatch run` with CASEWATCH_REDIS_URL queues the due sources on
 Redis, `casewatch worker` processes crawl them with scrapy-redis's scheduler and dupefilter into one
 PostgreSQL database. Real Redis, real PostgreSQL, a local site on loopback."""
 

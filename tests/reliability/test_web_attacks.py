@@ -2,8 +2,8 @@
 
 The route table is walked, so a route added later must be classified here (public read, reviewer
 read, or state-changing action) or the tests fail. G8-G10 are in test_review_page.py,
-test_secrets_never_shown.py and test_config_permissions.py; the acceptance tests of tests/web/test_security.py (login + CSRF on every
-action, inert scraped markup on every route) stay where they are.
+test_secrets_never_shown.py and test_config_permissions.py; the tests of tests/web/test_security.py
+(login + CSRF on every action, inert scraped markup on every route) stay where they are.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The JSON field sets of the CLI contract (DESIGN.md), checked exactly by the end-to-end tests."""
+"""The JSON field sets of the CLI contract (docs/architecture.md, "Command line"), checked exactly end to end."""
 
 CHANGE_FIELDS = {"id", "kind", "detected_at", "source", "source_kind", "url", "title", "published_at", "cases",
                  "relevance", "matched_terms", "milestones", "summary", "diff", "version_sha256", "story",

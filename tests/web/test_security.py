@@ -88,7 +88,7 @@ def _logged_in(client: TestClient, change_id: int) -> bool:
     return "Log in to review this change" not in client.get(f"/changes/{change_id}", headers=EN).text
 
 
-# ------------------------------------------------------------------------------ acceptance 3
+# ---------------------------------------------------------------- login and CSRF on every action
 
 
 @pytest.mark.slow
@@ -233,7 +233,7 @@ def test_reviewer_configuration() -> None:
             parse_reviewers(bad)
 
 
-# ------------------------------------------------------------------------------ acceptance 2
+# ------------------------------------------------------------------------ scraped markup stays inert
 
 SCRIPT = '<script>window.__pwned = 1; alert("script")</script>'
 HOSTILE = (f'{SCRIPT} <img src=x onerror="alert(\'onerror\')"> '

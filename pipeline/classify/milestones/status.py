@@ -1,6 +1,6 @@
 """Whether a step found in a sentence was taken, is announced, is requested, or is background.
 
-Decided on the sentence, not on words anywhere (docs: ../shared/context/milestone-guide.md):
+Decided on the sentence, not on words anywhere (docs/architecture.md, "Milestones: the legal steps"):
 - the verb that governs the step decides: the nearest verb before it in its clause (through
   infinitives to the verb they depend on: "dispuso iniciar"), else a passive or pronominal verb
   after it ("fue formalizada", "se realizó");
