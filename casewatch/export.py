@@ -29,7 +29,6 @@ import re
 import sys
 import tempfile
 import uuid
-import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from warcio.warcwriter import WARCWriter
 
 from casewatch.serialize import change_json, iso
 from pipeline.store import repository as repo
+from pipeline.store.bodies import raw_bytes
 from pipeline.store.models import Change, Version
 from pipeline.store.session import Database
 
@@ -183,9 +183,9 @@ class EvidenceWriter:
         """Request, response and metadata records for one version; metadata only if pruned (False)."""
         url = _one_line(version.fetched_url or version.document.url)
         concurrent: dict[str, str] = {}
-        pruned = version.raw_pruned_at is not None
-        if not pruned:
-            body = zlib.decompress(version.raw_body)
+        body = raw_bytes(version)
+        pruned = body is None
+        if body is not None:
             http = http_response_headers(version, len(body))
             http.compute_headers_buffer()
             assert http.headers_buff is not None

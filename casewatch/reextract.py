@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -38,6 +37,7 @@ from crawler.spiders.base import SourceSpider
 from pipeline import reextract as recompute
 from pipeline.revisit import is_page
 from pipeline.store import repository as repo
+from pipeline.store.bodies import raw_bytes
 from pipeline.store.models import Version
 
 # The stored body was decoded by Scrapy before it was stored: these headers no longer describe it.
@@ -152,9 +152,9 @@ def _document(app: App, spider: SourceSpider, source: Source, document_id: int, 
 
 def stored_response(version: Version, document_url: str) -> Response:
     """The response a crawl got, rebuilt from the stored evidence (the right class: HTML, XML, text)."""
-    if version.raw_pruned_at is not None:
+    body = raw_bytes(version)
+    if body is None:
         raise NotReextractable("raw body pruned")
-    body = zlib.decompress(version.raw_body)
     url = version.fetched_url or document_url
     if canonical_url(url) != document_url and not is_page(body):
         # Fetched at another URL and not a whole page: a feed entry or a listing card, not a page.

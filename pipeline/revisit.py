@@ -15,12 +15,12 @@ feed or listing still shows them, read the same way as before.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from config.schema import RevisitStep
 from pipeline.store import repository as repo
+from pipeline.store.bodies import DamagedBody, raw_bytes
 from pipeline.store.models import Version
 from pipeline.store.session import Database
 
@@ -61,13 +61,13 @@ def read_from_elsewhere(document_url: str, version: Version) -> bool:
     fetched = version.fetched_url or document_url
     if fetched == document_url:
         return False
-    if version.raw_pruned_at is not None or not version.raw_body:
-        return any(t in version.content_type.lower() for t in FEED_TYPES)
     try:
-        head = zlib.decompressobj().decompress(version.raw_body, 256)
-    except zlib.error:
+        body = raw_bytes(version)
+    except DamagedBody:  # a damaged stored body: not evidence of a fragment
         return False
-    return not is_page(head)
+    if body is None:
+        return any(t in version.content_type.lower() for t in FEED_TYPES)
+    return not is_page(body[:256])
 
 
 def fragments(db: Database, urls: Iterable[str]) -> set[str]:

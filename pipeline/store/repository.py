@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased, defer, selectinload
 
 from config.schema import Source as SourceConfig
 from config.schema import Subscriber as SubscriberConfig
+from pipeline.store.bodies import forget_unused
 from pipeline.store.models import (
     Change,
     ChangeCase,
@@ -814,6 +815,7 @@ def prune_raw_bodies(session: Session, older_than: datetime, now: datetime, batc
     ).scalars().all()
     if ids:
         session.execute(update(Version).where(Version.id.in_(ids)).values(raw_body=b"", raw_pruned_at=now))
+        forget_unused(session, session.execute(select(Version.raw_sha256).where(Version.id.in_(ids))).scalars())
     return len(ids)
 
 
