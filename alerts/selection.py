@@ -10,7 +10,7 @@ from config.schema import Subscriber as SubscriberConfig
 from pipeline.store.models import Change
 
 # (subscriber, change, held): ``held`` is True for a change that may never be an immediate alert
-# (repo.held_from_alerts: a source's baseline crawl, an edit of a document already alerted).
+# (pipeline.store.digests.held_from_alerts: a source's baseline crawl, an edit of a document already alerted).
 Select = Callable[[SubscriberConfig | None, Change, bool], bool]
 
 

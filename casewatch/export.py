@@ -29,7 +29,6 @@ import re
 import sys
 import tempfile
 import uuid
-import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from casewatch.serialize import change_json, iso
+from pipeline.store.bodies import raw_bytes
 from pipeline.store.evidence import (
     EvidenceFilter,
     change_ids_by_version,
@@ -190,9 +190,9 @@ class EvidenceWriter:
         """Request, response and metadata records for one version; metadata only if pruned (False)."""
         url = _one_line(version.fetched_url or version.document.url)
         concurrent: dict[str, str] = {}
-        pruned = version.raw_pruned_at is not None
-        if not pruned:
-            body = zlib.decompress(version.raw_body)
+        body = raw_bytes(version)
+        pruned = body is None
+        if body is not None:
             http = http_response_headers(version, len(body))
             http.compute_headers_buffer()
             assert http.headers_buff is not None

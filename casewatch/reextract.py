@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -37,6 +36,7 @@ from crawler.runner import crawler_settings, params_error
 from crawler.spiders.base import SourceSpider
 from pipeline import reextract as recompute
 from pipeline.revisit import is_page
+from pipeline.store.bodies import raw_bytes
 from pipeline.store.changes import document_changes
 from pipeline.store.documents import document_versions, get_document_by_id, source_document_ids
 from pipeline.store.models import Version
@@ -153,9 +153,9 @@ def _document(app: App, spider: SourceSpider, source: Source, document_id: int, 
 
 def stored_response(version: Version, document_url: str) -> Response:
     """The response a crawl got, rebuilt from the stored evidence (the right class: HTML, XML, text)."""
-    if version.raw_pruned_at is not None:
+    body = raw_bytes(version)
+    if body is None:
         raise NotReextractable("raw body pruned")
-    body = zlib.decompress(version.raw_body)
     url = version.fetched_url or document_url
     if canonical_url(url) != document_url and not is_page(body):
         # Fetched at another URL and not a whole page: a feed entry or a listing card, not a page.

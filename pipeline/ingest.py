@@ -15,7 +15,6 @@ The whole change-detection loop is here, in the order a reader expects:
 from __future__ import annotations
 
 import logging
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +25,7 @@ from pipeline.classify.milestones import Milestone
 from pipeline.detect.diff import unified_diff
 from pipeline.detect.fingerprint import fingerprint, sha256_bytes
 from pipeline.detect.normalize import clean_text, is_clean, normalize
+from pipeline.store import bodies
 from pipeline.store.changes import document_primary_step
 from pipeline.store.documents import (
     current_version,
@@ -116,7 +116,7 @@ def ingest(
         session.add(doc)
         _remember_fetch(doc, snapshot)
         session.flush()
-        version = _version(doc, snapshot, title, text, sha, run_id, now)
+        version = _version(session, doc, snapshot, title, text, sha, run_id, now)
         session.add(version)
         return _change(session, "new", doc, None, version, title, normalized, snapshot, cases,
                        source_id=source_id, run_id=run_id, now=now)
@@ -146,7 +146,7 @@ def ingest(
     _remember_fetch(doc, snapshot)
     doc.title = title or doc.title
     doc.published_at = snapshot.published_at or doc.published_at
-    version = _version(doc, snapshot, title, text, sha, run_id, now)
+    version = _version(session, doc, snapshot, title, text, sha, run_id, now)
     session.add(version)
     kind = "restored" if was_removed else "updated"
     return _change(session, kind, doc, last, version, title, normalized, snapshot, cases,
@@ -196,13 +196,13 @@ def _remember_fetch(doc: Document, snap: Snapshot) -> None:
     doc.headline_only = snap.headline_only
 
 
-def _version(doc: Document, snap: Snapshot, title: str, text: str, sha: str, run_id: int | None,
-             now: datetime) -> Version:
+def _version(session: Session, doc: Document, snap: Snapshot, title: str, text: str, sha: str,
+             run_id: int | None, now: datetime) -> Version:
     headers = {str(k): str(v) for k, v in snap.headers.items()}
     lowered = {k.lower(): v for k, v in headers.items()}
     return Version(
         document=doc, fetched_at=now, sha256=sha, title=title, text=text, published_at=snap.published_at,
-        raw_body=zlib.compress(snap.body, 6), raw_sha256=sha256_bytes(snap.body), http_status=snap.status,
+        raw_body=b"", raw_sha256=bodies.keep(session, snap.body), http_status=snap.status,
         fetched_url=snap.fetched_url or snap.url, content_type=snap.content_type[:200],
         etag=lowered.get("etag"), last_modified=lowered.get("last-modified"), headers=headers, run_id=run_id,
     )

@@ -15,11 +15,11 @@ feed or listing still shows them, read the same way as before.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from config.schema import RevisitStep
+from pipeline.store.bodies import DamagedBody, raw_bytes
 from pipeline.store.documents import current_versions
 from pipeline.store.fetching import RevisitTier, revisit_due
 from pipeline.store.models import Version
@@ -62,13 +62,13 @@ def read_from_elsewhere(document_url: str, version: Version) -> bool:
     fetched = version.fetched_url or document_url
     if fetched == document_url:
         return False
-    if version.raw_pruned_at is not None or not version.raw_body:
-        return any(t in version.content_type.lower() for t in FEED_TYPES)
     try:
-        head = zlib.decompressobj().decompress(version.raw_body, 256)
-    except zlib.error:
+        body = raw_bytes(version)
+    except DamagedBody:  # a damaged stored body: not evidence of a fragment
         return False
-    return not is_page(head)
+    if body is None:
+        return any(t in version.content_type.lower() for t in FEED_TYPES)
+    return not is_page(body[:256])
 
 
 def fragments(db: Database, urls: Iterable[str]) -> set[str]:

@@ -13,12 +13,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pipeline.classify.stories import THRESHOLD, Signature, decide, signature
+from pipeline.store import signatures as stored
 from pipeline.store.models import Change, Source
 from pipeline.store.session import Session
-from pipeline.store.stories import add_story, document_story_id, grow_story, story_candidates
+from pipeline.store.stories import add_story, document_story_id, grow_story
 
 WINDOW = timedelta(days=14)  # outlets report an event within days; older look-alikes are other steps
 MAX_CANDIDATES = 2000  # bounds the work per report (a signature comparison is a few microseconds)
+
+# Parsed signatures of recent reports, by (database, change, document, detection time): a signature never
+# changes once written, so a crawl reads and parses each one once instead of once per later relevant
+# report (that was quadratic in the pages of a crawl). Holds at most the last candidates seen.
+_parsed: dict[tuple[str, int, int, datetime], Signature | None] = {}
 
 
 def best_story(sig: Signature, candidates: list[tuple[int, Signature]],
@@ -40,6 +46,22 @@ def _outlet(session: Session, change: Change) -> str:
     return source.name if source is not None else change.source_id
 
 
+def _candidates(session: Session, since: datetime) -> list[tuple[int, Signature]]:
+    """(story id, signature) of the signed reports since ``since``, newest first (``story_candidates``
+    parsed), reading from the database only the signatures not parsed before."""
+    database = str(session.get_bind().engine.url)
+    rows = [((database, cid, doc, at), sid)
+            for cid, doc, sid, at in stored.candidate_keys(session, since, MAX_CANDIDATES)]
+    if missing := [key for key, _ in rows if key not in _parsed]:
+        found = stored.signatures(session, [key[1] for key in missing])
+        _parsed.update({key: Signature.from_json(found.get(key[1])) for key in missing})
+    if len(_parsed) > 2 * MAX_CANDIDATES:  # keep only what the next report can still be compared with
+        current = {key for key, _ in rows}
+        for key in [k for k in _parsed if k not in current]:
+            del _parsed[key]
+    return [(sid, sig) for key, sid in rows if (sig := _parsed.get(key)) is not None]
+
+
 def assign_story(session: Session, change: Change, title: str, text: str, now: datetime) -> int | None:
     """Set ``change.story_id`` (and its signature); returns the story id, or None for an irrelevant report."""
     if change.kind != "new":
@@ -50,8 +72,7 @@ def assign_story(session: Session, change: Change, title: str, text: str, now: d
         return None
     sig = signature(title, text, milestones=change.milestones or (), outlet=_outlet(session, change))
     change.signature = sig.to_json()
-    candidates = [(sid, s) for sid, data in story_candidates(session, now - WINDOW, MAX_CANDIDATES)
-                  if (s := Signature.from_json(data)) is not None]
+    candidates = _candidates(session, now - WINDOW)
     story_id, _score = best_story(sig, candidates)
     if story_id is None:
         story_id = add_story(session, title, now).id

@@ -7,9 +7,16 @@ import unicodedata
 
 
 def fold(text: str) -> str:
-    """Lower-case without accents: 'Cápac' and 'CAPAC' compare equal; ñ becomes n too."""
+    """Lower-case without accents: 'Cápac' and 'CAPAC' compare equal; ñ becomes n too.
+
+    The combining marks are found among the text's distinct characters (a handful) and each is
+    dropped with one ``str.replace``: the same result as testing every character, at a fraction of
+    the cost on a whole article (this runs on every text every matcher reads)."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    if not decomposed.isascii():
+        for mark in [c for c in set(decomposed) if unicodedata.combining(c)]:
+            decomposed = decomposed.replace(mark, "")
+    return decomposed.casefold()
 
 
 _WORD = re.compile(r"\w+")

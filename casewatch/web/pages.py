@@ -8,7 +8,6 @@ async action handlers, which must ``await`` the form); templates render inside t
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +22,7 @@ from casewatch.web.auth import NO_REVIEWERS, action, current_reviewer, log_in, l
 from casewatch.web.context import Refusal, Web, request_language
 from casewatch.web.i18n import text
 from casewatch.web.views import KINDS, BadQuery, LogParams, Pager, explain, number, query_string, side_by_side
+from pipeline.store.bodies import raw_bytes
 from pipeline.store.changes import (
     ALTERNATING_KINDS,
     ChangeFilter,
@@ -152,9 +152,9 @@ class Pages:
             version = get_version(session, version_id)
             if version is None:
                 raise Refusal(404, "err_no_version", id=version_id)
-            if version.raw_pruned_at is not None or not version.raw_body:
+            body = raw_bytes(version)
+            if body is None:
                 raise Refusal(410, "err_pruned", sha=version.raw_sha256)
-            body = zlib.decompress(version.raw_body)
             subtype = version.content_type.split(";")[0].split("/")[-1].strip().lower()
         name = f"version-{version_id}{RAW_EXTENSIONS.get(subtype, '.bin')}"
         return Response(body, media_type="application/octet-stream", headers={

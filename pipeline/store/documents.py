@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, defer, selectinload
 
+from pipeline.store.bodies import forget_unused
 from pipeline.store.models import Change, Document, Source, Version
 
 
@@ -125,6 +126,7 @@ def prune_raw_bodies(session: Session, older_than: datetime, now: datetime, batc
     ).scalars().all()
     if ids:
         session.execute(update(Version).where(Version.id.in_(ids)).values(raw_body=b"", raw_pruned_at=now))
+        forget_unused(session, session.execute(select(Version.raw_sha256).where(Version.id.in_(ids))).scalars())
     return len(ids)
 
 

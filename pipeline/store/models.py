@@ -27,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from pipeline.store.packing import PackedText
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -142,9 +144,11 @@ class Version(Base):
     fetched_at: Mapped[datetime]
     sha256: Mapped[str] = mapped_column(String(64))  # of the normalized text
     title: Mapped[str] = mapped_column(Text, default="")
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(PackedText)  # zstd-compressed in the database (text dominates its size)
     published_at: Mapped[datetime | None]
-    raw_body: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed response body
+    # The response body is in raw_bodies (by raw_sha256, stored once) and this is b""; rows written
+    # before migration 0009 hold it here, zlib-compressed. Read it with pipeline.store.bodies.raw_bytes.
+    raw_body: Mapped[bytes] = mapped_column(LargeBinary)
     raw_sha256: Mapped[str] = mapped_column(String(64))  # of the uncompressed body
     http_status: Mapped[int] = mapped_column(Integer)
     fetched_url: Mapped[str] = mapped_column(String(2048), default="")
@@ -158,6 +162,19 @@ class Version(Base):
     raw_pruned_at: Mapped[datetime | None]
 
     document: Mapped[Document] = relationship(back_populates="versions")
+    raw: Mapped[RawBody | None] = relationship(primaryjoin="foreign(Version.raw_sha256) == RawBody.sha256",
+                                               viewonly=True)
+
+
+class RawBody(Base):
+    """One response body as fetched, compressed, stored once however many versions fetched the same bytes."""
+
+    __tablename__ = "raw_bodies"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)  # of the uncompressed body
+    codec: Mapped[str] = mapped_column(String(32))  # "zstd": data is one zstd frame
+    size: Mapped[int] = mapped_column(Integer)  # uncompressed bytes
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Change(Base):

@@ -15,7 +15,8 @@ from casewatch.app import App
 from casewatch.housekeeping import housekeep
 from config.settings import get_settings
 from pipeline.ingest import Snapshot, ingest
-from pipeline.store.models import Digest, Document, Version
+from pipeline.store.bodies import raw_bytes
+from pipeline.store.models import Digest, Document, RawBody, Version
 from pipeline.store.subscribers import recipient
 from tests.support.cli import CASE_FILE
 
@@ -92,6 +93,12 @@ def test_old_irrelevant_raw_bodies_are_pruned_and_relevant_evidence_kept(db_url:
     assert heladas.raw_sha256 == before["heladas"].raw_sha256 and heladas.text == before["heladas"].text
     for kept in ("masacre", "lluvias"):  # relevant evidence, and a recent page: untouched
         assert after[kept].raw_body == before[kept].raw_body and after[kept].raw_pruned_at is None
+    with app.db.read() as s:  # the pruned body's stored copy is gone; the kept ones still read back exactly
+        bodies = {doc.url.rsplit("/", 1)[1]: raw_bytes(v) for v, doc in s.execute(
+            select(Version, Document).join(Document, Document.id == Version.document_id))}
+        held = set(s.scalars(select(RawBody.sha256)))
+    assert bodies == {"masacre": b"<p>a</p>" * 50, "heladas": None, "lluvias": b"<p>c</p>"}
+    assert held == {before["masacre"].raw_sha256, before["lluvias"].raw_sha256}
     assert done.delivered == 1 and len(list(outbox.glob("*.eml"))) == 1
     if database is not None:
         assert done.vacuumed and on_disk() < size_before - 1_000_000

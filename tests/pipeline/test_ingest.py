@@ -92,7 +92,7 @@ def test_unrelated_document_is_stored_but_not_relevant(db: Database, now) -> Non
 
 
 def test_version_keeps_compressed_raw_body_and_validators(db: Database, now) -> None:
-    import zlib
+    from pipeline.store.bodies import raw_bytes
 
     _source(db, now)
     _, cid = _ingest(db, page("Cuerpo"), now)
@@ -100,7 +100,7 @@ def test_version_keeps_compressed_raw_body_and_validators(db: Database, now) -> 
         change = get_change(s, cid)
         assert change is not None and change.to_version is not None
         v = change.to_version
-        assert zlib.decompress(v.raw_body) == b"Cuerpo" and v.etag == '"abc"' and v.http_status == 200
+        assert raw_bytes(v) == b"Cuerpo" and v.etag == '"abc"' and v.http_status == 200
         assert v.fetched_at == now and len(v.sha256) == 64
 
 
