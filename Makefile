@@ -45,8 +45,9 @@ test: install chromium
 demo: install
 	$(BIN)/casewatch demo
 
-## eval: relevance and legal-step figures on the tuning set (eval/v2, v4, v5, v6, v9, v10 dev); held out
-## once, at the end of a round (v3, v7, v8, v10 test and v11 test are spent; v12 is the fresh one). One set: SET=v2, v4..v6, v9
+## eval: relevance and legal-step figures on the tuning set (eval/v2, v4, v5, v6, v9, v10 and v11 dev). Held-out
+## sets are scored once, at the end of a round: v3, v7, v8, v10 test, v11 test, v12, v13 and v14 are spent
+## (eval/v14/README.md); the next round needs a new one. One set: SET=v2, v4..v6, v9, v12 ...
 SET   ?= tune
 SPLIT ?=
 eval: install
