@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import ValidationError
 
-from config.cases import Case
+from config.case_file import Case
 from config.context import Known, ParamsCheck
 from config.errors import ConfigError, validation_lines
 from config.fields import IMMEDIATE_MILESTONES, ConfigModel

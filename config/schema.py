@@ -2,13 +2,13 @@
 
 Every error names the file and the field path (``config/sources.yaml: sources[3].schedule: ...``) so
 that a maintainer editing YAML by hand never has to read a traceback. The models live by file
-(``cases.py``, ``source.py`` and ``sources_file.py``, ``subscribers.py``) and ``load.py`` reads a
+(``case_file.py``, ``source.py`` and ``sources_file.py``, ``subscribers.py``) and ``load.py`` reads a
 folder; this module is the one place the rest of casewatch imports them from.
 """
 
 from __future__ import annotations
 
-from config.cases import Actor, Case, CaseNumber, NearRule, RelatedCase, Term
+from config.case_file import Actor, Case, CaseNumber, NearRule, RelatedCase, Term
 from config.context import ParamsCheck
 from config.errors import ConfigError
 from config.fields import (
