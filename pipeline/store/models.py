@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -28,6 +27,19 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from pipeline.store.packing import PackedText
+from pipeline.store.vocabulary import (
+    CHANGE_KINDS,
+    DIGEST_KINDS,
+    DIGEST_STATUSES,
+    DOCUMENT_STATES,
+    HEALTH_EVENT_KINDS,
+    RELEVANCE_OVERRIDES,
+    REVIEW_ACTIONS,
+    REVIEW_STATES,
+    RUN_STATUSES,
+    SOURCE_HEALTH,
+    one_of,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -38,24 +50,6 @@ NAMING_CONVENTION = {
 }
 
 
-# The words a status or kind column may hold: CHECK constraints in the schema (migration 0008), so a
-# misspelt status written by any code path is refused by the database, not stored.
-SOURCE_HEALTH = ("healthy", "unhealthy")
-DOCUMENT_STATES = ("active", "removed")
-RELEVANCE_OVERRIDES = ("irrelevant",)  # a reviewer's verdict that outlives versions
-CHANGE_KINDS = ("new", "updated", "reverted", "removed", "restored")
-REVIEW_STATES = ("reviewed", "irrelevant")  # the latest review verdict of a change (null: not reviewed)
-REVIEW_ACTIONS = ("reviewed", "irrelevant", "reopened")
-RUN_STATUSES = ("running", "ok", "partial", "failed", "empty", "cancelled")
-HEALTH_EVENT_KINDS = ("unhealthy", "recovered")
-DIGEST_KINDS = ("digest", "immediate", "health", "quiet")
-DIGEST_STATUSES = ("pending", "sending", "sent")
-
-
-def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
-    """CHECK that ``column`` holds one of ``values`` (a null passes: nullable columns stay nullable).
-    Named ``ck_<table>_<column>`` by the naming convention."""
-    return CheckConstraint(f"{column} IN ({', '.join(repr(v) for v in values)})", name=column)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from pipeline.store.models import Change, Review
+from pipeline.store.vocabulary import REVIEW_ACTIONS as REVIEW_ACTIONS
+from pipeline.store.vocabulary import REVIEW_STATES as VERDICTS
 
-REVIEW_ACTIONS = ("reviewed", "irrelevant", "reopened")
-REVIEW_STATES = ("pending", "reviewed", "irrelevant")  # "pending": no verdict yet
+REVIEW_STATES = ("pending", *VERDICTS)  # what the review page filters on; "pending": no verdict yet
 
 
 def change_reviews(session: Session, change_id: int) -> list[Review]:
