@@ -34,11 +34,12 @@ run: install
 
 ## test: lint and the layers (import contracts, no import cycle), then the whole suite (slow and browser
 ## tests included; the tests marked postgres on SQLite and on the local PostgreSQL server).
+## Three workers on two cores: most slow tests wait on child processes, servers and timers, not the CPU.
 ## Quick loop: $(BIN)/pytest -m "not slow and not browser"
 test: install chromium
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q -n 2 --dist loadgroup
+	$(BIN)/pytest -q -n 3 --dist loadgroup
 
 ## demo: offline replica sites change, casewatch notices, a digest lands in var/outbox/
 demo: install
