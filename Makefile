@@ -34,12 +34,13 @@ run: install
 
 ## test: lint, the layers (import contracts, no import cycle) and types (mypy), then the whole suite (slow and browser
 ## tests included; the tests marked postgres on SQLite and on the local PostgreSQL server).
+## Three workers on two cores: most slow tests wait on child processes, servers and timers, not the CPU.
 ## Quick loop: $(BIN)/pytest -m "not slow and not browser"
 test: install chromium
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
-	$(BIN)/pytest -q -n 2 --dist loadgroup
+	$(BIN)/pytest -q -n 3 --dist loadgroup
 
 ## demo: offline replica sites change, casewatch notices, a digest lands in var/outbox/
 demo: install

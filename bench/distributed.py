@@ -29,12 +29,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import redis
+
+from casewatch.localsite import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = ("fiscalía investigación Juliaca víctimas audiencia Congreso denuncia policía región Puno "
@@ -55,39 +57,26 @@ class Site:
         self.pages = pages
         self.open = threading.Event()
         self.open.set()
-        site = self
+        self.server = LoopbackServer(self.answer)
+        self.base = self.server.base
+        self.server.start()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                if self.path == "/feed":
-                    items = "".join(f"<item><title>Nota {i} sobre Juliaca</title><link>{site.base}/nota/{i}</link>"
-                                    f"<pubDate>Mon, 23 Nov 2026 10:00:00 -0500</pubDate></item>"
-                                    for i in range(site.pages))
-                    status, ctype, body = 200, "application/rss+xml", (
-                        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Diario</title>{items}'
-                        f"</channel></rss>").encode()
-                elif self.path.startswith("/nota/"):
-                    site.open.wait()
-                    status, ctype, body = 200, "text/html; charset=utf-8", article(int(self.path[6:]))
-                elif self.path == "/robots.txt":
-                    status, ctype, body = 200, "text/plain", b"User-agent: *\nDisallow:\n"
-                else:
-                    status, ctype, body = 404, "text/plain", b"not found"
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def answer(self, path: str, _headers: Message) -> tuple[int, dict[str, str], bytes]:
+        """/feed, /nota/N (held while ``open`` is cleared), /robots.txt; 404 otherwise."""
+        if path == "/feed":
+            items = "".join(f"<item><title>Nota {i} sobre Juliaca</title><link>{self.base}/nota/{i}</link>"
+                            f"<pubDate>Mon, 23 Nov 2026 10:00:00 -0500</pubDate></item>" for i in range(self.pages))
+            status, ctype, body = 200, "application/rss+xml", (
+                f'<?xml version="1.0"?><rss version="2.0"><channel><title>Diario</title>{items}'
+                f"</channel></rss>").encode()
+        elif path.startswith("/nota/"):
+            self.open.wait()
+            status, ctype, body = 200, "text/html; charset=utf-8", article(int(path[6:]))
+        elif path == "/robots.txt":
+            status, ctype, body = 200, "text/plain", b"User-agent: *\nDisallow:\n"
+        else:
+            status, ctype, body = 404, "text/plain", b"not found"
+        return status, {"Content-Type": ctype}, body
 
     def config(self, folder: Path) -> Path:
         (folder / "cases").mkdir(parents=True, exist_ok=True)
@@ -100,7 +89,7 @@ class Site:
 
     def close(self) -> None:
         self.open.set()
-        self.server.shutdown()
+        self.server.close()
 
 
 @contextmanager

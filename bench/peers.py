@@ -44,9 +44,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from casewatch.localsite import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = ROOT / "bench" / ".peers-venv"
@@ -281,42 +282,12 @@ class NewsSite:
         return 200, {**validators, "Content-Type": "text/html; charset=utf-8"}, self.body(i, visits)
 
 
-class SiteServer:
+class SiteServer(LoopbackServer):
     """Serves a NewsSite on a free loopback port (HTTP/1.1, keep-alive) from daemon threads."""
 
     def __init__(self, site: NewsSite) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # One send per response and no Nagle: otherwise a keep-alive client's delayed ACK stalls each
-            # response ~40 ms (headers and body as two small writes), which would time the socket, not the system.
-            wbufsize = 1 << 20
-            disable_nagle_algorithm = True
-            timeout = 30  # a keep-alive connection the client leaves open (urlwatch's) ends, and its thread
-
-            def do_GET(self) -> None:
-                status, headers, body = site.answer(self.path, self.headers)
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        site.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> SiteServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(site.answer)
+        site.base = self.base
 
 
 # -------------------------------------------------------------------------------------- measurement

@@ -63,6 +63,7 @@ class Gate:
                 child.wait()
                 code = TIMED_OUT
         finally:
+            probe.trace(f"exit {what} {child.pid}")  # with the launch line: how long each child held its slot
             with self._lock:
                 self._children.discard(child)
                 stopped = self.closed

@@ -111,6 +111,11 @@ def went_offline(app: App, source_id: str) -> str | None:
         return None
     if len(mine) > 1 and mine[1].status == "failed" and failed_on_dns(mine[1].error):
         return None
+    # Crawls of several sources end at the same moment in their own processes, and each may see every
+    # failure recorded: only the one whose run finished last says it.
+    newest = max((last[i] for i in enabled), key=lambda r: (r.finished_at is not None, r.finished_at, r.id))
+    if newest.source_id != source_id:
+        return None
     return OFFLINE_HINT.format(n=f"all {len(enabled)}")
 
 

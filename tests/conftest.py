@@ -58,7 +58,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the xdist_group markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Page tests in a real browser are ``browser`` and ``slow``, and share one worker (one Chromium
-    per session); pg_url tests are ``postgres``."""
+    per session); pg_url tests are ``postgres``. Slow tests run first (in their files' order): xdist
+    hands out work in collection order, and a minute-long test handed out last keeps one worker busy
+    while the other has nothing left to do."""
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         if "browser" in fixtures:
@@ -67,6 +69,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("browser"))
         if "pg_url" in fixtures and item.get_closest_marker("postgres") is None:
             item.add_marker(pytest.mark.postgres)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: same order within each
 
 
 @pytest.fixture

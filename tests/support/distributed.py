@@ -15,12 +15,13 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import redis
 
+from casewatch.localsite import LoopbackServer
 from tests.support.cli import CASE_FILE, ROOT, child_env
 from tests.support.smtpd import free_port
 
@@ -62,40 +63,25 @@ class NewsSite:
         self.gate = threading.Event()
         self.gate.set()
         self._lock = threading.Lock()
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                path = self.path
-                with site._lock:
-                    site.hits[path] += 1
-                if path.startswith("/nota/") and not site.gate.is_set():
-                    with site._lock:
-                        site.held += 1
-                    site.gate.wait()
-                status, ctype, body = site.answer(path)
-                etag = f'"{hashlib.sha256(body).hexdigest()[:24]}"'
-                if status == 200 and self.headers.get("If-None-Match") == etag:
-                    status, body = 304, b""
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("ETag", etag)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = LoopbackServer(self.serve)
+        self.base = self.server.base
         self.a = range(0, self.pages * 6 // 10)
         self.b = range(self.pages * 4 // 10, self.pages)
         self.c = range(self.pages - 30, self.pages)
+
+    def serve(self, path: str, headers: Message) -> tuple[int, dict[str, str], bytes]:
+        """One GET: counted, held while the gate is closed (articles), answered with an ETag."""
+        with self._lock:
+            self.hits[path] += 1
+        if path.startswith("/nota/") and not self.gate.is_set():
+            with self._lock:
+                self.held += 1
+            self.gate.wait()
+        status, ctype, body = self.answer(path)
+        etag = f'"{hashlib.sha256(body).hexdigest()[:24]}"'
+        if status == 200 and headers.get("If-None-Match") == etag:
+            status, body = 304, b""
+        return status, {"Content-Type": ctype, "ETag": etag}, body
 
     def answer(self, path: str) -> tuple[int, str, bytes]:
         if path == "/robots.txt":
@@ -140,13 +126,12 @@ class NewsSite:
         return config
 
     def __enter__(self) -> NewsSite:
-        self._thread.start()
+        self.server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.gate.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 def redis_env(url: str, prefix: str, **extra: str) -> dict[str, str]:

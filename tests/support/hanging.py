@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -97,3 +98,42 @@ def start(tmp: Path, config: Path, db_url: str, name: str, *, group: bool = Fals
     return Started(proc, log, probe)
 
 
+
+
+HANG_LIMIT = 120.0  # seconds: a stop that takes longer is a hang, whatever the machine's load
+
+
+def _run_delay(pid: int) -> float:
+    """Seconds the process's main thread has spent ready to run but waiting for a CPU (Linux schedstat;
+    0 where it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/schedstat", encoding="ascii") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _exited(pid: int) -> bool:
+    """Ended and not yet reaped (a zombie: its schedstat still readable) or gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
+def exit_time(proc: subprocess.Popen[bytes], sent: float) -> tuple[int | None, float]:
+    """Wait for ``proc`` to end after a signal sent at ``sent`` (monotonic); returns its exit code (None:
+    still running after HANG_LIMIT, then killed) and the seconds it took on its own account: the wall time
+    less the time its main thread waited for a CPU, so a loaded machine (other test runs beside this one)
+    does not stretch "exits within 10 s" while a process that sleeps or waits on something still fails it."""
+    waited_before = _run_delay(proc.pid)
+    while not _exited(proc.pid) and time.monotonic() - sent < HANG_LIMIT:
+        time.sleep(0.01)
+    ended = time.monotonic()
+    waited = max(0.0, _run_delay(proc.pid) - waited_before)
+    if not _exited(proc.pid):
+        proc.kill()
+        proc.wait()
+        return None, ended - sent
+    return proc.wait(), ended - sent - waited
