@@ -57,11 +57,7 @@ class Digest(ConfigModel):
     @model_validator(mode="before")
     @classmethod
     def _a_mapping(cls, data: Any) -> Any:
-        if data is None:
-            return {}
-        if not isinstance(data, dict):
-            raise ValueError("expected a mapping with immediate")
-        return data
+        return _mapping(data, "expected a mapping with immediate")
 
     @field_validator("immediate", mode="before")
     @classmethod
@@ -75,6 +71,15 @@ class Digest(ConfigModel):
     def _gone(cls, value: Any) -> Any:
         raise ValueError("no longer used: each subscriber's `at` and `timezone` (subscribers.yaml) set when "
                          "their digest is sent; remove this line")
+
+
+def _mapping(value: Any, message: str) -> dict[str, Any]:
+    """An optional block: absent is empty, anything but a mapping is the one-line ``message``."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(message)
+    return value
 
 
 def _usable(defaults: Any) -> dict[str, Any]:
@@ -157,10 +162,7 @@ class SourcesFile(ConfigModel):
     @field_validator("defaults", mode="before")
     @classmethod
     def _defaults(cls, value: Any) -> Any:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise ValueError("expected a mapping")
+        value = _mapping(value, "expected a mapping")
         found = [problem((key,), "unknown field", key) for key in value if key not in DEFAULTABLE]
         if "timezone" in value:
             try:

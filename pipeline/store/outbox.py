@@ -101,9 +101,9 @@ def mark_digest_failed(session: Session, claim: Claim, error: str, next_attempt_
 
 def outbox_counts(session: Session, sent_since: datetime) -> dict[str, int]:
     """Outbox rows by delivery state: all pending and sending, and those sent since ``sent_since``."""
-    counts = dict(session.execute(
+    counts: dict[str, int] = {status: n for status, n in session.execute(
         select(Digest.status, func.count()).where(Digest.status.in_(("pending", "sending"))).group_by(Digest.status)
-    ).tuples().all())
+    )}
     sent = session.scalar(select(func.count()).select_from(Digest).where(
         Digest.status == "sent", Digest.sent_at >= sent_since)) or 0
     return {"pending": counts.get("pending", 0), "sending": counts.get("sending", 0), "sent": sent}
