@@ -20,15 +20,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from alerts import labels
 from alerts.display import clean_summary, format_date, format_datetime, kind_text, lima, safe_href
-from alerts.entries import collapse_alternating, collapse_stories, digest_entries, institution_of, stepped
+from alerts.entries import digest_entries, institution_of, stepped
 from alerts.message import RenderedDigest, clean_header
 from alerts.subject import build_quiet_subject, build_subject, case_names, case_title
 from alerts.views import ChangeView, DigestView, QuietWeekView, ReportView, SourceHealthView, TimelineEntryView
 from alerts.worddiff import changed_words, diff_lines, diff_rows
-
-# Where the digest's parts are, for callers that knew them here.
-__all__ = ["RenderedDigest", "render_digest", "render_quiet_week", "safe_href", "diff_lines", "environment",
-           "collapse_stories", "collapse_alternating", "institution_of", "clean_summary", "format_datetime"]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 DIFF_MAX_LINES = 20  # enough to see the edit on a phone; the review page (full_href) has the whole diff
