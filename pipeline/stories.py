@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pipeline.classify.stories import THRESHOLD, Signature, decide, signature
-from pipeline.store import signatures as stored
 from pipeline.store.models import Change, Source
 from pipeline.store.session import Session
-from pipeline.store.stories import add_story, document_story_id, grow_story
+from pipeline.store.stories import add_story, candidate_keys, document_story_id, grow_story
+from pipeline.store.stories import signatures as stored_signatures
 
 WINDOW = timedelta(days=14)  # outlets report an event within days; older look-alikes are other steps
 MAX_CANDIDATES = 2000  # bounds the work per report (a signature comparison is a few microseconds)
@@ -47,13 +47,13 @@ def _outlet(session: Session, change: Change) -> str:
 
 
 def _candidates(session: Session, since: datetime) -> list[tuple[int, Signature]]:
-    """(story id, signature) of the signed reports since ``since``, newest first (``story_candidates``
-    parsed), reading from the database only the signatures not parsed before."""
+    """(story id, signature) of the signed reports since ``since``, newest first, parsed; the database is read
+    only for the signatures not parsed before."""
     database = str(session.get_bind().engine.url)
     rows = [((database, cid, doc, at), sid)
-            for cid, doc, sid, at in stored.candidate_keys(session, since, MAX_CANDIDATES)]
+            for cid, doc, sid, at in candidate_keys(session, since, MAX_CANDIDATES)]
     if missing := [key for key, _ in rows if key not in _parsed]:
-        found = stored.signatures(session, [key[1] for key in missing])
+        found = stored_signatures(session, [key[1] for key in missing])
         _parsed.update({key: Signature.from_json(found.get(key[1])) for key in missing})
     if len(_parsed) > 2 * MAX_CANDIDATES:  # keep only what the next report can still be compared with
         current = {key for key, _ in rows}

@@ -133,10 +133,6 @@ def get_change(session: Session, change_id: int) -> Change | None:
     return session.scalars(select(Change).where(Change.id == change_id).options(*LISTING)).one_or_none()
 
 
-def count_changes(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Change)) or 0
-
-
 def document_changes(session: Session, document_id: int) -> list[Change]:
     """Every change of a document, withdrawn ones included, oldest first."""
     return list(session.scalars(select(Change).where(Change.document_id == document_id).order_by(Change.id)))

@@ -109,10 +109,6 @@ def outbox_counts(session: Session, sent_since: datetime) -> dict[str, int]:
     return {"pending": counts.get("pending", 0), "sending": counts.get("sending", 0), "sent": sent}
 
 
-def last_digest_created_at(session: Session, kind: str = "digest") -> datetime | None:
-    return session.scalar(select(func.max(Digest.created_at)).where(Digest.kind == kind))
-
-
 def outbox_page(session: Session, page: int = 1, per_page: int = 50) -> tuple[list[Digest], int]:
     """Outbox rows, newest first, and their total."""
     total = session.scalar(select(func.count()).select_from(Digest)) or 0

@@ -123,11 +123,5 @@ def current_runs(session: Session) -> dict[str, CrawlRun]:
     return shown
 
 
-def latest_run(session: Session, source_id: str) -> CrawlRun | None:
-    """The source's newest run, so the scheduler's log lines can name it and its result."""
-    return session.scalars(select(CrawlRun).where(CrawlRun.source_id == source_id)
-                           .order_by(CrawlRun.id.desc()).limit(1)).one_or_none()
-
-
 def first_run_started_at(session: Session) -> datetime | None:
     return session.scalar(select(func.min(CrawlRun.started_at)))

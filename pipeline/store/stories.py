@@ -3,7 +3,7 @@ every outlet that reported it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,12 +42,23 @@ class StoryInfo:
         return list(dict.fromkeys(r.source_id for r in self.reports))
 
 
-def story_candidates(session: Session, since: datetime, limit: int = 2000) -> list[tuple[int, dict[str, Any]]]:
-    """(story id, signature) of the signed reports detected since ``since``, newest first, at most ``limit``."""
-    q = (select(Change.story_id, Change.signature)
+def candidate_keys(session: Session, since: datetime, limit: int) -> list[tuple[int, int, int, datetime]]:
+    """(change id, document id, story id, detected at) of the signed reports detected since ``since``, newest first,
+    at most ``limit``. Keys only: a caller keeps the signatures it parsed (pipeline.stories)."""
+    q = (select(Change.id, Change.document_id, Change.story_id, Change.detected_at)
          .where(Change.detected_at >= since, Change.story_id.is_not(None), Change.signature.is_not(None))
          .order_by(Change.detected_at.desc(), Change.id.desc()).limit(limit))
-    return [(sid, sig) for sid, sig in session.execute(q) if sid is not None and sig]
+    return [(cid, doc, sid, at) for cid, doc, sid, at in session.execute(q) if sid is not None]
+
+
+def signatures(session: Session, change_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The stored signature of each of ``change_ids`` (those that have one), by change id."""
+    out: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(change_ids), 500):  # bounded IN lists on both databases
+        chunk = list(change_ids[start:start + 500])
+        out.update({cid: sig for cid, sig in session.execute(
+            select(Change.id, Change.signature).where(Change.id.in_(chunk))) if sig})
+    return out
 
 
 def add_story(session: Session, title: str, now: datetime) -> Story:
