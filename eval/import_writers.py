@@ -12,6 +12,7 @@
     .venv/bin/python eval/import_writers.py v12 /work/evalsets/v12   # held out whole, like v3, v7 and v8
     .venv/bin/python eval/import_writers.py v13 /work/evalsets/v13   # the same
     .venv/bin/python eval/import_writers.py v14 /work/evalsets/v14   # the same
+    .venv/bin/python eval/import_writers.py v15 /work/evalsets/v15   # the same, four writers
 
 Each writer wrote one file (v3: es-v3-a, es-v3-b, en-v3-c; v4: es-v4-d, es-v4-e, en-v4-f); the Spanish
 files are joined. Only ids, counts and problems are printed, never texts or labels (nobody tuning
@@ -40,6 +41,7 @@ from eval.evalset import (
     V12_DIR,
     V13_DIR,
     V14_DIR,
+    V15_DIR,
     problems,
     split_of,
 )
@@ -57,6 +59,7 @@ SETS = {
     "v12": (V12_DIR, "test", {"es": ("es-v12-q.yaml", "es-v12-r.yaml"), "en": ("en-v12-c.yaml",)}),
     "v13": (V13_DIR, "test", {"es": ("es-v13-m.yaml", "es-v13-n.yaml"), "en": ("en-v13-o.yaml",)}),
     "v14": (V14_DIR, "test", {"es": ("es-v14-j.yaml", "es-v14-k.yaml"), "en": ("en-v14-l.yaml",)}),
+    "v15": (V15_DIR, "test", {"es": ("es-v15-m.yaml", "es-v15-n.yaml", "es-v15-p.yaml"), "en": ("en-v15-o.yaml",)}),
 }
 
 

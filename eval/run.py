@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from config.schema import Case, ConfigError, load_config
 from eval import v1
-from eval.evalset import HELD_OUT_SETS, LANGS, SPLIT_SETS, STATUSES, TUNING_SETS, V2_DIR, EvalSetError, Item, load
+from eval.evalset import HELD_OUT_SETS, LANGS, OPENED_SETS, SPLIT_SETS, STATUSES, TUNING_SETS, V2_DIR, EvalSetError, Item, load
 from eval.metrics import NONE, TARGETS, Outcome, Scores, normalise, score
 from pipeline.classify.milestones import find_milestones
 from pipeline.classify.relevance import classify
@@ -142,7 +142,7 @@ def run_v2(evalset: str, split: str, cases: dict[str, Case], parts: Sequence[tup
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", dest="evalset",
-                        choices=["tune", "v2", *TUNING_SETS, *SPLIT_SETS, *HELD_OUT_SETS, "v1"],
+                        choices=["tune", "v2", *TUNING_SETS, *SPLIT_SETS, *OPENED_SETS, *HELD_OUT_SETS, "v1"],
                         default="tune", help="tune: the tuning set, v2, v4, v5, v6, v9 and v10's dev split "
                                              "(default); v10: --split dev, or test once at the end; v3, v7, "
                                              "v8: held-out sets, each run once; v1: the first set")
@@ -153,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="list every wrong decision (not on v3)")
     parser.add_argument("--json", action="store_true", help="one JSON document")
     args = parser.parse_args(argv)
-    if args.evalset in HELD_OUT_SETS and args.split not in (None, "test"):
+    if args.evalset in {**HELD_OUT_SETS, **OPENED_SETS} and args.split not in (None, "test"):
         parser.error(f"{args.evalset} is held out whole: its only split is test")
     if (args.evalset in TUNING_SETS or args.evalset == "tune") and args.split not in (None, "all"):
         parser.error(f"{args.evalset} is scored whole (no held-out split); for one split of v2: --set v2")
@@ -173,6 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.evalset in HELD_OUT_SETS:
             folder = Path(args.data or HELD_OUT_SETS[args.evalset])
             return run_v2(args.evalset, "test", cases, [(folder, ["test"])], args.errors, args.json)
+        if args.evalset in OPENED_SETS:
+            folder = Path(args.data or OPENED_SETS[args.evalset])
+            return run_v2(args.evalset, "test", cases, [(folder, ["test"])], args.errors, args.json)
         if args.evalset in SPLIT_SETS:
             folder = Path(args.data or SPLIT_SETS[args.evalset])
             return run_v2(args.evalset, args.split or "dev", cases, [(folder, [args.split or "dev"])], args.errors,
@@ -183,8 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.evalset == "tune":
             parts = [(Path(args.data), both)] if args.data else [
                 (V2_DIR, both), *((folder, ["dev"]) for folder in TUNING_SETS.values()),
-                *((folder, ["dev"]) for folder in SPLIT_SETS.values())]
-            names = [*TUNING_SETS, *(f"{name} dev" for name in SPLIT_SETS)]
+                *((folder, ["dev"]) for folder in SPLIT_SETS.values()),
+                *((folder, ["test"]) for folder in OPENED_SETS.values())]
+            names = [*TUNING_SETS, *(f"{name} dev" for name in SPLIT_SETS), *OPENED_SETS]
             return run_v2("tune (v2 + " + " + ".join(names) + ")", "all", cases, parts, args.errors, args.json)
         split = args.split or "all"
         return run_v2("v2", split, cases, [(Path(args.data or V2_DIR), both if split == "all" else [split])],
