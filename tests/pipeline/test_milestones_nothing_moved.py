@@ -35,6 +35,10 @@ def taken(title: str, text: str, language: str = "es") -> set[str]:
      "El dinero se destinará a becas para los hijos de las víctimas.", "es"),
     ("Minjus transfirió recursos a 14 familias de víctimas de Juliaca",
      "Los pagos forman parte del apoyo económico dispuesto por el Ejecutivo.", "es"),
+    ("Fiscal de Puno: «Avanzamos con pocos recursos»",
+     "El fiscal reconoció que su despacho trabaja con escasos recursos y dos asistentes.", "es"),
+    ("Deudos de Juliaca consiguen recursos para viajar a la CIDH",
+     "La asociación obtuvo recursos de una colecta regional para el viaje de tres madres.", "es"),
     # the title of a book or a film
     ("Presentan en Puno un libro con las voces de las madres de Juliaca",
      "La autora presentó el volumen Testimonios del altiplano en la feria del libro.", "es"),
@@ -47,6 +51,12 @@ def taken(title: str, text: str, language: str = "es") -> set[str]:
 ])
 def test_nothing_moved_is_no_taken_step(title: str, text: str, language: str) -> None:
     assert taken(title, text, language) == set()
+
+
+def test_recursos_filed_or_decided_are_still_an_appeal() -> None:
+    got = taken("Defensa de policías presentó recursos contra la formalización",
+                "La defensa de cuatro policías presentó recursos contra la formalización de la investigación.")
+    assert "appeal" in got
 
 
 def test_a_trials_opening_statement_is_no_statement_but_the_trial_is_news() -> None:
