@@ -24,7 +24,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from config.schema import Case, ConfigError, load_config
 from eval import v1
-from eval.evalset import HELD_OUT_SETS, LANGS, OPENED_SETS, SPLIT_SETS, STATUSES, TUNING_SETS, V2_DIR, EvalSetError, Item, load
+from eval.evalset import (
+    HELD_OUT_SETS,
+    LANGS,
+    OPENED_SETS,
+    SPLIT_SETS,
+    STATUSES,
+    TUNING_SETS,
+    V2_DIR,
+    EvalSetError,
+    Item,
+    load,
+)
 from eval.metrics import NONE, TARGETS, Outcome, Scores, normalise, score
 from pipeline.classify.milestones import find_milestones
 from pipeline.classify.relevance import classify

@@ -13,8 +13,8 @@ import yaml
 
 from eval.evalset import (
     HELD_OUT_SETS,
-    OPENED_SETS,
     LANGS,
+    OPENED_SETS,
     SPLIT_SETS,
     SPLITS,
     STATUSES,

@@ -21,3 +21,20 @@ def test_a_year_before_a_colon_is_no_count_of_the_step_after_it() -> None:
                             published=datetime(2025, 4, 10, 15, tzinfo=UTC))
     assert not any(m.reason.startswith("a count") for m in found)
     assert any(m.status == "taken" for m in found)
+
+
+def test_a_word_after_a_possessive_is_a_noun_not_a_verb() -> None:
+    doc = Doc.read("Juliaca case: hearing on police officers' appeal still has no date", "The court’s ruling stands.")
+    forms = {doc.raw[p]: doc.form(p) for p in range(len(doc.raw))}
+    assert forms["appeal"] is None and forms["ruling"] is None
+    found = find_milestones("Juliaca case: hearing on police officers' appeal still has no date",
+                            "Lawyers for the families said the court has yet to set a date for the hearing.",
+                            language="en", published=datetime(2025, 4, 10, 15, tzinfo=UTC))
+    assert not any(m.status == "taken" for m in found)
+
+
+def test_an_institutions_report_before_a_colon_is_the_news_not_a_kicker() -> None:
+    found = find_milestones("Ombudsman's report: most protest-death investigations remain at the preliminary stage",
+                            "The Ombudsman's Office presented today a report on the investigations into the deaths.",
+                            language="en", published=datetime(2025, 4, 10, 15, tzinfo=UTC))
+    assert any(m.type == "report" and m.status == "taken" for m in found)

@@ -136,7 +136,7 @@ class Clauses:
     def _kicker(self, hit: Hit) -> bool:
         """"Juicio por Juliaca: tribunal rechaza ...": a headline's label before a colon, without a verb."""
         doc = self.doc
-        if hit.start >= doc.title_tokens:
+        if hit.start >= doc.title_tokens or doc.possessed(hit.start):  # "Ombudsman's report: ..." names the news
             return False
         colon = next((p for p in range(hit.end, doc.title_tokens) if ":" in doc.before(p)), None)
         return colon is not None and all(doc.form(p) is None for p in range(0, colon))

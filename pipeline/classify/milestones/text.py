@@ -281,6 +281,8 @@ class Doc:
         prev = self.toks[pos - 1] if pos > 0 and not self.before(pos).strip() else ""
         if prev in _DETERMINERS or word in _PARTICIPLE_NOUNS:
             return None
+        if self.possessed(pos):
+            return None  # "the officers' appeal", "the court's ruling": a noun
         if self.raw[pos][0].isupper() and pos != self.sentence(pos)[0] and not (
                 pos < self.title_tokens and self.title_case) and not any(p in self.before(pos) for p in ":-.–"):
             return None  # a name mid-sentence ("Puno", "Durán"), unless the headline capitalises every word
@@ -314,6 +316,11 @@ class Doc:
                 and prev.endswith("s") and prev not in _EN_PRONOUNS:
             return PARTICIPLE  # "four officers investigated for the killings": describes them
         return en
+
+    def possessed(self, pos: int) -> bool:
+        """Word ``pos`` follows an English possessive ("officers' appeal", "Ombudsman's report")."""
+        return pos > 0 and (self.before(pos).strip() in ("'", "’") or (
+            self.toks[pos - 1] == "s" and self.before(pos - 1) in ("'", "’")))
 
     def lemma(self, pos: int) -> str:
         return lemma(self.raw[pos].lower(), self.lang)
