@@ -177,6 +177,11 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
         if h.rule.key == "forensic" and verdicts[id(h)].status == TAKEN and verb is not None \
                 and doc.verb_lemma(verb) not in lx.PRODUCING:
             verdicts[id(h)] = Verdict(BACKGROUND, f"cited, not produced: {verdicts[id(h)].reason}")
+    for h in mentions:  # "el juicio continuó ayer con la declaración de tres efectivos": heard in that session
+        if h.rule.key == "testimony" and verdicts[id(h)].status == BACKGROUND and doc.toks[h.start] in lx.WITH \
+                and any(o.rule.key in lx.SESSIONS and verdicts[id(o)].status == TAKEN
+                        and doc.sentence(o.start) == doc.sentence(h.start) for o in mentions):
+            verdicts[id(h)] = Verdict(TAKEN, f"heard in the session its sentence reports: '{doc.span(h.start, h.end)}'")
     for h in mentions:  # "acudió ayer a la Fiscalía para rendir su declaración": went to testify, and did
         verdict = verdicts[id(h)]
         if h.rule.key == "testimony" and verdict.status == ANNOUNCED and verdict.reason.startswith("purpose"):

@@ -69,6 +69,11 @@ DECIDED_BY_RULING = frozenset(("appeal",))
 RECAP_OPENERS = words_of("tras despues luego de after following since desde")
 # A trial that continues is under way (milestone guide: "juicio oral opened or under way").
 ONGOING = frozenset(("trial",))
+# Sessions in which someone is heard: "con la declaración de ..." in their sentence is a testimony given there.
+SESSIONS = frozenset(("trial", "hearing"))
+WITH = words_of("con with")
+# Prepositions that open the phrase of someone the step is about: a participle after it describes that person.
+OF_SOMEONE = words_of("contra")
 UNDER_WAY = words_of("continuar proseguir seguir continue resume")
 # Expert evidence (forensic) is taken when these verbs act on it: ordered, produced, delivered, received.
 PRODUCING = words_of(

@@ -288,7 +288,11 @@ class Reader(Clauses):
         """A verb after the step: passive or pronominal ("fue formalizada", "se realizó") or a participle
         that describes it ("formalizada en julio"); else the step is the subject of another verb."""
         doc = self.doc
-        for pos in range(hit.end, min(hit.end + RIGHT_FAR, hi)):
+        lo = doc.sentence(hit.start)[0]
+        # a trial that opens its sentence may have a long subject before "continuó" ("El juicio oral contra un
+        # suboficial de la PNP por la muerte de un joven el 9 de enero de 2023 en Juliaca continuó este martes")
+        far = hi if hit.rule.key in lx.ONGOING and hit.start - lo <= 1 else min(hit.end + RIGHT_FAR, hi)
+        for pos in range(hit.end, far):
             if doc.toks[pos] in lx.SUBORDINATORS or any(p in doc.before(pos) for p in lx.CLAUSE_PUNCTUATION):
                 return None
             form = doc.form(pos)
@@ -299,6 +303,8 @@ class Reader(Clauses):
             if pos >= hit.end + RIGHT_WINDOW:  # beyond a long subject only the verb that says it happened
                 if form == FINITE and doc.lemma(pos) in lx.HAPPENINGS:
                     return Verdict(TAKEN, f"the step happens: {_quoted(doc, pos)}")
+                if form == FINITE and hit.rule.key in lx.ONGOING and doc.lemma(pos) in lx.UNDER_WAY:
+                    return Verdict(TAKEN, f"under way: {_quoted(doc, pos)}", pos)  # "el juicio ... continuó"
                 if form == FINITE and doc.lemma(pos) in lx.NOT_ACTIONS:  # "Apelación de ... sigue sin fecha"
                     return Verdict(BACKGROUND, f"the subject of {_quoted(doc, pos)}: no action on it", pos)
                 if form in (FINITE, IMPERFECT, FUTURE, CONDITIONAL, MODAL):
@@ -306,9 +312,13 @@ class Reader(Clauses):
                 continue
             if form == PARTICIPLE and doc.lemma(pos - 1) not in lx.AUXILIARIES | lx.PASSIVE:
                 if doc.lang == "en" and pos > hit.end + 1:  # "the trial of two officers accused of ...": the officers
+                    if hit.rule.key in lx.ONGOING and doc.lemma(pos) in lx.HAPPENINGS | lx.UNDER_WAY:
+                        return Verdict(TAKEN, f"the step happens: {_quoted(doc, pos)}")  # "... officers resumed on"
                     continue
                 if self._recent_after(pos, hi):  # "la audiencia realizada ayer", "a necropsy carried out on Tuesday"
                     return Verdict(TAKEN, f"participle {_quoted(doc, pos)} with a recent day: it just happened")
+                if pos > hit.end + 1 and any(doc.toks[p] in lx.OF_SOMEONE for p in range(hit.end, pos)):
+                    continue  # "el juicio contra el suboficial acusado por ... continuó": the participle is his
                 return Verdict(BACKGROUND, f"participle {_quoted(doc, pos)} describes an earlier step")
             if form == FINITE and doc.lemma(pos) in lx.HAPPENINGS and doc.toks[pos - 1] != "se":
                 return Verdict(TAKEN, f"the step happens: {_quoted(doc, pos)}")

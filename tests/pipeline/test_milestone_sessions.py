@@ -1,0 +1,38 @@
+"""A trial session told as news: the trial goes on under a long subject, and the people heard in it testify.
+
+Written for this test in the manner of trial coverage that lost its steps on the evaluation sets: "El
+juicio oral contra <a long description of the accused> continuó ayer con la declaración de ...".
+"""
+
+from __future__ import annotations
+
+from tests.support.milestones import statuses
+
+
+def test_a_trial_that_goes_on_under_a_long_subject_is_taken() -> None:
+    found = statuses("Caso Juliaca: nuevas sesiones en Puno",
+                     "El juicio oral contra un suboficial de la PNP por la muerte de un joven el 9 de enero de 2023 "
+                     "en Juliaca continuó este martes en la sede de la Corte Superior.")
+    assert "taken" in found["trial"]
+
+
+def test_a_participle_after_contra_describes_the_accused_not_the_trial() -> None:
+    found = statuses("Caso Juliaca: nuevas sesiones en Puno",
+                     "El juicio oral contra el suboficial acusado por la muerte del adolescente continuó ayer.")
+    assert "taken" in found["trial"]
+
+
+def test_someone_heard_in_the_session_the_sentence_reports_testifies() -> None:
+    es = statuses("Juicio por las muertes de Juliaca se reanuda",
+                  "El juicio oral contra tres policías continuó ayer en Juliaca con la declaración de dos testigos.")
+    assert "taken" in es["testimony"]
+    en = statuses("Juliaca police trial resumes",
+                  "The trial of three police officers resumed on Tuesday in Juliaca with the testimony of a forensic "
+                  "expert.")
+    assert "taken" in en["testimony"]
+
+
+def test_con_la_declaracion_without_a_session_taken_is_no_testimony() -> None:
+    found = statuses("Aniversario en Juliaca",
+                     "Los deudos recordaron el juicio de 2011, que empezó en 2016 con la declaración de dos testigos.")
+    assert "taken" not in found.get("testimony", set())
