@@ -38,3 +38,19 @@ def test_an_institutions_report_before_a_colon_is_the_news_not_a_kicker() -> Non
                             "The Ombudsman's Office presented today a report on the investigations into the deaths.",
                             language="en", published=datetime(2025, 4, 10, 15, tzinfo=UTC))
     assert any(m.type == "report" and m.status == "taken" for m in found)
+
+
+def test_a_present_ending_in_ada_is_no_participle() -> None:
+    doc = Doc.read("", "La fiscal traslada las carpetas y pide que el juez decida; la carpeta trasladada llegó.")
+    forms = {doc.toks[p]: doc.form(p) for p in range(len(doc.toks))}
+    assert forms["traslada"] != PARTICIPLE and forms["decida"] != PARTICIPLE
+    assert forms["trasladada"] == PARTICIPLE
+
+
+def test_cases_moved_to_another_office_are_an_institutional_step() -> None:
+    found = find_milestones("Fiscalía traslada a Lima las investigaciones por las muertes de Juliaca",
+                            "La Fiscalía de la Nación dispuso que las carpetas por las muertes del 9 de enero pasen de "
+                            "la fiscalía de Puno a una fiscalía supraprovincial con sede en Lima.",
+                            published=datetime(2023, 5, 25, 15, tzinfo=UTC))
+    taken = {m.type for m in found if m.status == "taken"}
+    assert taken == {"institutional"}

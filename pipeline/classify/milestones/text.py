@@ -107,8 +107,9 @@ def _es_form(word: str) -> str | None:
         return CONDITIONAL
     if word.endswith(("ando", "iendo", "yendo")):
         return GERUND
-    if word.endswith(("ado", "ada", "ados", "adas", "ido", "ida", "idos", "idas", "ído", "ída")) \
-            or word in _IRREGULAR_PARTICIPLES:
+    if word in _IRREGULAR_PARTICIPLES or (
+            word.endswith(("ado", "ada", "ados", "adas", "ido", "ida", "idos", "idas", "ído", "ída"))
+            and word.startswith((lem[:-2] + "ad", lem[:-2] + "id", lem[:-2] + "íd"))):  # not "traslada", "decida"
         return PARTICIPLE
     if word.endswith(("aba", "aban", "ábamos")) or (lem.endswith(("er", "ir", "ír")) and word.endswith(("ía", "ían"))):
         return IMPERFECT  # "amplía", "envía" are presents of -ar verbs
