@@ -30,6 +30,13 @@ def taken(title: str, text: str, language: str = "es") -> set[str]:
      "La Subcomisión de Acusaciones Constitucionales no ha incluido el caso en su agenda.", "es"),
     ("Juliaca case: decision on charges against officers still months away",
      "The special team has not set a date to conclude its review of the evidence.", "en"),
+    ("Appeal of first Juliaca verdict still has no hearing date",
+     "The appeals filed against last month's verdict in the first Juliaca trial have not yet been scheduled by the "
+     "Puno Superior Court, which said it has no dates before February. Both the prosecutor, who is challenging "
+     "the acquittal of one officer, and the defence of the convicted officer lodged appeals.", "en"),
+    # a vigil with no demand in the text is a memorial, not a position taken
+    ("Twelve years on, Juliaca remembers the 2011 airport dead with a vigil",
+     "Relatives lit candles in the main square on Friday night, as every year since the shooting.", "en"),
     # money, not an appeal
     ("Gobierno Regional de Puno aprobó recursos por 300 mil soles para los deudos de Juliaca",
      "El dinero se destinará a becas para los hijos de las víctimas.", "es"),
@@ -64,6 +71,13 @@ def test_a_trials_opening_statement_is_no_statement_but_the_trial_is_news() -> N
                 "The trial of five officers opened on Monday in Juliaca; the prosecutor gave the opening statement "
                 "before the court.", "en")
     assert got == {"trial"}
+
+
+def test_a_vigil_with_demands_is_a_statement() -> None:
+    got = taken("Juliaca holds vigil for its dead",
+                "Relatives held a vigil in the main square on Friday and demanded that prosecutors charge the "
+                "commanders.", "en")
+    assert "statement" in got
 
 
 def test_a_statement_naming_a_wait_is_still_a_statement() -> None:

@@ -111,13 +111,7 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 verdicts[id(o)].status == TAKEN and o is not h and doc.sentence(o.start) == doc.sentence(h.start)
                 for o in mentions):
             verdicts[id(h)] = Verdict(BACKGROUND, "the body that acts; the step it takes is another")
-    # The second sentence carries news only in a text whose headline or first sentence reports a step;
-    # otherwise (a memorial, a profile) what it says happened is context.
-    if not any(verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] < 1 for h in mentions):
-        for h in mentions:
-            if verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] >= 1 and h.rule.key != "statement":
-                verdicts[id(h)] = Verdict(BACKGROUND, f"context: the headline and lead report no step; "
-                                                      f"{verdicts[id(h)].reason}")
+    _context_without_news(doc, mentions, verdicts)
     for h in mentions:  # the same words read as two steps: the more specific one ("la Sala revoca": appeal)
         if verdicts[id(h)].status == TAKEN and any(
                 _specificity(o) > _specificity(h) and o.start < h.end and h.start < o.end and o.rule.key != h.rule.key
@@ -177,6 +171,15 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
         if h.rule.key == "forensic" and verdicts[id(h)].status == TAKEN and verb is not None \
                 and doc.verb_lemma(verb) not in lx.PRODUCING:
             verdicts[id(h)] = Verdict(BACKGROUND, f"cited, not produced: {verdicts[id(h)].reason}")
+    def commemoration(h: Hit) -> bool:
+        lo, hi = doc.sentence(h.start)
+        return any(doc.toks[p] in lx.COMMEMORATIONS for p in range(h.start, h.end)) and not any(
+            doc.toks[p] in lx.AUTHORITIES for p in range(lo, hi))
+    if not any(mark in ("D", "R") for mark in marks.values()) and not any(
+            o.rule.key == "statement" and not commemoration(o) for o in mentions):
+        for h in mentions:  # a vigil or a tribute with no demand in the text: a memorial, not a position taken
+            if h.rule.key == "statement" and verdicts[id(h)].status == TAKEN:
+                verdicts[id(h)] = Verdict(BACKGROUND, f"a commemoration with no demand: '{doc.span(h.start, h.end)}'")
     for h in mentions:  # "el juicio continuó ayer con la declaración de tres efectivos": heard in that session
         if h.rule.key == "testimony" and verdicts[id(h)].status == BACKGROUND and doc.toks[h.start] in lx.WITH \
                 and any(o.rule.key in lx.SESSIONS and verdicts[id(o)].status == TAKEN
@@ -260,9 +263,20 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 earlier_month(doc, h, published_day) if doc.sentence_no[h.start] >= 1 else None)
             if old is not None:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"{old}; {verdicts[id(h)].reason}")
+    _context_without_news(doc, mentions, verdicts)  # again: a headline step the rules above took back
     dates = Dates(doc)  # read once, by sentence, for the hearings and for every step's date
     dated_hearings(doc, mentions, verdicts, case, published, dates)
     return _milestones(doc, mentions, verdicts, by_kind, case, language, published, dates)
+
+
+def _context_without_news(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict]) -> None:
+    """The second sentence carries news only in a text whose headline or first sentence reports a step;
+    otherwise (a memorial, a profile, "the appeal still has no date") what it says happened is context."""
+    if not any(verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] < 1 for h in mentions):
+        for h in mentions:
+            if verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] >= 1 and h.rule.key != "statement":
+                verdicts[id(h)] = Verdict(BACKGROUND, f"context: the headline and lead report no step; "
+                                                      f"{verdicts[id(h)].reason}")
 
 
 def _recalled_in(doc: Doc, hit: Hit) -> str | None:

@@ -72,6 +72,12 @@ ONGOING = frozenset(("trial",))
 # Sessions in which someone is heard: "con la declaración de ..." in their sentence is a testimony given there.
 SESSIONS = frozenset(("trial", "hearing"))
 WITH = words_of("con with")
+# Commemorations: a statement only with demands (milestone guide: "a commemoration with demands").
+# Held before an authority ("a vigil outside the court"), one is a position taken in public even so.
+COMMEMORATIONS = words_of("vigilia vigilias romeria romerias homenaje homenajes misa misas vigil vigils tribute "
+                          "tributes")
+AUTHORITIES = words_of("court courthouse tribunal corte juzgado sala fiscalia prosecutor congress congreso palacio "
+                       "palace ministry ministerio")
 # Prepositions that open the phrase of someone the step is about: a participle after it describes that person.
 OF_SOMEONE = words_of("contra")
 UNDER_WAY = words_of("continuar proseguir seguir continue resume")

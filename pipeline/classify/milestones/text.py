@@ -306,8 +306,9 @@ class Doc:
             if pos >= self.title_tokens and prev not in _EN_SUBJECT_PRONOUNS and not prev.endswith("s") \
                     and word not in _EN_IRREGULAR_PAST:  # "on Thursday set the date": a past
                 return None  # "the forensic report concluded": a noun; "they appeal", "prosecutors appeal": a verb
-            if pos + 1 < len(self.toks) and self.toks[pos + 1] in _EN_COMPOUND_HEADS:
-                return None  # "Appeals court", "Charges filed": a noun before a noun
+            if pos + 1 < len(self.toks) and (self.toks[pos + 1] in _EN_COMPOUND_HEADS or (
+                    self.toks[pos + 1] == "of" and not self.before(pos + 1).strip())):
+                return None  # "Appeals court", "Charges filed": a noun before a noun; "Appeal of the verdict"
             lo = self.sentence(pos)[0]
             earlier = (_en_form(w.lower()) for w in self.raw[lo:pos])
             return None if any(f in (FINITE, MODAL, PRESENT_S, BASE) for f in earlier) else FINITE
