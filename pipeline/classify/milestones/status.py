@@ -253,7 +253,8 @@ class Reader(Clauses):
             return Verdict(BACKGROUND, f"participle {_quoted(doc, hit.start)} describes someone or something")
         for pos in range(hit.start + 1, hit.end):
             if doc.form(pos) == GERUND and doc.lang == "en" and doc.lemma(pos - 1) not in lx.PASSIVE \
-                    and doc.toks[pos - 1] not in lx.PREPOSITIONS:  # not "barred from leaving"
+                    and doc.toks[pos - 1] not in lx.PREPOSITIONS \
+                    and doc.form(hit.start) != FINITE:  # not "barred from leaving", not "passes law granting"
                 return Verdict(BACKGROUND, f"{_quoted(doc, pos)} describes who acts, not a step taken")
         relative = next((p for p in range(hit.start + 1, hit.end - 1) if doc.toks[p] in lx.RELATIVES
                          and any(doc.form(v) is not None for v in range(p + 1, hit.end))), None)

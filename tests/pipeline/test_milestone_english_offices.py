@@ -1,0 +1,34 @@
+"""English wordings of an institutional change and of a law, as wire copy and official gazettes write them.
+
+Each was missed (no step found) on the evaluation sets before its phrase was added; the last one guards a
+trial from being read as a case moved between offices.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.milestones import statuses
+
+
+@pytest.mark.parametrize(("title", "text", "mtype"), [
+    ("Attorney general moves Juliaca and Ayacucho files to Lima special team",
+     "The attorney general on Tuesday ordered the transfer of the investigations into the deaths to a team in Lima.",
+     "institutional"),
+    ("Board of Supreme Prosecutors appoints a supreme prosecutor as interim Attorney General",
+     "The board met on Friday.", "institutional"),
+    ("Human rights prosecutor's office takes over Juliaca case",
+     "The office will lead the preparatory investigation from Monday.", "institutional"),
+    ("El Peruano publishes law on reparations for victims of the protests",
+     "The law was published today in the official gazette.", "legislation"),
+    ("Congress passes law granting reparations to families of protest victims",
+     "The plenary approved the law in a second vote on Thursday.", "legislation"),
+])
+def test_english_wordings_of_offices_and_laws_are_taken(title: str, text: str, mtype: str) -> None:
+    assert "taken" in statuses(title, text).get(mtype, set())
+
+
+def test_a_case_sent_to_trial_is_no_institutional_change() -> None:
+    found = statuses("Judge admits charges, sends Juliaca police case to trial",
+                     "A judge on Tuesday admitted the indictment and issued an order sending the case to trial.")
+    assert "taken" not in found.get("institutional", set())
