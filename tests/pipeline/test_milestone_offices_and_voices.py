@@ -1,7 +1,8 @@
-"""English wordings of an institutional change and of a law, as wire copy and official gazettes write them.
+"""English wordings of an institutional change and of a law, and who asks for what (a statement or not).
 
-Each was missed (no step found) on the evaluation sets before its phrase was added; the last one guards a
-trial from being read as a case moved between offices.
+Each taken case was missed (no step found) on the evaluation sets before its phrase was added; the
+negative ones guard a trial from being read as a case moved between offices, and a formal application
+(precautionary measures "solicitadas") from being read as a public demand.
 """
 
 from __future__ import annotations
@@ -32,3 +33,20 @@ def test_a_case_sent_to_trial_is_no_institutional_change() -> None:
     found = statuses("Judge admits charges, sends Juliaca police case to trial",
                      "A judge on Tuesday admitted the indictment and issued an order sending the case to trial.")
     assert "taken" not in found.get("institutional", set())
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("Aprodeh pide que muertes en Puno sean investigadas por fiscalía de derechos humanos",
+     "La organización envió una carta a la Fiscalía de la Nación."),
+    ("Families ask attorney general to return Juliaca case to human rights prosecutors",
+     "The relatives met officials in Lima on Monday."),
+])
+def test_the_families_or_an_ngo_asking_is_a_statement(title: str, text: str) -> None:
+    assert "taken" in statuses(title, text).get("statement", set())
+
+
+def test_an_application_for_precautionary_measures_is_no_statement() -> None:
+    found = statuses("CIDH otorga medidas cautelares a dirigentes de Juliaca",
+                     "La CIDH otorgó ayer medidas cautelares a tres dirigentes. Los familiares solicitaron las medidas "
+                     "en junio.")
+    assert "taken" not in found.get("statement", set())
