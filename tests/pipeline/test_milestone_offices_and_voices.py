@@ -24,9 +24,24 @@ from tests.support.milestones import statuses
      "The law was published today in the official gazette.", "legislation"),
     ("Congress passes law granting reparations to families of protest victims",
      "The plenary approved the law in a second vote on Thursday.", "legislation"),
+    ("Juliaca case file transferred to human rights prosecutor's office",
+     "The office received the file on Monday.", "institutional"),
+    ("Complaint against Boluarte over Juliaca deaths sent to the archive",
+     "The committee voted on Thursday.", "archived"),
+    ("UN Human Rights Committee publishes concluding observations on Peru",
+     "The committee met in Geneva on Friday.", "report"),
+    ("Primera acusación por la masacre de Juliaca: fiscalía pide 20 años para suboficial",
+     "La fiscalía presentó la primera acusación por las muertes del 9 de enero de 2023 en Juliaca.", "indictment"),
 ])
 def test_english_wordings_of_offices_and_laws_are_taken(title: str, text: str, mtype: str) -> None:
     assert "taken" in statuses(title, text).get(mtype, set())
+
+
+def test_a_request_to_have_the_case_transferred_is_no_transfer() -> None:
+    found = statuses("Judge rejects request to transfer Ayacucho case to military justice",
+                     "The judge declared unfounded the challenge of the defence, who sought to have the case "
+                     "transferred to the military-police courts.")
+    assert "taken" not in found.get("institutional", set())
 
 
 def test_a_case_sent_to_trial_is_no_institutional_change() -> None:

@@ -90,7 +90,7 @@ def _year_date(doc: Doc, hit: Hit) -> date | None:
             continue
         if pos + 1 < len(toks) and toks[pos + 1].isdigit() and "-" in doc.before(pos + 1):
             continue  # a case number: "023-2023"
-        around = (*range(max(lo, pos - 5), pos), *range(pos + 1, min(hi, pos + 4)))
+        around = (*range(max(lo, pos - 6), pos), *range(pos + 1, min(hi, pos + 4)))  # "muertes del 9 de enero de"
         if any(toks[p] in lx.NOT_STEP_DATE_BEFORE for p in around):
             continue  # the events' year: "las muertes de enero de 2023", "the 2022 protest killings"
         month = next((MONTHS[toks[p]] for p in range(max(lo, pos - 2), pos) if toks[p] in MONTHS), 12)
