@@ -55,6 +55,8 @@ def test_a_case_sent_to_trial_is_no_institutional_change() -> None:
      "La organización envió una carta a la Fiscalía de la Nación."),
     ("Families ask attorney general to return Juliaca case to human rights prosecutors",
      "The relatives met officials in Lima on Monday."),
+    ("Familias de Juliaca llegan al Congreso para exigir reparación integral",
+     "Una delegación de veinte madres viajó desde Puno."),
 ])
 def test_the_families_or_an_ngo_asking_is_a_statement(title: str, text: str) -> None:
     assert "taken" in statuses(title, text).get("statement", set())
