@@ -36,3 +36,21 @@ def test_con_la_declaracion_without_a_session_taken_is_no_testimony() -> None:
     found = statuses("Aniversario en Juliaca",
                      "Los deudos recordaron el juicio de 2011, que empezó en 2016 con la declaración de dos testigos.")
     assert "taken" not in found.get("testimony", set())
+
+
+def test_a_case_sent_to_trial_is_a_ruling_and_the_trial_has_not_opened() -> None:
+    es = statuses("Caso Juliaca pasa a juicio: juez dicta auto de enjuiciamiento contra seis policías",
+                  "El juzgado emitió ayer el auto de enjuiciamiento contra seis efectivos de la Policía.")
+    assert "taken" in es["ruling"] and "taken" not in es.get("trial", set())
+    assert "taken" not in es.get("institutional", set())
+    en = statuses("Judge sends five police officers to trial over Juliaca killings",
+                  "The court on Wednesday issued an order sending five police officers to trial for the homicide of "
+                  "protesters in Juliaca.")
+    assert "taken" in en["ruling"] and "taken" not in en.get("trial", set())
+
+
+def test_the_start_of_a_trial_set_for_a_date_is_a_hearing_set_not_a_trial_under_way() -> None:
+    found = statuses("Caso Inti y Bryan: Poder Judicial programa juicio contra exministro del Interior",
+                     "El Poder Judicial programó para el 12 de enero el inicio del juicio oral contra un exministro "
+                     "del Interior.")
+    assert "taken" in found["hearing"] and "taken" not in found.get("trial", set())
