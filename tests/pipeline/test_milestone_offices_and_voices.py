@@ -67,3 +67,16 @@ def test_an_application_for_precautionary_measures_is_no_statement() -> None:
                      "La CIDH otorgó ayer medidas cautelares a tres dirigentes. Los familiares solicitaron las medidas "
                      "en junio.")
     assert "taken" not in found.get("statement", set())
+
+
+def test_a_statement_given_to_a_prosecutor_is_testimony_not_a_position() -> None:
+    found = statuses("Former Juliaca police commander testifies before prosecutors",
+                     "A retired police general gave his statement on Wednesday before the prosecutor investigating "
+                     "the deaths.")
+    assert "taken" in found["testimony"] and "taken" not in found.get("statement", set())
+
+
+def test_the_month_of_march_is_no_march() -> None:
+    found = statuses("IACHR holds public hearing on protests in Peru",
+                     "The IACHR held on 6 March a public hearing on the social protests in Peru.")
+    assert "taken" not in found.get("statement", set())
