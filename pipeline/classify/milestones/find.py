@@ -81,7 +81,7 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
     # A title that looks back ("las claves del caso", "cronología") or asks ("¿Qué pasará con el caso?")
     # heads an analysis: its body reports no step of its own.
     # An "Analysis:" or "Opinión:" kicker heads a piece that reports nothing, its headline included.
-    kicker = doc.title_tokens > 1 and doc.toks[0] in lx.LOOK_BACK_KICKERS and ":" in doc.before(1)
+    kicker = doc.title_tokens > 1 and doc.toks[0] in lx.LOOK_BACK_KICKERS and any(c in doc.before(1) for c in ":|")
     look_back = any(h.start < doc.title_tokens for h in by_kind.get("background", [])) or doc.question_title
     candidates = []
     for hit in by_kind.get("step", []):

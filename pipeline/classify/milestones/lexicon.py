@@ -178,4 +178,4 @@ REACTING = tuple(
 # Words that make a step's object an earlier one ("archived an earlier complaint", "una denuncia anterior").
 EARLIER = words_of("earlier previous prior anterior anteriores previa previo previas previos")
 # Headline kickers of a piece that looks back rather than reports ("Analysis: Can Peru's cases survive?").
-LOOK_BACK_KICKERS = words_of("analysis analisis opinion editorial column columna explainer perspective")
+LOOK_BACK_KICKERS = words_of("analysis analisis opinion editorial column columna explainer perspective perfil profile")

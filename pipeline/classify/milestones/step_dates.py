@@ -70,7 +70,8 @@ def dated_hearings(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], 
         verdict = verdicts[id(h)]
         if h.rule.key not in lx.DATED_STEPS or verdict.status not in (BACKGROUND, ANNOUNCED):
             continue
-        recap = verdict.status == BACKGROUND and not verdict.reason.startswith(("negated", "none", "a count"))
+        recap = verdict.status == BACKGROUND and not verdict.reason.startswith(
+            ("negated", "none", "a count", "an analysis"))  # a profile's hearing is its story, not news
         coming = verdict.status == ANNOUNCED and verdict.reason.startswith("future")
         if not (recap or coming):
             continue
