@@ -37,6 +37,8 @@ def taken(title: str, text: str, language: str = "es") -> set[str]:
     # a vigil with no demand in the text is a memorial, not a position taken
     ("Twelve years on, Juliaca remembers the 2011 airport dead with a vigil",
      "Relatives lit candles in the main square on Friday night, as every year since the shooting.", "en"),
+    ("Juliaca families told hearing on police officers has no date yet",
+     "The prosecutor informed relatives on Tuesday that the court is still reviewing the file.", "en"),
     # a profile tells a life, its hearings included
     ("Perfil | Rosa, la madre que aprendió derecho penal para buscar justicia por su hijo",
      "Rosa vende comida en el mercado de Huamanga. Asistió a la audiencia en la que se prorrogó la investigación, "

@@ -194,6 +194,12 @@ class Reader(Clauses):
             if ahead is not None and ahead.reason.startswith((FUTURE, CONDITIONAL, MODAL)):
                 found = ahead
         found = found or self._left(hit, lo) or self._right(hit, hi)
+        if found is not None and found.status == TAKEN and hit.start < doc.title_tokens and found.verb is not None \
+                and found.verb < hit.start and doc.lemma(found.verb) in lx.REPORTING:
+            pending = next((p for p in range(hit.end, doc.title_tokens)
+                            if self.marks.get(p) == "N" or doc.toks[p] in lx.PENDING), None)
+            if pending is not None:  # "Families told hearing has no date yet": what they were told is pending
+                return Verdict(ANNOUNCED, f"told it is still pending: {_quoted(doc, pending)}")
         if found is not None and found.status == TAKEN and found.verb is not None and found.verb < hit.start \
                 and (recap := self._recap_before(hit, lo, found.verb)) is not None:
             return Verdict(BACKGROUND, f"recap: {_quoted(doc, recap)} ... {found.reason}")  # "after X granted measures"
