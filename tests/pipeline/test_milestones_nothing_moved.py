@@ -39,6 +39,15 @@ def taken(title: str, text: str, language: str = "es") -> set[str]:
      "Relatives lit candles in the main square on Friday night, as every year since the shooting.", "en"),
     ("Juliaca families told hearing on police officers has no date yet",
      "The prosecutor informed relatives on Tuesday that the court is still reviewing the file.", "en"),
+    # a quoted plan: "ir a" + infinitive is a future
+    ("Raúl Samillán: 'Vamos a presentar un amparo si la fiscalía sigue sin avanzar'",
+     "En diálogo con radio Pachamama, Samillán lamentó la demora.", "es"),
+    # the investigation of the case named in a headline, not opened
+    ("Tres años después: así van las investigaciones por las muertes en Ayacucho y Juliaca",
+     "Este lunes se cumplen tres años de la matanza de Huamanga.", "es"),
+    # a question after the headline's colon heads an analysis
+    ("IDL: por qué ningún caso de las protestas ha llegado a juicio",
+     "El abogado explica que las fiscalías formalizaron investigaciones contra policías y militares.", "es"),
     # a profile tells a life, its hearings included
     ("Perfil | Rosa, la madre que aprendió derecho penal para buscar justicia por su hijo",
      "Rosa vende comida en el mercado de Huamanga. Asistió a la audiencia en la que se prorrogó la investigación, "
@@ -77,6 +86,18 @@ def test_a_trials_opening_statement_is_no_statement_but_the_trial_is_news() -> N
                 "The trial of five officers opened on Monday in Juliaca; the prosecutor gave the opening statement "
                 "before the court.", "en")
     assert got == {"trial"}
+
+
+def test_a_news_headline_before_a_question_still_reports_its_step() -> None:
+    got = taken("Promulgan ley de amnistía para militares y policías: ¿qué pasa con los casos de Juliaca?",
+                "El Gobierno promulgó este miércoles la ley que concede amnistía a militares y policías.")
+    assert "legislation" in got
+
+
+def test_an_investigation_reactivated_is_opened_again() -> None:
+    got = taken("Prosecutor's Office reactivates investigation against Dina Boluarte for deaths in protests",
+                "The prosecutor resumed on Tuesday the investigation against the former president.", "en")
+    assert "preliminary_investigation" in got
 
 
 def test_a_vigil_with_demands_is_a_statement() -> None:

@@ -33,6 +33,7 @@ ACTOR_WINDOW = 30
 ID_WINDOW = 60
 OUTLET_WORDS = 5  # at most this many words after the last " - " of a headline are the outlet's name
 INDICTMENT_WORDS = 80  # below this priority an indictment is worded as a charge, not named ("indict", "acusación")
+GENERIC_BELOW = 60  # a weaker wording ("la investigación por las muertes") names a step without reporting it
 REACTION = 2  # body sentence from which a statement in a story about another step is a reaction
 WINDOW_HITS = 3  # mentions of a step whose surroundings give its date, actors, identifiers
 
@@ -263,6 +264,10 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 earlier_month(doc, h, published_day) if doc.sentence_no[h.start] >= 1 else None)
             if old is not None:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"{old}; {verdicts[id(h)].reason}")
+    for h in mentions:  # "así van las investigaciones por las muertes": the case's investigation named, not opened
+        if h.rule.key == "preliminary_investigation" and h.rule.priority < GENERIC_BELOW \
+                and verdicts[id(h)].reason == "named in the headline":
+            verdicts[id(h)] = Verdict(BACKGROUND, "the investigation of the case named in the headline, not opened")
     _context_without_news(doc, mentions, verdicts)  # again: a headline step the rules above took back
     dates = Dates(doc)  # read once, by sentence, for the hearings and for every step's date
     dated_hearings(doc, mentions, verdicts, case, published, dates)

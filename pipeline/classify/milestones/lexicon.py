@@ -72,6 +72,8 @@ ONGOING = frozenset(("trial",))
 # Sessions in which someone is heard: "con la declaración de ..." in their sentence is a testimony given there.
 SESSIONS = frozenset(("trial", "hearing"))
 WITH = words_of("con with")
+# "ir a" + infinitive: a future ("vamos a presentar un amparo").
+GOING = words_of("voy vas va vamos van iba ibamos iban")
 # Commemorations: a statement only with demands (milestone guide: "a commemoration with demands").
 # Held before an authority ("a vigil outside the court"), one is a position taken in public even so.
 COMMEMORATIONS = words_of("vigilia vigilias romeria romerias homenaje homenajes misa misas vigil vigils tribute "

@@ -108,6 +108,8 @@ class Reader(Clauses):
                         return Verdict(TAKEN, f"granted: {_quoted(doc, asker)} ... {word}", pos)
                     return Verdict(REQUESTED, f"asked for: {_quoted(doc, asker)} ... {word}")
                 return Verdict(ANNOUNCED, f"purpose: {_quoted(doc, pos - 1)} {word}")
+            if form == INFINITIVE and pos > 1 and doc.toks[pos - 1] == "a" and doc.toks[pos - 2] in lx.GOING:
+                return Verdict(ANNOUNCED, f"going to: {_quoted(doc, pos - 2)} a {word}")  # "vamos a presentar"
             return None
         if lem in lx.NOT_ACTIONS:
             if lem in lx.AUXILIARIES | lx.PASSIVE and pos + 1 < len(doc.toks) and doc.form(pos + 1) == PARTICIPLE:
@@ -178,7 +180,8 @@ class Reader(Clauses):
             return Verdict(BACKGROUND, f"none: {_quoted(doc, hit.start - 1)}")  # "cero sentencias", "no charges"
         if self._kicker(hit):
             return Verdict(BACKGROUND, "a headline kicker naming the case, before the colon")
-        if hit.start < doc.title_tokens and (doc.toks[0] in lx.QUESTIONS or doc.text.lstrip().startswith("¿")):
+        asks = doc.question_from
+        if hit.start < doc.title_tokens and (doc.toks[0] in lx.QUESTIONS or (asks is not None and hit.start >= asks)):
             return Verdict(BACKGROUND, "a question in the headline: an analysis, not news")
         if self._operative(hit, lo):
             return Verdict(TAKEN, f"the operative part of a resolution: {_quoted(doc, hit.start)}")

@@ -132,6 +132,8 @@ _EN_HEADLINE_VERBS = frozenset(
     "vow pledge wait await".split())
 
 
+# Words that open a question after a headline's colon (not "como", "cual": "Juliaca: como cada año").
+_ASKING = frozenset("que cuando donde quien quienes why how what when who".split())
 _EN_OBJECT_STARTS = frozenset("a an the that its their his her this these those".split())
 _EN_PREPOSITIONS = frozenset("of in on at by for with from to into over under about against during after before "
                              "and or".split())
@@ -253,9 +255,21 @@ class Doc:
 
     @property
     def question_title(self) -> bool:
-        """A headline that asks ("¿Qué pasará con el caso?", "What next for ...?")."""
+        """A headline that asks ("¿Qué pasará con el caso?", "What next for ...?", "IDL: por qué ningún
+        caso ha llegado a juicio")."""
+        return self.question_from is not None
+
+    @property
+    def question_from(self) -> int | None:
+        """The first word of the asking part of the headline (after its colon, if it has one), or None."""
         title = self.text[:self.ends[self.title_tokens - 1]] if self.title_tokens else ""
-        return title.lstrip().startswith("¿") or title.rstrip().endswith("?")
+        colon = next((p for p in range(1, self.title_tokens) if ":" in self.before(p)), None)
+        if title.lstrip().startswith("¿") or title.rstrip().endswith("?"):
+            return colon if colon is not None and "¿" in self.before(colon) else 0
+        if colon is None:
+            return None
+        pair = " ".join(self.toks[colon:colon + 2])
+        return colon if self.toks[colon] in _ASKING or pair in ("por que", "para que") else None
 
     def token_at(self, char: int) -> int:
         return max(bisect_right(self.starts, char) - 1, 0)
@@ -280,7 +294,7 @@ class Doc:
         """The verb form of word ``pos`` (None: not a verb), read in both languages."""
         word = self.raw[pos].lower()
         prev = self.toks[pos - 1] if pos > 0 and not self.before(pos).strip() else ""
-        if prev in _DETERMINERS or word in _PARTICIPLE_NOUNS:
+        if (prev in _DETERMINERS and not (prev == "a" and self.lang == "es")) or word in _PARTICIPLE_NOUNS:
             return None
         if self.possessed(pos):
             return None  # "the officers' appeal", "the court's ruling": a noun
