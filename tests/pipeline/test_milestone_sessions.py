@@ -6,7 +6,8 @@ juicio oral contra <a long description of the accused> continuó ayer con la dec
 
 from __future__ import annotations
 
-from tests.support.milestones import statuses
+from pipeline.classify.milestones import find_milestones
+from tests.support.milestones import PUBLISHED, statuses
 
 
 def test_a_trial_that_goes_on_under_a_long_subject_is_taken() -> None:
@@ -54,3 +55,12 @@ def test_the_start_of_a_trial_set_for_a_date_is_a_hearing_set_not_a_trial_under_
                      "El Poder Judicial programó para el 12 de enero el inicio del juicio oral contra un exministro "
                      "del Interior.")
     assert "taken" in found["hearing"] and "taken" not in found.get("trial", set())
+
+
+def test_a_session_of_the_trial_in_the_lead_is_the_trial_under_way_and_the_testimony_the_news() -> None:
+    found = find_milestones("Juicio por Juliaca: declaran los primeros testigos y peritos",
+                            "En la tercera sesión del juicio oral por las muertes del 9 de enero de 2023, declararon "
+                            "ayer dos testigos presenciales y el médico legista.", published=PUBLISHED)
+    taken = {m.type: m for m in found if m.status == "taken"}
+    assert "trial" in taken and "testimony" in taken
+    assert taken["testimony"].primary and not taken["trial"].primary

@@ -264,6 +264,11 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 earlier_month(doc, h, published_day) if doc.sentence_no[h.start] >= 1 else None)
             if old is not None:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"{old}; {verdicts[id(h)].reason}")
+    for h in mentions:  # "En la sexta sesión del juicio, el perito declaró ayer": a session of the trial held now
+        if h.rule.key in lx.ONGOING and verdicts[id(h)].status == BACKGROUND and doc.sentence_no[h.start] < 1 \
+                and h.start >= doc.title_tokens \
+                and any(doc.toks[p] in lx.SESSION_WORDS for p in range(max(0, h.start - 3), h.start)):
+            verdicts[id(h)] = Verdict(TAKEN, f"a session of it in the lead: under way ('{doc.span(h.start, h.end)}')")
     for h in mentions:  # "así van las investigaciones por las muertes": the case's investigation named, not opened
         if h.rule.key == "preliminary_investigation" and h.rule.priority < GENERIC_BELOW \
                 and verdicts[id(h)].reason == "named in the headline":
@@ -337,8 +342,10 @@ def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_
     taken = [h for h in mentions if verdicts[id(h)].status == TAKEN]
     # The primary step: the headline's and lead's taken step, specific types first; a text whose lead
     # reports none may still report a statement (a march, a communiqué further down).
-    primary = max((h for h in taken if doc.sentence_no[h.start] < PRIMARY_SENTENCES),
-                  key=lambda h: (_score(doc, h), -h.start), default=None)
+    lead = [h for h in taken if doc.sentence_no[h.start] < PRIMARY_SENTENCES]
+    # the trial a session belongs to is the setting, not the news, when the lead reports another step
+    news = [h for h in lead if not verdicts[id(h)].reason.startswith("a session of it")] or lead
+    primary = max(news, key=lambda h: (_score(doc, h), -h.start), default=None)
     if primary is None:
         primary = next((h for h in taken if h.rule.key == "statement"), None)
     lead_news = any(doc.sentence_no[h.start] < REACTION for h in taken)

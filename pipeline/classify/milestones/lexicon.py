@@ -72,6 +72,7 @@ ONGOING = frozenset(("trial",))
 # Sessions in which someone is heard: "con la declaración de ..." in their sentence is a testimony given there.
 SESSIONS = frozenset(("trial", "hearing"))
 WITH = words_of("con with")
+SESSION_WORDS = words_of("sesion sesiones session sessions jornada")
 # "ir a" + infinitive: a future ("vamos a presentar un amparo").
 GOING = words_of("voy vas va vamos van iba ibamos iban")
 # Commemorations: a statement only with demands (milestone guide: "a commemoration with demands").
