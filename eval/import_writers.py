@@ -13,6 +13,7 @@
     .venv/bin/python eval/import_writers.py v13 /work/evalsets/v13   # the same
     .venv/bin/python eval/import_writers.py v14 /work/evalsets/v14   # the same
     .venv/bin/python eval/import_writers.py v15 /work/evalsets/v15   # the same, four writers
+    .venv/bin/python eval/import_writers.py v16 /work/evalsets/v16   # the same
 
 Each writer wrote one file (v3: es-v3-a, es-v3-b, en-v3-c; v4: es-v4-d, es-v4-e, en-v4-f); the Spanish
 files are joined. Only ids, counts and problems are printed, never texts or labels (nobody tuning
@@ -42,6 +43,7 @@ from eval.evalset import (
     V13_DIR,
     V14_DIR,
     V15_DIR,
+    V16_DIR,
     problems,
     split_of,
 )
@@ -60,6 +62,7 @@ SETS = {
     "v13": (V13_DIR, "test", {"es": ("es-v13-m.yaml", "es-v13-n.yaml"), "en": ("en-v13-o.yaml",)}),
     "v14": (V14_DIR, "test", {"es": ("es-v14-j.yaml", "es-v14-k.yaml"), "en": ("en-v14-l.yaml",)}),
     "v15": (V15_DIR, "test", {"es": ("es-v15-m.yaml", "es-v15-n.yaml", "es-v15-p.yaml"), "en": ("en-v15-o.yaml",)}),
+    "v16": (V16_DIR, "test", {"es": ("es-v16-q.yaml", "es-v16-r.yaml", "es-v16-t.yaml"), "en": ("en-v16-s.yaml",)}),
 }
 
 
