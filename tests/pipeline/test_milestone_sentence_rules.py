@@ -28,9 +28,12 @@ from tests.support.milestones import statuses
      "no programa la audiencia.", "indictment", "background"),
     ("Prosecutors act in Juliaca case", "Prosecutors ordered new ballistic tests last week, two years after the "
      "first ones.", "forensic", "taken"),  # "last week" is no year: the step stays news
-    # a court's decision reported with what it decided is that step
+    # a court's decision on an appeal reported with it is the appeal decided; a decision granting a measure is a
+    # ruling of its own besides the measure (the writers of v12-v16 label both)
+    ("Sala confirma impedimento de salida a cuatro policías", "La Sala de Apelaciones declaró infundada la "
+     "apelación de la defensa de cuatro policías investigados por las muertes en Juliaca.", "ruling", "background"),
     ("Juez dicta impedimento de salida a cuatro policías", "El juez declaró fundado el requerimiento de "
-     "impedimento de salida contra cuatro policías investigados por las muertes en Juliaca.", "ruling", "background"),
+     "impedimento de salida contra cuatro policías investigados por las muertes en Juliaca.", "ruling", "taken"),
     # a long subject whose verb says the step happened
     ("Families fill a courtroom in Puno", "The trial of two police officers accused of shooting protesters near "
      "the airport began on Monday in Puno.", "trial", "taken"),

@@ -117,9 +117,10 @@ ARCHIVED_OBJECTS = frozenset(("complaint", "constitutional_complaint", "prelimin
 # Verbs of an appeals court deciding: what they confirm or revoke is the object of the appeal step.
 APPELLATE = words_of(
     "confirmar revocar ratificar anular uphold overturn confirm revoke annul reverse")
-# A court's decision reported in the same sentence as what it decided is that step ("declaró fundado
-# el impedimento de salida", "la Sala confirmó la absolución").
-RULING_IS = frozenset(("appeal", "coercive_measure", "precautionary_measure", "investigation_extended"))
+# A court's decision on an appeal reported in the same sentence is the appeal decided ("declaró infundada la
+# apelación", "la Sala confirmó la absolución"); a decision granting a measure or an extension is a ruling of
+# its own besides the measure ("declaró fundado el requerimiento y dictó impedimento de salida").
+RULING_IS = frozenset(("appeal",))
 OF = words_of("de del of")
 # Going somewhere to testify ("acudió a la Fiscalía para declarar") is testifying; so is a witness's verb.
 ATTENDING = words_of("acudir llegar asistir comparecer concurrir attend appear arrive go come")
