@@ -39,6 +39,8 @@ def taken(title: str, text: str, language: str = "es") -> set[str]:
      "Relatives lit candles in the main square on Friday night, as every year since the shooting.", "en"),
     ("Juliaca families told hearing on police officers has no date yet",
      "The prosecutor informed relatives on Tuesday that the court is still reviewing the file.", "en"),
+    ("Officers' appeal in Juliaca case awaits hearing",
+     "The appeal filed in August by two officers has still not been scheduled for a hearing.", "en"),
     # a quoted plan: "ir a" + infinitive is a future
     ("Raúl Samillán: 'Vamos a presentar un amparo si la fiscalía sigue sin avanzar'",
      "En diálogo con radio Pachamama, Samillán lamentó la demora.", "es"),
@@ -92,6 +94,13 @@ def test_a_news_headline_before_a_question_still_reports_its_step() -> None:
     got = taken("Promulgan ley de amnistía para militares y policías: ¿qué pasa con los casos de Juliaca?",
                 "El Gobierno promulgó este miércoles la ley que concede amnistía a militares y policías.")
     assert "legislation" in got
+
+
+def test_an_appeals_chamber_is_a_court_not_an_appeal() -> None:
+    got = taken("Puno appeals chamber schedules hearing on officers' appeal in Juliaca case",
+                "The Appeals Chamber set 5 November as the date of the hearing on the appeal filed by two officers.",
+                "en")
+    assert got == {"hearing"}
 
 
 def test_an_investigation_reactivated_is_opened_again() -> None:

@@ -92,6 +92,9 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
             continue
         if _inside_a_name(doc, hit) or _in_a_title(doc, hit):  # "seen by Peru Reports", "el documental 'Testimonio'"
             continue
+        if hit.rule.key == "appeal" and hit.end - hit.start == 1 and hit.end < len(doc.toks) \
+                and doc.toks[hit.end] in lx.COURT_HEADS:  # "the Puno appeals chamber": a court's name
+            continue
         candidates.append(hit)
     if not candidates:
         return []

@@ -72,6 +72,7 @@ ONGOING = frozenset(("trial",))
 # Sessions in which someone is heard: "con la declaración de ..." in their sentence is a testimony given there.
 SESSIONS = frozenset(("trial", "hearing"))
 WITH = words_of("con with")
+COURT_HEADS = words_of("court courts chamber chambers panel judge judges")
 SESSION_WORDS = words_of("sesion sesiones session sessions jornada")
 # "ir a" + infinitive: a future ("vamos a presentar un amparo").
 GOING = words_of("voy vas va vamos van iba ibamos iban")
