@@ -35,10 +35,10 @@ V15_DIR = Path(__file__).resolve().parent / "v15"
 V16_DIR = Path(__file__).resolve().parent / "v16"
 V17_DIR = Path(__file__).resolve().parent / "v17"
 # Sets held out whole, each run once at the end of a round of work: name -> folder.
-HELD_OUT_SETS = {"v3": V3_DIR, "v7": V7_DIR, "v8": V8_DIR, "v17": V17_DIR}
+HELD_OUT_SETS = {"v3": V3_DIR, "v7": V7_DIR, "v8": V8_DIR}
 # Sets held out whole and scored once (their figures are in their README), then opened for tuning: they join
 # `tune` with their test files as they are, and per-item errors may be read.
-OPENED_SETS = {"v12": V12_DIR, "v13": V13_DIR, "v14": V14_DIR, "v15": V15_DIR, "v16": V16_DIR}
+OPENED_SETS = {"v12": V12_DIR, "v13": V13_DIR, "v14": V14_DIR, "v15": V15_DIR, "v16": V16_DIR, "v17": V17_DIR}
 # Sets written by three writers each, for tuning whole: name -> folder.
 TUNING_SETS = {"v4": V4_DIR, "v5": V5_DIR, "v6": V6_DIR, "v9": V9_DIR}
 # Sets written by three writers and split by the k % 5 rule on each writer's numbers: the dev part joins

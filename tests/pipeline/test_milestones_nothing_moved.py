@@ -96,6 +96,30 @@ def test_a_news_headline_before_a_question_still_reports_its_step() -> None:
     assert "legislation" in got
 
 
+def test_the_case_investigation_named_with_a_verb_that_opens_nothing_is_no_step() -> None:
+    got = taken("Delia Espinoza juramenta como fiscal de la Nación",
+                "En su primer discurso prometió priorizar las investigaciones por las muertes en las protestas.")
+    assert got == {"institutional"}
+
+
+def test_an_investigation_that_had_already_been_opened_is_background() -> None:
+    got = taken("Families of Juliaca dead file criminal complaint against Boluarte",
+                "The complaint was lodged with the Attorney General's office, which on January 10 had already opened a "
+                "preliminary investigation against the president.", "en")
+    assert got == {"complaint"}
+
+
+def test_the_sentence_an_earlier_indictment_asks_for_is_background() -> None:
+    got = taken("Programan audiencia de control de acusación por muertes en Huamanga",
+                "El juzgado fijó para el 12 de marzo la audiencia de control de acusación contra cinco militares. "
+                "La fiscalía presentó la acusación en noviembre pasado y pide penas de hasta 25 años de prisión.")
+    assert "indictment" not in got
+
+
+def test_going_to_trial_is_no_trial_under_way() -> None:
+    assert "trial" not in taken("Militares del caso Ayacucho irán a juicio oral", "")
+
+
 def test_an_appeals_chamber_is_a_court_not_an_appeal() -> None:
     got = taken("Puno appeals chamber schedules hearing on officers' appeal in Juliaca case",
                 "The Appeals Chamber set 5 November as the date of the hearing on the appeal filed by two officers.",

@@ -272,10 +272,19 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 and h.start >= doc.title_tokens \
                 and any(doc.toks[p] in lx.SESSION_WORDS for p in range(max(0, h.start - 3), h.start)):
             verdicts[id(h)] = Verdict(TAKEN, f"a session of it in the lead: under way ('{doc.span(h.start, h.end)}')")
-    for h in mentions:  # "así van las investigaciones por las muertes": the case's investigation named, not opened
-        if h.rule.key == "preliminary_investigation" and h.rule.priority < GENERIC_BELOW \
-                and verdicts[id(h)].reason == "named in the headline":
-            verdicts[id(h)] = Verdict(BACKGROUND, "the investigation of the case named in the headline, not opened")
+    for h in mentions:  # "presentó la acusación en noviembre pasado y pide penas de 25 años": that one asks
+        if verdicts[id(h)].status == TAKEN and verdicts[id(h)].reason.startswith("the request is the step") \
+                and h.rule.key != "statement":  # a demand is made now whatever the kicker before it
+            asking = next((o for o in mentions if o.rule.key == h.rule.key and o.start < h.start
+                           and doc.sentence(o.start) == doc.sentence(h.start)
+                           and verdicts[id(o)].status == BACKGROUND), None)
+            if asking is not None:
+                verdicts[id(h)] = Verdict(BACKGROUND, f"what the earlier '{doc.span(asking.start, asking.end)}' asks")
+    for h in mentions:  # "priorizar las investigaciones por las muertes": the case's investigation named, not opened
+        verdict = verdicts[id(h)]
+        if h.rule.key == "preliminary_investigation" and h.rule.priority < GENERIC_BELOW and verdict.status == TAKEN \
+                and (verdict.verb is None or doc.verb_lemma(verdict.verb) not in lx.OPENING):
+            verdicts[id(h)] = Verdict(BACKGROUND, f"the investigation of the case named, not opened; {verdict.reason}")
     _context_without_news(doc, mentions, verdicts)  # again: a headline step the rules above took back
     dates = Dates(doc)  # read once, by sentence, for the hearings and for every step's date
     dated_hearings(doc, mentions, verdicts, case, published, dates)

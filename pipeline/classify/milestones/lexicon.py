@@ -72,6 +72,10 @@ ONGOING = frozenset(("trial",))
 # Sessions in which someone is heard: "con la declaración de ..." in their sentence is a testimony given there.
 SESSIONS = frozenset(("trial", "hearing"))
 WITH = words_of("con with")
+PERFECT_ADVERBS = words_of("already also just previously recently since not never yet")
+# Verbs that open an investigation: only they make "la investigación por las muertes" a step.
+OPENING = words_of("abrir iniciar comenzar empezar aperturar reabrir reactivar disponer open launch start begin "
+                   "initiate reopen")
 COURT_HEADS = words_of("court courts chamber chambers panel judge judges")
 SESSION_WORDS = words_of("sesion sesiones session sessions jornada")
 # "ir a" + infinitive: a future ("vamos a presentar un amparo").

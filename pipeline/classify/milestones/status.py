@@ -82,6 +82,8 @@ class Reader(Clauses):
             return Verdict(BACKGROUND, f"imperfect {word} describes the past")
         if form == PARTICIPLE:
             aux = pos - 1
+            if aux > 0 and doc.lang == "en" and doc.toks[aux] in lx.PERFECT_ADVERBS:  # "had already opened"
+                aux -= 1
             if aux >= 0 and doc.form(aux) == PARTICIPLE and doc.lemma(aux) in lx.PASSIVE:  # "ha sido", "had been"
                 aux -= 1
             if aux >= 0 and doc.lemma(aux) in lx.AUXILIARIES | lx.PASSIVE:

@@ -132,6 +132,7 @@ _EN_HEADLINE_VERBS = frozenset(
     "vow pledge wait await".split())
 
 
+_EN_PERFECT_ADVERBS = frozenset("already also just previously recently since not never yet".split())
 # Words that open a question after a headline's colon (not "como", "cual": "Juliaca: como cada año").
 _ASKING = frozenset("que cuando donde quien quienes why how what when who".split())
 _EN_OBJECT_STARTS = frozenset("a an the that its their his her this these those".split())
@@ -328,6 +329,9 @@ class Doc:
             return None if any(f in (FINITE, MODAL, PRESENT_S, BASE) for f in earlier) else FINITE
         if en == FINITE and prev in ("has", "have", "had", "was", "were", "been", "be", "is", "are", "being"):
             return PARTICIPLE
+        if en == FINITE and prev in _EN_PERFECT_ADVERBS and pos > 1 and self.toks[pos - 2] in (
+                "has", "have", "had", "was", "were", "been", "is", "are"):
+            return PARTICIPLE  # "had already opened", "has also filed"
         if en == FINITE and word.endswith("ed") and pos + 1 < len(self.toks) and self.toks[pos + 1] in _EN_AGENT_PREPS \
                 and prev.endswith("s") and prev not in _EN_PRONOUNS:
             return PARTICIPLE  # "four officers investigated for the killings": describes them
