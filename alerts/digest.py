@@ -9,15 +9,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from alerts import unsubscribe
 from alerts.delivery_times import due_periods, last_delivery_time, next_email
-from alerts.digest_views import already_sent_views, health_views, subscriber_view
-from alerts.message import make_message_id
-from alerts.render import render_digest, render_quiet_week
 from alerts.selection import Select, immediate_select, wanted
-from alerts.views import DigestView, QuietWeekView
 from config.schema import Config
 from config.schema import Subscriber as SubscriberConfig
 from pipeline.store.digests import add_digest, digest_exists, digests_since, held_from_alerts, pending_changes_for
@@ -27,6 +24,12 @@ from pipeline.store.session import Database, Session
 from pipeline.store.sources import unhealthy_sources
 from pipeline.store.subscribers import active_subscribers, is_unsubscribed, subscriber_by_email
 from textkit import LIMA
+
+if TYPE_CHECKING:
+    from alerts.views import DigestView
+
+# The views, the templates (Jinja2) and the message headers are imported where an email is composed:
+# a crawl process calls build_immediate after every crawl, and most crawls have no alert to compose.
 
 log = logging.getLogger(__name__)
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ def _compose(
 ) -> tuple[list[Change], DigestView] | None:
     """The subscriber's changes (their own filters, then ``select``) and the view of their email; None when
     there is nothing to send. The one path for digests, alerts, `digest --dry-run` and `digest --preview`."""
+    from alerts.digest_views import already_sent_views, health_views, subscriber_view
+
     changes = [c for c in pending_changes_for(session, sub) if wanted(sub_cfg, c)]
     if select is not None:
         held = held_from_alerts(session, [c.id for c in changes], sub.id) if kind == "immediate" else set()
@@ -121,6 +126,9 @@ def _build_one(
     composed = _compose(session, config, sub, now, base_url, kind=kind, sub_cfg=sub_cfg, select=select, key=key)
     if composed is None:
         return Built(sub.email, None, 0, skipped="nothing new")
+    from alerts.message import make_message_id
+    from alerts.render import render_digest
+
     changes, view = composed
     rendered = render_digest(view)
     digest = Digest(
@@ -184,6 +192,10 @@ def build_quiet_weeks(db: Database, config: Config, *, since: datetime, now: dat
                 continue
             if digests_since(session, sub.id, now - timedelta(days=7)) or pending_changes_for(session, sub):
                 continue
+            from alerts.message import make_message_id
+            from alerts.render import render_quiet_week
+            from alerts.views import QuietWeekView
+
             rendered = render_quiet_week(QuietWeekView(
                 subscriber_email=sub.email, subscriber_name=sub.name, language=sub.language,
                 period_label=f"{year}-W{week:02d}", sources_watched=len(config.enabled_sources),
@@ -237,6 +249,8 @@ def preview(
                                 key=key)
             if composed is None:
                 continue
+            from alerts.render import render_digest
+
             changes, view = composed
             rendered = render_digest(view)
             out.append(Preview(sub.email, period, at, rendered.subject, rendered.text, rendered.html, len(changes)))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from casewatch import quickexit
 from casewatch.app import App, UserError
 from casewatch.digest_command import digest
 from casewatch.echo import EXIT_SOURCES_FAILED, EXIT_USER_ERROR, fail, print_json
@@ -363,6 +364,7 @@ cli.add_command(serve)
 
 def main() -> None:
     """Entry point: user mistakes are one line on stderr and exit code 1, never a traceback."""
+    quickexit.install()
     try:
         cli.main(standalone_mode=False, prog_name="casewatch")
     except ConfigError as exc:

@@ -144,15 +144,19 @@ def after_crawl(app: App) -> tuple[int, int]:
 
     Returns (immediate alerts built, health alerts queued); everything pending is delivered once.
     """
-    from alerts.digest import build_immediate
-    from alerts.health import queue_health_alerts
-    from alerts.outbox import deliver_pending
-    from alerts.send import from_settings
+    from alerts.digest import build_immediate  # the rest only when needed: each crawl process pays the imports
 
     now = datetime.now(UTC)
     built = [b for b in build_immediate(app.db, app.config, now=now, base_url=app.settings.base_url) if b.digest_id]
-    health = queue_health_alerts(app.db, app.config, now=now) if app.config.maintainers else 0
+    health = 0
+    if app.config.maintainers:
+        from alerts.health import queue_health_alerts
+
+        health = queue_health_alerts(app.db, app.config, now=now)
     if built or health:
+        from alerts.outbox import deliver_pending
+        from alerts.send import from_settings
+
         deliver_pending(app.db, from_settings(app.settings), mail_from=app.settings.mail_from,
                         reply_to=app.settings.reply_to)
     return len(built), health

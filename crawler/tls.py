@@ -17,12 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from OpenSSL import SSL
 from scrapy import Request
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from service_identity import VerificationError
@@ -31,6 +30,12 @@ from twisted.web.iweb import IPolicyForHTTPS
 from zope.interface import implementer
 
 from crawler.integrity import RefusedResponse
+from crawler.stackless import import_without_stack_context
+
+if TYPE_CHECKING:
+    from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+else:  # the handler pulls in Scrapy's TLS modules, whose import walks the stack (crawler/stackless.py)
+    HTTP11DownloadHandler = import_without_stack_context("scrapy.core.downloader.handlers.http11").HTTP11DownloadHandler
 
 TLS_CA_SETTING = "CASEWATCH_TLS_CA"
 TLS_CA_HOSTS_SETTING = "CASEWATCH_TLS_CA_HOSTS"

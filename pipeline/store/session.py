@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -29,6 +30,7 @@ from pipeline.store.errors import storage_error_line
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = Path(__file__).with_name("migrations")
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()  # every engine of this process, for close_idle_connections
 
 
 class DatabaseError(Exception):
@@ -80,10 +82,21 @@ def make_engine(url: str, *, create_folder: bool = True) -> Engine:
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    if parsed.get_backend_name() != "postgresql":
+    elif parsed.get_backend_name() == "postgresql":
+        engine = create_engine(url, pool_pre_ping=True)
+    else:
         raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite:/// or postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    _ENGINES.add(engine)
+    return engine
+
+
+def close_idle_connections() -> None:
+    """Close the pooled connections of every engine this process made (a connection in use is left
+    alone, and nothing is committed): what the interpreter's shutdown does through the garbage
+    collector, for a process that ends without it (casewatch.quickexit). A SQLite connection closed
+    by the last user of the file checkpoints the WAL and removes it."""
+    for engine in list(_ENGINES):
+        engine.dispose()
 
 
 class Database:

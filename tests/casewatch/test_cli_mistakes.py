@@ -210,8 +210,9 @@ def test_hints_name_the_command_as_the_user_can_run_it(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_ends_with_a_command_that_runs(tmp_path: Path) -> None:
-    result = run_cli("demo", env={"CASEWATCH_VAR_DIR": str(tmp_path)}, timeout=120)
+@pytest.mark.xdist_group("demo")
+def test_demo_ends_with_a_command_that_runs(demo_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    result, _ = demo_run
     assert result.returncode == 0, result.stderr
     [hint] = [line for line in result.stdout.splitlines() if line.strip().endswith(" changes")]
     assert re.fullmatch(r"  \.venv/bin/casewatch --config \S+ --db sqlite:///\S+ changes", hint), hint

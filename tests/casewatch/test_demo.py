@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -9,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from casewatch.demo_site import ARTICLES
-from tests.support.cli import run_cli
 
 
 @pytest.mark.slow
-def test_demo_writes_digest_of_case_changes_only(tmp_path: Path) -> None:
-    result = run_cli("demo", env={"CASEWATCH_VAR_DIR": str(tmp_path)}, timeout=60)
+@pytest.mark.xdist_group("demo")
+def test_demo_writes_digest_of_case_changes_only(demo_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    result, var = demo_run
     assert result.returncode == 0, result.stderr
-    emls = sorted((tmp_path / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime)
+    emls = sorted((var / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime)
     parsed = [(p, BytesParser(policy=policy.default).parsebytes(p.read_bytes())) for p in emls]
     alerts = [m for _, m in parsed if m["Subject"].startswith("Alerta: ")]
     digests = [(p, m) for p, m in parsed if not m["Subject"].startswith("Alerta: ")]

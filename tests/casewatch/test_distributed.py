@@ -26,9 +26,13 @@ from tests.support.distributed import (
     wait_until,
 )
 
-pytestmark = pytest.mark.slow  # worker processes, a few hundred pages, Redis restarted: a minute each
+pytestmark = pytest.mark.slow  # worker processes, a hundred-odd pages, Redis restarted: half a minute each
 
-PAGES = 300
+# Enough that both workers hold requests at once with many more still queued in Redis (two in flight per
+# worker and site), that the feeds overlap by a few dozen articles and that every seventh one can be edited;
+# how many pages is not the point, and each one costs every crawl of a test (four in the first) its fetch
+# and its classification.
+PAGES = 120
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""What the distributed-crawl tests share: a local news site of a few hundred pages watched by three
+"""What the distributed-crawl tests share: a local news site of a hundred-odd pages watched by three
 sources that share URLs, `casewatch worker` processes, and a private redis-server when a test stops it."""
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ its user agent from the settings): the child reads its own environment, as a new
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import os
 import runpy
@@ -25,9 +26,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from casewatch import quickexit
+
 ROOT = Path(__file__).resolve().parents[2]
 # Heavy imports shared by every spider child, none of which reads the environment when imported.
-PRELOAD = ("scrapy.crawler", "scrapy.core.downloader.handlers.http11", "scrapy.http", "scrapy.spiders",
+PRELOAD = ("scrapy.crawler", "crawler.tls", "scrapy.core.downloader.handlers.http11", "scrapy.http", "scrapy.spiders",
            "scrapy.spiderloader", "sqlalchemy.orm", "crawler.runner", "crawler.spiders.base", "crawler.pipelines",
            "pipeline.ingest", "casewatch.cli", "casewatch.crawl", "tests.support.spiders", "tests.support.crawl")
 
@@ -96,6 +99,7 @@ def _child(request: dict[str, Any]) -> None:
     for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
         os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    quickexit.install()  # as `casewatch` itself ends: no final collections over the preloaded modules
     from config.settings import get_settings
 
     get_settings.cache_clear()
@@ -120,6 +124,9 @@ def serve(address: str) -> None:
 
     for name in PRELOAD:
         importlib.import_module(name)
+    # The preloaded objects out of the collector's sight (Python's advice for a fork server): a
+    # child's collections then scan only what it made, and never touch (copy) the shared pages.
+    gc.freeze()
     assert "crawler.settings" not in sys.modules, "crawler.settings reads the environment at import"
     assert "twisted.internet.reactor" not in sys.modules, "a reactor before the fork would be shared"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -141,6 +148,7 @@ def serve(address: str) -> None:
             request = json.loads(conn.makefile("rb").readline())
             sys.stdout.flush()
             sys.stderr.flush()
+            gc.freeze()
             pid = os.fork()
             if pid == 0:
                 listener.close()
