@@ -42,7 +42,9 @@ def _outlet(session: Session, change: Change) -> str:
     """Who wrote the report: an aggregator's outlet, else the source's name."""
     if change.document is not None and change.document.outlet:
         return change.document.outlet
-    source = change.source if change.source is not None else session.get(Source, change.source_id)
+    # The source by id from the session's identity map: ``change.source`` lazy-loaded it again for
+    # every relevant report (a SELECT each).
+    source = change.__dict__.get("source") or session.get(Source, change.source_id)
     return source.name if source is not None else change.source_id
 
 
