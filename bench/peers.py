@@ -19,8 +19,9 @@ casewatch: one `casewatch crawl` per cycle of a `page` source (``scope: article#
 ``download_delay: 0``) on a fresh SQLite database (created by an untimed `casewatch init`) with its
 own config folder. urlwatch 2.29 (from bench/.peers-venv, which `make bench` creates): one `urlwatch`
 per cycle with a ``css: article#articulo`` filter and its own cache file. Each cycle's CPU (user +
-system) and peak RSS come from the kernel's accounting of that child (wait4); storage is every byte
-the system keeps after the cycle (casewatch: its var folder with the database, raw bodies included;
+system) and peak RSS come from the kernel's accounting of that child (wait4), started by a small helper
+process (bench/launcher.py: a child the bench started would count the site's pages as its own); storage
+is every byte the system keeps after the cycle (casewatch: its var folder with the database, raw bodies included;
 urlwatch: its cache database). Changes reported are checked against the truth: all N new, then
 exactly the edited pages. Results are printed and appended to bench/RESULTS.md with the machine,
 the load, the date and the commit.
@@ -41,7 +42,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newssite import SCOPE, NewsSite, SiteServer  # bench/ (the script's folder) is on sys.path
+from launcher import Launcher  # bench/ (the script's folder) is on sys.path
+from newssite import SCOPE, NewsSite, SiteServer
 from peers_report import RESULTS_HEADER, machine, ratios, read_profile, rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,8 +75,14 @@ class Cycle:
                 f"({false_pos} false, {missed} missed{extra}): {mark}")
 
 
+LAUNCHER: Launcher | None = None  # started by main before the site holds its pages (bench/launcher.py)
+
+
 def run_child(cmd: list[str], *, env: dict[str, str], cwd: Path, out: Path) -> tuple[float, float, int, int]:
-    """Run one process; (wall s, CPU s user+system, peak RSS KB, exit code) from wait4 on that child."""
+    """Run one process; (wall s, CPU s user+system, peak RSS KB, exit code) from wait4 on that child,
+    started by the launcher when there is one (else the peak RSS is at least this process's)."""
+    if LAUNCHER is not None:
+        return LAUNCHER.run(cmd, env=env, cwd=cwd, out=out)
     with out.open("wb") as stdout:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=stdout, stderr=subprocess.STDOUT)
@@ -264,6 +272,15 @@ def main() -> None:
                         help="instead: py-spy one casewatch first cycle into FILE and print where the time goes")
     parser.add_argument("--read", type=Path, metavar="FILE", help="instead: print a profile saved by the above")
     ns = parser.parse_args()
+    global LAUNCHER
+    LAUNCHER = Launcher()  # before any page is rendered: children's peak RSS must not count the site's
+    try:
+        run(ns)
+    finally:
+        LAUNCHER.close()
+
+
+def run(ns: argparse.Namespace) -> None:
     if ns.read:
         print("\n".join(read_profile(ns.read)))
         return

@@ -115,7 +115,8 @@ def ingest(
                        first_seen_at=now, last_checked_at=now, state="active", missing_count=0)
         session.add(doc)
         _remember_fetch(doc, snapshot)
-        session.flush()
+        # No flush here: the document, its version and its change go to the database in one flush
+        # (the change's), which orders the inserts; a flush per object was a fifth of storing a page.
         version = _version(session, doc, snapshot, title, text, sha, run_id, now)
         session.add(version)
         return _change(session, "new", doc, None, version, title, normalized, snapshot, cases,
@@ -303,5 +304,16 @@ def _without_title(text: str, title: str) -> str:
 
 
 def _summary(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    """The text's first ``SUMMARY_CHARS`` with its spaces collapsed, cut at a word.
+
+    Only a prefix is collapsed (splitting a page's whole text for 400 characters was 1.5% of a first
+    crawl): collapsing ``text[:size]`` gives a prefix of collapsing all of it, its last word maybe cut,
+    so once that prefix is longer than the summary it decides the summary exactly as the whole would.
+    """
+    size = 2 * SUMMARY_CHARS
+    while True:
+        head = " ".join(text[:size].split())
+        if len(head) > SUMMARY_CHARS or size >= len(text):
+            break
+        size *= 4
+    return head if len(head) <= SUMMARY_CHARS else head[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"

@@ -42,8 +42,15 @@ def _outlet(session: Session, change: Change) -> str:
     """Who wrote the report: an aggregator's outlet, else the source's name."""
     if change.document is not None and change.document.outlet:
         return change.document.outlet
-    source = change.source if change.source is not None else session.get(Source, change.source_id)
-    return source.name if source is not None else change.source_id
+    if (source := change.__dict__.get("source")) is not None:
+        return str(source.name)
+    # Read once per session (a crawl's batch of items): ``change.source`` lazy-loaded it for every
+    # relevant report, and the identity map lets go of an unchanged row it holds only weakly.
+    names: dict[str, str] = session.info.setdefault("source_names", {})
+    if change.source_id not in names:
+        row = session.get(Source, change.source_id)
+        names[change.source_id] = row.name if row is not None else change.source_id
+    return names[change.source_id]
 
 
 def _candidates(session: Session, since: datetime) -> list[tuple[int, Signature]]:

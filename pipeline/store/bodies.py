@@ -41,9 +41,11 @@ def keep(session: Session, body: bytes, sha256: str | None = None) -> str:
     One INSERT .. ON CONFLICT DO NOTHING in the caller's transaction (no ORM object, no read first): two
     writers storing the same body at once both succeed, and the body commits with the version naming it."""
     sha = sha256 or hashlib.sha256(body).hexdigest()
-    insert = _insert(session.get_bind().dialect.name)
-    session.execute(insert(RawBody).values(sha256=sha, codec=CODEC, size=len(body), data=pack(body))
-                    .on_conflict_do_nothing(index_elements=["sha256"]))
+    connection = session.connection()  # Core, on the session's transaction: this row is no ORM object, so
+    # nothing pending needs flushing before it (the ORM's autoflush and bulk-insert path cost more than the insert)
+    insert = _insert(connection.dialect.name)
+    connection.execute(insert(RawBody).values(sha256=sha, codec=CODEC, size=len(body), data=pack(body))
+                       .on_conflict_do_nothing(index_elements=["sha256"]))
     return sha
 
 

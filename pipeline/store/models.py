@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy import text as sql_text  # a column of Version is named text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -49,7 +50,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-
+SIGNED = "story_id IS NOT NULL AND signature IS NOT NULL"  # a report with a story and a signature
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -176,7 +177,9 @@ class Change(Base):
 
     __tablename__ = "changes"
     __table_args__ = (Index("ix_changes_detected_at", "detected_at"), one_of("kind", CHANGE_KINDS),
-                      one_of("review_state", REVIEW_STATES))
+                      one_of("review_state", REVIEW_STATES),  # + the story candidates alone (migration 0010):
+                      Index("ix_changes_signed", "detected_at", "id", "document_id", "story_id",
+                            sqlite_where=sql_text(SIGNED), postgresql_where=sql_text(SIGNED)))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # new | updated | reverted (to_version: the older version the text went back to) | removed | restored

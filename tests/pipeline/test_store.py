@@ -70,3 +70,32 @@ def test_unique_digest_per_subscriber_and_period(db: Database, now) -> None:
     with pytest.raises(IntegrityError), db.write() as s:
         s.add(Digest(subscriber_id=sub.id, period="daily:2026-11-27", created_at=now, message_id="<2@x>",
                      subject="s", text_body="t", html_body="h"))
+
+
+def test_story_candidates_are_read_from_the_signed_changes_index(db: Database) -> None:
+    """A relevant new report reads its story candidates from ix_changes_signed (only the signed
+    reports), not by visiting every change of the window row by row."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import event
+
+    from pipeline.store.stories import candidate_keys
+
+    seen: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        with db.read() as s:
+            assert candidate_keys(s, datetime(2026, 1, 1, tzinfo=UTC), 2000) == []
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    statement, parameters = next((st, p) for st, p in seen if "FROM changes" in st)
+    with db.engine.connect() as connection:
+        if not db.is_sqlite:
+            connection.exec_driver_sql("SET enable_seqscan = off")  # an empty table: judge the index, not the size
+        explain = "EXPLAIN QUERY PLAN" if db.is_sqlite else "EXPLAIN"
+        plan = " ".join(str(row) for row in connection.exec_driver_sql(f"{explain} {statement}", parameters))
+    assert "ix_changes_signed" in plan

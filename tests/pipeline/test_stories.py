@@ -159,6 +159,38 @@ def test_updates_keep_their_story_and_irrelevant_reports_get_none(db: Database, 
         assert stories_by_id(s, [first.story_id])[first.story_id].size == 2  # an update is not a new report
 
 
+def test_reports_of_one_batch_are_signed_with_their_source_name_read_once(db: Database, now: datetime) -> None:
+    """Two relevant reports of one source in one transaction (a crawl's batch): each signature names
+    the source's outlet; the source's row is read once for the batch, not once per report."""
+    from sqlalchemy import event
+
+    first = SAME_DECISION[0]
+    second = Report(**{**SAME_DECISION[1].__dict__, "source_id": first.source_id, "source_name": first.source_name})
+    with db.write() as s:
+        _sources(s, now, [first])
+    reads: list[str] = []
+    listener = lambda conn, cursor, statement, *rest: reads.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        with db.write() as s:
+            signatures = []
+            for report in (first, second):
+                doc = Document(url=report.url, source_id=report.source_id, title=report.title, first_seen_at=now,
+                               last_checked_at=now)
+                change = Change(kind="new", detected_at=now, document=doc, source_id=report.source_id,
+                                title=report.title, relevant=True)
+                s.add(doc)
+                assign_story(s, change, report.title, report.text, now)
+                s.add(change)
+                s.flush()
+                signatures.append(change.signature)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    outlet = signature(first.title, first.text, outlet=first.source_name).outlet  # "La República", folded
+    assert outlet and all(signed is not None and signed["outlet"] == outlet for signed in signatures)
+    assert sum("FROM sources" in statement for statement in reads) == 1
+
+
 def test_old_reports_are_not_candidates(db: Database, now: datetime) -> None:
     old = _report(db, SAME_DECISION[0], now - timedelta(days=20))
     fresh = _report(db, SAME_DECISION[1], now)
