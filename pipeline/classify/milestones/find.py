@@ -175,12 +175,8 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
         if h.rule.key == "forensic" and verdicts[id(h)].status == TAKEN and verb is not None \
                 and doc.verb_lemma(verb) not in lx.PRODUCING:
             verdicts[id(h)] = Verdict(BACKGROUND, f"cited, not produced: {verdicts[id(h)].reason}")
-    def commemoration(h: Hit) -> bool:
-        lo, hi = doc.sentence(h.start)
-        return any(doc.toks[p] in lx.COMMEMORATIONS for p in range(h.start, h.end)) and not any(
-            doc.toks[p] in lx.AUTHORITIES for p in range(lo, hi))
     if not any(mark in ("D", "R") for mark in marks.values()) and not any(
-            o.rule.key == "statement" and not commemoration(o) for o in mentions):
+            o.rule.key == "statement" and not _commemoration(doc, o) for o in mentions):
         for h in mentions:  # a vigil or a tribute with no demand in the text: a memorial, not a position taken
             if h.rule.key == "statement" and verdicts[id(h)].status == TAKEN:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"a commemoration with no demand: '{doc.span(h.start, h.end)}'")
@@ -208,14 +204,8 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
             told = next((v for v in body if v.status == REQUESTED), None)
             if told is not None and not any(v.status == TAKEN for v in body):
                 verdicts[id(h)] = Verdict(told.status, f"named in the headline, told in the body: {told.reason}")
-    for h in mentions:  # "La acusación fiscal, presentada en marzo, solicita penas de 25 años": the earlier step asks
-        if verdicts[id(h)].status == TAKEN and verdicts[id(h)].reason.startswith("the request is the step"):
-            subject = next((o for o in mentions if o.rule.key == h.rule.key and o.start < h.start
-                            and doc.sentence(o.start) == doc.sentence(h.start)
-                            and verdicts[id(o)].status == BACKGROUND
-                            and verdicts[id(o)].reason.startswith("participle")), None)
-            if subject is not None:
-                verdicts[id(h)] = Verdict(BACKGROUND, f"what the earlier '{doc.span(subject.start, subject.end)}' asks")
+    # "La acusación fiscal, presentada en marzo, solicita penas de 25 años": the earlier step asks
+    _what_the_earlier_asks(doc, mentions, verdicts, lambda h, o: verdicts[id(o)].reason.startswith("participle"))
     for h in mentions:  # "entregan informe de las necropsias": the report delivered is the expert evidence
         if h.rule.key == "report" and verdicts[id(h)].status == TAKEN:
             expert = next((o for o in mentions if o.rule.key == "forensic" and h.end <= o.start <= h.end + 3
@@ -272,14 +262,9 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 and h.start >= doc.title_tokens \
                 and any(doc.toks[p] in lx.SESSION_WORDS for p in range(max(0, h.start - 3), h.start)):
             verdicts[id(h)] = Verdict(TAKEN, f"a session of it in the lead: under way ('{doc.span(h.start, h.end)}')")
-    for h in mentions:  # "presentó la acusación en noviembre pasado y pide penas de 25 años": that one asks
-        if verdicts[id(h)].status == TAKEN and verdicts[id(h)].reason.startswith("the request is the step") \
-                and h.rule.key != "statement":  # a demand is made now whatever the kicker before it
-            asking = next((o for o in mentions if o.rule.key == h.rule.key and o.start < h.start
-                           and doc.sentence(o.start) == doc.sentence(h.start)
-                           and verdicts[id(o)].status == BACKGROUND), None)
-            if asking is not None:
-                verdicts[id(h)] = Verdict(BACKGROUND, f"what the earlier '{doc.span(asking.start, asking.end)}' asks")
+    # again, now that dated steps are background: "presentó la acusación en noviembre pasado y pide penas de 25
+    # años"; a demand is made now whatever the kicker before it
+    _what_the_earlier_asks(doc, mentions, verdicts, lambda h, o: h.rule.key != "statement")
     for h in mentions:  # "priorizar las investigaciones por las muertes": the case's investigation named, not opened
         verdict = verdicts[id(h)]
         if h.rule.key == "preliminary_investigation" and h.rule.priority < GENERIC_BELOW and verdict.status == TAKEN \
@@ -289,6 +274,26 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
     dates = Dates(doc)  # read once, by sentence, for the hearings and for every step's date
     dated_hearings(doc, mentions, verdicts, case, published, dates)
     return _milestones(doc, mentions, verdicts, by_kind, case, language, published, dates)
+
+
+def _commemoration(doc: Doc, hit: Hit) -> bool:
+    """A vigil, tribute or mass not held before an authority: a statement only with demands (milestone guide)."""
+    lo, hi = doc.sentence(hit.start)
+    return any(doc.toks[p] in lx.COMMEMORATIONS for p in range(hit.start, hit.end)) and not any(
+        doc.toks[p] in lx.AUTHORITIES for p in range(lo, hi))
+
+
+def _what_the_earlier_asks(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict],
+                           earlier_counts: Callable[[Hit, Hit], bool]) -> None:
+    """A step taken as a request ("pide penas de 25 años") after a background mention of the same step in its
+    sentence is what that earlier step asks, told again (``earlier_counts(step, earlier)`` narrows it)."""
+    for h in mentions:
+        if verdicts[id(h)].status == TAKEN and verdicts[id(h)].reason.startswith("the request is the step"):
+            asking = next((o for o in mentions if o.rule.key == h.rule.key and o.start < h.start
+                           and doc.sentence(o.start) == doc.sentence(h.start)
+                           and verdicts[id(o)].status == BACKGROUND and earlier_counts(h, o)), None)
+            if asking is not None:
+                verdicts[id(h)] = Verdict(BACKGROUND, f"what the earlier '{doc.span(asking.start, asking.end)}' asks")
 
 
 def _context_without_news(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict]) -> None:
