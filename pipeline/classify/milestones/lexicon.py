@@ -72,7 +72,6 @@ ONGOING = frozenset(("trial",))
 # Sessions in which someone is heard: "con la declaración de ..." in their sentence is a testimony given there.
 SESSIONS = frozenset(("trial", "hearing"))
 WITH = words_of("con with")
-PERFECT_ADVERBS = words_of("already also just previously recently since not never yet")
 # Verbs that open an investigation: only they make "la investigación por las muertes" a step.
 OPENING = words_of("abrir iniciar comenzar empezar aperturar reabrir reactivar disponer open launch start begin "
                    "initiate reopen")

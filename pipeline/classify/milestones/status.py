@@ -33,6 +33,7 @@ from pipeline.classify.milestones.text import (
     INFINITIVE,
     MODAL,
     PARTICIPLE,
+    PERFECT_ADVERBS,
     Doc,
 )
 from pipeline.classify.milestones.verdict import ANNOUNCED, BACKGROUND, REQUESTED, TAKEN, Verdict
@@ -82,7 +83,7 @@ class Reader(Clauses):
             return Verdict(BACKGROUND, f"imperfect {word} describes the past")
         if form == PARTICIPLE:
             aux = pos - 1
-            if aux > 0 and doc.lang == "en" and doc.toks[aux] in lx.PERFECT_ADVERBS:  # "had already opened"
+            if aux > 0 and doc.lang == "en" and doc.toks[aux] in PERFECT_ADVERBS:  # "had already opened"
                 aux -= 1
             if aux >= 0 and doc.form(aux) == PARTICIPLE and doc.lemma(aux) in lx.PASSIVE:  # "ha sido", "had been"
                 aux -= 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import simplemma
 
@@ -132,7 +132,8 @@ _EN_HEADLINE_VERBS = frozenset(
     "vow pledge wait await".split())
 
 
-_EN_PERFECT_ADVERBS = frozenset("already also just previously recently since not never yet".split())
+# Adverbs between an English auxiliary and its participle ("had already opened").
+PERFECT_ADVERBS = frozenset("already also just previously recently since not never yet".split())
 # Words that open a question after a headline's colon (not "como", "cual": "Juliaca: como cada año").
 _ASKING = frozenset("que cuando donde quien quienes why how what when who".split())
 _EN_OBJECT_STARTS = frozenset("a an the that its their his her this these those".split())
@@ -260,7 +261,7 @@ class Doc:
         caso ha llegado a juicio")."""
         return self.question_from is not None
 
-    @property
+    @cached_property
     def question_from(self) -> int | None:
         """The first word of the asking part of the headline (after its colon, if it has one), or None."""
         title = self.text[:self.ends[self.title_tokens - 1]] if self.title_tokens else ""
@@ -329,7 +330,7 @@ class Doc:
             return None if any(f in (FINITE, MODAL, PRESENT_S, BASE) for f in earlier) else FINITE
         if en == FINITE and prev in ("has", "have", "had", "was", "were", "been", "be", "is", "are", "being"):
             return PARTICIPLE
-        if en == FINITE and prev in _EN_PERFECT_ADVERBS and pos > 1 and self.toks[pos - 2] in (
+        if en == FINITE and prev in PERFECT_ADVERBS and pos > 1 and self.toks[pos - 2] in (
                 "has", "have", "had", "was", "were", "been", "is", "are"):
             return PARTICIPLE  # "had already opened", "has also filed"
         if en == FINITE and word.endswith("ed") and pos + 1 < len(self.toks) and self.toks[pos + 1] in _EN_AGENT_PREPS \
