@@ -13,8 +13,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pipeline.classify.stories import THRESHOLD, Signature, decide, signature
-from pipeline.store.models import Change, Source
+from pipeline.store.models import Change
 from pipeline.store.session import Session
+from pipeline.store.sources import source_name
 from pipeline.store.stories import add_story, candidate_keys, document_story_id, grow_story
 from pipeline.store.stories import signatures as stored_signatures
 
@@ -42,15 +43,7 @@ def _outlet(session: Session, change: Change) -> str:
     """Who wrote the report: an aggregator's outlet, else the source's name."""
     if change.document is not None and change.document.outlet:
         return change.document.outlet
-    if (source := change.__dict__.get("source")) is not None:
-        return str(source.name)
-    # Read once per session (a crawl's batch of items): ``change.source`` lazy-loaded it for every
-    # relevant report, and the identity map lets go of an unchanged row it holds only weakly.
-    names: dict[str, str] = session.info.setdefault("source_names", {})
-    if change.source_id not in names:
-        row = session.get(Source, change.source_id)
-        names[change.source_id] = row.name if row is not None else change.source_id
-    return names[change.source_id]
+    return source_name(session, change.source_id)  # not change.source: a lazy load for every report
 
 
 def _candidates(session: Session, since: datetime) -> list[tuple[int, Signature]]:

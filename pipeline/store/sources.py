@@ -31,6 +31,16 @@ def get_source(session: Session, source_id: str) -> Source | None:
     return session.get(Source, source_id)
 
 
+def source_name(session: Session, source_id: str) -> str:
+    """The source's name (its id when the row is gone), read once per session: a crawl's batch signs many
+    reports of one source, and the identity map lets go of an unchanged row it holds only weakly."""
+    names: dict[str, str] = session.info.setdefault("source_names", {})
+    if source_id not in names:
+        row = session.get(Source, source_id)
+        names[source_id] = row.name if row is not None else source_id
+    return names[source_id]
+
+
 def all_sources(session: Session) -> dict[str, Source]:
     return {s.id: s for s in session.scalars(select(Source))}
 
