@@ -36,7 +36,6 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -79,17 +78,11 @@ LAUNCHER: Launcher | None = None  # started by main before the site holds its pa
 
 
 def run_child(cmd: list[str], *, env: dict[str, str], cwd: Path, out: Path) -> tuple[float, float, int, int]:
-    """Run one process; (wall s, CPU s user+system, peak RSS KB, exit code) from wait4 on that child,
-    started by the launcher when there is one (else the peak RSS is at least this process's)."""
-    if LAUNCHER is not None:
-        return LAUNCHER.run(cmd, env=env, cwd=cwd, out=out)
-    with out.open("wb") as stdout:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=stdout, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen from waiting again
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode
+    """Run one process; (wall s, CPU s user+system, peak RSS KB, exit code) from wait4 on that child, which
+    the launcher starts (a child of this process would count the site's pages in its peak RSS)."""
+    if LAUNCHER is None:
+        raise RuntimeError("bench/peers.py: run_child before main started the launcher")
+    return LAUNCHER.run(cmd, env=env, cwd=cwd, out=out)
 
 
 def tree_bytes(*paths: Path) -> int:
