@@ -40,6 +40,8 @@ HELD_OUT_SETS = {"v3": V3_DIR, "v7": V7_DIR, "v8": V8_DIR, "v18": V18_DIR}
 # Sets held out whole and scored once (their figures are in their README), then opened for tuning: they join
 # `tune` with their test files as they are, and per-item errors may be read.
 OPENED_SETS = {"v12": V12_DIR, "v13": V13_DIR, "v14": V14_DIR, "v15": V15_DIR, "v16": V16_DIR, "v17": V17_DIR}
+# Every set written whole into its test files (held out, or held out once and then opened).
+WHOLE_TEST_SETS = {**HELD_OUT_SETS, **OPENED_SETS}
 # Sets written by three writers each, for tuning whole: name -> folder.
 TUNING_SETS = {"v4": V4_DIR, "v5": V5_DIR, "v6": V6_DIR, "v9": V9_DIR}
 # Sets written by three writers and split by the k % 5 rule on each writer's numbers: the dev part joins
@@ -58,7 +60,7 @@ _ID = re.compile(r"^(es|en)-v2-(\d{3,4})$")
 # v3 to v18: three or four writers each (a letter) numbered their own items; v3, v7, v8 and v12-v18 were held out whole,
 # v10 and v11 are split by the k % 5 rule on the writer's number.
 _ID_WRITERS = re.compile(r"^(es|en)-v([3-9]|1[0-8])-([a-z])(\d{3})$")
-_WHOLE_SPLIT = {**{name[1:]: ("test", f"{name} is held out whole") for name in (*HELD_OUT_SETS, *OPENED_SETS)},
+_WHOLE_SPLIT = {**{name[1:]: ("test", f"{name} is held out whole") for name in WHOLE_TEST_SETS},
                 **{name[1:]: ("dev", f"{name} is for tuning whole") for name in TUNING_SETS}}
 
 

@@ -32,6 +32,7 @@ from eval.evalset import (
     STATUSES,
     TUNING_SETS,
     V2_DIR,
+    WHOLE_TEST_SETS,
     EvalSetError,
     Item,
     load,
@@ -164,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="list every wrong decision (not on v3)")
     parser.add_argument("--json", action="store_true", help="one JSON document")
     args = parser.parse_args(argv)
-    if args.evalset in {**HELD_OUT_SETS, **OPENED_SETS} and args.split not in (None, "test"):
+    if args.evalset in WHOLE_TEST_SETS and args.split not in (None, "test"):
         parser.error(f"{args.evalset} is held out whole: its only split is test")
     if (args.evalset in TUNING_SETS or args.evalset == "tune") and args.split not in (None, "all"):
         parser.error(f"{args.evalset} is scored whole (no held-out split); for one split of v2: --set v2")
@@ -181,11 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             v1.run(args.split, cases, args.errors, args.json)
             return 0
         both = ("dev", "test")
-        if args.evalset in HELD_OUT_SETS:
-            folder = Path(args.data or HELD_OUT_SETS[args.evalset])
-            return run_v2(args.evalset, "test", cases, [(folder, ["test"])], args.errors, args.json)
-        if args.evalset in OPENED_SETS:
-            folder = Path(args.data or OPENED_SETS[args.evalset])
+        if args.evalset in WHOLE_TEST_SETS:
+            folder = Path(args.data or WHOLE_TEST_SETS[args.evalset])
             return run_v2(args.evalset, "test", cases, [(folder, ["test"])], args.errors, args.json)
         if args.evalset in SPLIT_SETS:
             folder = Path(args.data or SPLIT_SETS[args.evalset])

@@ -12,13 +12,12 @@ import pytest
 import yaml
 
 from eval.evalset import (
-    HELD_OUT_SETS,
     LANGS,
-    OPENED_SETS,
     SPLIT_SETS,
     SPLITS,
     STATUSES,
     V2_DIR,
+    WHOLE_TEST_SETS,
     EvalSetError,
     Item,
     Step,
@@ -225,10 +224,10 @@ def test_every_v2_item_is_well_formed() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted({**HELD_OUT_SETS, **OPENED_SETS}))
+@pytest.mark.parametrize("name", sorted(WHOLE_TEST_SETS))
 def test_every_held_out_item_is_well_formed(name: str) -> None:
     """Structure only: each held-out set loads whole, in both languages (its texts are never read here)."""
-    items, missing = load("test", {**HELD_OUT_SETS, **OPENED_SETS}[name])
+    items, missing = load("test", WHOLE_TEST_SETS[name])
     assert not missing and {i.lang for i in items} == set(LANGS)
     assert len(items) >= 200 and all(i.id.split("-")[1] == name for i in items)
 
