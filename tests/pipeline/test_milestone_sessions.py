@@ -6,21 +6,21 @@ juicio oral contra <a long description of the accused> continuó ayer con la dec
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.classify.milestones import find_milestones
 from tests.support.milestones import PUBLISHED, statuses
 
 
-def test_a_trial_that_goes_on_under_a_long_subject_is_taken() -> None:
-    found = statuses("Caso Juliaca: nuevas sesiones en Puno",
-                     "El juicio oral contra un suboficial de la PNP por la muerte de un joven el 9 de enero de 2023 "
-                     "en Juliaca continuó este martes en la sede de la Corte Superior.")
-    assert "taken" in found["trial"]
-
-
-def test_a_participle_after_contra_describes_the_accused_not_the_trial() -> None:
-    found = statuses("Caso Juliaca: nuevas sesiones en Puno",
-                     "El juicio oral contra el suboficial acusado por la muerte del adolescente continuó ayer.")
-    assert "taken" in found["trial"]
+@pytest.mark.parametrize("text", [
+    # a long subject before "continuó"
+    "El juicio oral contra un suboficial de la PNP por la muerte de un joven el 9 de enero de 2023 en Juliaca "
+    "continuó este martes en la sede de la Corte Superior.",
+    # a participle after "contra" describes the accused, not the trial
+    "El juicio oral contra el suboficial acusado por la muerte del adolescente continuó ayer.",
+])
+def test_a_trial_that_goes_on_is_taken(text: str) -> None:
+    assert "taken" in statuses("Caso Juliaca: nuevas sesiones en Puno", text)["trial"]
 
 
 def test_someone_heard_in_the_session_the_sentence_reports_testifies() -> None:
