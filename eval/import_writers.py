@@ -16,6 +16,7 @@
     .venv/bin/python eval/import_writers.py v16 /work/evalsets/v16   # the same
     .venv/bin/python eval/import_writers.py v17 /work/evalsets/v17   # the same
     .venv/bin/python eval/import_writers.py v18 /work/evalsets/v18   # the same
+    .venv/bin/python eval/import_writers.py v19 /work/evalsets/v19   # the same
 
 Each writer wrote one file (v3: es-v3-a, es-v3-b, en-v3-c; v4: es-v4-d, es-v4-e, en-v4-f); the Spanish
 files are joined. Only ids, counts and problems are printed, never texts or labels (nobody tuning
@@ -48,6 +49,7 @@ from eval.evalset import (
     V16_DIR,
     V17_DIR,
     V18_DIR,
+    V19_DIR,
     problems,
     split_of,
 )
@@ -69,6 +71,7 @@ SETS = {
     "v16": (V16_DIR, "test", {"es": ("es-v16-q.yaml", "es-v16-r.yaml", "es-v16-t.yaml"), "en": ("en-v16-s.yaml",)}),
     "v17": (V17_DIR, "test", {"es": ("es-v17-u.yaml", "es-v17-v.yaml", "es-v17-x.yaml"), "en": ("en-v17-w.yaml",)}),
     "v18": (V18_DIR, "test", {"es": ("es-v18-a.yaml", "es-v18-b.yaml", "es-v18-d.yaml"), "en": ("en-v18-c.yaml",)}),
+    "v19": (V19_DIR, "test", {"es": ("es-v19-e.yaml", "es-v19-f.yaml", "es-v19-h.yaml"), "en": ("en-v19-g.yaml",)}),
 }
 
 
