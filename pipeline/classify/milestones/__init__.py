@@ -10,10 +10,11 @@ actors), recency (steps dated long before publication), find (selection of the p
 (the Milestone record).
 """
 
-from pipeline.classify.milestones.find import find_milestones, without_outlet
+from pipeline.classify.milestones.find import find_milestones
 from pipeline.classify.milestones.model import Milestone, reported
 from pipeline.classify.milestones.patterns import RuleError
 from pipeline.classify.milestones.patterns import compile_phrase as _compile
+from pipeline.classify.milestones.surroundings import without_outlet
 from pipeline.classify.milestones.tables import LANGUAGES, RULES_DIR, labels
 from pipeline.classify.milestones.tables import load_table as _load_table
 

@@ -21,6 +21,15 @@ from pipeline.classify.milestones.patterns import Hit
 from pipeline.classify.milestones.recency import earlier_month, earlier_step
 from pipeline.classify.milestones.status import Reader
 from pipeline.classify.milestones.step_dates import Dates, dated_hearings, step_date
+from pipeline.classify.milestones.surroundings import (
+    commemoration,
+    context_without_news,
+    in_a_title,
+    inside_a_name,
+    recalled_in,
+    what_the_earlier_asks,
+    without_outlet,
+)
 from pipeline.classify.milestones.tables import CUE_KINDS, index, labels, tables
 from pipeline.classify.milestones.text import FINITE, Doc
 from pipeline.classify.milestones.verdict import ANNOUNCED, BACKGROUND, REQUESTED, STATUSES, TAKEN, Verdict
@@ -31,7 +40,6 @@ LEAD_BONUS = 10
 PRIMARY_SENTENCES = 1  # the primary step is in the title or the first sentence(s) of the body
 ACTOR_WINDOW = 30
 ID_WINDOW = 60
-OUTLET_WORDS = 5  # at most this many words after the last " - " of a headline are the outlet's name
 INDICTMENT_WORDS = 80  # below this priority an indictment is worded as a charge, not named ("indict", "acusación")
 GENERIC_BELOW = 60  # a weaker wording ("la investigación por las muertes") names a step without reporting it
 REACTION = 2  # body sentence from which a statement in a story about another step is a reaction
@@ -90,7 +98,7 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
             continue
         if any(v.start < hit.end and hit.start < v.end for v in vetoes.get(hit.rule.key, ())):
             continue
-        if _inside_a_name(doc, hit) or _in_a_title(doc, hit):  # "seen by Peru Reports", "el documental 'Testimonio'"
+        if inside_a_name(doc, hit) or in_a_title(doc, hit):  # "seen by Peru Reports", "el documental 'Testimonio'"
             continue
         if hit.rule.key == "appeal" and hit.end - hit.start == 1 and hit.end < len(doc.toks) \
                 and doc.toks[hit.end] in lx.COURT_HEADS:  # "the Puno appeals chamber": a court's name
@@ -115,7 +123,7 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 verdicts[id(o)].status == TAKEN and o is not h and doc.sentence(o.start) == doc.sentence(h.start)
                 for o in mentions):
             verdicts[id(h)] = Verdict(BACKGROUND, "the body that acts; the step it takes is another")
-    _context_without_news(doc, mentions, verdicts)
+    context_without_news(doc, mentions, verdicts)
     for h in mentions:  # the same words read as two steps: the more specific one ("la Sala revoca": appeal)
         if verdicts[id(h)].status == TAKEN and any(
                 _specificity(o) > _specificity(h) and o.start < h.end and h.start < o.end and o.rule.key != h.rule.key
@@ -176,7 +184,7 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 and doc.verb_lemma(verb) not in lx.PRODUCING:
             verdicts[id(h)] = Verdict(BACKGROUND, f"cited, not produced: {verdicts[id(h)].reason}")
     if not any(mark in ("D", "R") for mark in marks.values()) and not any(
-            o.rule.key == "statement" and not _commemoration(doc, o) for o in mentions):
+            o.rule.key == "statement" and not commemoration(doc, o) for o in mentions):
         for h in mentions:  # a vigil or a tribute with no demand in the text: a memorial, not a position taken
             if h.rule.key == "statement" and verdicts[id(h)].status == TAKEN:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"a commemoration with no demand: '{doc.span(h.start, h.end)}'")
@@ -205,7 +213,7 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
             if told is not None and not any(v.status == TAKEN for v in body):
                 verdicts[id(h)] = Verdict(told.status, f"named in the headline, told in the body: {told.reason}")
     # "La acusación fiscal, presentada en marzo, solicita penas de 25 años": the earlier step asks
-    _what_the_earlier_asks(doc, mentions, verdicts, lambda h, o: verdicts[id(o)].reason.startswith("participle"))
+    what_the_earlier_asks(doc, mentions, verdicts, lambda h, o: verdicts[id(o)].reason.startswith("participle"))
     for h in mentions:  # "entregan informe de las necropsias": the report delivered is the expert evidence
         if h.rule.key == "report" and verdicts[id(h)].status == TAKEN:
             expert = next((o for o in mentions if o.rule.key == "forensic" and h.end <= o.start <= h.end + 3
@@ -247,7 +255,7 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                 verdicts[id(h)] = Verdict(BACKGROUND, f"about an earlier one ('{doc.span(earlier, earlier + 1)}')")
     for h in mentions:  # "recordó que en 2023 publicó un informe": what the speaker brings back is history
         if verdicts[id(h)].status == TAKEN:
-            recall = _recalled_in(doc, h)
+            recall = recalled_in(doc, h)
             if recall is not None:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"recalled: '{recall}'; {verdicts[id(h)].reason}")
     published_day = local_date(published)
@@ -264,92 +272,16 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
             verdicts[id(h)] = Verdict(TAKEN, f"a session of it in the lead: under way ('{doc.span(h.start, h.end)}')")
     # again, now that dated steps are background: "presentó la acusación en noviembre pasado y pide penas de 25
     # años"; a demand is made now whatever the kicker before it
-    _what_the_earlier_asks(doc, mentions, verdicts, lambda h, o: h.rule.key != "statement")
+    what_the_earlier_asks(doc, mentions, verdicts, lambda h, o: h.rule.key != "statement")
     for h in mentions:  # "priorizar las investigaciones por las muertes": the case's investigation named, not opened
         verdict = verdicts[id(h)]
         if h.rule.key == "preliminary_investigation" and h.rule.priority < GENERIC_BELOW and verdict.status == TAKEN \
                 and (verdict.verb is None or doc.verb_lemma(verdict.verb) not in lx.OPENING):
             verdicts[id(h)] = Verdict(BACKGROUND, f"the investigation of the case named, not opened; {verdict.reason}")
-    _context_without_news(doc, mentions, verdicts)  # again: a headline step the rules above took back
+    context_without_news(doc, mentions, verdicts)  # again: a headline step the rules above took back
     dates = Dates(doc)  # read once, by sentence, for the hearings and for every step's date
     dated_hearings(doc, mentions, verdicts, case, published, dates)
     return _milestones(doc, mentions, verdicts, by_kind, case, language, published, dates)
-
-
-def _commemoration(doc: Doc, hit: Hit) -> bool:
-    """A vigil, tribute or mass not held before an authority: a statement only with demands (milestone guide)."""
-    lo, hi = doc.sentence(hit.start)
-    return any(doc.toks[p] in lx.COMMEMORATIONS for p in range(hit.start, hit.end)) and not any(
-        doc.toks[p] in lx.AUTHORITIES for p in range(lo, hi))
-
-
-def _what_the_earlier_asks(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict],
-                           earlier_counts: Callable[[Hit, Hit], bool]) -> None:
-    """A step taken as a request ("pide penas de 25 años") after a background mention of the same step in its
-    sentence is what that earlier step asks, told again (``earlier_counts(step, earlier)`` narrows it)."""
-    for h in mentions:
-        if verdicts[id(h)].status == TAKEN and verdicts[id(h)].reason.startswith("the request is the step"):
-            asking = next((o for o in mentions if o.rule.key == h.rule.key and o.start < h.start
-                           and doc.sentence(o.start) == doc.sentence(h.start)
-                           and verdicts[id(o)].status == BACKGROUND and earlier_counts(h, o)), None)
-            if asking is not None:
-                verdicts[id(h)] = Verdict(BACKGROUND, f"what the earlier '{doc.span(asking.start, asking.end)}' asks")
-
-
-def _context_without_news(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict]) -> None:
-    """The second sentence carries news only in a text whose headline or first sentence reports a step;
-    otherwise (a memorial, a profile, "the appeal still has no date") what it says happened is context."""
-    if not any(verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] < 1 for h in mentions):
-        for h in mentions:
-            if verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] >= 1 and h.rule.key != "statement":
-                verdicts[id(h)] = Verdict(BACKGROUND, f"context: the headline and lead report no step; "
-                                                      f"{verdicts[id(h)].reason}")
-
-
-def _recalled_in(doc: Doc, hit: Hit) -> str | None:
-    """The words "recordó que" / "recalls that" opening the clause of the step, earlier in its sentence."""
-    lo, _hi = doc.sentence(hit.start)
-    for pos in range(hit.start - 1, lo - 1, -1):
-        if doc.toks[pos] in lx.COORDINATION and doc.form(pos + 1) == FINITE:
-            return None  # "recordó que ... y exhortó a los jueces": a new main clause
-        if doc.toks[pos] in lx.COMPLEMENTIZERS and pos > lo and doc.lemma(pos - 1) in lx.RECALLING:
-            return doc.span(pos - 1, pos + 1)
-    return None
-
-
-def _inside_a_name(doc: Doc, hit: Hit) -> bool:
-    """A one-word step capitalised mid-sentence after another capitalised word is part of a name."""
-    pos = hit.start
-    if hit.end - pos != 1 or pos < doc.title_tokens or pos == doc.sentence(pos)[0]:
-        return False
-    return doc.raw[pos][:1].isupper() and doc.raw[pos - 1][:1].isupper() and pos - 1 != doc.sentence(pos)[0] \
-        and not doc.before(pos).strip()
-
-
-_QUOTES = "'\"‘’“”«»"
-_TITLED = frozenset("titled entitled called named titulado titulada denominado denominada llamado llamada "
-                    "libro volumen documental pelicula book volume documentary film".split())
-
-
-def _in_a_title(doc: Doc, hit: Hit) -> bool:
-    """A step word opening the title of a work: quoted ("'Testimonio del altiplano'") or named ("a
-    documentary titled Testimonio"), capitalised."""
-    if not doc.raw[hit.start][:1].isupper() or doc.form(hit.start) is not None:  # not a quote: “Presentaremos ...”
-        return False
-    if hit.start > 0 and doc.toks[hit.start - 1] in _TITLED:
-        return True
-    before = doc.before(hit.start) if hit.start else doc.text[:doc.starts[0]]
-    return any(q in before for q in _QUOTES)
-
-
-def without_outlet(title: str) -> str:
-    """"Juliaca probe extended - Peru Reports" -> "Juliaca probe extended": a feed's or Google News'
-    headline ends with its outlet's name, whose words ("Reports", "Informe") report no step."""
-    for sep in (" - ", " | ", " – "):
-        head, found, tail = title.rpartition(sep)
-        if found and head.strip() and len(tail.split()) <= OUTLET_WORDS and tail[:1].isupper():
-            return head
-    return title
 
 
 def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_kind: dict[str, list[Hit]],

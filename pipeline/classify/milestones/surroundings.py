@@ -1,0 +1,91 @@
+"""What surrounds a step's mention and changes what it reports: the title of a work or a name it is part
+of, a commemoration, a recap ("recordó que"), a headline without news, a request that repeats an earlier
+step. Kept apart from find.py, which decides the order these checks run in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pipeline.classify.milestones import lexicon as lx
+from pipeline.classify.milestones.patterns import Hit
+from pipeline.classify.milestones.text import FINITE, Doc
+from pipeline.classify.milestones.verdict import BACKGROUND, TAKEN, Verdict
+
+OUTLET_WORDS = 5  # at most this many words after the last " - " of a headline are the outlet's name
+
+
+def commemoration(doc: Doc, hit: Hit) -> bool:
+    """A vigil, tribute or mass not held before an authority: a statement only with demands (milestone guide)."""
+    lo, hi = doc.sentence(hit.start)
+    return any(doc.toks[p] in lx.COMMEMORATIONS for p in range(hit.start, hit.end)) and not any(
+        doc.toks[p] in lx.AUTHORITIES for p in range(lo, hi))
+
+
+def what_the_earlier_asks(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict],
+                          earlier_counts: Callable[[Hit, Hit], bool]) -> None:
+    """A step taken as a request ("pide penas de 25 años") after a background mention of the same step in its
+    sentence is what that earlier step asks, told again (``earlier_counts(step, earlier)`` narrows it)."""
+    for h in mentions:
+        if verdicts[id(h)].status == TAKEN and verdicts[id(h)].reason.startswith("the request is the step"):
+            asking = next((o for o in mentions if o.rule.key == h.rule.key and o.start < h.start
+                           and doc.sentence(o.start) == doc.sentence(h.start)
+                           and verdicts[id(o)].status == BACKGROUND and earlier_counts(h, o)), None)
+            if asking is not None:
+                verdicts[id(h)] = Verdict(BACKGROUND, f"what the earlier '{doc.span(asking.start, asking.end)}' asks")
+
+
+def context_without_news(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict]) -> None:
+    """The second sentence carries news only in a text whose headline or first sentence reports a step;
+    otherwise (a memorial, a profile, "the appeal still has no date") what it says happened is context."""
+    if not any(verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] < 1 for h in mentions):
+        for h in mentions:
+            if verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] >= 1 and h.rule.key != "statement":
+                verdicts[id(h)] = Verdict(BACKGROUND, f"context: the headline and lead report no step; "
+                                                      f"{verdicts[id(h)].reason}")
+
+
+def recalled_in(doc: Doc, hit: Hit) -> str | None:
+    """The words "recordó que" / "recalls that" opening the clause of the step, earlier in its sentence."""
+    lo, _hi = doc.sentence(hit.start)
+    for pos in range(hit.start - 1, lo - 1, -1):
+        if doc.toks[pos] in lx.COORDINATION and doc.form(pos + 1) == FINITE:
+            return None  # "recordó que ... y exhortó a los jueces": a new main clause
+        if doc.toks[pos] in lx.COMPLEMENTIZERS and pos > lo and doc.lemma(pos - 1) in lx.RECALLING:
+            return doc.span(pos - 1, pos + 1)
+    return None
+
+
+def inside_a_name(doc: Doc, hit: Hit) -> bool:
+    """A one-word step capitalised mid-sentence after another capitalised word is part of a name."""
+    pos = hit.start
+    if hit.end - pos != 1 or pos < doc.title_tokens or pos == doc.sentence(pos)[0]:
+        return False
+    return doc.raw[pos][:1].isupper() and doc.raw[pos - 1][:1].isupper() and pos - 1 != doc.sentence(pos)[0] \
+        and not doc.before(pos).strip()
+
+
+_QUOTES = "'\"‘’“”«»"
+_TITLED = frozenset("titled entitled called named titulado titulada denominado denominada llamado llamada "
+                    "libro volumen documental pelicula book volume documentary film".split())
+
+
+def in_a_title(doc: Doc, hit: Hit) -> bool:
+    """A step word opening the title of a work: quoted ("'Testimonio del altiplano'") or named ("a
+    documentary titled Testimonio"), capitalised."""
+    if not doc.raw[hit.start][:1].isupper() or doc.form(hit.start) is not None:  # not a quote: “Presentaremos ...”
+        return False
+    if hit.start > 0 and doc.toks[hit.start - 1] in _TITLED:
+        return True
+    before = doc.before(hit.start) if hit.start else doc.text[:doc.starts[0]]
+    return any(q in before for q in _QUOTES)
+
+
+def without_outlet(title: str) -> str:
+    """"Juliaca probe extended - Peru Reports" -> "Juliaca probe extended": a feed's or Google News'
+    headline ends with its outlet's name, whose words ("Reports", "Informe") report no step."""
+    for sep in (" - ", " | ", " – "):
+        head, found, tail = title.rpartition(sep)
+        if found and head.strip() and len(tail.split()) <= OUTLET_WORDS and tail[:1].isupper():
+            return head
+    return title
