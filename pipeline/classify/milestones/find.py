@@ -19,6 +19,7 @@ from pipeline.classify.milestones.identifiers import identifiers as find_identif
 from pipeline.classify.milestones.model import Milestone
 from pipeline.classify.milestones.patterns import Hit
 from pipeline.classify.milestones.recency import earlier_month, earlier_step
+from pipeline.classify.milestones.rerank import rerank
 from pipeline.classify.milestones.status import Reader
 from pipeline.classify.milestones.step_dates import Dates, dated_hearings, step_date
 from pipeline.classify.milestones.surroundings import (
@@ -44,7 +45,6 @@ INDICTMENT_WORDS = 80  # below this priority an indictment is worded as a charge
 GENERIC_BELOW = 60  # a weaker wording ("la investigación por las muertes") names a step without reporting it
 REACTION = 2  # body sentence from which a statement in a story about another step is a reaction
 WINDOW_HITS = 3  # mentions of a step whose surroundings give its date, actors, identifiers
-
 
 
 def _score(doc: Doc, hit: Hit) -> float:
@@ -75,9 +75,15 @@ def _mentions(step_hits: list[Hit], reader_has_verb: Callable[[Hit], bool]) -> l
 
 
 def find_milestones(title: str, text: str, *, case: Case | None = None, language: str = "es",
-                    published: datetime | None = None) -> list[Milestone]:
+                    published: datetime | None = None, learned: bool = False) -> list[Milestone]:
     """Every step a text mentions, with its status; the primary step first, then the other taken ones,
-    then announced, requested and background ones (one per type and status)."""
+    then announced, requested and background ones (one per type and status). ``learned=True``: the
+    learned layer's second opinion on the rules' statuses (rerank.py), off until it is shown to help."""
+    found = _rules(title, text, case, language, published)
+    return rerank(title or "", text or "", language, found) if learned and found else found
+
+
+def _rules(title: str, text: str, case: Case | None, language: str, published: datetime | None) -> list[Milestone]:
     doc = Doc.read(without_outlet(title or ""), text or "")
     if not doc.toks:
         return []
