@@ -6,7 +6,8 @@ first, each with its evidence sentence and the reason for its status; ``reported
 reach digests, alerts and the timeline. Modules by job: patterns (phrase syntax and index), tables
 (rule tables), text (sentences and verb forms), clauses (the clause a step stands in), status (the
 status of one mention), step_dates (the day of a step, dated hearings), identifiers (numbers and
-actors), recency (steps dated long before publication), find (selection of the primary step), rerank (the
+actors), recency (steps dated long before publication), surroundings (titles of works, names, recaps
+around a mention), find (selection of the primary step), rerank (the
 learned second opinion on taken <-> background), model (the Milestone record).
 """
 
