@@ -129,6 +129,7 @@ class SharedRunSpiderMixin:
             return
         async for request in super().start():  # type: ignore[misc]
             yield request
+        job_of(self.crawler).token = None  # every start request handed to the engine: the seed is spent
 
     def take_token(self, token: str) -> bool:
         job = job_of(self.crawler)
@@ -139,6 +140,8 @@ class SharedRunSpiderMixin:
             outage.failed(exc)
             return False
         outage.ok()
+        if won:
+            job.token = token  # held until its requests are handed over (given back if the crawl is abandoned)
         return won
 
     def queue_revisits(self) -> int:
@@ -151,6 +154,7 @@ class SharedRunSpiderMixin:
             key = canonical_url(url)
             callback = spider.recheck_fragment if key in spider.fragments else spider.parse_revisit
             self.crawler.engine.crawl(spider.request(url, callback, accepts=DOCUMENT, cb_kwargs={"key": key}))
+        job.token = None
         return len(job.revisit)
 
 

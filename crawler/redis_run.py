@@ -38,6 +38,7 @@ PREFIX_ENV = "CASEWATCH_REDIS_PREFIX"  # several installations (or test runs) on
 PREFIX = get_settings().redis_prefix  # PREFIX_ENV, read once by each process
 ACTIVE = f"{PREFIX}:runs"
 SEED, REVISIT = "seed", "revisit"  # tokens in a run's busy set: work no worker has taken yet
+HOLDER_SEP = "#"  # <worker id>#<n>: a worker's n-th crawl of one run (after it abandoned one), in ``busy``
 JOB_SETTING = "CASEWATCH_JOB"  # the RunJob of a worker's crawler (its keys, its worker id, its lease)
 REDIS_ERRORS: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError)
 COUNTED = ("pages", "items", "unchanged", "not_modified", "filtered", "errors", "empty_reports")
@@ -113,6 +114,20 @@ redis.call('HSETNX', KEYS[2], 'first_error', ARGV[1])
 return 1
 """
 RENEW = _NOW_MS + "return redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])\n"
+# A worker's crawl of a run ended while the run is still active (abandoned): what it took but did not pass on
+# goes back, in one step. Requests it queued in memory while Redis was away go into the queue (the dupefilter
+# saw them already); the token (seed, revisit) it claimed before it handed over all of that token's requests
+# goes back into ``busy``, for any worker to take; its own hold goes unless it took requests from the queue
+# (those may be lost with it: its lease runs out and the run says a worker stopped answering).
+# KEYS: busy, queue, runs; ARGV: holder, run id, token or '', keep ('1'/'0'), ttl ms, then score/data pairs.
+RELEASE = """
+if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 0 then return 0 end
+for i = 6, #ARGV, 2 do redis.call('ZADD', KEYS[2], ARGV[i], ARGV[i + 1]) end
+if #ARGV >= 6 then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[1], '+inf', ARGV[3]) end
+if ARGV[4] == '0' then redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 1
+"""
 # One site's politeness for every worker: a free concurrency slot and the site's delay passed since
 # the previous request started; else how many ms to wait. Slots are leased: a killed worker's expire.
 ACQUIRE = _NOW_MS + """
@@ -140,6 +155,10 @@ class RunJob:
     ttl_ms: int  # every key of the run expires after this (renewed while it is used)
     revisit: list[str] = field(default_factory=list)
     fragments: list[str] = field(default_factory=list)
+    # What this crawler holds that nobody else can see (given back by RELEASE if its crawl is abandoned):
+    token: str | None = None  # a token it claimed whose requests are not all handed over yet
+    unsent: list[tuple[float, bytes]] = field(default_factory=list)  # pushes waiting in memory for Redis
+    popped: int = 0  # requests it took from the run's queue
 
     @property
     def queue(self) -> str:
@@ -152,6 +171,17 @@ class RunJob:
     @property
     def counts(self) -> str:
         return run_key(self.run_id, "counts")
+
+
+def release(server: redis.Redis, job: RunJob) -> bool:
+    """Give back what an abandoned crawl of ``job`` holds (RELEASE); False if the run is no longer active.
+    Raises REDIS_ERRORS: the caller retries once Redis is back."""
+    pairs = [part for score, data in job.unsent for part in (score, data)]
+    done = server.register_script(RELEASE)(
+        keys=[job.busy, job.queue, ACTIVE],
+        args=[job.worker, job.run_id, job.token or "", "1" if job.popped else "0", job.ttl_ms, *pairs])
+    job.token, job.unsent = None, []
+    return bool(done)
 
 
 def job_of(crawler: Crawler) -> RunJob:

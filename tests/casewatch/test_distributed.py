@@ -13,6 +13,8 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
+from casewatch.probe import PAUSE_AT_ENV, PROBE_DIR_ENV
+from casewatch.worker import JOIN_STAGE
 from pipeline.store.models import Change, CrawlRun, Document, Version
 from pipeline.store.session import Database
 from tests.support.cli import child_env, run_cli
@@ -33,11 +35,19 @@ pytestmark = pytest.mark.slow  # worker processes, a hundred-odd pages, Redis re
 # how many pages is not the point, and each one costs every crawl of a test (four in the first) its fetch
 # and its classification.
 PAGES = 120
+# Some pages in flight and more queued is all a test of Redis going away needs.
+FEW_PAGES = 40
 
 
 @pytest.fixture
 def site() -> Iterator[NewsSite]:
     with NewsSite(PAGES) as served:
+        yield served
+
+
+@pytest.fixture
+def small_site() -> Iterator[NewsSite]:
+    with NewsSite(FEW_PAGES) as served:
         yield served
 
 
@@ -212,6 +222,48 @@ def test_redis_stopped_mid_cycle_is_one_line_each_and_the_crawl_resumes(site: Ne
             assert _counts(db_url)["documents"] == PAGES  # resumed: the whole site, in the same cycle
             changes = _changes(db_url)
             assert {k: n for k, n in changes.items() if n != 1} == {}
+        finally:
+            procs.close()
+
+
+@pytest.mark.postgres
+def test_redis_lost_as_a_workers_crawl_starts_the_run_is_still_finished_once(small_site: NewsSite,
+                                                                           tmp_path: Path) -> None:
+    """Redis goes away after the worker took the runs and before its crawlers' engines start (held
+    there by the probe, then Redis stopped): the engine fails to open ("Engine slot not assigned" hides
+    the connection error). The worker says Redis is unreachable, once, and joins the runs again when it
+    is back: every page fetched exactly once, every run `ok`, in the same cycle (not left waiting)."""
+    from tests.conftest import _pg_schema
+
+    (tmp_path / "redis").mkdir()
+    probe_dir = tmp_path / "probe"
+    probe_dir.mkdir()
+    small = small_site
+    with _pg_schema() as db_url, private_redis(tmp_path / "redis") as server:
+        procs = Processes(tmp_path, small.config(tmp_path), db_url,
+                          redis_env(server.url, new_prefix(), CASEWATCH_VAR_DIR=str(tmp_path / "var")))
+        try:
+            _, log = procs.worker("worker", env={PROBE_DIR_ENV: str(probe_dir), PAUSE_AT_ENV: JOIN_STAGE})
+            cycle, _ = procs.start("cycle", "run", "--once")
+            wait_until(lambda: (probe_dir / f"{JOIN_STAGE}.reached").exists(), timeout=120,
+                       what="the worker holding its first crawl before the engine starts", procs=procs)
+            server.stop()
+            (probe_dir / f"{JOIN_STAGE}.go").touch()
+            wait_until(lambda: "is unreachable" in log.read_text(encoding="utf-8"), timeout=60,
+                       what="the worker to report Redis unreachable", procs=procs)
+            server.start()
+            assert cycle.wait(timeout=180) == 0, procs.logs()
+            text = log.read_text(encoding="utf-8")
+            assert text.count("is unreachable") == 1 and "is back" in text, text
+            assert "ended with an error" not in text and "Traceback" not in text, text
+            runs = _runs(db_url)
+            assert [(r.source_id, r.status, r.error) for r in runs] == \
+                [(s, "ok", None) for s in ("diario-a", "diario-b", "paginas-c")]
+            assert {p: n for p, n in small.page_hits().items() if n != 1} == {}, "every page fetched once"
+            assert set(small.page_hits()) == small.all_paths()
+            counts = _counts(db_url)
+            assert counts["documents"] == FEW_PAGES and counts["running"] == 0 and counts["duplicate_versions"] == 0
+            assert {k: n for k, n in _changes(db_url).items() if n != 1} == {}, "no duplicate change"
         finally:
             procs.close()
 
