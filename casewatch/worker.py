@@ -74,7 +74,6 @@ class Worker:
         self.releasing: dict[int, Any] = {}  # run id -> RunJob of an abandoned crawl, given back when Redis answers
         self.joins: dict[int, int] = {}  # run id -> crawlers this worker started for it
         self.process: Any = None
-        self._renew: Any = None
 
     def start(self) -> None:
         from scrapy.crawler import CrawlerProcess
@@ -82,7 +81,7 @@ class Worker:
         from scrapy.utils.reactor import install_reactor
         from twisted.internet import task
 
-        from crawler.redis_run import RENEW
+        from crawler.redis_run import leases
 
         self.process = CrawlerProcess(self.settings)
         logging.root.setLevel(logging.INFO)  # Scrapy's configure_logging leaves the root at NOTSET
@@ -90,12 +89,13 @@ class Worker:
         # scrapy-redis 0.9 still passes ``spider`` to the stats collector (deprecated in Scrapy 2.13): once per request
         warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
         install_reactor(self.settings["TWISTED_REACTOR"], self.settings["ASYNCIO_EVENT_LOOP"])
-        self._renew = self.server.register_script(RENEW)
+        leases.start(self.redis_url, self.lease_ms)  # its holds stay alive while the reactor is busy
         loop = task.LoopingCall(self.tick)
         loop.start(POLL_SECONDS, now=True).addErrback(self._loop_failed)
         log.info("worker %s: taking crawl requests from Redis at %s into %s", self.id,
                  _display(self.redis_url), self.app.db.display_url)
         self.process.start(stop_after_crawl=False)
+        leases.stop()
         log.info("worker %s: stopped", self.id)
 
     def _loop_failed(self, failure: Any) -> None:
@@ -126,7 +126,6 @@ class Worker:
         for run_id, opened in list(self.open.items()):
             if opened.stopping:
                 continue
-            self._renew_lease(opened)
             spider = opened.crawler.spider
             if spider is None:
                 continue
@@ -148,14 +147,6 @@ class Worker:
                 return False
             del self.releasing[run_id]
         return True
-
-    def _renew_lease(self, opened: Open) -> None:
-        from crawler.redis_run import REDIS_ERRORS, outage
-
-        try:
-            self._renew(keys=[opened.job.busy], args=[self.id, self.lease_ms])
-        except REDIS_ERRORS as exc:
-            outage.failed(exc)
 
     def _source(self, info: dict[str, Any]) -> Source | None:
         """The run's source from this worker's config, re-read when the scheduler's is newer."""
@@ -206,6 +197,7 @@ class Worker:
             known = known_validators(session, source.id, source.config_sha())
         context = RunContext(db=self.app.db, cases=tuple(self.app.config.cases.values()))
         self.open[run_id] = Open(crawler, job)
+        redis_run.leases.hold(job.busy, job.worker)  # a member once the crawl claims or pops (ZADD XX)
         probe.pause(JOIN_STAGE, lambda: False)
         done = self.process.crawl(crawler, source=source, revisit=(), known=known, casewatch=context,
                                   casewatch_server=self.server)
@@ -226,9 +218,11 @@ class Worker:
         """A crawl ended: by the scheduler closing its run, by itself, or with an error. Unless the run was
         closed, what the crawl held goes back to the run; unless Redis's absence ended it (the engine may
         report that as another error, e.g. "Engine slot not assigned"), the worker leaves the run."""
-        from crawler.redis_run import outage
+        from crawler.redis_run import leases, outage
 
         opened = self.open.pop(run_id, None)
+        if opened is not None:  # a hold it kept goes on its lease from here (its requests may be lost)
+            leases.drop(opened.job.busy, opened.job.worker)
         failure = getattr(result, "value", None) if hasattr(result, "getErrorMessage") else None
         redis_cause = _redis_cause(failure)
         if opened is not None and not opened.stopping:

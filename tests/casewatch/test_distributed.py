@@ -31,11 +31,11 @@ from tests.support.distributed import (
 pytestmark = pytest.mark.slow  # worker processes, a hundred-odd pages, Redis restarted: half a minute each
 
 # Enough that both workers hold requests at once with many more still queued in Redis (two in flight per
-# worker and site), that the feeds overlap by a few dozen articles and that every seventh one can be edited;
+# worker and site), that the feeds overlap by a dozen articles and that every seventh one can be edited;
 # how many pages is not the point, and each one costs every crawl of a test (four in the first) its fetch
 # and its classification.
-PAGES = 120
-# Some pages in flight and more queued is all a test of Redis going away needs.
+PAGES = 60
+# A worker killed, Redis stopped: some pages in flight and more queued is all these need.
 FEW_PAGES = 40
 
 
@@ -152,8 +152,10 @@ def test_two_workers_fetch_each_page_once_and_find_what_one_process_finds(site: 
 
 
 @pytest.mark.postgres
-def test_a_worker_killed_mid_crawl_loses_only_its_in_flight_pages(site: NewsSite, tmp_path: Path) -> None:
+def test_a_worker_killed_mid_crawl_loses_only_its_in_flight_pages(small_site: NewsSite, tmp_path: Path) -> None:
     from tests.conftest import _pg_schema
+
+    site = small_site
 
     prefix = new_prefix()
     client = redis.Redis.from_url(SHARED_REDIS)
@@ -178,22 +180,24 @@ def test_a_worker_killed_mid_crawl_loses_only_its_in_flight_pages(site: NewsSite
             assert lost and all(r.status in ("partial", "failed") for r in lost), \
                 [(r.source_id, r.status, r.error) for r in runs]
             stored = _counts(db_url)["documents"]
-            assert stored < PAGES  # the victim's in-flight pages were lost in this cycle
+            assert stored < FEW_PAGES  # the victim's in-flight pages were lost in this cycle
 
             code, _ = procs.run_once("cycle2")  # the next cycle fetches what was lost
             assert code == 0, procs.logs()
-            assert _counts(db_url)["documents"] == PAGES
+            assert _counts(db_url)["documents"] == FEW_PAGES
             changes = _changes(db_url)
             assert {k: n for k, n in changes.items() if n != 1} == {}, "no duplicate change"
-            assert sum(1 for (_, kind) in changes if kind == "new") == PAGES
+            assert sum(1 for (_, kind) in changes if kind == "new") == FEW_PAGES
             assert _counts(db_url)["running"] == 0 and _counts(db_url)["duplicate_versions"] == 0
         finally:
             procs.close()
 
 
 @pytest.mark.postgres
-def test_redis_stopped_mid_cycle_is_one_line_each_and_the_crawl_resumes(site: NewsSite, tmp_path: Path) -> None:
+def test_redis_stopped_mid_cycle_is_one_line_each_and_the_crawl_resumes(small_site: NewsSite, tmp_path: Path) -> None:
     from tests.conftest import _pg_schema
+
+    site = small_site
 
     (tmp_path / "redis").mkdir()
     with _pg_schema() as db_url, private_redis(tmp_path / "redis") as server:
@@ -219,7 +223,7 @@ def test_redis_stopped_mid_cycle_is_one_line_each_and_the_crawl_resumes(site: Ne
                 assert "Traceback" not in text, text
             assert "is back" in cycle_log.read_text(encoding="utf-8")
             assert _counts(db_url)["running"] == 0
-            assert _counts(db_url)["documents"] == PAGES  # resumed: the whole site, in the same cycle
+            assert _counts(db_url)["documents"] == FEW_PAGES  # resumed: the whole site, in the same cycle
             changes = _changes(db_url)
             assert {k: n for k, n in changes.items() if n != 1} == {}
         finally:

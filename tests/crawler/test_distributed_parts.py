@@ -14,13 +14,14 @@ from scrapy import Request
 from sqlalchemy import func, select, text
 
 from crawler.distributed import SharedPolitenessMiddleware
-from crawler.redis_run import CLAIM, POP, SEED, RunJob, release
+from crawler.redis_run import CLAIM, POP, REDIS_ERRORS, SEED, Leases, RunJob, release
 from crawler.shared_queue import CycleDupeFilter
 from pipeline.ingest import Snapshot, ingest
 from pipeline.store.models import Change, Document, Source, Version
 from pipeline.store.session import Database
 from pipeline.store.shared import lock_document
 from tests.support.distributed import SHARED_REDIS, wait_until
+from tests.support.smtpd import free_port
 
 
 @pytest.fixture
@@ -67,6 +68,28 @@ def test_a_killed_workers_slot_frees_itself(client: redis.Redis) -> None:
     assert mw._acquire(keys=site, args=[0, 1, "waits", 90_000]) > 0  # the one slot is taken
     client.zadd(site[1], {"held": 0})  # its lease ran out (the worker died and never released it)
     assert mw._acquire(keys=site, args=[0, 1, "next", 90_000]) == 0
+
+
+def test_a_live_workers_holds_are_renewed_and_a_missed_release_is_sent_later(client: redis.Redis) -> None:
+    """A worker's holds (a slot, its member in a run's busy set) last one lease, renewed while it holds
+    them, and only those (a released one is not brought back); a release Redis did not get (it was
+    away) is sent with the next renewal, and kept owed while Redis still does not answer."""
+    site = _keys(client, "diario.example")
+    client.zadd(site[1], {"under-way": 1, "released": 1})  # leases about to run out
+    held = Leases()
+    held.hold(site[1], "under-way")
+    held.hold(site[1], "released")
+    held.drop(site[1], "released")
+    held.hold(site[1], "gone")  # its request ended and Redis removed it: renewing must not add it back
+    now_ms = client.time()[0] * 1000
+    client.zadd(site[1], {"released-while-away": now_ms + 30_000})
+    held.owe(site[1], "released-while-away")
+    with pytest.raises(REDIS_ERRORS):
+        held.renew(redis.Redis(port=free_port(), socket_connect_timeout=1), 30_000)  # Redis away: still owed
+    assert held.renew(client, 30_000) == 1
+    assert client.zscore(site[1], "under-way") > now_ms + 20_000  # good for another lease
+    assert client.zscore(site[1], "released") == 1 and client.zscore(site[1], "gone") is None
+    assert client.zscore(site[1], "released-while-away") is None
 
 
 def test_the_dupefilter_is_per_cycle_and_expires(client: redis.Redis) -> None:
