@@ -213,7 +213,8 @@ class Dispatcher:
         first = counts.get("first_error")
         c.first_error = first.decode() if isinstance(first, bytes) else first
         if run.lost:
-            c.error(f"{len(set(run.lost))} worker(s) stopped answering mid-crawl; the pages they held are "
+            workers = {w.split(redis_run.HOLDER_SEP)[0] for w in run.lost}  # one worker's crawls count once
+            c.error(f"{len(workers)} worker(s) stopped answering mid-crawl; the pages they held are "
                     "fetched at the next due time")
         ok, raw = self._redis(lambda: self.server.hgetall(redis_run.run_key(run.run_id, "validators")))
         validators = {(k.decode() if isinstance(k, bytes) else k): tuple(json.loads(v))

@@ -7,8 +7,10 @@ document, the document locked while it is written. When the scheduler closes a r
 that crawler. It never records a run itself: it reports counters, the scheduler records the run.
 
 Redis unreachable: one line, then the worker waits and resumes when Redis is back (requests it made
-meanwhile wait in memory). Stopped (Ctrl-C, SIGTERM): the crawlers stop; requests it had taken are
-lost and fetched at the next cycle (the run says a worker was lost).
+meanwhile wait in memory). A crawl that Redis's absence ended (even at its engine's start) is not
+the end of the worker's part in the run: what that crawl held goes back to the run (``release``)
+once Redis is back, and the worker joins the run again. Stopped (Ctrl-C, SIGTERM): the crawlers
+stop; requests it had taken are lost and fetched at the next cycle (the run says a worker was lost).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from casewatch import probe
 from casewatch.app import App
 from casewatch.logs import setup_logging
 from config.schema import Source, load_config
@@ -30,6 +33,7 @@ from config.settings import get_settings
 log = logging.getLogger("casewatch.worker")
 POLL_SECONDS = 0.3  # how often the worker reads the active runs and nudges its idle crawlers
 LEASE_ENV = "CASEWATCH_WORKER_LEASE"  # seconds a worker's hold on a run lasts without renewal (tests: short)
+JOIN_STAGE = "worker-join"  # probe stage: a crawler made, its engine not started (a test can stop Redis here)
 
 
 def lease_seconds() -> float:
@@ -67,8 +71,9 @@ class Worker:
             "crawler.distributed.SharedPolitenessMiddleware": 900}, priority="cmdline")
         self.open: dict[int, Open] = {}
         self.skipped: set[int] = set()  # runs of sources this worker's config does not have (said once)
+        self.releasing: dict[int, Any] = {}  # run id -> RunJob of an abandoned crawl, given back when Redis answers
+        self.joins: dict[int, int] = {}  # run id -> crawlers this worker started for it
         self.process: Any = None
-        self._renew: Any = None
 
     def start(self) -> None:
         from scrapy.crawler import CrawlerProcess
@@ -76,7 +81,7 @@ class Worker:
         from scrapy.utils.reactor import install_reactor
         from twisted.internet import task
 
-        from crawler.redis_run import RENEW
+        from crawler.redis_run import leases
 
         self.process = CrawlerProcess(self.settings)
         logging.root.setLevel(logging.INFO)  # Scrapy's configure_logging leaves the root at NOTSET
@@ -84,12 +89,13 @@ class Worker:
         # scrapy-redis 0.9 still passes ``spider`` to the stats collector (deprecated in Scrapy 2.13): once per request
         warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
         install_reactor(self.settings["TWISTED_REACTOR"], self.settings["ASYNCIO_EVENT_LOOP"])
-        self._renew = self.server.register_script(RENEW)
+        leases.start(self.redis_url, self.lease_ms)  # its holds stay alive while the reactor is busy
         loop = task.LoopingCall(self.tick)
         loop.start(POLL_SECONDS, now=True).addErrback(self._loop_failed)
         log.info("worker %s: taking crawl requests from Redis at %s into %s", self.id,
                  _display(self.redis_url), self.app.db.display_url)
         self.process.start(stop_after_crawl=False)
+        leases.stop()
         log.info("worker %s: stopped", self.id)
 
     def _loop_failed(self, failure: Any) -> None:
@@ -108,6 +114,9 @@ class Worker:
             return
         outage.ok()
         self.skipped &= set(active)
+        self.joins = {run_id: n for run_id, n in self.joins.items() if run_id in active}
+        if not self._release_abandoned():
+            return
         for run_id in list(self.open):
             if run_id not in active:
                 self._close(run_id)
@@ -117,7 +126,6 @@ class Worker:
         for run_id, opened in list(self.open.items()):
             if opened.stopping:
                 continue
-            self._renew_lease(opened)
             spider = opened.crawler.spider
             if spider is None:
                 continue
@@ -127,13 +135,18 @@ class Worker:
             if slot is not None:  # idle; requests other workers queued should not wait that long
                 slot.nextcall.schedule()
 
-    def _renew_lease(self, opened: Open) -> None:
-        from crawler.redis_run import REDIS_ERRORS, outage
+    def _release_abandoned(self) -> bool:
+        """Give back what abandoned crawls held (before joining their runs again); False while Redis is away."""
+        from crawler.redis_run import REDIS_ERRORS, outage, release
 
-        try:
-            self._renew(keys=[opened.job.busy], args=[self.id, self.lease_ms])
-        except REDIS_ERRORS as exc:
-            outage.failed(exc)
+        for run_id, job in list(self.releasing.items()):
+            try:
+                release(self.server, job)
+            except REDIS_ERRORS as exc:
+                outage.failed(exc)
+                return False
+            del self.releasing[run_id]
+        return True
 
     def _source(self, info: dict[str, Any]) -> Source | None:
         """The run's source from this worker's config, re-read when the scheduler's is newer."""
@@ -163,7 +176,11 @@ class Worker:
                         "left to the other workers", self.id, run_id, info.get("source"), self.app.config_dir)
             return
         revisit = info.get("revisit") or {}
-        job = redis_run.RunJob(run_id=run_id, source_id=source.id, cycle=str(info.get("cycle")), worker=self.id,
+        joined = self.joins[run_id] = self.joins.get(run_id, 0) + 1
+        # A crawl after an abandoned one holds the run under a name of its own: the one before may have held
+        # requests, whose hold must run out (the run says so), not be renewed by this crawl.
+        holder = self.id if joined == 1 else f"{self.id}{redis_run.HOLDER_SEP}{joined}"
+        job = redis_run.RunJob(run_id=run_id, source_id=source.id, cycle=str(info.get("cycle")), worker=holder,
                                  lease_ms=self.lease_ms, ttl_ms=int(info.get("ttl_ms") or 86_400_000),
                                  revisit=list(revisit.get("urls", ())), fragments=list(revisit.get("fragments", ())))
         family = self.process.spider_loader.load(source.spider)
@@ -180,6 +197,8 @@ class Worker:
             known = known_validators(session, source.id, source.config_sha())
         context = RunContext(db=self.app.db, cases=tuple(self.app.config.cases.values()))
         self.open[run_id] = Open(crawler, job)
+        redis_run.leases.hold(job.busy, job.worker)  # a member once the crawl claims or pops (ZADD XX)
+        probe.pause(JOIN_STAGE, lambda: False)
         done = self.process.crawl(crawler, source=source, revisit=(), known=known, casewatch=context,
                                   casewatch_server=self.server)
         done.addBoth(self._ended, run_id)
@@ -196,15 +215,23 @@ class Worker:
             outage.failed(exc)
 
     def _ended(self, result: Any, run_id: int) -> None:
-        from crawler.redis_run import REDIS_ERRORS, outage
+        """A crawl ended: by the scheduler closing its run, by itself, or with an error. Unless the run was
+        closed, what the crawl held goes back to the run; unless Redis's absence ended it (the engine may
+        report that as another error, e.g. "Engine slot not assigned"), the worker leaves the run."""
+        from crawler.redis_run import leases, outage
 
         opened = self.open.pop(run_id, None)
-        redis_failed = hasattr(result, "check") and result.check(*REDIS_ERRORS) is not None
-        if opened is not None and not opened.stopping and not redis_failed:  # ended by itself: not joined again
-            self.skipped.add(run_id)
-        if redis_failed:
-            outage.failed(result.value)
-        elif hasattr(result, "getErrorMessage"):
+        if opened is not None:  # a hold it kept goes on its lease from here (its requests may be lost)
+            leases.drop(opened.job.busy, opened.job.worker)
+        failure = getattr(result, "value", None) if hasattr(result, "getErrorMessage") else None
+        redis_cause = _redis_cause(failure)
+        if opened is not None and not opened.stopping:
+            self.releasing[run_id] = opened.job
+            if redis_cause is None:  # ended by itself, or a crawl that fails: not joined again
+                self.skipped.add(run_id)
+        if redis_cause is not None:
+            outage.failed(redis_cause)
+        elif failure is not None:
             log.error("worker %s: its crawl of run %s ended with an error: %s", self.id, run_id,
                       result.getErrorMessage())
 
@@ -217,6 +244,19 @@ class Worker:
         opened.stopping = True
         deferred_from_coro(opened.crawler.stop_async()).addErrback(lambda f: log.error(
             "worker %s: stopping its crawl of run %s failed: %s", self.id, run_id, f.getErrorMessage()))
+
+
+def _redis_cause(exc: BaseException | None) -> BaseException | None:
+    """The Redis error behind ``exc``, if any: the error itself, or one it was raised while handling."""
+    from crawler.redis_run import REDIS_ERRORS
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, REDIS_ERRORS):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _display(url: str) -> str:

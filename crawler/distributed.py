@@ -34,6 +34,7 @@ from crawler.redis_run import (
     SEED,
     RunJob,
     job_of,
+    leases,
     outage,
     redis_params,
     seen_key,
@@ -48,9 +49,11 @@ class SharedPolitenessMiddleware:
 
     Each worker's own Scrapy delay is off (the runner sets DOWNLOAD_DELAY 0 for it): a request waits
     here until the site's delay has passed since any worker's previous request to it and fewer than
-    CASEWATCH_SHARED_CONCURRENCY requests to it are under way. Slots are leased, so a killed worker's
-    slots free themselves. With Redis unreachable a worker falls back to one request at a time per
-    site at the configured delay, on its own.
+    CASEWATCH_SHARED_CONCURRENCY requests to it are under way. Slots are leased for the worker's lease
+    and renewed while their requests are under way (``redis_run.leases``), so a killed worker's slots
+    free themselves within one lease, not a download timeout later; a release Redis missed (it was
+    away) is sent as soon as it answers. With Redis unreachable a worker falls back to one request at
+    a time per site at the configured delay, on its own.
     """
 
     def __init__(self, server: redis.Redis, delay: float, concurrency: int, lease_ms: int) -> None:
@@ -61,9 +64,8 @@ class SharedPolitenessMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedPolitenessMiddleware:
         s = crawler.settings
-        timeout = s.getfloat("DOWNLOAD_TIMEOUT") or 180.0
         return cls(get_redis_from_settings(s), s.getfloat("CASEWATCH_SHARED_DELAY"),
-                   max(1, s.getint("CASEWATCH_SHARED_CONCURRENCY", 1)), int((timeout + 30) * 1000))
+                   max(1, s.getint("CASEWATCH_SHARED_CONCURRENCY", 1)), job_of(crawler).lease_ms)
 
     async def process_request(self, request: Request) -> None:
         host = (urlsplit(request.url).netloc.rpartition("@")[2]).lower()  # host[:port]: one site
@@ -83,6 +85,7 @@ class SharedPolitenessMiddleware:
             outage.ok()
             if wait <= 0:
                 request.meta["casewatch_polite"] = (keys[1], slot)
+                leases.hold(keys[1], slot)
                 return None
             await sleep(wait / 1000)
 
@@ -90,10 +93,12 @@ class SharedPolitenessMiddleware:
         held = request.meta.pop("casewatch_polite", None)
         if held is None:
             return
+        leases.drop(*held)
         try:
             self.server.zrem(*held)
-        except REDIS_ERRORS as exc:  # the lease frees it
+        except REDIS_ERRORS as exc:  # sent once Redis answers (or its lease frees it)
             outage.failed(exc)
+            leases.owe(*held)
 
     def process_response(self, request: Request, response: Response) -> Response:
         self._release(request)
@@ -129,6 +134,7 @@ class SharedRunSpiderMixin:
             return
         async for request in super().start():  # type: ignore[misc]
             yield request
+        job_of(self.crawler).token = None  # every start request handed to the engine: the seed is spent
 
     def take_token(self, token: str) -> bool:
         job = job_of(self.crawler)
@@ -139,6 +145,8 @@ class SharedRunSpiderMixin:
             outage.failed(exc)
             return False
         outage.ok()
+        if won:
+            job.token = token  # held until its requests are handed over (given back if the crawl is abandoned)
         return won
 
     def queue_revisits(self) -> int:
@@ -151,6 +159,7 @@ class SharedRunSpiderMixin:
             key = canonical_url(url)
             callback = spider.recheck_fragment if key in spider.fragments else spider.parse_revisit
             self.crawler.engine.crawl(spider.request(url, callback, accepts=DOCUMENT, cb_kwargs={"key": key}))
+        job.token = None
         return len(job.revisit)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,7 @@ PREFIX_ENV = "CASEWATCH_REDIS_PREFIX"  # several installations (or test runs) on
 PREFIX = get_settings().redis_prefix  # PREFIX_ENV, read once by each process
 ACTIVE = f"{PREFIX}:runs"
 SEED, REVISIT = "seed", "revisit"  # tokens in a run's busy set: work no worker has taken yet
+HOLDER_SEP = "#"  # <worker id>#<n>: a worker's n-th crawl of one run (after it abandoned one), in ``busy``
 JOB_SETTING = "CASEWATCH_JOB"  # the RunJob of a worker's crawler (its keys, its worker id, its lease)
 REDIS_ERRORS: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError)
 COUNTED = ("pages", "items", "unchanged", "not_modified", "filtered", "errors", "empty_reports")
@@ -92,6 +94,83 @@ class Outage:
 
 outage = Outage("worker")  # one per process: every component of a worker reports through it
 
+
+class Leases:
+    """The holds a worker keeps alive in Redis (its member in a run's ``busy``, a site's politeness slot),
+    renewed from a thread of their own (every third of a lease, at least every second), and the
+    releases it owes (a slot whose release Redis missed while it was away: sent once it answers).
+
+    Why a thread: a lease says "this worker is alive". The reactor thread can be busy in Python for
+    seconds (a page's classification, the first page's warm-up, a loaded machine); renewed from there,
+    a live worker's holds ran out and the run called it lost (``partial``) while it kept crawling.
+    A killed worker's holds still run out one lease after it died. Redis errors are not reported here:
+    the worker's own calls report an outage, once; renewals simply resume when Redis answers.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[tuple[str, str], None] = {}
+        self._owed: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def hold(self, key: str, member: str) -> None:
+        with self._lock:
+            self._held[(key, member)] = None
+
+    def drop(self, key: str, member: str) -> None:
+        with self._lock:
+            self._held.pop((key, member), None)
+
+    def owe(self, key: str, member: str) -> None:
+        """A release that failed: sent by ``renew`` (else the lease frees it)."""
+        with self._lock:
+            self._owed.append((key, member))
+
+    def held(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return list(self._held)
+
+    def renew(self, server: redis.Redis, lease_ms: int) -> int:
+        """Send the releases owed, then extend every hold by one lease (Redis's clock); how many holds
+        still existed. Raises REDIS_ERRORS (what was owed stays owed)."""
+        with self._lock:
+            owed, self._owed = self._owed, []
+        held = self.held()
+        script = server.register_script(RENEW)
+        pipe = server.pipeline(transaction=False)
+        for key, member in owed:
+            pipe.zrem(key, member)
+        for key, member in held:
+            script(keys=[key], args=[member, lease_ms], client=pipe)
+        try:
+            done = pipe.execute() if owed or held else []
+        except REDIS_ERRORS:
+            with self._lock:
+                self._owed[:0] = owed
+            raise
+        return sum(int(n) for n in done[len(owed):])
+
+    def start(self, url: str, lease_ms: int) -> None:
+        """Renew from a daemon thread (on its own connection) until ``stop``."""
+        server = connect(url)
+
+        def loop() -> None:
+            while not self._stop.wait(min(lease_ms / 3000, 1.0)):
+                try:
+                    self.renew(server, lease_ms)
+                except REDIS_ERRORS:
+                    continue
+
+        self._thread = threading.Thread(target=loop, name="casewatch-leases", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+leases = Leases()  # one per process: the worker starts it, its runs and its crawlers' slots hold through it
+
 _NOW_MS = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
 POP = _NOW_MS + """
 local item = redis.call('ZRANGE', KEYS[1], 0, 0)
@@ -112,7 +191,21 @@ redis.call('HINCRBY', KEYS[2], 'errors', 1)
 redis.call('HSETNX', KEYS[2], 'first_error', ARGV[1])
 return 1
 """
-RENEW = _NOW_MS + "return redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])\n"
+RENEW = _NOW_MS + "return redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[2]), ARGV[1])\n"
+# A worker's crawl of a run ended while the run is still active (abandoned): what it took but did not pass on
+# goes back, in one step. Requests it queued in memory while Redis was away go into the queue (the dupefilter
+# saw them already); the token (seed, revisit) it claimed before it handed over all of that token's requests
+# goes back into ``busy``, for any worker to take; its own hold goes unless it took requests from the queue
+# (those may be lost with it: its lease runs out and the run says a worker stopped answering).
+# KEYS: busy, queue, runs; ARGV: holder, run id, token or '', keep ('1'/'0'), ttl ms, then score/data pairs.
+RELEASE = """
+if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 0 then return 0 end
+for i = 6, #ARGV, 2 do redis.call('ZADD', KEYS[2], ARGV[i], ARGV[i + 1]) end
+if #ARGV >= 6 then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[1], '+inf', ARGV[3]) end
+if ARGV[4] == '0' then redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 1
+"""
 # One site's politeness for every worker: a free concurrency slot and the site's delay passed since
 # the previous request started; else how many ms to wait. Slots are leased: a killed worker's expire.
 ACQUIRE = _NOW_MS + """
@@ -140,6 +233,10 @@ class RunJob:
     ttl_ms: int  # every key of the run expires after this (renewed while it is used)
     revisit: list[str] = field(default_factory=list)
     fragments: list[str] = field(default_factory=list)
+    # What this crawler holds that nobody else can see (given back by RELEASE if its crawl is abandoned):
+    token: str | None = None  # a token it claimed whose requests are not all handed over yet
+    unsent: list[tuple[float, bytes]] = field(default_factory=list)  # pushes waiting in memory for Redis
+    popped: int = 0  # requests it took from the run's queue
 
     @property
     def queue(self) -> str:
@@ -152,6 +249,17 @@ class RunJob:
     @property
     def counts(self) -> str:
         return run_key(self.run_id, "counts")
+
+
+def release(server: redis.Redis, job: RunJob) -> bool:
+    """Give back what an abandoned crawl of ``job`` holds (RELEASE); False if the run is no longer active.
+    Raises REDIS_ERRORS: the caller retries once Redis is back."""
+    pairs = [part for score, data in job.unsent for part in (score, data)]
+    done = server.register_script(RELEASE)(
+        keys=[job.busy, job.queue, ACTIVE],
+        args=[job.worker, job.run_id, job.token or "", "1" if job.popped else "0", job.ttl_ms, *pairs])
+    job.token, job.unsent = None, []
+    return bool(done)
 
 
 def job_of(crawler: Crawler) -> RunJob:

@@ -23,7 +23,7 @@ class RunQueue(PriorityQueue):
         super().__init__(server, spider, key, serializer)
         self.job = job_of(spider.crawler)
         self._pop = server.register_script(POP)
-        self._waiting: list[tuple[float, bytes]] = []
+        self._waiting = self.job.unsent  # on the job: given back to the run if this crawl is abandoned
 
     def _flush(self) -> None:
         while self._waiting:
@@ -67,7 +67,10 @@ class RunQueue(PriorityQueue):
             outage.failed(exc)
             return None
         outage.ok()
-        return self._decode_request(data) if data else None
+        if not data:
+            return None
+        self.job.popped += 1
+        return self._decode_request(data)
 
 
 class CycleDupeFilter(RFPDupeFilter):

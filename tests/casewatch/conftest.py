@@ -16,4 +16,5 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Compl
     var folder: the tests that check its output and the command it ends with only read them, and mark
     themselves ``xdist_group("demo")`` to share this run."""
     var = tmp_path_factory.mktemp("demo-var")
-    return run_cli("demo", env={"CASEWATCH_VAR_DIR": str(var)}, timeout=60), var
+    # A deadline, not an expectation: half a minute idle, several times that beside another test run.
+    return run_cli("demo", env={"CASEWATCH_VAR_DIR": str(var)}, timeout=300), var

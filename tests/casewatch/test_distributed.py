@@ -13,6 +13,8 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
+from casewatch.probe import PAUSE_AT_ENV, PROBE_DIR_ENV
+from casewatch.worker import JOIN_STAGE
 from pipeline.store.models import Change, CrawlRun, Document, Version
 from pipeline.store.session import Database
 from tests.support.cli import child_env, run_cli
@@ -29,15 +31,23 @@ from tests.support.distributed import (
 pytestmark = pytest.mark.slow  # worker processes, a hundred-odd pages, Redis restarted: half a minute each
 
 # Enough that both workers hold requests at once with many more still queued in Redis (two in flight per
-# worker and site), that the feeds overlap by a few dozen articles and that every seventh one can be edited;
+# worker and site), that the feeds overlap by a dozen articles and that every seventh one can be edited;
 # how many pages is not the point, and each one costs every crawl of a test (four in the first) its fetch
 # and its classification.
-PAGES = 120
+PAGES = 60
+# A worker killed, Redis stopped: some pages in flight and more queued is all these need.
+FEW_PAGES = 40
 
 
 @pytest.fixture
 def site() -> Iterator[NewsSite]:
     with NewsSite(PAGES) as served:
+        yield served
+
+
+@pytest.fixture
+def small_site() -> Iterator[NewsSite]:
+    with NewsSite(FEW_PAGES) as served:
         yield served
 
 
@@ -142,8 +152,10 @@ def test_two_workers_fetch_each_page_once_and_find_what_one_process_finds(site: 
 
 
 @pytest.mark.postgres
-def test_a_worker_killed_mid_crawl_loses_only_its_in_flight_pages(site: NewsSite, tmp_path: Path) -> None:
+def test_a_worker_killed_mid_crawl_loses_only_its_in_flight_pages(small_site: NewsSite, tmp_path: Path) -> None:
     from tests.conftest import _pg_schema
+
+    site = small_site
 
     prefix = new_prefix()
     client = redis.Redis.from_url(SHARED_REDIS)
@@ -168,22 +180,24 @@ def test_a_worker_killed_mid_crawl_loses_only_its_in_flight_pages(site: NewsSite
             assert lost and all(r.status in ("partial", "failed") for r in lost), \
                 [(r.source_id, r.status, r.error) for r in runs]
             stored = _counts(db_url)["documents"]
-            assert stored < PAGES  # the victim's in-flight pages were lost in this cycle
+            assert stored < FEW_PAGES  # the victim's in-flight pages were lost in this cycle
 
             code, _ = procs.run_once("cycle2")  # the next cycle fetches what was lost
             assert code == 0, procs.logs()
-            assert _counts(db_url)["documents"] == PAGES
+            assert _counts(db_url)["documents"] == FEW_PAGES
             changes = _changes(db_url)
             assert {k: n for k, n in changes.items() if n != 1} == {}, "no duplicate change"
-            assert sum(1 for (_, kind) in changes if kind == "new") == PAGES
+            assert sum(1 for (_, kind) in changes if kind == "new") == FEW_PAGES
             assert _counts(db_url)["running"] == 0 and _counts(db_url)["duplicate_versions"] == 0
         finally:
             procs.close()
 
 
 @pytest.mark.postgres
-def test_redis_stopped_mid_cycle_is_one_line_each_and_the_crawl_resumes(site: NewsSite, tmp_path: Path) -> None:
+def test_redis_stopped_mid_cycle_is_one_line_each_and_the_crawl_resumes(small_site: NewsSite, tmp_path: Path) -> None:
     from tests.conftest import _pg_schema
+
+    site = small_site
 
     (tmp_path / "redis").mkdir()
     with _pg_schema() as db_url, private_redis(tmp_path / "redis") as server:
@@ -209,9 +223,51 @@ def test_redis_stopped_mid_cycle_is_one_line_each_and_the_crawl_resumes(site: Ne
                 assert "Traceback" not in text, text
             assert "is back" in cycle_log.read_text(encoding="utf-8")
             assert _counts(db_url)["running"] == 0
-            assert _counts(db_url)["documents"] == PAGES  # resumed: the whole site, in the same cycle
+            assert _counts(db_url)["documents"] == FEW_PAGES  # resumed: the whole site, in the same cycle
             changes = _changes(db_url)
             assert {k: n for k, n in changes.items() if n != 1} == {}
+        finally:
+            procs.close()
+
+
+@pytest.mark.postgres
+def test_redis_lost_as_a_workers_crawl_starts_the_run_is_still_finished_once(small_site: NewsSite,
+                                                                           tmp_path: Path) -> None:
+    """Redis goes away after the worker took the runs and before its crawlers' engines start (held
+    there by the probe, then Redis stopped): the engine fails to open ("Engine slot not assigned" hides
+    the connection error). The worker says Redis is unreachable, once, and joins the runs again when it
+    is back: every page fetched exactly once, every run `ok`, in the same cycle (not left waiting)."""
+    from tests.conftest import _pg_schema
+
+    (tmp_path / "redis").mkdir()
+    probe_dir = tmp_path / "probe"
+    probe_dir.mkdir()
+    small = small_site
+    with _pg_schema() as db_url, private_redis(tmp_path / "redis") as server:
+        procs = Processes(tmp_path, small.config(tmp_path), db_url,
+                          redis_env(server.url, new_prefix(), CASEWATCH_VAR_DIR=str(tmp_path / "var")))
+        try:
+            _, log = procs.worker("worker", env={PROBE_DIR_ENV: str(probe_dir), PAUSE_AT_ENV: JOIN_STAGE})
+            cycle, _ = procs.start("cycle", "run", "--once")
+            wait_until(lambda: (probe_dir / f"{JOIN_STAGE}.reached").exists(), timeout=120,
+                       what="the worker holding its first crawl before the engine starts", procs=procs)
+            server.stop()
+            (probe_dir / f"{JOIN_STAGE}.go").touch()
+            wait_until(lambda: "is unreachable" in log.read_text(encoding="utf-8"), timeout=60,
+                       what="the worker to report Redis unreachable", procs=procs)
+            server.start()
+            assert cycle.wait(timeout=180) == 0, procs.logs()
+            text = log.read_text(encoding="utf-8")
+            assert text.count("is unreachable") == 1 and "is back" in text, text
+            assert "ended with an error" not in text and "Traceback" not in text, text
+            runs = _runs(db_url)
+            assert [(r.source_id, r.status, r.error) for r in runs] == \
+                [(s, "ok", None) for s in ("diario-a", "diario-b", "paginas-c")]
+            assert {p: n for p, n in small.page_hits().items() if n != 1} == {}, "every page fetched once"
+            assert set(small.page_hits()) == small.all_paths()
+            counts = _counts(db_url)
+            assert counts["documents"] == FEW_PAGES and counts["running"] == 0 and counts["duplicate_versions"] == 0
+            assert {k: n for k, n in _changes(db_url).items() if n != 1} == {}, "no duplicate change"
         finally:
             procs.close()
 

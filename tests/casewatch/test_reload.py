@@ -7,7 +7,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -89,12 +88,18 @@ class Running:
                 self.proc.wait()
 
 
+def _config_checks(probe: Path) -> int:
+    """Config checks the scheduler started (its probe trace: one ``job config`` line each)."""
+    trace = probe / "trace.log"
+    return trace.read_text(encoding="utf-8").count(" job config\n") if trace.exists() else 0
+
+
 @pytest.fixture
 def start(tmp_path: Path, site: LocalHTTPServer) -> Iterator[Callable[[int], Running]]:
     started: list[Running] = []
 
-    def go(poll: int) -> Running:
-        started.append(Running(tmp_path, site, poll))
+    def go(poll: int, **env: str) -> Running:
+        started.append(Running(tmp_path, site, poll, env))
         return started[-1]
 
     yield go
@@ -103,8 +108,10 @@ def start(tmp_path: Path, site: LocalHTTPServer) -> Iterator[Callable[[int], Run
 
 
 @pytest.mark.slow
-def test_edits_are_picked_up_and_a_broken_edit_is_refused_while_the_old_config_runs(start) -> None:
-    run: Running = start(2)
+def test_edits_are_picked_up_and_a_broken_edit_is_refused_while_the_old_config_runs(start, tmp_path: Path) -> None:
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    run: Running = start(2, **{PROBE_DIR_ENV: str(probe)})  # the config checks are traced: waited for, not slept
     run.wait_log("watching 1 sources")
     run.wait_runs("uno", 1)
 
@@ -120,7 +127,9 @@ def test_edits_are_picked_up_and_a_broken_edit_is_refused_while_the_old_config_r
     assert "sources.yaml: sources[1].schedule: invalid cron expression '61 * * * *'" in text, text
     assert "still running the previous configuration" in text
     before = len(run.runs("uno"))
-    time.sleep(3 * run.poll + 1)  # polled several more times: the same broken files are reported once
+    checks = _config_checks(probe)  # polled three more times (a fourth started): the same broken files, reported once
+    wait_for(lambda: _config_checks(probe) >= checks + 4, proc=run.proc, timeout=60, log=run.log,
+             what="three more config checks")
     assert run.text().count("config edit refused:") == 1, run.text()
     assert len(run.runs("uno")) == before, "the refused 3 s schedule must not have been applied"
     assert run.proc.poll() is None
@@ -136,13 +145,13 @@ def test_sighup_reloads_at_once_and_crawls_read_the_accepted_config(start) -> No
     run.wait_log("watching 1 sources")
     run.wait_runs("uno", 1)
 
-    run.write(("uno", "4s"))
+    run.write(("uno", "1s"))  # back to back: how long the interval is is not the point, only that it applies
     run.proc.send_signal(signal.SIGHUP)
-    run.wait_log("source uno: schedule now 4s", timeout=20)
+    run.wait_log("source uno: schedule now 1s", timeout=20)
     run.wait_runs("uno", 3, timeout=60)  # the new interval is in force
 
     # Broken on disk: the next crawls of `uno` still succeed, reading the last accepted snapshot.
-    run.write(("uno", "4s"), broken="  - {id: MAL, kind: nada}\n")
+    run.write(("uno", "1s"), broken="  - {id: MAL, kind: nada}\n")
     run.proc.send_signal(signal.SIGHUP)
     run.wait_log("config edit refused:", timeout=20)
     before = len(run.runs("uno"))

@@ -14,13 +14,14 @@ from scrapy import Request
 from sqlalchemy import func, select, text
 
 from crawler.distributed import SharedPolitenessMiddleware
-from crawler.redis_run import CLAIM, POP, SEED
+from crawler.redis_run import CLAIM, POP, REDIS_ERRORS, SEED, Leases, RunJob, release
 from crawler.shared_queue import CycleDupeFilter
 from pipeline.ingest import Snapshot, ingest
 from pipeline.store.models import Change, Document, Source, Version
 from pipeline.store.session import Database
 from pipeline.store.shared import lock_document
 from tests.support.distributed import SHARED_REDIS, wait_until
+from tests.support.smtpd import free_port
 
 
 @pytest.fixture
@@ -69,6 +70,28 @@ def test_a_killed_workers_slot_frees_itself(client: redis.Redis) -> None:
     assert mw._acquire(keys=site, args=[0, 1, "next", 90_000]) == 0
 
 
+def test_a_live_workers_holds_are_renewed_and_a_missed_release_is_sent_later(client: redis.Redis) -> None:
+    """A worker's holds (a slot, its member in a run's busy set) last one lease, renewed while it holds
+    them, and only those (a released one is not brought back); a release Redis did not get (it was
+    away) is sent with the next renewal, and kept owed while Redis still does not answer."""
+    site = _keys(client, "diario.example")
+    client.zadd(site[1], {"under-way": 1, "released": 1})  # leases about to run out
+    held = Leases()
+    held.hold(site[1], "under-way")
+    held.hold(site[1], "released")
+    held.drop(site[1], "released")
+    held.hold(site[1], "gone")  # its request ended and Redis removed it: renewing must not add it back
+    now_ms = client.time()[0] * 1000
+    client.zadd(site[1], {"released-while-away": now_ms + 30_000})
+    held.owe(site[1], "released-while-away")
+    with pytest.raises(REDIS_ERRORS):
+        held.renew(redis.Redis(port=free_port(), socket_connect_timeout=1), 30_000)  # Redis away: still owed
+    assert held.renew(client, 30_000) == 1
+    assert client.zscore(site[1], "under-way") > now_ms + 20_000  # good for another lease
+    assert client.zscore(site[1], "released") == 1 and client.zscore(site[1], "gone") is None
+    assert client.zscore(site[1], "released-while-away") is None
+
+
 def test_the_dupefilter_is_per_cycle_and_expires(client: redis.Redis) -> None:
     prefix = client.casewatch_prefix  # type: ignore[attr-defined]
     first = CycleDupeFilter(client, key=f"{prefix}:cycle:1:seen")
@@ -95,6 +118,38 @@ def test_popping_a_request_marks_the_worker_busy_in_the_same_step(client: redis.
     assert pop(keys=[queue, busy], args=["w2", 30_000, 3_600_000]) == b"request"
     assert client.zcard(queue) == 0 and {m for m in client.zrange(busy, 0, -1)} == {b"w1", b"w2"}
     assert pop(keys=[queue, busy], args=["w2", 30_000, 3_600_000]) is None
+
+
+def test_an_abandoned_crawl_gives_back_what_it_held(client: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's crawl that ended while its run goes on (Redis went away as it started): the seed it
+    claimed and the requests it queued in memory go back to the run, for any worker; its hold goes
+    too, unless it took requests from the queue (then its lease runs out: the run says it lost them).
+    A run no longer active is left alone (no key recreated for it)."""
+    import crawler.redis_run as redis_run
+
+    prefix = client.casewatch_prefix  # type: ignore[attr-defined]
+    monkeypatch.setattr(redis_run, "PREFIX", prefix)
+    monkeypatch.setattr(redis_run, "ACTIVE", f"{prefix}:runs")
+    job = RunJob(run_id=7, source_id="a", cycle="c", worker="w1", lease_ms=30_000, ttl_ms=3_600_000)
+    client.hset(f"{prefix}:runs", "7", "{}")
+    client.zadd(job.busy, {SEED: float("inf")})
+    assert client.register_script(CLAIM)(keys=[job.busy], args=[SEED, "w1", 30_000]) == 1
+    job.token, job.unsent = SEED, [(-1.0, b"request-1"), (0.0, b"request-2")]
+    assert release(client, job) is True
+    assert client.zrange(job.busy, 0, -1) == [SEED.encode()]  # seedable again, by any worker
+    assert client.zrange(job.queue, 0, -1) == [b"request-1", b"request-2"]
+    assert job.token is None and job.unsent == []
+
+    held = RunJob(run_id=7, source_id="a", cycle="c", worker="w2", lease_ms=30_000, ttl_ms=3_600_000, popped=1)
+    client.zadd(held.busy, {"w2": 1})
+    assert release(client, held) is True
+    assert b"w2" in client.zrange(held.busy, 0, -1)  # its requests may be lost: its lease says so
+
+    client.hdel(f"{prefix}:runs", "7")
+    client.delete(job.busy, job.queue)
+    job.token = SEED
+    assert release(client, job) is False
+    assert client.exists(job.busy, job.queue) == 0
 
 
 @pytest.mark.postgres

@@ -50,7 +50,8 @@ def test_genspider_source_template_and_fixture_skeleton(tmp_path: Path) -> None:
     assert sorted(p.name for p in fixtures.iterdir()) == ["example", "example.html", "example.source.yaml"]
     assert "radio_puno" in _run(project, *scrapy, "list").stdout.split()
 
-    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/crawler/test_golden.py",
+    # One test: in pytest's own process (-n 0), not the two xdist workers pyproject's addopts would start.
+    pytest = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "tests/crawler/test_golden.py",
               "-k", "radio_puno"]
     first = _run(project, *pytest)
     assert first.returncode == 1 and "wrote tests/fixtures/spiders/radio_puno/example.expected.json" in first.stdout

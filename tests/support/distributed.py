@@ -150,16 +150,18 @@ class Processes:
         self.tmp, self.config, self.db_url, self.env = tmp, config, db_url, env
         self.procs: list[tuple[subprocess.Popen[bytes], Path]] = []
 
-    def start(self, name: str, *args: str) -> tuple[subprocess.Popen[bytes], Path]:
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], Path]:
+        """``casewatch <args>`` in the background; ``env``: variables for this child only (a probe)."""
         log = self.tmp / f"{name}.log"
         with log.open("ab") as out:
             proc = subprocess.Popen([sys.executable, "-m", "casewatch", "--config", str(self.config), "--db",
-                                     self.db_url, *args], cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+                                     self.db_url, *args], cwd=ROOT, env={**self.env, **(env or {})}, stdout=out,
+                                    stderr=subprocess.STDOUT)
         self.procs.append((proc, log))
         return proc, log
 
-    def worker(self, name: str) -> tuple[subprocess.Popen[bytes], Path]:
-        return self.start(name, "worker")
+    def worker(self, name: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], Path]:
+        return self.start(name, "worker", env=env)
 
     def run_once(self, name: str, timeout: float = 300) -> tuple[int, str]:
         """`casewatch run --once` in Redis mode, waited for: (exit code, its log)."""
