@@ -113,6 +113,8 @@ def run_crawls(
     settings = crawler_settings(
         ITEM_PIPELINES={"crawler.pipelines.IngestPipeline": 300},
         EXTENSIONS={"crawler.extensions.CrawlRunRecorder": 100},
+        # Start requests taken as the crawl needs them, not all queued at once (crawler/paced_start.py)
+        SPIDER_MIDDLEWARES={"crawler.paced_start.PacedStartMiddleware": 10},
         CLOSESPIDER_TIMEOUT=time_limit,
         LOG_LEVEL=log_level,
         LOG_INSTALL_ROOT_HANDLER=False,  # the CLI decides what reaches the terminal

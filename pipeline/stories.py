@@ -10,6 +10,7 @@ story never changes under a reader's feet.
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timedelta
 
 from pipeline.classify.stories import THRESHOLD, Signature, decide, signature
@@ -24,7 +25,8 @@ MAX_CANDIDATES = 2000  # bounds the work per report (a signature comparison is a
 
 # Parsed signatures of recent reports, by (database, change, document, detection time): a signature never
 # changes once written, so a crawl reads and parses each one once instead of once per later relevant
-# report (that was quadratic in the pages of a crawl). Holds at most the last candidates seen.
+# report (that was quadratic in the pages of a crawl). Holds at most the last candidates seen: ~1.4 KB
+# each, their sketches packed (pipeline.classify.stories.Sketch).
 _parsed: dict[tuple[str, int, int, datetime], Signature | None] = {}
 
 
@@ -49,7 +51,7 @@ def _outlet(session: Session, change: Change) -> str:
 def _candidates(session: Session, since: datetime) -> list[tuple[int, Signature]]:
     """(story id, signature) of the signed reports since ``since``, newest first, parsed; the database is read
     only for the signatures not parsed before."""
-    database = str(session.get_bind().engine.url)
+    database = sys.intern(str(session.get_bind().engine.url))  # one string for every key, not one each
     rows = [((database, cid, doc, at), sid)
             for cid, doc, sid, at in candidate_keys(session, since, MAX_CANDIDATES)]
     if missing := [key for key, _ in rows if key not in _parsed]:

@@ -191,13 +191,20 @@ class SourceSpider(scrapy.Spider):
             yield self.make_item(response, key)
             return
         canonical = canonical_url(key)
-        self.produced.add(canonical)
+        self.produce(canonical)
         self.not_modified.add(canonical)  # recorded as a check (last_checked_at), not as a version
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value("casewatch/not_modified")
             self.crawler.stats.inc_value("casewatch/not_modified/fragment")
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    def produce(self, key: str) -> None:
+        """``key`` (canonical) produced its item or its "not modified": the run recorder keeps the
+        validators of the other pages only (listings, feeds), so this one's are dropped now rather than
+        held to the end of the crawl (~0.4 KB a page: 4 MB for a source of 10,000 pages)."""
+        self.produced.add(key)
+        self.fetched.pop(key, None)
 
     def claim(self, url: str) -> bool:
         """Take on a document: False if already taken in this run or ``max_items`` is reached."""
@@ -247,7 +254,7 @@ class SourceSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"casewatch/not_modified/{how}")
         if key:
             canonical = canonical_url(key)
-            self.produced.add(canonical)
+            self.produce(canonical)
             self.not_modified.add(canonical)
         return True
 
@@ -255,7 +262,7 @@ class SourceSpider(scrapy.Spider):
         """An item for ``response``; ``url`` is the document key (defaults to the response URL)."""
         key = canonical_url(url or response.url)
         headers = response_headers(response)
-        self.produced.add(key)
+        self.produce(key)
         return DocumentItem(
             source_id=self.source.id,
             url=key,

@@ -37,7 +37,6 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-import feedparser
 from pydantic import field_validator
 from scrapy.http import Response
 
@@ -233,6 +232,8 @@ class FeedSpider(SourceSpider):
         if response.status in REMOVED_STATUSES:
             self.report_empty(response.url, f"feed answered HTTP {response.status}")
             return
+        import feedparser  # on the first feed: Scrapy's spider loader imports every family in every crawl
+
         parsed = feedparser.parse(without_surrogate_references(response.body))
         if not parsed.entries:
             if parsed.get("version"):

@@ -39,7 +39,6 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
-import feedparser
 import scrapy
 from bs4 import BeautifulSoup, Tag
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -266,6 +265,8 @@ class GoogleNewsSpider(FeedSpider):
 
     def parse(self, response: Response) -> Iterator[Any]:
         """The search result feed; a valid channel without items says "no results" in its error."""
+        import feedparser  # on the first feed: Scrapy's spider loader imports every family in every crawl
+
         fresh = response.status == 200 and not response.meta.get(NOT_MODIFIED_META)
         if fresh and raw_entries(response.body) == [] and feedparser.parse(response.body).get("version"):
             self.report_empty(response.url, f"Google News has no results for {self.search.q!r} (query too narrow?)")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import random
+import tracemalloc
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,6 +13,7 @@ from pipeline.classify.stories import (
     SKETCH_SIZE,
     THRESHOLD,
     Signature,
+    Sketch,
     jaccard,
     same_story,
     signature,
@@ -88,6 +91,42 @@ def test_sketch_estimate_is_close_for_long_texts() -> None:
     b = " ".join(f"w{i}" for i in range(400, 1600))  # exact Jaccard 800 / 1600 = 0.5
     estimate = jaccard(signature("", a, 2000).text, signature("", b, 2000).text)
     assert abs(estimate - 0.5) < 0.1
+
+
+def _bottom_k_jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    """The estimate spelled out: of the SKETCH_SIZE smallest hashes of the union, the share both hold."""
+    union = sorted(a | b)[:SKETCH_SIZE]
+    return sum(1 for h in union if h in a and h in b) / len(union)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_packed_sketches_give_the_bottom_k_estimate_exactly(seed: int) -> None:
+    """Small sets, sets whose union overflows the sketch, full sketches, disjoint and equal ones."""
+    rnd = random.Random(seed)
+    for _ in range(200):
+        universe = rnd.choice((300, 600, 5000, 2**32 - 1))
+        a = frozenset(sorted({rnd.randrange(universe) for _ in range(rnd.randrange(1, 400))})[:SKETCH_SIZE])
+        b = frozenset(sorted({rnd.randrange(universe) for _ in range(rnd.randrange(1, 400))})[:SKETCH_SIZE])
+        for x, y in ((a, b), (a, a), (a, frozenset(h + 2**31 for h in a if h < 2**31))):
+            if x and y:
+                assert jaccard(Sketch(x), Sketch(y)) == _bottom_k_jaccard(x, y)
+    assert jaccard(Sketch(), Sketch([1])) == 0.0
+
+
+def test_parsed_signatures_are_small_in_memory() -> None:
+    """A crawl keeps the parsed signatures of up to 2 x MAX_CANDIDATES recent reports: four bytes a hash,
+    not a Python int and a set slot (~9 KB a news report as frozensets, 17 MB for 2000)."""
+    stored = [sig(r).to_json() for r in (*SAME_DECISION, CONGRESS_ARCHIVES, POLICE_FORMALIZED, IACHR_HEARING)]
+    assert min(len(s["text"]) for s in stored) >= 30
+    tracemalloc.start()
+    try:
+        parsed = [Signature.from_json(s) for s in stored * 20]
+        used, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert all(p is not None for p in parsed)
+    per_hash = used / sum(len(s["text"]) + len(s["title"]) for s in stored * 20)
+    assert per_hash < 24, per_hash  # 4 bytes packed, plus each signature's own objects (short texts here)
 
 
 def test_best_story_picks_the_closest() -> None:

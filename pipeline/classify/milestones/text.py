@@ -18,6 +18,9 @@ import simplemma
 from textkit import fold
 
 CACHE = 50_000
+# Folded words remembered (cleared when full): the whole tuning set folds ~10,000 distinct words;
+# beyond that a crawl's long tail (names, figures) rarely repeats, and 50,000 of them held ~9 MB.
+FOLD_CACHE = 10_000
 # simplemma's frugal dictionaries: the same entries read from the packed stream, ~11 MB resident for
 # Spanish instead of ~86 MB for a dict of every form (and loaded only when a text needs a lemma);
 # a lookup costs ~20 us instead of ~1 us, and the caches below keep repeated words from paying it twice.
@@ -361,7 +364,7 @@ _FOLDED: dict[str, str] = {}
 def _fold_word(word: str) -> str:
     folded = _FOLDED.get(word)
     if folded is None:
-        if len(_FOLDED) > CACHE:
+        if len(_FOLDED) > FOLD_CACHE:
             _FOLDED.clear()
         folded = _FOLDED[word] = fold(word)
     return folded
