@@ -26,7 +26,10 @@ from pipeline.store.models import Change, CrawlRun, Document, Source, Version
 from pipeline.store.session import Database
 from tests.support.cli import CASE_FILE, ROOT, child_env, warm_child
 
-FAST: dict[str, Any] = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_TIMEOUT": 5,
+# No delays, one retry; the download timeout is Scrapy's own 30 s: a machine busy with another suite took over 5 s
+# to serve a local 200 KB page (test_C7, beside a second `make test`). A test about timeouts sets its own
+# (test_A6_hanging_servers_time_out: 1 s).
+FAST: dict[str, Any] = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_TIMEOUT": 30,
                         "RETRY_TIMES": 1, "ROBOTSTXT_OBEY": False}
 HOSTS_SETTING = "CASEWATCH_TEST_HOSTS"
 
