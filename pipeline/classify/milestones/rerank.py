@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from pipeline.classify.milestones.verdict import BACKGROUND, STATUSES, TAKEN
+from textkit.tokens import fold
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "rules" / "rerank.json"
 SHOWN = 3  # features named in a flipped step's reason
@@ -54,11 +54,6 @@ _SENT_END = re.compile(r"[.!?…]\s+(?=[\"“«¿¡(]?[A-ZÁÉÍÓÚÑ])")
 _DATELINE = re.compile(r"^\s*\(?[A-ZÁÉÍÓÚÑ][\w.,' ]{1,30}\)?\s*(?:\(\w+\)\s*)?[–—-]\s")  # "Washington, D.C. – "
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _QUOTE_MARKS = "\"“”«»"
-
-
-def fold(word: str) -> str:
-    """Lower case without accents: 'Formalizó' and 'formalizo' are one feature."""
-    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
 
 
 def reason_cat(reason: str) -> tuple[str, str]:
