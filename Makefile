@@ -40,7 +40,7 @@ test: install chromium
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
-	$(BIN)/pytest -q -n 3 --dist loadgroup
+	$(BIN)/pytest -q -n 3 --dist loadgroup --durations=10
 
 ## demo: offline replica sites change, casewatch notices, a digest lands in var/outbox/
 demo: install
