@@ -80,6 +80,9 @@ def test_primary_step_wordings(title: str, text: str, primary: str) -> None:
      "officers stand trial over the deaths.", "trial"),
     ("IDL: el juicio por Juliaca es un paso, pero faltan los mandos", "El Instituto de Defensa Legal saluda el "
      "inicio del juicio oral contra tres policías.", "trial"),
+    # a documentary that carries someone's "testimonio" (the guide: a film called a testimony is none)
+    ("Reynaldo Ilaquita: el testimonio de su madre en el documental 'Juliaca, la herida abierta'",
+     "La película se estrena este viernes en Lima.", "testimony"),
 ])
 def test_wordings_that_report_no_such_step(title: str, text: str, absent: str) -> None:
     found = find_milestones(title, text, published=PUBLISHED)
@@ -198,6 +201,23 @@ def test_words_that_report_no_step_of_that_type(title: str, text: str, mtype: st
     # the investigation extended is what the extension acts on
     ("Prosecutors extend Juliaca investigation by eight months", "The special team has extended the preparatory "
      "investigation by eight months.", "formal_investigation", "background", "extends"),
+    # a Spanish present of obligation or possibility is no step taken
+    ("Exfiscal habla sobre Juliaca", "En una entrevista, el exfiscal sostuvo que la investigación por Juliaca debe "
+     "avanzar hacia la formalización.", "formal_investigation", "announced", "modal 'debe'"),
+    ("Juez condena a excomandante por muertes en Juliaca", "El juzgado condenó ayer a un excomandante a 12 años de "
+     "prisión. La sentencia puede ser apelada.", "appeal", "announced", "modal 'puede'"),
+    # what was said after an English verb of saying is told by its own verb, not by "said"
+    ("Gloria Cano: 'Juliaca is a test for justice'", "In an interview, lawyer Gloria Cano said the formal "
+     "investigation against four police officers is an important step but insufficient.", "formal_investigation",
+     "background", "no action"),
+    # a subject that negates from further back
+    ("Juliaca: un año después", "A un año de la masacre, ninguna de las carpetas ha pasado a investigación "
+     "preparatoria.", "formal_investigation", "background", "negated 'ninguna'"),
+    # what did not happen ("without demands") is no step; "sin embargo" and a "Sin X," opener negate nothing
+    ("Two years on, Juliaca remembers its dead", "Relatives gathered at the cemetery on Thursday for a mass, without "
+     "speeches or demands.", "statement", "background", "'without': no step"),
+    ("Sin inmunidad, Boluarte recibe denuncia penal de familiares", "La expresidenta fue denunciada penalmente ayer "
+     "por los familiares de doce víctimas.", "complaint", "taken", ""),
 ])
 def test_status_read_from_the_sentence(title: str, text: str, mtype: str, status: str, why: str) -> None:
     found = [m for m in find_milestones(title, text, published=PUBLISHED) if m.type == mtype]

@@ -141,6 +141,14 @@ ACTING_BODIES = words_of("subcomision subcommittee")
 MONTHS = frozenset(textkit.MONTHS)
 NARRATIVE_RELATIVES = words_of("donde where")  # after a comma: what happened at the place just named
 RELATIVES = words_of("que quien quienes cuyo cuya cuyos cuyas donde which who whom whose where")
+# English verbs of saying, which drop "that": a step right after one is what was said, told in a clause of its
+# own ("Cano said the formal investigation is an important step"), so its verb is looked for there.
+SAYING = words_of("say tell state claim argue insist")
+# Subjects that negate their verb from further back ("ninguna de las carpetas ha pasado a", "none of the
+# officers has testified").
+NONE_SUBJECTS = words_of("ningun ninguna ninguno nadie none nobody neither")
+# A step after "sin" or "without" did not happen ("relatives gathered for a mass, without speeches or demands").
+WITHOUT = words_of("sin without")
 # Verbs of reporting: a pluperfect under them is the news told in the past ("told families that the
 # investigation had been extended").
 REPORTING = words_of(

@@ -132,6 +132,11 @@ class Reader(Clauses):
         for p in range(max(lo, start - 2), start):
             if doc.toks[p] in lx.NEGATIONS:
                 return p
+        for p in range(start - 1, max(lo, start - 7) - 1, -1):  # "ninguna de las carpetas ha pasado a"
+            if doc.toks[p] in lx.NONE_SUBJECTS:
+                return p
+            if doc.form(p) is not None or doc.toks[p] in lx.SUBORDINATORS:
+                break
         return None
 
     def _cue(self, pos: int) -> Verdict | None:
@@ -291,6 +296,9 @@ class Reader(Clauses):
             if any(p in doc.before(pos + 1) for p in lx.CLAUSE_PUNCTUATION):
                 return None
             if doc.toks[pos] in lx.SUBORDINATORS:
+                return None
+            if doc.lemma(pos) in lx.SAYING and doc.form(pos) == FINITE and not any(
+                    doc.toks[p] in lx.PREPOSITIONS for p in range(pos + 1, hit.start)):  # "said the probe is"
                 return None
             verdict = self._at(pos)
             if verdict is not None:

@@ -52,6 +52,8 @@ _EN_WORDS = frozenset("the of and to in that was were on for with by is are his 
 PRESENT_S, BASE = "present_s", "base"
 _CLITICS = frozenset("lo la los las le les se me nos selo sela selos selas".split())
 _EN_MODALS = frozenset("will would could might shall may should must wo ll".split())
+# Spanish presents of obligation and possibility: "debe avanzar hacia la formalización", "puede ser apelada".
+_ES_MODALS = frozenset("debe deben debemos deba deban puede pueden podemos pueda puedan".split())
 _ES_VERB_ENDINGS = ("ar", "er", "ir", "ír")
 
 
@@ -108,6 +110,8 @@ def _es_form(word: str) -> str | None:
         return FUTURE
     if word.endswith(("ría", "rían", "ríamos")):
         return CONDITIONAL
+    if word in _ES_MODALS:
+        return MODAL
     if word.endswith(("ando", "iendo", "yendo")):
         return GERUND
     if word in _IRREGULAR_PARTICIPLES or (
