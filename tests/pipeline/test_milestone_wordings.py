@@ -83,6 +83,9 @@ def test_primary_step_wordings(title: str, text: str, primary: str) -> None:
     # a documentary that carries someone's "testimonio" (the guide: a film called a testimony is none)
     ("Reynaldo Ilaquita: el testimonio de su madre en el documental 'Juliaca, la herida abierta'",
      "La película se estrena este viernes en Lima.", "testimony"),
+    # reporting to a court as a restriction is no testimony
+    ("Two colonels charged over Ayacucho killings", "A judge ordered both to appear periodically before the court.",
+     "testimony"),
 ])
 def test_wordings_that_report_no_such_step(title: str, text: str, absent: str) -> None:
     found = find_milestones(title, text, published=PUBLISHED)
@@ -165,6 +168,15 @@ def test_according_to_a_statement_names_a_source() -> None:
     ("Juicio por Juliaca", "En la sesión de ayer declararon dos peritos de balística ante el colegiado.", "testimony"),
     ("Caso Juliaca", "La fiscalía recabó las primeras declaraciones de heridos el lunes.", "testimony"),
     ("Former minister questioned", "The former minister appeared before prosecutors on Tuesday.", "testimony"),
+    # testifying before a congressional committee, or a prosecutor taking statements
+    ("Interior minister answers over Juliaca deaths", "The minister appeared yesterday before the Congress Defence "
+     "Committee to explain the police operation.", "testimony"),
+    ("Exjefe policial responde por Juliaca", "El exjefe de la Región Policial Puno acudió este miércoles a la "
+     "Comisión de Defensa del Congreso para explicar el operativo.", "testimony"),
+    ("Comisión cita a exjefes policiales", "La Comisión de Justicia recibió este martes la declaración del "
+     "excomandante general de la Policía.", "testimony"),
+    ("Juliaca: police commanders questioned", "Investigators took the statements of two police commanders on "
+     "Thursday.", "testimony"),
     ("Peru opens probe", "Prosecutors opened preliminary proceedings against army officers on Monday.",
      "preliminary_investigation"),
     ("Fiscal de la Nación", "El fiscal de la Nación ratificó ayer al equipo especial que investiga las muertes.",
