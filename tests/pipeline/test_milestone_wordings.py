@@ -177,6 +177,10 @@ def test_according_to_a_statement_names_a_source() -> None:
      "excomandante general de la Policía.", "testimony"),
     ("Juliaca: police commanders questioned", "Investigators took the statements of two police commanders on "
      "Thursday.", "testimony"),
+    # a session set for a coming day is news wherever the text tells it (the milestone guide: set for a date)
+    ("Juicio por Juliaca: declaran peritos", "En la cuarta sesión del juicio oral declararon ayer dos peritos de "
+     "balística. Ambos ratificaron que los proyectiles salieron de fusiles policiales. La defensa cuestionó la cadena "
+     "de custodia. El colegiado programó la siguiente sesión para el 10 de diciembre.", "hearing"),
     ("Peru opens probe", "Prosecutors opened preliminary proceedings against army officers on Monday.",
      "preliminary_investigation"),
     ("Fiscal de la Nación", "El fiscal de la Nación ratificó ayer al equipo especial que investiga las muertes.",

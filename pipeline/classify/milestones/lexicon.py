@@ -116,6 +116,8 @@ NONE_OF = words_of("cero ninguna ninguno ningun sin zero no")
 # publication, or for a coming day, they are news wherever the text gives them.
 DATED_STEPS = frozenset(("hearing",))
 DATED_WITHIN = 14
+# Verbs that set a hearing for a day: "programó la siguiente sesión para el 28 de abril" is news wherever it stands.
+SETTING = words_of("programar reprogramar fijar señalar senalar set schedule reschedule")
 # Steps an archiving in the same sentence closes: the archiving is the step.
 ARCHIVED_OBJECTS = frozenset(("complaint", "constitutional_complaint", "preliminary_investigation"))
 # Verbs of an appeals court deciding: what they confirm or revoke is the object of the appeal step.

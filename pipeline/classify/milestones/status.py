@@ -260,7 +260,8 @@ class Reader(Clauses):
                 return Verdict(BACKGROUND, f"in a phrase with {_quoted(doc, preposition)}, not the object of a verb")
             sentence = doc.sentence_no[hit.start]
             if sentence >= LEAD_SENTENCES:
-                return Verdict(BACKGROUND, f"a recap further down (sentence {sentence + 1}); {found.reason}")
+                return Verdict(BACKGROUND, f"a recap further down (sentence {sentence + 1}); {found.reason}",
+                               found.verb)
         return self._governed(hit, lo, found)
 
     def _inside(self, hit: Hit, policy: dict[str, str]) -> Verdict | None:

@@ -73,12 +73,13 @@ def dated_hearings(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], 
         recap = verdict.status == BACKGROUND and not verdict.reason.startswith(
             ("negated", "none", "a count", "an analysis"))  # a profile's hearing is its story, not news
         coming = verdict.status == ANNOUNCED and verdict.reason.startswith("future")
+        setting = recap and verdict.verb is not None and doc.verb_lemma(verdict.verb) in lx.SETTING
         if not (recap or coming):
             continue
-        day = step_date(doc, [h], dates, event_date, published, _answer(coming))
+        day = step_date(doc, [h], dates, event_date, published, _answer(coming or setting))
         if day is None:
             continue
         if recap and 0 <= (published_day - day).days <= lx.DATED_WITHIN:
             verdicts[id(h)] = Verdict(TAKEN, f"held {day.isoformat()}, days before publication; {verdict.reason}")
-        elif coming and day > published_day:
+        elif (coming or setting) and day > published_day:
             verdicts[id(h)] = Verdict(TAKEN, f"set for {day.isoformat()}; {verdict.reason}")
