@@ -217,6 +217,10 @@ def test_words_that_report_no_step_of_that_type(title: str, text: str, mtype: st
     # the investigation extended is what the extension acts on
     ("Prosecutors extend Juliaca investigation by eight months", "The special team has extended the preparatory "
      "investigation by eight months.", "formal_investigation", "background", "extends"),
+    # a court deciding an appeal takes a decision of its own: the appeal decided and a ruling beside it
+    ("Vizcarra case: court confirms sentence", "Lima's appeals court confirmed on Wednesday the prison sentence of "
+     "former president Martín Vizcarra, rejecting the defence's appeal.", "ruling", "taken",
+     "decided on appeal, the court's decision"),
     # a Spanish present of obligation or possibility is no step taken
     ("Exfiscal habla sobre Juliaca", "En una entrevista, el exfiscal sostuvo que la investigación por Juliaca debe "
      "avanzar hacia la formalización.", "formal_investigation", "announced", "modal 'debe'"),

@@ -38,6 +38,8 @@ from pipeline.classify.milestones.verdict import ANNOUNCED, BACKGROUND, REQUESTE
 # Ranking: a step named in the headline is what the story is about; the lead sentence comes next.
 TITLE_BONUS = 40
 LEAD_BONUS = 10
+# The decision a court takes on an appeal is a ruling besides the appeal decided; the appeal is the news.
+ON_APPEAL = "decided on appeal, the court's decision"
 PRIMARY_SENTENCES = 1  # the primary step is in the title or the first sentence(s) of the body
 ACTOR_WINDOW = 30
 ID_WINDOW = 60
@@ -155,7 +157,10 @@ def _rules(title: str, text: str, case: Case | None, language: str, published: d
     if any(h.rule.key == "appeal" and verdicts[id(h)].status == TAKEN for h in mentions):
         for h in mentions:  # "upheld the restricted-appearance order": the appeal decided is the step
             verb = verdicts[id(h)].verb
-            if h.rule.key != "appeal" and verb is not None and doc.lemma(verb) in lx.APPELLATE:
+            if h.rule.key == "ruling" and verdicts[id(h)].status == TAKEN and verb is not None \
+                    and doc.lemma(verb) in lx.APPELLATE:  # "declaró infundada la apelación y confirmó la condena"
+                verdicts[id(h)] = Verdict(TAKEN, f"{ON_APPEAL}: {verdicts[id(h)].reason}", verb)
+            elif h.rule.key != "appeal" and verb is not None and doc.lemma(verb) in lx.APPELLATE:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"decided on appeal: {verdicts[id(h)].reason}")
     for h in mentions:  # "aprobó el informe que ... dispone el archivamiento de la denuncia": the archiving
         if h.rule.key in lx.ARCHIVED_OBJECTS and verdicts[id(h)].status == TAKEN and any(
@@ -305,7 +310,7 @@ def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_
     # reports none may still report a statement (a march, a communiqué further down).
     lead = [h for h in taken if doc.sentence_no[h.start] < PRIMARY_SENTENCES]
     # the trial a session belongs to is the setting, not the news, when the lead reports another step
-    news = [h for h in lead if not verdicts[id(h)].reason.startswith("a session of it")] or lead
+    news = [h for h in lead if not verdicts[id(h)].reason.startswith(("a session of it", ON_APPEAL))] or lead
     primary = max(news, key=lambda h: (_score(doc, h), -h.start), default=None)
     if primary is None:
         primary = next((h for h in taken if h.rule.key == "statement"), None)
