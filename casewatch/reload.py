@@ -1,7 +1,9 @@
 """Config changes without a restart: on SIGHUP, and when the files change (polled).
 
 A new configuration is loaded and validated completely before anything changes; a broken edit is
-reported once (one line per mistake, naming file and field) and the running configuration stays.
+reported once (one line per mistake, naming file and field) and the running configuration stays. Files
+that change while they are read (an editor still saving) are judged at the next poll, once they settle:
+a verdict is kept only for the bytes it read.
 Crawl children read an accepted *snapshot* of the config folder, never the live one, so an edit
 half-saved or broken on disk cannot break the crawls that run before it is fixed. A snapshot is
 leased by every child started from it and removed only when the last of them has ended: a reload
@@ -83,11 +85,15 @@ class ConfigWatcher:
             try:
                 new = load_config(self.app.config_dir, spiders=spider_checks())
             except ConfigError as exc:
+                if fingerprint(self.app.config_dir) != current:  # caught mid-save: judge the files once they settle
+                    return None
                 self.rejected = current
                 for line in exc.lines:
                     log.error("config edit refused: %s", line)
                 log.error("still running the previous configuration; fix the files (or send SIGHUP to retry)")
                 return False
+            if fingerprint(self.app.config_dir) != current:  # caught mid-save: load what the next poll sees
+                return None
             old = self.app.config
             with self.app.db.write() as session:
                 now = datetime.now(UTC)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from casewatch import reload
 from casewatch.app import App
 from casewatch.children import TIMED_OUT, Finished
 from casewatch.crawljob import crawl_job, settle
@@ -129,6 +130,35 @@ def test_a_reload_keeps_the_snapshot_of_a_starting_crawl_until_it_ends(app: App,
     finally:
         watcher.close()
     assert not watcher.snapshot_dir.exists()
+
+
+def test_an_edit_caught_mid_save_is_judged_once_it_has_settled(
+        app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A poll that reads files an editor is still saving keeps no verdict: a broken edit is reported once."""
+    applied: list[int] = []
+    watcher = ConfigWatcher(app, lambda old, new: applied.append(new.scheduler.crawl_time_limit), tmp_path / "run")
+    path = app.config_dir / "sources.yaml"
+    broken = SOURCES.format(limit=7, schedule="'61 * * * *'")
+    # what the editor's save leaves on disk while each load reads (None: nothing changes during that load)
+    real, saves = reload.load_config, [broken + "# saved\n", None, SOURCES.format(limit=8, schedule="2h"), None]
+
+    def load_while_saving(directory: Path, **kwargs: object) -> object:
+        if (save := saves.pop(0)) is not None:
+            path.write_text(save, encoding="utf-8")
+        return real(directory, **kwargs)
+
+    monkeypatch.setattr(reload, "load_config", load_while_saving)
+    try:
+        path.write_text(broken, encoding="utf-8")
+        assert watcher.check() is None  # read mid-save: no verdict, nothing logged
+        assert [watcher.check(), watcher.check()] == [False, None]  # the saved bytes: refused, once
+        refused = [r for r in caplog.records if r.getMessage().startswith("config edit refused:")]
+        assert len(refused) == 1 and "invalid cron expression '61 * * * *'" in refused[0].getMessage()
+        path.write_text(SOURCES.format(limit=6, schedule="2h"), encoding="utf-8")
+        assert watcher.check() is None and applied == []  # a good edit caught mid-save waits for the next poll
+        assert watcher.check() is True and applied == [8]
+    finally:
+        watcher.close()
 
 
 @pytest.mark.slow
