@@ -221,6 +221,13 @@ def test_words_that_report_no_step_of_that_type(title: str, text: str, mtype: st
     ("Vizcarra case: court confirms sentence", "Lima's appeals court confirmed on Wednesday the prison sentence of "
      "former president Martín Vizcarra, rejecting the defence's appeal.", "ruling", "taken",
      "decided on appeal, the court's decision"),
+    # further down a story about another step, a position of its own is news; a welcome is a reaction
+    ("Fiscalía archiva investigación contra exministros por Juliaca", "La fiscalía archivó ayer la investigación "
+     "contra dos exministros. La decisión fue notificada a las partes. Los familiares calificaron la decisión como "
+     "un blindaje.", "statement", "taken", "verb of action 'calificaron'"),
+    ("Fiscalía formaliza investigación contra policías por Juliaca", "La fiscalía formalizó ayer la investigación "
+     "contra cuatro policías. La disposición tiene 200 páginas. Los familiares saludaron la decisión.", "statement",
+     "background", "a reaction further down"),
     # a Spanish present of obligation or possibility is no step taken
     ("Exfiscal habla sobre Juliaca", "En una entrevista, el exfiscal sostuvo que la investigación por Juliaca debe "
      "avanzar hacia la formalización.", "formal_investigation", "announced", "modal 'debe'"),

@@ -57,6 +57,13 @@ def _score(doc: Doc, hit: Hit) -> float:
     return float(hit.rule.priority)
 
 
+def _a_stance(doc: Doc, hit: Hit, verdict: Verdict) -> bool:
+    """A position of its own further down ("los deudos calificaron la decisión de blindaje", "reiteró su
+    llamado", "expressed concern", "marcharon"): news beside the step, unlike a welcome or a warning."""
+    words = [p for p in (verdict.verb, hit.start) if p is not None]
+    return any(doc.verb_lemma(p) in lx.STANCES or doc.lemma(p) in lx.STANCES for p in words)
+
+
 def _specificity(hit: Hit) -> int:
     """Which of two steps read in the same words is the step: the more specific type; a statement
     (whose high priority ranks demands above the steps they ask for) never beats the step it words
@@ -317,7 +324,8 @@ def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_
     lead_news = any(doc.sentence_no[h.start] < REACTION for h in taken)
     if primary is not None and (primary.rule.key != "statement" or not lead_news):
         for h in taken:  # the families' or an NGO's reaction told further down a story about another step
-            if h.rule.key == "statement" and doc.sentence_no[h.start] >= REACTION:
+            if h.rule.key == "statement" and doc.sentence_no[h.start] >= REACTION and (
+                    primary.rule.key == "report" or not _a_stance(doc, h, verdicts[id(h)])):
                 why = "the report's own call" if primary.rule.key == "report" else "a reaction further down"
                 verdicts[id(h)] = Verdict(BACKGROUND, f"{why}; the news is '{doc.span(primary.start, primary.end)}'")
         taken = [h for h in taken if verdicts[id(h)].status == TAKEN]

@@ -143,6 +143,9 @@ ACTING_BODIES = words_of("subcomision subcommittee")
 MONTHS = frozenset(textkit.MONTHS)
 NARRATIVE_RELATIVES = words_of("donde where")  # after a comma: what happened at the place just named
 RELATIVES = words_of("que quien quienes cuyo cuya cuyos cuyas donde which who whom whose where")
+# A position taken further down a story about another step that is news of its own: qualifying the
+# step, repeating a call, demanding, expressing concern, marching (a welcome or a warning is a reaction).
+STANCES = words_of("calificar reiterar exigir expresar marchar express reiterate march")
 # English verbs of saying, which drop "that": a step right after one is what was said, told in a clause of its
 # own ("Cano said the formal investigation is an important step"), so its verb is looked for there.
 SAYING = words_of("say tell state claim argue insist")
