@@ -228,6 +228,14 @@ def test_words_that_report_no_step_of_that_type(title: str, text: str, mtype: st
     ("Fiscalía formaliza investigación contra policías por Juliaca", "La fiscalía formalizó ayer la investigación "
      "contra cuatro policías. La disposición tiene 200 páginas. Los familiares saludaron la decisión.", "statement",
      "background", "a reaction further down"),
+    # a resolution's article is its news, after however many considerations
+    ("Resolución de la Fiscalía de la Nación N.° 2455-2023-MP-FN", "Lima, 4 de octubre de 2023. VISTO y "
+     "CONSIDERANDO: Que, mediante Resolución N.° 790-2023-MP-FN se conformó el Equipo Especial. SE RESUELVE: "
+     "Artículo Primero.- Designar a un fiscal adjunto provincial en el despacho del Equipo Especial con sede en Puno.",
+     "institutional", "taken", "the operative part of a resolution"),
+    ("Resolution No. 412-2024-MP-FN", "ARTICLE ONE.- Designate a provincial prosecutor to the Supraprovincial "
+     "Prosecutor's Office of Puno, with exclusive dedication to the investigations of 9 January 2023.",
+     "institutional", "taken", "ordered by an article of the resolution"),
     # a Spanish present of obligation or possibility is no step taken
     ("Exfiscal habla sobre Juliaca", "En una entrevista, el exfiscal sostuvo que la investigación por Juliaca debe "
      "avanzar hacia la formalización.", "formal_investigation", "announced", "modal 'debe'"),

@@ -121,6 +121,12 @@ class Clauses:
             return False
         return hit.start == lo or any(p in doc.before(hit.start) for p in (":", "-", "–"))
 
+    def _ordered_by_article(self, pos: int) -> bool:
+        """The verb that opens an article of a resolution or law ("Artículo Primero.- Designar a", "SE RESUELVE:
+        Disponer que", "ARTICLE ONE.- Designate"): what the instrument orders, in force as it is published."""
+        lo = self.doc.sentence(pos)[0]
+        return any(self.doc.toks[p] in lx.OPERATIVE_HEADS for p in range(max(lo, pos - 3), pos))
+
     def _coordinated_with(self, hit: Hit, lo: int) -> Hit | None:
         """The first of coordinated steps ("las pericias balísticas y los protocolos de necropsia"): the
         later ones share its status."""

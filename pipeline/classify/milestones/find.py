@@ -23,6 +23,7 @@ from pipeline.classify.milestones.rerank import rerank
 from pipeline.classify.milestones.status import Reader
 from pipeline.classify.milestones.step_dates import Dates, dated_hearings, step_date
 from pipeline.classify.milestones.surroundings import (
+    OPERATIVE,
     commemoration,
     context_without_news,
     in_a_title,
@@ -319,8 +320,9 @@ def _milestones(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], by_
     # the trial a session belongs to is the setting, not the news, when the lead reports another step
     news = [h for h in lead if not verdicts[id(h)].reason.startswith(("a session of it", ON_APPEAL))] or lead
     primary = max(news, key=lambda h: (_score(doc, h), -h.start), default=None)
-    if primary is None:
-        primary = next((h for h in taken if h.rule.key == "statement"), None)
+    if primary is None:  # a resolution's first article after its considerations, else a statement further down
+        primary = next((h for h in taken if verdicts[id(h)].reason.startswith(OPERATIVE)), None) or next(
+            (h for h in taken if h.rule.key == "statement"), None)
     lead_news = any(doc.sentence_no[h.start] < REACTION for h in taken)
     if primary is not None and (primary.rule.key != "statement" or not lead_news):
         for h in taken:  # the families' or an NGO's reaction told further down a story about another step

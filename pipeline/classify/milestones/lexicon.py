@@ -146,6 +146,11 @@ RELATIVES = words_of("que quien quienes cuyo cuya cuyos cuyas donde which who wh
 # A position taken further down a story about another step that is news of its own: qualifying the
 # step, repeating a call, demanding, expressing concern, marching (a welcome or a warning is a reaction).
 STANCES = words_of("calificar reiterar exigir expresar marchar express reiterate march")
+# The heads of an operative article of a resolution or law, and English verbs that open one (Spanish opens
+# with an infinitive: "Artículo Primero.- Designar a ...").
+OPERATIVE_HEADS = words_of("articulo article resuelve resolves resuelven decreta decrees")
+OPERATIVE_VERBS = words_of("designate appoint create assign order declare establish approve transfer deactivate "
+                           "dissolve conclude grant extend")
 # English verbs of saying, which drop "that": a step right after one is what was said, told in a clause of its
 # own ("Cano said the formal investigation is an important step"), so its verb is looked for there.
 SAYING = words_of("say tell state claim argue insist")

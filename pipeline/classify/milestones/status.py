@@ -60,6 +60,8 @@ class Reader(Clauses):
         """What the verb at ``pos`` says about a step it governs (None: go on looking)."""
         doc = self.doc
         form = doc.form(pos)
+        if (form in (INFINITIVE, FINITE) or doc.toks[pos] in lx.OPERATIVE_VERBS) and self._ordered_by_article(pos):
+            return Verdict(TAKEN, f"ordered by an article of the resolution: {_quoted(doc, pos)}", pos)
         if form is None:
             return None
         lem = doc.lemma(pos)

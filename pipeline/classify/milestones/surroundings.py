@@ -35,12 +35,18 @@ def what_the_earlier_asks(doc: Doc, mentions: list[Hit], verdicts: dict[int, Ver
                 verdicts[id(h)] = Verdict(BACKGROUND, f"what the earlier '{doc.span(asking.start, asking.end)}' asks")
 
 
+# The reasons of a step an article of a resolution or law orders (status.py, clauses.py): its news, wherever it
+# stands after the considerations.
+OPERATIVE = ("the operative part of a resolution", "ordered by an article of the resolution")
+
+
 def context_without_news(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict]) -> None:
     """The second sentence carries news only in a text whose headline or first sentence reports a step;
     otherwise (a memorial, a profile, "the appeal still has no date") what it says happened is context."""
     if not any(verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] < 1 for h in mentions):
         for h in mentions:
-            if verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] >= 1 and h.rule.key != "statement":
+            if verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] >= 1 and h.rule.key != "statement" \
+                    and not verdicts[id(h)].reason.startswith(OPERATIVE):  # a resolution's articles are its news
                 verdicts[id(h)] = Verdict(BACKGROUND, f"context: the headline and lead report no step; "
                                                       f"{verdicts[id(h)].reason}")
 
