@@ -236,6 +236,12 @@ def test_words_that_report_no_step_of_that_type(title: str, text: str, mtype: st
     ("Resolution No. 412-2024-MP-FN", "ARTICLE ONE.- Designate a provincial prosecutor to the Supraprovincial "
      "Prosecutor's Office of Puno, with exclusive dedication to the investigations of 9 January 2023.",
      "institutional", "taken", "ordered by an article of the resolution"),
+    # a decree published in the official gazette is in force; one published years ago is history
+    ("Supreme decree grants support to families of protest victims", "A supreme decree published today in El Peruano "
+     "grants a payment of 50,000 soles to the families of people who died during the protests.", "legislation",
+     "taken", "published in the official gazette"),
+    ("Familias de Juliaca esperan reparación", "El decreto supremo 009-2023-PCM, publicado en El Peruano en enero de "
+     "2023, declaró el estado de emergencia en Puno.", "legislation", "background", ""),
     # a Spanish present of obligation or possibility is no step taken
     ("Exfiscal habla sobre Juliaca", "En una entrevista, el exfiscal sostuvo que la investigación por Juliaca debe "
      "avanzar hacia la formalización.", "formal_investigation", "announced", "modal 'debe'"),

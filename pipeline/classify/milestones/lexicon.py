@@ -151,6 +151,9 @@ STANCES = words_of("calificar reiterar exigir expresar marchar express reiterate
 OPERATIVE_HEADS = words_of("articulo article resuelve resolves resuelven decreta decrees")
 OPERATIVE_VERBS = words_of("designate appoint create assign order declare establish approve transfer deactivate "
                            "dissolve conclude grant extend")
+# A law or decree "published in El Peruano" (the official gazette) is in force.
+PUBLISHED = ("publicad", "published")
+GAZETTES = words_of("peruano gazette")
 # English verbs of saying, which drop "that": a step right after one is what was said, told in a clause of its
 # own ("Cano said the formal investigation is an important step"), so its verb is looked for there.
 SAYING = words_of("say tell state claim argue insist")

@@ -95,3 +95,16 @@ def without_outlet(title: str) -> str:
         if found and head.strip() and len(tail.split()) <= OUTLET_WORDS and tail[:1].isupper():
             return head
     return title
+
+
+def published_in_the_gazette(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict]) -> None:
+    """A law or decree the headline or lead tells "published (today) in El Peruano" is in force: that is the step
+    ("A supreme decree published today in El Peruano grants ...", "Ordinance No. 001, published in the official
+    gazette, declares ..."); one dated long before is taken back by the recency rule that runs next."""
+    for h in mentions:
+        lo, hi = doc.sentence(h.start)
+        if h.rule.key != "legislation" or verdicts[id(h)].status == TAKEN or doc.sentence_no[h.start] >= 1:
+            continue
+        said = next((p for p in range(h.end, min(hi, h.end + 8)) if doc.toks[p].startswith(lx.PUBLISHED)), None)
+        if said is not None and any(doc.toks[p] in lx.GAZETTES for p in range(said, min(hi, said + 10))):
+            verdicts[id(h)] = Verdict(TAKEN, f"published in the official gazette: '{doc.span(said, said + 1)}'", said)
