@@ -185,6 +185,11 @@ def test_according_to_a_statement_names_a_source() -> None:
      "preliminary_investigation"),
     ("Fiscal de la Nación", "El fiscal de la Nación ratificó ayer al equipo especial que investiga las muertes.",
      "institutional"),
+    # families meeting a court's president to ask; an NGO rejecting a law's promulgation
+    ("Deudos piden que se inicie el nuevo juicio", "Familiares de los fallecidos se reunieron con el presidente de la "
+     "Corte Superior de Puno para pedir que el juicio se inicie este año.", "statement"),
+    ("CNDDHH: ley de amnistía busca garantizar impunidad", "La Coordinadora Nacional de Derechos Humanos rechaza la "
+     "promulgación de la ley que concede amnistía a militares y policías.", "statement"),
 ])
 def test_wordings_of_a_step_taken(title: str, text: str, mtype: str) -> None:
     found = find_milestones(title, text, published=PUBLISHED)
