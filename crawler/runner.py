@@ -119,8 +119,10 @@ def run_crawls(
         LOG_LEVEL=log_level,
         LOG_INSTALL_ROOT_HANDLER=False,  # the CLI decides what reaches the terminal
     )
-    logging.getLogger("scrapy").setLevel(log_level)
     process = CrawlerProcess(settings)
+    # After CrawlerProcess, whose configure_logging puts the `scrapy` logger back to DEBUG: set before it,
+    # every response still built its "Crawled (200)" DEBUG record (redacted by casewatch/logs.py) for nothing.
+    logging.getLogger("scrapy").setLevel(log_level)
     # The reactor now, not with the first crawler: a spider that raises while it is being made (in
     # __init__ or from_crawler) would leave none installed, and every later source would fail too.
     install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
