@@ -6,6 +6,7 @@ Twisted's reactor runs once per process, so each call of ``run_crawls`` belongs 
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -145,6 +146,11 @@ def run_crawls(
         started = process.crawl(crawler, source=source, revisit=mine, fragments=[u for u in mine if u in fragments],
                                 known=known[source.id], casewatch=context)
         started.addErrback(_did_not_start, db, source, results, progress)
+    # Modules, classes, rule tables and the configuration live as long as this process: frozen, the
+    # collector never walks them again during the crawl (a `casewatch crawl` process starts with
+    # collection off: casewatch/early.py).
+    gc.freeze()
+    gc.enable()
     process.start()
     db.commit_batch()  # each spider's close committed its items; a spider that never closed did not
     db.shrink_wal()
