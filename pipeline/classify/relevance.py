@@ -147,10 +147,11 @@ class CaseMatcher:
         return None
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=1)
 def tokens(title: str, text: str) -> tuple[tuple[str, ...], int]:
     """The words of a headline and its text, and how many are the headline's: every case reads the same
-    text (decision.decide_case asks once per case), so it is folded and split once, not once per case."""
+    text (decision.decide_case asks once per case), so it is folded and split once, not once per case.
+    Only the last text's are kept: an article's words are ~1 MB of string objects."""
     return tuple(words(f"{title}\n{text}")), len(words(title))
 
 
