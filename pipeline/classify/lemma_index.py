@@ -60,11 +60,11 @@ def decode(raw: bytes, digest: bytes, count: int) -> Index | None:
     offsets, lengths = array("I"), array("H")
     offsets.frombytes(body[: 4 * n])
     lengths.frombytes(body[4 * n: 10 * n])
-    blob = body[10 * n:]
-    ends = list(accumulate(lengths))
-    if len(lengths) != 3 * n or (ends[-1] if ends else 0) != len(blob):
+    at = 10 * n  # the byte strings follow, sliced straight out of ``body`` (no second copy of them)
+    ends = list(accumulate(lengths, initial=at))
+    if len(lengths) != 3 * n or ends[-1] != len(body):
         return None
-    parts = [blob[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+    parts = [body[start:end] for start, end in zip(ends[:-1], ends[1:], strict=True)]
     firsts = parts[0::3]
     blocks = list(zip(offsets.tolist(), parts[1::3], parts[2::3], strict=True))
     return firsts, blocks
