@@ -123,7 +123,11 @@ def crawl(app: App, sources: Sequence[Source], *, stream: TextIO | None, verbose
     """Crawl in this process (Scrapy's reactor: once per process), with the revisits that are due."""
     from crawler.runner import run_crawls
     from pipeline import revisit
+    from pipeline.classify import lemma_index
 
+    # The lemma dictionary's block index is kept in the data folder: each crawl process that reads a
+    # relevant text opens the dictionary in ~0.05 s instead of ~0.4 s (pipeline/classify/lemma_index.py).
+    lemma_index.install(app.settings.var_dir.absolute() / "cache")
     printer = ProgressPrinter(stream, live=stream is not None and stream.isatty())
     policy = app.config.scheduler
     due = revisit.due(app.db, [s.id for s in sources], policy.revisit, datetime.now(UTC), policy.revisit_max_per_crawl)

@@ -6,6 +6,7 @@ Twisted's reactor runs once per process, so each call of ``run_crawls`` belongs 
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -119,8 +120,10 @@ def run_crawls(
         LOG_LEVEL=log_level,
         LOG_INSTALL_ROOT_HANDLER=False,  # the CLI decides what reaches the terminal
     )
-    logging.getLogger("scrapy").setLevel(log_level)
     process = CrawlerProcess(settings)
+    # After CrawlerProcess, whose configure_logging puts the `scrapy` logger back to DEBUG: set before it,
+    # every response still built its "Crawled (200)" DEBUG record (redacted by casewatch/logs.py) for nothing.
+    logging.getLogger("scrapy").setLevel(log_level)
     # The reactor now, not with the first crawler: a spider that raises while it is being made (in
     # __init__ or from_crawler) would leave none installed, and every later source would fail too.
     install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
@@ -143,6 +146,11 @@ def run_crawls(
         started = process.crawl(crawler, source=source, revisit=mine, fragments=[u for u in mine if u in fragments],
                                 known=known[source.id], casewatch=context)
         started.addErrback(_did_not_start, db, source, results, progress)
+    # Modules, classes, rule tables and the configuration live as long as this process: frozen, the
+    # collector never walks them again during the crawl (a `casewatch crawl` process starts with
+    # collection off: casewatch/early.py).
+    gc.freeze()
+    gc.enable()
     process.start()
     db.commit_batch()  # each spider's close committed its items; a spider that never closed did not
     db.shrink_wal()

@@ -124,7 +124,10 @@ def ingest(
 
     doc.last_checked_at = now
     doc.missing_count = 0
-    last = current_version(session, doc.id)
+    # The reads below (and the change's, in _change) look at other rows than what is pending (this
+    # document's own row, then its new version): no autoflush before each, one flush with the change.
+    with session.no_autoflush:
+        last = current_version(session, doc.id)
     was_removed = doc.state == "removed"
     if last is not None and not was_removed:
         if last.sha256 == sha:
@@ -135,7 +138,8 @@ def ingest(
             # good version rather than record the case text as deleted.
             log.warning("%s: extracted text is empty; keeping the previous version", snapshot.url)
             return Outcome("empty")
-        earlier = version_with_sha(session, doc.id, sha)
+        with session.no_autoflush:
+            earlier = version_with_sha(session, doc.id, sha)
         if earlier is not None:
             # Back to a text already stored (A -> B -> A): a record pointing at that version, not an edit.
             _remember_fetch(doc, snapshot)
@@ -227,7 +231,8 @@ def _change(session: Session, kind: str, doc: Document, last: Version | None, ve
                     summary=_summary(clean_text(snap.summary) or _without_title(normalized, title)), diff=diff)
     _attach_relevance(change, rels)
     if kind in ("updated", "restored") and change.case_links:
-        _republish(change, document_primary_step(session, doc.id))
+        with session.no_autoflush:  # the document's earlier changes; this one is not in the session yet
+            _republish(change, document_primary_step(session, doc.id))
     assign_story(session, change, title, normalized, now)
     session.add(change)
     session.flush()

@@ -68,7 +68,8 @@ def assign_story(session: Session, change: Change, title: str, text: str, now: d
     """Set ``change.story_id`` (and its signature); returns the story id, or None for an irrelevant report."""
     if change.kind != "new":
         document_id = change.document.id if change.document is not None else change.document_id
-        change.story_id = document_story_id(session, document_id) if document_id is not None else None
+        with session.no_autoflush:  # the document's earlier changes: nothing pending changes the answer
+            change.story_id = document_story_id(session, document_id) if document_id is not None else None
         return change.story_id
     if not change.relevant:
         return None

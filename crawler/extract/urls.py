@@ -6,6 +6,7 @@ would turn one article into several documents, and re-announce it on every new d
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -30,6 +31,9 @@ def _is_tracking(pair: str) -> bool:
     return key in TRACKING_KEYS or key.startswith(TRACKING_PREFIXES)
 
 
+# A crawl asks for the same URL's key four times (conditional request, its answer, claim, produce):
+# remembered for the last URLs seen, so the key is computed once per page, not once per question.
+@lru_cache(maxsize=4096)
 def canonical_url(url: str, base: str | None = None) -> str:
     """Absolute, normalised URL without fragment or tracking parameters; idempotent.
 

@@ -10,6 +10,7 @@ a text, and only one about the look-alike rather than the case (``CaseMatcher._a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -54,14 +55,19 @@ class PhraseIndex:
             if toks:
                 self._by_first.setdefault(toks[0], []).append((i, toks))
 
-    def found(self, toks: list[str]) -> set[int]:
+    def found(self, toks: Sequence[str]) -> set[int]:
         return set(self.positions(toks))
 
-    def positions(self, toks: list[str]) -> dict[int, list[int]]:
-        """Phrase index -> word positions where it starts."""
+    def positions(self, toks: Sequence[str]) -> dict[int, list[int]]:
+        """Phrase index -> word positions where it starts.
+
+        The positions whose word starts some phrase are picked out first (a set test per word, in a
+        comprehension): most of an article's thousands of words start none, and the per-word loop with
+        its look-up was most of matching a case."""
         hits: dict[int, list[int]] = {}
-        for pos, tok in enumerate(toks):
-            for i, phrase in self._by_first.get(tok, ()):
+        by_first = self._by_first
+        for pos in [pos for pos, tok in enumerate(toks) if tok in by_first]:
+            for i, phrase in by_first[toks[pos]]:
                 if tuple(toks[pos:pos + len(phrase)]) == phrase:
                     hits.setdefault(i, []).append(pos)
         return hits
@@ -93,9 +99,9 @@ class CaseMatcher:
         self._needs = {r.id: r.needs if r.needs is not None else case.threshold for r in case.related}
 
     def match(self, title: str, text: str) -> Relevance:
-        return self.match_words(words(f"{title}\n{text}"), len(words(title)))
+        return self.match_words(*tokens(title, text))
 
-    def match_words(self, toks: list[str], title_len: int = 0) -> Relevance:
+    def match_words(self, toks: Sequence[str], title_len: int = 0) -> Relevance:
         """Relevance for already tokenised text (several cases share one tokenisation); the first
         ``title_len`` words are the headline."""
         case = self.case
@@ -141,6 +147,14 @@ class CaseMatcher:
         return None
 
 
+@lru_cache(maxsize=1)
+def tokens(title: str, text: str) -> tuple[tuple[str, ...], int]:
+    """The words of a headline and its text, and how many are the headline's: every case reads the same
+    text (decision.decide_case asks once per case), so it is folded and split once, not once per case.
+    Only the last text's are kept: an article's words are ~1 MB of string objects."""
+    return tuple(words(f"{title}\n{text}")), len(words(title))
+
+
 @lru_cache(maxsize=32)
 def matcher_for(case: Case) -> CaseMatcher:
     return CaseMatcher(case)
@@ -149,5 +163,5 @@ def matcher_for(case: Case) -> CaseMatcher:
 def classify(cases: list[Case] | tuple[Case, ...], title: str, text: str) -> list[Relevance]:
     """Relevance of one document to each case, in case order (the text is tokenised once). Each
     case's answer is ``matcher_for(case).match_words`` alone: the same whatever else is configured."""
-    toks, title_len = words(f"{title}\n{text}"), len(words(title))
+    toks, title_len = tokens(title, text)
     return [matcher_for(c).match_words(toks, title_len) for c in cases]
