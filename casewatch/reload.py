@@ -82,18 +82,19 @@ class ConfigWatcher:
                 return None
             from crawler.runner import spider_checks
 
+            refused: ConfigError | None = None
             try:
                 new = load_config(self.app.config_dir, spiders=spider_checks())
             except ConfigError as exc:
-                if fingerprint(self.app.config_dir) != current:  # caught mid-save: judge the files once they settle
-                    return None
+                refused = exc
+            if fingerprint(self.app.config_dir) != current:  # caught mid-save: judge the files once they settle
+                return None
+            if refused is not None:
                 self.rejected = current
-                for line in exc.lines:
+                for line in refused.lines:
                     log.error("config edit refused: %s", line)
                 log.error("still running the previous configuration; fix the files (or send SIGHUP to retry)")
                 return False
-            if fingerprint(self.app.config_dir) != current:  # caught mid-save: load what the next poll sees
-                return None
             old = self.app.config
             with self.app.db.write() as session:
                 now = datetime.now(UTC)
