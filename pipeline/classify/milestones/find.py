@@ -30,6 +30,7 @@ from pipeline.classify.milestones.surroundings import (
     inside_a_name,
     published_in_the_gazette,
     recalled_in,
+    what_did_not_happen,
     what_the_earlier_asks,
     without_outlet,
 )
@@ -140,12 +141,7 @@ def _rules(title: str, text: str, case: Case | None, language: str, published: d
                 verdicts[id(o)].status == TAKEN and o is not h and doc.sentence(o.start) == doc.sentence(h.start)
                 for o in mentions):
             verdicts[id(h)] = Verdict(BACKGROUND, "the body that acts; the step it takes is another")
-    for h in mentions:  # "a mass, without speeches or demands": what did not happen is no step
-        lo = doc.sentence(h.start)[0]
-        without = next((p for p in range(h.start - 1, max(lo, h.start - 4) - 1, -1) if doc.toks[p] in lx.WITHOUT), None)
-        if without is not None and verdicts[id(h)].status == TAKEN and doc.toks[without + 1] != "embargo" and not any(
-                c in doc.before(p) for p in range(without + 1, h.start + 1) for c in ",;:"):
-            verdicts[id(h)] = Verdict(BACKGROUND, f"'{doc.span(without, without + 1)}': no step")
+    what_did_not_happen(doc, mentions, verdicts)
     context_without_news(doc, mentions, verdicts)
     for h in mentions:  # the same words read as two steps: the more specific one ("la Sala revoca": appeal)
         if verdicts[id(h)].status == TAKEN and any(

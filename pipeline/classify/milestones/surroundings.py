@@ -1,6 +1,7 @@
 """What surrounds a step's mention and changes what it reports: the title of a work or a name it is part
 of, a commemoration, a recap ("recordó que"), a headline without news, a request that repeats an earlier
-step. Kept apart from find.py, which decides the order these checks run in.
+step, a "sin"/"without" before it, a law's publication in the official gazette. Kept apart from find.py,
+which decides the order these checks run in.
 """
 
 from __future__ import annotations
@@ -97,14 +98,27 @@ def without_outlet(title: str) -> str:
     return title
 
 
+def what_did_not_happen(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict]) -> None:
+    """A step within three words after "sin"/"without", in the same phrase ("a mass, without speeches or demands"),
+    did not happen; "sin embargo" and a "Sin X," opener before the step say nothing of it."""
+    for h in mentions:
+        if verdicts[id(h)].status != TAKEN:
+            continue
+        lo = doc.sentence(h.start)[0]
+        without = next((p for p in range(h.start - 1, max(lo, h.start - 4) - 1, -1) if doc.toks[p] in lx.WITHOUT), None)
+        if without is not None and doc.toks[without + 1] != "embargo" and not any(
+                c in doc.before(p) for p in range(without + 1, h.start + 1) for c in ",;:"):
+            verdicts[id(h)] = Verdict(BACKGROUND, f"'{doc.span(without, without + 1)}': no step")
+
+
 def published_in_the_gazette(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict]) -> None:
     """A law or decree the headline or lead tells "published (today) in El Peruano" is in force: that is the step
     ("A supreme decree published today in El Peruano grants ...", "Ordinance No. 001, published in the official
     gazette, declares ..."); one dated long before is taken back by the recency rule that runs next."""
     for h in mentions:
-        lo, hi = doc.sentence(h.start)
         if h.rule.key != "legislation" or verdicts[id(h)].status == TAKEN or doc.sentence_no[h.start] >= 1:
             continue
+        hi = doc.sentence(h.start)[1]
         said = next((p for p in range(h.end, min(hi, h.end + 8)) if doc.toks[p].startswith(lx.PUBLISHED)), None)
         if said is not None and any(doc.toks[p] in lx.GAZETTES for p in range(said, min(hi, said + 10))):
             verdicts[id(h)] = Verdict(TAKEN, f"published in the official gazette: '{doc.span(said, said + 1)}'", said)
