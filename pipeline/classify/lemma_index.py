@@ -10,7 +10,7 @@ checked against it; anything unexpected in it and the dictionary is opened simpl
 rewritten).
 
 simplemma is pinned (pyproject.toml): this reads StreamMap's fields, which are not its public interface;
-tests/classify/test_lemma_index.py checks the index and the lemmas against simplemma's own.
+tests/pipeline/test_lemma_index.py checks the index and the lemmas against simplemma's own.
 """
 
 from __future__ import annotations
@@ -101,11 +101,14 @@ def _save(path: Path, raw: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    except OSError:
+        return
+    try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
         os.replace(tmp, path)
-    except OSError:
-        return
+    except OSError:  # a full disk: no half-written index left behind
+        Path(tmp).unlink(missing_ok=True)
 
 
 def install(folder: Path) -> Callable[[], None]:
