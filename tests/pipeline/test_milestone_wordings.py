@@ -259,6 +259,17 @@ def test_words_that_report_no_step_of_that_type(title: str, text: str, mtype: st
     # a subject that negates from further back
     ("Juliaca: un año después", "A un año de la masacre, ninguna de las carpetas ha pasado a investigación "
      "preparatoria.", "formal_investigation", "background", "negated 'ninguna'"),
+    ("Tres años después", "A tres años de las protestas, ninguna de las carpetas por las muertes en Ayacucho (15 de "
+     "diciembre de 2022) y Juliaca (9 de enero de 2023) ha llegado a juicio.", "trial", "background",
+     "negated 'ninguna'"),
+    # a step done several times is a history, not today's step
+    ("Un año de la masacre de Juliaca", "Un año después, la investigación sigue en etapa preliminar y ha cambiado "
+     "de fiscal dos veces.", "institutional", "background", "times before: a recap"),
+    ("Juliaca families wait", "The special team has extended the preparatory investigation twice.",
+     "investigation_extended", "background", "times before: a recap"),
+    # what is counted down to has not happened
+    ("In Juliaca, mothers count the days until the trial", "Every morning a mother walks past the courthouse.",
+     "trial", "announced", "'until'"),
     # what did not happen ("without demands") is no step; "sin embargo" and a "Sin X," opener negate nothing
     ("Two years on, Juliaca remembers its dead", "Relatives gathered at the cemetery on Thursday for a mass, without "
      "speeches or demands.", "statement", "background", "'without': no step"),

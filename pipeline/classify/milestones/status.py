@@ -134,7 +134,7 @@ class Reader(Clauses):
         for p in range(max(lo, start - 2), start):
             if doc.toks[p] in lx.NEGATIONS:
                 return p
-        for p in range(start - 1, max(lo, start - 7) - 1, -1):  # "ninguna de las carpetas ha pasado a"
+        for p in range(start - 1, max(lo, start - 25) - 1, -1):  # "ninguna de las carpetas ha pasado a"
             if doc.toks[p] in lx.NONE_SUBJECTS:
                 return p
             if doc.form(p) is not None or doc.toks[p] in lx.SUBORDINATORS:
