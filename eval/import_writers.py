@@ -18,6 +18,7 @@
     .venv/bin/python eval/import_writers.py v18 /work/evalsets/v18   # the same
     .venv/bin/python eval/import_writers.py v19 /work/evalsets/v19   # the same
     .venv/bin/python eval/import_writers.py v20 /work/evalsets/v20   # the same
+    .venv/bin/python eval/import_writers.py v21 /work/evalsets/v21   # the same
 
 Each writer wrote one file (v3: es-v3-a, es-v3-b, en-v3-c; v4: es-v4-d, es-v4-e, en-v4-f); the Spanish
 files are joined. Only ids, counts and problems are printed, never texts or labels (nobody tuning
@@ -52,6 +53,7 @@ from eval.evalset import (
     V18_DIR,
     V19_DIR,
     V20_DIR,
+    V21_DIR,
     problems,
     split_of,
 )
@@ -75,6 +77,7 @@ SETS = {
     "v18": (V18_DIR, "test", {"es": ("es-v18-a.yaml", "es-v18-b.yaml", "es-v18-d.yaml"), "en": ("en-v18-c.yaml",)}),
     "v19": (V19_DIR, "test", {"es": ("es-v19-e.yaml", "es-v19-f.yaml", "es-v19-h.yaml"), "en": ("en-v19-g.yaml",)}),
     "v20": (V20_DIR, "test", {"es": ("es-v20-i.yaml", "es-v20-j.yaml", "es-v20-l.yaml"), "en": ("en-v20-k.yaml",)}),
+    "v21": (V21_DIR, "test", {"es": ("es-v21-m.yaml", "es-v21-n.yaml", "es-v21-p.yaml"), "en": ("en-v21-o.yaml",)}),
 }
 
 
