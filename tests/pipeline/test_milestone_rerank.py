@@ -9,11 +9,12 @@ from datetime import datetime
 from pipeline.classify.milestones import Milestone, find_milestones, reported
 from pipeline.classify.milestones.rerank import WEIGHTS, Layer, features, rerank
 
-# Two texts of the tuning sets (v15 en-o096, v11 en-a111) whose labels the layer's flip matches.
-NEW_TRIAL = ("Juliaca 2011 case: court orders new trial for police officers",
-             "The Supreme Court annulled on Wednesday the acquittal of police officers accused over the deaths of six "
-             "people at the Juliaca airport in June 2011 and ordered a new trial. Victims' lawyers had filed a recurso "
-             "de nulidad against the first-instance verdict.")
+# Two texts of the tuning sets (v16 en-s046, v11 en-a111) whose labels the layer's flip matches.
+MAINTAINED = ("Juliaca case: judge holds hearing to review charges against four police officers",
+              "The Preparatory Investigation Court of San Román held on Tuesday the hearing to review the indictment "
+              "against four police officers accused of killing six civilians in Juliaca on 9 January 2023. Defence "
+              "lawyers asked for the case to be dismissed, while the prosecutor maintained the request for 25 years in "
+              "prison. The judge will announce her decision within ten days.")
 CONFIRMED = ("Juliaca 2011 case: Supreme Court confirms acquittal of police officers",
              "Peru's Supreme Court confirmed the acquittal of two police officers tried for the deaths of protesters "
              "at Juliaca airport in June 2011, rejecting the appeal filed by the victims' families. The relatives said "
@@ -28,17 +29,18 @@ def by_type(found: list[Milestone]) -> dict[str, list[Milestone]]:
     return out
 
 
-def test_a_new_trial_only_ordered_is_no_trial_held_and_the_flip_says_why() -> None:
-    rules = by_type(find_milestones(*NEW_TRIAL, language="en", published=DAY, learned=False))
-    assert [m.status for m in rules["trial"]] == ["taken", "background"]
-    found = find_milestones(*NEW_TRIAL, language="en", published=DAY, learned=True)
-    assert found[0].type == "ruling" and found[0].primary and found[0].status == "taken"
-    [trial] = by_type(found)["trial"]  # the demoted one stands for the type's background mention
-    assert trial.status == "background" and not trial.primary
-    assert trial.reason.startswith("learned layer: p(taken) 0.")
-    assert "type|primary_type=trial|ruling" in trial.reason  # the feature that weighed most, named
-    assert trial.reason.endswith("the rules said taken: verb of action 'ordered'")
-    assert [m.type for m in reported(found)] == ["ruling"]
+def test_a_request_only_maintained_at_a_hearing_is_no_indictment_and_the_flip_says_why() -> None:
+    rules = by_type(find_milestones(*MAINTAINED, language="en", published=DAY, learned=False))
+    assert [m.status for m in rules["indictment"]] == ["taken", "announced"]
+    found = find_milestones(*MAINTAINED, language="en", published=DAY, learned=True)
+    assert found[0].type == "hearing" and found[0].primary and found[0].status == "taken"
+    demoted = [m for m in by_type(found)["indictment"] if m.status == "background"]
+    assert [m.primary for m in demoted] == [False]  # the demoted one stands for the type's background mention
+    indictment = demoted[0]
+    assert indictment.reason.startswith("learned layer: p(taken) 0.")
+    assert "type|primary_type=indictment|hearing" in indictment.reason  # the feature that weighed most, named
+    assert indictment.reason.endswith("the rules said taken: the request is the step: 'request'")
+    assert [m.type for m in reported(found) if m.status == "taken"] == ["hearing"]
     assert len({(m.type, m.status) for m in found}) == len(found)
 
 

@@ -267,6 +267,11 @@ def test_words_that_report_no_step_of_that_type(title: str, text: str, mtype: st
      "de fiscal dos veces.", "institutional", "background", "times before: a recap"),
     ("Juliaca families wait", "The special team has extended the preparatory investigation twice.",
      "investigation_extended", "background", "times before: a recap"),
+    # a trial a court orders held again is still to come; the ruling is the news
+    ("Corte Suprema anula sentencia y ordena nuevo juicio", "La Sala Penal Permanente anuló la absolución de tres "
+     "policías y ordenó un nuevo juicio oral.", "trial", "announced", "ordered anew, still to be held"),
+    ("Court orders new trial for police officers", "The Supreme Court annulled on Wednesday the acquittal of police "
+     "officers and ordered a new trial.", "trial", "announced", "ordered anew"),
     # what is counted down to has not happened
     ("In Juliaca, mothers count the days until the trial", "Every morning a mother walks past the courthouse.",
      "trial", "announced", "'until'"),

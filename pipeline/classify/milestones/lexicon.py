@@ -154,6 +154,9 @@ OPERATIVE_VERBS = words_of("designate appoint create assign order declare establ
 # A law or decree "published in El Peruano" (the official gazette) is in force.
 PUBLISHED = ("publicad", "published")
 GAZETTES = words_of("peruano gazette")
+# "ordenó un nuevo juicio", "ordered a new trial": a court that orders a step again has not held it yet
+AGAIN = words_of("nuevo nueva new otro otra another")
+ORDERING = words_of("ordenar disponer mandar order")
 # English verbs of saying, which drop "that": a step right after one is what was said, told in a clause of its
 # own ("Cano said the formal investigation is an important step"), so its verb is looked for there.
 SAYING = words_of("say tell state claim argue insist")

@@ -1,7 +1,7 @@
 """What surrounds a step's mention and changes what it reports: the title of a work or a name it is part
 of, a commemoration, a recap ("recordó que"), a headline without news, a request that repeats an earlier
-step, a "sin"/"without" before it, a law's publication in the official gazette. Kept apart from find.py,
-which decides the order these checks run in.
+step, a "sin"/"without" before it, a law's publication in the official gazette, a new trial ordered. Kept
+apart from find.py, which decides the order these checks run in.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pipeline.classify.milestones import lexicon as lx
 from pipeline.classify.milestones.patterns import Hit
 from pipeline.classify.milestones.text import FINITE, Doc
-from pipeline.classify.milestones.verdict import BACKGROUND, TAKEN, Verdict
+from pipeline.classify.milestones.verdict import ANNOUNCED, BACKGROUND, TAKEN, Verdict
 
 OUTLET_WORDS = 5  # at most this many words after the last " - " of a headline are the outlet's name
 
@@ -122,3 +122,17 @@ def published_in_the_gazette(doc: Doc, mentions: list[Hit], verdicts: dict[int, 
         said = next((p for p in range(h.end, min(hi, h.end + 8)) if doc.toks[p].startswith(lx.PUBLISHED)), None)
         if said is not None and any(doc.toks[p] in lx.GAZETTES for p in range(said, min(hi, said + 10))):
             verdicts[id(h)] = Verdict(TAKEN, f"published in the official gazette: '{doc.span(said, said + 1)}'", said)
+
+
+def ordered_anew(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict]) -> None:
+    """A trial a court orders held again ("anula la sentencia y ordena un nuevo juicio", "ordered a new trial") is
+    announced: the ruling is the news, the new trial is still to come (milestone guide: a trial opened or under
+    way)."""
+    for h in mentions:
+        verdict = verdicts[id(h)]
+        if h.rule.key != "trial" or verdict.status != TAKEN or verdict.verb is None:
+            continue
+        again = any(doc.toks[p] in lx.AGAIN for p in range(max(0, h.start - 2), h.end))
+        if again and doc.verb_lemma(verdict.verb) in lx.ORDERING:
+            verb = doc.span(verdict.verb, verdict.verb + 1)
+            verdicts[id(h)] = Verdict(ANNOUNCED, f"ordered anew, still to be held: '{verb}'")
