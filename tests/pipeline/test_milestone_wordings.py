@@ -272,6 +272,10 @@ def test_words_that_report_no_step_of_that_type(title: str, text: str, mtype: st
      "policías y ordenó un nuevo juicio oral.", "trial", "announced", "ordered anew, still to be held"),
     ("Court orders new trial for police officers", "The Supreme Court annulled on Wednesday the acquittal of police "
      "officers and ordered a new trial.", "trial", "announced", "ordered anew"),
+    # statements a prosecutor orders taken are still to be given
+    ("Fiscalía de Ayacucho abre investigación a militares", "El fiscal inició ayer diligencias preliminares contra "
+     "efectivos del Ejército. El fiscal dispuso recabar los registros de armamento y tomar declaraciones a los "
+     "heridos.", "testimony", "announced", "ordered, still to be given: 'dispuso'"),
     # what is counted down to has not happened
     ("In Juliaca, mothers count the days until the trial", "Every morning a mother walks past the courthouse.",
      "trial", "announced", "'until'"),

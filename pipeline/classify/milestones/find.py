@@ -28,7 +28,7 @@ from pipeline.classify.milestones.surroundings import (
     context_without_news,
     in_a_title,
     inside_a_name,
-    ordered_anew,
+    ordered_to_come,
     published_in_the_gazette,
     recalled_in,
     what_did_not_happen,
@@ -282,7 +282,7 @@ def _rules(title: str, text: str, case: Case | None, language: str, published: d
             if recall is not None:
                 verdicts[id(h)] = Verdict(BACKGROUND, f"recalled: '{recall}'; {verdicts[id(h)].reason}")
     published_in_the_gazette(doc, mentions, verdicts)
-    ordered_anew(doc, mentions, verdicts)
+    ordered_to_come(doc, mentions, verdicts)
     published_day = local_date(published)
     for h in mentions:  # "abrió investigación en enero de 2023", told in a 2025 analysis
         if verdicts[id(h)].status == TAKEN:

@@ -1,7 +1,7 @@
 """What surrounds a step's mention and changes what it reports: the title of a work or a name it is part
 of, a commemoration, a recap ("recordó que"), a headline without news, a request that repeats an earlier
-step, a "sin"/"without" before it, a law's publication in the official gazette, a new trial ordered. Kept
-apart from find.py, which decides the order these checks run in.
+step, a "sin"/"without" before it, a law's publication in the official gazette, a trial or testimony ordered.
+Kept apart from find.py, which decides the order these checks run in.
 """
 
 from __future__ import annotations
@@ -124,15 +124,17 @@ def published_in_the_gazette(doc: Doc, mentions: list[Hit], verdicts: dict[int, 
             verdicts[id(h)] = Verdict(TAKEN, f"published in the official gazette: '{doc.span(said, said + 1)}'", said)
 
 
-def ordered_anew(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict]) -> None:
-    """A trial a court orders held again ("anula la sentencia y ordena un nuevo juicio", "ordered a new trial") is
-    announced: the ruling is the news, the new trial is still to come (milestone guide: a trial opened or under
-    way)."""
+def ordered_to_come(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict]) -> None:
+    """A trial a court orders held again ("anula la sentencia y ordena un nuevo juicio", "ordered a new trial") and
+    statements a prosecutor orders taken ("dispuso recabar los registros y tomar declaración a los heridos") are
+    announced: the ordering decision is the news, the trial or the testimony is still to come (milestone guide: a
+    trial opened or under way; a person testifies)."""
     for h in mentions:
         verdict = verdicts[id(h)]
-        if h.rule.key != "trial" or verdict.status != TAKEN or verdict.verb is None:
+        if h.rule.key not in ("trial", "testimony") or verdict.status != TAKEN or verdict.verb is None:
             continue
-        again = any(doc.toks[p] in lx.AGAIN for p in range(max(0, h.start - 2), h.end))
+        again = h.rule.key == "testimony" or any(doc.toks[p] in lx.AGAIN for p in range(max(0, h.start - 2), h.end))
         if again and doc.verb_lemma(verdict.verb) in lx.ORDERING:
             verb = doc.span(verdict.verb, verdict.verb + 1)
-            verdicts[id(h)] = Verdict(ANNOUNCED, f"ordered anew, still to be held: '{verb}'")
+            what = "ordered, still to be given" if h.rule.key == "testimony" else "ordered anew, still to be held"
+            verdicts[id(h)] = Verdict(ANNOUNCED, f"{what}: '{verb}'")
