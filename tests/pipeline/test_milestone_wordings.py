@@ -276,6 +276,16 @@ def test_words_that_report_no_step_of_that_type(title: str, text: str, mtype: st
     ("Fiscalía de Ayacucho abre investigación a militares", "El fiscal inició ayer diligencias preliminares contra "
      "efectivos del Ejército. El fiscal dispuso recabar los registros de armamento y tomar declaraciones a los "
      "heridos.", "testimony", "announced", "ordered, still to be given: 'dispuso'"),
+    # a position on an indictment, or a court deciding on it: the indictment was filed before
+    ("ONU valora acusación en el caso Ayacucho", "La Oficina del Alto Comisionado valoró hoy la acusación fiscal "
+     "presentada contra siete militares y la calificó como un paso significativo.", "indictment", "background",
+     "what 'valoró' welcomes"),
+    ("Judge confirms indictment, sends Ayacucho soldiers to trial", "At the control hearing held on Thursday, the "
+     "judge declared the indictment against seven soldiers well-founded.", "indictment", "background",
+     "what the court decides on: 'confirms'"),
+    # "celebrar" a hearing is holding it
+    ("CIDH celebra audiencia pública sobre impunidad en Perú", "La CIDH celebró ayer una audiencia pública sobre el "
+     "avance de las investigaciones por las muertes en Juliaca.", "hearing", "taken", "'celebr"),
     # what is counted down to has not happened
     ("In Juliaca, mothers count the days until the trial", "Every morning a mother walks past the courthouse.",
      "trial", "announced", "'until'"),

@@ -32,6 +32,7 @@ from pipeline.classify.milestones.surroundings import (
     published_in_the_gazette,
     recalled_in,
     what_did_not_happen,
+    what_is_judged_or_welcomed,
     what_the_earlier_asks,
     without_outlet,
 )
@@ -283,6 +284,7 @@ def _rules(title: str, text: str, case: Case | None, language: str, published: d
                 verdicts[id(h)] = Verdict(BACKGROUND, f"recalled: '{recall}'; {verdicts[id(h)].reason}")
     published_in_the_gazette(doc, mentions, verdicts)
     ordered_to_come(doc, mentions, verdicts)
+    what_is_judged_or_welcomed(doc, mentions, verdicts)
     published_day = local_date(published)
     for h in mentions:  # "abrió investigación en enero de 2023", told in a 2025 analysis
         if verdicts[id(h)].status == TAKEN:

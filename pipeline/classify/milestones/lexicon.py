@@ -207,6 +207,13 @@ EXTENDING = words_of("ampliar prorrogar extender extend prolong")
 # Stems, as the lemmatizer leaves many of their present forms as they are ("saluda").
 REACTING = tuple(
     "salud celebr valor lament critic cuestion conden deplor repudi welcom prais hail condemn regret".split())
+# The reactions among them that cannot be a step's own verb ("condenó" also sentences): what they welcome was news
+# before ("valoró la acusación fiscal presentada")
+WELCOMING = tuple("salud celebr valor welcom prais hail".split())
+HELD = frozenset({"hearing", "trial"})  # steps "celebrar" holds rather than welcomes
+# Verbs of a court deciding on an indictment filed before ("admitió la acusación", "confirms indictment")
+JUDGING_AN_INDICTMENT = words_of(
+    "admitir confirmar validar revisar declarar controlar admit confirm uphold review validate declare")
 # Words that make a step's object an earlier one ("archived an earlier complaint", "una denuncia anterior").
 EARLIER = words_of("earlier previous prior anterior anteriores previa previo previas previos")
 # Headline kickers of a piece that looks back rather than reports ("Analysis: Can Peru's cases survive?").

@@ -138,3 +138,18 @@ def ordered_to_come(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict])
             verb = doc.span(verdict.verb, verdict.verb + 1)
             what = "ordered, still to be given" if h.rule.key == "testimony" else "ordered anew, still to be held"
             verdicts[id(h)] = Verdict(ANNOUNCED, f"{what}: '{verb}'")
+
+
+def what_is_judged_or_welcomed(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict]) -> None:
+    """A step a position is taken on ("valoró la acusación fiscal presentada", "celebran acusación") or an indictment
+    a court decides on ("admitted the indictment", "declaró válida la acusación") was filed before: the position
+    or the court's decision is the news."""
+    for h in mentions:
+        verdict = verdicts[id(h)]
+        if h.rule.key == "statement" or verdict.status != TAKEN or verdict.verb is None:
+            continue
+        verb = doc.span(verdict.verb, verdict.verb + 1)
+        if doc.toks[verdict.verb].startswith(lx.WELCOMING) and h.rule.key not in lx.HELD:  # "celebró una audiencia"
+            verdicts[id(h)] = Verdict(BACKGROUND, f"what '{verb}' welcomes")
+        elif h.rule.key == "indictment" and doc.verb_lemma(verdict.verb) in lx.JUDGING_AN_INDICTMENT:
+            verdicts[id(h)] = Verdict(BACKGROUND, f"what the court decides on: '{verb}'")
