@@ -185,6 +185,20 @@ def test_according_to_a_statement_names_a_source() -> None:
      "preliminary_investigation"),
     ("Fiscal de la Nación", "El fiscal de la Nación ratificó ayer al equipo especial que investiga las muertes.",
      "institutional"),
+    # telling the IACHR what happened, a court hearing an expert, a suspect keeping silent before the judge
+    ("CIDH: audiencia sobre las protestas en Perú", "Familiares de víctimas de Juliaca y Ayacucho expusieron ayer ante "
+     "la Comisión la falta de avances en las investigaciones.", "testimony"),
+    ("IACHR hearing on Peru's protests", "Relatives of people killed in Juliaca told the commissioners on Tuesday that "
+     "no one had been charged.", "testimony"),
+    ("Juicio por Juliaca: declaran peritos", "El juzgado colegiado escuchó este martes a dos peritos de balística.",
+     "testimony"),
+    ("Juliaca: suboficiales guardan silencio", "Los cuatro suboficiales se acogieron ayer a su derecho a guardar "
+     "silencio ante el juez.", "testimony"),
+    # prosecutors added to a team, a team ended, a new office created
+    ("Fiscalía refuerza equipo de Juliaca", "La Fiscalía de la Nación dispuso ayer la incorporación de diez fiscales "
+     "adjuntos al Equipo Especial.", "institutional"),
+    ("Prosecutor's office for Juliaca", "The Attorney General on Monday created a transitional supraprovincial "
+     "prosecutor's office in Puno.", "institutional"),
     # families meeting a court's president to ask; an NGO rejecting a law's promulgation
     ("Deudos piden que se inicie el nuevo juicio", "Familiares de los fallecidos se reunieron con el presidente de la "
      "Corte Superior de Puno para pedir que el juicio se inicie este año.", "statement"),
