@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from casewatch.probe import PAUSE_AT_ENV, PROBE_DIR_ENV
 from casewatch.worker import JOIN_STAGE
+from crawler.settings import CONCURRENT_REQUESTS
 from pipeline.store.models import Change, CrawlRun, Document, Version
 from pipeline.store.session import Database
 from tests.support.cli import child_env, run_cli
@@ -35,7 +36,9 @@ pytestmark = pytest.mark.slow  # worker processes, a hundred-odd pages, Redis re
 # how many pages is not the point, and each one costs every crawl of a test (four in the first) its fetch
 # and its classification.
 PAGES = 60
-# A worker killed, Redis stopped: some pages in flight and more queued is all these need.
+# A worker killed, Redis stopped: some pages in flight and more queued is all these need. Source C's
+# 30 start requests are more than one worker's crawler takes from a run's queue (CONCURRENT_REQUESTS),
+# so two workers share them (the killed-worker test counts on that).
 FEW_PAGES = 40
 
 
@@ -95,12 +98,12 @@ def _single_process(site: NewsSite, tmp: Path, db_url: str) -> Counter[tuple[str
     return _changes(db_url)
 
 
-def _busy_workers(client: redis.Redis, prefix: str) -> int:
-    """Workers holding work of some run right now (the seed/revisit tokens aside)."""
-    holders: set[bytes] = set()
-    for key in client.scan_iter(f"{prefix}:run:*:busy"):
-        holders |= {m for m in client.zrange(key, 0, -1) if m not in (b"seed", b"revisit")}
-    return len(holders)
+def _all_taken(client: redis.Redis, prefix: str, requests: int) -> bool:
+    """The cycle's ``requests`` all enqueued (its dupefilter saw that many) and all taken by the workers
+    (every run's queue empty)."""
+    seen = sum(int(client.scard(key)) for key in client.scan_iter(f"{prefix}:cycle:*:seen"))
+    queued = sum(int(client.zcard(key)) for key in client.scan_iter(f"{prefix}:run:*:queue"))
+    return seen == requests and queued == 0
 
 
 @pytest.mark.postgres
@@ -165,9 +168,18 @@ def test_a_worker_killed_mid_crawl_loses_only_its_in_flight_pages(small_site: Ne
         try:
             victim, _ = procs.worker("victim")
             procs.worker("survivor")
-            site.gate.clear()  # article answers wait: both workers end up with requests in flight
+            # Feeds and articles wait: no feed is read, so the cycle's requests are the two feeds and C's
+            # 30 start requests, all in their runs' queues. A worker's crawler takes at most
+            # CONCURRENT_REQUESTS (16) of a queue and nothing it took finishes while the gate is closed (a
+            # held answer times out after DOWNLOAD_TIMEOUT, and its retry goes back to the queue): once
+            # every request is taken, each worker holds some of C's, whatever the order they were taken in.
+            # (Waiting for both to be in the runs' ``busy`` sets was not enough: the worker that queues
+            # requests takes them at once, the other only what is left at its next poll, maybe nothing.)
+            site.gated = ("/nota/", "/feed-")
+            site.gate.clear()
+            assert len(site.c) > CONCURRENT_REQUESTS
             cycle, _ = procs.start("cycle1", "run", "--once")
-            wait_until(lambda: _busy_workers(client, prefix) == 2 and site.held >= 2, timeout=120,
+            wait_until(lambda: _all_taken(client, prefix, len(site.c) + 2) and site.held >= 2, timeout=120,
                        what="both workers holding requests", procs=procs)
             victim.send_signal(signal.SIGKILL)
             victim.wait()
@@ -201,8 +213,10 @@ def test_redis_stopped_mid_cycle_is_one_line_each_and_the_crawl_resumes(small_si
 
     (tmp_path / "redis").mkdir()
     with _pg_schema() as db_url, private_redis(tmp_path / "redis") as server:
+        # A live worker's holds must outlast the outage this test makes (its lease is on Redis's clock,
+        # which goes on while Redis is away): nothing here needs one to run out, so no load makes it.
         env = redis_env(server.url, new_prefix(), CASEWATCH_VAR_DIR=str(tmp_path / "var"),
-                        CASEWATCH_WORKER_LEASE="30")
+                        CASEWATCH_WORKER_LEASE="600")
         procs = Processes(tmp_path, site.config(tmp_path), db_url, env)
         try:
             _, log1 = procs.worker("worker1")

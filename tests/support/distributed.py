@@ -49,9 +49,10 @@ class NewsSite:
     """``pages`` articles (/nota/N) and three sources over them: feed A (the first 60%), feed B (the
     last 60%: the middle fifth is in both) and a page source C watching 30 articles of B's.
 
-    Every GET is counted (``hits``); ``gate`` (set by default) holds article answers while cleared,
-    so a test can have a crawl stopped mid-way with requests in flight; ``edited`` articles carry an
-    edit (and their feed entry says so). ETags as most servers send them.
+    Every GET is counted (``hits``); ``gate`` (set by default) holds the answers of the paths that
+    start with one of ``gated`` (the articles) while cleared, so a test can have a crawl stopped
+    mid-way with requests in flight; ``edited`` articles carry an edit (and their feed entry says so).
+    ETags as most servers send them.
     """
 
     def __init__(self, pages: int) -> None:
@@ -60,6 +61,7 @@ class NewsSite:
         self.pages_gone: set[int] = set()  # answer 404
         self.hits: Counter[str] = Counter()
         self.held = 0
+        self.gated: tuple[str, ...] = ("/nota/",)
         self.gate = threading.Event()
         self.gate.set()
         self._lock = threading.Lock()
@@ -70,10 +72,10 @@ class NewsSite:
         self.c = range(self.pages - 30, self.pages)
 
     def serve(self, path: str, headers: Message) -> tuple[int, dict[str, str], bytes]:
-        """One GET: counted, held while the gate is closed (articles), answered with an ETag."""
+        """One GET: counted, held while the gate is closed (``gated`` paths), answered with an ETag."""
         with self._lock:
             self.hits[path] += 1
-        if path.startswith("/nota/") and not self.gate.is_set():
+        if path.startswith(self.gated) and not self.gate.is_set():
             with self._lock:
                 self.held += 1
             self.gate.wait()
