@@ -159,11 +159,27 @@ class Index:
         return found
 
     def scan(self, toks: list[str], sent_end: list[int]) -> list[Hit]:
+        """Every rule's matches, in text order (rules in index order at one word). A rule whose second
+        word is required is tried only when the next word of the sentence is that word: most are not."""
         hits: list[Hit] = []
+        known = self._candidates
         for pos, tok in enumerate(toks):
-            for rule in self.candidates(tok):
-                end = _match(rule.elems, 1, toks, pos + 1, sent_end[pos]) if len(rule.elems) > 1 else pos + 1
+            rules = known.get(tok)
+            if rules is None:
+                rules = self.candidates(tok)
+            if not rules:
+                continue
+            limit = sent_end[pos]
+            nxt = toks[pos + 1] if pos + 1 < limit else None
+            for rule in rules:
+                elems = rule.elems
+                if len(elems) == 1:
+                    hits.append(Hit(rule, pos, pos + 1))
+                    continue
+                second = elems[1]
+                if not second.optional and not second.gap and (nxt is None or not second.accepts(nxt)):
+                    continue
+                end = _match(elems, 1, toks, pos + 1, limit)
                 if end >= 0:
                     hits.append(Hit(rule, pos, end))
         return hits
-
