@@ -230,7 +230,8 @@ class Doc:
             raw.append(m.group())
             starts.append(m.start())
             ends.append(m.end())
-        toks = [_fold_word(w) for w in raw]
+        known = _FOLDED.get  # most words were folded before: a look-up, not a call
+        toks = [f if (f := known(w)) is not None else _fold_word(w) for w in raw]
         n = len(raw)
         sent_start, sent_end = [0] * n, [n] * n
         first = 0
