@@ -322,10 +322,13 @@ class Doc:
         return self._form(pos)
 
     def _form(self, pos: int) -> str | None:
-        word = self.raw[pos].lower()
-        if self.lang == "es" and _es_form(word) is None and (
+        raw = self.raw[pos]
+        word = raw.lower()
+        # A lower-case Spanish word that is no verb form: what every branch below returns. (Names and figures
+        # go the long way: most are filtered before a dictionary look-up, and few repeat.)
+        if self.lang == "es" and raw[0].islower() and _es_form(word) is None and (
                 pos + 1 >= len(self.toks) or self.toks[pos + 1] not in _ES_OBJECT_STARTS):
-            return None  # what every branch below returns for a word that is no verb form
+            return None
         prev = self.toks[pos - 1] if pos > 0 and not self.before(pos).strip() else ""
         if (prev in _DETERMINERS and not (prev == "a" and self.lang == "es")) or word in _PARTICIPLE_NOUNS:
             return None
