@@ -307,9 +307,7 @@ class Doc:
         """The punctuation and spaces between word ``pos - 1`` and word ``pos``."""
         if pos <= 0:
             return ""
-        if self._gaps:
-            return self._gaps[pos]
-        return self.text[self.ends[pos - 1]:self.starts[pos]]
+        return self._gaps[pos] if self._gaps else self.text[self.ends[pos - 1]:self.starts[pos]]
 
     def form(self, pos: int) -> str | None:
         """The verb form of word ``pos`` (None: not a verb), read in both languages."""
