@@ -75,11 +75,14 @@ def assign_story(session: Session, change: Change, title: str, text: str, now: d
         return None
     sig = signature(title, text, milestones=change.milestones or (), outlet=_outlet(session, change))
     change.signature = sig.to_json()
-    candidates = _candidates(session, now - WINDOW)
-    story_id, _score = best_story(sig, candidates)
-    if story_id is None:
-        story_id = add_story(session, title, now).id
-    else:
-        grow_story(session, story_id, now)
+    # The reads and the UPDATE below touch other rows than what is pending (this report's document and version):
+    # no autoflush before them, so the page's rows go in one flush, the change's (a second one per relevant page).
+    with session.no_autoflush:
+        candidates = _candidates(session, now - WINDOW)
+        story_id, _score = best_story(sig, candidates)
+        if story_id is None:
+            story_id = add_story(session, title, now).id
+        else:
+            grow_story(session, story_id, now)
     change.story_id = story_id
     return story_id

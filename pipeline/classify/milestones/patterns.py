@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from textkit import words
 
 CANDIDATE_CACHE = 10_000  # distinct words remembered by the index (the tuning set has ~10,000)
+PAIR_CACHE = 10_000  # (word that starts a rule, next word) pairs remembered
 
 
 class RuleError(ValueError):
@@ -140,6 +141,7 @@ class Index:
         self.stem_lengths = tuple(sorted({len(s) for s in self.stems}))
 
         self._candidates: dict[str, tuple[Rule, ...]] = {}  # per distinct word, filled as texts come
+        self._pairs: dict[tuple[str, str | None], tuple[Rule, ...]] = {}  # per pair of words that starts a rule
 
     def candidates(self, tok: str) -> tuple[Rule, ...]:
         """Rules that may start at this word (cached: a text repeats its words, a corpus too)."""
@@ -158,12 +160,34 @@ class Index:
             self._candidates[tok] = found
         return found
 
+    def _tried(self, tok: str, nxt: str | None) -> tuple[Rule, ...]:
+        """The rules that may match at a word followed by ``nxt`` (None: the sentence ends): those of one
+        word, and those whose second element is optional, a gap, or accepts ``nxt``. Cached per pair:
+        most words that start a rule are followed by a word that ends it ("de la", "la policía")."""
+        key = (tok, nxt)
+        found = self._pairs.get(key)
+        if found is None:
+            found = tuple(rule for rule in self.candidates(tok) if len(rule.elems) == 1 or rule.elems[1].optional
+                          or rule.elems[1].gap or (nxt is not None and rule.elems[1].accepts(nxt)))
+            if len(self._pairs) > PAIR_CACHE:
+                self._pairs.clear()
+            self._pairs[key] = found
+        return found
+
     def scan(self, toks: list[str], sent_end: list[int]) -> list[Hit]:
+        """Every rule's matches, in text order (rules in index order at one word)."""
         hits: list[Hit] = []
+        known = self._candidates
         for pos, tok in enumerate(toks):
-            for rule in self.candidates(tok):
-                end = _match(rule.elems, 1, toks, pos + 1, sent_end[pos]) if len(rule.elems) > 1 else pos + 1
+            rules = known.get(tok)
+            if rules is None:
+                rules = self.candidates(tok)
+            if not rules:
+                continue
+            limit = sent_end[pos]
+            for rule in self._tried(tok, toks[pos + 1] if pos + 1 < limit else None):
+                elems = rule.elems
+                end = _match(elems, 1, toks, pos + 1, limit) if len(elems) > 1 else pos + 1
                 if end >= 0:
                     hits.append(Hit(rule, pos, end))
         return hits
-

@@ -9,7 +9,7 @@ listing inflections by hand.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -25,6 +25,7 @@ FOLD_CACHE = 10_000
 # Spanish instead of ~86 MB for a dict of every form (and loaded only when a text needs a lemma);
 # a lookup costs ~20 us instead of ~1 us, and the caches below keep repeated words from paying it twice.
 LOW_MEMORY = True
+_UNREAD = object()  # a word whose verb form Doc.form has not read yet
 SHORT_SENTENCE = 5  # words: shorter body sentences are datelines and kickers, not the lead
 
 # A line break inside a paragraph (wrapped text files, PDFs) is not a sentence end; a blank line is.
@@ -216,6 +217,10 @@ class Doc:
     sentence_no: list[int] = field(default_factory=list)
     lang: str = "es"  # the language of the prose, from its function words: verb forms are read in it
     title_case: bool = False  # a headline With Every Word Capitalised
+    # Filled by ``read``: the text between words (``before``), and each word's verb form once read (the
+    # status rules ask the same word's form many times); a Doc built otherwise computes them on each call.
+    _gaps: list[str] = field(default_factory=list, repr=False, compare=False)
+    _forms: list[object] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def read(cls, title: str, text: str) -> Doc:
@@ -225,26 +230,29 @@ class Doc:
             raw.append(m.group())
             starts.append(m.start())
             ends.append(m.end())
-        toks = [_fold_word(w) for w in raw]
+        known = _FOLDED.get  # most words were folded before: a look-up, not a call
+        toks = [f if (f := known(w)) is not None else _fold_word(w) for w in raw]
         n = len(raw)
         sent_start, sent_end = [0] * n, [n] * n
         first = 0
         i = 0
         for brk in SENTENCE_END.finditer(full):
-            while i < n and starts[i] < brk.start():
-                sent_start[i] = first
-                i += 1
+            j = bisect_left(starts, brk.start(), i)  # the words before this break end the sentence
+            sent_start[i:j] = [first] * (j - i)
+            i = j
             if i > first:
                 sent_end[first:i] = [i] * (i - first)
                 first = i
         sent_start[i:] = [first] * (n - i)
         title_tokens = bisect_right(starts, len(title) - 1) if title else 0
-        es = sum(t in _ES_WORDS for t in toks)
-        en = sum(t in _EN_WORDS for t in toks)
+        es = sum(map(_ES_WORDS.__contains__, toks))
+        en = sum(map(_EN_WORDS.__contains__, toks))
         capitals = sum(w[0].isupper() for w in raw[:title_tokens] if len(w) > 3)
         long_words = sum(len(w) > 3 for w in raw[:title_tokens])
         doc = cls(full, raw, toks, starts, ends, sent_start, sent_end, title_tokens, [-1] * n,
                   "en" if en > es else "es", long_words > 2 and capitals > 0.7 * long_words)
+        doc._gaps = [""] + [full[e:s] for e, s in zip(ends, starts[1:], strict=False)]
+        doc._forms = [_UNREAD] * n
         doc.number_sentences()
         return doc
 
@@ -297,11 +305,28 @@ class Doc:
 
     def before(self, pos: int) -> str:
         """The punctuation and spaces between word ``pos - 1`` and word ``pos``."""
-        return self.text[self.ends[pos - 1]:self.starts[pos]] if pos > 0 else ""
+        if pos <= 0:
+            return ""
+        return self._gaps[pos] if self._gaps else self.text[self.ends[pos - 1]:self.starts[pos]]
 
     def form(self, pos: int) -> str | None:
         """The verb form of word ``pos`` (None: not a verb), read in both languages."""
-        word = self.raw[pos].lower()
+        forms = self._forms
+        if 0 <= pos < len(forms):
+            known = forms[pos]
+            if known is _UNREAD:
+                known = forms[pos] = self._form(pos)
+            return known  # type: ignore[return-value]
+        return self._form(pos)
+
+    def _form(self, pos: int) -> str | None:
+        raw = self.raw[pos]
+        word = raw.lower()
+        # A lower-case Spanish word that is no verb form: what every branch below returns. (Names and figures
+        # go the long way: most are filtered before a dictionary look-up, and few repeat.)
+        if self.lang == "es" and raw[0].islower() and _es_form(word) is None and (
+                pos + 1 >= len(self.toks) or self.toks[pos + 1] not in _ES_OBJECT_STARTS):
+            return None
         prev = self.toks[pos - 1] if pos > 0 and not self.before(pos).strip() else ""
         if (prev in _DETERMINERS and not (prev == "a" and self.lang == "es")) or word in _PARTICIPLE_NOUNS:
             return None
