@@ -210,7 +210,6 @@ REACTING = tuple(
 # The reactions among them that cannot be a step's own verb ("condenó" also sentences): what they welcome was news
 # before ("valoró la acusación fiscal presentada")
 WELCOMING = tuple("salud celebr valor welcom prais hail".split())
-HELD = frozenset({"hearing", "trial"})  # steps "celebrar" holds rather than welcomes
 # Verbs of a court deciding on an indictment filed before ("admitió la acusación", "confirms indictment")
 JUDGING_AN_INDICTMENT = words_of(
     "admitir confirmar validar revisar declarar controlar admit confirm uphold review validate declare")

@@ -133,8 +133,8 @@ def ordered_to_come(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict])
         verdict = verdicts[id(h)]
         if h.rule.key not in ("trial", "testimony") or verdict.status != TAKEN or verdict.verb is None:
             continue
-        again = h.rule.key == "testimony" or any(doc.toks[p] in lx.AGAIN for p in range(max(0, h.start - 2), h.end))
-        if again and doc.verb_lemma(verdict.verb) in lx.ORDERING:
+        anew = any(doc.toks[p] in lx.AGAIN for p in range(max(0, h.start - 2), h.end))
+        if (h.rule.key == "testimony" or anew) and doc.verb_lemma(verdict.verb) in lx.ORDERING:
             verb = doc.span(verdict.verb, verdict.verb + 1)
             what = "ordered, still to be given" if h.rule.key == "testimony" else "ordered anew, still to be held"
             verdicts[id(h)] = Verdict(ANNOUNCED, f"{what}: '{verb}'")
@@ -149,7 +149,7 @@ def what_is_judged_or_welcomed(doc: Doc, mentions: list[Hit], verdicts: dict[int
         if h.rule.key == "statement" or verdict.status != TAKEN or verdict.verb is None:
             continue
         verb = doc.span(verdict.verb, verdict.verb + 1)
-        if doc.toks[verdict.verb].startswith(lx.WELCOMING) and h.rule.key not in lx.HELD:  # "celebró una audiencia"
+        if doc.toks[verdict.verb].startswith(lx.WELCOMING) and h.rule.key not in lx.SESSIONS:  # "celebró una audiencia"
             verdicts[id(h)] = Verdict(BACKGROUND, f"what '{verb}' welcomes")
         elif h.rule.key == "indictment" and doc.verb_lemma(verdict.verb) in lx.JUDGING_AN_INDICTMENT:
             verdicts[id(h)] = Verdict(BACKGROUND, f"what the court decides on: '{verb}'")
