@@ -303,6 +303,20 @@ def test_words_that_report_no_step_of_that_type(title: str, text: str, mtype: st
     # what is counted down to has not happened
     ("In Juliaca, mothers count the days until the trial", "Every morning a mother walks past the courthouse.",
      "trial", "announced", "'until'"),
+    # a subject "no ..." negates its verb across an adverb ("no member ... has been formally charged")
+    ("IDL: two years of impunity", "The investigation remains at a preliminary stage and no member of the army has "
+     "been formally charged, the institute writes.", "formal_investigation", "background", "negated 'no'"),
+    # a headline charge that is the formalization told in the body: the formalization is news, not context
+    ("Peru prosecutors charge four officers over Juliaca deaths - Reuters", "Peru prosecutors charge four officers "
+     "over Juliaca deaths. Peruvian prosecutors on Thursday formally charged four police officers over the killing "
+     "of protesters.", "formal_investigation", "taken", "verb of action 'charged'"),
+    # a year in a headline kicker, or the year of what a participle tells, does not date the step
+    ("Juliaca 2011: Sala Penal de Puno confirma sentencia contra policías", "La Sala Penal de Apelaciones de Puno "
+     "confirmó la condena impuesta a dos policías por las muertes en el aeropuerto.", "appeal", "taken",
+     "named in the headline"),
+    ("Dos investigados por la muerte de un policía en Juliaca dejan el penal", "La Sala de Apelaciones de Puno revocó "
+     "ayer la prisión preventiva dictada en 2023 contra los dos investigados.", "appeal", "taken",
+     "verb of action 'revocó'"),
     # what did not happen ("without demands") is no step; "sin embargo" and a "Sin X," opener negate nothing
     ("Two years on, Juliaca remembers its dead", "Relatives gathered at the cemetery on Thursday for a mass, without "
      "speeches or demands.", "statement", "background", "'without': no step"),

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pipeline.classify.dates import MAX_YEAR, MIN_YEAR
 from pipeline.classify.milestones import lexicon as lx
 from pipeline.classify.milestones.patterns import Hit
-from pipeline.classify.milestones.text import Doc
+from pipeline.classify.milestones.text import PARTICIPLE, Doc
 from textkit import MONTHS
 
 OLD_STEP_DAYS = 60  # a taken step dated this long before publication is a recap
@@ -90,6 +90,11 @@ def _year_date(doc: Doc, hit: Hit) -> date | None:
             continue
         if pos + 1 < len(toks) and toks[pos + 1].isdigit() and "-" in doc.before(pos + 1):
             continue  # a case number: "023-2023"
+        if pos + 1 < len(toks) and ":" in doc.before(pos + 1):
+            continue  # a headline kicker: "Juliaca 2011: Sala confirma sentencia"
+        if pos > hit.end and any(doc.form(p) == PARTICIPLE and doc.lemma(p - 1) not in lx.AUXILIARIES | lx.PASSIVE
+                                 for p in range(hit.end, pos)):
+            continue  # the year of what a participle tells: "revocó la prisión preventiva dictada en 2023"
         around = (*range(max(lo, pos - 6), pos), *range(pos + 1, min(hi, pos + 4)))  # "muertes del 9 de enero de"
         if any(toks[p] in lx.NOT_STEP_DATE_BEFORE for p in around):
             continue  # the events' year: "las muertes de enero de 2023", "the 2022 protest killings"

@@ -129,14 +129,15 @@ class Reader(Clauses):
         doc = self.doc
         lo = doc.sentence(pos)[0]
         start = pos
-        while start - 1 >= lo and doc.lemma(start - 1) in lx.AUXILIARIES | lx.PASSIVE | {"se"}:
+        while start - 1 >= lo and (doc.lemma(start - 1) in lx.AUXILIARIES | lx.PASSIVE | {"se"}
+                                   or doc.toks[start - 1].endswith(("ly", "mente"))):  # "has been formally"
             start -= 1
         for p in range(max(lo, start - 2), start):
             if doc.toks[p] in lx.NEGATIONS:
                 return p
         for p in range(start - 1, max(lo, start - 25) - 1, -1):  # "ninguna de las carpetas ha pasado a"
-            if doc.toks[p] in lx.NONE_SUBJECTS:
-                return p
+            if doc.toks[p] in lx.NONE_SUBJECTS or (doc.toks[p] == "no" and doc.form(p + 1) is None):
+                return p  # "no member of the army has been charged"
             if doc.form(p) is not None or doc.toks[p] in lx.SUBORDINATORS:
                 break
         return None

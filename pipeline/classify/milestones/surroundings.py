@@ -41,10 +41,16 @@ def what_the_earlier_asks(doc: Doc, mentions: list[Hit], verdicts: dict[int, Ver
 OPERATIVE = ("the operative part of a resolution", "ordered by an article of the resolution")
 
 
+# The reasons of a headline step given up for another step of the text that tells the same news (find.py):
+# the headline still reports a step.
+SAME_STEP = ("a charge that is the ", "a generic wording: the step is ")
+
+
 def context_without_news(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict]) -> None:
     """The second sentence carries news only in a text whose headline or first sentence reports a step;
     otherwise (a memorial, a profile, "the appeal still has no date") what it says happened is context."""
-    if not any(verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] < 1 for h in mentions):
+    if not any((verdicts[id(h)].status == TAKEN or verdicts[id(h)].reason.startswith(SAME_STEP))
+               and doc.sentence_no[h.start] < 1 for h in mentions):
         for h in mentions:
             if verdicts[id(h)].status == TAKEN and doc.sentence_no[h.start] >= 1 and h.rule.key != "statement" \
                     and not verdicts[id(h)].reason.startswith(OPERATIVE):  # a resolution's articles are its news
