@@ -1,7 +1,7 @@
 """Experiment: does a small learned decision layer over the rules' milestones help on fresh text?
 
-    .venv/bin/python eval/rerank_experiment.py cache     # today's rules (learned=False) over v2-v19, once
-    .venv/bin/python eval/rerank_experiment.py fresh     # v12-v17 read by the classifier first scored on each
+    .venv/bin/python eval/rerank_experiment.py cache     # today's rules (learned=False) over the tuning set
+    .venv/bin/python eval/rerank_experiment.py fresh     # v12-v21 read by the classifier first scored on each
     .venv/bin/python eval/rerank_experiment.py loso [--train now|fresh|mix] [--words] [--no-primary-model]
     .venv/bin/python eval/rerank_experiment.py final T_DEMOTE T_PROMOTE [MARGIN] --train fresh  # the one look
     .venv/bin/python eval/rerank_experiment.py weights T_DEMOTE T_PROMOTE --train fresh  # rules/rerank.json
@@ -12,7 +12,7 @@ lead, later; primary or not, the primary's type, other taken steps), the languag
 The target is "the labels have that type taken". A logistic regression (pure Python: no numpy in .venv)
 re-decides: a taken step whose probability of being taken is below 1 - T_DEMOTE becomes background, a
 non-taken step of a type not taken whose probability is above T_PROMOTE becomes taken. Thresholds are chosen
-on the out-of-fold predictions of the leave-one-set-out runs over v2-v17; v18 and v19 are looked at once.
+on the out-of-fold predictions of the leave-one-set-out runs over the fresh readings of v12-v21; v22 is the test.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from pipeline.classify.milestones import rerank
 
 CACHE = Path(__file__).resolve().parents[1] / "var" / "rerank-cache.pkl"
 TRAIN_SETS = ["v2", "v4", "v5", "v6", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17"]
-TEST_SETS = ["v18", "v19"]
+TEST_SETS = ["v22"]  # the layer's test: held out whole, scored once by `make eval SET=v22` (never cached)
 FIGURES = ("taken_precision", "taken_recall", "primary_accuracy", "background_only_clean")
 SHORT = {"taken_precision": "P", "taken_recall": "R", "primary_accuracy": "prim", "background_only_clean": "bg"}
 
@@ -73,7 +73,7 @@ def groups() -> dict[str, list[tuple[Path, str]]]:
 
 
 def cache() -> None:
-    """The rules' output on every item of v2-v19 (the classifier as eval/run.py runs it), saved once."""
+    """The rules' output on every item of the tuning set (the classifier as eval/run.py runs it), saved once."""
     from config.schema import load_config
     from pipeline.classify.milestones import find_milestones
     from pipeline.classify.relevance import classify
@@ -97,7 +97,7 @@ def cache() -> None:
 # The classifier each fresh set was scored with once, before anyone tuned on it (its README): its output on that set
 # is what the rules give on fresh text, which the rules' output on the sets they were tuned on is not.
 FRESH_COMMITS = {"v12": "438d4e8", "v13": "aa2346b", "v14": "323c2dc", "v15": "d38982f", "v16": "b86d973",
-                 "v17": "9597831"}
+                 "v17": "9597831", "v18": "483d553", "v19": "85b63dc", "v20": "877a01f", "v21": "918cbff"}
 FRESH_CACHE = CACHE.with_name("rerank-fresh.pkl")
 _CHILD = """
 import importlib.util, pickle, sys
@@ -123,7 +123,7 @@ sys.stdout.buffer.write(pickle.dumps(out))
 
 
 def fresh() -> None:
-    """Each of v12-v17 read by the classifier it was first scored with (a detached worktree of that commit)."""
+    """Each fresh set read by the classifier it was first scored with (a detached worktree of that commit)."""
     import subprocess
     import tempfile
 
@@ -201,12 +201,12 @@ def redecide(cands: Sequence[Cand], probs: Sequence[float], t_demote: float, t_p
     not taken; the primary is the rules' primary if still taken, else the first taken in the rules' order."""
     out = list(cands)
     for k, (c, p) in enumerate(zip(cands, probs, strict=True)):
-        if c.status == "taken" and p < 1 - t_demote:
+        if c.status == "taken" and p < 1 - t_demote and not (KEEP_PRIMARY and c.primary):
             out[k] = replace(c, status="background", primary=False)
     taken_types = {c.type for c in out if c.status == "taken"}
     best: dict[str, int] = {}
     for k, (c, p) in enumerate(zip(out, probs, strict=True)):
-        if c.status in promote_from and c.type not in taken_types and p > t_promote \
+        if c.status in promote_from and c.type not in taken_types and p > t_promote and rerank.promotable(c.reason) \
                 and (c.type not in best or p > probs[best[c.type]]):
             best[c.type] = k
     for k in best.values():
@@ -259,7 +259,7 @@ GRID_D = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.01)  # 1.01: never demote
 GRID_P = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.01)  # 1.01: never promote
 
 
-LOSS_WEIGHT = 3.0
+LOSS_WEIGHT, KEEP_PRIMARY = 3.0, False  # --loss-weight; --keep-primary: the rules' primary is never demoted
 MARGINS = (9.0, 0.3, 0.1, 0.0)  # 9: the rules' primary always stays
 
 
@@ -319,18 +319,17 @@ def loso(evals: dict[str, list[Row]], pool: list[Row], words: bool, l2: float, p
             if key in results:
                 say(f"  {name} at {k}: {fmt(results[key][1])}")
     for mg in MARGINS:
-        key = (td, tp, mg)
-        say(f"  at T_DEMOTE={td} T_PROMOTE={tp} with primary margin {mg}: {fmt(results[key][1])}")
+        say(f"  at T_DEMOTE={td} T_PROMOTE={tp} with primary margin {mg}: {fmt(results[(td, tp, mg)][1])}")
     return td, tp
 
 
 def final(pool: list[Row], tests: list[Row], td: float, tp: float, words: bool, l2: float,
           promote_from: tuple[str, ...], mg: float = 9.0) -> None:
-    """The one look: trained on the whole pool (v2-v17 only), applied to v18 and v19 as the rules read them now."""
+    """The one look: trained on the whole pool, applied to TEST_SETS as the rules read them now."""
     assert not {r.set for r in pool} & set(TEST_SETS)
     w = train(flat(design(pool, words), labels(pool)), l2=l2)
     wp = train(flat(design(pool, words), labels(pool, primary=True)), l2=l2)
-    for name, rows in [*((s, [r for r in tests if r.set == s]) for s in TEST_SETS), ("v18+v19", tests)]:
+    for name, rows in [*((s, [r for r in tests if r.set == s]) for s in TEST_SETS), ("all tests", tests)]:
         decided = [redecide(r.cands, [prob(w, f) for f in fs], td, tp, promote_from, [prob(wp, f) for f in fs], mg)
                    for r, fs in zip(rows, design(rows, words), strict=True)]
         print(f"{name:8} {len(rows)} texts  rules {fmt(figures(rows, [r.cands for r in rows]))}   "
@@ -363,10 +362,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--words", action="store_true", help="add the stems of the candidate's sentence as features")
     ap.add_argument("--l2", type=float, default=1e-3)
     ap.add_argument("--no-primary-model", action="store_true", help="keep the rules' primary (the shipped layer)")
+    ap.add_argument("--keep-primary", action="store_true", help="never demote the rules' primary step")
     ap.add_argument("--loss-weight", type=float, default=3.0, help="how much a figure's loss counts against gains")
     ap.add_argument("--promote-from", default="background", help="comma-separated statuses a step may be promoted from")
     ap.add_argument("--train", default="now", choices=["now", "fresh", "mix"],
-                    help="now: the rules of today on v2-v17; fresh: v12-v17 as the classifier first scored them; "
+                    help="now: the rules of today on v2-v17; fresh: v12-v21 as the classifier first scored them; "
                          "mix: both (LOSO then scores the fresh readings)")
     args = ap.parse_args(argv)
     if args.cmd == "cache":
@@ -380,8 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     first: list[Row] = pickle.loads(FRESH_CACHE.read_bytes()) if args.train != "now" else []
     pool = {"now": now, "fresh": first, "mix": now + first}[args.train]
     promote_from = tuple(args.promote_from.split(","))
-    global LOSS_WEIGHT, MARGINS
-    LOSS_WEIGHT = args.loss_weight
+    global LOSS_WEIGHT, MARGINS, KEEP_PRIMARY
+    LOSS_WEIGHT, KEEP_PRIMARY = args.loss_weight, args.keep_primary
     if args.no_primary_model:
         MARGINS = (9.0,)
     if args.cmd == "weights":

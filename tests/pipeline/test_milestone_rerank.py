@@ -4,6 +4,7 @@ how a flip explains itself, and how the primary role and the one-step-per-status
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 
 from pipeline.classify.milestones import Milestone, find_milestones, reported
@@ -44,14 +45,25 @@ def test_a_request_only_maintained_at_a_hearing_is_no_indictment_and_the_flip_sa
     assert len({(m.type, m.status) for m in found}) == len(found)
 
 
-def test_a_ruling_the_rules_left_to_the_appeal_is_taken() -> None:
-    rules = by_type(find_milestones(*CONFIRMED, language="en", published=DAY, learned=False))
-    assert [m.status for m in rules["ruling"]] == ["background"]
-    found = find_milestones(*CONFIRMED, language="en", published=DAY, learned=True)
-    assert [(m.type, m.status, m.primary) for m in found] == [("appeal", "taken", True), ("ruling", "taken", False)]
-    assert found[1].reason.startswith("learned layer: p(taken) 0.9")
-    # the rules take a ruling decided on appeal now, but this one's sentence dates the 2011 deaths: an earlier step
-    assert "the rules said background: dated 12/2011" in found[1].reason and "decided on appeal" in found[1].reason
+def test_the_layer_never_takes_a_step_the_text_dates_long_before_and_is_on_by_default() -> None:
+    rules = find_milestones(*CONFIRMED, language="en", published=DAY, learned=False)
+    assert [(m.type, m.status) for m in rules] == [("appeal", "taken"), ("ruling", "background")]
+    assert rules[1].reason.startswith("dated 12/2011, long before publication")
+    assert find_milestones(*CONFIRMED, language="en", published=DAY) == rules  # the default reads with the layer
+    sure = Layer({"type=ruling": 9.0}, t_demote=0.8, t_promote=0.9)
+    for reason, promoted in [("dated 12/2011, long before publication: an earlier step", False),
+                             ("negated 'no' 'formalizó': no step", False), ("recalled: 'recordó que'", False),
+                             ("pluperfect 'had' 'opened': an earlier step", False),
+                             ("a noun phrase without a verb of action", True)]:
+        steps = [step("appeal", "taken", True), replace(step("ruling", "background"), reason=reason)]
+        out = rerank(*CONFIRMED, "en", steps, sure)
+        assert [m.status for m in out if m.type == "ruling"] == ["taken" if promoted else "background"], reason
+
+
+def test_the_default_reading_is_the_rules_with_the_layer() -> None:
+    assert find_milestones(*MAINTAINED, language="en", published=DAY) == find_milestones(
+        *MAINTAINED, language="en", published=DAY, learned=True) != find_milestones(
+        *MAINTAINED, language="en", published=DAY, learned=False)
 
 
 def step(mtype: str, status: str, primary: bool = False, sentence: str = "") -> Milestone:
@@ -94,5 +106,6 @@ def test_features_name_what_the_rules_said_and_where_the_step_stands() -> None:
 
 def test_the_weights_were_learned_without_the_fresh_test_sets() -> None:
     data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
-    assert not {"v18", "v19"} & set(data["trained_on"])
+    # trained on the ten fresh readings v12-v21; v22, the round's untouched set, is not among them
+    assert data["trained_on"] == [f"v{n}" for n in range(12, 22)]
     assert 0.5 <= data["t_demote"] <= 1 and 0.5 <= data["t_promote"] <= 1

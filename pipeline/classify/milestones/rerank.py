@@ -53,12 +53,23 @@ _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|‘[^’]*’")
 _SENT_END = re.compile(r"[.!?…]\s+(?=[\"“«¿¡(]?[A-ZÁÉÍÓÚÑ])")
 _DATELINE = re.compile(r"^\s*\(?[A-ZÁÉÍÓÚÑ][\w.,' ]{1,30}\)?\s*(?:\(\w+\)\s*)?[–—-]\s")  # "Washington, D.C. – "
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
+_DIGITS = re.compile(r"\d+")  # "dated 12/2023, long": the rule, not the date
 _QUOTE_MARKS = "\"“”«»"
+
+
+# Background the text itself marks as past or as no step: a date long before publication, a negation, a recall, a
+# pluperfect. The layer may doubt a rule that read a noun phrase or a reaction, never one of these.
+_HARD = re.compile(r"\bdated\b|\bnegated\b|\brecalled\b|\bpluperfect\b|an earlier step|times before")
+
+
+def promotable(reason: str) -> bool:
+    """Whether the layer may make a step the rules left in the background taken."""
+    return not _HARD.search(reason)
 
 
 def reason_cat(reason: str) -> tuple[str, str]:
     """The rule that decided, in its first words, and the first words of the last part of a chained reason."""
-    parts = [p for p in re.split(r"[;:(]", _QUOTED.sub("", reason)) if p.strip()]
+    parts = [p for p in re.split(r"[;:(]", _DIGITS.sub("#", _QUOTED.sub("", reason))) if p.strip()]
     if not parts:
         return "none", "none"
     return " ".join(fold(w) for w in parts[0].split()[:3]), " ".join(fold(w) for w in parts[-1].split()[:3])
@@ -163,6 +174,7 @@ def rerank(title: str, text: str, language: str, steps: Sequence[S], model: Laye
     promoted: dict[str, int] = {}
     for k, (s, p) in enumerate(zip(out, probs, strict=True)):
         if s.status == BACKGROUND and k not in demoted and s.type not in taken_types and p > model.t_promote \
+                and promotable(s.reason) \
                 and (s.type not in promoted or p > probs[promoted[s.type]]):
             promoted[s.type] = k
     for k in promoted.values():
