@@ -348,3 +348,19 @@ def test_lost_immunity_is_no_constitutional_complaint() -> None:
 def test_recaps_and_headline_futures_report_no_step(title: str, text: str, mtype: str) -> None:
     found = find_milestones(title, text, published=PUBLISHED)
     assert not any(m.type == mtype and m.status == "taken" for m in found), found
+
+
+@pytest.mark.parametrize(("title", "text", "held"), [
+    # a hearing dated yesterday that was called off, with no new day, was not held
+    ("Caso Juliaca: tres policías esperan su audiencia", "La audiencia de control de acusación contra tres policías, "
+     "programada para ayer, fue suspendida por la ausencia de un abogado. El juzgado no fijó nueva fecha.", False),
+    ("Juliaca officers wait for their hearing", "The hearing on the indictment of three officers, held on Tuesday, was "
+     "postponed after an hour because a lawyer was ill.", True),
+    ("Juliaca officers wait", "The hearing on the indictment of three officers, due on Tuesday, was postponed because "
+     "a lawyer was ill. The court has not set a new date.", False),
+    # one that opened before it was suspended, or that the court set anew, is news
+    ("Caso Juliaca: tres policías esperan su audiencia", "La audiencia de control de acusación contra tres policías se "
+     "instaló ayer, pero fue suspendida por la ausencia de un abogado.", True),
+])
+def test_a_hearing_called_off_was_not_held(title: str, text: str, held: bool) -> None:
+    assert ("taken" in statuses(title, text).get("hearing", set())) is held, statuses(title, text)

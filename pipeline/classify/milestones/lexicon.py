@@ -118,6 +118,11 @@ DATED_STEPS = frozenset(("hearing",))
 DATED_WITHIN = 14
 # Verbs that set a hearing for a day: "programó la siguiente sesión para el 28 de abril" is news wherever it stands.
 SETTING = words_of("programar reprogramar fijar señalar senalar set schedule reschedule")
+# A hearing its sentence calls off ("se suspendió", "was postponed"): dated, it was not held (word beginnings) ...
+CALLED_OFF = ("suspend", "aplaz", "postpon", "posterg", "frustr", "cancel")
+# ... unless its sentence says it opened first, or the text gives it a new day (word beginnings).
+OPENED_FIRST = ("instal", "inici", "began", "opened", "held", "realiz")
+SET_ANEW = ("reprogram", "resched")
 # Steps an archiving in the same sentence closes: the archiving is the step.
 ARCHIVED_OBJECTS = frozenset(("complaint", "constitutional_complaint", "preliminary_investigation"))
 # Verbs of an appeals court deciding: what they confirm or revoke is the object of the appeal step.

@@ -68,6 +68,10 @@ def dated_hearings(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], 
     event_date = case.event_date if case else None
     for h in mentions:
         verdict = verdicts[id(h)]
+        if h.rule.key in lx.DATED_STEPS and verdict.status == TAKEN and "with a recent day" in verdict.reason \
+                and (off := called_off(doc, h)):  # "la audiencia, programada para ayer, fue suspendida"
+            verdicts[id(h)] = Verdict(BACKGROUND, f"called off: '{off}'; not held")
+            continue
         if h.rule.key not in lx.DATED_STEPS or verdict.status not in (BACKGROUND, ANNOUNCED):
             continue
         recap = verdict.status == BACKGROUND and not verdict.reason.startswith(
@@ -79,7 +83,17 @@ def dated_hearings(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], 
         day = step_date(doc, [h], dates, event_date, published, _answer(coming or setting))
         if day is None:
             continue
-        if recap and 0 <= (published_day - day).days <= lx.DATED_WITHIN:
+        if recap and 0 <= (published_day - day).days <= lx.DATED_WITHIN and not called_off(doc, h):
             verdicts[id(h)] = Verdict(TAKEN, f"held {day.isoformat()}, days before publication; {verdict.reason}")
         elif (coming or setting) and day > published_day:
             verdicts[id(h)] = Verdict(TAKEN, f"set for {day.isoformat()}; {verdict.reason}")
+
+
+def called_off(doc: Doc, hit: Hit) -> str | None:
+    """The word of the step's sentence that calls it off ("suspendida", "postponed"), unless it opened first or
+    the text gives it a new day ("se instaló ... pero fue suspendida", "reprogramó la audiencia")."""
+    lo, hi = doc.sentence(hit.start)
+    off = next((doc.toks[p] for p in range(lo, hi) if doc.toks[p].startswith(lx.CALLED_OFF)), None)
+    if off is None or any(doc.toks[p].startswith(lx.OPENED_FIRST) for p in range(lo, hi)):
+        return None
+    return None if any(tok.startswith(lx.SET_ANEW) for tok in doc.toks) else off
