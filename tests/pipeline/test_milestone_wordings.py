@@ -364,3 +364,14 @@ def test_recaps_and_headline_futures_report_no_step(title: str, text: str, mtype
 ])
 def test_a_hearing_called_off_was_not_held(title: str, text: str, held: bool) -> None:
     assert ("taken" in statuses(title, text).get("hearing", set())) is held, statuses(title, text)
+
+
+@pytest.mark.parametrize(("title", "taken"), [
+    # a trial that "goes on without a date" is not under way; one that goes on with its witnesses is
+    ("Caso Juliaca: el juicio contra cuatro policías sigue sin fecha, dos años después", False),
+    ("Juliaca 2011: juicio contra exministro por muertes en el aeropuerto sigue sin fecha", False),
+    ("Caso Juliaca: el juicio contra cuatro policías sigue con la declaración de testigos", True),
+])
+def test_a_trial_that_goes_on_without_a_date_is_not_under_way(title: str, taken: bool) -> None:
+    assert ("taken" in statuses(title).get("trial", set())) is taken, statuses(title)
+
