@@ -22,7 +22,6 @@ import json
 import math
 import pickle
 import random
-import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -152,10 +151,7 @@ def fresh() -> None:
 
 def features(title: str, text: str, lang: str, cands: Sequence[Cand], k: int, words: bool = False) -> list[str]:
     """The runtime layer's features (pipeline.classify.milestones.rerank), plus the sentence's stems if asked."""
-    f = rerank.features(title, text, lang, cands, k)
-    if words:
-        f += sorted({f"w={rerank.fold(w)[:5]}" for w in re.findall(r"\w+", cands[k].sentence) if len(w) > 3})
-    return f
+    return rerank.features(title, text, lang, cands, k, words)
 
 
 # ---------------------------------------------------------------- logistic regression (sparse, pure Python)
@@ -342,14 +338,14 @@ def final(pool: list[Row], tests: list[Row], td: float, tp: float, words: bool, 
     print("largest weights:", ", ".join(f"{n} {v:+.2f}" for n, v in sorted(w.items(), key=lambda kv: -abs(kv[1]))[:25]))
 
 
-def save_weights(pool: list[Row], td: float, tp: float, l2: float) -> None:
-    """Train on the whole pool (never v18, v19) and write the runtime layer's data file."""
+def save_weights(pool: list[Row], td: float, tp: float, l2: float, words: bool) -> None:
+    """Train on the whole pool (never TEST_SETS) and write the runtime layer's data file."""
     assert not {r.set for r in pool} & set(TEST_SETS)
-    w = train(flat(design(pool, False), labels(pool)), l2=l2)
+    w = train(flat(design(pool, words), labels(pool)), l2=l2)
     doc = {"about": "pipeline/classify/milestones/rerank.py: logistic weights over named features; written by "
                     "eval/rerank_experiment.py weights (see eval/rerank.md)",
            "trained_on": sorted({r.set for r in pool}), "examples": sum(len(r.cands) for r in pool), "l2": l2,
-           "t_demote": td, "t_promote": tp,
+           "t_demote": td, "t_promote": tp, "sentence_words": words,
            "weights": {n: round(v, 4) for n, v in sorted(w.items()) if abs(v) >= 1e-4}}
     rerank.WEIGHTS.write_text(json.dumps(doc, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"{rerank.WEIGHTS}: {len(doc['weights'])} weights", file=sys.stderr)
@@ -385,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.no_primary_model:
         MARGINS = (9.0,)
     if args.cmd == "weights":
-        save_weights(pool, args.thresholds[0], args.thresholds[1], args.l2)
+        save_weights(pool, args.thresholds[0], args.thresholds[1], args.l2, args.words)
     elif args.cmd == "loso":
         evals = {s: [r for r in (first if first else now) if r.set == s]
                  for s in (FRESH_COMMITS if first else TRAIN_SETS)}

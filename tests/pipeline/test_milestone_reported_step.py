@@ -8,11 +8,10 @@ from __future__ import annotations
 import pytest
 
 from pipeline.classify.milestones import (
-    find_milestones,
     reported,
     without_outlet,
 )
-from tests.support.milestones import CASE, PUBLISHED, statuses
+from tests.support.milestones import CASE, PUBLISHED, read_rules, statuses
 
 # --- The step a text reports, not every step it mentions ---------------------------------
 
@@ -58,7 +57,7 @@ def test_announced_is_never_taken(title: str, text: str, mtype: str) -> None:
      "for the officers.", "coercive_measure"),
 ])
 def test_a_demand_is_a_taken_statement_with_the_step_requested(title: str, text: str, requested: str) -> None:
-    found = find_milestones(title, text, published=PUBLISHED)
+    found = read_rules(title, text, published=PUBLISHED)
     assert (found[0].type, found[0].status, found[0].primary) == ("statement", "taken", True)
     assert {m.status for m in found if m.type == requested} == {"requested"}
     assert [m.type for m in reported(found)] == ["statement"]
@@ -75,7 +74,7 @@ def test_traps_are_no_taken_step(title: str, text: str, absent: str) -> None:
 
 
 def test_a_demand_to_repeal_a_law_is_a_statement() -> None:
-    found = find_milestones("Deudos exigen derogar la ley de amnistía", "", published=PUBLISHED)
+    found = read_rules("Deudos exigen derogar la ley de amnistía", "", published=PUBLISHED)
     assert found[0].type == "statement" and found[0].status == "taken"
     assert {m.status for m in found if m.type == "legislation"} <= {"requested", "background"}
 
@@ -92,7 +91,7 @@ def test_a_demand_to_repeal_a_law_is_a_statement() -> None:
      "coercive_measure"),
 ])
 def test_the_primary_step_is_the_one_the_headline_and_lead_report(title: str, text: str, primary: str) -> None:
-    found = find_milestones(title, text, published=PUBLISHED)
+    found = read_rules(title, text, published=PUBLISHED)
     prim = [m for m in found if m.primary]
     assert [m.type for m in prim] == [primary] and prim[0].status == "taken" and found[0] is prim[0]
     taken = [m for m in found if m.status == "taken"]
@@ -100,7 +99,7 @@ def test_the_primary_step_is_the_one_the_headline_and_lead_report(title: str, te
 
 
 def test_every_status_comes_with_its_reason_and_sentence() -> None:
-    found = find_milestones("Fiscalía formaliza investigación", "La Fiscalía formalizó ayer la investigación "
+    found = read_rules("Fiscalía formaliza investigación", "La Fiscalía formalizó ayer la investigación "
                             "preparatoria. La denuncia penal había sido presentada en 2023.", published=PUBLISHED)
     assert all(m.reason and m.sentence for m in found)
     complaint = next(m for m in found if m.type == "complaint")
@@ -133,9 +132,9 @@ def test_a_reaction_further_down_a_story_about_another_step_is_no_step_of_its_ow
     third sentence of a story on a formalization is part of that story, not a statement of its own."""
     text = ("La fiscalía formalizó ayer investigación preparatoria contra cuatro policías por las muertes de "
             "Juliaca. La disposición fue notificada a las partes. Los deudos saludaron la decisión.")
-    got = find_milestones("Fiscalía formaliza investigación por muertes en Juliaca", text, published=PUBLISHED)
+    got = read_rules("Fiscalía formaliza investigación por muertes en Juliaca", text, published=PUBLISHED)
     assert [m.type for m in reported(got)] == ["formal_investigation"]
-    alone = find_milestones("Deudos de Juliaca", "Los deudos saludaron ayer la decisión de la fiscalía.",
+    alone = read_rules("Deudos de Juliaca", "Los deudos saludaron ayer la decisión de la fiscalía.",
                             published=PUBLISHED)
     assert [m.type for m in reported(alone)] == ["statement"]  # a reaction that is the news stays one
 
@@ -146,13 +145,13 @@ def test_an_outlet_or_a_name_reports_no_step() -> None:
     assert without_outlet("Fiscalía amplía investigación | La República") == "Fiscalía amplía investigación"
     assert without_outlet("Caso Juliaca - claves de la investigación fiscal por las muertes") == \
         "Caso Juliaca - claves de la investigación fiscal por las muertes"  # no outlet: too long, lower case
-    got = find_milestones("Prosecutors short of staff", "Prosecutors lack staff, according to a memo seen by Peru "
+    got = read_rules("Prosecutors short of staff", "Prosecutors lack staff, according to a memo seen by Peru "
                           "Reports.", language="en")
     assert "report" not in {m.type for m in got}
 
 
 def test_a_ruling_told_after_the_measure_the_lead_reports_is_that_measure() -> None:
-    got = find_milestones("Juez ordena impedimento de salida para cuatro policías",
+    got = read_rules("Juez ordena impedimento de salida para cuatro policías",
                           "El juez de Puno dictó ayer impedimento de salida contra cuatro policías investigados por "
                           "las muertes en Juliaca. Así lo resolvió el juez tras una audiencia de seis horas.",
                           published=PUBLISHED)
@@ -162,11 +161,11 @@ def test_a_ruling_told_after_the_measure_the_lead_reports_is_that_measure() -> N
 def test_the_body_that_archives_a_complaint_names_no_complaint() -> None:
     """'La Subcomisión de Acusaciones Constitucionales archivó la denuncia': the committee's name says who
     archives; the news is the archiving (the complaint is then background, docs/architecture.md)."""
-    got = find_milestones("Subcomisión archiva denuncia constitucional por muertes en Juliaca",
+    got = read_rules("Subcomisión archiva denuncia constitucional por muertes en Juliaca",
                           "La Subcomisión de Acusaciones Constitucionales archivó la denuncia constitucional contra "
                           "la presidenta por las muertes del 9 de enero de 2023 en Juliaca.")
     assert [m.type for m in reported(got)] == ["archived"]
-    acting = find_milestones("", "La Subcomisión de Acusaciones Constitucionales aprobó el informe de calificación "
+    acting = read_rules("", "La Subcomisión de Acusaciones Constitucionales aprobó el informe de calificación "
                                  "de la denuncia por las muertes de Juliaca.")
     assert reported(acting)[0].type == "constitutional_complaint"  # the body acting on its own step still is one
 
@@ -179,7 +178,7 @@ def test_the_body_that_archives_a_complaint_names_no_complaint() -> None:
      "ambos suboficiales por homicidio.", "indictment"),
 ])
 def test_an_earlier_stage_of_the_proceeding_further_down_is_its_history(title: str, text: str, earlier: str) -> None:
-    found = find_milestones(title, text, published=PUBLISHED)
+    found = read_rules(title, text, published=PUBLISHED)
     assert found[0].primary and found[0].type != earlier
     got = {m.type: m for m in found if m.type == earlier}
     assert got[earlier].status == "background" and "earlier stage" in got[earlier].reason, got

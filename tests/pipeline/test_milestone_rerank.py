@@ -53,7 +53,7 @@ def test_the_layer_never_takes_a_step_the_text_dates_long_before_and_is_on_by_de
     sure = Layer({"type=ruling": 9.0}, t_demote=0.8, t_promote=0.9)
     for reason, promoted in [("dated 12/2011, long before publication: an earlier step", False),
                              ("negated 'no' 'formalizó': no step", False), ("recalled: 'recordó que'", False),
-                             ("pluperfect 'had' 'opened': an earlier step", False),
+                             ("pluperfect 'had' 'opened': an earlier step", False), ("recap: 'after'", False),
                              ("a noun phrase without a verb of action", True)]:
         steps = [step("appeal", "taken", True), replace(step("ruling", "background"), reason=reason)]
         out = rerank(*CONFIRMED, "en", steps, sure)
@@ -102,6 +102,14 @@ def test_features_name_what_the_rules_said_and_where_the_step_stands() -> None:
     assert {"type|status=trial|taken", "reason=rule for trial", "pos=body1-2", "type|primary_type=trial|ruling",
             "other_taken=1", "lang=en"} <= set(f)
     assert "pos=title" in features("Court rules", "x", "en", steps, 0)
+
+
+def test_the_words_of_the_step_s_sentence_are_features_when_the_layer_reads_them() -> None:
+    steps = [step("hearing", "taken", True, "La audiencia, programada para ayer, fue suspendida.")]
+    f = features("Juliaca", "La audiencia, programada para ayer, fue suspendida.", "es", steps, 0, words=True)
+    assert {"w=audie", "w=progr", "w=suspe", "w=para"} <= set(f) and "w=fue" not in f  # three letters: none
+    assert not any(n.startswith("w=") for n in features("Juliaca", "x", "es", steps, 0))
+    assert json.loads(WEIGHTS.read_text(encoding="utf-8"))["sentence_words"] is True
 
 
 def test_the_weights_were_learned_without_the_fresh_test_sets() -> None:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.classify.milestones import find_milestones
-from tests.support.milestones import PUBLISHED, statuses
+from tests.support.milestones import PUBLISHED, read_rules, statuses
 
 
 @pytest.mark.parametrize("text", [
@@ -58,7 +57,7 @@ def test_the_start_of_a_trial_set_for_a_date_is_a_hearing_set_not_a_trial_under_
 
 
 def test_a_session_of_the_trial_in_the_lead_is_the_trial_under_way_and_the_testimony_the_news() -> None:
-    found = find_milestones("Juicio por Juliaca: declaran los primeros testigos y peritos",
+    found = read_rules("Juicio por Juliaca: declaran los primeros testigos y peritos",
                             "En la tercera sesión del juicio oral por las muertes del 9 de enero de 2023, declararon "
                             "ayer dos testigos presenciales y el médico legista.", published=PUBLISHED)
     taken = {m.type: m for m in found if m.status == "taken"}

@@ -11,10 +11,9 @@ from datetime import date
 import pytest
 
 from pipeline.classify.milestones import (
-    find_milestones,
     reported,
 )
-from tests.support.milestones import PUBLISHED, main
+from tests.support.milestones import PUBLISHED, main, read_rules
 
 # --- Status ----------------------------------------------------------------------------------------
 
@@ -56,7 +55,7 @@ REQUESTED = [
 
 @pytest.mark.parametrize("sentence", REQUESTED)
 def test_requested(sentence: str) -> None:
-    found = find_milestones(sentence, "", published=PUBLISHED)
+    found = read_rules(sentence, "", published=PUBLISHED)
     assert found and {m.status for m in found} == {"requested"} and not any(m.primary for m in found)
     assert reported(found) == ()
 
@@ -93,7 +92,7 @@ NO_MILESTONE = [
 
 @pytest.mark.parametrize("text", NO_MILESTONE)
 def test_no_milestone(text: str) -> None:
-    assert find_milestones(text, "", published=PUBLISHED) == []
+    assert read_rules(text, "", published=PUBLISHED) == []
 
 
 @pytest.mark.parametrize(("text", "winner", "loser"), [
@@ -106,20 +105,20 @@ def test_no_milestone(text: str) -> None:
     ("El Congreso archivó la denuncia constitucional contra Boluarte.", "archived", "constitutional_complaint"),
 ])
 def test_specific_beats_generic(text: str, winner: str, loser: str) -> None:
-    got = [m.type for m in find_milestones(text, "")]
+    got = [m.type for m in read_rules(text, "")]
     assert got[0] == winner and loser in got[1:], got
 
 
 def test_title_decides_the_main_step() -> None:
     body = ("La Fiscalía formalizó la investigación contra el general. En 2023 los deudos habían presentado una "
             "denuncia penal y una denuncia constitucional.")
-    got = find_milestones("Poder Judicial dicta impedimento de salida contra general PNP", body)
+    got = read_rules("Poder Judicial dicta impedimento de salida contra general PNP", body)
     assert got[0].type == "coercive_measure"
     assert {"formal_investigation", "complaint", "constitutional_complaint"} <= {m.type for m in got}
 
 
 def test_one_milestone_per_type_and_status() -> None:
-    got = find_milestones("Fiscalía formaliza investigación",
+    got = read_rules("Fiscalía formaliza investigación",
                           "La Fiscalía formalizó la investigación preparatoria. La formalización fue notificada.")
     assert [(m.type, m.status) for m in got] == [("formal_investigation", "taken"),
                                                   ("formal_investigation", "background")]
@@ -132,14 +131,14 @@ def test_one_milestone_per_type_and_status() -> None:
     "Relatives demand pretrial detention for the officers",
 ])
 def test_a_demand_is_a_statement_and_the_step_demanded_is_requested(title: str) -> None:
-    got = find_milestones(title, "")
+    got = read_rules(title, "")
     assert (got[0].type, got[0].status, got[0].primary) == ("statement", "taken", True)  # the demand is the news
     assert len(got) == 2 and got[1].status == "requested"
     assert [m.type for m in reported(got)] == ["statement"]  # a requested step never reaches readers
 
 
 def test_a_step_only_demanded_ranks_below_a_real_one() -> None:
-    got = find_milestones("Deudos exigen prisión preventiva para los policías",
+    got = read_rules("Deudos exigen prisión preventiva para los policías",
                           "La Fiscalía citó a declarar a los mandos policiales la semana pasada.")
     assert [m.type for m in got] == ["statement", "testimony", "coercive_measure"]
 
@@ -158,6 +157,6 @@ def test_a_verb_in_another_clause_says_nothing_about_the_step() -> None:
 
 def test_a_look_back_title_reports_no_step_from_its_body() -> None:
     body = "Desde la apertura de diligencias preliminares hasta la formalización de la investigación, repasamos todo."
-    assert find_milestones("¿En qué va la investigación? Las claves del caso Juliaca", body) == []
-    got = find_milestones("Cronología: Fiscalía formalizó investigación del caso Juliaca", body)
+    assert read_rules("¿En qué va la investigación? Las claves del caso Juliaca", body) == []
+    got = read_rules("Cronología: Fiscalía formalizó investigación del caso Juliaca", body)
     assert [m.type for m in got] == ["formal_investigation"] and got[0].evidence == "formalizó investigación"

@@ -10,10 +10,7 @@ from __future__ import annotations
 import pytest
 
 from config.schema import MILESTONE_TYPES
-from pipeline.classify.milestones import (
-    find_milestones,
-)
-from tests.support.milestones import PUBLISHED
+from tests.support.milestones import PUBLISHED, read_rules
 
 SPANISH: dict[str, list[str]] = {
     "complaint": [
@@ -241,12 +238,12 @@ def test_every_type_has_three_sentences_in_both_languages() -> None:
 
 @pytest.mark.parametrize(("mtype", "sentence"), CASES)
 def test_main_milestone_type(mtype: str, sentence: str) -> None:
-    got = find_milestones(sentence, "", published=PUBLISHED)
+    got = read_rules(sentence, "", published=PUBLISHED)
     assert got and got[0].type == mtype, [(m.type, m.evidence) for m in got]
     assert got[0].evidence and got[0].evidence in sentence
 
 
 @pytest.mark.parametrize(("mtype", "sentence"), CASES[::5])
 def test_sentence_in_body_gives_the_same_type(mtype: str, sentence: str) -> None:
-    got = find_milestones("Noticias del caso", sentence, published=PUBLISHED)
+    got = read_rules("Noticias del caso", sentence, published=PUBLISHED)
     assert got and got[0].type == mtype

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.classify.milestones import (
-    find_milestones,
-)
-from tests.support.milestones import PUBLISHED, statuses
+from tests.support.milestones import PUBLISHED, read_rules, statuses
 
 
 @pytest.mark.parametrize(("title", "text", "mtype", "status", "why"), [
@@ -46,7 +43,7 @@ from tests.support.milestones import PUBLISHED, statuses
      "presented a report on the protests.", "statement", "background", "the call of the report"),
 ])
 def test_voices_recalls_and_vehicles(title: str, text: str, mtype: str, status: str, why: str) -> None:
-    found = [m for m in find_milestones(title, text, published=PUBLISHED) if m.type == mtype]
+    found = [m for m in read_rules(title, text, published=PUBLISHED) if m.type == mtype]
     assert found and found[0].status == status and why in found[0].reason, found
 
 
@@ -63,7 +60,7 @@ def test_voices_recalls_and_vehicles(title: str, text: str, mtype: str, status: 
      "dispuso el martes que las carpetas sean asumidas por la fiscalía de Puno.", "institutional"),
 ])
 def test_primary_step_wordings(title: str, text: str, primary: str) -> None:
-    found = find_milestones(title, text, published=PUBLISHED)
+    found = read_rules(title, text, published=PUBLISHED)
     assert found and found[0].primary and found[0].type == primary, found
 
 
@@ -88,7 +85,7 @@ def test_primary_step_wordings(title: str, text: str, primary: str) -> None:
      "testimony"),
 ])
 def test_wordings_that_report_no_such_step(title: str, text: str, absent: str) -> None:
-    found = find_milestones(title, text, published=PUBLISHED)
+    found = read_rules(title, text, published=PUBLISHED)
     assert not [m for m in found if m.type == absent and m.status == "taken"], found
 
 
@@ -153,13 +150,13 @@ def test_a_hearing_set_in_a_demands_body_is_still_news() -> None:
      "indictment", "background", ""),
 ])
 def test_steps_told_through_other_words(title: str, text: str, mtype: str, status: str, why: str) -> None:
-    found = [m for m in find_milestones(title, text, published=PUBLISHED) if m.type == mtype]
+    found = [m for m in read_rules(title, text, published=PUBLISHED) if m.type == mtype]
     assert found and found[0].status == status and why in found[0].reason, found
     assert status == "taken" or all(m.status != "taken" for m in found), found
 
 
 def test_according_to_a_statement_names_a_source() -> None:
-    found = find_milestones("Prosecutors formalize investigation against four officers", "The officers are "
+    found = read_rules("Prosecutors formalize investigation against four officers", "The officers are "
                             "suspected of homicide, according to a statement.", published=PUBLISHED)
     assert [m.type for m in found if m.status == "taken"] == ["formal_investigation"], found
 
@@ -206,7 +203,7 @@ def test_according_to_a_statement_names_a_source() -> None:
      "promulgación de la ley que concede amnistía a militares y policías.", "statement"),
 ])
 def test_wordings_of_a_step_taken(title: str, text: str, mtype: str) -> None:
-    found = find_milestones(title, text, published=PUBLISHED)
+    found = read_rules(title, text, published=PUBLISHED)
     assert any(m.type == mtype and m.status == "taken" for m in found), found
 
 
@@ -219,7 +216,7 @@ def test_wordings_of_a_step_taken(title: str, text: str, mtype: str) -> None:
      "primera sesión, la fiscalía reiteró el pedido de hasta 35 años de prisión.", "statement"),
 ])
 def test_words_that_report_no_step_of_that_type(title: str, text: str, mtype: str) -> None:
-    found = find_milestones(title, text, published=PUBLISHED)
+    found = read_rules(title, text, published=PUBLISHED)
     assert not any(m.type == mtype and m.status == "taken" for m in found), found
 
 
@@ -324,12 +321,12 @@ def test_words_that_report_no_step_of_that_type(title: str, text: str, mtype: st
      "por los familiares de doce víctimas.", "complaint", "taken", ""),
 ])
 def test_status_read_from_the_sentence(title: str, text: str, mtype: str, status: str, why: str) -> None:
-    found = [m for m in find_milestones(title, text, published=PUBLISHED) if m.type == mtype]
+    found = [m for m in read_rules(title, text, published=PUBLISHED) if m.type == mtype]
     assert found and found[0].status == status and why in found[0].reason, found
 
 
 def test_lost_immunity_is_no_constitutional_complaint() -> None:
-    found = find_milestones("Judge bars former president from leaving Peru", "A judge on Tuesday barred the former "
+    found = read_rules("Judge bars former president from leaving Peru", "A judge on Tuesday barred the former "
                             "president from leaving Peru. She was removed by Congress and lost presidential immunity.",
                             published=PUBLISHED)
     assert not any(m.type == "constitutional_complaint" and m.status == "taken" for m in found), found
@@ -346,7 +343,7 @@ def test_lost_immunity_is_no_constitutional_complaint() -> None:
      "hearing"),
 ])
 def test_recaps_and_headline_futures_report_no_step(title: str, text: str, mtype: str) -> None:
-    found = find_milestones(title, text, published=PUBLISHED)
+    found = read_rules(title, text, published=PUBLISHED)
     assert not any(m.type == mtype and m.status == "taken" for m in found), found
 
 

@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.classify.milestones import find_milestones
+from tests.support.milestones import read_rules
 
 PUBLISHED = datetime(2025, 9, 17, 15, 0, tzinfo=UTC)
 
 
 def taken(title: str, text: str, language: str = "es") -> set[str]:
-    return {m.type for m in find_milestones(title, text, language=language, published=PUBLISHED)
+    return {m.type for m in read_rules(title, text, language=language, published=PUBLISHED)
             if m.status == "taken"}
 
 

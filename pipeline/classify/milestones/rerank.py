@@ -8,7 +8,7 @@ disagreement flips: p < 1 - t_demote turns a taken step background, p > t_promot
 of a type not taken into a taken one. The flipped step's reason keeps the rules' reason and names the
 features that weighed most, so `classify` still explains it.
 
-Weights and thresholds: rules/rerank.json, written by eval/rerank_experiment.py (trained on v12-v17 as the
+Weights and thresholds: rules/rerank.json, written by eval/rerank_experiment.py (trained on v12-v21 as the
 classifier first read them, thresholds by leave-one-set-out; eval/rerank.md has the figures).
 """
 
@@ -53,13 +53,15 @@ _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|‘[^’]*’")
 _SENT_END = re.compile(r"[.!?…]\s+(?=[\"“«¿¡(]?[A-ZÁÉÍÓÚÑ])")
 _DATELINE = re.compile(r"^\s*\(?[A-ZÁÉÍÓÚÑ][\w.,' ]{1,30}\)?\s*(?:\(\w+\)\s*)?[–—-]\s")  # "Washington, D.C. – "
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
+_WORD = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d+")  # "dated 12/2023, long": the rule, not the date
 _QUOTE_MARKS = "\"“”«»"
 
 
 # Background the text itself marks as past or as no step: a date long before publication, a negation, a recall, a
-# pluperfect. The layer may doubt a rule that read a noun phrase or a reaction, never one of these.
-_HARD = re.compile(r"\bdated\b|\bnegated\b|\brecalled\b|\bpluperfect\b|an earlier step|times before")
+# pluperfect, a recap word ("tras", "two years after"). The layer may doubt a rule that read a noun phrase or a
+# reaction, never one of these.
+_HARD = re.compile(r"\bdated\b|\bnegated\b|\brecalled\b|\bpluperfect\b|an earlier step|times before|(^|; )recap: ")
 
 
 def promotable(reason: str) -> bool:
@@ -94,7 +96,13 @@ def position(title: str, text: str, sentence: str) -> str:
     return "body1-2" if n == 0 else "body3" if n == 1 else "body4+"
 
 
-def features(title: str, text: str, language: str, steps: Sequence[Step], k: int) -> list[str]:
+def sentence_words(sentence: str) -> list[str]:
+    """The first five letters of each longer word of the step's sentence ("w=acusa", "w=suspe"): what the
+    reason's first words do not say ("fue suspendida", "pidieron que")."""
+    return sorted({f"w={fold(w)[:5]}" for w in _WORD.findall(sentence) if len(w) > 3})
+
+
+def features(title: str, text: str, language: str, steps: Sequence[Step], k: int, words: bool = False) -> list[str]:
     """Named binary features of step k: their weights are the explanation."""
     c = steps[k]
     pos = position(title, text, c.sentence)
@@ -126,7 +134,7 @@ def features(title: str, text: str, language: str, steps: Sequence[Step], k: int
     same_type = sorted({o.status for o in steps if o.type == c.type and o is not c})
     if same_type:
         f.append("type_also_" + "_".join(same_type))
-    return f
+    return f + sentence_words(c.sentence) if words else f
 
 
 @dataclass(frozen=True)
@@ -134,6 +142,7 @@ class Layer:
     weights: dict[str, float]
     t_demote: float  # a taken step with p(taken) below 1 - t_demote becomes background
     t_promote: float  # a background step of a type not taken with p(taken) above t_promote becomes taken
+    words: bool = False  # the step's sentence's words are features too (sentence_words)
 
     def prob(self, feats: Sequence[str]) -> float:
         z = sum(self.weights.get(n, 0.0) for n in feats)
@@ -151,7 +160,7 @@ def layer() -> Layer:
     """rules/rerank.json, read once."""
     data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
     return Layer({str(k): float(v) for k, v in data["weights"].items()}, float(data["t_demote"]),
-                 float(data["t_promote"]))
+                 float(data["t_promote"]), bool(data.get("sentence_words", False)))
 
 
 def rerank(title: str, text: str, language: str, steps: Sequence[S], model: Layer | None = None) -> list[S]:
@@ -160,7 +169,7 @@ def rerank(title: str, text: str, language: str, steps: Sequence[S], model: Laye
     A demoted primary hands the role to the next taken step in the rules' order (a promoted one when none
     is left, the most probable)."""
     model = model or layer()
-    feats = [features(title, text, language, steps, k) for k in range(len(steps))]
+    feats = [features(title, text, language, steps, k, model.words) for k in range(len(steps))]
     probs = [model.prob(f) for f in feats]
     out = list(steps)
     demoted: set[int] = set()
