@@ -56,10 +56,21 @@ class ScopeNotFound(ValueError):
     """The scope selector matched nothing: the page's structure changed (never silently empty)."""
 
 
+# Every character ``str.split`` cuts at, but the space and the newline (tests/crawler/test_text.py checks the
+# list against every code point).
+OTHER_SPACES = ("\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+                "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_BLANK_LINES = re.compile(r"\n\n+")
+
+
 def normalize_text(text: str) -> str:
     """NFC, one space between words, stripped lines, at most one blank line between paragraphs."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE_CHARS.sub("", text)
+    if _lines_are_clean(text):
+        # Each line is its own " ".join(line.split()): only the blank lines are left to collapse, and the
+        # text is not cut into its thousands of words and joined again (every page's text comes here).
+        return _BLANK_LINES.sub("\n\n", text.strip("\n"))
     out: list[str] = []
     blank = False
     for raw in text.split("\n"):
@@ -72,6 +83,12 @@ def normalize_text(text: str) -> str:
         out.append(line)
         blank = False
     return "\n".join(out)
+
+
+def _lines_are_clean(text: str) -> bool:
+    """No line starts or ends with a space, none holds two in a row, and no other space character occurs."""
+    return not ("  " in text or " \n" in text or "\n " in text or text[:1] == " " or text[-1:] == " "
+                or any(c in text for c in OTHER_SPACES))
 
 
 def _one_line(text: str) -> str:
