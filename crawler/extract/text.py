@@ -14,12 +14,15 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
-from soupsieve import SelectorSyntaxError
+from typing import TYPE_CHECKING
 
 from crawler.extract import scope as lx
 from crawler.extract.dates import parse_date
+
+# BeautifulSoup (and soupsieve) load when a page first needs them: a scoped page is read from lxml's tree
+# alone (``_scoped``), and importing them cost ~50 ms of CPU in every crawl process.
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, NavigableString, Tag
 
 BLOCK_TAGS: frozenset[str] = frozenset({
     "address", "article", "aside", "blockquote", "caption", "dd", "details", "dialog", "div", "dl", "dt",
@@ -98,6 +101,8 @@ def _one_line(text: str) -> str:
 def _pieces(root: Tag) -> Iterator[str]:
     """Text of a tree with block boundaries as blank lines and <br> as newlines (iterative: deep
     nesting in hostile pages must not hit the recursion limit)."""
+    from bs4 import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
+
     stack: list[tuple[Tag | NavigableString | str, bool]] = [(root, False)]
     while stack:
         node, pre = stack.pop()
@@ -132,11 +137,15 @@ def html_to_text(fragment: str | bytes | None) -> str:
     so markup that was shown as text (``&lt;b&gt;``) stays literal text."""
     if not fragment:
         return ""
+    from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(fragment, "lxml")
     return block_text(soup)
 
 
 def _soup(html: str | bytes) -> BeautifulSoup:
+    from bs4 import BeautifulSoup
+
     return BeautifulSoup(html, "lxml")
 
 
@@ -145,6 +154,8 @@ class SelectorError(ValueError):
 
 
 def _select(soup: BeautifulSoup | Tag, selector: str) -> list[Tag]:
+    from soupsieve import SelectorSyntaxError
+
     try:
         return list(soup.select(selector))
     except SelectorSyntaxError as exc:
@@ -159,6 +170,8 @@ def _drop(soup: BeautifulSoup | Tag, selectors: Sequence[str]) -> None:
 
 def page_title(soup: BeautifulSoup) -> str:
     """og:title, else <title>, else the first <h1>."""
+    from bs4 import Tag
+
     og = soup.find("meta", attrs={"property": "og:title"})
     if isinstance(og, Tag) and (content := og.get("content")) and _one_line(str(content)):
         return _one_line(str(content))
@@ -191,6 +204,8 @@ def published_date(soup: BeautifulSoup, region: Tag | None = None) -> datetime |
 
     Not trafilatura/htmldate: they compare with today's date, and spiders must not read the clock.
     """
+    from bs4 import Tag
+
     candidates: list[str] = []
     for attr, value in DATE_META:
         for meta in soup.find_all("meta", attrs={attr: value}):
@@ -208,6 +223,8 @@ def published_date(soup: BeautifulSoup, region: Tag | None = None) -> datetime |
 
 
 def _lang(soup: BeautifulSoup) -> str | None:
+    from bs4 import Tag
+
     html = soup.find("html")
     lang = html.get("lang") if isinstance(html, Tag) else None
     return (str(lang).strip() or None) if lang else None
@@ -250,6 +267,8 @@ def main_text(
 
 def _soup_main_text(html: str | bytes, *, url: str | None, scope: str | None, remove: Sequence[str]) -> ExtractedPage:
     """``main_text`` through BeautifulSoup: every page without a scope, and scopes lxml's path leaves."""
+    from bs4 import Tag
+
     soup = _soup(html)
     title = page_title(soup)
     lang = _lang(soup)
