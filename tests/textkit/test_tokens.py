@@ -8,7 +8,7 @@ import re
 import sys
 
 from textkit import fold, words
-from textkit.tokens import split_words
+from textkit.tokens import _fold, split_words
 
 _FINDALL = re.compile(r"\w+").findall
 _EVERY_CHAR = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
@@ -42,3 +42,18 @@ def test_words_are_folded_tokens() -> None:
     assert words(text) == ["la", "fiscalia", "amplio", "por", "8", "meses", "la", "investigacion", "023", "2023",
                            "en", "juliaca"]
     assert words("") == [] and words(" ¿?¡! ") == []
+
+
+def test_fold_of_latin1_and_ascii_texts_is_the_spelled_out_fold() -> None:
+    """The byte table holds for every Latin-1 character alone and for any text of them (none combines with
+    its neighbour); texts with other characters take the spelled-out fold itself."""
+    latin1 = [chr(c) for c in range(256)]
+    for char in latin1:
+        assert fold(char) == _fold(char), hex(ord(char))
+    rng = random.Random(3)
+    pools = [latin1, [chr(c) for c in range(128)], [*latin1, "\u0301", "\u0303", "“", "—", "ﬁ", "İ", "Ω"]]
+    for pool in pools:
+        for _ in range(3000):
+            text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 60)))
+            assert fold(text) == _fold(text), repr(text)
+    assert fold("Fiscalía de Cápac: ÑAÑO, Straße, ½") == "fiscalia de capac: nano, strasse, 1⁄2"
