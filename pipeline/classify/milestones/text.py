@@ -226,8 +226,7 @@ class Doc:
     @classmethod
     def read(cls, title: str, text: str) -> Doc:
         full = f"{title}\n\n{text}" if title else text
-        # One split gives the words and the text between them ([gap, word, gap, ..., word, gap]); their
-        # offsets are the running sum of the parts' lengths (a Python loop over the matches cost twice this).
+        # One split: [gap, word, gap, ..., word, gap]; offsets are the running sum of the parts' lengths.
         parts = _TOKEN_SPLIT.split(full)
         raw = parts[1::2]
         offsets = list(accumulate(map(len, parts), initial=0))
