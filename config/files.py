@@ -86,7 +86,8 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 # libyaml, when PyYAML was built with it: the same nodes and values ~10x faster (every crawl process reads
 # the config: ~60 ms in Python for a 1000-URL source list and a case file). Its parser stops at 1000 levels
-# of nesting; anything it rejects is read again by the pure-Python loader, whose error is the one shown.
+# of nesting; anything it rejects is read again by the pure-Python loader, whose error is the one shown. A file
+# with a tab takes the pure-Python loader alone: libyaml accepts tabs between flow items that it refuses.
 _C_LOADER: Any = getattr(yaml, "CSafeLoader", None)
 
 
@@ -133,7 +134,7 @@ def read_limited_yaml(path: Path) -> Any:
     if len(raw) > MAX_BYTES:
         raise ConfigFileError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB: not read (config files are small)")
     text = raw.decode("utf-8")
-    if _C_LOADER is not None:
+    if _C_LOADER is not None and "\t" not in text:  # libyaml takes tabs where PyYAML refuses them ("[1,\t2]")
         try:
             return _read_with_libyaml(text)
         except yaml.YAMLError:

@@ -57,6 +57,7 @@ def test_the_same_values_as_the_pure_loader(tmp_path: Path, monkeypatch: pytest.
     "a: [1, 2\nb: 3\n",  # malformed
     "a:\n  - x\n - y\n",  # bad indentation
     "[" * 1200 + "]" * 1200,  # deeper than libyaml goes
+    "a: [1,\t2]\n",  # a tab libyaml would take
 ])
 def test_refused_with_the_pure_loaders_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     path = tmp_path / "f.yaml"
