@@ -18,6 +18,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from config.schema import Case
 from pipeline.classify.decision import Decision, decide_case, read_steps
@@ -63,6 +64,11 @@ class Snapshot:
     outlet: str = ""
     own_response: bool = True  # False for a feed entry or a redirect target: its ETag is not the URL's
     headline_only: bool = False  # an aggregator's result not resolved to the article: its headline alone
+
+    @cached_property
+    def body_sha256(self) -> str:
+        """The body's SHA-256 (hex): the document's checksum and the stored body's key, hashed once."""
+        return sha256_bytes(self.body)
 
 
 @dataclass(frozen=True)
@@ -195,7 +201,7 @@ def _remember_fetch(doc: Document, snap: Snapshot) -> None:
     lowered = {str(k).lower(): str(v) for k, v in snap.headers.items()} if snap.own_response else {}
     doc.etag = (lowered.get("etag") or None) and lowered["etag"][:512]
     doc.last_modified = (lowered.get("last-modified") or None) and lowered["last-modified"][:128]
-    doc.raw_sha256 = sha256_bytes(snap.body)
+    doc.raw_sha256 = snap.body_sha256
     if snap.outlet:
         doc.outlet = clean_text(snap.outlet).replace("\n", " ")[:200]
     doc.headline_only = snap.headline_only
@@ -207,7 +213,7 @@ def _version(session: Session, doc: Document, snap: Snapshot, title: str, text: 
     lowered = {k.lower(): v for k, v in headers.items()}
     return Version(
         document=doc, fetched_at=now, sha256=sha, title=title, text=text, published_at=snap.published_at,
-        raw_body=b"", raw_sha256=bodies.keep(session, snap.body), http_status=snap.status,
+        raw_body=b"", raw_sha256=bodies.keep(session, snap.body, snap.body_sha256), http_status=snap.status,
         fetched_url=snap.fetched_url or snap.url, content_type=snap.content_type[:200],
         etag=lowered.get("etag"), last_modified=lowered.get("last-modified"), headers=headers, run_id=run_id,
     )

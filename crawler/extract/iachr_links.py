@@ -10,11 +10,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from bs4 import BeautifulSoup
 from parsel import Selector
 from scrapy.http import TextResponse
 
-from crawler.extract.iachr_release import release_date
 from crawler.extract.text import block_text
 from crawler.extract.urls import canonical_url
 
@@ -100,6 +98,10 @@ def release_card(anchor: Selector, link: ReleaseLink, base: str) -> ReleaseCard:
 
     The title is the link text, or the card's heading when the link only says "Leer más".
     """
+    from bs4 import BeautifulSoup  # loaded with the first card, not by every crawl process
+
+    from crawler.extract.iachr_release import release_date  # which loads BeautifulSoup too
+
     card = anchor
     for ancestor in list(anchor.xpath("ancestor::*"))[::-1][:4]:  # nearest first
         elsewhere = any(

@@ -20,14 +20,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
-from soupsieve import SelectorSyntaxError
-
 from crawler.extract.dates import parse_date
 from crawler.extract.text import ScopeNotFound, SelectorError, normalize_text
 from crawler.extract.urls import canonical_url
 
-if TYPE_CHECKING:  # pypdf is loaded by the first PDF read, not by every crawl process
+if TYPE_CHECKING:  # pypdf and BeautifulSoup load with the first PDF or page of links, not in every crawl process
+    from bs4 import Tag
     from pypdf import PageObject, PdfReader
 
 PDF_MAGIC = b"%PDF-"
@@ -271,6 +269,9 @@ def pdf_links(html: str | bytes, *, url: str, scope: str | None = None, remove: 
     (ScopeNotFound / SelectorError as there). A link counts when its path ends with ``.pdf`` or its
     ``type``, text, title or aria-label says PDF (download buttons on gob.pe, Defensoría...).
     """
+    from bs4 import BeautifulSoup, Tag
+    from soupsieve import SelectorSyntaxError
+
     soup = BeautifulSoup(html, "lxml")
     try:
         for selector in remove:

@@ -103,6 +103,8 @@ def json_ld(root: etree._Element) -> Iterator[object]:
 
 def collapse(text: str) -> str:
     """``re.sub(r"\\s+", " ", text)`` at a tenth of its cost (str.split splits on the same whitespace)."""
+    if "  " not in text and text.isprintable():  # every whitespace character but " " is unprintable: nothing
+        return text  # to collapse (most text nodes of a page), and 4x faster than splitting and joining
     words = text.split()
     if not words:
         return " " if text else ""

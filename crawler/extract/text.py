@@ -14,12 +14,15 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
-from soupsieve import SelectorSyntaxError
+from typing import TYPE_CHECKING
 
 from crawler.extract import scope as lx
 from crawler.extract.dates import parse_date
+
+# BeautifulSoup (and soupsieve) load when a page first needs them: a scoped page is read from lxml's tree
+# alone (``_scoped``), and importing them cost ~50 ms of CPU in every crawl process.
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, NavigableString, Tag
 
 BLOCK_TAGS: frozenset[str] = frozenset({
     "address", "article", "aside", "blockquote", "caption", "dd", "details", "dialog", "div", "dl", "dt",
@@ -56,10 +59,21 @@ class ScopeNotFound(ValueError):
     """The scope selector matched nothing: the page's structure changed (never silently empty)."""
 
 
+# Every character ``str.split`` cuts at, but the space and the newline (tests/crawler/test_text.py checks the
+# list against every code point).
+OTHER_SPACES = ("\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+                "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_BLANK_LINES = re.compile(r"\n\n+")
+
+
 def normalize_text(text: str) -> str:
     """NFC, one space between words, stripped lines, at most one blank line between paragraphs."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE_CHARS.sub("", text)
+    if _lines_are_clean(text):
+        # Each line is its own " ".join(line.split()): only the blank lines are left to collapse, and the
+        # text is not cut into its thousands of words and joined again (every page's text comes here).
+        return _BLANK_LINES.sub("\n\n", text.strip("\n"))
     out: list[str] = []
     blank = False
     for raw in text.split("\n"):
@@ -74,6 +88,12 @@ def normalize_text(text: str) -> str:
     return "\n".join(out)
 
 
+def _lines_are_clean(text: str) -> bool:
+    """No line starts or ends with a space, none holds two in a row, and no other space character occurs."""
+    return not ("  " in text or " \n" in text or "\n " in text or text[:1] == " " or text[-1:] == " "
+                or any(c in text for c in OTHER_SPACES))
+
+
 def _one_line(text: str) -> str:
     return " ".join(normalize_text(text).split())
 
@@ -81,6 +101,8 @@ def _one_line(text: str) -> str:
 def _pieces(root: Tag) -> Iterator[str]:
     """Text of a tree with block boundaries as blank lines and <br> as newlines (iterative: deep
     nesting in hostile pages must not hit the recursion limit)."""
+    from bs4 import Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
+
     stack: list[tuple[Tag | NavigableString | str, bool]] = [(root, False)]
     while stack:
         node, pre = stack.pop()
@@ -115,11 +137,15 @@ def html_to_text(fragment: str | bytes | None) -> str:
     so markup that was shown as text (``&lt;b&gt;``) stays literal text."""
     if not fragment:
         return ""
+    from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(fragment, "lxml")
     return block_text(soup)
 
 
 def _soup(html: str | bytes) -> BeautifulSoup:
+    from bs4 import BeautifulSoup
+
     return BeautifulSoup(html, "lxml")
 
 
@@ -128,6 +154,8 @@ class SelectorError(ValueError):
 
 
 def _select(soup: BeautifulSoup | Tag, selector: str) -> list[Tag]:
+    from soupsieve import SelectorSyntaxError
+
     try:
         return list(soup.select(selector))
     except SelectorSyntaxError as exc:
@@ -142,6 +170,8 @@ def _drop(soup: BeautifulSoup | Tag, selectors: Sequence[str]) -> None:
 
 def page_title(soup: BeautifulSoup) -> str:
     """og:title, else <title>, else the first <h1>."""
+    from bs4 import Tag
+
     og = soup.find("meta", attrs={"property": "og:title"})
     if isinstance(og, Tag) and (content := og.get("content")) and _one_line(str(content)):
         return _one_line(str(content))
@@ -174,6 +204,8 @@ def published_date(soup: BeautifulSoup, region: Tag | None = None) -> datetime |
 
     Not trafilatura/htmldate: they compare with today's date, and spiders must not read the clock.
     """
+    from bs4 import Tag
+
     candidates: list[str] = []
     for attr, value in DATE_META:
         for meta in soup.find_all("meta", attrs={attr: value}):
@@ -191,6 +223,8 @@ def published_date(soup: BeautifulSoup, region: Tag | None = None) -> datetime |
 
 
 def _lang(soup: BeautifulSoup) -> str | None:
+    from bs4 import Tag
+
     html = soup.find("html")
     lang = html.get("lang") if isinstance(html, Tag) else None
     return (str(lang).strip() or None) if lang else None
@@ -233,6 +267,8 @@ def main_text(
 
 def _soup_main_text(html: str | bytes, *, url: str | None, scope: str | None, remove: Sequence[str]) -> ExtractedPage:
     """``main_text`` through BeautifulSoup: every page without a scope, and scopes lxml's path leaves."""
+    from bs4 import Tag
+
     soup = _soup(html)
     title = page_title(soup)
     lang = _lang(soup)

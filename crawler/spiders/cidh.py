@@ -35,7 +35,7 @@ redirect). A fallback for releases that the home page no longer (or not yet) lis
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import scrapy
 from pydantic import field_validator
@@ -43,11 +43,13 @@ from scrapy.http import Response, TextResponse
 
 from config.schema import Source
 from crawler.extract.iachr_links import ReleaseCard, ReleaseLink, release_cards, release_link, release_links
-from crawler.extract.iachr_release import Release, extract_release
 from crawler.extract.text import SelectorError
 from crawler.items import DocumentItem
 from crawler.params import SpiderParams, whole_number
 from crawler.spiders.base import REMOVED_STATUSES, SourceSpider
+
+if TYPE_CHECKING:  # the release reader loads BeautifulSoup: with the first release, not in every crawl process
+    from crawler.extract.iachr_release import Release
 
 MAX_PROBE = 50
 
@@ -167,6 +169,8 @@ class CidhSpider(SourceSpider):
     def _extract(self, response: Response) -> Release | None:
         if not isinstance(response, TextResponse):
             return None
+        from crawler.extract.iachr_release import extract_release
+
         try:
             return extract_release(response.text, remove=tuple(self.source.ignore.selectors),
                                    scope=self.source.scope)

@@ -40,7 +40,6 @@ from typing import Any, ClassVar
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 import scrapy
-from bs4 import BeautifulSoup, Tag
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from scrapy.http import Response
 from twisted.python.failure import Failure
@@ -211,6 +210,8 @@ def cluster_text(html: str | None) -> str:
     """The description's headlines, one per line as "Headline (Outlet)"; the story link is dropped."""
     if not html:
         return ""
+    from bs4 import BeautifulSoup, Tag  # loaded with the first description, not by every crawl process
+
     soup = BeautifulSoup(html, "lxml")
     lines: list[str] = []
     for link in soup.find_all("a"):

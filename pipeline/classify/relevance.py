@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import ClassVar
 
 from config.schema import Case
 from textkit import words
@@ -48,29 +49,52 @@ class Relevance:
 class PhraseIndex:
     """Finds which of many phrases occur in a text in one pass over its words (no regex per term)."""
 
+    # The first words of every index built in this process, and where they occur in the last text asked
+    # (its word tuple, the count of first words then, their positions): the cases of one text share one pass
+    # over its thousands of words instead of one each.
+    _every_first: ClassVar[set[str]] = set()
+    _last: ClassVar[tuple[tuple[str, ...] | None, int, dict[str, list[int]]]] = (None, 0, {})
+
     def __init__(self, phrases: list[str]):
         self._by_first: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
         for i, phrase in enumerate(phrases):
             toks = tuple(words(phrase))
             if toks:
                 self._by_first.setdefault(toks[0], []).append((i, toks))
+        PhraseIndex._every_first.update(self._by_first)
 
     def found(self, toks: Sequence[str]) -> set[int]:
         return set(self.positions(toks))
 
     def positions(self, toks: Sequence[str]) -> dict[int, list[int]]:
-        """Phrase index -> word positions where it starts.
+        """Phrase index -> word positions where it starts (ascending).
 
         The positions whose word starts some phrase are picked out first (a set test per word, in a
-        comprehension): most of an article's thousands of words start none, and the per-word loop with
-        its look-up was most of matching a case."""
+        comprehension, ``_starts``): most of an article's thousands of words start none, and the per-word
+        loop with its look-up was most of matching a case."""
         hits: dict[int, list[int]] = {}
-        by_first = self._by_first
-        for pos in [pos for pos, tok in enumerate(toks) if tok in by_first]:
-            for i, phrase in by_first[toks[pos]]:
-                if tuple(toks[pos:pos + len(phrase)]) == phrase:
-                    hits.setdefault(i, []).append(pos)
+        starts = _starts(toks)
+        for word, phrases in self._by_first.items():
+            for pos in starts.get(word, ()):
+                for i, phrase in phrases:
+                    if tuple(toks[pos:pos + len(phrase)]) == phrase:
+                        hits.setdefault(i, []).append(pos)
         return hits
+
+
+def _starts(toks: Sequence[str]) -> dict[str, list[int]]:
+    """Where each word that starts a phrase of any index occurs in ``toks``; remembered for the last word tuple
+    (a tuple cannot change; ``tokens`` hands every case of a text the same one)."""
+    every = PhraseIndex._every_first
+    last, known, starts = PhraseIndex._last
+    if last is toks and known == len(every):  # the set only grows: the same size is the same words
+        return starts
+    starts = {}
+    for pos in [pos for pos, tok in enumerate(toks) if tok in every]:
+        starts.setdefault(toks[pos], []).append(pos)
+    if type(toks) is tuple:
+        PhraseIndex._last = (toks, len(every), starts)
+    return starts
 
 
 def _close(occurrences: list[list[int]], within: int) -> bool:

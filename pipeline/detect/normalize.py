@@ -18,14 +18,27 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, re.MULTILINE) for p in patterns)
 
 
+# Any character the steps of clean_text replace or remove: a surrogate, a control character, a carriage return,
+# a space other than " ". Most texts (an extracted page) hold none, nor two spaces in a row: one scan, not three.
+_WORK = re.compile(r"[\ud800-\udfff\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff\t\xa0\u2000-\u200a"
+                   r"\u202f\u205f\u3000]")
+
+
 def clean_text(text: str) -> str:
     """Deterministic text: NFC, no control characters or lone surrogates, one space, no blank runs."""
+    composed = unicodedata.normalize("NFC", text)  # NFC neither makes nor removes any character _WORK finds
+    if "  " not in composed and _WORK.search(composed) is None:
+        return _without_blank_runs([line.strip() for line in composed.split("\n")])
     text = unicodedata.normalize("NFC", _SURROGATES.sub("\ufffd", text))
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     if "  " in text or _ODD_SPACES.search(text):
         lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     else:  # every space already single: _SPACES would change nothing (and costs most of the time)
         lines = [line.strip() for line in text.split("\n")]
+    return _without_blank_runs(lines)
+
+
+def _without_blank_runs(lines: list[str]) -> str:
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):

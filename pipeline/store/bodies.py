@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -26,13 +27,15 @@ class DamagedBody(ValueError):
     """A stored body that does not decompress (or names a codec this version does not know)."""
 
 
-def _insert(dialect: str) -> Any:
-    """The dialect's INSERT with ON CONFLICT (both SQLite and PostgreSQL have it); imported when first used."""
+@lru_cache(maxsize=4)
+def _insert_new_body(dialect: str) -> Any:
+    """The dialect's INSERT .. ON CONFLICT DO NOTHING of a body (both SQLite and PostgreSQL have it), built once:
+    the values come as parameters (building and hashing the statement anew cost more than the insert)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert
+    return insert(RawBody).on_conflict_do_nothing(index_elements=["sha256"])
 
 
 def keep(session: Session, body: bytes, sha256: str | None = None) -> str:
@@ -43,9 +46,8 @@ def keep(session: Session, body: bytes, sha256: str | None = None) -> str:
     sha = sha256 or hashlib.sha256(body).hexdigest()
     connection = session.connection()  # Core, on the session's transaction: this row is no ORM object, so
     # nothing pending needs flushing before it (the ORM's autoflush and bulk-insert path cost more than the insert)
-    insert = _insert(connection.dialect.name)
-    connection.execute(insert(RawBody).values(sha256=sha, codec=CODEC, size=len(body), data=pack(body))
-                       .on_conflict_do_nothing(index_elements=["sha256"]))
+    connection.execute(_insert_new_body(connection.dialect.name),
+                       {"sha256": sha, "codec": CODEC, "size": len(body), "data": pack(body)})
     return sha
 
 

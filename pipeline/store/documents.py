@@ -6,15 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, defer, selectinload
 
 from pipeline.store.bodies import forget_unused
 from pipeline.store.models import Change, Document, Source, Version
 
+# Built once (asked for every fetched page): constructing and hashing the statement cost as much as the look-up.
+_BY_URL = select(Document).where(Document.url == bindparam("url"))
+
 
 def get_document(session: Session, url: str) -> Document | None:
-    return session.scalars(select(Document).where(Document.url == url)).one_or_none()
+    return session.scalars(_BY_URL, {"url": url}).one_or_none()
 
 
 IN_CHUNK = 500  # values per IN (...) list: well under SQLite's bound-parameter limit

@@ -75,7 +75,16 @@ def test_scope_not_found_and_bad_selectors_still_fail_clearly() -> None:
 
 
 def test_collapse_is_the_regex() -> None:
+    import random
     import re
-    samples = ["", " ", "a", " a ", "a\n\t b", "\xa0x\u3000", "\x1cy\x85", "a\u200bb", "  \n  "]
+    import sys
+    samples = ["", " ", "a", " a ", "a\n\t b", "\xa0x\u3000", "\x1cy\x85", "a\u200bb", "  \n  ", "Uno dos, tres."]
+    every = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    # The short path returns a printable text without a double space as it is: no space but " " is printable.
+    assert [c for c in every if c.isspace() and c.isprintable()] == [" "]
+    samples += [f"a{c}b" for c in every if not c.isprintable()]
+    rng = random.Random(2)
+    pool = ["a", "é", " ", " ", "\n", "\t", "\xa0", "\u2009", "\u200b", "\x85", "x"]
+    samples += ["".join(rng.choice(pool) for _ in range(rng.randrange(0, 20))) for _ in range(3000)]
     for s in samples:
-        assert lx.collapse(s) == re.sub(r"\s+", " ", s)
+        assert lx.collapse(s) == re.sub(r"\s+", " ", s), repr(s)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import re
+import sys
+import unicodedata
+
 import pytest
 
-from crawler.extract.text import ScopeNotFound, SelectorError, html_to_text, main_text, normalize_text
+from crawler.extract.text import OTHER_SPACES, ScopeNotFound, SelectorError, html_to_text, main_text, normalize_text
 
 PAGE = """<!DOCTYPE html><html lang="es"><head><title>Título &amp; sitio</title>
 <meta property="og:title" content="  Título   OG ">
@@ -19,6 +24,39 @@ PAGE = """<!DOCTYPE html><html lang="es"><head><title>Título &amp; sitio</title
 def test_normalize_text() -> None:
     assert normalize_text(" a \u00a0 b \r\n\r\n\r\n\n c\u200b \n") == "a b\n\nc"
     assert normalize_text("Cafe\u0301") == "Café"  # NFC
+
+
+def _normalized_line_by_line(text: str) -> str:
+    """normalize_text as it was written first (every line split and joined): the reference of its fast path."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub("[\u00ad\u200b\u200c\u200d\u2060\ufeff]", "", text)
+    out: list[str] = []
+    blank = False
+    for raw in text.split("\n"):
+        line = " ".join(raw.split())
+        if not line:
+            blank = True
+            continue
+        if blank and out:
+            out.append("")
+        out.append(line)
+        blank = False
+    return "\n".join(out)
+
+
+def test_other_spaces_are_every_character_str_split_cuts_at_but_space_and_newline() -> None:
+    every = {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+    assert set(OTHER_SPACES) == every - {" ", "\n"}
+
+
+def test_normalize_text_equals_the_line_by_line_reading() -> None:
+    rng = random.Random(5)
+    pool = ["a", "b", "é", "e\u0301", " ", " ", "\n", "\n", "\r", "\u200b", *OTHER_SPACES]
+    texts = ["", "\n", " ", "a", "a\n\n\nb", "\n\na b\n", "a b\nc\n\n\nd e\n\n"]
+    texts += ["".join(rng.choice(pool) for _ in range(rng.randrange(1, 40))) for _ in range(3000)]
+    texts += ["".join(rng.choice(["palabra", " ", "\n", "\n\n", "x"]) for _ in range(60)) for _ in range(1000)]
+    for text in texts:
+        assert normalize_text(text) == _normalized_line_by_line(text), repr(text)
 
 
 def test_html_to_text_blocks_and_entities() -> None:

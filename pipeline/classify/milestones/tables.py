@@ -40,10 +40,14 @@ def _phrases(value: Any, where: str) -> list[str]:
     return value
 
 
+# libyaml when PyYAML has it: the same values, ~10x faster (~35 ms of every crawl process that reads a step).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_table(path: Path) -> tuple[str, list[Rule], dict[str, str], dict[str, dict[str, str]]]:
     name = path.name
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # a safe loader
     except (OSError, yaml.YAMLError) as exc:
         raise RuleError(f"{name}: cannot read rules: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("milestones"), dict):

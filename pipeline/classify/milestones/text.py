@@ -12,6 +12,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import accumulate
 
 import simplemma
 
@@ -30,7 +31,7 @@ SHORT_SENTENCE = 5  # words: shorter body sentences are datelines and kickers, n
 
 # A line break inside a paragraph (wrapped text files, PDFs) is not a sentence end; a blank line is.
 SENTENCE_END = re.compile(r"[.!?…]+[\"'”»)\]]*\s+(?=[¿¡\"'“«(\[]*[A-ZÁÉÍÓÚÑ])|\n\s*\n")
-_TOKEN = re.compile(r"\w+")
+_TOKEN_SPLIT = re.compile(r"(\w+)")
 
 # Verb forms (Form values): what a verb says about time.
 FUTURE, CONDITIONAL, FINITE, IMPERFECT, PARTICIPLE, GERUND, INFINITIVE, MODAL = (
@@ -225,11 +226,11 @@ class Doc:
     @classmethod
     def read(cls, title: str, text: str) -> Doc:
         full = f"{title}\n\n{text}" if title else text
-        raw, starts, ends = [], [], []
-        for m in _TOKEN.finditer(full):
-            raw.append(m.group())
-            starts.append(m.start())
-            ends.append(m.end())
+        # One split: [gap, word, gap, ..., word, gap]; offsets are the running sum of the parts' lengths.
+        parts = _TOKEN_SPLIT.split(full)
+        raw = parts[1::2]
+        offsets = list(accumulate(map(len, parts), initial=0))
+        starts, ends = offsets[1:-1:2], offsets[2::2]
         known = _FOLDED.get  # most words were folded before: a look-up, not a call
         toks = [f if (f := known(w)) is not None else _fold_word(w) for w in raw]
         n = len(raw)
@@ -251,7 +252,7 @@ class Doc:
         long_words = sum(len(w) > 3 for w in raw[:title_tokens])
         doc = cls(full, raw, toks, starts, ends, sent_start, sent_end, title_tokens, [-1] * n,
                   "en" if en > es else "es", long_words > 2 and capitals > 0.7 * long_words)
-        doc._gaps = [""] + [full[e:s] for e, s in zip(ends, starts[1:], strict=False)]
+        doc._gaps = [""] + parts[2:-1:2]
         doc._forms = [_UNREAD] * n
         doc.number_sentences()
         return doc
