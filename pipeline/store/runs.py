@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -57,13 +58,19 @@ def close_run(session: Session, run: CrawlRun, status: str, error: str, now: dat
 
 
 def _alive(pid: int) -> bool:
+    """Whether the process still runs. A zombie does not: a crawl child whose scheduler was SIGKILLed stays one
+    until something reaps it (in a container whose init reaps nothing, for ever), and runs no code."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): a signal that reached it is all we know
+    return state not in ("Z", "X")
 
 
 def last_runs(session: Session) -> dict[str, CrawlRun]:
