@@ -1,7 +1,7 @@
 """Experiment: does a small learned decision layer over the rules' milestones help on fresh text?
 
     .venv/bin/python eval/rerank_experiment.py cache     # today's rules (learned=False) over the tuning set
-    .venv/bin/python eval/rerank_experiment.py fresh     # v12-v21 read by the classifier first scored on each
+    .venv/bin/python eval/rerank_experiment.py fresh     # v12-v22 read by the classifier first scored on each
     .venv/bin/python eval/rerank_experiment.py loso [--train now|fresh|mix] [--words] [--no-primary-model]
     .venv/bin/python eval/rerank_experiment.py final T_DEMOTE T_PROMOTE [MARGIN] --train fresh  # the one look
     .venv/bin/python eval/rerank_experiment.py weights T_DEMOTE T_PROMOTE --train fresh  # rules/rerank.json
@@ -12,7 +12,7 @@ lead, later; primary or not, the primary's type, other taken steps), the languag
 The target is "the labels have that type taken". A logistic regression (pure Python: no numpy in .venv)
 re-decides: a taken step whose probability of being taken is below 1 - T_DEMOTE becomes background, a
 non-taken step of a type not taken whose probability is above T_PROMOTE becomes taken. Thresholds are chosen
-on the out-of-fold predictions of the leave-one-set-out runs over the fresh readings of v12-v21; v22 is the test.
+on the out-of-fold predictions of the leave-one-set-out runs over the fresh readings of v12-v22; v23 is the test.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from pipeline.classify.milestones import rerank
 
 CACHE = Path(__file__).resolve().parents[1] / "var" / "rerank-cache.pkl"
 TRAIN_SETS = ["v2", "v4", "v5", "v6", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17"]
-TEST_SETS = ["v22"]  # the layer's test: held out whole, scored once by `make eval SET=v22` (never cached)
+TEST_SETS = ["v23"]  # the layer's test: held out whole, scored once by `make eval SET=v23` (never cached)
 FIGURES = ("taken_precision", "taken_recall", "primary_accuracy", "background_only_clean")
 SHORT = {"taken_precision": "P", "taken_recall": "R", "primary_accuracy": "prim", "background_only_clean": "bg"}
 
@@ -96,10 +96,11 @@ def cache() -> None:
 # The classifier each fresh set was scored with once, before anyone tuned on it (its README): its output on that set
 # is what the rules give on fresh text, which the rules' output on the sets they were tuned on is not.
 FRESH_COMMITS = {"v12": "438d4e8", "v13": "aa2346b", "v14": "323c2dc", "v15": "d38982f", "v16": "b86d973",
-                 "v17": "9597831", "v18": "483d553", "v19": "85b63dc", "v20": "877a01f", "v21": "918cbff"}
+                 "v17": "9597831", "v18": "483d553", "v19": "85b63dc", "v20": "877a01f", "v21": "918cbff",
+                 "v22": "53560e0"}
 FRESH_CACHE = CACHE.with_name("rerank-fresh.pkl")
 _CHILD = """
-import importlib.util, pickle, sys
+import importlib.util, inspect, pickle, sys
 from datetime import datetime, time
 from pathlib import Path
 sys.path.insert(0, '.')
@@ -109,12 +110,13 @@ from pipeline.classify.relevance import classify
 spec = importlib.util.spec_from_file_location('evalset_now', sys.argv[1])
 es = importlib.util.module_from_spec(spec); sys.modules['evalset_now'] = es; spec.loader.exec_module(es)
 cases = list(load_config('config').cases.values())
+rules_only = {'learned': False} if 'learned' in inspect.signature(find_milestones).parameters else {}
 out = {}
 for item in es.load('test', Path(sys.argv[2]))[0]:
     rels = classify(cases, item.title, item.text)
     case = next((c for c, r in zip(cases, rels) if r.relevant), None)
-    found = find_milestones(item.title, item.text, case=case, language=item.lang,
-                            published=datetime.combine(item.published, time(12)))
+    found = find_milestones(item.title, item.text, case=case, language=item.lang,  # the rules alone (no layer)
+                            published=datetime.combine(item.published, time(12)), **rules_only)
     out[item.id] = [(m.type, m.status, bool(getattr(m, 'primary', False)), m.evidence, getattr(m, 'reason', ''),
                      getattr(m, 'sentence', '')) for m in found]
 sys.stdout.buffer.write(pickle.dumps(out))
@@ -362,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--loss-weight", type=float, default=3.0, help="how much a figure's loss counts against gains")
     ap.add_argument("--promote-from", default="background", help="comma-separated statuses a step may be promoted from")
     ap.add_argument("--train", default="now", choices=["now", "fresh", "mix"],
-                    help="now: the rules of today on v2-v17; fresh: v12-v21 as the classifier first scored them; "
+                    help="now: the rules of today on v2-v17; fresh: v12-v22 as the classifier first scored them; "
                          "mix: both (LOSO then scores the fresh readings)")
     args = ap.parse_args(argv)
     if args.cmd == "cache":

@@ -31,6 +31,7 @@ from pipeline.classify.milestones.surroundings import (
     ordered_to_come,
     published_in_the_gazette,
     recalled_in,
+    standing_demands,
     what_did_not_happen,
     what_is_judged_or_welcomed,
     what_the_earlier_asks,
@@ -41,8 +42,7 @@ from pipeline.classify.milestones.text import FINITE, Doc
 from pipeline.classify.milestones.verdict import ANNOUNCED, BACKGROUND, REQUESTED, STATUSES, TAKEN, Verdict
 
 # Ranking: a step named in the headline is what the story is about; the lead sentence comes next.
-TITLE_BONUS = 40
-LEAD_BONUS = 10
+TITLE_BONUS, LEAD_BONUS = 40, 10
 # The decision a court takes on an appeal is a ruling besides the appeal decided; the appeal is the news.
 ON_APPEAL = "decided on appeal, the court's decision"
 PRIMARY_SENTENCES = 1  # the primary step is in the title or the first sentence(s) of the body
@@ -286,6 +286,7 @@ def _rules(title: str, text: str, case: Case | None, language: str, published: d
     published_in_the_gazette(doc, mentions, verdicts)
     ordered_to_come(doc, mentions, verdicts)
     what_is_judged_or_welcomed(doc, mentions, verdicts)
+    standing_demands(doc, mentions, verdicts)
     published_day = local_date(published)
     for h in mentions:  # "abrió investigación en enero de 2023", told in a 2025 analysis
         if verdicts[id(h)].status == TAKEN:

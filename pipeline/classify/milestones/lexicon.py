@@ -123,6 +123,10 @@ CALLED_OFF = ("suspend", "aplaz", "postpon", "posterg", "frustr", "cancel")
 # ... unless its sentence says it opened first, or the text gives it a new day (word beginnings).
 OPENED_FIRST = ("instal", "inici", "began", "opened", "held", "realiz")
 SET_ANEW = ("reprogram", "resched")
+SET_DATE = words_of("set fixed fijo senalo programo")  # ... "set a new date", "fijó nueva fecha"
+NEW_DATE = words_of("new nueva")
+NOT_YET_SET = words_of("be been to will would")  # "a new date would be set": not yet
+SINCE = words_of("since desde")  # a demand made since an earlier event: a standing one
 # Steps an archiving in the same sentence closes: the archiving is the step.
 ARCHIVED_OBJECTS = frozenset(("complaint", "constitutional_complaint", "preliminary_investigation"))
 # Verbs of an appeals court deciding: what they confirm or revoke is the object of the appeal step.

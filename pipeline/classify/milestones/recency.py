@@ -53,6 +53,7 @@ def earlier_month(doc: Doc, hit: Hit, published: date | None) -> str | None:
 
 
 _IN = frozenset("en in since desde durante during".split())
+_NOW = frozenset("hoy ayer anoche today yesterday tonight".split())  # a sentence that dates its news now
 
 
 def _ago_date(doc: Doc, hit: Hit, published: date) -> date | None:
@@ -83,6 +84,8 @@ def _year_date(doc: Doc, hit: Hit) -> date | None:
     2024" -> 31 December 2024), skipping the year of the events ("las muertes de enero de 2023")."""
     lo, hi = doc.sentence(hit.start)
     toks = doc.toks
+    if any(toks[p] in _NOW for p in range(lo, hi)):
+        return None  # "Catorce años después de junio de 2011, los familiares se concentraron hoy"
     opening = range(lo, min(lo + YEAR_OPENING, hit.start))  # "En enero de 2023, la fiscalía abrió ..."
     for pos in (*opening, *range(hit.start, min(hi, hit.end + YEAR_AFTER))):
         tok = toks[pos]

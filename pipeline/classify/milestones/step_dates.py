@@ -68,8 +68,8 @@ def dated_hearings(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict], 
     event_date = case.event_date if case else None
     for h in mentions:
         verdict = verdicts[id(h)]
-        if h.rule.key in lx.DATED_STEPS and verdict.status == TAKEN and "with a recent day" in verdict.reason \
-                and (off := called_off(doc, h)):  # "la audiencia, programada para ayer, fue suspendida"
+        if h.rule.key == "hearing" and verdict.status == TAKEN and (off := called_off(doc, h)):
+            # "la audiencia, programada para ayer, fue suspendida", "Ayacucho hearing postponed to January"
             verdicts[id(h)] = Verdict(BACKGROUND, f"called off: '{off}'; not held")
             continue
         if h.rule.key not in lx.DATED_STEPS or verdict.status not in (BACKGROUND, ANNOUNCED):
@@ -96,4 +96,8 @@ def called_off(doc: Doc, hit: Hit) -> str | None:
     off = next((doc.toks[p] for p in range(lo, hi) if doc.toks[p].startswith(lx.CALLED_OFF)), None)
     if off is None or any(doc.toks[p].startswith(lx.OPENED_FIRST) for p in range(lo, hi)):
         return None
-    return None if any(tok.startswith(lx.SET_ANEW) for tok in doc.toks) else off
+    toks = doc.toks
+    set_anew = any(tok.startswith(lx.SET_ANEW) for tok in toks) or any(  # "The court set a new date for 10 January"
+        toks[p] in lx.SET_DATE and toks[p - 1] not in lx.NEGATIONS | lx.NOT_YET_SET
+        and lx.NEW_DATE & set(toks[p + 1:p + 4]) for p in range(1, len(toks)))
+    return None if set_anew else off

@@ -159,3 +159,16 @@ def what_is_judged_or_welcomed(doc: Doc, mentions: list[Hit], verdicts: dict[int
             verdicts[id(h)] = Verdict(BACKGROUND, f"what '{verb}' welcomes")
         elif h.rule.key == "indictment" and doc.verb_lemma(verdict.verb) in lx.JUDGING_AN_INDICTMENT:
             verdicts[id(h)] = Verdict(BACKGROUND, f"what the court decides on: '{verb}'")
+
+
+def standing_demands(doc: Doc, mentions: list[Hit], verdicts: dict[int, Verdict]) -> None:
+    """A demand made "since" a past event ("the families have demanded her questioning since the 2023 report",
+    "exigen desde 2023") is a standing position, told as context, not a statement made now."""
+    for h in mentions:
+        if h.rule.key != "statement" or verdicts[id(h)].status != TAKEN or doc.sentence_no[h.start] < 1:
+            continue
+        _lo, hi = doc.sentence(h.start)
+        since = next((p for p in range(h.end, min(hi, h.end + 6)) if doc.toks[p] in lx.SINCE), None)
+        if since is not None:
+            verdicts[id(h)] = Verdict(BACKGROUND, f"a standing demand: '{doc.span(since, since + 1)}'")
+
