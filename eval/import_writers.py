@@ -20,6 +20,7 @@
     .venv/bin/python eval/import_writers.py v20 /work/evalsets/v20   # the same
     .venv/bin/python eval/import_writers.py v21 /work/evalsets/v21   # the same
     .venv/bin/python eval/import_writers.py v22 /work/evalsets/v22   # the same
+    .venv/bin/python eval/import_writers.py v23 /work/evalsets/v23   # the same
 
 Each writer wrote one file (v3: es-v3-a, es-v3-b, en-v3-c; v4: es-v4-d, es-v4-e, en-v4-f); the Spanish
 files are joined. Only ids, counts and problems are printed, never texts or labels (nobody tuning
@@ -56,6 +57,7 @@ from eval.evalset import (
     V20_DIR,
     V21_DIR,
     V22_DIR,
+    V23_DIR,
     problems,
     split_of,
 )
@@ -81,6 +83,7 @@ SETS = {
     "v20": (V20_DIR, "test", {"es": ("es-v20-i.yaml", "es-v20-j.yaml", "es-v20-l.yaml"), "en": ("en-v20-k.yaml",)}),
     "v21": (V21_DIR, "test", {"es": ("es-v21-m.yaml", "es-v21-n.yaml", "es-v21-p.yaml"), "en": ("en-v21-o.yaml",)}),
     "v22": (V22_DIR, "test", {"es": ("es-v22-m.yaml", "es-v22-n.yaml", "es-v22-p.yaml"), "en": ("en-v22-o.yaml",)}),
+    "v23": (V23_DIR, "test", {"es": ("es-v23-m.yaml", "es-v23-n.yaml", "es-v23-p.yaml"), "en": ("en-v23-o.yaml",)}),
 }
 
 
