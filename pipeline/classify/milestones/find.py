@@ -92,7 +92,7 @@ def find_milestones(title: str, text: str, *, case: Case | None = None, language
                     published: datetime | None = None, learned: bool = True) -> list[Milestone]:
     """Every step a text mentions, with its status; the primary step first, then the other taken ones,
     then announced, requested and background ones (one per type and status). The learned layer gives a
-    second opinion on the rules' statuses (rerank.py; it raised precision on each of ten fresh sets, see
+    second opinion on the rules' statuses (rerank.py; it raised precision on each of eleven fresh sets, see
     eval/rerank.md); ``learned=False``: the rules alone."""
     found = _rules(title, text, case, language, published)
     return rerank(title or "", text or "", language, found) if learned and found else found

@@ -8,7 +8,7 @@ disagreement flips: p < 1 - t_demote turns a taken step background, p > t_promot
 of a type not taken into a taken one. The flipped step's reason keeps the rules' reason and names the
 features that weighed most, so `classify` still explains it.
 
-Weights and thresholds: rules/rerank.json, written by eval/rerank_experiment.py (trained on v12-v21 as the
+Weights and thresholds: rules/rerank.json, written by eval/rerank_experiment.py (trained on v12-v22 as the
 classifier first read them, thresholds by leave-one-set-out; eval/rerank.md has the figures).
 """
 
