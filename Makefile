@@ -47,8 +47,8 @@ demo: install
 	$(BIN)/casewatch demo
 
 ## eval: relevance and legal-step figures on the tuning set (eval/v2, v4, v5, v6, v9, the v10 and v11 dev splits,
-## and v12-v22, held out once each and then opened). Held-out sets are scored once, at the end of a round: v3, v7,
-## v8, v10 test, v11 test and v12-v22 are spent (eval/v22/README.md: the latest figures). One set: SET=v2, v4 ...
+## and v12-v23, held out once each and then opened). Held-out sets are scored once, at the end of a round: v3, v7,
+## v8, v10 test, v11 test and v12-v23 are spent (eval/v23/README.md: the latest figures). One set: SET=v2, v4 ...
 SET   ?= tune
 SPLIT ?=
 eval: install

@@ -41,11 +41,12 @@ V21_DIR = Path(__file__).resolve().parent / "v21"
 V22_DIR = Path(__file__).resolve().parent / "v22"
 V23_DIR = Path(__file__).resolve().parent / "v23"
 # Sets held out whole, each run once at the end of a round of work: name -> folder.
-HELD_OUT_SETS = {"v3": V3_DIR, "v7": V7_DIR, "v8": V8_DIR, "v23": V23_DIR}
+HELD_OUT_SETS = {"v3": V3_DIR, "v7": V7_DIR, "v8": V8_DIR}
 # Sets held out whole and scored once (their figures are in their README), then opened for tuning: they join
 # `tune` with their test files as they are, and per-item errors may be read.
 OPENED_SETS = {"v12": V12_DIR, "v13": V13_DIR, "v14": V14_DIR, "v15": V15_DIR, "v16": V16_DIR, "v17": V17_DIR,
-              "v18": V18_DIR, "v19": V19_DIR, "v20": V20_DIR, "v21": V21_DIR, "v22": V22_DIR}
+              "v18": V18_DIR, "v19": V19_DIR, "v20": V20_DIR, "v21": V21_DIR, "v22": V22_DIR,
+              "v23": V23_DIR}
 # Every set written whole into its test files (held out, or held out once and then opened).
 WHOLE_TEST_SETS = {**HELD_OUT_SETS, **OPENED_SETS}
 # Sets written by three writers each, for tuning whole: name -> folder.
