@@ -40,8 +40,9 @@ V20_DIR = Path(__file__).resolve().parent / "v20"
 V21_DIR = Path(__file__).resolve().parent / "v21"
 V22_DIR = Path(__file__).resolve().parent / "v22"
 V23_DIR = Path(__file__).resolve().parent / "v23"
+V24_DIR = Path(__file__).resolve().parent / "v24"
 # Sets held out whole, each run once at the end of a round of work: name -> folder.
-HELD_OUT_SETS = {"v3": V3_DIR, "v7": V7_DIR, "v8": V8_DIR}
+HELD_OUT_SETS = {"v3": V3_DIR, "v7": V7_DIR, "v8": V8_DIR, "v24": V24_DIR}
 # Sets held out whole and scored once (their figures are in their README), then opened for tuning: they join
 # `tune` with their test files as they are, and per-item errors may be read.
 OPENED_SETS = {"v12": V12_DIR, "v13": V13_DIR, "v14": V14_DIR, "v15": V15_DIR, "v16": V16_DIR, "v17": V17_DIR,
@@ -64,9 +65,9 @@ KEYS = {"id", "lang", "source_kind", "published", "title", "text", "cases", "rel
 OPTIONAL = {"note"}
 STEP_KEYS = {"type", "status", "primary", "evidence", "event_date"}
 _ID = re.compile(r"^(es|en)-v2-(\d{3,4})$")
-# v3 to v23: three or four writers each (a letter) numbered their own items; v3, v7, v8 and v12-v23 were held out whole,
+# v3 to v24: three or four writers each (a letter) numbered their own items; v3, v7, v8 and v12-v24 were held out whole,
 # v10 and v11 are split by the k % 5 rule on the writer's number.
-_ID_WRITERS = re.compile(r"^(es|en)-v([3-9]|1[0-9]|2[0-3])-([a-z])(\d{3})$")
+_ID_WRITERS = re.compile(r"^(es|en)-v([3-9]|1[0-9]|2[0-4])-([a-z])(\d{3})$")
 _WHOLE_SPLIT = {**{name[1:]: ("test", f"{name} is held out whole") for name in WHOLE_TEST_SETS},
                 **{name[1:]: ("dev", f"{name} is for tuning whole") for name in TUNING_SETS}}
 
@@ -128,7 +129,7 @@ def _id_problem(ident: str, lang: Any, split: str) -> str | None:
         return None if split == whole else f"id {ident!r} belongs to the {whole} split ({why})"
     m = _ID.match(ident)
     if not m:
-        return f"id {ident!r} is not <lang>-v2-NNN or <lang>-v3..v23-<writer>NNN"
+        return f"id {ident!r} is not <lang>-v2-NNN or <lang>-v3..v24-<writer>NNN"
     if m.group(1) != lang:
         return f"id {ident!r} does not match lang {lang!r}"
     if split_of(int(m.group(2))) != split:

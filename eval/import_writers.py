@@ -21,6 +21,7 @@
     .venv/bin/python eval/import_writers.py v21 /work/evalsets/v21   # the same
     .venv/bin/python eval/import_writers.py v22 /work/evalsets/v22   # the same
     .venv/bin/python eval/import_writers.py v23 /work/evalsets/v23   # the same
+    .venv/bin/python eval/import_writers.py v24 /work/evalsets/v24   # the same
 
 Each writer wrote one file (v3: es-v3-a, es-v3-b, en-v3-c; v4: es-v4-d, es-v4-e, en-v4-f); the Spanish
 files are joined. Only ids, counts and problems are printed, never texts or labels (nobody tuning
@@ -58,6 +59,7 @@ from eval.evalset import (
     V21_DIR,
     V22_DIR,
     V23_DIR,
+    V24_DIR,
     problems,
     split_of,
 )
@@ -84,6 +86,7 @@ SETS = {
     "v21": (V21_DIR, "test", {"es": ("es-v21-m.yaml", "es-v21-n.yaml", "es-v21-p.yaml"), "en": ("en-v21-o.yaml",)}),
     "v22": (V22_DIR, "test", {"es": ("es-v22-m.yaml", "es-v22-n.yaml", "es-v22-p.yaml"), "en": ("en-v22-o.yaml",)}),
     "v23": (V23_DIR, "test", {"es": ("es-v23-m.yaml", "es-v23-n.yaml", "es-v23-p.yaml"), "en": ("en-v23-o.yaml",)}),
+    "v24": (V24_DIR, "test", {"es": ("es-v24-m.yaml", "es-v24-n.yaml", "es-v24-p.yaml"), "en": ("en-v24-o.yaml",)}),
 }
 
 

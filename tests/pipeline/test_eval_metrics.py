@@ -264,7 +264,7 @@ def test_v3_ids_are_all_held_out() -> None:
     assert problems(item, "dev") == ["id 'es-v3-b017' belongs to the test split (v3 is held out whole)"]
     assert problems({**item, "lang": "en"}, "test") == ["id 'es-v3-b017' does not match lang 'en'"]
     assert problems({**item, "id": "es-v3-17"}, "test") == [
-        "id 'es-v3-17' is not <lang>-v2-NNN or <lang>-v3..v23-<writer>NNN"]
+        "id 'es-v3-17' is not <lang>-v2-NNN or <lang>-v3..v24-<writer>NNN"]
     assert problems({**item, "id": "es-v4-d003"}, "dev") == []
     assert problems({**item, "id": "es-v4-d003"}, "test") == [
         "id 'es-v4-d003' belongs to the dev split (v4 is for tuning whole)"]
