@@ -48,7 +48,7 @@ demo: install
 
 ## eval: relevance and legal-step figures on the tuning set (eval/v2, v4, v5, v6, v9, the v10 and v11 dev splits,
 ## and v12-v23, held out once each and then opened). Held-out sets are scored once, at the end of a round: v3, v7,
-## v8, v10 test, v11 test and v12-v23 are spent (eval/v23/README.md: the latest figures). One set: SET=v2, v4 ...
+## v8, v10 test, v11 test and v12-v24 are spent (eval/v24/README.md: the latest figures). One set: SET=v2, v4 ...
 SET   ?= tune
 SPLIT ?=
 eval: install
