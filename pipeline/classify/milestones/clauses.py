@@ -77,6 +77,12 @@ class Clauses:
     def has_verb(self, hit: Hit) -> bool:
         return any(self.doc.form(p) in (FINITE, FUTURE, CONDITIONAL, PARTICIPLE) for p in range(hit.start, hit.end))
 
+    def goes_on(self, verb: int, end: int) -> bool:
+        """The verb says the step is under way ("continúa", "sigue"), unless the word after it, before ``end``,
+        says it is not ("sigue sin fecha")."""
+        doc = self.doc
+        return doc.lemma(verb) in lx.UNDER_WAY and doc.toks[min(verb + 1, end - 1)] not in lx.NONE_OF
+
     def yields_to(self, hit: Hit) -> Hit | None:
         """A generic wording with a verb ("la Corte dictó", "el Congreso ... la denuncia") followed by a
         more specific step that verb governs: the specific one is the step. A ruling on an appeal is the

@@ -184,7 +184,8 @@ HAPPENINGS = words_of(
     "empezar comenzar iniciar arrancar reanudar concluir culminar terminar begin start open resume conclude "
     "end get")
 # Days of this week: a participle dated by one reports what just happened ("realizada ayer").
-RECENT_DAYS = frozenset(textkit.WEEKDAYS) | words_of("ayer hoy anoche yesterday today")
+TODAY = words_of("ayer hoy anoche yesterday today")  # the day of the news or the one before
+RECENT_DAYS = frozenset(textkit.WEEKDAYS) | TODAY
 THIS_OR_LAST = words_of("esta this last pasada")
 WEEK_WORDS = words_of("semana week")
 # A date right after these is a deadline or the event itself, not the day of the step.

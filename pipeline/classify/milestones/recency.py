@@ -53,7 +53,7 @@ def earlier_month(doc: Doc, hit: Hit, published: date | None) -> str | None:
 
 
 _IN = frozenset("en in since desde durante during".split())
-_NOW = frozenset("hoy ayer anoche today yesterday tonight".split())  # a sentence that dates its news now
+_NOW = lx.TODAY | {"tonight"}  # a sentence that dates its news now
 
 
 def _ago_date(doc: Doc, hit: Hit, published: date) -> date | None:

@@ -233,9 +233,8 @@ class Reader(Clauses):
         if found.reason.startswith("rejected: ") and hit.rule.key in lx.REJECTION_IS_STEP and any(
                 doc.lemma(p) in lx.REJECTIONS for p in range(hit.start, hit.end)):  # "dismissed the case"
             found = Verdict(TAKEN, f"the rejection is the step: {found.reason}", found.verb)
-        if hit.rule.key in lx.ONGOING and found.verb is not None and doc.lemma(found.verb) in lx.UNDER_WAY \
-                and found.reason.endswith("is no action on the step") \
-                and doc.toks[min(found.verb + 1, len(doc.toks) - 1)] not in lx.NONE_OF:  # not "sigue sin fecha"
+        if hit.rule.key in lx.ONGOING and found.verb is not None and self.goes_on(found.verb, len(doc.toks)) \
+                and found.reason.endswith("is no action on the step"):  # "continúa el juicio oral": under way
             found = Verdict(TAKEN, f"under way: {_quoted(doc, found.verb)}", found.verb)
         if found.reason.startswith("pluperfect") and found.verb is not None:
             teller = next((p for p in range(found.verb - 1, max(lo, found.verb - 4) - 1, -1)
@@ -329,8 +328,7 @@ class Reader(Clauses):
             if pos >= hit.end + RIGHT_WINDOW:  # beyond a long subject only the verb that says it happened
                 if form == FINITE and doc.lemma(pos) in lx.HAPPENINGS:
                     return Verdict(TAKEN, f"the step happens: {_quoted(doc, pos)}")
-                if form == FINITE and hit.rule.key in lx.ONGOING and doc.lemma(pos) in lx.UNDER_WAY \
-                        and doc.toks[min(pos + 1, hi - 1)] not in lx.NONE_OF:  # not "sigue sin fecha"
+                if form == FINITE and hit.rule.key in lx.ONGOING and self.goes_on(pos, hi):
                     return Verdict(TAKEN, f"under way: {_quoted(doc, pos)}", pos)  # "el juicio ... continuó"
                 if form == FINITE and doc.lemma(pos) in lx.NOT_ACTIONS:  # "Apelación de ... sigue sin fecha"
                     return Verdict(BACKGROUND, f"the subject of {_quoted(doc, pos)}: no action on it", pos)
