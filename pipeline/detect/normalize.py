@@ -20,8 +20,7 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
 
 # Any character the steps of clean_text replace or remove: a surrogate, a control character, a carriage return,
 # a space other than " ". Most texts (an extracted page) hold none, nor two spaces in a row: one scan, not three.
-_WORK = re.compile(r"[\ud800-\udfff\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff\t\xa0\u2000-\u200a"
-                   r"\u202f\u205f\u3000]")
+_WORK = re.compile("[" + "".join(p.pattern[1:-1] for p in (_SURROGATES, _CONTROL, _ODD_SPACES)) + "\r]")
 
 
 def clean_text(text: str) -> str:
@@ -29,7 +28,7 @@ def clean_text(text: str) -> str:
     composed = unicodedata.normalize("NFC", text)  # NFC neither makes nor removes any character _WORK finds
     if "  " not in composed and _WORK.search(composed) is None:
         return _without_blank_runs([line.strip() for line in composed.split("\n")])
-    text = unicodedata.normalize("NFC", _SURROGATES.sub("\ufffd", text))
+    text = _SURROGATES.sub("\ufffd", composed)  # a lone surrogate and U+FFFD compose with nothing: NFC'd once
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     if "  " in text or _ODD_SPACES.search(text):
         lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
