@@ -149,13 +149,6 @@ def fresh() -> None:
     FRESH_CACHE.write_bytes(pickle.dumps(out))
 
 
-# ---------------------------------------------------------------- features
-
-def features(title: str, text: str, lang: str, cands: Sequence[Cand], k: int, words: bool = False) -> list[str]:
-    """The runtime layer's features (pipeline.classify.milestones.rerank), plus the sentence's stems if asked."""
-    return rerank.features(title, text, lang, cands, k, words)
-
-
 # ---------------------------------------------------------------- logistic regression (sparse, pure Python)
 
 def train(data: Sequence[tuple[list[str], int]], l2: float = 1e-3, epochs: int = 12, seed: int = 7) -> dict[str, float]:
@@ -235,7 +228,7 @@ def figures(rows: Sequence[Row], decided: Sequence[Sequence[Cand]]) -> dict[str,
 
 
 def design(rows: Sequence[Row], words: bool) -> list[list[list[str]]]:
-    return [[features(r.item.title, r.item.text, r.item.lang, r.cands, k, words) for k in range(len(r.cands))]
+    return [[rerank.features(r.item.title, r.item.text, r.item.lang, r.cands, k, words) for k in range(len(r.cands))]
             for r in rows]
 
 
